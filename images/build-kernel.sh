@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds one kernel (the guest or the CI host) from Debian's pinned
+# linux-source-6.12, reproducibly and incrementally.
+#
+#   build-kernel.sh NAME FRAGMENT OUT [PATCH_DIR]
+#
+# NAME      guest | ci-host (also the build directory's name)
+# FRAGMENT  a Kconfig fragment applied on top of `make tinyconfig`
+# OUT       where the bzImage (and vmlinux) are copied
+# PATCH_DIR optional directory of *.patch applied in order to the tree
+#
+# The tree is unpacked once into images/out/build/NAME/linux. A stamp records
+# the hash of every input; when it matches and the outputs exist, nothing is
+# rebuilt. Otherwise make runs (incrementally, on the same tree).
+set -euo pipefail
+
+NAME=$1 FRAGMENT=$(realpath "$2") OUT=$3 PATCH_DIR=${4:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PIN=$(cat "$HERE/kernel-version")
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+BUILD=$HERE/out/build/$NAME
+SRC=$BUILD/linux
+mkdir -p "$BUILD" "$OUT"
+
+have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+if [ "$have" != "$PIN" ]; then
+    echo "build-kernel: linux-source-6.12 is '$have', pinned is '$PIN'" >&2
+    echo "build-kernel: run images/install-deps.sh, or update images/kernel-version" >&2
+    exit 1
+fi
+
+patches=()
+if [ -n "$PATCH_DIR" ] && [ -d "$PATCH_DIR" ]; then
+    while IFS= read -r p; do patches+=("$p"); done < <(find "$PATCH_DIR" -maxdepth 1 -name '*.patch' | sort)
+fi
+
+# Inputs: the package version, the fragment, the patches, this script.
+inputs_hash=$( { echo "$PIN"; cat "$FRAGMENT" "$0"; for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
+if [ -f "$BUILD/stamp" ] && [ "$(cat "$BUILD/stamp")" = "$inputs_hash" ] \
+    && [ -f "$OUT/bzImage" ] && [ -f "$OUT/vmlinux" ]; then
+    echo "build-kernel: $NAME up to date (linux-source-6.12 $PIN)"
+    exit 0
+fi
+
+patch_hash=$( { for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
+if [ ! -f "$BUILD/unpacked" ] || [ "$(cat "$BUILD/unpacked")" != "$PIN $patch_hash" ]; then
+    echo "build-kernel: unpacking linux-source-6.12 $PIN for $NAME"
+    rm -rf "$SRC" "$BUILD/unpacked"
+    mkdir -p "$SRC"
+    tar -xf "$TARBALL" -C "$SRC" --strip-components=1
+    for p in "${patches[@]}"; do
+        echo "build-kernel: applying $(basename "$p")"
+        patch -d "$SRC" -p1 --quiet --forward < "$p"
+    done
+    echo "$PIN $patch_hash" > "$BUILD/unpacked"
+fi
+
+# Reproducible build: fixed timestamp, user, host and build number.
+export KBUILD_BUILD_TIMESTAMP="2024-01-01 00:00:00 UTC"
+export KBUILD_BUILD_USER=cr-vmm KBUILD_BUILD_HOST=cr-vmm KBUILD_BUILD_VERSION=1
+export SOURCE_DATE_EPOCH=1704067200
+
+echo "build-kernel: configuring $NAME (tinyconfig + $(basename "$FRAGMENT"))"
+make -C "$SRC" -s tinyconfig >/dev/null
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$SRC" "$SRC/.config" "$FRAGMENT" >/dev/null
+make -C "$SRC" -s olddefconfig >/dev/null
+# Every option the fragment asks for must have survived olddefconfig.
+missing=0
+while IFS= read -r line; do
+    case "$line" in
+        CONFIG_*=n) opt=${line%%=*}; if grep -q "^$opt=" "$SRC/.config"; then echo "build-kernel: $opt is set, fragment says n" >&2; missing=1; fi ;;
+        CONFIG_*=*) if ! grep -qx "$line" "$SRC/.config"; then echo "build-kernel: $line did not take effect" >&2; missing=1; fi ;;
+    esac
+done < "$FRAGMENT"
+[ $missing -eq 0 ] || { echo "build-kernel: config fragment $FRAGMENT is not satisfiable" >&2; exit 1; }
+
+echo "build-kernel: building $NAME bzImage (make -j$(nproc))"
+start=$(date +%s)
+make -C "$SRC" -s -j"$(nproc)" bzImage
+cp "$SRC/arch/x86/boot/bzImage" "$OUT/bzImage.tmp" && mv "$OUT/bzImage.tmp" "$OUT/bzImage"
+cp "$SRC/vmlinux" "$OUT/vmlinux.tmp" && mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
+cp "$SRC/.config" "$OUT/config"
+echo "$inputs_hash" > "$BUILD/stamp"
+echo "build-kernel: $NAME built in $(( $(date +%s) - start )) s: $(sha256sum "$OUT/bzImage" | cut -c1-16) $OUT/bzImage"

@@ -1,0 +1,18 @@
+//! cr-vmm: a rust-vmm based VMM for hypervisor-assisted checkpoint/restart.
+//!
+//! - [`arch`]: the x86_64 guest layout and boot-time CPU state;
+//! - [`boot`]: kernel, initrd and command-line loading;
+//! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
+//! - [`devices`]: the port-I/O bus, serial console and i8042;
+//! - [`vmm`]: putting them together and running the guest.
+#![deny(missing_docs)]
+
+pub mod arch;
+pub mod boot;
+pub mod config;
+pub mod devices;
+pub mod vmm;
+pub mod vstate;
+
+pub use config::VmConfig;
+pub use vmm::{run, Error, GuestExit};

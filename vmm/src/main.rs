@@ -1,0 +1,113 @@
+//! The `cr-vmm` command line.
+
+use std::io::IsTerminal;
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cr_vmm::boot::KernelImage;
+use cr_vmm::config::{DEFAULT_CMDLINE, DEFAULT_MEM_MIB};
+use cr_vmm::{GuestExit, VmConfig};
+
+mod terminal;
+
+/// Exit status when the guest kernel panicked or crashed.
+const EXIT_GUEST_CRASH: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "cr-vmm", version, about = "A rust-vmm based VMM for hypervisor-assisted checkpoint/restart")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Boot a Linux guest with its console on this terminal. Exits 0 when
+    /// the guest powers off or reboots, 2 when it panics, 1 on VMM errors.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Guest kernel: a bzImage or an uncompressed ELF vmlinux.
+    #[arg(long)]
+    kernel: PathBuf,
+    /// Initramfs (uncompressed or compressed cpio) for the guest.
+    #[arg(long)]
+    initrd: Option<PathBuf>,
+    /// Kernel command line (replaces the default).
+    #[arg(long, default_value = DEFAULT_CMDLINE)]
+    cmdline: String,
+    /// Guest memory in MiB.
+    #[arg(long, default_value_t = DEFAULT_MEM_MIB)]
+    mem_mib: u64,
+    /// Number of vCPUs.
+    #[arg(long, default_value_t = 1)]
+    vcpus: u32,
+    /// KVM device to use.
+    #[arg(long, default_value = cr_vmm::vstate::kvm::DEFAULT_KVM_PATH)]
+    kvm_device: PathBuf,
+}
+
+fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = VmConfig {
+        kernel: KernelImage::File(args.kernel),
+        initrd: args.initrd,
+        cmdline: args.cmdline,
+        mem_mib: args.mem_mib,
+        vcpus: args.vcpus,
+        kvm_path: args.kvm_device,
+    };
+    let stdin = std::io::stdin();
+    // Only a terminal, pipe or socket can be watched by epoll; a regular
+    // file or /dev/null on stdin means no console input.
+    let input = if terminal::pollable(stdin.as_fd()) {
+        Some(
+            std::fs::File::from(stdin.as_fd().try_clone_to_owned().context("dup stdin")?),
+        )
+    } else {
+        None
+    };
+    let _raw = if stdin.is_terminal() {
+        terminal::RawMode::enter(stdin.as_fd()).ok()
+    } else {
+        None
+    };
+    let exit = cr_vmm::run(&cfg, Box::new(std::io::stdout()), input)?;
+    drop(_raw);
+    match exit {
+        GuestExit::PowerOff => {
+            log::info!("guest powered off");
+            Ok(ExitCode::SUCCESS)
+        }
+        GuestExit::Reboot(how) => {
+            log::info!("guest rebooted ({how})");
+            Ok(ExitCode::SUCCESS)
+        }
+        GuestExit::Panic(line) => {
+            eprintln!("cr-vmm: guest crashed: {line}");
+            Ok(ExitCode::from(EXIT_GUEST_CRASH))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("CR_VMM_LOG", "warn"))
+        .format_timestamp(None)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Run(a) => run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("cr-vmm: error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Assembles a VM from a [`VmConfig`] and runs it to completion: guest
+//! memory, kernel, boot tables, KVM VM and vCPUs, devices, and the
+//! event-manager loop that waits for the guest to finish.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use event_manager::{EventManager, EventOps, EventSet, Events, MutEventSubscriber, SubscriberOps};
+use vmm_sys_util::eventfd::EventFd;
+use vmm_sys_util::signal::Killable;
+
+use crate::arch::{mptable, regs};
+use crate::boot;
+use crate::config::{self, VmConfig};
+use crate::devices::bus::{self, lock, PioBus};
+use crate::devices::i8042::{I8042, I8042_BASE, I8042_LEN};
+use crate::devices::serial::{
+    ConsoleOutput, ConsoleWatch, SerialDevice, SerialInput, COM1_BASE, COM1_IRQ, COM1_LEN,
+};
+use crate::vstate::vcpu::{self, kick_signal, Vcpu, VcpuExitReason};
+use crate::vstate::{kvm, memory, vm};
+
+/// How the guest ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuestExit {
+    /// The guest powered off.
+    PowerOff,
+    /// The guest rebooted; cr-vmm does not restart it.
+    Reboot(&'static str),
+    /// The guest kernel panicked (its panic line) or KVM reported a crash.
+    Panic(String),
+}
+
+/// Everything that can stop a VM from being built or run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    /// Guest memory.
+    #[error(transparent)]
+    Memory(#[from] memory::Error),
+    /// Kernel, initrd or command line.
+    #[error(transparent)]
+    Boot(#[from] boot::Error),
+    /// Boot page tables.
+    #[error(transparent)]
+    BootTables(#[from] regs::Error),
+    /// MP table.
+    #[error(transparent)]
+    MpTable(#[from] mptable::Error),
+    /// Opening KVM.
+    #[error(transparent)]
+    Kvm(#[from] kvm::Error),
+    /// VM setup.
+    #[error(transparent)]
+    Vm(#[from] vm::Error),
+    /// vCPU setup.
+    #[error(transparent)]
+    Vcpu(#[from] vcpu::Error),
+    /// Device setup.
+    #[error("device setup: {0}")]
+    Device(String),
+    /// The event loop failed.
+    #[error("event loop: {0}")]
+    EventLoop(String),
+    /// A vCPU failed while the guest ran.
+    #[error("guest failed: {0}")]
+    Guest(String),
+}
+
+fn evt() -> Result<EventFd, Error> {
+    EventFd::new(libc::EFD_NONBLOCK).map_err(|e| Error::Device(format!("eventfd: {e}")))
+}
+
+/// Watches the reset line and the vCPU exits; records the first reason.
+struct ExitWatcher {
+    reset_evt: EventFd,
+    vcpu_evt: EventFd,
+    exits: Receiver<(u8, VcpuExitReason)>,
+    outcome: Option<VcpuExitReason>,
+}
+
+impl MutEventSubscriber for ExitWatcher {
+    fn process(&mut self, events: Events, _ops: &mut EventOps) {
+        if events.fd() == std::os::fd::AsRawFd::as_raw_fd(&self.reset_evt) {
+            let _ = self.reset_evt.read();
+            self.outcome
+                .get_or_insert(VcpuExitReason::Reset("keyboard controller reset"));
+        } else {
+            let _ = self.vcpu_evt.read();
+            while let Ok((_, reason)) = self.exits.try_recv() {
+                self.outcome.get_or_insert(reason);
+            }
+        }
+    }
+
+    fn init(&mut self, ops: &mut EventOps) {
+        for fd in [&self.reset_evt, &self.vcpu_evt] {
+            if let Err(e) = ops.add(Events::new(fd, EventSet::IN)) {
+                log::error!("exit watcher: cannot watch eventfd: {e}");
+            }
+        }
+    }
+}
+
+type Subscriber = Arc<Mutex<dyn MutEventSubscriber + Send>>;
+
+/// Builds the VM described by `cfg` and runs it until the guest powers off,
+/// reboots or crashes. Console output goes to `console`; `input`, when
+/// given, is read by the event loop and fed to the guest's serial port.
+///
+/// Everything that depends only on the configuration and the files (bad
+/// vCPU count or memory size, missing or invalid kernel, initrd too large)
+/// is checked before `/dev/kvm` is opened.
+pub fn run(
+    cfg: &VmConfig,
+    console: Box<dyn Write + Send>,
+    input: Option<std::fs::File>,
+) -> Result<GuestExit, Error> {
+    cfg.validate()?;
+    let vcpu_count = cfg.vcpus as u8; // validate() caps it at MAX_CPUS
+    let mem = memory::create(cfg.mem_bytes())?;
+    let boot_info = boot::load(
+        &mem,
+        cfg.mem_bytes(),
+        &cfg.kernel,
+        cfg.initrd.as_deref(),
+        &cfg.cmdline,
+    )?;
+    regs::write_boot_tables(&mem)?;
+    mptable::setup(&mem, vcpu_count)?;
+
+    let kvm = kvm::open(&cfg.kvm_path)?;
+    let vm = vm::Vm::new(&kvm, &mem)?;
+
+    // Devices.
+    let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
+    let serial_irq = evt()?;
+    vm.register_irqfd(&serial_irq, COM1_IRQ)?;
+    let serial = Arc::new(Mutex::new(SerialDevice::new(
+        serial_irq,
+        ConsoleOutput::new(console, watch.clone()),
+    )));
+    let reset_evt = evt()?;
+    let i8042 = Arc::new(Mutex::new(I8042::new(
+        reset_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?,
+    )));
+    let mut pio = PioBus::default();
+    let dev_err = |e: bus::Error| Error::Device(e.to_string());
+    pio.insert(COM1_BASE, COM1_LEN, serial.clone()).map_err(dev_err)?;
+    pio.insert(I8042_BASE, I8042_LEN, i8042).map_err(dev_err)?;
+    let pio = Arc::new(pio);
+
+    // vCPUs: all created before any runs.
+    let mut vcpus = Vec::with_capacity(usize::from(vcpu_count));
+    for i in 0..vcpu_count {
+        vcpus.push(Vcpu::new(&kvm, &vm, i, vcpu_count, boot_info.entry)?);
+    }
+
+    let mut em: EventManager<Subscriber> =
+        EventManager::new().map_err(|e| Error::EventLoop(e.to_string()))?;
+    let (tx, rx) = channel();
+    let vcpu_evt = evt()?;
+    let watcher = Arc::new(Mutex::new(ExitWatcher {
+        reset_evt,
+        vcpu_evt: vcpu_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?,
+        exits: rx,
+        outcome: None,
+    }));
+    em.add_subscriber(watcher.clone());
+    if let Some(input) = input {
+        em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(input, serial.clone()))));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for v in vcpus {
+        let evt = vcpu_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?;
+        match v.spawn(pio.clone(), stop.clone(), tx.clone(), evt) {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                stop_vcpus(&stop, threads);
+                return Err(e.into());
+            }
+        }
+    }
+    drop(tx);
+
+    let outcome = loop {
+        if let Some(o) = lock(&watcher).outcome.clone() {
+            break Ok(o);
+        }
+        if let Err(e) = em.run() {
+            break Err(Error::EventLoop(e.to_string()));
+        }
+    };
+    stop_vcpus(&stop, threads);
+    let _ = lock(&serial).enqueue_input(&[]);
+    let panic_line = lock(&watch).panic_line.clone();
+
+    match outcome? {
+        _ if panic_line.is_some() => Ok(GuestExit::Panic(panic_line.unwrap_or_default())),
+        VcpuExitReason::Shutdown => Ok(GuestExit::PowerOff),
+        VcpuExitReason::Reset(how) => Ok(GuestExit::Reboot(how)),
+        VcpuExitReason::Crash(msg) => Ok(GuestExit::Panic(msg)),
+        VcpuExitReason::Error(msg) => Err(Error::Guest(msg)),
+        VcpuExitReason::Stopped => Err(Error::Guest("vCPU stopped unexpectedly".into())),
+    }
+}
+
+/// Asks every vCPU thread to stop and waits for them, kicking each out of
+/// `KVM_RUN` with a signal until it has left (a kick that lands just before
+/// the thread enters `KVM_RUN` is repeated).
+fn stop_vcpus(stop: &AtomicBool, threads: Vec<JoinHandle<()>>) {
+    stop.store(true, Ordering::Release);
+    for t in threads {
+        let start = Instant::now();
+        while !t.is_finished() {
+            if let Err(e) = t.kill(kick_signal()) {
+                log::warn!("cannot kick vCPU thread: {e}");
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(5) {
+                log::error!("a vCPU thread did not stop within 5 s; leaving it");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if t.is_finished() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! KVM state: the `/dev/kvm` handle, guest memory, the VM and its vCPUs.
+
+pub mod kvm;
+pub mod memory;
+pub mod vcpu;
+pub mod vm;

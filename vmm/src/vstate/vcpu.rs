@@ -1,0 +1,235 @@
+//! vCPUs: boot-time configuration and the run loop, one thread per vCPU.
+//!
+//! Port I/O exits are served on the vCPU thread through the shared
+//! [`PioBus`]. A vCPU thread ends when the guest resets, shuts down or fails,
+//! reporting why through a channel and an eventfd the event loop watches, or
+//! when the VMM asks every vCPU to stop (a flag plus a signal that kicks the
+//! thread out of `KVM_RUN`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Once};
+use std::thread::JoinHandle;
+
+use kvm_bindings::{KVM_SYSTEM_EVENT_CRASH, KVM_SYSTEM_EVENT_RESET, KVM_SYSTEM_EVENT_SHUTDOWN};
+use kvm_ioctls::{Kvm, VcpuExit, VcpuFd};
+use vm_memory::GuestAddress;
+use vmm_sys_util::eventfd::EventFd;
+use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
+
+use crate::arch::{cpuid, msr, regs};
+use crate::devices::bus::PioBus;
+use crate::vstate::vm::Vm;
+
+/// The signal that kicks a vCPU thread out of `KVM_RUN`.
+pub fn kick_signal() -> i32 {
+    SIGRTMIN()
+}
+
+/// Errors configuring a vCPU.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A KVM ioctl failed.
+    #[error("vCPU {index}: KVM {what} failed: {source}")]
+    Kvm {
+        /// The vCPU.
+        index: u8,
+        /// Which ioctl.
+        what: &'static str,
+        /// The errno.
+        source: kvm_ioctls::Error,
+    },
+    /// KVM did not take every boot MSR.
+    #[error("vCPU {index}: KVM accepted {set} of {want} boot MSRs")]
+    Msrs {
+        /// The vCPU.
+        index: u8,
+        /// How many were set.
+        set: usize,
+        /// How many were given.
+        want: usize,
+    },
+    /// The kick signal handler cannot be installed.
+    #[error("cannot install the vCPU kick signal handler: {0}")]
+    Signal(vmm_sys_util::errno::Error),
+    /// The vCPU thread cannot be started.
+    #[error("cannot start vCPU {0} thread: {1}")]
+    Spawn(u8, std::io::Error),
+}
+
+/// Why a vCPU stopped running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VcpuExitReason {
+    /// The guest asked for a reset (or triple-faulted, which is how a
+    /// `reboot=t` guest reboots).
+    Reset(&'static str),
+    /// The guest powered off.
+    Shutdown,
+    /// KVM reported a guest crash.
+    Crash(String),
+    /// KVM or the VMM failed.
+    Error(String),
+    /// The VMM asked the vCPU to stop.
+    Stopped,
+}
+
+/// One vCPU, configured and ready to run.
+#[derive(Debug)]
+pub struct Vcpu {
+    index: u8,
+    fd: VcpuFd,
+}
+
+impl Vcpu {
+    /// Creates vCPU `index` of `count` with CPUID, MSRs and LAPIC set up.
+    /// The boot vCPU (index 0) gets `entry`; application processors wait in
+    /// KVM for the guest's INIT/SIPI.
+    pub fn new(
+        kvm: &Kvm,
+        vm: &Vm,
+        index: u8,
+        count: u8,
+        entry: GuestAddress,
+    ) -> Result<Self, Error> {
+        let err = |what| move |source| Error::Kvm { index, what, source };
+        let fd = vm.fd().create_vcpu(u64::from(index)).map_err(err("CREATE_VCPU"))?;
+
+        let mut id = kvm
+            .get_supported_cpuid(kvm_bindings::KVM_MAX_CPUID_ENTRIES)
+            .map_err(err("GET_SUPPORTED_CPUID"))?;
+        let tsc_deadline = kvm.check_extension(kvm_ioctls::Cap::TscDeadlineTimer);
+        cpuid::normalize(&mut id, index, count, tsc_deadline);
+        fd.set_cpuid2(&id).map_err(err("SET_CPUID2"))?;
+
+        let msrs = msr::boot_msrs().map_err(|_| Error::Msrs {
+            index,
+            set: 0,
+            want: msr::boot_msr_entries().len(),
+        })?;
+        let set = fd.set_msrs(&msrs).map_err(err("SET_MSRS"))?;
+        if set != msrs.as_slice().len() {
+            return Err(Error::Msrs {
+                index,
+                set,
+                want: msrs.as_slice().len(),
+            });
+        }
+
+        let mut lapic = fd.get_lapic().map_err(err("GET_LAPIC"))?;
+        regs::set_lint(&mut lapic);
+        fd.set_lapic(&lapic).map_err(err("SET_LAPIC"))?;
+
+        if index == 0 {
+            fd.set_fpu(&regs::boot_fpu()).map_err(err("SET_FPU"))?;
+            fd.set_regs(&regs::boot_regs(entry.0)).map_err(err("SET_REGS"))?;
+            let mut sregs = fd.get_sregs().map_err(err("GET_SREGS"))?;
+            regs::set_long_mode_sregs(&mut sregs);
+            fd.set_sregs(&sregs).map_err(err("SET_SREGS"))?;
+        }
+        Ok(Vcpu { index, fd })
+    }
+
+    /// This vCPU's index (and APIC ID).
+    pub fn index(&self) -> u8 {
+        self.index
+    }
+
+    /// Starts the vCPU on its own thread. When it stops it sends its index
+    /// and reason on `exits` and writes `exit_evt`.
+    pub fn spawn(
+        self,
+        bus: Arc<PioBus>,
+        stop: Arc<AtomicBool>,
+        exits: Sender<(u8, VcpuExitReason)>,
+        exit_evt: EventFd,
+    ) -> Result<JoinHandle<()>, Error> {
+        install_kick_handler()?;
+        let index = self.index;
+        std::thread::Builder::new()
+            .name(format!("vcpu{index}"))
+            .spawn(move || {
+                let reason = self.run_loop(&bus, &stop);
+                // The receiver may already be gone when the VMM is exiting.
+                let _ = exits.send((index, reason));
+                let _ = exit_evt.write(1);
+            })
+            .map_err(|e| Error::Spawn(index, e))
+    }
+
+    fn run_loop(mut self, bus: &PioBus, stop: &AtomicBool) -> VcpuExitReason {
+        loop {
+            if stop.load(Ordering::Acquire) {
+                return VcpuExitReason::Stopped;
+            }
+            match self.fd.run() {
+                Ok(VcpuExit::IoOut(port, data)) => {
+                    bus.write(port, data);
+                }
+                Ok(VcpuExit::IoIn(port, data)) => {
+                    bus.read(port, data);
+                }
+                Ok(VcpuExit::MmioRead(addr, data)) => {
+                    log::debug!("vcpu{}: read of unmapped MMIO {addr:#x}", self.index);
+                    data.fill(0xff);
+                }
+                Ok(VcpuExit::MmioWrite(addr, _)) => {
+                    log::debug!("vcpu{}: write to unmapped MMIO {addr:#x}", self.index);
+                }
+                Ok(VcpuExit::Hlt) => {
+                    // With the in-kernel irqchip KVM handles HLT itself; an
+                    // HLT exit means a halted CPU that nothing can wake.
+                    return VcpuExitReason::Error(format!(
+                        "vCPU {} halted with interrupts that cannot wake it",
+                        self.index
+                    ));
+                }
+                Ok(VcpuExit::Shutdown) => return VcpuExitReason::Reset("triple fault"),
+                Ok(VcpuExit::SystemEvent(kind, _)) => {
+                    return match kind {
+                        KVM_SYSTEM_EVENT_SHUTDOWN => VcpuExitReason::Shutdown,
+                        KVM_SYSTEM_EVENT_RESET => VcpuExitReason::Reset("system reset"),
+                        KVM_SYSTEM_EVENT_CRASH => {
+                            VcpuExitReason::Crash("KVM reported a guest crash".into())
+                        }
+                        other => VcpuExitReason::Error(format!("unknown system event {other}")),
+                    }
+                }
+                Ok(VcpuExit::FailEntry(reason, cpu)) => {
+                    return VcpuExitReason::Error(format!(
+                        "vCPU {} failed to enter the guest (hardware reason {reason:#x}, cpu {cpu})",
+                        self.index
+                    ))
+                }
+                Ok(VcpuExit::InternalError) => {
+                    return VcpuExitReason::Error(format!(
+                        "vCPU {}: KVM internal error (an instruction KVM cannot emulate?)",
+                        self.index
+                    ))
+                }
+                Ok(other) => {
+                    return VcpuExitReason::Error(format!(
+                        "vCPU {}: unexpected exit {other:?}",
+                        self.index
+                    ))
+                }
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                    self.fd.set_kvm_immediate_exit(0);
+                }
+                Err(e) => {
+                    return VcpuExitReason::Error(format!("vCPU {}: KVM_RUN failed: {e}", self.index))
+                }
+            }
+        }
+    }
+}
+
+extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {}
+
+fn install_kick_handler() -> Result<(), Error> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = register_signal_handler(kick_signal(), kick_handler).map_err(Error::Signal);
+    });
+    result
+}

@@ -1,0 +1,79 @@
+//! The KVM VM: memory slots, in-kernel irqchip (PIC + IOAPIC + LAPICs) and
+//! PIT, and the irqfds that deliver device interrupts.
+
+use kvm_bindings::{kvm_pit_config, kvm_userspace_memory_region, KVM_PIT_SPEAKER_DUMMY};
+use kvm_ioctls::{Kvm, VmFd};
+use vm_memory::{Address, GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion};
+use vmm_sys_util::eventfd::EventFd;
+
+use crate::arch::layout::{KVM_IDENTITY_MAP_ADDRESS, KVM_TSS_ADDRESS};
+
+/// Errors setting up the VM.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A KVM ioctl failed.
+    #[error("KVM {what} failed: {source}")]
+    Kvm {
+        /// Which ioctl.
+        what: &'static str,
+        /// The errno.
+        source: kvm_ioctls::Error,
+    },
+    /// A region's host address cannot be found.
+    #[error("guest memory region at {0:#x} has no host mapping")]
+    HostAddress(u64),
+}
+
+fn kvm(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> Error {
+    move |source| Error::Kvm { what, source }
+}
+
+/// A VM with its memory registered and its interrupt controllers created.
+#[derive(Debug)]
+pub struct Vm {
+    fd: VmFd,
+}
+
+impl Vm {
+    /// Creates the VM and registers every region of `mem` as a memory slot.
+    pub fn new(kvm_handle: &Kvm, mem: &GuestMemoryMmap) -> Result<Self, Error> {
+        let fd = kvm_handle.create_vm().map_err(kvm("CREATE_VM"))?;
+        for (slot, region) in mem.iter().enumerate() {
+            let host = region
+                .get_host_address(vm_memory::MemoryRegionAddress(0))
+                .map_err(|_| Error::HostAddress(region.start_addr().raw_value()))?;
+            let r = kvm_userspace_memory_region {
+                slot: slot as u32,
+                guest_phys_addr: region.start_addr().raw_value(),
+                memory_size: region.len(),
+                userspace_addr: host as u64,
+                flags: 0,
+            };
+            // SAFETY: `host` is the start of a live mapping of `region.len()`
+            // bytes that `mem` owns; the caller keeps `mem` alive for as long
+            // as the VM runs.
+            unsafe { fd.set_user_memory_region(r) }.map_err(kvm("SET_USER_MEMORY_REGION"))?;
+        }
+        fd.set_tss_address(KVM_TSS_ADDRESS as usize)
+            .map_err(kvm("SET_TSS_ADDR"))?;
+        fd.set_identity_map_address(KVM_IDENTITY_MAP_ADDRESS)
+            .map_err(kvm("SET_IDENTITY_MAP_ADDR"))?;
+        fd.create_irq_chip().map_err(kvm("CREATE_IRQCHIP"))?;
+        let pit = kvm_pit_config {
+            flags: KVM_PIT_SPEAKER_DUMMY,
+            ..Default::default()
+        };
+        fd.create_pit2(pit).map_err(kvm("CREATE_PIT2"))?;
+        Ok(Vm { fd })
+    }
+
+    /// Delivers `gsi` whenever `evt` is written.
+    pub fn register_irqfd(&self, evt: &EventFd, gsi: u32) -> Result<(), Error> {
+        self.fd.register_irqfd(evt, gsi).map_err(kvm("IRQFD"))
+    }
+
+    /// The KVM VM file descriptor.
+    pub fn fd(&self) -> &VmFd {
+        &self.fd
+    }
+}
