@@ -138,7 +138,10 @@ mod tests {
         c.mem_mib = 2048;
         assert_eq!(
             c.validate_against(1024),
-            Err(Error::MemTooLarge { asked: 2048, host: 1024 })
+            Err(Error::MemTooLarge {
+                asked: 2048,
+                host: 1024
+            })
         );
         c.mem_mib = 128;
         c.cmdline = "console=ttyS0\n".into();

@@ -17,7 +17,11 @@ mod terminal;
 const EXIT_GUEST_CRASH: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "cr-vmm", version, about = "A rust-vmm based VMM for hypervisor-assisted checkpoint/restart")]
+#[command(
+    name = "cr-vmm",
+    version,
+    about = "A rust-vmm based VMM for hypervisor-assisted checkpoint/restart"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -41,6 +45,10 @@ struct RunArgs {
     /// Kernel command line (replaces the default).
     #[arg(long, default_value = DEFAULT_CMDLINE)]
     cmdline: String,
+    /// Appended to the command line (e.g. `-- CMD` passes CMD to the
+    /// guest's init).
+    #[arg(long)]
+    append: Option<String>,
     /// Guest memory in MiB.
     #[arg(long, default_value_t = DEFAULT_MEM_MIB)]
     mem_mib: u64,
@@ -56,7 +64,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = VmConfig {
         kernel: KernelImage::File(args.kernel),
         initrd: args.initrd,
-        cmdline: args.cmdline,
+        cmdline: match args.append {
+            Some(extra) => format!("{} {extra}", args.cmdline),
+            None => args.cmdline,
+        },
         mem_mib: args.mem_mib,
         vcpus: args.vcpus,
         kvm_path: args.kvm_device,
@@ -65,9 +76,9 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Only a terminal, pipe or socket can be watched by epoll; a regular
     // file or /dev/null on stdin means no console input.
     let input = if terminal::pollable(stdin.as_fd()) {
-        Some(
-            std::fs::File::from(stdin.as_fd().try_clone_to_owned().context("dup stdin")?),
-        )
+        Some(std::fs::File::from(
+            stdin.as_fd().try_clone_to_owned().context("dup stdin")?,
+        ))
     } else {
         None
     };

@@ -148,11 +148,14 @@ pub fn run(
     )));
     let reset_evt = evt()?;
     let i8042 = Arc::new(Mutex::new(I8042::new(
-        reset_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?,
+        reset_evt
+            .try_clone()
+            .map_err(|e| Error::Device(e.to_string()))?,
     )));
     let mut pio = PioBus::default();
     let dev_err = |e: bus::Error| Error::Device(e.to_string());
-    pio.insert(COM1_BASE, COM1_LEN, serial.clone()).map_err(dev_err)?;
+    pio.insert(COM1_BASE, COM1_LEN, serial.clone())
+        .map_err(dev_err)?;
     pio.insert(I8042_BASE, I8042_LEN, i8042).map_err(dev_err)?;
     let pio = Arc::new(pio);
 
@@ -168,19 +171,26 @@ pub fn run(
     let vcpu_evt = evt()?;
     let watcher = Arc::new(Mutex::new(ExitWatcher {
         reset_evt,
-        vcpu_evt: vcpu_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?,
+        vcpu_evt: vcpu_evt
+            .try_clone()
+            .map_err(|e| Error::Device(e.to_string()))?,
         exits: rx,
         outcome: None,
     }));
     em.add_subscriber(watcher.clone());
     if let Some(input) = input {
-        em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(input, serial.clone()))));
+        em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(
+            input,
+            serial.clone(),
+        ))));
     }
 
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for v in vcpus {
-        let evt = vcpu_evt.try_clone().map_err(|e| Error::Device(e.to_string()))?;
+        let evt = vcpu_evt
+            .try_clone()
+            .map_err(|e| Error::Device(e.to_string()))?;
         match v.spawn(pio.clone(), stop.clone(), tx.clone(), evt) {
             Ok(t) => threads.push(t),
             Err(e) => {

@@ -1,1 +1,216 @@
-fn main(){}
+//! `cargo xtask`: images, nested, demo, test, bench.
+
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use xtask::kvm_probe::{self, Mode};
+use xtask::{deps, images, nested, paths, run};
+
+mod bench;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, test and demo cr-vmm")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone, Copy)]
+struct ModeArgs {
+    /// Run guests on this host's /dev/kvm.
+    #[arg(long, conflicts_with = "nested")]
+    host: bool,
+    /// Run guests inside the nested-KVM CI host.
+    #[arg(long)]
+    nested: bool,
+}
+
+impl ModeArgs {
+    fn resolve(self) -> anyhow::Result<Mode> {
+        let (mode, why) = if self.host {
+            (Mode::Host, "forced by --host".to_string())
+        } else if self.nested {
+            (Mode::Nested, "forced by --nested".to_string())
+        } else {
+            kvm_probe::from_env_or_detect()?
+        };
+        eprintln!("xtask: running guests {mode}: {why}");
+        Ok(mode)
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install build dependencies and build every image (incremental).
+    Images {
+        /// Also rebuild the guest kernel and initramfs from scratch in a
+        /// second tree and check the outputs are bit-identical.
+        #[arg(long)]
+        verify_reproducible: bool,
+    },
+    /// Boot the nested-KVM CI host and run a command inside it.
+    Nested {
+        /// Seconds before the run is killed.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        /// Extra file for the CI host, as HOST_PATH:PATH_INSIDE.
+        #[arg(long = "file")]
+        files: Vec<String>,
+        /// The command (run by sh; cr-vmm is on PATH, images in /images).
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Boot the guest under cr-vmm and show its console.
+    Demo {
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
+    /// Install dependencies, build, and run every test.
+    Test {
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
+    /// Benchmarks: `boot` (cr-vmm vs QEMU microvm to the guest's init).
+    Bench {
+        /// Which benchmark.
+        #[arg(value_parser = ["boot"])]
+        which: String,
+        /// Runs of each VMM.
+        #[arg(long, default_value_t = 7)]
+        runs: u32,
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
+}
+
+fn build_images() -> anyhow::Result<()> {
+    deps::ensure()?;
+    let built = images::build_all()?;
+    for (p, h) in built.outputs {
+        eprintln!("images: {} {}", &h[..16.min(h.len())], p.display());
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env!("CARGO"));
+    c.current_dir(paths::root());
+    c
+}
+
+fn check(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
+    eprintln!("xtask: {what}");
+    let st = cmd.status().with_context(|| format!("running {what}"))?;
+    if !st.success() {
+        bail!("{what} failed ({st})");
+    }
+    Ok(())
+}
+
+fn demo(mode: Mode) -> anyhow::Result<i32> {
+    build_images()?;
+    let guest_cmd = "echo; echo '== inside the cr-vmm guest =='; uname -a; \
+        echo \"uptime: $(cut -d' ' -f1 /proc/uptime) s\"; \
+        echo \"memory: $(grep MemTotal /proc/meminfo)\"; \
+        echo \"cpus: $(grep -c ^processor /proc/cpuinfo)\"; echo";
+    let script = format!(
+        "echo '== cr-vmm run --kernel bzImage --initrd initramfs.cpio --vcpus 2 =='\n\
+         \"$CRVMM\" run --kernel \"$IMAGES/bzImage\" --initrd \"$IMAGES/initramfs.cpio\" \
+         --vcpus 2 --mem-mib 256 --append {}\n\
+         rc=$?\necho \"== cr-vmm exited with status $rc ==\"\nexit $rc",
+        nested::shell_quote(&format!("-- {guest_cmd}"))
+    );
+    let opts = nested::Options {
+        timeout: run::boot_timeout(mode),
+        ..Default::default()
+    };
+    let out = run::script(mode, &script, &opts)?;
+    Ok(out.status)
+}
+
+fn test(mode: Mode) -> anyhow::Result<()> {
+    build_images()?;
+    check(
+        cargo().args(["fmt", "--all", "--check"]),
+        "cargo fmt --check",
+    )?;
+    check(
+        cargo().args([
+            "clippy",
+            "--quiet",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        "cargo clippy -D warnings",
+    )?;
+    check(
+        cargo()
+            .args(["test", "--workspace"])
+            .env("CRVMM_MODE", mode.to_string()),
+        &format!("cargo test --workspace (guests run {mode})"),
+    )
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r: anyhow::Result<i32> = match cli.cmd {
+        Cmd::Images {
+            verify_reproducible,
+        } => build_images().and_then(|_| {
+            if verify_reproducible {
+                bench::verify_reproducible()?;
+            }
+            Ok(0)
+        }),
+        Cmd::Nested {
+            timeout,
+            files,
+            command,
+        } => (|| {
+            build_images()?;
+            let mut opts = nested::Options {
+                timeout: Duration::from_secs(timeout),
+                ..Default::default()
+            };
+            for f in files {
+                let Some((src, dst)) = f.split_once(':') else {
+                    bail!("--file takes HOST_PATH:PATH_INSIDE, not '{f}'");
+                };
+                opts.files.push((src.into(), dst.to_string()));
+            }
+            let script = format!(
+                "export PATH=/bin:$PATH CRVMM=/bin/cr-vmm IMAGES=/images\n{}",
+                command
+                    .iter()
+                    .map(|a| nested::shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            let (_, accel) = nested::accel_args();
+            eprintln!("xtask: booting the CI host (QEMU {accel})");
+            Ok(nested::run(&script, &opts)?.status)
+        })(),
+        Cmd::Demo { mode } => mode.resolve().and_then(demo),
+        Cmd::Test { mode } => mode.resolve().and_then(test).map(|_| 0),
+        Cmd::Bench { which, runs, mode } => mode.resolve().and_then(|m| {
+            build_images()?;
+            match which.as_str() {
+                "boot" => bench::boot(m, runs).map(|_| 0),
+                other => bail!("unknown benchmark {other}"),
+            }
+        }),
+    };
+    match r {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code.clamp(1, 255) as u8),
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

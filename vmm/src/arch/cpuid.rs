@@ -35,7 +35,8 @@ fn normalize_entry(
     match e.function {
         LEAF_FEATURES => {
             // EBX[31:24] initial APIC ID, EBX[23:16] logical processors.
-            e.ebx = (e.ebx & 0x0000_ffff) | (u32::from(cpu_index) << 24) | (u32::from(cpu_count) << 16);
+            e.ebx =
+                (e.ebx & 0x0000_ffff) | (u32::from(cpu_index) << 24) | (u32::from(cpu_count) << 16);
             e.ecx |= ECX_HYPERVISOR_BIT;
             if tsc_deadline {
                 e.ecx |= ECX_TSC_DEADLINE_BIT;
@@ -52,7 +53,11 @@ fn normalize_entry(
             // EAX[31:26]: cores per package - 1; EAX[25:14]: threads sharing
             // this cache - 1. One core per vCPU, caches private but the last.
             let level = (e.eax >> 5) & 0x7;
-            let sharing = if level >= 3 { u32::from(cpu_count) - 1 } else { 0 };
+            let sharing = if level >= 3 {
+                u32::from(cpu_count) - 1
+            } else {
+                0
+            };
             e.eax = (e.eax & 0x3fff) | (sharing << 14) | ((u32::from(cpu_count) - 1) << 26);
         }
         LEAF_PERF_MON => {

@@ -24,7 +24,8 @@ fn get_base(entry: u64) -> u64 {
 }
 
 fn get_limit(entry: u64) -> u32 {
-    let limit = ((entry & 0x000f_0000_0000_0000) >> 32) as u32 | (entry & 0x0000_0000_0000_ffff) as u32;
+    let limit =
+        ((entry & 0x000f_0000_0000_0000) >> 32) as u32 | (entry & 0x0000_0000_0000_ffff) as u32;
     // Granularity bit: the limit counts 4 KiB pages.
     if (entry >> 55) & 1 == 1 {
         (limit << 12) | 0xfff
@@ -72,14 +73,20 @@ mod tests {
     #[test]
     fn code_segment_is_64bit_present_ring0() {
         let s = kvm_segment_from_gdt(BOOT_GDT[1], 1);
-        assert_eq!((s.selector, s.l, s.db, s.present, s.dpl, s.g), (8, 1, 0, 1, 0, 1));
+        assert_eq!(
+            (s.selector, s.l, s.db, s.present, s.dpl, s.g),
+            (8, 1, 0, 1, 0, 1)
+        );
         assert_eq!((s.base, s.limit, s.type_, s.s), (0, 0xffff_ffff, 0xb, 1));
     }
 
     #[test]
     fn data_and_tss_segments() {
         let d = kvm_segment_from_gdt(BOOT_GDT[2], 2);
-        assert_eq!((d.selector, d.type_, d.db, d.l, d.unusable), (16, 3, 1, 0, 0));
+        assert_eq!(
+            (d.selector, d.type_, d.db, d.l, d.unusable),
+            (16, 3, 1, 0, 0)
+        );
         let t = kvm_segment_from_gdt(BOOT_GDT[3], 3);
         assert_eq!((t.selector, t.type_, t.s), (24, 0xb, 0));
         let n = kvm_segment_from_gdt(BOOT_GDT[0], 0);

@@ -52,7 +52,11 @@ mod tests {
     #[test]
     fn mtrr_enabled_write_back() {
         let m = boot_msrs().unwrap();
-        let mtrr = m.as_slice().iter().find(|e| e.index == MSR_MTRR_DEF_TYPE).unwrap();
+        let mtrr = m
+            .as_slice()
+            .iter()
+            .find(|e| e.index == MSR_MTRR_DEF_TYPE)
+            .unwrap();
         assert_eq!(mtrr.data, 0x806);
         assert_eq!(m.as_slice().len(), boot_msr_entries().len());
     }

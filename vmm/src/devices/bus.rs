@@ -46,7 +46,12 @@ impl std::fmt::Debug for PioBus {
 
 impl PioBus {
     /// Puts `dev` at ports `base..base+len`.
-    pub fn insert(&mut self, base: u16, len: u16, dev: Arc<Mutex<dyn PioDevice>>) -> Result<(), Error> {
+    pub fn insert(
+        &mut self,
+        base: u16,
+        len: u16,
+        dev: Arc<Mutex<dyn PioDevice>>,
+    ) -> Result<(), Error> {
         let end = u32::from(base) + u32::from(len);
         if self.entries.iter().any(|e| {
             u32::from(base) < u32::from(e.base) + u32::from(e.len) && u32::from(e.base) < end
@@ -129,9 +134,13 @@ mod tests {
     #[test]
     fn overlaps_are_refused() {
         let mut bus = PioBus::default();
-        bus.insert(0x60, 5, Arc::new(Mutex::new(Recorder(vec![])))).unwrap();
-        let e = bus.insert(0x64, 1, Arc::new(Mutex::new(Recorder(vec![])))).unwrap_err();
+        bus.insert(0x60, 5, Arc::new(Mutex::new(Recorder(vec![]))))
+            .unwrap();
+        let e = bus
+            .insert(0x64, 1, Arc::new(Mutex::new(Recorder(vec![]))))
+            .unwrap_err();
         assert_eq!(e, Error::Overlap { base: 0x64, len: 1 });
-        bus.insert(0xffff, 1, Arc::new(Mutex::new(Recorder(vec![])))).unwrap();
+        bus.insert(0xffff, 1, Arc::new(Mutex::new(Recorder(vec![]))))
+            .unwrap();
     }
 }

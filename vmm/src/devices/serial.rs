@@ -186,7 +186,10 @@ mod tests {
         let sink = Shared::default();
         let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
         let irq = EventFd::new(libc::EFD_NONBLOCK).unwrap();
-        let mut dev = SerialDevice::new(irq, ConsoleOutput::new(Box::new(sink.clone()), watch.clone()));
+        let mut dev = SerialDevice::new(
+            irq,
+            ConsoleOutput::new(Box::new(sink.clone()), watch.clone()),
+        );
         for b in b"[ 1.0] Kernel panic - not syncing: VFS: Unable to mount root\nok\n" {
             dev.write(0, &[*b]);
         }

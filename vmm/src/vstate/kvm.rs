@@ -30,15 +30,17 @@ pub enum Error {
     #[error("no permission to open {0}: run as root or add this user to the group that owns it (usually 'kvm')")]
     PermissionDenied(PathBuf),
     /// Any other open error.
-    #[error("cannot open {path}: {source}")]
+    #[error("cannot open {path}: {err}")]
     Open {
         /// The device path.
         path: PathBuf,
         /// The errno.
-        source: vmm_sys_util::errno::Error,
+        err: vmm_sys_util::errno::Error,
     },
     /// Not a KVM device, or an unexpected API version.
-    #[error("{path} is not a usable KVM device (API version {version}, expected {KVM_API_VERSION})")]
+    #[error(
+        "{path} is not a usable KVM device (API version {version}, expected {KVM_API_VERSION})"
+    )]
     ApiVersion {
         /// The device path.
         path: PathBuf,
@@ -57,18 +59,17 @@ pub enum Error {
 
 /// Opens the KVM device at `path` and checks the capabilities cr-vmm needs.
 pub fn open(path: &Path) -> Result<Kvm, Error> {
-    let cpath = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
-        Error::Open {
+    let cpath =
+        std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| Error::Open {
             path: path.to_owned(),
-            source: vmm_sys_util::errno::Error::new(libc::EINVAL),
-        }
-    })?;
+            err: vmm_sys_util::errno::Error::new(libc::EINVAL),
+        })?;
     let kvm = Kvm::new_with_path(&cpath).map_err(|e| match e.errno() {
         libc::ENOENT => Error::NotFound(path.to_owned()),
         libc::EACCES | libc::EPERM => Error::PermissionDenied(path.to_owned()),
         _ => Error::Open {
             path: path.to_owned(),
-            source: e,
+            err: e,
         },
     })?;
     let version = kvm.get_api_version();

@@ -30,14 +30,14 @@ pub fn kick_signal() -> i32 {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A KVM ioctl failed.
-    #[error("vCPU {index}: KVM {what} failed: {source}")]
+    #[error("vCPU {index}: KVM {what} failed: {err}")]
     Kvm {
         /// The vCPU.
         index: u8,
         /// Which ioctl.
         what: &'static str,
         /// The errno.
-        source: kvm_ioctls::Error,
+        err: kvm_ioctls::Error,
     },
     /// KVM did not take every boot MSR.
     #[error("vCPU {index}: KVM accepted {set} of {want} boot MSRs")]
@@ -91,8 +91,11 @@ impl Vcpu {
         count: u8,
         entry: GuestAddress,
     ) -> Result<Self, Error> {
-        let err = |what| move |source| Error::Kvm { index, what, source };
-        let fd = vm.fd().create_vcpu(u64::from(index)).map_err(err("CREATE_VCPU"))?;
+        let err = |what| move |err| Error::Kvm { index, what, err };
+        let fd = vm
+            .fd()
+            .create_vcpu(u64::from(index))
+            .map_err(err("CREATE_VCPU"))?;
 
         let mut id = kvm
             .get_supported_cpuid(kvm_bindings::KVM_MAX_CPUID_ENTRIES)
@@ -121,7 +124,8 @@ impl Vcpu {
 
         if index == 0 {
             fd.set_fpu(&regs::boot_fpu()).map_err(err("SET_FPU"))?;
-            fd.set_regs(&regs::boot_regs(entry.0)).map_err(err("SET_REGS"))?;
+            fd.set_regs(&regs::boot_regs(entry.0))
+                .map_err(err("SET_REGS"))?;
             let mut sregs = fd.get_sregs().map_err(err("GET_SREGS"))?;
             regs::set_long_mode_sregs(&mut sregs);
             fd.set_sregs(&sregs).map_err(err("SET_SREGS"))?;
@@ -196,9 +200,9 @@ impl Vcpu {
                 }
                 Ok(VcpuExit::FailEntry(reason, cpu)) => {
                     return VcpuExitReason::Error(format!(
-                        "vCPU {} failed to enter the guest (hardware reason {reason:#x}, cpu {cpu})",
-                        self.index
-                    ))
+                    "vCPU {} failed to enter the guest (hardware reason {reason:#x}, cpu {cpu})",
+                    self.index
+                ))
                 }
                 Ok(VcpuExit::InternalError) => {
                     return VcpuExitReason::Error(format!(
@@ -216,7 +220,10 @@ impl Vcpu {
                     self.fd.set_kvm_immediate_exit(0);
                 }
                 Err(e) => {
-                    return VcpuExitReason::Error(format!("vCPU {}: KVM_RUN failed: {e}", self.index))
+                    return VcpuExitReason::Error(format!(
+                        "vCPU {}: KVM_RUN failed: {e}",
+                        self.index
+                    ))
                 }
             }
         }

@@ -12,12 +12,12 @@ use crate::arch::layout::{KVM_IDENTITY_MAP_ADDRESS, KVM_TSS_ADDRESS};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A KVM ioctl failed.
-    #[error("KVM {what} failed: {source}")]
+    #[error("KVM {what} failed: {err}")]
     Kvm {
         /// Which ioctl.
         what: &'static str,
         /// The errno.
-        source: kvm_ioctls::Error,
+        err: kvm_ioctls::Error,
     },
     /// A region's host address cannot be found.
     #[error("guest memory region at {0:#x} has no host mapping")]
@@ -25,7 +25,7 @@ pub enum Error {
 }
 
 fn kvm(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> Error {
-    move |source| Error::Kvm { what, source }
+    move |err| Error::Kvm { what, err }
 }
 
 /// A VM with its memory registered and its interrupt controllers created.

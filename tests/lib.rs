@@ -1,0 +1,58 @@
+//! Helpers for the end-to-end tests: run a script that uses `$CRVMM` and
+//! `$IMAGES` where guests can run (this host's /dev/kvm, or the nested CI
+//! host), as chosen by `cargo xtask test` through `CRVMM_MODE`.
+
+use xtask::kvm_probe::{self, Mode};
+use xtask::nested::{Options, Output};
+use xtask::{paths, run};
+
+/// The mode the tests run guests in, with a loud failure when images are
+/// missing.
+pub fn mode() -> Mode {
+    for p in [
+        paths::guest_kernel(),
+        paths::guest_initramfs(),
+        paths::static_bin("cr-vmm"),
+    ] {
+        assert!(
+            p.exists(),
+            "{} is missing: run the tests through `cargo xtask test` (or `cargo xtask images` first)",
+            p.display()
+        );
+    }
+    let (mode, why) = kvm_probe::from_env_or_detect().expect("CRVMM_MODE");
+    eprintln!("e2e: guests run {mode}: {why}");
+    mode
+}
+
+/// Runs `script` and returns its output; `extra` are extra files for the
+/// nested CI host.
+pub fn run_script(script: &str, extra: Vec<(std::path::PathBuf, String)>) -> Output {
+    let mode = mode();
+    let opts = Options {
+        files: extra,
+        timeout: run::boot_timeout(mode),
+        echo: true,
+        ..Default::default()
+    };
+    run::script(mode, script, &opts).expect("running the script")
+}
+
+/// The shell line that boots the guest kernel and initramfs under cr-vmm
+/// with `args` added, printing cr-vmm's exit status afterwards.
+pub fn crvmm_line(args: &str) -> String {
+    format!(
+        "\"$CRVMM\" run --kernel \"$IMAGES/bzImage\" --initrd \"$IMAGES/initramfs.cpio\" {args}\n\
+         echo \"cr-vmm-status=$?\"\n"
+    )
+}
+
+/// cr-vmm's exit status as printed by [`crvmm_line`].
+pub fn crvmm_status(out: &Output) -> i32 {
+    out.lines
+        .iter()
+        .rev()
+        .find_map(|l| l.text.strip_prefix("cr-vmm-status="))
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no cr-vmm status in the output:\n{}", out.text()))
+}

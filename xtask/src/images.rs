@@ -1,0 +1,215 @@
+//! Building the images: static binaries, the guest and CI-host kernels
+//! (through `images/build-kernel.sh`), and both initramfs archives.
+//!
+//! Everything is reproducible (fixed timestamps, sorted archives) and
+//! incremental (kernels rebuild only when their inputs change; archives are
+//! rewritten only when their bytes change).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+use crate::cpio::{Archive, Entry};
+use crate::paths;
+
+/// The fixed mtime of every archive entry (2024-01-01, like the kernels').
+pub const SOURCE_DATE_EPOCH: u32 = 1_704_067_200;
+const BUSYBOX: &str = "/bin/busybox";
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let st = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !st.success() {
+        bail!("{cmd:?} failed ({st})");
+    }
+    Ok(())
+}
+
+/// Builds cr-vmm and the guest agent as static binaries (for the CI host
+/// and the guest, which have no libc).
+pub fn build_static_binaries() -> anyhow::Result<()> {
+    eprintln!("images: building static cr-vmm and guest-agent");
+    run(Command::new(env!("CARGO"))
+        .current_dir(paths::root())
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "-p",
+            "cr-vmm",
+            "-p",
+            "guest-agent",
+        ])
+        .env("RUSTFLAGS", "-C target-feature=+crt-static"))
+}
+
+/// Builds one kernel with `images/build-kernel.sh`.
+pub fn build_kernel(
+    name: &str,
+    fragment: &Path,
+    out: &Path,
+    patches: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut cmd = Command::new("bash");
+    cmd.arg(paths::root().join("images/build-kernel.sh"))
+        .arg(name)
+        .arg(fragment)
+        .arg(out);
+    if let Some(p) = patches {
+        cmd.arg(p);
+    }
+    run(&mut cmd)
+}
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename), and only
+/// when they differ from what is there.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
+    if fs::read(path).ok().as_deref() == Some(bytes) {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(&tmp, path)?;
+    Ok(true)
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Busybox and a symlink for each of its applets in /bin.
+fn add_busybox(a: &mut Archive) -> anyhow::Result<()> {
+    a.file("bin/busybox", 0o755, read(Path::new(BUSYBOX))?);
+    let list = Command::new(BUSYBOX)
+        .arg("--list")
+        .output()
+        .context("running busybox --list (apt-get install busybox-static)")?;
+    for applet in String::from_utf8_lossy(&list.stdout).lines() {
+        let applet = applet.trim();
+        if !applet.is_empty() && applet != "busybox" && applet != "init" {
+            a.add(&format!("bin/{applet}"), Entry::Symlink("busybox".into()));
+        }
+    }
+    a.add("sbin", Entry::Symlink("bin".into()));
+    Ok(())
+}
+
+fn base_dirs(a: &mut Archive) {
+    for d in ["dev", "proc", "sys", "tmp", "run", "etc", "root"] {
+        a.add(d, Entry::Dir);
+    }
+    a.add("dev/console", Entry::CharDev { major: 5, minor: 1 });
+    a.add("dev/null", Entry::CharDev { major: 1, minor: 3 });
+}
+
+/// The guest's initramfs: the agent as /init, busybox, device nodes.
+pub fn guest_initramfs() -> anyhow::Result<Archive> {
+    let mut a = Archive::default();
+    base_dirs(&mut a);
+    add_busybox(&mut a)?;
+    let agent = read(&paths::static_bin("guest-agent"))?;
+    a.file("init", 0o755, agent.clone());
+    a.file("bin/guest-agent", 0o755, agent);
+    Ok(a)
+}
+
+/// The CI host's initramfs: its init script, busybox, static cr-vmm and
+/// the guest images under /images.
+pub fn host_initramfs() -> anyhow::Result<Archive> {
+    let mut a = Archive::default();
+    base_dirs(&mut a);
+    add_busybox(&mut a)?;
+    a.file(
+        "init",
+        0o755,
+        read(&paths::root().join("images/ci-host/init"))?,
+    );
+    a.file("bin/cr-vmm", 0o755, read(&paths::static_bin("cr-vmm"))?);
+    a.file("images/bzImage", 0o644, read(&paths::guest_kernel())?);
+    a.file(
+        "images/initramfs.cpio",
+        0o644,
+        read(&paths::guest_initramfs())?,
+    );
+    a.add("work", Entry::Dir);
+    Ok(a)
+}
+
+/// Serializes `a` into `path` if its bytes changed.
+pub fn write_archive(a: &Archive, path: &Path) -> anyhow::Result<()> {
+    let mut bytes = Vec::new();
+    a.write(&mut bytes, SOURCE_DATE_EPOCH)?;
+    let changed = write_if_changed(path, &bytes)?;
+    eprintln!(
+        "images: {} {} ({} KiB)",
+        if changed { "wrote" } else { "unchanged" },
+        path.display(),
+        bytes.len() / 1024
+    );
+    Ok(())
+}
+
+/// What `build_all` produced.
+#[derive(Debug)]
+pub struct Built {
+    /// Files and their SHA-256.
+    pub outputs: Vec<(PathBuf, String)>,
+}
+
+fn sha256(path: &Path) -> String {
+    Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.split_whitespace().next().map(String::from))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Builds every image: static binaries, both kernels, both initramfs.
+pub fn build_all() -> anyhow::Result<Built> {
+    let root = paths::root();
+    let pin = fs::read_to_string(root.join("images/kernel-version")).unwrap_or_default();
+    eprintln!(
+        "images: guest kernel from Debian linux-source-6.12 {}",
+        pin.trim()
+    );
+    build_static_binaries()?;
+    build_kernel(
+        "guest",
+        &root.join("guest-kernel-cfg/guest.config"),
+        &paths::out().join("guest"),
+        Some(&root.join("guest-kernel-cfg/patches")),
+    )?;
+    build_kernel(
+        "ci-host",
+        &root.join("images/ci-host/host.config"),
+        &paths::out().join("ci-host"),
+        None,
+    )?;
+    write_archive(&guest_initramfs()?, &paths::guest_initramfs())?;
+    write_archive(&host_initramfs()?, &paths::host_initramfs())?;
+    let outputs = [
+        paths::guest_kernel(),
+        paths::guest_initramfs(),
+        paths::host_kernel(),
+        paths::host_initramfs(),
+    ]
+    .into_iter()
+    .map(|p| {
+        let h = sha256(&p);
+        (p, h)
+    })
+    .collect();
+    Ok(Built { outputs })
+}

@@ -1,0 +1,12 @@
+//! The machinery behind `cargo xtask`: building the guest and CI-host
+//! images, booting the nested-KVM CI host, and choosing between running on
+//! this host's `/dev/kvm` and running nested. The end-to-end tests use it
+//! as a library.
+
+pub mod cpio;
+pub mod deps;
+pub mod images;
+pub mod kvm_probe;
+pub mod nested;
+pub mod paths;
+pub mod run;

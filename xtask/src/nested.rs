@@ -1,0 +1,289 @@
+//! The nested-KVM CI host: a small Linux VM under `qemu-system-x86_64`
+//! (TCG with `-cpu max`, whose emulated AMD SVM gives it a working
+//! `/dev/kvm`; real KVM where this host has VMX/SVM) that runs one shell
+//! command with cr-vmm and the guest images inside, streams the output and
+//! returns the command's exit status.
+//!
+//! The command and any extra files travel as a second cpio archive appended
+//! to the CI host's initramfs (the kernel unpacks concatenated archives).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::cpio::Archive;
+use crate::kvm_probe;
+use crate::paths;
+
+const EXIT_MARKER: &str = "crvmm-nested: exit=";
+
+/// Options for one nested run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Host files to put into the CI host: (host path, path inside).
+    pub files: Vec<(PathBuf, String)>,
+    /// Give up (and kill QEMU) after this long.
+    pub timeout: Duration,
+    /// Echo the output to stderr as it streams.
+    pub echo: bool,
+    /// CI host memory in MiB.
+    pub mem_mib: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            files: Vec::new(),
+            timeout: Duration::from_secs(600),
+            echo: true,
+            mem_mib: 3072,
+        }
+    }
+}
+
+/// A line of output and when it arrived.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Time since QEMU started.
+    pub at: Duration,
+    /// The text, without CR/LF.
+    pub text: String,
+}
+
+/// The result of a nested run.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The command's exit status inside the CI host.
+    pub status: i32,
+    /// Every line the CI host printed (the marker line excluded).
+    pub lines: Vec<Line>,
+}
+
+impl Output {
+    /// All output as one string.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            s.push_str(&l.text);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// The host TSC frequency in kHz, to pin the CI host's TSC (its calibration
+/// under a busy TCG fails otherwise, and nested guests then stall).
+pub fn host_tsc_khz() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mhz: f64 = info
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((mhz * 1000.0) as u64)
+}
+
+/// The QEMU accelerator arguments: real KVM when this host has usable
+/// hardware virtualization, TCG with an SVM-capable CPU model otherwise.
+pub fn accel_args() -> (Vec<String>, &'static str) {
+    let hw = kvm_probe::detect().0 == kvm_probe::Mode::Host;
+    if hw {
+        (
+            ["-enable-kvm", "-cpu", "host"].map(String::from).to_vec(),
+            "KVM",
+        )
+    } else {
+        (
+            ["-accel", "tcg", "-cpu", "max"].map(String::from).to_vec(),
+            "TCG",
+        )
+    }
+}
+
+fn check_images() -> anyhow::Result<()> {
+    for p in [paths::host_kernel(), paths::host_initramfs()] {
+        if !p.exists() {
+            bail!("{} is missing: run `cargo xtask images` first", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `script` (a `sh` script) inside the CI host.
+pub fn run(script: &str, opts: &Options) -> anyhow::Result<Output> {
+    check_images()?;
+    let mut extra = Archive::default();
+    extra.file("run.sh", 0o755, script.as_bytes().to_vec());
+    for (src, dst) in &opts.files {
+        let data = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+        extra.file(dst, 0o755, data);
+    }
+    let initrd = tempfile_path("initramfs")?;
+    {
+        let mut f = std::fs::File::create(&initrd.0)?;
+        f.write_all(&std::fs::read(paths::host_initramfs())?)?;
+        extra.write(&mut f, crate::images::SOURCE_DATE_EPOCH)?;
+    }
+    run_qemu(&initrd.0, opts)
+}
+
+struct TempPath(PathBuf);
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn tempfile_path(tag: &str) -> anyhow::Result<TempPath> {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir();
+    Ok(TempPath(dir.join(format!(
+        "crvmm-nested-{}-{}-{tag}.cpio",
+        std::process::id(),
+        n
+    ))))
+}
+
+fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
+    let (accel, _) = accel_args();
+    let mut append = String::from("console=ttyS0 reboot=t panic=-1 quiet");
+    if let Some(khz) = host_tsc_khz() {
+        append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
+    }
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args(["-M", "q35", "-smp", "1", "-nodefaults", "-no-reboot"])
+        .args(&accel)
+        .arg("-m")
+        .arg(opts.mem_mib.to_string())
+        .arg("-kernel")
+        .arg(paths::host_kernel())
+        .arg("-initrd")
+        .arg(initrd)
+        .arg("-append")
+        .arg(&append)
+        .args(["-display", "none", "-serial", "stdio", "-monitor", "none"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .context("starting qemu-system-x86_64 (run images/install-deps.sh)")?;
+    let stdout = child.stdout.take().context("qemu stdout")?;
+    let stderr = child.stderr.take().context("qemu stderr")?;
+    let (tx, rx) = mpsc::channel::<Option<String>>();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let s = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .replace('\r', "");
+                    if tx.send(Some(s)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(None);
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s);
+        s
+    });
+
+    let mut lines = Vec::new();
+    let mut status = None;
+    let deadline = start + opts.timeout;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "nested run timed out after {} s; last output:\n{}",
+                opts.timeout.as_secs(),
+                tail(&lines)
+            );
+        }
+        match rx.recv_timeout(deadline - now) {
+            Ok(Some(text)) => {
+                if let Some(code) = text.strip_prefix(EXIT_MARKER) {
+                    status = code.trim().parse::<i32>().ok();
+                    continue;
+                }
+                if opts.echo {
+                    eprintln!("{text}");
+                }
+                lines.push(Line {
+                    at: start.elapsed(),
+                    text,
+                });
+            }
+            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+        }
+    }
+    let qemu_status = child.wait().context("waiting for qemu")?;
+    let qemu_err = err_thread.join().unwrap_or_default();
+    match status {
+        Some(status) => Ok(Output { status, lines }),
+        None => bail!(
+            "the CI host ended without reporting an exit status (qemu {qemu_status}); stderr: {}; last output:\n{}",
+            qemu_err.trim(),
+            tail(&lines)
+        ),
+    }
+}
+
+fn tail(lines: &[Line]) -> String {
+    let start = lines.len().saturating_sub(30);
+    lines[start..]
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Quotes `s` for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("abc/d"), "abc/d");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn tsc_is_read() {
+        assert!(host_tsc_khz().unwrap_or(0) > 100_000);
+    }
+}
