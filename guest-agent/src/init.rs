@@ -50,8 +50,23 @@ fn shutdown() -> ! {
     std::process::exit(1)
 }
 
-/// Runs the guest: `cmd` is what the kernel passed after `--`.
-pub fn run(cmd: &[String]) -> ExitCode {
+/// The command after the first ` -- ` of the kernel command line. (The
+/// kernel also hands init every unknown parameter without a `=` as an
+/// argument, so argv cannot tell them apart from the command.)
+pub fn command_from_cmdline(cmdline: &str) -> Option<&str> {
+    let cmdline = cmdline.trim();
+    let rest = if let Some(r) = cmdline.strip_prefix("-- ") {
+        r
+    } else {
+        cmdline.split_once(" -- ").map(|(_, r)| r)?
+    };
+    let rest = rest.trim();
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// Runs the guest. `args` are init's arguments: when the kernel command line
+/// has no ` -- COMMAND`, they are the command (`guest-agent init CMD…`).
+pub fn run(args: &[String]) -> ExitCode {
     mount("proc", "/proc", "proc");
     mount("sysfs", "/sys", "sysfs");
     mount("devtmpfs", "/dev", "devtmpfs");
@@ -65,13 +80,13 @@ pub fn run(cmd: &[String]) -> ExitCode {
     println!("{READY_MARKER} (kernel {}, {ncpu} cpu)", release.trim());
     println!("crvmm-init: cmdline: {}", cmdline.trim());
 
+    let cmd = match command_from_cmdline(&cmdline) {
+        Some(c) => c.to_string(),
+        None if std::process::id() != 1 => args.join(" "),
+        None => String::new(),
+    };
     let status = if !cmd.is_empty() {
-        Some(
-            Command::new("/bin/sh")
-                .arg("-c")
-                .arg(cmd.join(" "))
-                .status(),
-        )
+        Some(Command::new("/bin/sh").arg("-c").arg(&cmd).status())
     } else if std::path::Path::new("/etc/rc").exists() {
         Some(Command::new("/bin/sh").arg("/etc/rc").status())
     } else {
@@ -88,4 +103,21 @@ pub fn run(cmd: &[String]) -> ExitCode {
     reap_children();
     println!("crvmm-init: rebooting");
     shutdown()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_from_cmdline;
+
+    #[test]
+    fn command_follows_the_first_double_dash() {
+        assert_eq!(command_from_cmdline("console=ttyS0 nomodule\n"), None);
+        assert_eq!(
+            command_from_cmdline("a=1 -- echo hi -- there"),
+            Some("echo hi -- there")
+        );
+        assert_eq!(command_from_cmdline("-- ls"), Some("ls"));
+        assert_eq!(command_from_cmdline("a --"), None);
+        assert_eq!(command_from_cmdline("a -- "), None);
+    }
 }

@@ -11,7 +11,7 @@ use crate::vstate::kvm::DEFAULT_KVM_PATH;
 /// (the VMM exits), reboot right after a panic, and no probing of hardware
 /// cr-vmm does not have.
 pub const DEFAULT_CMDLINE: &str =
-    "console=ttyS0 reboot=k panic=-1 pci=off nomodule 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.dumbkbd";
+    "console=ttyS0 reboot=k panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.dumbkbd";
 /// Default guest memory.
 pub const DEFAULT_MEM_MIB: u64 = 128;
 /// Smallest guest memory accepted.

@@ -43,11 +43,11 @@ struct RunArgs {
     #[arg(long)]
     initrd: Option<PathBuf>,
     /// Kernel command line (replaces the default).
-    #[arg(long, default_value = DEFAULT_CMDLINE)]
+    #[arg(long, default_value = DEFAULT_CMDLINE, allow_hyphen_values = true)]
     cmdline: String,
     /// Appended to the command line (e.g. `-- CMD` passes CMD to the
     /// guest's init).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     append: Option<String>,
     /// Guest memory in MiB.
     #[arg(long, default_value_t = DEFAULT_MEM_MIB)]

@@ -57,7 +57,8 @@ pub fn boot(mode: Mode, runs: u32) -> anyhow::Result<()> {
     if runs < 3 {
         bail!("--runs must be at least 3");
     }
-    let common = "console=ttyS0 panic=-1 pci=off nomodule 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.dumbkbd";
+    let common =
+        "console=ttyS0 panic=-1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.dumbkbd";
     let mut script = String::from("export LD_LIBRARY_PATH=\nfor i in $(seq 1 RUNS); do\n");
     script = script.replace("RUNS", &runs.to_string());
     script.push_str(&format!(

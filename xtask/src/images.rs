@@ -118,8 +118,8 @@ pub fn guest_initramfs() -> anyhow::Result<Archive> {
     base_dirs(&mut a);
     add_busybox(&mut a)?;
     let agent = read(&paths::static_bin("guest-agent"))?;
-    a.file("init", 0o755, agent.clone());
     a.file("bin/guest-agent", 0o755, agent);
+    a.add("init", Entry::Symlink("bin/guest-agent".into()));
     Ok(a)
 }
 
