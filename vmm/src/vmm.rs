@@ -142,8 +142,12 @@ pub fn run(
     let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
     let serial_irq = evt()?;
     vm.register_irqfd(&serial_irq, COM1_IRQ)?;
+    let input_drained = evt()?;
     let serial = Arc::new(Mutex::new(SerialDevice::new(
         serial_irq,
+        input_drained
+            .try_clone()
+            .map_err(|e| Error::Device(e.to_string()))?,
         ConsoleOutput::new(console, watch.clone()),
     )));
     let reset_evt = evt()?;
@@ -182,6 +186,7 @@ pub fn run(
         em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(
             input,
             serial.clone(),
+            input_drained,
         ))));
     }
 
@@ -210,7 +215,6 @@ pub fn run(
         }
     };
     stop_vcpus(&stop, threads);
-    let _ = lock(&serial).enqueue_input(&[]);
     let panic_line = lock(&watch).panic_line.clone();
 
     match outcome? {

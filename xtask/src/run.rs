@@ -74,6 +74,6 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
 pub fn boot_timeout(mode: Mode) -> Duration {
     match mode {
         Mode::Host => Duration::from_secs(60),
-        Mode::Nested => Duration::from_secs(300),
+        Mode::Nested => Duration::from_secs(150),
     }
 }

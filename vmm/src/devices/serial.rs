@@ -7,7 +7,7 @@ use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 
 use event_manager::{EventOps, EventSet, Events, MutEventSubscriber};
-use vm_superio::serial::NoEvents;
+use vm_superio::serial::SerialEvents;
 use vm_superio::Serial;
 use vmm_sys_util::eventfd::EventFd;
 
@@ -78,9 +78,25 @@ impl Write for ConsoleOutput {
     }
 }
 
+/// Signals the event loop when the guest has drained the input FIFO, so
+/// that input held back while it was full can be delivered.
+#[derive(Debug)]
+pub struct InputDrained(EventFd);
+
+impl SerialEvents for InputDrained {
+    fn buffer_read(&self) {}
+    fn out_byte(&self) {}
+    fn tx_lost_byte(&self) {}
+    fn in_buffer_empty(&self) {
+        if let Err(e) = self.0.write(1) {
+            log::warn!("serial: cannot signal drained input: {e}");
+        }
+    }
+}
+
 /// The UART as seen by the vCPUs and the event loop.
 pub struct SerialDevice {
-    uart: Serial<EventFdTrigger, NoEvents, ConsoleOutput>,
+    uart: Serial<EventFdTrigger, InputDrained, ConsoleOutput>,
 }
 
 impl std::fmt::Debug for SerialDevice {
@@ -90,20 +106,25 @@ impl std::fmt::Debug for SerialDevice {
 }
 
 impl SerialDevice {
-    /// A UART that raises `irq_evt` and writes to `out`.
-    pub fn new(irq_evt: EventFd, out: ConsoleOutput) -> Self {
+    /// A UART that raises `irq_evt`, writes to `out`, and signals
+    /// `drained_evt` when the guest has read all queued input.
+    pub fn new(irq_evt: EventFd, drained_evt: EventFd, out: ConsoleOutput) -> Self {
         SerialDevice {
-            uart: Serial::new(EventFdTrigger(irq_evt), out),
+            uart: Serial::with_events(EventFdTrigger(irq_evt), InputDrained(drained_evt), out),
         }
     }
 
-    /// Queues host input for the guest; returns how many bytes fit.
+    /// Queues as much of `input` as the FIFO has room for; returns how many
+    /// bytes were taken.
     pub fn enqueue_input(&mut self, input: &[u8]) -> usize {
         let room = self.uart.fifo_capacity().min(input.len());
+        if room == 0 {
+            return 0;
+        }
         match self.uart.enqueue_raw_bytes(&input[..room]) {
             Ok(n) => n,
             Err(e) => {
-                log::warn!("serial: dropping input: {e:?}");
+                log::warn!("serial: cannot queue input: {e:?}");
                 0
             }
         }
@@ -127,21 +148,51 @@ impl PioDevice for SerialDevice {
 }
 
 /// Feeds host stdin (or any readable fd) into the UART from the event loop.
+///
+/// Input the FIFO has no room for is held back and the input fd is no longer
+/// watched until the guest drains the FIFO: nothing typed is lost, and a
+/// guest that does not read its console does not make the VMM buffer
+/// without bound.
 pub struct SerialInput<R: io::Read + AsRawFd + Send> {
     input: R,
     serial: Arc<Mutex<SerialDevice>>,
+    drained_evt: EventFd,
+    pending: Vec<u8>,
+    eof: bool,
 }
 
 impl<R: io::Read + AsRawFd + Send> SerialInput<R> {
-    /// Watches `input` and forwards what it reads to `serial`.
-    pub fn new(input: R, serial: Arc<Mutex<SerialDevice>>) -> Self {
-        SerialInput { input, serial }
+    /// Watches `input` and forwards what it reads to `serial`; `drained_evt`
+    /// is the event the device signals when its input FIFO is empty.
+    pub fn new(input: R, serial: Arc<Mutex<SerialDevice>>, drained_evt: EventFd) -> Self {
+        SerialInput {
+            input,
+            serial,
+            drained_evt,
+            pending: Vec::new(),
+            eof: false,
+        }
+    }
+
+    /// Pushes held-back input; true when all of it went into the FIFO.
+    fn flush_pending(&mut self) -> bool {
+        let n = lock(&self.serial).enqueue_input(&self.pending);
+        self.pending.drain(..n);
+        self.pending.is_empty()
     }
 }
 
 impl<R: io::Read + AsRawFd + Send> MutEventSubscriber for SerialInput<R> {
     fn process(&mut self, events: Events, ops: &mut EventOps) {
-        let mut buf = [0u8; 64];
+        let input_events = Events::new(&self.input, EventSet::IN);
+        if events.fd() == self.drained_evt.as_raw_fd() {
+            let _ = self.drained_evt.read();
+            if !self.pending.is_empty() && self.flush_pending() && !self.eof {
+                let _ = ops.add(input_events);
+            }
+            return;
+        }
+        let mut buf = [0u8; 256];
         let n = if events.event_set().contains(EventSet::IN) {
             self.input.read(&mut buf).unwrap_or(0)
         } else {
@@ -149,18 +200,23 @@ impl<R: io::Read + AsRawFd + Send> MutEventSubscriber for SerialInput<R> {
         };
         if n == 0 {
             // EOF, error or hang-up: stop watching, the guest keeps running.
-            let _ = ops.remove(Events::new(&self.input, EventSet::IN));
+            self.eof = true;
+            let _ = ops.remove(input_events);
             return;
         }
-        let sent = lock(&self.serial).enqueue_input(&buf[..n]);
-        if sent < n {
-            log::warn!("serial: guest input FIFO full, dropped {} bytes", n - sent);
+        self.pending.extend_from_slice(&buf[..n]);
+        if !self.flush_pending() {
+            // Wait for the guest to drain the FIFO before reading more.
+            let _ = ops.remove(input_events);
         }
     }
 
     fn init(&mut self, ops: &mut EventOps) {
         if let Err(e) = ops.add(Events::new(&self.input, EventSet::IN)) {
             log::warn!("serial: cannot watch console input: {e}");
+        }
+        if let Err(e) = ops.add(Events::new(&self.drained_evt, EventSet::IN)) {
+            log::warn!("serial: cannot watch the input FIFO: {e}");
         }
     }
 }
@@ -186,8 +242,10 @@ mod tests {
         let sink = Shared::default();
         let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
         let irq = EventFd::new(libc::EFD_NONBLOCK).unwrap();
+        let drained = EventFd::new(libc::EFD_NONBLOCK).unwrap();
         let mut dev = SerialDevice::new(
             irq,
+            drained,
             ConsoleOutput::new(Box::new(sink.clone()), watch.clone()),
         );
         for b in b"[ 1.0] Kernel panic - not syncing: VFS: Unable to mount root\nok\n" {
@@ -204,8 +262,10 @@ mod tests {
     fn input_is_readable_by_the_guest_with_an_interrupt() {
         let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
         let irq = EventFd::new(libc::EFD_NONBLOCK).unwrap();
+        let drained = EventFd::new(libc::EFD_NONBLOCK).unwrap();
         let mut dev = SerialDevice::new(
             irq.try_clone().unwrap(),
+            drained.try_clone().unwrap(),
             ConsoleOutput::new(Box::new(io::sink()), watch),
         );
         dev.write(1, &[1]); // IER: received-data interrupt
@@ -214,5 +274,24 @@ mod tests {
         let mut b = [0u8];
         dev.read(0, &mut b);
         assert_eq!(b[0], b'a');
+        assert!(drained.read().is_err(), "one byte still queued");
+        dev.read(0, &mut b);
+        assert_eq!(b[0], b'b');
+        assert_eq!(drained.read().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_full_fifo_takes_only_what_fits() {
+        let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
+        let evt = || EventFd::new(libc::EFD_NONBLOCK).unwrap();
+        let mut dev = SerialDevice::new(
+            evt(),
+            evt(),
+            ConsoleOutput::new(Box::new(io::sink()), watch),
+        );
+        let big = vec![b'x'; 1000];
+        let n = dev.enqueue_input(&big);
+        assert!(n > 0 && n < 1000, "{n}");
+        assert_eq!(dev.enqueue_input(&big), 0);
     }
 }
