@@ -111,3 +111,13 @@ fn elf_vmlinux_boots_too() {
     assert!(has_line(&out, "crvmm-init: ready (kernel 6.12."), "{text}");
     assert_eq!(crvmm_status(&out), 0, "{text}");
 }
+
+#[test]
+fn guest_poweroff_exits_cleanly() {
+    // No ACPI: the kernel halts ("reboot: Power off not available: System
+    // halted instead"), and cr-vmm takes that as the power-off.
+    let out = run_script(&crvmm_line("--append '-- poweroff -f'"), vec![]);
+    let text = out.text();
+    assert!(has_line(&out, "System halted"), "{text}");
+    assert_eq!(crvmm_status(&out), 0, "{text}");
+}

@@ -3,6 +3,7 @@
 //! event-manager loop that waits for the guest to finish.
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
@@ -77,9 +78,15 @@ fn evt() -> Result<EventFd, Error> {
     EventFd::new(libc::EFD_NONBLOCK).map_err(|e| Error::Device(format!("eventfd: {e}")))
 }
 
+fn clone_evt(e: &EventFd) -> Result<EventFd, Error> {
+    e.try_clone()
+        .map_err(|e| Error::Device(format!("eventfd: {e}")))
+}
+
 /// Watches the reset line and the vCPU exits; records the first reason.
 struct ExitWatcher {
     reset_evt: EventFd,
+    halt_evt: EventFd,
     vcpu_evt: EventFd,
     exits: Receiver<(u8, VcpuExitReason)>,
     outcome: Option<VcpuExitReason>,
@@ -87,10 +94,14 @@ struct ExitWatcher {
 
 impl MutEventSubscriber for ExitWatcher {
     fn process(&mut self, events: Events, _ops: &mut EventOps) {
-        if events.fd() == std::os::fd::AsRawFd::as_raw_fd(&self.reset_evt) {
+        let fd = events.fd();
+        if fd == self.reset_evt.as_raw_fd() {
             let _ = self.reset_evt.read();
             self.outcome
                 .get_or_insert(VcpuExitReason::Reset("keyboard controller reset"));
+        } else if fd == self.halt_evt.as_raw_fd() {
+            let _ = self.halt_evt.read();
+            self.outcome.get_or_insert(VcpuExitReason::Shutdown);
         } else {
             let _ = self.vcpu_evt.read();
             while let Ok((_, reason)) = self.exits.try_recv() {
@@ -100,7 +111,7 @@ impl MutEventSubscriber for ExitWatcher {
     }
 
     fn init(&mut self, ops: &mut EventOps) {
-        for fd in [&self.reset_evt, &self.vcpu_evt] {
+        for fd in [&self.reset_evt, &self.halt_evt, &self.vcpu_evt] {
             if let Err(e) = ops.add(Events::new(fd, EventSet::IN)) {
                 log::error!("exit watcher: cannot watch eventfd: {e}");
             }
@@ -143,19 +154,14 @@ pub fn run(
     let serial_irq = evt()?;
     vm.register_irqfd(&serial_irq, COM1_IRQ)?;
     let input_drained = evt()?;
+    let halt_evt = evt()?;
     let serial = Arc::new(Mutex::new(SerialDevice::new(
         serial_irq,
-        input_drained
-            .try_clone()
-            .map_err(|e| Error::Device(e.to_string()))?,
-        ConsoleOutput::new(console, watch.clone()),
+        clone_evt(&input_drained)?,
+        ConsoleOutput::new(console, watch.clone()).with_halt_event(clone_evt(&halt_evt)?),
     )));
     let reset_evt = evt()?;
-    let i8042 = Arc::new(Mutex::new(I8042::new(
-        reset_evt
-            .try_clone()
-            .map_err(|e| Error::Device(e.to_string()))?,
-    )));
+    let i8042 = Arc::new(Mutex::new(I8042::new(clone_evt(&reset_evt)?)));
     let mut pio = PioBus::default();
     let dev_err = |e: bus::Error| Error::Device(e.to_string());
     pio.insert(COM1_BASE, COM1_LEN, serial.clone())
@@ -175,9 +181,8 @@ pub fn run(
     let vcpu_evt = evt()?;
     let watcher = Arc::new(Mutex::new(ExitWatcher {
         reset_evt,
-        vcpu_evt: vcpu_evt
-            .try_clone()
-            .map_err(|e| Error::Device(e.to_string()))?,
+        halt_evt,
+        vcpu_evt: clone_evt(&vcpu_evt)?,
         exits: rx,
         outcome: None,
     }));
@@ -193,9 +198,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for v in vcpus {
-        let evt = vcpu_evt
-            .try_clone()
-            .map_err(|e| Error::Device(e.to_string()))?;
+        let evt = clone_evt(&vcpu_evt)?;
         match v.spawn(pio.clone(), stop.clone(), tx.clone(), evt) {
             Ok(t) => threads.push(t),
             Err(e) => {

@@ -8,8 +8,6 @@ use clap::{Parser, Subcommand};
 use xtask::kvm_probe::{self, Mode};
 use xtask::{deps, images, nested, paths, run};
 
-mod bench;
-
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Build, test and demo cr-vmm")]
 struct Cli {
@@ -163,7 +161,7 @@ fn main() -> ExitCode {
             verify_reproducible,
         } => build_images().and_then(|_| {
             if verify_reproducible {
-                bench::verify_reproducible()?;
+                images::verify_reproducible()?;
             }
             Ok(0)
         }),
@@ -199,10 +197,12 @@ fn main() -> ExitCode {
         Cmd::Test { mode } => mode.resolve().and_then(test).map(|_| 0),
         Cmd::Bench { which, runs, mode } => mode.resolve().and_then(|m| {
             build_images()?;
-            match which.as_str() {
-                "boot" => bench::boot(m, runs).map(|_| 0),
-                other => bail!("unknown benchmark {other}"),
-            }
+            let mut cmd = cargo();
+            cmd.args(["run", "--quiet", "--release", "-p", "benches", "--"])
+                .arg(&which)
+                .args(["--mode", &m.to_string(), "--runs", &runs.to_string()]);
+            check(&mut cmd, &format!("benchmark {which}"))?;
+            Ok(0)
         }),
     };
     match r {

@@ -22,6 +22,15 @@ pub const COM1_LEN: u16 = 8;
 pub const COM1_IRQ: u32 = 4;
 
 const PANIC_MARKER: &str = "Kernel panic - not syncing";
+/// What the kernel prints right before it halts the CPUs for good
+/// (`reboot: Power down`, `reboot: System halted`, and without ACPI
+/// `reboot: Power off not available: System halted instead`): the VMM takes
+/// it as the guest's power-off.
+const HALT_MARKERS: [&str; 2] = ["Power down", "System halted"];
+
+fn is_halt_line(line: &str) -> bool {
+    line.contains("reboot: ") && HALT_MARKERS.iter().any(|m| line.contains(m))
+}
 const MAX_LINE: usize = 512;
 
 /// What the console saw that the VMM cares about.
@@ -29,6 +38,8 @@ const MAX_LINE: usize = 512;
 pub struct ConsoleWatch {
     /// The guest kernel's panic line, once one was printed.
     pub panic_line: Option<String>,
+    /// The kernel announced that it halts (power off without ACPI).
+    pub halted: bool,
 }
 
 /// The host side of the console: a writer plus a line scanner.
@@ -36,6 +47,7 @@ pub struct ConsoleOutput {
     out: Box<dyn Write + Send>,
     line: Vec<u8>,
     watch: Arc<Mutex<ConsoleWatch>>,
+    halt_evt: Option<EventFd>,
 }
 
 impl ConsoleOutput {
@@ -45,7 +57,14 @@ impl ConsoleOutput {
             out,
             line: Vec::with_capacity(MAX_LINE),
             watch,
+            halt_evt: None,
         }
+    }
+
+    /// Also signal `evt` when the kernel announces that it halts.
+    pub fn with_halt_event(mut self, evt: EventFd) -> Self {
+        self.halt_evt = Some(evt);
+        self
     }
 
     fn scan(&mut self, buf: &[u8]) {
@@ -56,6 +75,14 @@ impl ConsoleOutput {
                     let mut w = lock(&self.watch);
                     if w.panic_line.is_none() {
                         w.panic_line = Some(line[pos..].trim_end().to_string());
+                    }
+                }
+                if is_halt_line(&line) {
+                    lock(&self.watch).halted = true;
+                    if let Some(evt) = &self.halt_evt {
+                        if let Err(e) = evt.write(1) {
+                            log::warn!("serial: cannot signal the guest's halt: {e}");
+                        }
                     }
                 }
                 self.line.clear();
@@ -252,6 +279,7 @@ mod tests {
             dev.write(0, &[*b]);
         }
         assert!(String::from_utf8_lossy(&sink.0.lock().unwrap()).ends_with("ok\n"));
+        assert!(!watch.lock().unwrap().halted);
         assert_eq!(
             watch.lock().unwrap().panic_line.as_deref(),
             Some("Kernel panic - not syncing: VFS: Unable to mount root")
@@ -278,6 +306,23 @@ mod tests {
         dev.read(0, &mut b);
         assert_eq!(b[0], b'b');
         assert_eq!(drained.read().unwrap(), 1);
+    }
+
+    #[test]
+    fn power_down_line_signals_a_halt() {
+        let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
+        let halt = EventFd::new(libc::EFD_NONBLOCK).unwrap();
+        let mut out = ConsoleOutput::new(Box::new(io::sink()), watch.clone())
+            .with_halt_event(halt.try_clone().unwrap());
+        out.write_all(b"[    8.1] reboot: Power dow").unwrap();
+        assert!(halt.read().is_err(), "not before the line ends");
+        out.write_all(b"n\n").unwrap();
+        assert_eq!(halt.read().unwrap(), 1);
+        assert!(watch.lock().unwrap().halted);
+        assert!(is_halt_line(
+            "[    1.57] reboot: Power off not available: System halted instead"
+        ));
+        assert!(!is_halt_line("System halted, says a program"));
     }
 
     #[test]
