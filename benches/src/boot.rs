@@ -41,7 +41,7 @@ fn qemu_files() -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
             files.push((real, path.trim_start_matches('/').to_string()));
         }
     }
-    for fw in ["bios-microvm.bin", "linuxboot_dma.bin"] {
+    for fw in ["qboot.rom", "linuxboot_dma.bin", "pvh.bin"] {
         let p = std::path::Path::new("/usr/share/qemu").join(fw);
         if p.exists() {
             files.push((std::fs::canonicalize(&p)?, format!("usr/share/qemu/{fw}")));
