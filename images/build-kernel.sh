@@ -2,19 +2,26 @@
 # Builds one kernel (the guest or the CI host) from Debian's pinned
 # linux-source-6.12, reproducibly and incrementally.
 #
-#   build-kernel.sh NAME FRAGMENT OUT [PATCH_DIR]
+#   build-kernel.sh NAME OUT PATCH_DIR FRAGMENT...
 #
 # NAME      guest | ci-host (also the build directory's name)
-# FRAGMENT  a Kconfig fragment applied on top of `make tinyconfig`
 # OUT       where the bzImage (and vmlinux) are copied
-# PATCH_DIR optional directory of *.patch applied in order to the tree
+# PATCH_DIR directory of *.patch applied in order to the tree ("" for none)
+# FRAGMENT  Kconfig fragments applied, in order, on top of `make tinyconfig`
 #
 # The tree is unpacked once into images/out/build/NAME/linux. A stamp records
 # the hash of every input; when it matches and the outputs exist, nothing is
 # rebuilt. Otherwise make runs (incrementally, on the same tree).
 set -euo pipefail
 
-NAME=$1 FRAGMENT=$(realpath "$2") OUT=$3 PATCH_DIR=${4:-}
+if [ $# -lt 4 ]; then
+    echo "usage: build-kernel.sh NAME OUT PATCH_DIR FRAGMENT..." >&2
+    exit 2
+fi
+NAME=$1 OUT=$2 PATCH_DIR=$3
+shift 3
+FRAGMENTS=()
+for f in "$@"; do FRAGMENTS+=("$(realpath "$f")"); done
 HERE=$(cd "$(dirname "$0")" && pwd)
 PIN=$(cat "$HERE/kernel-version")
 TARBALL=/usr/src/linux-source-6.12.tar.xz
@@ -35,7 +42,7 @@ if [ -n "$PATCH_DIR" ] && [ -d "$PATCH_DIR" ]; then
 fi
 
 # Inputs: the package version, the fragment, the patches, this script.
-inputs_hash=$( { echo "$PIN"; cat "$FRAGMENT" "$0"; for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
+inputs_hash=$( { echo "$PIN"; cat "${FRAGMENTS[@]}" "$0"; for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
 if [ -f "$BUILD/stamp" ] && [ "$(cat "$BUILD/stamp")" = "$inputs_hash" ] \
     && [ -f "$OUT/bzImage" ] && [ -f "$OUT/vmlinux" ]; then
     echo "build-kernel: $NAME up to date (linux-source-6.12 $PIN)"
@@ -60,9 +67,10 @@ export KBUILD_BUILD_TIMESTAMP="2024-01-01 00:00:00 UTC"
 export KBUILD_BUILD_USER=cr-vmm KBUILD_BUILD_HOST=cr-vmm KBUILD_BUILD_VERSION=1
 export SOURCE_DATE_EPOCH=1704067200
 
-echo "build-kernel: configuring $NAME (tinyconfig + $(basename "$FRAGMENT"))"
+names=$(for f in "${FRAGMENTS[@]}"; do basename "$f"; done | paste -sd+)
+echo "build-kernel: configuring $NAME (tinyconfig + $names)"
 make -C "$SRC" -s tinyconfig >/dev/null
-"$SRC/scripts/kconfig/merge_config.sh" -m -O "$SRC" "$SRC/.config" "$FRAGMENT" >/dev/null
+"$SRC/scripts/kconfig/merge_config.sh" -m -O "$SRC" "$SRC/.config" "${FRAGMENTS[@]}" >/dev/null
 make -C "$SRC" -s olddefconfig >/dev/null
 # Every option the fragment asks for must have survived olddefconfig.
 missing=0
@@ -71,8 +79,8 @@ while IFS= read -r line; do
         CONFIG_*=n) opt=${line%%=*}; if grep -q "^$opt=" "$SRC/.config"; then echo "build-kernel: $opt is set, fragment says n" >&2; missing=1; fi ;;
         CONFIG_*=*) if ! grep -qx "$line" "$SRC/.config"; then echo "build-kernel: $line did not take effect" >&2; missing=1; fi ;;
     esac
-done < "$FRAGMENT"
-[ $missing -eq 0 ] || { echo "build-kernel: config fragment $FRAGMENT is not satisfiable" >&2; exit 1; }
+done < <(cat "${FRAGMENTS[@]}")
+[ $missing -eq 0 ] || { echo "build-kernel: config fragments $names are not satisfiable" >&2; exit 1; }
 
 echo "build-kernel: building $NAME bzImage (make -j$(nproc))"
 start=$(date +%s)

@@ -47,22 +47,36 @@ pub fn build_static_binaries() -> anyhow::Result<()> {
         .env("RUSTFLAGS", "-C target-feature=+crt-static"))
 }
 
-/// Builds one kernel with `images/build-kernel.sh`.
+/// Builds one kernel with `images/build-kernel.sh`: `fragments` on top of
+/// tinyconfig, the patches in `patches` applied first.
 pub fn build_kernel(
     name: &str,
-    fragment: &Path,
     out: &Path,
     patches: Option<&Path>,
+    fragments: &[PathBuf],
 ) -> anyhow::Result<()> {
     let mut cmd = Command::new("bash");
     cmd.arg(paths::root().join("images/build-kernel.sh"))
         .arg(name)
-        .arg(fragment)
-        .arg(out);
-    if let Some(p) = patches {
-        cmd.arg(p);
-    }
+        .arg(out)
+        .arg(patches.map(Path::as_os_str).unwrap_or_default())
+        .args(fragments);
     run(&mut cmd)
+}
+
+/// The guest kernel's config fragments: the base and every other
+/// `*.config` in guest-kernel-cfg/ (sorted), e.g. the c/r options.
+pub fn guest_fragments() -> anyhow::Result<Vec<PathBuf>> {
+    let dir = paths::root().join("guest-kernel-cfg");
+    let mut extra: Vec<PathBuf> = fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "config") && !p.ends_with("guest.config"))
+        .collect();
+    extra.sort();
+    let mut all = vec![dir.join("guest.config")];
+    all.extend(extra);
+    Ok(all)
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), and only
@@ -187,15 +201,15 @@ pub fn build_all() -> anyhow::Result<Built> {
     build_static_binaries()?;
     build_kernel(
         "guest",
-        &root.join("guest-kernel-cfg/guest.config"),
         &paths::out().join("guest"),
         Some(&root.join("guest-kernel-cfg/patches")),
+        &guest_fragments()?,
     )?;
     build_kernel(
         "ci-host",
-        &root.join("images/ci-host/host.config"),
         &paths::out().join("ci-host"),
         None,
+        &[root.join("images/ci-host/host.config")],
     )?;
     write_archive(&guest_initramfs()?, &paths::guest_initramfs())?;
     write_archive(&host_initramfs()?, &paths::host_initramfs())?;
@@ -222,9 +236,9 @@ pub fn verify_reproducible() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(paths::out().join("build/guest-repro"));
     build_kernel(
         "guest-repro",
-        &root.join("guest-kernel-cfg/guest.config"),
         &second,
         Some(&root.join("guest-kernel-cfg/patches")),
+        &guest_fragments()?,
     )?;
     let a = std::fs::read(paths::guest_kernel())?;
     let b = std::fs::read(second.join("bzImage"))?;
