@@ -4,6 +4,7 @@
 //! - [`boot`]: kernel, initrd and command-line loading;
 //! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
 //! - [`devices`]: the port-I/O bus, serial console and i8042;
+//! - [`image`]: checkpoint images (format, validating parser, printing);
 //! - [`vmm`]: putting them together and running the guest.
 #![deny(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod arch;
 pub mod boot;
 pub mod config;
 pub mod devices;
+pub mod image;
 pub mod vmm;
 pub mod vstate;
 

@@ -32,6 +32,48 @@ enum Cmd {
     /// Boot a Linux guest with its console on this terminal. Exits 0 when
     /// the guest powers off or reboots, 2 when it panics, 1 on VMM errors.
     Run(RunArgs),
+    /// Checkpoint images.
+    #[command(subcommand)]
+    Image(ImageCmd),
+}
+
+#[derive(Subcommand)]
+enum ImageCmd {
+    /// Validate an image and print its header, tasks, mappings and page
+    /// counts. A corrupted image is an error naming the offset and record.
+    Show {
+        /// The image file.
+        file: PathBuf,
+        /// Print the filesystem-view path tree (task-PID/mm/vmas/N/start = ...).
+        #[arg(long, conflicts_with = "json")]
+        tree: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn image(cmd: ImageCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ImageCmd::Show { file, tree, json } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open image {}", file.display()))?;
+            let img = cr_vmm::image::parse(std::io::BufReader::new(f))
+                .with_context(|| format!("invalid image {}", file.display()))?;
+            let out = if json {
+                cr_vmm::image::show::json(&img)?
+            } else if tree {
+                cr_vmm::image::show::tree(&img)
+            } else {
+                cr_vmm::image::show::summary(&img)
+            };
+            print!("{out}");
+            if json {
+                println!();
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -112,6 +154,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Run(a) => run(a),
+        Cmd::Image(c) => image(c),
     };
     match result {
         Ok(code) => code,

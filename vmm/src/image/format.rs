@@ -1,0 +1,430 @@
+//! The checkpoint image format, mirrored from the guest kernel's uapi header
+//! `include/uapi/linux/kcr.h` (added by guest-kernel-cfg/patches/0001). That
+//! header is the definition; `vmm/tests/image_format.rs` compiles it and
+//! checks every size, offset and constant here against it.
+
+use zerocopy::{FromBytes, Immutable, KnownLayout};
+
+/// `KCR_MAGIC`: "KKCRIMG1".
+pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
+/// `KCR_VERSION`.
+pub const KCR_VERSION: u32 = 1;
+/// `KCR_ARCH_X86_64`.
+pub const KCR_ARCH_X86_64: u32 = 1;
+/// `KCR_REC_MAX_LEN`: no record is longer.
+pub const KCR_REC_MAX_LEN: u32 = 1 << 20;
+/// `KCR_PAGES_MAX`: most pages in one PAGES record.
+pub const KCR_PAGES_MAX: u32 = 32;
+/// `KCR_UTS_LEN`.
+pub const KCR_UTS_LEN: usize = 65;
+/// `KCR_COMM_LEN`.
+pub const KCR_COMM_LEN: usize = 16;
+/// `KCR_PATH_MAX`.
+pub const KCR_PATH_MAX: u32 = 4096;
+
+/// Record types (`enum kcr_rec_type`).
+pub mod rec {
+    /// `KCR_REC_HEADER`.
+    pub const HEADER: u32 = 1;
+    /// `KCR_REC_TASK`.
+    pub const TASK: u32 = 2;
+    /// `KCR_REC_CPU`.
+    pub const CPU: u32 = 3;
+    /// `KCR_REC_XSTATE`.
+    pub const XSTATE: u32 = 4;
+    /// `KCR_REC_MM`.
+    pub const MM: u32 = 5;
+    /// `KCR_REC_FILE`.
+    pub const FILE: u32 = 6;
+    /// `KCR_REC_VMA`.
+    pub const VMA: u32 = 7;
+    /// `KCR_REC_PAGES`.
+    pub const PAGES: u32 = 8;
+    /// `KCR_REC_TAIL`.
+    pub const TAIL: u32 = 0x7fff_ffff;
+
+    /// The record type's name, as in the header without `KCR_REC_`.
+    pub fn name(t: u32) -> &'static str {
+        match t {
+            HEADER => "HEADER",
+            TASK => "TASK",
+            CPU => "CPU",
+            XSTATE => "XSTATE",
+            MM => "MM",
+            FILE => "FILE",
+            VMA => "VMA",
+            PAGES => "PAGES",
+            TAIL => "TAIL",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Task flags.
+pub mod task_flags {
+    /// `KCR_TASK_SELF`.
+    pub const SELF: u32 = 1 << 0;
+    /// `KCR_TASK_SYSCALL_RESTART`.
+    pub const SYSCALL_RESTART: u32 = 1 << 1;
+    /// `KCR_TASK_FLAGS_ALL`.
+    pub const ALL: u32 = SELF | SYSCALL_RESTART;
+}
+
+/// VMA flags.
+pub mod vma_flags {
+    /// `KCR_VMA_SHARED`.
+    pub const SHARED: u32 = 1 << 0;
+    /// `KCR_VMA_GROWSDOWN`.
+    pub const GROWSDOWN: u32 = 1 << 1;
+    /// `KCR_VMA_VDSO`.
+    pub const VDSO: u32 = 1 << 2;
+    /// `KCR_VMA_VVAR`.
+    pub const VVAR: u32 = 1 << 3;
+    /// `KCR_VMA_DONTFORK`.
+    pub const DONTFORK: u32 = 1 << 4;
+    /// `KCR_VMA_DONTDUMP`.
+    pub const DONTDUMP: u32 = 1 << 5;
+    /// `KCR_VMA_WIPEONFORK`.
+    pub const WIPEONFORK: u32 = 1 << 6;
+    /// `KCR_VMA_HEAP`.
+    pub const HEAP: u32 = 1 << 7;
+    /// `KCR_VMA_STACK`.
+    pub const STACK: u32 = 1 << 8;
+    /// `KCR_VMA_FLAGS_ALL`.
+    pub const ALL: u32 = (1 << 9) - 1;
+    /// Names, in bit order.
+    pub const NAMES: [&str; 9] = [
+        "shared",
+        "growsdown",
+        "vdso",
+        "vvar",
+        "dontfork",
+        "dontdump",
+        "wipeonfork",
+        "heap",
+        "stack",
+    ];
+}
+
+/// `struct kcr_hdr`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+pub struct kcr_hdr {
+    /// Record type.
+    pub type_: u32,
+    /// Whole record length, header included, a multiple of 8.
+    pub len: u32,
+}
+
+/// `struct kcr_rec_header`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+pub struct kcr_rec_header {
+    /// Record header.
+    pub h: kcr_hdr,
+    /// `KCR_MAGIC`.
+    pub magic: u64,
+    /// Format version.
+    pub version: u32,
+    /// Architecture.
+    pub arch: u32,
+    /// Checkpoint time, seconds since the epoch.
+    pub time: u64,
+    /// checkpoint() flags.
+    pub flags: u32,
+    /// Page size.
+    pub page_size: u32,
+    /// User xstate features of the checkpointing CPU.
+    pub xfeatures: u64,
+    /// Size of an XSTATE payload.
+    pub xstate_size: u32,
+    /// Padding.
+    pub __pad: u32,
+    /// utsname.sysname.
+    pub sysname: [u8; KCR_UTS_LEN],
+    /// utsname.nodename.
+    pub nodename: [u8; KCR_UTS_LEN],
+    /// utsname.release.
+    pub release: [u8; KCR_UTS_LEN],
+    /// utsname.version.
+    pub version_str: [u8; KCR_UTS_LEN],
+    /// utsname.machine.
+    pub machine: [u8; KCR_UTS_LEN],
+    /// utsname.domainname.
+    pub domainname: [u8; KCR_UTS_LEN],
+    /// Padding.
+    pub __pad2: [u8; 2],
+}
+
+/// `struct kcr_rec_task`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+pub struct kcr_rec_task {
+    /// Record header.
+    pub h: kcr_hdr,
+    /// Object id.
+    pub objid: u32,
+    /// PID.
+    pub pid: i32,
+    /// Thread group.
+    pub tgid: i32,
+    /// Parent.
+    pub ppid: i32,
+    /// Real uid.
+    pub uid: u32,
+    /// Effective uid.
+    pub euid: u32,
+    /// Saved uid.
+    pub suid: u32,
+    /// Filesystem uid.
+    pub fsuid: u32,
+    /// Real gid.
+    pub gid: u32,
+    /// Effective gid.
+    pub egid: u32,
+    /// Saved gid.
+    pub sgid: u32,
+    /// Filesystem gid.
+    pub fsgid: u32,
+    /// `KCR_TASK_*`.
+    pub flags: u32,
+    /// rseq area length.
+    pub rseq_len: u32,
+    /// rseq area, 0 if none.
+    pub rseq: u64,
+    /// rseq signature.
+    pub rseq_sig: u32,
+    /// Padding.
+    pub __pad: u32,
+    /// clear_child_tid.
+    pub clear_child_tid: u64,
+    /// robust_list head.
+    pub robust_list: u64,
+    /// robust_list length.
+    pub robust_list_len: u64,
+    /// Blocked signals.
+    pub sigblocked: u64,
+    /// comm, NUL-terminated.
+    pub comm: [u8; KCR_COMM_LEN],
+}
+
+/// `struct kcr_x86_regs` (user_regs_struct layout).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
+#[allow(missing_docs)]
+pub struct kcr_x86_regs {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub bp: u64,
+    pub bx: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub ax: u64,
+    pub cx: u64,
+    pub dx: u64,
+    pub si: u64,
+    pub di: u64,
+    pub orig_ax: u64,
+    pub ip: u64,
+    pub cs: u64,
+    pub flags: u64,
+    pub sp: u64,
+    pub ss: u64,
+    pub fs_base: u64,
+    pub gs_base: u64,
+    pub ds: u64,
+    pub es: u64,
+    pub fs: u64,
+    pub gs: u64,
+}
+
+/// `struct kcr_rec_cpu`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+pub struct kcr_rec_cpu {
+    /// Record header.
+    pub h: kcr_hdr,
+    /// Registers.
+    pub regs: kcr_x86_regs,
+}
+
+/// `struct kcr_rec_xstate` (followed by `size` bytes of XSAVE area).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+pub struct kcr_rec_xstate {
+    /// Record header.
+    pub h: kcr_hdr,
+    /// xfeatures of the saved area.
+    pub xfeatures: u64,
+    /// Size of the area.
+    pub size: u32,
+    /// Padding.
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_mm`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
+#[allow(missing_docs)]
+pub struct kcr_rec_mm {
+    #[serde(skip)]
+    pub h: kcr_hdr,
+    pub objid: u32,
+    pub nr_vmas: u32,
+    pub start_code: u64,
+    pub end_code: u64,
+    pub start_data: u64,
+    pub end_data: u64,
+    pub start_brk: u64,
+    pub brk: u64,
+    pub start_stack: u64,
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
+    pub vdso: u64,
+}
+
+/// `struct kcr_rec_file` (followed by `path_len` bytes of path).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_file {
+    pub h: kcr_hdr,
+    pub objid: u32,
+    pub f_flags: u32,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_sec: i64,
+    pub mtime_nsec: u32,
+    pub mode: u32,
+    pub path_len: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_vma`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_vma {
+    pub h: kcr_hdr,
+    pub start: u64,
+    pub end: u64,
+    pub pgoff: u64,
+    pub prot: u32,
+    pub flags: u32,
+    pub file_ref: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_pages` (followed by `nr_pages` pages).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_pages {
+    pub h: kcr_hdr,
+    pub addr: u64,
+    pub nr_pages: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_tail`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_tail {
+    pub h: kcr_hdr,
+    pub crc32: u32,
+    pub nr_records: u32,
+    pub total_len: u64,
+}
+
+macro_rules! layout {
+    ($($s:ident { $($f:ident $(= $c:literal)?),* $(,)? })*) => {
+        /// Every (struct, C field name, offset, size) of the format, for the
+        /// test that checks this file against the kernel's header.
+        pub fn layout() -> Vec<(&'static str, &'static str, usize, usize)> {
+            let mut v = Vec::new();
+            $(
+                v.push((stringify!($s), "", 0, std::mem::size_of::<$s>()));
+                $(
+                    #[allow(unused_variables)]
+                    let name = stringify!($f);
+                    $( let name = $c; )?
+                    v.push((
+                        stringify!($s),
+                        name,
+                        std::mem::offset_of!($s, $f),
+                        {
+                            let probe = <$s as zerocopy::FromZeros>::new_zeroed();
+                            std::mem::size_of_val(&probe.$f)
+                        },
+                    ));
+                )*
+            )*
+            v
+        }
+    };
+}
+
+layout! {
+    kcr_hdr { type_ = "type", len }
+    kcr_rec_header { h, magic, version, arch, time, flags, page_size, xfeatures, xstate_size,
+        __pad, sysname, nodename, release, version_str, machine, domainname, __pad2 }
+    kcr_rec_task { h, objid, pid, tgid, ppid, uid, euid, suid, fsuid, gid, egid, sgid, fsgid,
+        flags, rseq_len, rseq, rseq_sig, __pad, clear_child_tid, robust_list, robust_list_len,
+        sigblocked, comm }
+    kcr_x86_regs { r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax,
+        ip, cs, flags, sp, ss, fs_base, gs_base, ds, es, fs, gs }
+    kcr_rec_cpu { h, regs }
+    kcr_rec_xstate { h, xfeatures, size, __pad }
+    kcr_rec_mm { h, objid, nr_vmas, start_code, end_code, start_data, end_data, start_brk, brk,
+        start_stack, arg_start, arg_end, env_start, env_end, vdso }
+    kcr_rec_file { h, objid, f_flags, ino, size, mtime_sec, mtime_nsec, mode, path_len, __pad }
+    kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
+    kcr_rec_pages { h, addr, nr_pages, __pad }
+    kcr_rec_tail { h, crc32, nr_records, total_len }
+}
+
+/// Every constant of the format with its C name, for the same test.
+pub fn constants() -> Vec<(&'static str, u64)> {
+    vec![
+        ("KCR_MAGIC", KCR_MAGIC),
+        ("KCR_VERSION", KCR_VERSION.into()),
+        ("KCR_ARCH_X86_64", KCR_ARCH_X86_64.into()),
+        ("KCR_REC_MAX_LEN", KCR_REC_MAX_LEN.into()),
+        ("KCR_PAGES_MAX", KCR_PAGES_MAX.into()),
+        ("KCR_UTS_LEN", KCR_UTS_LEN as u64),
+        ("KCR_COMM_LEN", KCR_COMM_LEN as u64),
+        ("KCR_PATH_MAX", KCR_PATH_MAX.into()),
+        ("KCR_REC_HEADER", rec::HEADER.into()),
+        ("KCR_REC_TASK", rec::TASK.into()),
+        ("KCR_REC_CPU", rec::CPU.into()),
+        ("KCR_REC_XSTATE", rec::XSTATE.into()),
+        ("KCR_REC_MM", rec::MM.into()),
+        ("KCR_REC_FILE", rec::FILE.into()),
+        ("KCR_REC_VMA", rec::VMA.into()),
+        ("KCR_REC_PAGES", rec::PAGES.into()),
+        ("KCR_REC_TAIL", rec::TAIL.into()),
+        ("KCR_TASK_SELF", task_flags::SELF.into()),
+        (
+            "KCR_TASK_SYSCALL_RESTART",
+            task_flags::SYSCALL_RESTART.into(),
+        ),
+        ("KCR_TASK_FLAGS_ALL", task_flags::ALL.into()),
+        ("KCR_VMA_SHARED", vma_flags::SHARED.into()),
+        ("KCR_VMA_GROWSDOWN", vma_flags::GROWSDOWN.into()),
+        ("KCR_VMA_VDSO", vma_flags::VDSO.into()),
+        ("KCR_VMA_VVAR", vma_flags::VVAR.into()),
+        ("KCR_VMA_DONTFORK", vma_flags::DONTFORK.into()),
+        ("KCR_VMA_DONTDUMP", vma_flags::DONTDUMP.into()),
+        ("KCR_VMA_WIPEONFORK", vma_flags::WIPEONFORK.into()),
+        ("KCR_VMA_HEAP", vma_flags::HEAP.into()),
+        ("KCR_VMA_STACK", vma_flags::STACK.into()),
+        ("KCR_VMA_FLAGS_ALL", vma_flags::ALL.into()),
+    ]
+}
