@@ -72,6 +72,8 @@ pub fn run(args: &[String]) -> ExitCode {
     mount("devtmpfs", "/dev", "devtmpfs");
     mount("tmpfs", "/tmp", "tmpfs");
     mount("tmpfs", "/run", "tmpfs");
+    // cgroup v2: its freezer is how checkpoint() of another tree freezes it.
+    mount("cgroup2", "/sys/fs/cgroup", "cgroup2");
     let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let ncpu = std::fs::read_to_string("/proc/cpuinfo")

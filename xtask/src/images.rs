@@ -126,15 +126,139 @@ fn base_dirs(a: &mut Archive) {
     a.add("dev/null", Entry::CharDev { major: 1, minor: 3 });
 }
 
-/// The guest's initramfs: the agent as /init, busybox, device nodes.
+/// The image format's uapi header as the guest patch series creates it
+/// (the series is its one definition).
+pub fn kcr_header() -> anyhow::Result<Option<String>> {
+    let dir = paths::root().join("guest-kernel-cfg/patches");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut patches: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
+        .collect();
+    patches.sort();
+    let mut header = None;
+    for p in &patches {
+        let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let mut lines = text.lines();
+        while let Some(l) = lines.next() {
+            if l != "+++ b/include/uapi/linux/kcr.h" {
+                continue;
+            }
+            if header.is_some() {
+                bail!(
+                    "{} modifies kcr.h again: apply the series to extract it",
+                    p.display()
+                );
+            }
+            let mut h = String::new();
+            for l in lines.by_ref() {
+                if l.starts_with("diff --git") || l == "-- " {
+                    break;
+                }
+                if let Some(rest) = l.strip_prefix('+') {
+                    h.push_str(rest);
+                    h.push('\n');
+                }
+            }
+            header = Some(h);
+        }
+    }
+    Ok(header)
+}
+
+/// Builds the guest-side c/r test programs (guest-kernel-cfg/tests/*.c,
+/// static) into images/out/guest/bin. Returns (name, path) of each.
+pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let src_dir = paths::root().join("guest-kernel-cfg/tests");
+    let Some(header) = kcr_header()? else {
+        return Ok(Vec::new());
+    };
+    let out = paths::out().join("guest");
+    let inc = out.join("include");
+    write_if_changed(&inc.join("kcr.h"), header.as_bytes())?;
+    let mut built = Vec::new();
+    let Ok(entries) = fs::read_dir(&src_dir) else {
+        return Ok(built);
+    };
+    let mut sources: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    for src in sources {
+        let name = src
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .context("test source name")?;
+        let exe = out.join("bin").join(&name);
+        fs::create_dir_all(out.join("bin"))?;
+        let tmp = exe.with_extension("tmp");
+        run(Command::new("gcc")
+            .args(["-static", "-O2", "-Wall", "-Werror", "-I"])
+            .arg(&inc)
+            .arg("-o")
+            .arg(&tmp)
+            .arg(&src)
+            .arg("-lpthread"))?;
+        write_if_changed(&exe, &read(&tmp)?)?;
+        fs::remove_file(&tmp)?;
+        built.push((name, exe));
+    }
+    Ok(built)
+}
+
+/// The guest's initramfs: the agent as /init, busybox, device nodes, and
+/// the c/r test programs in /bin.
 pub fn guest_initramfs() -> anyhow::Result<Archive> {
     let mut a = Archive::default();
     base_dirs(&mut a);
     add_busybox(&mut a)?;
+    for (name, path) in guest_test_programs()? {
+        a.file(&format!("bin/{name}"), 0o755, read(&path)?);
+    }
+    // Scripts the end-to-end tests run inside the guest.
+    let scripts = paths::root().join("tests/guest");
+    if let Ok(entries) = fs::read_dir(&scripts) {
+        let mut v: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        v.sort();
+        for p in v.into_iter().filter(|p| p.is_file()) {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            a.file(&format!("bin/{name}"), 0o755, read(&p)?);
+        }
+    }
     let agent = read(&paths::static_bin("guest-agent"))?;
     a.file("bin/guest-agent", 0o755, agent);
     a.add("init", Entry::Symlink("bin/guest-agent".into()));
     Ok(a)
+}
+
+/// The already built guest test programs (see [`build_guest_tests`]).
+fn guest_test_programs() -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let dir = paths::out().join("guest/bin");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut v: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                p,
+            )
+        })
+        .collect();
+    v.sort();
+    Ok(v)
 }
 
 /// The CI host's initramfs: its init script, busybox, static cr-vmm and
@@ -211,6 +335,9 @@ pub fn build_all() -> anyhow::Result<Built> {
         None,
         &[root.join("images/ci-host/host.config")],
     )?;
+    for (name, _) in build_guest_tests()? {
+        eprintln!("images: built guest test program {name}");
+    }
     write_archive(&guest_initramfs()?, &paths::guest_initramfs())?;
     write_archive(&host_initramfs()?, &paths::host_initramfs())?;
     let outputs = [

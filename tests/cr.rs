@@ -1,0 +1,56 @@
+//! In-kernel checkpoint/restart, inside the real guest under cr-vmm: the
+//! guest-side test program (guest-kernel-cfg/tests/cr-selftest.c) builds
+//! state, checkpoints itself or a frozen child, restarts from the image and
+//! checks its state; then restart is fuzzed with mutated images. Every step
+//! must pass and the kernel must log no oops, BUG or warning. The steps are
+//! in tests/guest/cr-suite.
+
+use e2e::{crvmm_line, crvmm_status, run_script};
+use xtask::nested::shell_quote;
+
+const FUZZ_CASES: u32 = 2000;
+
+fn guest_script() -> String {
+    // tests/guest/cr-suite, installed in the guest's /bin by the image build.
+    format!("-- cr-suite {FUZZ_CASES} 1")
+}
+
+#[test]
+fn selftest_checkpoint_restart_and_fuzz_in_the_guest() {
+    let script = crvmm_line(&format!(
+        "--mem-mib 256 --append {}",
+        shell_quote(&guest_script())
+    ));
+    let out = run_script(&script, vec![]);
+    let text = out.text();
+    assert!(
+        out.lines.iter().any(|l| l.text == "crtest-done"),
+        "suite did not finish:\n{text}"
+    );
+    let mut summary = Vec::new();
+    for l in &out.lines {
+        if let Some(rest) = l.text.strip_prefix("crtest-") {
+            if let Some((name, code)) = rest.split_once("-exit=") {
+                summary.push(format!(
+                    "{name}: {}",
+                    if code == "0" { "PASS" } else { "FAIL" }
+                ));
+                assert_eq!(code, "0", "step {name} failed:\n{text}");
+            }
+        }
+    }
+    eprintln!("c/r suite: {}", summary.join(", "));
+    let fails: Vec<_> = out
+        .lines
+        .iter()
+        .filter(|l| l.text.starts_with("FAIL"))
+        .collect();
+    assert!(fails.is_empty(), "failures: {fails:?}\n{text}");
+    assert!(
+        !out.lines
+            .iter()
+            .any(|l| l.text == "crtest-kernel-complained"),
+        "the kernel logged an oops/BUG/warning:\n{text}"
+    );
+    assert_eq!(crvmm_status(&out), 0, "{text}");
+}
