@@ -54,3 +54,45 @@ fn selftest_checkpoint_restart_and_fuzz_in_the_guest() {
     );
     assert_eq!(crvmm_status(&out), 0, "{text}");
 }
+
+#[test]
+fn guest_agent_checkpoints_a_counter_and_restarts_it() {
+    let out = run_script(&crvmm_line("--append '-- cr-demo 2'"), vec![]);
+    let text = out.text();
+    assert!(
+        out.lines
+            .iter()
+            .any(|l| l.text.starts_with("cr-demo: PASS: the counter continued")),
+        "{text}"
+    );
+    assert!(
+        has_line(&out, "crvmm-init: command exited with status 0"),
+        "{text}"
+    );
+    assert_eq!(crvmm_status(&out), 0, "{text}");
+}
+
+#[test]
+fn guest_agent_reports_bad_checkpoint_and_restart_requests() {
+    let guest = "-- guest-agent checkpoint --pid 99999 -o /tmp/x.img; echo ckpt-exit=$?; \
+                 test -e /tmp/x.img || echo no-image-left; \
+                 echo garbage > /tmp/bad.img; guest-agent restart /tmp/bad.img; echo restart-exit=$?";
+    let out = run_script(
+        &crvmm_line(&format!("--append {}", shell_quote(guest))),
+        vec![],
+    );
+    let text = out.text();
+    for want in [
+        "ckpt-exit=1",
+        "no-image-left",
+        "restart-exit=1",
+        "guest-agent: restart from /tmp/bad.img failed",
+    ] {
+        assert!(has_line(&out, want), "missing '{want}':\n{text}");
+    }
+    assert_eq!(crvmm_status(&out), 0, "{text}");
+}
+
+fn has_line(out: &xtask::nested::Output, needle: &str) -> bool {
+    out.lines.iter().any(|l| l.text.contains(needle))
+}

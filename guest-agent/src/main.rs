@@ -5,7 +5,48 @@
 
 use std::process::ExitCode;
 
+mod cr;
 mod init;
+
+const USAGE: &str = "usage:
+  guest-agent init [COMMAND...]                 run as the guest's PID 1
+  guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill]
+  guest-agent restart FILE                      become the process in FILE
+  guest-agent counter [MILLISECONDS]            a workload that counts";
+
+fn checkpoint_cmd(args: &[String]) -> ExitCode {
+    let mut pid = None;
+    let mut out = None;
+    let mut after = cr::After::Run;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--pid" => pid = it.next().and_then(|p| p.parse::<i32>().ok()),
+            "-o" => out = it.next().map(std::path::PathBuf::from),
+            "--leave-running" => after = cr::After::Run,
+            "--leave-stopped" => after = cr::After::Stop,
+            "--kill" => after = cr::After::Kill,
+            _ => {
+                eprintln!("guest-agent: unknown argument '{a}'\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (Some(pid), Some(out)) = (pid.filter(|p| *p > 0), out) else {
+        eprintln!("guest-agent: checkpoint needs --pid N (N > 0) and -o FILE\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    match cr::checkpoint(pid, &out, after) {
+        Ok(size) => {
+            println!("checkpoint: pid {pid} -> {} ({size} bytes)", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("guest-agent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -20,7 +61,21 @@ fn main() -> ExitCode {
         };
         init::run(rest)
     } else {
-        eprintln!("usage: guest-agent init [COMMAND...]   (runs as the guest's PID 1)");
-        ExitCode::from(2)
+        match args.get(1).map(String::as_str) {
+            Some("checkpoint") => checkpoint_cmd(&args[2..]),
+            Some("restart") if args.len() == 3 => {
+                let e = cr::restart(std::path::Path::new(&args[2]));
+                eprintln!("guest-agent: {e}");
+                ExitCode::FAILURE
+            }
+            Some("counter") => {
+                let ms = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(200);
+                cr::counter(std::time::Duration::from_millis(ms))
+            }
+            _ => {
+                eprintln!("{USAGE}");
+                ExitCode::from(2)
+            }
+        }
     }
 }

@@ -112,7 +112,8 @@ fn demo(mode: Mode) -> anyhow::Result<i32> {
     let guest_cmd = "echo; echo '== inside the cr-vmm guest =='; uname -a; \
         echo \"uptime: $(cut -d' ' -f1 /proc/uptime) s\"; \
         echo \"memory: $(grep MemTotal /proc/meminfo)\"; \
-        echo \"cpus: $(grep -c ^processor /proc/cpuinfo)\"; echo";
+        echo \"cpus: $(grep -c ^processor /proc/cpuinfo)\"; echo; \
+        echo '== in-kernel checkpoint/restart of a running counter =='; cr-demo 2";
     let script = format!(
         "echo '== cr-vmm run --kernel bzImage --initrd initramfs.cpio --vcpus 2 =='\n\
          \"$CRVMM\" run --kernel \"$IMAGES/bzImage\" --initrd \"$IMAGES/initramfs.cpio\" \
