@@ -1,11 +1,7 @@
 //! The real guest kernel and initramfs booting under cr-vmm.
 
-use e2e::{crvmm_line, crvmm_status, run_script};
+use e2e::{crvmm_line, crvmm_status, has_line, run_script};
 use xtask::nested::shell_quote;
-
-fn has_line(out: &xtask::nested::Output, needle: &str) -> bool {
-    out.lines.iter().any(|l| l.text.contains(needle))
-}
 
 #[test]
 fn guest_boots_to_init_and_exits_cleanly() {

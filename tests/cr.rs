@@ -5,7 +5,7 @@
 //! must pass and the kernel must log no oops, BUG or warning. The steps are
 //! in tests/guest/cr-suite.
 
-use e2e::{crvmm_line, crvmm_status, run_script};
+use e2e::{crvmm_line, crvmm_status, has_line, run_script};
 use xtask::nested::shell_quote;
 
 const FUZZ_CASES: u32 = 2000;
@@ -91,8 +91,4 @@ fn guest_agent_reports_bad_checkpoint_and_restart_requests() {
         assert!(has_line(&out, want), "missing '{want}':\n{text}");
     }
     assert_eq!(crvmm_status(&out), 0, "{text}");
-}
-
-fn has_line(out: &xtask::nested::Output, needle: &str) -> bool {
-    out.lines.iter().any(|l| l.text.contains(needle))
 }

@@ -56,3 +56,8 @@ pub fn crvmm_status(out: &Output) -> i32 {
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or_else(|| panic!("no cr-vmm status in the output:\n{}", out.text()))
 }
+
+/// True when some output line contains `needle`.
+pub fn has_line(out: &Output, needle: &str) -> bool {
+    out.lines.iter().any(|l| l.text.contains(needle))
+}

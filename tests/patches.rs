@@ -14,12 +14,7 @@ fn every_patch_passes_checkpatch() {
         script.display()
     );
     let dir = xtask::paths::root().join("guest-kernel-cfg/patches");
-    let mut patches: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
-        .collect();
-    patches.sort();
+    let patches = xtask::images::sorted_files(&dir, Some("patch"));
     assert!(!patches.is_empty(), "no patches in {}", dir.display());
     for p in &patches {
         let out = Command::new("perl")

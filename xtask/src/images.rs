@@ -68,15 +68,31 @@ pub fn build_kernel(
 /// `*.config` in guest-kernel-cfg/ (sorted), e.g. the c/r options.
 pub fn guest_fragments() -> anyhow::Result<Vec<PathBuf>> {
     let dir = paths::root().join("guest-kernel-cfg");
-    let mut extra: Vec<PathBuf> = fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "config") && !p.ends_with("guest.config"))
-        .collect();
-    extra.sort();
-    let mut all = vec![dir.join("guest.config")];
-    all.extend(extra);
+    let base = dir.join("guest.config");
+    if !base.exists() {
+        bail!("{} is missing", base.display());
+    }
+    let mut all = vec![base.clone()];
+    all.extend(
+        sorted_files(&dir, Some("config"))
+            .into_iter()
+            .filter(|p| *p != base),
+    );
     Ok(all)
+}
+
+/// The regular files in `dir` (with extension `ext`, if given), sorted; an
+/// empty list when `dir` does not exist.
+pub fn sorted_files(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
+        .collect();
+    v.sort();
+    v
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename), and only
@@ -129,15 +145,10 @@ fn base_dirs(a: &mut Archive) {
 /// The image format's uapi header as the guest patch series creates it
 /// (the series is its one definition).
 pub fn kcr_header() -> anyhow::Result<Option<String>> {
-    let dir = paths::root().join("guest-kernel-cfg/patches");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Ok(None);
-    };
-    let mut patches: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
-        .collect();
-    patches.sort();
+    let patches = sorted_files(
+        &paths::root().join("guest-kernel-cfg/patches"),
+        Some("patch"),
+    );
     let mut header = None;
     for p in &patches {
         let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
@@ -179,15 +190,7 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
     let inc = out.join("include");
     write_if_changed(&inc.join("kcr.h"), header.as_bytes())?;
     let mut built = Vec::new();
-    let Ok(entries) = fs::read_dir(&src_dir) else {
-        return Ok(built);
-    };
-    let mut sources: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "c"))
-        .collect();
-    sources.sort();
-    for src in sources {
+    for src in sorted_files(&src_dir, Some("c")) {
         let name = src
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -240,13 +243,8 @@ pub fn guest_initramfs() -> anyhow::Result<Archive> {
 
 /// The already built guest test programs (see [`build_guest_tests`]).
 fn guest_test_programs() -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let dir = paths::out().join("guest/bin");
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Ok(Vec::new());
-    };
-    let mut v: Vec<(String, PathBuf)> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+    Ok(sorted_files(&paths::out().join("guest/bin"), None)
+        .into_iter()
         .map(|p| {
             (
                 p.file_name()
@@ -256,9 +254,7 @@ fn guest_test_programs() -> anyhow::Result<Vec<(String, PathBuf)>> {
                 p,
             )
         })
-        .collect();
-    v.sort();
-    Ok(v)
+        .collect())
 }
 
 /// The CI host's initramfs: its init script, busybox, static cr-vmm and
