@@ -197,7 +197,8 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
             .context("test source name")?;
         let exe = out.join("bin").join(&name);
         fs::create_dir_all(out.join("bin"))?;
-        let tmp = exe.with_extension("tmp");
+        // Not ".tmp": write_if_changed uses that name for its own temp file.
+        let tmp = exe.with_extension("gcc-out");
         run(Command::new("gcc")
             .args(["-static", "-O2", "-Wall", "-Werror", "-I"])
             .arg(&inc)
