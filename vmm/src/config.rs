@@ -40,7 +40,41 @@ pub enum Error {
     /// Command line with a NUL or non-ASCII byte.
     #[error("--cmdline must be printable ASCII")]
     BadCmdline,
+    /// A reserved or too large guest CID.
+    #[error("--guest-cid {0} is invalid: use 3..=4294967294 (0-2 are reserved)")]
+    BadCid(u64),
+    /// The vsock socket path exists already.
+    #[error("--vsock-uds {0}: the path exists (remove it, or pick another)")]
+    VsockPathExists(String),
 }
+
+/// Inserts kernel arguments `extra` before the init arguments of `cmdline`.
+pub fn with_kernel_args(cmdline: &str, extra: &str) -> String {
+    if extra.is_empty() {
+        return cmdline.to_string();
+    }
+    match cmdline.find(" -- ") {
+        Some(i) => format!("{} {extra}{}", &cmdline[..i], &cmdline[i..]),
+        None if cmdline.ends_with(" --") => {
+            format!("{} {extra} --", &cmdline[..cmdline.len() - 3])
+        }
+        None => format!("{cmdline} {extra}"),
+    }
+}
+
+/// A virtio-vsock device whose host side is a Unix socket (Firecracker's
+/// hybrid vsock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VsockConfig {
+    /// The guest's CID.
+    pub guest_cid: u64,
+    /// Host clients connect here; guest connections to port P go to
+    /// `PATH_P`.
+    pub uds: PathBuf,
+}
+
+/// Default guest CID.
+pub const DEFAULT_GUEST_CID: u64 = 3;
 
 /// A VM's configuration.
 #[derive(Debug, Clone)]
@@ -57,6 +91,8 @@ pub struct VmConfig {
     pub vcpus: u32,
     /// The KVM device.
     pub kvm_path: PathBuf,
+    /// Optional vsock device.
+    pub vsock: Option<VsockConfig>,
 }
 
 impl VmConfig {
@@ -69,6 +105,7 @@ impl VmConfig {
             mem_mib: DEFAULT_MEM_MIB,
             vcpus: 1,
             kvm_path: PathBuf::from(DEFAULT_KVM_PATH),
+            vsock: None,
         }
     }
 
@@ -96,7 +133,28 @@ impl VmConfig {
         if !self.cmdline.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(Error::BadCmdline);
         }
+        if let Some(v) = &self.vsock {
+            if !(3..=u64::from(u32::MAX) - 1).contains(&v.guest_cid) {
+                return Err(Error::BadCid(v.guest_cid));
+            }
+            if v.uds.symlink_metadata().is_ok() {
+                return Err(Error::VsockPathExists(v.uds.display().to_string()));
+            }
+        }
         Ok(())
+    }
+
+    /// The command line with `extra` (device announcements) inserted before
+    /// the init arguments (after ` -- `), which the kernel would otherwise
+    /// pass to init.
+    ///
+    /// ```
+    /// use cr_vmm::config::with_kernel_args;
+    /// assert_eq!(with_kernel_args("a b", "x=1"), "a b x=1");
+    /// assert_eq!(with_kernel_args("a -- sh -c 'b'", "x=1"), "a x=1 -- sh -c 'b'");
+    /// ```
+    pub fn effective_cmdline(&self, extra: &str) -> String {
+        with_kernel_args(&self.cmdline, extra)
     }
 
     /// Guest memory in bytes.
@@ -146,6 +204,32 @@ mod tests {
         c.mem_mib = 128;
         c.cmdline = "console=ttyS0\n".into();
         assert_eq!(c.validate_against(1024), Err(Error::BadCmdline));
+        c.cmdline = DEFAULT_CMDLINE.into();
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = VsockConfig {
+            guest_cid: 2,
+            uds: dir.path().join("v.sock"),
+        };
+        c.vsock = Some(v.clone());
+        assert_eq!(c.validate_against(1024), Err(Error::BadCid(2)));
+        v.guest_cid = 1 << 32;
+        c.vsock = Some(v.clone());
+        assert_eq!(c.validate_against(1024), Err(Error::BadCid(1 << 32)));
+        v.guest_cid = 3;
+        c.vsock = Some(v.clone());
+        assert_eq!(c.validate_against(1024), Ok(()));
+        std::fs::write(&v.uds, b"").unwrap();
+        assert!(matches!(
+            c.validate_against(1024),
+            Err(Error::VsockPathExists(_))
+        ));
+    }
+
+    #[test]
+    fn kernel_args_go_before_init_args() {
+        assert_eq!(with_kernel_args("a", ""), "a");
+        assert_eq!(with_kernel_args("a --", "v"), "a v --");
+        assert_eq!(with_kernel_args("a -- x -- y", "v"), "a v -- x -- y");
     }
 
     #[test]

@@ -14,14 +14,18 @@ use event_manager::{EventManager, EventOps, EventSet, Events, MutEventSubscriber
 use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::Killable;
 
+use crate::arch::layout::VIRTIO_MMIO_START;
 use crate::arch::{mptable, regs};
 use crate::boot;
 use crate::config::{self, VmConfig};
-use crate::devices::bus::{self, lock, PioBus};
+use crate::devices::bus::{self, lock, Buses};
 use crate::devices::i8042::{I8042, I8042_BASE, I8042_LEN};
 use crate::devices::serial::{
     ConsoleOutput, ConsoleWatch, SerialDevice, SerialInput, COM1_BASE, COM1_IRQ, COM1_LEN,
 };
+use crate::devices::virtio::mmio::{self, MmioTransport};
+use crate::devices::virtio::vsock::Vsock;
+use crate::devices::virtio::Interrupt;
 use crate::vstate::vcpu::{self, kick_signal, Vcpu, VcpuExitReason};
 use crate::vstate::{kvm, memory, vm};
 
@@ -136,12 +140,16 @@ pub fn run(
     cfg.validate()?;
     let vcpu_count = cfg.vcpus as u8; // validate() caps it at MAX_CPUS
     let mem = memory::create(cfg.mem_bytes())?;
+    let mut kernel_args = String::new();
+    if cfg.vsock.is_some() {
+        kernel_args = mmio::cmdline_arg(VIRTIO_MMIO_START, VSOCK_IRQ);
+    }
     let boot_info = boot::load(
         &mem,
         cfg.mem_bytes(),
         &cfg.kernel,
         cfg.initrd.as_deref(),
-        &cfg.cmdline,
+        &cfg.effective_cmdline(&kernel_args),
     )?;
     regs::write_boot_tables(&mem)?;
     mptable::setup(&mem, vcpu_count)?;
@@ -162,12 +170,21 @@ pub fn run(
     )));
     let reset_evt = evt()?;
     let i8042 = Arc::new(Mutex::new(I8042::new(clone_evt(&reset_evt)?)));
-    let mut pio = PioBus::default();
+    let mut buses = Buses::default();
     let dev_err = |e: bus::Error| Error::Device(e.to_string());
-    pio.insert(COM1_BASE, COM1_LEN, serial.clone())
+    buses
+        .pio
+        .insert(COM1_BASE, COM1_LEN, serial.clone())
         .map_err(dev_err)?;
-    pio.insert(I8042_BASE, I8042_LEN, i8042).map_err(dev_err)?;
-    let pio = Arc::new(pio);
+    buses
+        .pio
+        .insert(I8042_BASE, I8042_LEN, i8042)
+        .map_err(dev_err)?;
+    let vsock = match &cfg.vsock {
+        Some(v) => Some(attach_vsock(v, &vm, &mem, &mut buses)?),
+        None => None,
+    };
+    let buses = Arc::new(buses);
 
     // vCPUs: all created before any runs.
     let mut vcpus = Vec::with_capacity(usize::from(vcpu_count));
@@ -187,6 +204,9 @@ pub fn run(
         outcome: None,
     }));
     em.add_subscriber(watcher.clone());
+    if let Some(v) = vsock {
+        em.add_subscriber(v);
+    }
     if let Some(input) = input {
         em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(
             input,
@@ -199,7 +219,7 @@ pub fn run(
     let mut threads = Vec::new();
     for v in vcpus {
         let evt = clone_evt(&vcpu_evt)?;
-        match v.spawn(pio.clone(), stop.clone(), tx.clone(), evt) {
+        match v.spawn(buses.clone(), stop.clone(), tx.clone(), evt) {
             Ok(t) => threads.push(t),
             Err(e) => {
                 stop_vcpus(&stop, threads);
@@ -228,6 +248,46 @@ pub fn run(
         VcpuExitReason::Error(msg) => Err(Error::Guest(msg)),
         VcpuExitReason::Stopped => Err(Error::Guest("vCPU stopped unexpectedly".into())),
     }
+}
+
+/// The vsock device's interrupt line (IOAPIC pin).
+pub const VSOCK_IRQ: u32 = 5;
+
+/// Creates the vsock device, puts its transport on the MMIO bus, and wires
+/// its queue notifications (ioeventfds) and interrupt (irqfd).
+fn attach_vsock(
+    v: &config::VsockConfig,
+    vm: &vm::Vm,
+    mem: &vm_memory::GuestMemoryMmap,
+    buses: &mut Buses,
+) -> Result<Subscriber, Error> {
+    let dev_err = |e: &dyn std::fmt::Display| Error::Device(format!("vsock: {e}"));
+    let dev = Vsock::new(v.guest_cid, &v.uds).map_err(|e| dev_err(&e))?;
+    let evts = dev.queue_evts().map_err(|e| dev_err(&e))?;
+    let notify =
+        VIRTIO_MMIO_START + u64::from(virtio_bindings::virtio_mmio::VIRTIO_MMIO_QUEUE_NOTIFY);
+    for (i, e) in evts.iter().enumerate() {
+        vm.register_ioevent(e, notify, i as u32)?;
+    }
+    let irq = evt()?;
+    vm.register_irqfd(&irq, VSOCK_IRQ)?;
+    let dev = Arc::new(Mutex::new(dev));
+    let transport = MmioTransport::new(
+        dev.clone(),
+        mem.clone(),
+        Arc::new(Interrupt::new(irq)),
+        evts,
+    )
+    .map_err(|e| dev_err(&e))?;
+    buses
+        .mmio
+        .insert(
+            VIRTIO_MMIO_START,
+            mmio::MMIO_LEN,
+            Arc::new(Mutex::new(transport)),
+        )
+        .map_err(|e| dev_err(&e))?;
+    Ok(dev)
 }
 
 /// Asks every vCPU thread to stop and waits for them, kicking each out of

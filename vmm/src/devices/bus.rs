@@ -1,77 +1,81 @@
-//! The port-I/O bus: vCPU `in`/`out` exits are routed to the device that
-//! owns the port range. Unclaimed ports read as zero and ignore writes, like
-//! Firecracker's bus (the guest probes many legacy ports it never gets).
+//! The port-I/O and MMIO buses: vCPU `in`/`out` and MMIO exits are routed to
+//! the device that owns the address range. Unclaimed addresses read as zero
+//! and ignore writes, like Firecracker's bus (the guest probes many legacy
+//! ports it never gets).
 
 use std::sync::{Arc, Mutex};
 
-/// A device on the port-I/O bus.
-pub trait PioDevice: Send {
+/// A device on a bus (port I/O or MMIO).
+pub trait BusDevice: Send {
     /// Guest reads `data.len()` bytes at `offset` from the device's base.
-    fn read(&mut self, offset: u16, data: &mut [u8]);
+    fn read(&mut self, offset: u64, data: &mut [u8]);
     /// Guest writes `data` at `offset` from the device's base.
-    fn write(&mut self, offset: u16, data: &[u8]);
+    fn write(&mut self, offset: u64, data: &[u8]);
 }
 
 /// Errors while inserting a device.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
-    /// The range overlaps a device already on the bus.
-    #[error("port range {base:#x}+{len} overlaps another device")]
+    /// The range overlaps a device already on the bus, or wraps around.
+    #[error("address range {base:#x}+{len:#x} overlaps another device")]
     Overlap {
-        /// First port.
-        base: u16,
-        /// Number of ports.
-        len: u16,
+        /// First address.
+        base: u64,
+        /// Length of the range.
+        len: u64,
     },
 }
 
 struct Entry {
-    base: u16,
-    len: u16,
-    dev: Arc<Mutex<dyn PioDevice>>,
+    base: u64,
+    len: u64,
+    dev: Arc<Mutex<dyn BusDevice>>,
 }
 
-/// A set of devices keyed by port range.
+/// A set of devices keyed by address range.
 #[derive(Default)]
-pub struct PioBus {
+pub struct Bus {
     entries: Vec<Entry>,
 }
 
-impl std::fmt::Debug for PioBus {
+impl std::fmt::Debug for Bus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ranges: Vec<_> = self.entries.iter().map(|e| (e.base, e.len)).collect();
-        f.debug_struct("PioBus").field("ranges", &ranges).finish()
+        f.debug_struct("Bus").field("ranges", &ranges).finish()
     }
 }
 
-impl PioBus {
-    /// Puts `dev` at ports `base..base+len`.
+impl Bus {
+    /// Puts `dev` at addresses `base..base+len`.
     pub fn insert(
         &mut self,
-        base: u16,
-        len: u16,
-        dev: Arc<Mutex<dyn PioDevice>>,
+        base: u64,
+        len: u64,
+        dev: Arc<Mutex<dyn BusDevice>>,
     ) -> Result<(), Error> {
-        let end = u32::from(base) + u32::from(len);
-        if self.entries.iter().any(|e| {
-            u32::from(base) < u32::from(e.base) + u32::from(e.len) && u32::from(e.base) < end
-        }) {
+        let end = base.checked_add(len).ok_or(Error::Overlap { base, len })?;
+        if len == 0
+            || self
+                .entries
+                .iter()
+                .any(|e| base < e.base + e.len && e.base < end)
+        {
             return Err(Error::Overlap { base, len });
         }
         self.entries.push(Entry { base, len, dev });
         Ok(())
     }
 
-    fn find(&self, port: u16) -> Option<(&Entry, u16)> {
+    fn find(&self, addr: u64) -> Option<(&Entry, u64)> {
         self.entries
             .iter()
-            .find(|e| port >= e.base && u32::from(port) < u32::from(e.base) + u32::from(e.len))
-            .map(|e| (e, port - e.base))
+            .find(|e| addr >= e.base && addr - e.base < e.len)
+            .map(|e| (e, addr - e.base))
     }
 
-    /// Handles an `in` exit. Returns false when no device owns `port`.
-    pub fn read(&self, port: u16, data: &mut [u8]) -> bool {
-        match self.find(port) {
+    /// Handles a read exit. Returns false when no device owns `addr`.
+    pub fn read(&self, addr: u64, data: &mut [u8]) -> bool {
+        match self.find(addr) {
             Some((e, off)) => {
                 lock(&e.dev).read(off, data);
                 true
@@ -83,9 +87,9 @@ impl PioBus {
         }
     }
 
-    /// Handles an `out` exit. Returns false when no device owns `port`.
-    pub fn write(&self, port: u16, data: &[u8]) -> bool {
-        match self.find(port) {
+    /// Handles a write exit. Returns false when no device owns `addr`.
+    pub fn write(&self, addr: u64, data: &[u8]) -> bool {
+        match self.find(addr) {
             Some((e, off)) => {
                 lock(&e.dev).write(off, data);
                 true
@@ -93,6 +97,15 @@ impl PioBus {
             None => false,
         }
     }
+}
+
+/// The buses a vCPU exit can reach: port I/O and MMIO.
+#[derive(Debug, Default)]
+pub struct Buses {
+    /// `in`/`out` ports.
+    pub pio: Bus,
+    /// Memory-mapped I/O (the virtio-mmio window).
+    pub mmio: Bus,
 }
 
 /// Locks a device, recovering from a poisoned lock (a panic on another vCPU
@@ -105,12 +118,12 @@ pub fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    struct Recorder(Vec<(u16, u8)>);
-    impl PioDevice for Recorder {
-        fn read(&mut self, offset: u16, data: &mut [u8]) {
+    struct Recorder(Vec<(u64, u8)>);
+    impl BusDevice for Recorder {
+        fn read(&mut self, offset: u64, data: &mut [u8]) {
             data.fill(offset as u8 + 1);
         }
-        fn write(&mut self, offset: u16, data: &[u8]) {
+        fn write(&mut self, offset: u64, data: &[u8]) {
             self.0.push((offset, data[0]));
         }
     }
@@ -118,7 +131,7 @@ mod tests {
     #[test]
     fn routes_by_range_and_offsets() {
         let dev = Arc::new(Mutex::new(Recorder(vec![])));
-        let mut bus = PioBus::default();
+        let mut bus = Bus::default();
         bus.insert(0x3f8, 8, dev.clone()).unwrap();
         assert!(bus.write(0x3fb, &[7]));
         let mut b = [0u8; 1];
@@ -133,7 +146,7 @@ mod tests {
 
     #[test]
     fn overlaps_are_refused() {
-        let mut bus = PioBus::default();
+        let mut bus = Bus::default();
         bus.insert(0x60, 5, Arc::new(Mutex::new(Recorder(vec![]))))
             .unwrap();
         let e = bus
@@ -142,5 +155,11 @@ mod tests {
         assert_eq!(e, Error::Overlap { base: 0x64, len: 1 });
         bus.insert(0xffff, 1, Arc::new(Mutex::new(Recorder(vec![]))))
             .unwrap();
+        assert!(bus
+            .insert(u64::MAX, 2, Arc::new(Mutex::new(Recorder(vec![]))))
+            .is_err());
+        assert!(bus
+            .insert(0x1000, 0, Arc::new(Mutex::new(Recorder(vec![]))))
+            .is_err());
     }
 }

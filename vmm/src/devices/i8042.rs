@@ -4,13 +4,13 @@
 use vm_superio::I8042Device;
 use vmm_sys_util::eventfd::EventFd;
 
-use super::bus::PioDevice;
+use super::bus::BusDevice;
 use super::EventFdTrigger;
 
 /// First port of the controller (data port 0x60, command port 0x64).
-pub const I8042_BASE: u16 = 0x60;
+pub const I8042_BASE: u64 = 0x60;
 /// Ports covered (0x60..=0x64).
-pub const I8042_LEN: u16 = 5;
+pub const I8042_LEN: u64 = 5;
 
 /// The i8042 on the port bus.
 #[derive(Debug)]
@@ -27,14 +27,14 @@ impl I8042 {
     }
 }
 
-impl PioDevice for I8042 {
-    fn read(&mut self, offset: u16, data: &mut [u8]) {
+impl BusDevice for I8042 {
+    fn read(&mut self, offset: u64, data: &mut [u8]) {
         if let Some(b) = data.first_mut() {
             *b = self.inner.read(offset as u8);
         }
     }
 
-    fn write(&mut self, offset: u16, data: &[u8]) {
+    fn write(&mut self, offset: u64, data: &[u8]) {
         if let Some(b) = data.first() {
             // A failed eventfd write only loses the reset; log it.
             if let Err(e) = self.inner.write(offset as u8, *b) {

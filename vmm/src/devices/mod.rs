@@ -1,8 +1,10 @@
-//! Emulated devices and the port-I/O bus they sit on.
+//! Emulated devices, the port-I/O and MMIO buses they sit on, and the
+//! virtio devices with their MMIO transport.
 
 pub mod bus;
 pub mod i8042;
 pub mod serial;
+pub mod virtio;
 
 use vmm_sys_util::eventfd::EventFd;
 

@@ -11,13 +11,13 @@ use vm_superio::serial::SerialEvents;
 use vm_superio::Serial;
 use vmm_sys_util::eventfd::EventFd;
 
-use super::bus::{lock, PioDevice};
+use super::bus::{lock, BusDevice};
 use super::EventFdTrigger;
 
 /// COM1's first port.
-pub const COM1_BASE: u16 = 0x3f8;
+pub const COM1_BASE: u64 = 0x3f8;
 /// Ports of one UART.
-pub const COM1_LEN: u16 = 8;
+pub const COM1_LEN: u64 = 8;
 /// COM1's ISA interrupt.
 pub const COM1_IRQ: u32 = 4;
 
@@ -158,14 +158,14 @@ impl SerialDevice {
     }
 }
 
-impl PioDevice for SerialDevice {
-    fn read(&mut self, offset: u16, data: &mut [u8]) {
+impl BusDevice for SerialDevice {
+    fn read(&mut self, offset: u64, data: &mut [u8]) {
         if let Some(b) = data.first_mut() {
             *b = self.uart.read(offset as u8);
         }
     }
 
-    fn write(&mut self, offset: u16, data: &[u8]) {
+    fn write(&mut self, offset: u64, data: &[u8]) {
         if let Some(b) = data.first() {
             if let Err(e) = self.uart.write(offset as u8, *b) {
                 log::warn!("serial: write failed: {e:?}");

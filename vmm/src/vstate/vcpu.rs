@@ -1,7 +1,7 @@
 //! vCPUs: boot-time configuration and the run loop, one thread per vCPU.
 //!
 //! Port I/O exits are served on the vCPU thread through the shared
-//! [`PioBus`]. A vCPU thread ends when the guest resets, shuts down or fails,
+//! [`Buses`]. A vCPU thread ends when the guest resets, shuts down or fails,
 //! reporting why through a channel and an eventfd the event loop watches, or
 //! when the VMM asks every vCPU to stop (a flag plus a signal that kicks the
 //! thread out of `KVM_RUN`).
@@ -18,7 +18,7 @@ use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
 
 use crate::arch::{cpuid, msr, regs};
-use crate::devices::bus::PioBus;
+use crate::devices::bus::Buses;
 use crate::vstate::vm::Vm;
 
 /// The signal that kicks a vCPU thread out of `KVM_RUN`.
@@ -142,7 +142,7 @@ impl Vcpu {
     /// and reason on `exits` and writes `exit_evt`.
     pub fn spawn(
         self,
-        bus: Arc<PioBus>,
+        bus: Arc<Buses>,
         stop: Arc<AtomicBool>,
         exits: Sender<(u8, VcpuExitReason)>,
         exit_evt: EventFd,
@@ -160,24 +160,28 @@ impl Vcpu {
             .map_err(|e| Error::Spawn(index, e))
     }
 
-    fn run_loop(mut self, bus: &PioBus, stop: &AtomicBool) -> VcpuExitReason {
+    fn run_loop(mut self, bus: &Buses, stop: &AtomicBool) -> VcpuExitReason {
         loop {
             if stop.load(Ordering::Acquire) {
                 return VcpuExitReason::Stopped;
             }
             match self.fd.run() {
                 Ok(VcpuExit::IoOut(port, data)) => {
-                    bus.write(port, data);
+                    bus.pio.write(u64::from(port), data);
                 }
                 Ok(VcpuExit::IoIn(port, data)) => {
-                    bus.read(port, data);
+                    bus.pio.read(u64::from(port), data);
                 }
                 Ok(VcpuExit::MmioRead(addr, data)) => {
-                    log::debug!("vcpu{}: read of unmapped MMIO {addr:#x}", self.index);
-                    data.fill(0xff);
+                    if !bus.mmio.read(addr, data) {
+                        log::debug!("vcpu{}: read of unmapped MMIO {addr:#x}", self.index);
+                        data.fill(0xff);
+                    }
                 }
-                Ok(VcpuExit::MmioWrite(addr, _)) => {
-                    log::debug!("vcpu{}: write to unmapped MMIO {addr:#x}", self.index);
+                Ok(VcpuExit::MmioWrite(addr, data)) => {
+                    if !bus.mmio.write(addr, data) {
+                        log::debug!("vcpu{}: write to unmapped MMIO {addr:#x}", self.index);
+                    }
                 }
                 Ok(VcpuExit::Hlt) => {
                     // With the in-kernel irqchip KVM handles HLT itself; an

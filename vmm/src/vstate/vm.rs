@@ -72,6 +72,14 @@ impl Vm {
         self.fd.register_irqfd(evt, gsi).map_err(kvm("IRQFD"))
     }
 
+    /// Writes `evt` instead of exiting to user space when the guest writes
+    /// the 32-bit value `datamatch` to MMIO address `addr`.
+    pub fn register_ioevent(&self, evt: &EventFd, addr: u64, datamatch: u32) -> Result<(), Error> {
+        self.fd
+            .register_ioevent(evt, &kvm_ioctls::IoEventAddress::Mmio(addr), datamatch)
+            .map_err(kvm("IOEVENTFD"))
+    }
+
     /// The KVM VM file descriptor.
     pub fn fd(&self) -> &VmFd {
         &self.fd

@@ -1,0 +1,330 @@
+//! The virtio-vsock device (virtio 1.2, section 5.10) with a Unix-socket
+//! backend speaking Firecracker's hybrid vsock protocol ([`muxer`]).
+//!
+//! Queue processing, host sockets and the listener all run on the VMM's
+//! event-manager loop; the transport ([`super::mmio`]) only touches the
+//! device from vCPU threads for configuration and activation.
+
+pub mod connection;
+pub mod defs;
+pub mod muxer;
+pub mod packet;
+
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::Path;
+use std::sync::Arc;
+
+use event_manager::{EventOps, EventSet, Events, MutEventSubscriber};
+use virtio_bindings::virtio_config::VIRTIO_F_VERSION_1;
+use virtio_bindings::virtio_ids::VIRTIO_ID_VSOCK;
+use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
+use virtio_queue::{Queue, QueueOwnedT, QueueT};
+use virtio_vsock::packet::VsockPacket;
+use vm_memory::GuestMemoryMmap;
+use vmm_sys_util::eventfd::EventFd;
+
+use super::{ActivateError, Interrupt, VirtioDevice};
+use defs::*;
+use muxer::{Interest, Muxer};
+
+/// Errors creating the device.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The guest CID is reserved or too large.
+    #[error("guest CID {0} is invalid (use {MIN_GUEST_CID}..={MAX_GUEST_CID})")]
+    Cid(u64),
+    /// The host socket.
+    #[error(transparent)]
+    Muxer(#[from] muxer::Error),
+    /// An eventfd.
+    #[error("eventfd: {0}")]
+    EventFd(std::io::Error),
+}
+
+struct Active {
+    mem: GuestMemoryMmap,
+    queues: Vec<Queue>,
+    interrupt: Arc<Interrupt>,
+}
+
+/// The vsock device.
+pub struct Vsock {
+    cid: u64,
+    queue_evts: Vec<EventFd>,
+    acked_features: u64,
+    active: Option<Active>,
+    muxer: Muxer,
+    /// Host fds currently registered with the event loop, and for what.
+    registered: HashMap<RawFd, Interest>,
+}
+
+impl std::fmt::Debug for Vsock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vsock")
+            .field("cid", &self.cid)
+            .field("active", &self.active.is_some())
+            .finish()
+    }
+}
+
+impl Vsock {
+    /// A device with guest CID `cid` whose host side listens on `uds`.
+    pub fn new(cid: u64, uds: &Path) -> Result<Self, Error> {
+        if !(MIN_GUEST_CID..=MAX_GUEST_CID).contains(&cid) {
+            return Err(Error::Cid(cid));
+        }
+        let queue_evts = (0..3)
+            .map(|_| EventFd::new(libc::EFD_NONBLOCK).map_err(Error::EventFd))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Vsock {
+            cid,
+            queue_evts,
+            acked_features: 0,
+            active: None,
+            muxer: Muxer::new(cid, uds)?,
+            registered: HashMap::new(),
+        })
+    }
+
+    /// The eventfds the guest's queue notifications should write (rx, tx,
+    /// event), cloned for the transport and the ioeventfd registration.
+    pub fn queue_evts(&self) -> std::io::Result<Vec<EventFd>> {
+        self.queue_evts.iter().map(|e| e.try_clone()).collect()
+    }
+
+    /// Connections open now.
+    pub fn connection_count(&self) -> usize {
+        self.muxer.connection_count()
+    }
+
+    fn process_tx(&mut self) {
+        let Some(a) = self.active.as_mut() else {
+            return;
+        };
+        let mut used = false;
+        loop {
+            if let Err(e) = a.queues[TX_QUEUE].disable_notification(&a.mem) {
+                log::warn!("vsock: tx queue: {e}");
+            }
+            while let Some(chain) = a.queues[TX_QUEUE].pop_descriptor_chain(&a.mem) {
+                let head = chain.head_index();
+                match packet::parse_tx(&a.mem, chain) {
+                    Ok(pkt) => self.muxer.guest_packet(&pkt.hdr, &pkt.data),
+                    Err(e) => log::warn!("vsock: dropping a bad tx packet: {e}"),
+                }
+                if let Err(e) = a.queues[TX_QUEUE].add_used(&a.mem, head, 0) {
+                    log::error!("vsock: tx queue: {e}");
+                }
+                used = true;
+            }
+            match a.queues[TX_QUEUE].enable_notification(&a.mem) {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    log::warn!("vsock: tx queue: {e}");
+                    break;
+                }
+            }
+        }
+        if used {
+            signal(a, TX_QUEUE);
+        }
+    }
+
+    fn process_rx(&mut self) {
+        let Some(a) = self.active.as_mut() else {
+            return;
+        };
+        let mut used = false;
+        while self.muxer.has_rx() {
+            let Some(mut chain) = a.queues[RX_QUEUE].pop_descriptor_chain(&a.mem) else {
+                // Out of buffers: ask the guest to notify when it adds some.
+                match a.queues[RX_QUEUE].enable_notification(&a.mem) {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        log::warn!("vsock: rx queue: {e}");
+                        break;
+                    }
+                }
+            };
+            let head = chain.head_index();
+            let len = match VsockPacket::from_rx_virtq_chain(&a.mem, &mut chain, MAX_PKT_BUF_SIZE) {
+                Ok(mut pkt) => match self.muxer.fill_rx(&mut pkt) {
+                    Some(len) => len,
+                    None => {
+                        a.queues[RX_QUEUE].go_to_previous_position();
+                        break;
+                    }
+                },
+                Err(e) => {
+                    log::warn!("vsock: unusable rx buffer: {e}");
+                    0
+                }
+            };
+            if let Err(e) = a.queues[RX_QUEUE].add_used(&a.mem, head, len) {
+                log::error!("vsock: rx queue: {e}");
+            }
+            used = true;
+        }
+        if used {
+            signal(a, RX_QUEUE);
+        }
+    }
+
+    /// Brings the event loop's view of the host fds in line with what the
+    /// muxer wants.
+    fn sync_interest(&mut self, ops: &mut EventOps) {
+        let (want, gone) = self.muxer.interest();
+        for fd in gone {
+            if self.registered.remove(&fd).is_some() {
+                let _ = ops.remove(Events::empty_raw(fd));
+            }
+        }
+        self.muxer.release_closed();
+        let want: HashMap<RawFd, Interest> = want.into_iter().collect();
+        let stale: Vec<RawFd> = self
+            .registered
+            .keys()
+            .filter(|fd| !want.contains_key(fd))
+            .copied()
+            .collect();
+        for fd in stale {
+            self.registered.remove(&fd);
+            let _ = ops.remove(Events::empty_raw(fd));
+        }
+        for (fd, i) in want {
+            let mut set = EventSet::empty();
+            if i.read {
+                set |= EventSet::IN;
+            }
+            if i.write {
+                set |= EventSet::OUT;
+            }
+            let r = match self.registered.get(&fd) {
+                Some(old) if *old == i => continue,
+                Some(_) => ops.modify(Events::new_raw(fd, set)),
+                None => ops.add(Events::new_raw(fd, set)),
+            };
+            match r {
+                Ok(()) => {
+                    self.registered.insert(fd, i);
+                }
+                Err(e) => log::error!("vsock: cannot watch host socket {fd}: {e}"),
+            }
+        }
+    }
+}
+
+fn signal(a: &mut Active, q: usize) {
+    match a.queues[q].needs_notification(&a.mem) {
+        Ok(true) => {
+            if let Err(e) = a.interrupt.signal_used_queue() {
+                log::error!("vsock: cannot raise the interrupt: {e}");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => log::warn!("vsock: queue {q}: {e}"),
+    }
+}
+
+impl VirtioDevice for Vsock {
+    fn device_type(&self) -> u32 {
+        VIRTIO_ID_VSOCK
+    }
+
+    fn queue_max_sizes(&self) -> &[u16] {
+        &[QUEUE_SIZE; 3]
+    }
+
+    fn features(&self) -> u64 {
+        (1 << VIRTIO_F_VERSION_1) | (1 << VIRTIO_RING_F_EVENT_IDX)
+    }
+
+    fn ack_features(&mut self, features: u64) {
+        self.acked_features = features;
+    }
+
+    fn read_config(&self, offset: u64, data: &mut [u8]) {
+        let cfg = self.cid.to_le_bytes();
+        for (i, b) in data.iter_mut().enumerate() {
+            *b = usize::try_from(offset)
+                .ok()
+                .and_then(|o| o.checked_add(i))
+                .and_then(|o| cfg.get(o))
+                .copied()
+                .unwrap_or(0);
+        }
+    }
+
+    fn write_config(&mut self, offset: u64, _data: &[u8]) {
+        log::warn!("vsock: guest wrote the read-only config space at {offset:#x}");
+    }
+
+    fn activate(
+        &mut self,
+        mem: GuestMemoryMmap,
+        queues: Vec<Queue>,
+        interrupt: Arc<Interrupt>,
+    ) -> Result<(), ActivateError> {
+        if queues.len() != 3 {
+            return Err(ActivateError::QueueCount {
+                expected: 3,
+                got: queues.len(),
+            });
+        }
+        self.active = Some(Active {
+            mem,
+            queues,
+            interrupt,
+        });
+        // Buffers or packets may have been posted before DRIVER_OK.
+        for e in &self.queue_evts {
+            let _ = e.write(1);
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.active = None;
+        self.muxer.reset();
+    }
+}
+
+impl MutEventSubscriber for Vsock {
+    fn process(&mut self, events: Events, ops: &mut EventOps) {
+        let fd = events.fd();
+        let set = events.event_set();
+        if fd == self.queue_evts[RX_QUEUE].as_raw_fd() {
+            let _ = self.queue_evts[RX_QUEUE].read();
+        } else if fd == self.queue_evts[TX_QUEUE].as_raw_fd() {
+            let _ = self.queue_evts[TX_QUEUE].read();
+            self.process_tx();
+        } else if fd == self.queue_evts[EVENT_QUEUE].as_raw_fd() {
+            let _ = self.queue_evts[EVENT_QUEUE].read();
+        } else if fd == self.muxer.listener_fd() {
+            self.muxer.accept();
+        } else {
+            let readable = set.intersects(EventSet::IN | EventSet::HANG_UP | EventSet::ERROR);
+            self.muxer
+                .host_event(fd, readable, set.contains(EventSet::OUT));
+        }
+        self.process_rx();
+        self.sync_interest(ops);
+    }
+
+    fn init(&mut self, ops: &mut EventOps) {
+        let fds: Vec<RawFd> = self
+            .queue_evts
+            .iter()
+            .map(|e| e.as_raw_fd())
+            .chain(std::iter::once(self.muxer.listener_fd()))
+            .collect();
+        for fd in fds {
+            if let Err(e) = ops.add(Events::new_raw(fd, EventSet::IN)) {
+                log::error!("vsock: cannot watch fd {fd}: {e}");
+            }
+        }
+    }
+}
