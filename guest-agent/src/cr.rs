@@ -20,29 +20,21 @@ pub const NR_RESTART: libc::c_long = 464;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
-/// What happens to the checkpointed tree afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum After {
-    /// Thaw it: it keeps running.
-    Run,
-    /// Leave it frozen.
-    Stop,
-    /// Kill it.
-    Kill,
-}
+pub use guest_agent::proto::After;
 
 fn err(msg: String) -> std::io::Error {
     std::io::Error::other(msg)
 }
 
 /// A cgroup holding the tree while it is frozen; removed on drop.
-struct FreezeGroup {
+pub struct FreezeGroup {
     dir: PathBuf,
     pid: i32,
 }
 
 impl FreezeGroup {
-    fn new(pid: i32) -> std::io::Result<Self> {
+    /// Moves `pid` into a new cgroup (not frozen yet).
+    pub fn new(pid: i32) -> std::io::Result<Self> {
         let dir = Path::new(CGROUP_ROOT).join(format!("crvmm-ckpt-{pid}"));
         if !Path::new(CGROUP_ROOT).join("cgroup.controllers").exists() {
             return Err(err(format!("no cgroup v2 hierarchy at {CGROUP_ROOT}")));
@@ -58,7 +50,8 @@ impl FreezeGroup {
         Ok(g)
     }
 
-    fn set_frozen(&self, frozen: bool) -> std::io::Result<()> {
+    /// Freezes or thaws the group and waits until the kernel reports it.
+    pub fn set_frozen(&self, frozen: bool) -> std::io::Result<()> {
         fs::write(
             self.dir.join("cgroup.freeze"),
             if frozen { "1" } else { "0" },
@@ -79,6 +72,26 @@ impl FreezeGroup {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+
+    /// After a successful checkpoint: thaw, leave frozen, or kill.
+    pub fn finish(self, after: After) -> std::io::Result<()> {
+        match after {
+            After::Run => self.set_frozen(false)?,
+            After::Stop => {
+                std::mem::forget(self);
+            }
+            After::Kill => {
+                // SAFETY: kill has no memory-safety preconditions.
+                unsafe { libc::kill(self.pid, libc::SIGKILL) };
+                let _ = self.set_frozen(false);
+                // Reap it if it is our child (e.g. started by this agent).
+                // SAFETY: waitpid only writes `status`.
+                let mut status = 0;
+                unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for FreezeGroup {
@@ -94,49 +107,43 @@ impl Drop for FreezeGroup {
     }
 }
 
-/// Checkpoints `pid` into `out`; returns the image size.
-pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
-    let group = FreezeGroup::new(pid)?;
-    group.set_frozen(true)?;
-    let tmp = out.with_extension("partial");
-    let f = File::create(&tmp).map_err(|e| err(format!("creating {}: {e}", tmp.display())))?;
+/// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.
+pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32) -> std::io::Result<()> {
     // SAFETY: a raw system call with integer arguments; the fds are open
     // for the duration of the call.
     let ret = unsafe {
         libc::syscall(
             NR_CHECKPOINT,
             pid as libc::c_long,
-            f.as_raw_fd() as libc::c_long,
+            fd as libc::c_long,
             0 as libc::c_long,
-            2 as libc::c_long,
+            logfd as libc::c_long,
         )
     };
     if ret < 0 {
         let e = std::io::Error::last_os_error();
+        return Err(err(format!("checkpoint({pid}) failed: {e}")));
+    }
+    Ok(())
+}
+
+/// Checkpoints `pid` into `out`; returns the image size.
+pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
+    let group = FreezeGroup::new(pid)?;
+    group.set_frozen(true)?;
+    let tmp = out.with_extension("partial");
+    let f = File::create(&tmp).map_err(|e| err(format!("creating {}: {e}", tmp.display())))?;
+    if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2) {
         drop(f);
         let _ = fs::remove_file(&tmp);
         let _ = group.set_frozen(false);
-        return Err(err(format!("checkpoint({pid}) failed: {e}")));
+        return Err(e);
     }
     f.sync_all()?;
     let size = f.metadata()?.len();
     drop(f);
     fs::rename(&tmp, out)?;
-    match after {
-        After::Run => group.set_frozen(false)?,
-        After::Stop => {
-            std::mem::forget(group);
-        }
-        After::Kill => {
-            // SAFETY: kill has no memory-safety preconditions.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            let _ = group.set_frozen(false);
-            // Reap it if it is our child (e.g. started by this agent).
-            // SAFETY: waitpid only writes `status`.
-            let mut status = 0;
-            unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        }
-    }
+    group.finish(after)?;
     Ok(size)
 }
 

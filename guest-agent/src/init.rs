@@ -50,6 +50,29 @@ fn shutdown() -> ! {
     std::process::exit(1)
 }
 
+/// Runs `guest-agent serve` and starts it again whenever it exits, unless
+/// it reports that the guest has no vsock device.
+fn start_agent() {
+    let exe = std::env::current_exe().unwrap_or_else(|_| "/bin/guest-agent".into());
+    let r = std::thread::Builder::new()
+        .name("agent".into())
+        .spawn(move || loop {
+            let status = Command::new(&exe).arg("serve").status();
+            match status {
+                Ok(s) if s.code() == Some(crate::service::EXIT_NO_VSOCK) => return,
+                Ok(s) => println!("crvmm-init: agent exited ({s}); restarting it"),
+                Err(e) => {
+                    println!("crvmm-init: cannot start the agent: {e}");
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        });
+    if let Err(e) = r {
+        println!("crvmm-init: cannot start the agent thread: {e}");
+    }
+}
+
 /// The command after the first ` -- ` of the kernel command line. (The
 /// kernel also hands init every unknown parameter without a `=` as an
 /// argument, so argv cannot tell them apart from the command.)
@@ -81,6 +104,8 @@ pub fn run(args: &[String]) -> ExitCode {
         .unwrap_or(0);
     println!("{READY_MARKER} (kernel {}, {ncpu} cpu)", release.trim());
     println!("crvmm-init: cmdline: {}", cmdline.trim());
+
+    start_agent();
 
     let cmd = match command_from_cmdline(&cmdline) {
         Some(c) => c.to_string(),

@@ -1,15 +1,18 @@
-//! The cr-vmm guest agent. For now it is the guest's init: it mounts the
-//! pseudo filesystems, announces itself on the console, runs the command
-//! given after `--` on the kernel command line (or `/etc/rc` if present),
-//! reports its exit status, and reboots so that cr-vmm exits.
+//! The cr-vmm guest agent. As the guest's init it mounts the pseudo
+//! filesystems, announces itself on the console, starts the vsock service
+//! (`serve`, restarted if it dies), runs the command given after `--` on the
+//! kernel command line (or `/etc/rc` if present), reports its exit status,
+//! and reboots so that cr-vmm exits.
 
 use std::process::ExitCode;
 
 mod cr;
 mod init;
+mod service;
 
 const USAGE: &str = "usage:
   guest-agent init [COMMAND...]                 run as the guest's PID 1
+  guest-agent serve [PORT]                      the vsock service (default port 52)
   guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill]
   guest-agent restart FILE                      become the process in FILE
   guest-agent counter [MILLISECONDS]            a workload that counts";
@@ -67,6 +70,13 @@ fn main() -> ExitCode {
                 let e = cr::restart(std::path::Path::new(&args[2]));
                 eprintln!("guest-agent: {e}");
                 ExitCode::FAILURE
+            }
+            Some("serve") => {
+                let port = args
+                    .get(2)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(guest_agent::proto::AGENT_PORT);
+                ExitCode::from(service::serve(port).clamp(0, 255) as u8)
             }
             Some("counter") => {
                 let ms = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(200);

@@ -5,9 +5,11 @@
 //! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
 //! - [`devices`]: the port-I/O bus, serial console and i8042;
 //! - [`image`]: checkpoint images (format, validating parser, printing);
-//! - [`vmm`]: putting them together and running the guest.
+//! - [`vmm`]: putting them together and running the guest;
+//! - [`agent_client`]: the host side of the guest agent protocol.
 #![deny(missing_docs)]
 
+pub mod agent_client;
 pub mod arch;
 pub mod boot;
 pub mod config;

@@ -11,6 +11,7 @@ use cr_vmm::boot::KernelImage;
 use cr_vmm::config::{DEFAULT_CMDLINE, DEFAULT_MEM_MIB};
 use cr_vmm::{GuestExit, VmConfig};
 
+mod agent_cmd;
 mod terminal;
 
 /// Exit status when the guest kernel panicked or crashed.
@@ -35,6 +36,9 @@ enum Cmd {
     /// Checkpoint images.
     #[command(subcommand)]
     Image(ImageCmd),
+    /// Commands served by the guest agent over vsock.
+    #[command(flatten)]
+    Agent(agent_cmd::AgentCmd),
 }
 
 #[derive(Subcommand)]
@@ -100,6 +104,14 @@ struct RunArgs {
     /// KVM device to use.
     #[arg(long, default_value = cr_vmm::vstate::kvm::DEFAULT_KVM_PATH)]
     kvm_device: PathBuf,
+    /// Add a virtio-vsock device whose host side is this Unix socket
+    /// (Firecracker's hybrid vsock: connect, send `CONNECT <port>\n`, read
+    /// `OK <port>\n`; guest connections to host port P go to `PATH_P`).
+    #[arg(long)]
+    vsock_uds: Option<PathBuf>,
+    /// The guest's vsock CID.
+    #[arg(long, default_value_t = cr_vmm::config::DEFAULT_GUEST_CID, requires = "vsock_uds")]
+    guest_cid: u64,
 }
 
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -113,6 +125,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         mem_mib: args.mem_mib,
         vcpus: args.vcpus,
         kvm_path: args.kvm_device,
+        vsock: args.vsock_uds.map(|uds| cr_vmm::config::VsockConfig {
+            guest_cid: args.guest_cid,
+            uds,
+        }),
     };
     let stdin = std::io::stdin();
     // Only a terminal, pipe or socket can be watched by epoll; a regular
@@ -155,6 +171,7 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::Run(a) => run(a),
         Cmd::Image(c) => image(c),
+        Cmd::Agent(c) => agent_cmd::run(c),
     };
     match result {
         Ok(code) => code,

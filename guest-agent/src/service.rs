@@ -1,0 +1,483 @@
+//! `guest-agent serve`: the vsock service the host's `cr-vmm` commands talk
+//! to (protocol in [`guest_agent::proto`] and `docs/agent-protocol.md`).
+//! One thread per connection; a connection carries any number of requests.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use guest_agent::proto::{self, After, ErrorCode, Frame, ProcInfo, Reply, Request};
+
+use crate::cr;
+
+/// Exit status meaning "no vsock device": init does not restart the agent.
+pub const EXIT_NO_VSOCK: i32 = 3;
+/// Most bytes of output `exec` returns per stream.
+const MAX_OUTPUT: usize = 1 << 20;
+
+type Shared = Arc<Mutex<String>>;
+
+fn fail(code: ErrorCode, message: impl Into<String>) -> Reply {
+    Reply::Error {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Whether the guest has a virtio vsock device (virtio device ID 19).
+fn have_vsock_device() -> bool {
+    let Ok(dir) = fs::read_dir("/sys/bus/virtio/devices") else {
+        return false;
+    };
+    dir.flatten().any(|d| {
+        fs::read_to_string(d.path().join("device"))
+            .map(|s| s.trim() == "0x0013")
+            .unwrap_or(false)
+    })
+}
+
+fn vsock_listen(port: u32) -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2) call; the result is checked.
+    let fd = unsafe { libc::socket(libc::AF_VSOCK, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a new socket we own.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: sockaddr_vm is plain data; all-zero is a valid start.
+    let mut addr: libc::sockaddr_vm = unsafe { std::mem::zeroed() };
+    addr.svm_family = libc::AF_VSOCK as libc::sa_family_t;
+    addr.svm_port = port;
+    addr.svm_cid = libc::VMADDR_CID_ANY;
+    // SAFETY: `addr` is a valid sockaddr_vm of the size passed.
+    let r = unsafe {
+        libc::bind(
+            sock.as_raw_fd(),
+            std::ptr::addr_of!(addr).cast(),
+            std::mem::size_of::<libc::sockaddr_vm>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: listen on our socket.
+    if unsafe { libc::listen(sock.as_raw_fd(), 64) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sock)
+}
+
+/// Serves until the listening socket fails. Returns the exit status.
+pub fn serve(port: u32) -> i32 {
+    if !have_vsock_device() {
+        return EXIT_NO_VSOCK;
+    }
+    let listener = match vsock_listen(port) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("crvmm-agent: cannot listen on vsock port {port}: {e}");
+            return 1;
+        }
+    };
+    println!("crvmm-agent: listening on vsock port {port}");
+    let last_log: Shared = Arc::new(Mutex::new(String::new()));
+    loop {
+        // SAFETY: accept on our listening socket; peer address not needed.
+        let fd = unsafe {
+            libc::accept4(
+                listener.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            eprintln!("crvmm-agent: accept: {e}");
+            return 1;
+        }
+        // SAFETY: accept4 returned a new fd we own.
+        let conn = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        let log = last_log.clone();
+        if let Err(e) = std::thread::Builder::new()
+            .name("conn".into())
+            .spawn(move || connection(conn, log))
+        {
+            eprintln!("crvmm-agent: cannot start a connection thread: {e}");
+        }
+    }
+}
+
+fn connection(mut conn: File, log: Shared) {
+    loop {
+        let reply = match proto::read_frame(&mut conn) {
+            Ok(None) => return,
+            Ok(Some(Frame::Message(text))) => match proto::parse_request(&text) {
+                Ok(req) => match handle(req, &mut conn, &log) {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        // The connection broke mid-stream; nothing to tell.
+                        eprintln!("crvmm-agent: connection: {e}");
+                        return;
+                    }
+                },
+                Err(e) => fail(ErrorCode::BadRequest, e.to_string()),
+            },
+            Ok(Some(_)) => fail(ErrorCode::BadRequest, "expected a request message"),
+            Err(proto::Error::TooLarge(n)) => {
+                let _ = proto::write_message(
+                    &mut conn,
+                    &fail(
+                        ErrorCode::FrameTooLarge,
+                        proto::Error::TooLarge(n).to_string(),
+                    ),
+                );
+                return;
+            }
+            Err(proto::Error::Io(_)) => return,
+            Err(e) => {
+                // The stream is out of sync after a malformed frame.
+                let _ =
+                    proto::write_message(&mut conn, &fail(ErrorCode::BadRequest, e.to_string()));
+                return;
+            }
+        };
+        if proto::write_message(&mut conn, &reply).is_err() {
+            return;
+        }
+    }
+}
+
+/// Handles one request. `Ok(None)` means the reply was already sent.
+fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Reply>> {
+    Ok(Some(match req {
+        Request::Version => Reply::Version {
+            protocol: proto::PROTOCOL_VERSION,
+            agent: env!("CARGO_PKG_VERSION").to_string(),
+            kernel: fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        },
+        Request::Ps => Reply::Ps { procs: ps() },
+        Request::Spawn { argv, env, cwd } => spawn(&argv, &env, cwd.as_deref()),
+        Request::Exec { argv } => exec(&argv),
+        Request::Kill { pid, signal } => kill(pid, signal),
+        Request::Logs => Reply::Logs {
+            text: log.lock().map(|l| l.clone()).unwrap_or_default(),
+        },
+        Request::Checkpoint { pid, after } => return checkpoint(pid, after, conn, log),
+        Request::Restart => restart(conn, log)?,
+    }))
+}
+
+fn ps() -> Vec<ProcInfo> {
+    let mut out = Vec::new();
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return out;
+    };
+    for d in dir.flatten() {
+        let Some(pid) = d.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(d.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...; comm may contain spaces and parens.
+        let (Some(l), Some(r)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[l + 1..r].to_string();
+        let mut rest = stat[r + 1..].split_whitespace();
+        let state = rest.next().unwrap_or("?").to_string();
+        let ppid = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        out.push(ProcInfo {
+            pid,
+            ppid,
+            state,
+            comm,
+        });
+    }
+    out.sort_by_key(|p| p.pid);
+    out
+}
+
+fn reap_later(mut child: std::process::Child) {
+    let _ = std::thread::Builder::new()
+        .name("reap".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
+}
+
+fn spawn(argv: &[String], env: &[(String, String)], cwd: Option<&str>) -> Reply {
+    let Some((prog, args)) = argv.split_first() else {
+        return fail(ErrorCode::BadRequest, "spawn needs a program");
+    };
+    let mut cmd = Command::new(prog);
+    cmd.args(args).stdin(Stdio::null());
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    match cmd.spawn() {
+        Ok(child) => {
+            let pid = child.id() as i32;
+            reap_later(child);
+            Reply::Started { pid }
+        }
+        Err(e) => fail(ErrorCode::SpawnFailed, format!("cannot start {prog}: {e}")),
+    }
+}
+
+fn exec(argv: &[String]) -> Reply {
+    let Some((prog, args)) = argv.split_first() else {
+        return fail(ErrorCode::BadRequest, "exec needs a program");
+    };
+    match Command::new(prog).args(args).stdin(Stdio::null()).output() {
+        Ok(out) => {
+            use std::os::unix::process::ExitStatusExt;
+            let status = out
+                .status
+                .code()
+                .or_else(|| out.status.signal().map(|s| 128 + s))
+                .unwrap_or(-1);
+            let text =
+                |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(MAX_OUTPUT)]).into_owned();
+            Reply::Exited {
+                status,
+                stdout: text(&out.stdout),
+                stderr: text(&out.stderr),
+            }
+        }
+        Err(e) => fail(ErrorCode::SpawnFailed, format!("cannot run {prog}: {e}")),
+    }
+}
+
+fn kill(pid: i32, signal: i32) -> Reply {
+    if pid <= 1 {
+        return fail(
+            ErrorCode::BadRequest,
+            format!("refusing to signal pid {pid}"),
+        );
+    }
+    // SAFETY: kill has no memory-safety preconditions.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        return Reply::Done;
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ESRCH) => fail(ErrorCode::NoSuchProcess, format!("no process {pid}")),
+        _ => fail(ErrorCode::BadRequest, format!("kill({pid}, {signal}): {e}")),
+    }
+}
+
+fn pipe() -> io::Result<(File, File)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: pipe2 writes two fds into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both fds are new and ours.
+    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+}
+
+/// Checkpoint: the kernel writes the image into a pipe while this thread
+/// forwards it as data frames, so neither side holds the whole image.
+fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Result<Option<Reply>> {
+    if pid <= 1 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        return Ok(Some(fail(
+            ErrorCode::NoSuchProcess,
+            format!("no process {pid}"),
+        )));
+    }
+    if pid == std::process::id() as i32 {
+        return Ok(Some(fail(
+            ErrorCode::BadRequest,
+            "cannot checkpoint the agent",
+        )));
+    }
+    let group = match cr::FreezeGroup::new(pid).and_then(|g| g.set_frozen(true).map(|()| g)) {
+        Ok(g) => g,
+        Err(e) => return Ok(Some(fail(ErrorCode::CheckpointFailed, e.to_string()))),
+    };
+    let (mut data_r, data_w) = pipe()?;
+    let (mut log_r, log_w) = pipe()?;
+    let worker = std::thread::Builder::new()
+        .name("ckpt".into())
+        .spawn(move || {
+            let r = cr::checkpoint_fd(pid, data_w.as_raw_fd(), log_w.as_raw_fd());
+            drop(data_w);
+            drop(log_w);
+            r
+        })?;
+    let mut buf = vec![0u8; proto::DATA_CHUNK];
+    let mut total = 0u64;
+    let mut stream_err = None;
+    loop {
+        match data_r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                total += n as u64;
+                if let Err(e) = proto::write_data(conn, &buf[..n]) {
+                    // The host went away: stop reading so the kernel's
+                    // write fails with EPIPE and the checkpoint ends.
+                    stream_err = Some(e);
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                stream_err = Some(e);
+                break;
+            }
+        }
+    }
+    drop(data_r);
+    let result = worker
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("checkpoint thread panicked")));
+    let mut text = String::new();
+    let _ = log_r.read_to_string(&mut text);
+    if let Ok(mut l) = log.lock() {
+        *l = text.clone();
+    }
+    if let Some(e) = stream_err {
+        let _ = group.set_frozen(false);
+        return Err(e);
+    }
+    if let Err(e) = result {
+        let _ = group.set_frozen(false);
+        let msg = format!("{e}; kernel log: {}", text.trim());
+        return Ok(Some(fail(ErrorCode::CheckpointFailed, msg)));
+    }
+    proto::write_end(conn)?;
+    if let Err(e) = group.finish(after) {
+        return Ok(Some(fail(ErrorCode::Internal, e.to_string())));
+    }
+    Ok(Some(Reply::Checkpointed { pid, bytes: total }))
+}
+
+/// Restart: a forked child calls restart(2) on a pipe this thread fills
+/// from the data frames; the child becomes the restored process. Success
+/// is the kernel's "restarted:" log line; failure is the child's exit.
+fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
+    let (data_r, mut data_w) = pipe()?;
+    let (log_r, log_w) = pipe()?;
+    let (dr, lw) = (data_r.as_raw_fd(), log_w.as_raw_fd());
+    // SAFETY: the child only makes async-signal-safe system calls
+    // (dup2, close_range, syscall, _exit) before becoming the restored
+    // process or exiting.
+    let child = unsafe { libc::fork() };
+    if child < 0 {
+        return Ok(fail(
+            ErrorCode::Internal,
+            format!("fork: {}", io::Error::last_os_error()),
+        ));
+    }
+    if child == 0 {
+        // SAFETY: see above; fds 100/101 are free after close_range.
+        unsafe {
+            libc::dup2(dr, 100);
+            libc::dup2(lw, 101);
+            libc::syscall(libc::SYS_close_range, 3u32, 99u32, 0u32);
+            libc::syscall(libc::SYS_close_range, 102u32, u32::MAX, 0u32);
+            libc::syscall(
+                cr::NR_RESTART,
+                0 as libc::c_long,
+                100 as libc::c_long,
+                0 as libc::c_long,
+                101 as libc::c_long,
+            );
+            libc::_exit(1);
+        }
+    }
+    drop(data_r);
+    drop(log_w);
+    // Forward the image; a broken stream closes the pipe early, which the
+    // kernel sees as a truncated image.
+    let mut stream_err = None;
+    loop {
+        match proto::read_frame(conn) {
+            Ok(Some(Frame::Data(d))) => {
+                if data_w.write_all(&d).is_err() {
+                    // The kernel stopped reading (bad image): drain the
+                    // rest of the stream below.
+                    break;
+                }
+            }
+            Ok(Some(Frame::End)) => break,
+            Ok(Some(Frame::Message(_))) | Ok(None) => {
+                stream_err = Some(io::Error::other("image stream ended without an end frame"));
+                break;
+            }
+            Err(e) => {
+                stream_err = Some(io::Error::other(e.to_string()));
+                break;
+            }
+        }
+    }
+    drop(data_w);
+    let text = wait_restarted(log_r);
+    if let Ok(mut l) = log.lock() {
+        *l = text.clone();
+    }
+    let ok = text.lines().any(|l| l.contains("restarted:"));
+    if ok {
+        reap_pid_later(child);
+    } else {
+        let mut status = 0;
+        // SAFETY: waitpid on our own child; only writes `status`.
+        unsafe { libc::waitpid(child, &mut status, 0) };
+    }
+    if let Some(e) = stream_err {
+        if !ok {
+            return Err(e);
+        }
+    }
+    if ok {
+        Ok(Reply::Started { pid: child })
+    } else {
+        Ok(fail(
+            ErrorCode::RestartFailed,
+            format!("the kernel refused the image: {}", text.trim()),
+        ))
+    }
+}
+
+/// Reads the restart log until the success line or the end (the child
+/// exited).
+fn wait_restarted(mut log_r: File) -> String {
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match log_r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                text.extend_from_slice(&buf[..n]);
+                if String::from_utf8_lossy(&text).contains("restarted:") {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+fn reap_pid_later(pid: i32) {
+    let _ = std::thread::Builder::new()
+        .name("reap".into())
+        .spawn(move || {
+            let mut status = 0;
+            // SAFETY: waitpid on our own child; only writes `status`.
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+        });
+}

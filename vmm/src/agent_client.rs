@@ -1,0 +1,268 @@
+//! The host side of the guest agent's protocol: connect through the VMM's
+//! hybrid vsock socket, send requests, stream images in and out.
+//!
+//! Downloaded images are written to a temporary file next to the target,
+//! checked with the image parser (record structure and the tail checksum),
+//! fsynced and renamed only then: an interrupted or refused checkpoint never
+//! leaves a file that looks complete.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use guest_agent::proto::{self, After, Frame, Reply, Request};
+
+/// Client errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The VMM's socket is missing or refused the connection.
+    #[error("cannot connect to {path}: {err}")]
+    Connect {
+        /// The socket.
+        path: PathBuf,
+        /// Why.
+        err: io::Error,
+    },
+    /// The guest did not accept the connection in time.
+    #[error("the guest agent did not answer on vsock port {port} within {secs} s: {last}")]
+    NoAgent {
+        /// The port.
+        port: u32,
+        /// The timeout.
+        secs: u64,
+        /// The last failure.
+        last: String,
+    },
+    /// The connection broke.
+    #[error("connection to the agent: {0}")]
+    Io(#[from] io::Error),
+    /// The agent sent something outside the protocol.
+    #[error("protocol: {0}")]
+    Proto(#[from] proto::Error),
+    /// The agent answered with an error.
+    #[error("agent: {code:?}: {message}")]
+    Agent {
+        /// Class.
+        code: proto::ErrorCode,
+        /// Reason.
+        message: String,
+    },
+    /// A reply of the wrong kind.
+    #[error("unexpected reply: {0:?}")]
+    Unexpected(Box<Reply>),
+    /// The downloaded image is not valid.
+    #[error("the image received is invalid: {0}")]
+    BadImage(String),
+}
+
+/// A connection to the agent.
+#[derive(Debug)]
+pub struct Client {
+    stream: UnixStream,
+}
+
+fn handshake(path: &Path, port: u32) -> Result<Result<UnixStream, String>, Error> {
+    let mut s = UnixStream::connect(path).map_err(|err| Error::Connect {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(format!("CONNECT {port}\n").as_bytes())?;
+    // Read the reply one byte at a time: what follows belongs to the agent.
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match s.read(&mut b) {
+            Ok(0) => return Ok(Err("connection refused by the guest".into())),
+            Ok(_) if b[0] == b'\n' => break,
+            Ok(_) if line.len() > 64 => return Ok(Err("overlong reply to CONNECT".into())),
+            Ok(_) => line.push(b[0]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Ok(Err(e.to_string())),
+        }
+    }
+    let line = String::from_utf8_lossy(&line).into_owned();
+    if !line.starts_with("OK ") {
+        return Ok(Err(format!("VMM answered {line:?}")));
+    }
+    s.set_read_timeout(None)?;
+    Ok(Ok(s))
+}
+
+impl Client {
+    /// Connects to the agent on `port` through the VMM socket `path`,
+    /// retrying for up to `timeout` while the guest boots.
+    pub fn connect(path: &Path, port: u32, timeout: Duration) -> Result<Self, Error> {
+        let start = Instant::now();
+        let mut delay = Duration::from_millis(50);
+        loop {
+            let last = match handshake(path, port) {
+                Ok(Ok(stream)) => return Ok(Client { stream }),
+                Ok(Err(e)) => e,
+                Err(Error::Connect { err, .. })
+                    if err.kind() == io::ErrorKind::NotFound
+                        || err.kind() == io::ErrorKind::ConnectionRefused =>
+                {
+                    if start.elapsed() >= timeout {
+                        return Err(Error::Connect {
+                            path: path.to_path_buf(),
+                            err,
+                        });
+                    }
+                    err.to_string()
+                }
+                Err(e) => return Err(e),
+            };
+            if start.elapsed() >= timeout {
+                return Err(Error::NoAgent {
+                    port,
+                    secs: timeout.as_secs(),
+                    last,
+                });
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    fn read_reply(&mut self) -> Result<Reply, Error> {
+        match proto::read_frame(&mut self.stream)? {
+            Some(Frame::Message(m)) => match proto::parse_reply(&m)? {
+                Reply::Error { code, message } => Err(Error::Agent { code, message }),
+                r => Ok(r),
+            },
+            Some(_) => Err(Error::Proto(proto::Error::Malformed(
+                "expected a reply message".into(),
+            ))),
+            None => Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
+        }
+    }
+
+    /// Sends a request without a data stream and returns the reply.
+    pub fn call(&mut self, req: &Request) -> Result<Reply, Error> {
+        proto::write_message(&mut self.stream, req)?;
+        self.read_reply()
+    }
+
+    /// Checkpoints `pid` into `out` (temp file, validated, fsynced,
+    /// renamed). `progress` gets the byte count as data arrives.
+    pub fn checkpoint(
+        &mut self,
+        pid: i32,
+        after: After,
+        out: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, Error> {
+        let tmp = temp_path(out);
+        let result = self.checkpoint_into(pid, after, &tmp, &mut progress);
+        match result {
+            Ok(bytes) => {
+                if let Err(e) = std::fs::rename(&tmp, out) {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.into());
+                }
+                if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if let Ok(d) = File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                }
+                Ok(bytes)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn checkpoint_into(
+        &mut self,
+        pid: i32,
+        after: After,
+        tmp: &Path,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<u64, Error> {
+        let mut f = File::create(tmp)?;
+        proto::write_message(&mut self.stream, &Request::Checkpoint { pid, after })?;
+        let mut total = 0u64;
+        loop {
+            match proto::read_frame(&mut self.stream)? {
+                Some(Frame::Data(d)) => {
+                    f.write_all(&d)?;
+                    total += d.len() as u64;
+                    progress(total);
+                }
+                Some(Frame::End) => break,
+                Some(Frame::Message(m)) => {
+                    return Err(match proto::parse_reply(&m)? {
+                        Reply::Error { code, message } => Error::Agent { code, message },
+                        r => Error::Unexpected(Box::new(r)),
+                    })
+                }
+                None => return Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
+            }
+        }
+        match self.read_reply()? {
+            Reply::Checkpointed { bytes, .. } if bytes == total => {}
+            Reply::Checkpointed { bytes, .. } => {
+                return Err(Error::BadImage(format!(
+                    "agent sent {bytes} bytes, {total} arrived"
+                )))
+            }
+            r => return Err(Error::Unexpected(Box::new(r))),
+        }
+        f.sync_all()?;
+        drop(f);
+        let f = File::open(tmp)?;
+        crate::image::parse(BufReader::new(f)).map_err(|e| Error::BadImage(e.to_string()))?;
+        Ok(total)
+    }
+
+    /// Sends the image in `input` for restart; returns the new pid.
+    pub fn restart(
+        &mut self,
+        mut input: impl Read,
+        mut progress: impl FnMut(u64),
+    ) -> Result<i32, Error> {
+        proto::write_message(&mut self.stream, &Request::Restart)?;
+        let mut buf = vec![0u8; proto::DATA_CHUNK];
+        let mut total = 0u64;
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if proto::write_data(&mut self.stream, &buf[..n]).is_err() {
+                // The agent stopped reading: its reply says why.
+                let r = self.read_reply()?;
+                return Err(Error::Unexpected(Box::new(r)));
+            }
+            total += n as u64;
+            progress(total);
+        }
+        proto::write_end(&mut self.stream)?;
+        match self.read_reply()? {
+            Reply::Started { pid } => Ok(pid),
+            r => Err(Error::Unexpected(Box::new(r))),
+        }
+    }
+
+    /// The raw stream (tests use it to send malformed frames).
+    pub fn stream(&mut self) -> &mut UnixStream {
+        &mut self.stream
+    }
+}
+
+/// `DIR/.NAME.partial`: a temp name in the target's directory, so the
+/// rename is atomic.
+fn temp_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "image".into());
+    out.with_file_name(format!(".{name}.partial"))
+}

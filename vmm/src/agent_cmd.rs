@@ -1,0 +1,221 @@
+//! Host commands that talk to the guest agent over vsock: `exec`, `ps`,
+//! `spawn`, `kill`, `logs`, `checkpoint` and `restart`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use cr_vmm::agent_client::Client;
+use guest_agent::proto::{self, After, Reply, Request};
+
+/// How to reach the agent.
+#[derive(clap::Args)]
+pub struct Target {
+    /// The VMM's vsock socket (`cr-vmm run --vsock-uds PATH`).
+    #[arg(long)]
+    vsock_uds: PathBuf,
+    /// The agent's vsock port.
+    #[arg(long, default_value_t = proto::AGENT_PORT)]
+    port: u32,
+    /// Seconds to wait for the agent (the guest may still be booting).
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Print the reply as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Target {
+    fn connect(&self) -> anyhow::Result<Client> {
+        Ok(Client::connect(
+            &self.vsock_uds,
+            self.port,
+            Duration::from_secs(self.timeout),
+        )?)
+    }
+}
+
+/// The agent commands.
+#[derive(clap::Subcommand)]
+pub enum AgentCmd {
+    /// Run a command in the guest and print its output; exits with its status.
+    Exec {
+        #[command(flatten)]
+        target: Target,
+        /// The command.
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
+    /// Start a program in the guest (its output goes to the guest console).
+    Spawn {
+        #[command(flatten)]
+        target: Target,
+        /// The command.
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
+    /// List the guest's processes.
+    Ps {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Send a signal to a guest process.
+    Kill {
+        #[command(flatten)]
+        target: Target,
+        /// The process.
+        #[arg(long)]
+        pid: i32,
+        /// The signal number.
+        #[arg(long, default_value_t = 9)]
+        signal: i32,
+    },
+    /// Print the kernel's log of the agent's last checkpoint or restart.
+    Logs {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Checkpoint a guest process into a host file.
+    Checkpoint {
+        #[command(flatten)]
+        target: Target,
+        /// The guest process.
+        #[arg(long)]
+        pid: i32,
+        /// The image file (written only when the image is complete and valid).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Leave the process frozen afterwards.
+        #[arg(long, conflicts_with = "kill")]
+        leave_stopped: bool,
+        /// Kill the process afterwards.
+        #[arg(long)]
+        kill: bool,
+    },
+    /// Restart a process in the guest from a host image file.
+    Restart {
+        #[command(flatten)]
+        target: Target,
+        /// The image file.
+        file: PathBuf,
+    },
+}
+
+fn print_json(r: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(r)?);
+    Ok(())
+}
+
+/// Runs one agent command.
+pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AgentCmd::Exec { target, argv } => {
+            let r = target.connect()?.call(&Request::Exec { argv })?;
+            let Reply::Exited {
+                status,
+                stdout,
+                stderr,
+            } = &r
+            else {
+                bail!("unexpected reply {r:?}");
+            };
+            if target.json {
+                print_json(&r)?;
+            } else {
+                print!("{stdout}");
+                eprint!("{stderr}");
+            }
+            Ok(ExitCode::from((*status).clamp(0, 255) as u8))
+        }
+        AgentCmd::Spawn { target, argv } => {
+            let r = target.connect()?.call(&Request::Spawn {
+                argv,
+                env: vec![],
+                cwd: None,
+            })?;
+            match &r {
+                _ if target.json => print_json(&r)?,
+                Reply::Started { pid } => println!("{pid}"),
+                _ => bail!("unexpected reply {r:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Ps { target } => {
+            let r = target.connect()?.call(&Request::Ps)?;
+            match &r {
+                _ if target.json => print_json(&r)?,
+                Reply::Ps { procs } => {
+                    println!("{:>7} {:>7} S COMM", "PID", "PPID");
+                    for p in procs {
+                        println!("{:>7} {:>7} {} {}", p.pid, p.ppid, p.state, p.comm);
+                    }
+                }
+                _ => bail!("unexpected reply {r:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Kill {
+            target,
+            pid,
+            signal,
+        } => {
+            let r = target.connect()?.call(&Request::Kill { pid, signal })?;
+            if target.json {
+                print_json(&r)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Logs { target } => {
+            let r = target.connect()?.call(&Request::Logs)?;
+            match &r {
+                _ if target.json => print_json(&r)?,
+                Reply::Logs { text } => print!("{text}"),
+                _ => bail!("unexpected reply {r:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Checkpoint {
+            target,
+            pid,
+            output,
+            leave_stopped,
+            kill,
+        } => {
+            let after = if kill {
+                After::Kill
+            } else if leave_stopped {
+                After::Stop
+            } else {
+                After::Run
+            };
+            let bytes = target
+                .connect()?
+                .checkpoint(pid, after, &output, |_| {})
+                .with_context(|| format!("checkpoint of guest pid {pid}"))?;
+            if target.json {
+                print_json(&serde_json::json!({"pid": pid, "bytes": bytes, "image": output}))?;
+            } else {
+                println!(
+                    "checkpoint: guest pid {pid} -> {} ({bytes} bytes)",
+                    output.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Restart { target, file } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open image {}", file.display()))?;
+            let pid = target
+                .connect()?
+                .restart(std::io::BufReader::new(f), |_| {})
+                .with_context(|| format!("restart from {}", file.display()))?;
+            if target.json {
+                print_json(&serde_json::json!({"pid": pid}))?;
+            } else {
+                println!("restart: {} -> guest pid {pid}", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
