@@ -436,10 +436,12 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
         // SAFETY: waitpid on our own child; only writes `status`.
         unsafe { libc::waitpid(child, &mut status, 0) };
     }
-    if let Some(e) = stream_err {
-        if !ok {
-            return Err(e);
-        }
+    if let (Some(e), false) = (&stream_err, ok) {
+        // Best effort: the host may have gone, or only stopped sending.
+        return Ok(fail(
+            ErrorCode::RestartFailed,
+            format!("image stream broke: {e}; kernel log: {}", text.trim()),
+        ));
     }
     if ok {
         Ok(Reply::Started { pid: child })

@@ -55,6 +55,18 @@ pub enum AgentCmd {
         #[arg(last = true, required = true)]
         argv: Vec<String>,
     },
+    /// Print the guest agent's version, protocol and guest kernel.
+    Version {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Protocol debugging: send stdin's bytes unframed after the vsock
+    /// handshake, then print every reply message until the agent closes.
+    #[command(hide = true)]
+    Raw {
+        #[command(flatten)]
+        target: Target,
+    },
     /// List the guest's processes.
     Ps {
         #[command(flatten)]
@@ -138,6 +150,40 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
                 _ if target.json => print_json(&r)?,
                 Reply::Started { pid } => println!("{pid}"),
                 _ => bail!("unexpected reply {r:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Version { target } => {
+            let r = target.connect()?.call(&Request::Version)?;
+            match &r {
+                _ if target.json => print_json(&r)?,
+                Reply::Version {
+                    protocol,
+                    agent,
+                    kernel,
+                } => println!("agent {agent}, protocol {protocol}, guest kernel {kernel}"),
+                _ => bail!("unexpected reply {r:?}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Raw { target } => {
+            let mut client = target.connect()?;
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)?;
+            let s = client.stream();
+            std::io::Write::write_all(s, &input)?;
+            s.shutdown(std::net::Shutdown::Write)?;
+            loop {
+                match proto::read_frame(s) {
+                    Ok(Some(proto::Frame::Message(m))) => println!("{m}"),
+                    Ok(Some(proto::Frame::Data(d))) => println!("<{} data bytes>", d.len()),
+                    Ok(Some(proto::Frame::End)) => println!("<end>"),
+                    Ok(None) => break,
+                    Err(e) => {
+                        println!("<{e}>");
+                        break;
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -109,27 +109,13 @@ fn check(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
 
 fn demo(mode: Mode) -> anyhow::Result<i32> {
     build_images()?;
-    // tests/guest/crvmm-demo, in the guest's /bin.
-    let guest_cmd = "crvmm-demo";
-    let script = format!(
-        "echo '== cr-vmm run --kernel bzImage --initrd initramfs.cpio --vcpus 2 =='\n\
-         \"$CRVMM\" run --kernel \"$IMAGES/bzImage\" --initrd \"$IMAGES/initramfs.cpio\" \
-         --vcpus 2 --mem-mib 256 --append {}\n\
-         rc=$?\necho \"== cr-vmm exited with status $rc ==\"\nexit $rc",
-        nested::shell_quote(&format!("-- {guest_cmd}"))
-    );
     let opts = nested::Options {
-        timeout: run::boot_timeout(mode),
+        timeout: run::boot_timeout(mode) * 2,
         ..Default::default()
     };
-    let out = run::script(mode, &script, &opts)?;
-    if out.status == 0
-        && !out
-            .lines
-            .iter()
-            .any(|l| l.text.starts_with("cr-demo: PASS"))
-    {
-        bail!("the guest's checkpoint/restart demo did not pass");
+    let out = run::script(mode, include_str!("demo.sh"), &opts)?;
+    if out.status == 0 && !out.lines.iter().any(|l| l.text.starts_with("demo: PASS")) {
+        bail!("the checkpoint/restart demo did not pass");
     }
     Ok(out.status)
 }

@@ -22,10 +22,8 @@ pub const CREDIT_UPDATE_THRESHOLD: u32 = BUF_ALLOC / 4;
 pub enum State {
     /// Host-initiated: REQUEST sent to the guest, waiting for RESPONSE.
     Connecting,
-    /// Both sides may send.
+    /// Both sides may send (unless shut down).
     Established,
-    /// The host socket closed; SHUTDOWN sent, waiting for the guest's RST.
-    HostClosed,
 }
 
 /// A connection, keyed by (host-side port, guest port) in the muxer.
@@ -51,6 +49,8 @@ pub struct Connection {
     pub peer_shut_send: bool,
     /// The guest will receive no more (SHUTDOWN with RCV).
     pub peer_shut_rcv: bool,
+    /// The host socket reached end of file (SHUTDOWN with SEND was sent).
+    pub host_eof: bool,
     /// The host socket may have data to read (last poll said so).
     pub readable: bool,
     /// A data (or EOF) item for this connection is queued for the guest.
@@ -71,6 +71,7 @@ impl Connection {
             peer_fwd_cnt: Wrapping(0),
             peer_shut_send: false,
             peer_shut_rcv: false,
+            host_eof: false,
             readable: false,
             rx_queued: false,
         }

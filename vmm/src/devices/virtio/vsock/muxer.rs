@@ -148,7 +148,8 @@ impl Muxer {
             ));
         }
         for c in self.conns.values() {
-            let read = c.state == State::Established && !c.readable && !c.peer_shut_rcv;
+            let read =
+                c.state == State::Established && !c.readable && !c.peer_shut_rcv && !c.host_eof;
             let write = c.has_pending_tx();
             if read || write {
                 want.push((c.stream.as_raw_fd(), Interest { read, write }));
@@ -370,11 +371,12 @@ impl Muxer {
             }
             (OP_CREDIT_UPDATE, _) => {}
             (OP_CREDIT_REQUEST, _) => self.queue_ctrl(key, OP_CREDIT_UPDATE, 0),
-            (OP_SHUTDOWN, State::HostClosed) => self.reset_conn(key),
             (OP_SHUTDOWN, _) => {
                 c.peer_shut_rcv |= hdr.flags & SHUTDOWN_RCV != 0;
                 c.peer_shut_send |= hdr.flags & SHUTDOWN_SEND != 0;
-                if c.peer_shut_rcv && c.peer_shut_send && !c.has_pending_tx() {
+                // Both directions done: terminate (the device sends RST).
+                let done = c.peer_shut_rcv && c.peer_shut_send;
+                if (done || (c.peer_shut_send && c.host_eof)) && !c.has_pending_tx() {
                     self.reset_conn(key);
                     return;
                 }
@@ -471,7 +473,7 @@ impl Muxer {
     ) -> Option<(Header, u32)> {
         let c = self.conns.get_mut(&key)?;
         c.rx_queued = false;
-        if c.state != State::Established || c.peer_shut_rcv {
+        if c.state != State::Established || c.peer_shut_rcv || c.host_eof {
             return None;
         }
         let credit = c.peer_credit();
@@ -490,14 +492,14 @@ impl Muxer {
         let mut dst = buf.subslice(0, max).ok()?;
         match c.stream.read_volatile(&mut dst) {
             Ok(0) => {
+                // End of file: the host will send no more. It may still
+                // read (a half-closed socket); a fully closed one makes the
+                // next write fail, which resets the connection.
                 c.readable = false;
-                c.state = State::HostClosed;
+                c.host_eof = true;
                 c.credit_sent();
                 let fwd = c.fwd_cnt.0;
-                Some((
-                    self.header(key, OP_SHUTDOWN, SHUTDOWN_RCV | SHUTDOWN_SEND, 0, fwd),
-                    0,
-                ))
+                Some((self.header(key, OP_SHUTDOWN, SHUTDOWN_SEND, 0, fwd), 0))
             }
             Ok(n) => {
                 c.rx_cnt += Wrapping(n as u32);

@@ -1,0 +1,52 @@
+# cargo xtask demo: the whole story, run where guests can run ($CRVMM and
+# $IMAGES are set by xtask, on this host or in the nested CI host).
+set -u
+V=/tmp/crvmm-demo.sock
+LOG=/tmp/crvmm-demo-console.log
+IMG=/tmp/counter.img
+rm -f "$V" "$IMG"
+say() { echo; echo "== $* =="; }
+c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds "$V" "$@"; }
+
+say "cr-vmm run --kernel bzImage --initrd initramfs.cpio --vcpus 2 --vsock-uds $V (console in $LOG)"
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --vcpus 2 \
+    --mem-mib 256 --vsock-uds "$V" --append '-- sleep 100000' > "$LOG" 2>&1 &
+vm=$!
+say "cr-vmm version (waits for the guest agent)"
+c version || exit 1
+grep -m1 'crvmm-init: ready' "$LOG"
+
+say "cr-vmm spawn -- guest-agent counter 100"
+pid=$(c spawn -- /bin/guest-agent counter 100) || exit 1
+echo "counter is guest pid $pid"
+sleep 2
+grep -w "pid $pid" "$LOG" | tail -n 3
+
+say "cr-vmm checkpoint --pid $pid -o $IMG --kill"
+c checkpoint --pid "$pid" -o "$IMG" --kill || exit 1
+before=$(grep -w "pid $pid" "$LOG" | tail -n 1 | cut -d' ' -f2)
+echo "last count before the checkpoint: $before"
+c ps
+
+say "cr-vmm image show $IMG"
+"$CRVMM" image show "$IMG" | head -n 24
+
+say "cr-vmm restart $IMG"
+new=$(c restart "$IMG" | sed 's/.*guest pid //') || exit 1
+echo "restarted as guest pid $new"
+sleep 1.5
+c logs
+grep -w "pid $new" "$LOG" | head -n 3
+after=$(grep -m1 -w "pid $new" "$LOG" | cut -d' ' -f2)
+
+c kill --pid "$new"
+c spawn -- /bin/sh -c 'sleep 0.3; reboot -f' > /dev/null
+wait "$vm"
+rc=$?
+say "cr-vmm exited with status $rc"
+if [ "$rc" = 0 ] && [ -n "$before" ] && [ "$after" = "$((before + 1))" ]; then
+    echo "demo: PASS: the counter went on from $before to $after in a new process ($pid -> $new)"
+else
+    echo "demo: FAIL: before='$before' after='$after' vmm status $rc"
+    exit 1
+fi
