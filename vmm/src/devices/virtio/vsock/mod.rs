@@ -9,6 +9,8 @@ pub mod connection;
 pub mod defs;
 pub mod muxer;
 pub mod packet;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};

@@ -159,6 +159,17 @@ impl Muxer {
         (want, gone)
     }
 
+    /// Every host fd of a connection or handshake (tests drive events
+    /// through [`Self::host_event`] with them).
+    #[cfg(test)]
+    pub(crate) fn host_fds(&self) -> Vec<RawFd> {
+        self.handshakes
+            .keys()
+            .copied()
+            .chain(self.conns.values().map(|c| c.stream.as_raw_fd()))
+            .collect()
+    }
+
     /// Closes the streams [`Self::interest`] reported as gone.
     pub fn release_closed(&mut self) {
         self.closed.clear();
