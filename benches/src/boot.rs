@@ -7,17 +7,9 @@ use anyhow::{bail, Context};
 use xtask::kvm_probe::Mode;
 use xtask::{nested, run};
 
-const READY: &str = "crvmm-init: ready";
+use crate::stats::{list, median};
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
+const READY: &str = "crvmm-init: ready";
 
 /// Host files that QEMU needs to run inside the CI host: the binary, its
 /// shared libraries (from ldd) and the microvm firmware.
@@ -113,14 +105,8 @@ pub fn boot(mode: Mode, runs: u32) -> anyhow::Result<()> {
             out.text()
         );
     }
-    let fmt = |v: &[f64]| {
-        v.iter()
-            .map(|x| format!("{x:.0}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    println!("cr-vmm runs (ms): {}", fmt(&crvmm));
-    println!("qemu   runs (ms): {}", fmt(&qemu));
+    println!("cr-vmm runs (ms): {}", list(&crvmm, 0));
+    println!("qemu   runs (ms): {}", list(&qemu, 0));
     let (mc, mq) = (median(&mut crvmm), median(&mut qemu));
     println!("boot to init ({mode}): cr-vmm median {mc:.0} ms, qemu microvm median {mq:.0} ms, ratio cr-vmm/qemu = {:.2}", mc / mq);
     Ok(())

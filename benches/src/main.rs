@@ -9,9 +9,12 @@ use std::process::ExitCode;
 use xtask::kvm_probe::Mode;
 
 mod boot;
+mod checkpoint;
+mod stats;
+mod vsock;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: crvmm-bench boot --mode host|nested [--runs N]");
+    eprintln!("usage: crvmm-bench boot|checkpoint|vsock --mode host|nested [--runs N]");
     ExitCode::from(2)
 }
 
@@ -35,6 +38,8 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "boot" => which = Some("boot"),
+            "checkpoint" => which = Some("checkpoint"),
+            "vsock" => which = Some("vsock"),
             _ => return usage(),
         }
     }
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
     };
     let r = match which {
         "boot" => boot::boot(mode, runs),
+        "checkpoint" => checkpoint::checkpoint(mode, runs),
+        "vsock" => vsock::vsock(mode, runs),
         _ => return usage(),
     };
     match r {

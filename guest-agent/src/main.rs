@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod cr;
 mod init;
 mod service;
@@ -15,7 +16,9 @@ const USAGE: &str = "usage:
   guest-agent serve [PORT]                      the vsock service (default port 52)
   guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill]
   guest-agent restart FILE                      become the process in FILE
-  guest-agent counter [MILLISECONDS]            a workload that counts";
+  guest-agent counter [MILLISECONDS]            a workload that counts
+  guest-agent hog MIB                           a workload with MIB of dirty memory
+  guest-agent ckpt-bench MIB[,MIB...] RUNS      checkpoint into a pipe vs a user-space pipe write";
 
 fn checkpoint_cmd(args: &[String]) -> ExitCode {
     let mut pid = None;
@@ -77,6 +80,31 @@ fn main() -> ExitCode {
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(guest_agent::proto::AGENT_PORT);
                 ExitCode::from(service::serve(port).clamp(0, 255) as u8)
+            }
+            Some("hog") => match args.get(2).and_then(|m| m.parse().ok()) {
+                Some(mib) => bench::hog(mib, None),
+                None => {
+                    eprintln!("{USAGE}");
+                    ExitCode::from(2)
+                }
+            },
+            Some("ckpt-bench") => {
+                let sizes: Option<Vec<usize>> = args
+                    .get(2)
+                    .map(|s| s.split(',').map(|m| m.parse().ok()).collect())
+                    .unwrap_or(None);
+                let runs = args.get(3).and_then(|r| r.parse().ok());
+                let (Some(sizes), Some(runs)) = (sizes, runs) else {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                };
+                for mib in sizes {
+                    if let Err(e) = bench::ckpt_bench(mib, runs) {
+                        eprintln!("guest-agent: ckpt-bench {mib} MiB: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+                ExitCode::SUCCESS
             }
             Some("counter") => {
                 let ms = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(200);

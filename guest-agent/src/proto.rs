@@ -99,6 +99,12 @@ pub enum Request {
     },
     /// The kernel's c/r log of the last checkpoint or restart.
     Logs,
+    /// Benchmark baseline: a [`Reply::Streaming`], then exactly `bytes`
+    /// unframed bytes on the same connection.
+    Stream {
+        /// How many bytes.
+        bytes: u64,
+    },
 }
 
 fn sigkill() -> i32 {
@@ -179,6 +185,11 @@ pub enum Reply {
     },
     /// To [`Request::Kill`].
     Done,
+    /// To [`Request::Stream`]; the raw bytes follow.
+    Streaming {
+        /// How many bytes follow.
+        bytes: u64,
+    },
     /// To [`Request::Logs`].
     Logs {
         /// The log text.
@@ -244,10 +255,11 @@ pub fn read_frame(r: &mut impl Read) -> Result<Option<Frame>, Error> {
     if len == 0 {
         return Err(Error::Malformed("empty frame".into()));
     }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
-    let payload = body.split_off(1);
-    let frame = match body[0] {
+    let mut kind = [0u8; 1];
+    r.read_exact(&mut kind)?;
+    let mut payload = vec![0u8; len - 1];
+    r.read_exact(&mut payload)?;
+    let frame = match kind[0] {
         KIND_MESSAGE => Frame::Message(String::from_utf8(payload).map_err(|_| Error::Utf8)?),
         KIND_DATA => Frame::Data(payload),
         KIND_END if payload.is_empty() => Frame::End,
@@ -282,6 +294,21 @@ pub fn write_data(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
         write_frame(w, KIND_DATA, c)?;
     }
     Ok(())
+}
+
+/// Bytes before the payload of a frame.
+pub const FRAME_HEADER: usize = 5;
+
+/// Sends a data frame whose payload is already in `buf[FRAME_HEADER..]`
+/// (the first [`FRAME_HEADER`] bytes are overwritten): one write, no copy.
+pub fn write_data_in_place(w: &mut impl Write, buf: &mut [u8]) -> io::Result<()> {
+    let len = buf.len().saturating_sub(FRAME_HEADER) + 1;
+    if buf.len() < FRAME_HEADER || len > MAX_FRAME {
+        return Err(io::Error::other("bad in-place data frame"));
+    }
+    buf[..4].copy_from_slice(&(len as u32).to_le_bytes());
+    buf[4] = KIND_DATA;
+    w.write_all(buf)
 }
 
 /// Writes the end-of-image frame.
@@ -320,6 +347,7 @@ mod tests {
             Request::Restart,
             Request::Kill { pid: 3, signal: 15 },
             Request::Logs,
+            Request::Stream { bytes: 1 << 20 },
         ];
         for r in reqs {
             let mut buf = Vec::new();
@@ -333,6 +361,19 @@ mod tests {
             parse_request(r#"{"op":"kill","pid":4}"#).unwrap(),
             Request::Kill { pid: 4, signal: 9 }
         );
+    }
+
+    #[test]
+    fn in_place_data_frames() {
+        let mut buf = vec![0u8; FRAME_HEADER + 3];
+        buf[FRAME_HEADER..].copy_from_slice(b"abc");
+        let mut out = Vec::new();
+        write_data_in_place(&mut out, &mut buf).unwrap();
+        assert_eq!(
+            read_frame(&mut &out[..]).unwrap(),
+            Some(Frame::Data(b"abc".to_vec()))
+        );
+        assert!(write_data_in_place(&mut out, &mut [0u8; 2]).is_err());
     }
 
     #[test]

@@ -174,6 +174,17 @@ fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Repl
         },
         Request::Checkpoint { pid, after } => return checkpoint(pid, after, conn, log),
         Request::Restart => restart(conn, log)?,
+        Request::Stream { bytes } => {
+            proto::write_message(conn, &Reply::Streaming { bytes })?;
+            let buf = vec![0x5au8; proto::DATA_CHUNK];
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(buf.len() as u64) as usize;
+                conn.write_all(&buf[..n])?;
+                left -= n as u64;
+            }
+            return Ok(None);
+        }
     }))
 }
 
@@ -317,15 +328,26 @@ fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Resu
             drop(log_w);
             r
         })?;
-    let mut buf = vec![0u8; proto::DATA_CHUNK];
+    // A large pipe lets the kernel write ahead while a frame is in flight.
+    // SAFETY: fcntl on our own pipe fd; failure only leaves the default size.
+    unsafe {
+        libc::fcntl(
+            data_r.as_raw_fd(),
+            libc::F_SETPIPE_SZ,
+            proto::DATA_CHUNK as libc::c_int,
+        )
+    };
+    let mut buf = vec![0u8; proto::FRAME_HEADER + proto::DATA_CHUNK];
     let mut total = 0u64;
     let mut stream_err = None;
     loop {
-        match data_r.read(&mut buf) {
+        match data_r.read(&mut buf[proto::FRAME_HEADER..]) {
             Ok(0) => break,
             Ok(n) => {
                 total += n as u64;
-                if let Err(e) = proto::write_data(conn, &buf[..n]) {
+                if let Err(e) =
+                    proto::write_data_in_place(conn, &mut buf[..proto::FRAME_HEADER + n])
+                {
                     // The host went away: stop reading so the kernel's
                     // write fails with EPIPE and the checkpoint ends.
                     stream_err = Some(e);

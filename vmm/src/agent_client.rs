@@ -7,7 +7,7 @@
 //! leaves a file that looks complete.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -186,6 +186,35 @@ impl Client {
     ) -> Result<u64, Error> {
         let mut f = File::create(tmp)?;
         proto::write_message(&mut self.stream, &Request::Checkpoint { pid, after })?;
+        // The image is validated while it arrives, on another thread.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(32);
+        let validator = std::thread::Builder::new()
+            .name("validate".into())
+            .spawn(move || {
+                crate::image::parse(ChannelReader {
+                    rx,
+                    cur: Vec::new(),
+                    pos: 0,
+                })
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            })?;
+        let received = self.receive_image(&mut f, tx, progress);
+        let verdict = validator
+            .join()
+            .unwrap_or_else(|_| Err("the validator panicked".into()));
+        let total = received?;
+        verdict.map_err(Error::BadImage)?;
+        f.sync_all()?;
+        Ok(total)
+    }
+
+    fn receive_image(
+        &mut self,
+        f: &mut File,
+        tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<u64, Error> {
         let mut total = 0u64;
         loop {
             match proto::read_frame(&mut self.stream)? {
@@ -193,6 +222,9 @@ impl Client {
                     f.write_all(&d)?;
                     total += d.len() as u64;
                     progress(total);
+                    // A validator that stopped (bad image) is reported
+                    // after the stream.
+                    let _ = tx.send(d);
                 }
                 Some(Frame::End) => break,
                 Some(Frame::Message(m)) => {
@@ -204,20 +236,14 @@ impl Client {
                 None => return Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
             }
         }
+        drop(tx);
         match self.read_reply()? {
-            Reply::Checkpointed { bytes, .. } if bytes == total => {}
-            Reply::Checkpointed { bytes, .. } => {
-                return Err(Error::BadImage(format!(
-                    "agent sent {bytes} bytes, {total} arrived"
-                )))
-            }
-            r => return Err(Error::Unexpected(Box::new(r))),
+            Reply::Checkpointed { bytes, .. } if bytes == total => Ok(total),
+            Reply::Checkpointed { bytes, .. } => Err(Error::BadImage(format!(
+                "agent sent {bytes} bytes, {total} arrived"
+            ))),
+            r => Err(Error::Unexpected(Box::new(r))),
         }
-        f.sync_all()?;
-        drop(f);
-        let f = File::open(tmp)?;
-        crate::image::parse(BufReader::new(f)).map_err(|e| Error::BadImage(e.to_string()))?;
-        Ok(total)
     }
 
     /// Sends the image in `input` for restart; returns the new pid.
@@ -251,9 +277,56 @@ impl Client {
         }
     }
 
+    /// Benchmark baseline: asks the agent for `bytes` raw bytes and reads
+    /// them; returns the seconds from request to last byte.
+    pub fn stream_test(&mut self, bytes: u64) -> Result<f64, Error> {
+        let start = Instant::now();
+        match self.call(&Request::Stream { bytes })? {
+            Reply::Streaming { bytes: b } if b == bytes => {}
+            r => return Err(Error::Unexpected(Box::new(r))),
+        }
+        let mut left = bytes;
+        let mut buf = vec![0u8; proto::DATA_CHUNK];
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = self.stream.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(Error::Io(io::ErrorKind::UnexpectedEof.into()));
+            }
+            left -= n as u64;
+        }
+        Ok(start.elapsed().as_secs_f64())
+    }
+
     /// The raw stream (tests use it to send malformed frames).
     pub fn stream(&mut self) -> &mut UnixStream {
         &mut self.stream
+    }
+}
+
+/// A `Read` over chunks arriving on a channel; end of file when the sender
+/// is dropped.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    self.cur = next;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

@@ -67,6 +67,15 @@ pub enum AgentCmd {
         #[command(flatten)]
         target: Target,
     },
+    /// Benchmark baseline: read N raw bytes from the agent over vsock.
+    #[command(hide = true)]
+    StreamTest {
+        #[command(flatten)]
+        target: Target,
+        /// Bytes to read.
+        #[arg(long)]
+        bytes: u64,
+    },
     /// List the guest's processes.
     Ps {
         #[command(flatten)]
@@ -112,6 +121,30 @@ pub enum AgentCmd {
         /// The image file.
         file: PathBuf,
     },
+}
+
+/// A progress display on stderr when it is a terminal (and not with
+/// `--json`); `total` is known for uploads, not for checkpoints.
+fn progress(json: bool, total: Option<u64>, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let (bar, template) = match total {
+        Some(t) => (
+            indicatif::ProgressBar::new(t),
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {msg} {bytes} {bytes_per_sec}",
+        ),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
 }
 
 fn print_json(r: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -187,6 +220,11 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        AgentCmd::StreamTest { target, bytes } => {
+            let secs = target.connect()?.stream_test(bytes)?;
+            print_json(&serde_json::json!({"bytes": bytes, "seconds": secs}))?;
+            Ok(ExitCode::SUCCESS)
+        }
         AgentCmd::Ps { target } => {
             let r = target.connect()?.call(&Request::Ps)?;
             match &r {
@@ -235,12 +273,20 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             } else {
                 After::Run
             };
+            let bar = progress(target.json, None, "checkpoint");
+            let start = std::time::Instant::now();
             let bytes = target
                 .connect()?
-                .checkpoint(pid, after, &output, |_| {})
+                .checkpoint(pid, after, &output, |n| bar.set_position(n))
                 .with_context(|| format!("checkpoint of guest pid {pid}"))?;
+            bar.finish_and_clear();
             if target.json {
-                print_json(&serde_json::json!({"pid": pid, "bytes": bytes, "image": output}))?;
+                print_json(&serde_json::json!({
+                    "pid": pid,
+                    "bytes": bytes,
+                    "image": output,
+                    "seconds": start.elapsed().as_secs_f64(),
+                }))?;
             } else {
                 println!(
                     "checkpoint: guest pid {pid} -> {} ({bytes} bytes)",
@@ -252,12 +298,19 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
         AgentCmd::Restart { target, file } => {
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open image {}", file.display()))?;
+            let size = f.metadata().map(|m| m.len()).ok();
+            let bar = progress(target.json, size, "restart");
+            let start = std::time::Instant::now();
             let pid = target
                 .connect()?
-                .restart(std::io::BufReader::new(f), |_| {})
+                .restart(std::io::BufReader::new(f), |n| bar.set_position(n))
                 .with_context(|| format!("restart from {}", file.display()))?;
+            bar.finish_and_clear();
             if target.json {
-                print_json(&serde_json::json!({"pid": pid}))?;
+                print_json(&serde_json::json!({
+                    "pid": pid,
+                    "seconds": start.elapsed().as_secs_f64(),
+                }))?;
             } else {
                 println!("restart: {} -> guest pid {pid}", file.display());
             }

@@ -70,10 +70,13 @@ enum Cmd {
         #[command(flatten)]
         mode: ModeArgs,
     },
-    /// Benchmarks: `boot` (cr-vmm vs QEMU microvm to the guest's init).
+    /// Benchmarks, each against a baseline in the same run: `boot` (cr-vmm
+    /// vs QEMU microvm to the guest's init), `checkpoint` (checkpoint(2)
+    /// into a pipe vs a user-space pipe write), `vsock` (checkpoint image
+    /// over the agent RPC vs a raw vsock stream).
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["boot"])]
+        #[arg(value_parser = ["boot", "checkpoint", "vsock"])]
         which: String,
         /// Runs of each VMM.
         #[arg(long, default_value_t = 7)]
