@@ -156,39 +156,18 @@ fn agent_commands_checkpoint_restart_and_faults_over_vsock() {
         "{text}"
     );
     assert!(value(&out, "t-nosock-status").starts_with("1 "), "{text}");
-    assert!(
-        has_line(
-            &out,
-            r#"t-raw-unknown: {"reply":"error","code":"bad_request""#
-        ),
-        "{text}"
-    );
-    assert!(
-        has_line(&out, r#"t-raw-unknown: {"reply":"version""#),
-        "{text}"
-    );
-    assert!(
-        has_line(&out, r#"t-raw-utf8: {"reply":"error","code":"bad_request""#),
-        "{text}"
-    );
-    assert!(
-        has_line(
-            &out,
-            r#"t-raw-big: {"reply":"error","code":"frame_too_large""#
-        ),
-        "{text}"
-    );
-    assert!(
-        has_line(&out, r#"t-raw-kind: {"reply":"error","code":"bad_request""#),
-        "{text}"
-    );
-    assert!(
-        has_line(
-            &out,
-            r#"t-raw-cut: {"reply":"error","code":"restart_failed""#
-        ),
-        "{text}"
-    );
+    // Raw frames: each answered with the right reply.
+    for (tag, reply) in [
+        ("unknown", r#"{"reply":"error","code":"bad_request""#),
+        ("unknown", r#"{"reply":"version""#),
+        ("utf8", r#"{"reply":"error","code":"bad_request""#),
+        ("big", r#"{"reply":"error","code":"frame_too_large""#),
+        ("kind", r#"{"reply":"error","code":"bad_request""#),
+        ("cut", r#"{"reply":"error","code":"restart_failed""#),
+    ] {
+        let line = format!("t-raw-{tag}: {reply}");
+        assert!(has_line(&out, &line), "no '{line}' in:\n{text}");
+    }
     assert!(has_line(&out, "t-still-serving=ok"), "{text}");
     assert!(
         !has_line(&out, "vm: [WARN") && !has_line(&out, "vm: [ERROR"),
@@ -267,5 +246,67 @@ fn eight_clients_and_fifty_checkpoint_restart_cycles() {
         agent_growth < 1024,
         "agent memory grew by {agent_growth} KiB:\n{text}"
     );
+    assert_eq!(value(&out, "t-vm-exit"), "0", "{text}");
+}
+
+const INTERRUPTED: &str = r#"
+pid=$(c spawn -- /bin/guest-agent hog 48)
+while ! grep -q "hog: 48 MiB dirty, pid $pid" /tmp/vm.log; do sleep 0.2; done
+# The host client is interrupted mid-stream.
+c checkpoint --pid "$pid" -o /tmp/h.img > /dev/null 2>&1 &
+cp=$!
+sleep 2
+kill "$cp"
+wait "$cp"
+echo "t-client-killed-status=$?"
+echo "t-client-killed-files=$(ls -a /tmp | grep -c 'h\.img')"
+sleep 1
+c exec -- /bin/sh -c "ls /sys/fs/cgroup | grep -c crvmm-ckpt" | sed 's/^/t-groups-after-client=/'
+c exec -- /bin/cat /proc/$pid/cgroup | sed 's/^/t-hog-cgroup=/'
+# The agent is killed mid-checkpoint: init restarts it, the new agent thaws
+# the process the old one froze, and nothing is left on the host.
+agent=$(c ps | awk '$4 == "guest-agent" && $2 == 1 {print $1}')
+c checkpoint --pid "$pid" -o /tmp/k.img > /tmp/err 2>&1 &
+cp=$!
+sleep 2
+c spawn -- /bin/sh -c "kill -9 $agent" > /dev/null
+wait "$cp"
+echo "t-agent-killed-status=$? $(head -c 200 /tmp/err)"
+echo "t-agent-killed-files=$(ls -a /tmp | grep -c 'k\.img')"
+echo "t-after-agent-killed=$(c version)"
+c exec -- /bin/sh -c "ls /sys/fs/cgroup | grep -c crvmm-ckpt" | sed 's/^/t-groups-after-agent=/'
+c exec -- /bin/cat /proc/$pid/cgroup | sed 's/^/t-hog-cgroup2=/'
+# --leave-stopped survives an agent restart.
+c checkpoint --pid "$pid" -o /tmp/s.img --leave-stopped > /dev/null && echo t-stopped=ok
+agent=$(c ps | awk '$4 == "guest-agent" && $2 == 1 {print $1}')
+c spawn -- /bin/sh -c "kill -9 $agent" > /dev/null
+sleep 1
+c exec -- /bin/cat /sys/fs/cgroup/crvmm-stopped-$pid/cgroup.freeze | sed 's/^/t-still-frozen=/'
+"#;
+
+#[test]
+fn interrupted_checkpoints_leave_nothing_behind() {
+    let out = run_script(&with_guest(INTERRUPTED), vec![]);
+    let text = out.text();
+    assert_eq!(value(&out, "t-client-killed-status"), "143", "{text}");
+    assert_eq!(value(&out, "t-client-killed-files"), "0", "{text}");
+    assert_eq!(value(&out, "t-groups-after-client"), "0", "{text}");
+    assert_eq!(value(&out, "t-hog-cgroup"), "0::/", "{text}");
+    let killed = value(&out, "t-agent-killed-status");
+    assert!(killed.starts_with("1 "), "{text}");
+    assert_eq!(value(&out, "t-agent-killed-files"), "0", "{text}");
+    assert!(
+        value(&out, "t-after-agent-killed").contains("protocol 1"),
+        "{text}"
+    );
+    assert!(has_line(&out, "crvmm-init: agent exited"), "{text}");
+    assert!(
+        has_line(&out, "crvmm-agent: thawed 1 process group"),
+        "{text}"
+    );
+    assert_eq!(value(&out, "t-groups-after-agent"), "0", "{text}");
+    assert_eq!(value(&out, "t-hog-cgroup2"), "0::/", "{text}");
+    assert!(has_line(&out, "t-stopped=ok"), "{text}");
+    assert_eq!(value(&out, "t-still-frozen"), "1", "{text}");
     assert_eq!(value(&out, "t-vm-exit"), "0", "{text}");
 }

@@ -78,7 +78,12 @@ impl FreezeGroup {
         match after {
             After::Run => self.set_frozen(false)?,
             After::Stop => {
+                // Renamed so that a restarted agent, which thaws the groups
+                // of checkpoints that were interrupted, leaves it frozen.
+                let kept = Path::new(CGROUP_ROOT).join(format!("crvmm-stopped-{}", self.pid));
+                let r = fs::rename(&self.dir, &kept);
                 std::mem::forget(self);
+                r?;
             }
             After::Kill => {
                 // SAFETY: kill has no memory-safety preconditions.
@@ -105,6 +110,28 @@ impl Drop for FreezeGroup {
         }
         let _ = fs::remove_dir(&self.dir);
     }
+}
+
+/// Thaws and removes freeze groups left by an agent that died during a
+/// checkpoint (its `FreezeGroup` was never dropped). Returns how many.
+pub fn cleanup_stale_groups() -> usize {
+    let Ok(dir) = fs::read_dir(CGROUP_ROOT) else {
+        return 0;
+    };
+    let mut n = 0;
+    for d in dir.flatten() {
+        let name = d.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|s| s.strip_prefix("crvmm-ckpt-"))
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        drop(FreezeGroup { dir: d.path(), pid });
+        n += 1;
+    }
+    n
 }
 
 /// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.

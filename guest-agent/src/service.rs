@@ -81,6 +81,10 @@ pub fn serve(port: u32) -> i32 {
             return 1;
         }
     };
+    let stale = cr::cleanup_stale_groups();
+    if stale > 0 {
+        println!("crvmm-agent: thawed {stale} process group(s) left frozen by a previous agent");
+    }
     println!("crvmm-agent: listening on vsock port {port}");
     let last_log: Shared = Arc::new(Mutex::new(String::new()));
     loop {

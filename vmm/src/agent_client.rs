@@ -332,7 +332,7 @@ impl Read for ChannelReader {
 
 /// `DIR/.NAME.partial`: a temp name in the target's directory, so the
 /// rename is atomic.
-fn temp_path(out: &Path) -> PathBuf {
+pub fn temp_path(out: &Path) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -147,6 +147,42 @@ fn progress(json: bool, total: Option<u64>, what: &str) -> indicatif::ProgressBa
     bar
 }
 
+/// The temporary image file to remove if SIGINT/SIGTERM arrives mid-
+/// checkpoint (a NUL-terminated path leaked for the process's lifetime).
+static PARTIAL: std::sync::atomic::AtomicPtr<libc::c_char> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn remove_partial_and_exit(sig: libc::c_int) {
+    let p = PARTIAL.load(std::sync::atomic::Ordering::SeqCst);
+    // SAFETY: unlink and _exit are async-signal-safe; `p` is null or a
+    // leaked NUL-terminated string that is never freed.
+    unsafe {
+        if !p.is_null() {
+            libc::unlink(p);
+        }
+        libc::_exit(128 + sig);
+    }
+}
+
+/// Removes `tmp` if the user interrupts the command.
+fn remove_on_interrupt(tmp: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(tmp.as_os_str().as_bytes()) else {
+        return;
+    };
+    PARTIAL.store(c.into_raw(), std::sync::atomic::Ordering::SeqCst);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installs a handler that only calls async-signal-safe
+        // functions.
+        unsafe {
+            libc::signal(
+                sig,
+                remove_partial_and_exit as *const () as libc::sighandler_t,
+            )
+        };
+    }
+}
+
 fn print_json(r: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(r)?);
     Ok(())
@@ -273,6 +309,7 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             } else {
                 After::Run
             };
+            remove_on_interrupt(&cr_vmm::agent_client::temp_path(&output));
             let bar = progress(target.json, None, "checkpoint");
             let start = std::time::Instant::now();
             let bytes = target

@@ -187,6 +187,15 @@ impl Guest {
         out
     }
 
+    /// The payload bytes of the data packets received since the last call.
+    fn received_data(&mut self) -> Vec<u8> {
+        self.received()
+            .into_iter()
+            .filter(|(h, _)| h.op == OP_RW)
+            .flat_map(|(_, d)| d)
+            .collect()
+    }
+
     fn host_events(&mut self) {
         self.dev.muxer.accept();
         for fd in self.dev.muxer.host_fds() {
@@ -284,23 +293,13 @@ fn host_data_respects_guest_credit() {
     s.write_all(b"0123456789").unwrap();
     g.give_rx_buffers(8);
     g.host_events();
-    let data: Vec<u8> = g
-        .received()
-        .into_iter()
-        .filter(|(h, _)| h.op == OP_RW)
-        .flat_map(|(_, d)| d)
-        .collect();
+    let data = g.received_data();
     assert_eq!(data, b"0123");
     // The guest consumed them: 4 more.
     h.fwd_cnt = 4;
     g.send(h, &[], 1);
     g.host_events();
-    let data: Vec<u8> = g
-        .received()
-        .into_iter()
-        .filter(|(h, _)| h.op == OP_RW)
-        .flat_map(|(_, d)| d)
-        .collect();
+    let data = g.received_data();
     assert_eq!(data, b"4567");
 }
 
