@@ -701,10 +701,121 @@ static void build_signals(const char *img)
 	self_checkpoint(img, verify_signals);
 }
 
+/*
+ * A child frozen inside sigsuspend(): its blocked mask then is the
+ * temporary one; the image must carry the mask sigsuspend() restores.
+ */
+static void suspend_child(int ready)
+{
+	struct sigaction sa;
+	sigset_t set, tmp;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	saved_pid = getpid();
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	sigemptyset(&tmp);
+	sigaddset(&tmp, SIGUSR2);
+	for (;;) {
+		sigsuspend(&tmp);	/* returns after SIGUSR1's handler */
+		if (getpid() != saved_pid) {
+			sigprocmask(SIG_SETMASK, NULL, &set);
+			_exit(hup_count == 1 && sigismember(&set, SIGUSR1) &&
+			      sigismember(&set, SIGUSR2) ? 0 : 1);
+		}
+	}
+}
+
+static int frozen_in_sigsuspend(const char *img)
+{
+	int pfd[2], fd, status;
+	char buf[32];
+	pid_t child, r;
+	long ret;
+
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.freeze", F_OK) || pipe(pfd)) {
+		FAIL("no cgroup v2 freezer at %s", CG);
+		return 1;
+	}
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		suspend_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], buf, 1) != 1)
+		return 1;
+	close(pfd[0]);
+	usleep(50000);	/* let it reach sigsuspend() */
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(child, SIGKILL);
+		return 1;
+	}
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ret = sys_checkpoint(child, fd, 0, 2);
+	close(fd);
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	CHECK(ret == 0, "checkpoint of a child frozen in sigsuspend() (%ld)", ret);
+	if (ret)
+		return 1;
+	r = fork();
+	if (r == 0) {
+		fd = open(img, O_RDONLY);
+		sys_restart(0, fd, 0, 2);
+		_exit(5);
+	}
+	/* Wait until it is restored (SIGUSR1 caught) and asleep again. */
+	for (fd = 0; fd < 1000; fd++) {
+		char path[64], line[256];
+		unsigned long long cgt = 0;
+		int sleeping = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/status", r);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			sscanf(line, "SigCgt: %llx", &cgt);
+			if (!strncmp(line, "State:\tS", 9))
+				sleeping = 1;
+		}
+		if (f)
+			fclose(f);
+		if (sleeping && (cgt & (1ULL << (SIGUSR1 - 1))))
+			break;
+		usleep(10000);
+	}
+	kill(r, SIGUSR1);
+	waitpid(r, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "restored sigsuspend() returned to the mask it had saved (status %#x)",
+	      status);
+	return failures ? 1 : 0;
+}
+
 static int cmd_signals(const char *img)
 {
+	char img2[256];
+
 	setvbuf(stdout, NULL, _IONBF, 0);
-	return check_restart("signals", build_signals, img);
+	if (check_restart("signals", build_signals, img))
+		return 1;
+	snprintf(img2, sizeof(img2), "%s.suspend", img);
+	return frozen_in_sigsuspend(img2);
 }
 
 /* Credentials and process attributes. */
