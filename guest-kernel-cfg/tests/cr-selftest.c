@@ -36,6 +36,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -1222,6 +1223,27 @@ static int cmd_errors(void)
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
 		      "checkpoint with an eventfd open: EOPNOTSUPP");
 		close(efd);
+		close(fd);
+	}
+
+	/* Locks are not saved: a file with a lock of ours is refused. */
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int lfd = open("/tmp/kcr-lock", O_RDWR | O_CREAT, 0600);
+
+		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (lfd < 0 || flock(lfd, LOCK_EX))
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint holding a flock(): EOPNOTSUPP");
+		flock(lfd, LOCK_UN);
+		if (fcntl(lfd, F_SETLK, &fl))
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint holding a POSIX lock: EOPNOTSUPP");
+		close(lfd);
 		close(fd);
 	}
 
