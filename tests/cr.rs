@@ -10,6 +10,21 @@ use xtask::nested::shell_quote;
 
 const FUZZ_CASES: u32 = 2000;
 
+/// Every step of tests/guest/cr-suite: each must report `crtest-NAME-exit=0`.
+const STEPS: [&str; 11] = [
+    "errors",
+    "save",
+    "restore",
+    "restore-again",
+    "restore-pipe",
+    "frozen",
+    "signals",
+    "creds",
+    "files",
+    "shm",
+    "fuzz",
+];
+
 fn guest_script() -> String {
     // tests/guest/cr-suite, installed in the guest's /bin by the image build.
     format!("-- cr-suite {FUZZ_CASES} 1")
@@ -40,6 +55,12 @@ fn selftest_checkpoint_restart_and_fuzz_in_the_guest() {
         }
     }
     eprintln!("c/r suite: {}", summary.join(", "));
+    for step in STEPS {
+        assert!(
+            has_line(&out, &format!("crtest-{step}-exit=0")),
+            "step {step} did not pass:\n{text}"
+        );
+    }
     let fails: Vec<_> = out
         .lines
         .iter()

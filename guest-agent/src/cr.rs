@@ -174,8 +174,10 @@ pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
     Ok(size)
 }
 
-/// Replaces this process with the one in the image at `path`. Returns only
-/// on error (the kernel refused the image before touching this process).
+/// Replaces this process with the one in the image at `path`, including
+/// its descriptors (this process's are closed: the restored one writes
+/// where it wrote before, not to our stdout). Returns only on error (the
+/// kernel refused the image before touching this process).
 pub fn restart(path: &Path) -> std::io::Error {
     let f = match File::open(path) {
         Ok(f) => f,

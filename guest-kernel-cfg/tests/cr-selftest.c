@@ -7,6 +7,17 @@
  *                              on and checks its own state (PASS/FAIL)
  *   cr-selftest frozen IMG     checkpoint a child frozen by the cgroup v2
  *                              freezer, kill it, restart it in a new child
+ *   cr-selftest signals IMG    handlers, sigaltstack and pending signals
+ *                              (with their siginfo) survive c/r
+ *   cr-selftest creds IMG      uids, gids, groups, umask, rlimits and cwd
+ *                              survive c/r; a restarter without
+ *                              CAP_SETUID/CAP_SETGID cannot restore them
+ *   cr-selftest files IMG      the fd table: file positions, dup sharing,
+ *                              pipes with data, FIFOs, /dev/null and
+ *                              /dev/zero, directories, close-on-exec
+ *   cr-selftest shm IMG        shared memory: MAP_SHARED|MAP_ANONYMOUS,
+ *                              a memfd (fd and shared and private
+ *                              mappings), a MAP_SHARED file mapping
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
  *                              it in forked children (file and pipe input)
@@ -23,14 +34,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
+#include <linux/capability.h>
 
 #include "kcr.h"	/* copy of include/uapi/linux/kcr.h */
 
@@ -440,6 +459,697 @@ static int cmd_frozen(const char *img)
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * The pattern of the signals, creds and files modes: a child builds
+ * state and checkpoints itself; another child restarts from the image
+ * and, being the restored process, checks the state and exits with the
+ * number of failures.
+ */
+
+static int self_checkpoint(const char *img, void (*verify)(void))
+{
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	long ret;
+
+	if (fd < 0) {
+		perror(img);
+		return 2;
+	}
+	ret = sys_checkpoint(0, fd, 0, 2);
+	if (ret == 0) {
+		/* The restored process. */
+		verify();
+		printf("%s: restored process: %d failure(s)\n",
+		       failures ? "FAIL" : "PASS", failures);
+		_exit(failures ? 1 : 0);
+	}
+	if (ret < 0) {
+		FAIL("checkpoint(self): %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int run_child(void (*fn)(const char *), const char *img)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		fn(img);
+		_exit(failures ? 1 : 0);
+	}
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void restart_from(const char *img)
+{
+	int fd = open(img, O_RDONLY);
+	sigset_t set;
+	long ret;
+
+	/* Not in the image: the restored task must not have it. */
+	dup2(fd, 20);
+	/* Nor this pending signal, which would kill it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	raise(SIGALRM);
+	ret = sys_restart(0, fd, 0, 2);
+	printf("FAIL: restart from %s returned %ld (%s)\n", img, ret,
+	       strerror(errno));
+	_exit(1);
+}
+
+static int check_restart(const char *what, void (*build)(const char *),
+			 const char *img)
+{
+	int status = run_child(build, img);
+
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%s: built and checkpointed (status %#x)", what, status);
+	if (status)
+		return 1;
+	status = run_child(restart_from, img);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%s: restarted process checked its state (status %#x)", what,
+	      status);
+	return failures ? 1 : 0;
+}
+
+/* Signals. */
+
+static char altstack[64 * 1024];
+static volatile int got_usr1, usr1_val, hup_count;
+static volatile uintptr_t usr1_sp;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	int here;
+
+	(void)sig;
+	(void)uc;
+	got_usr1++;
+	usr1_val = si->si_value.sival_int;
+	usr1_sp = (uintptr_t)&here;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_count++;
+}
+
+static int queue_to_thread(int sig, int val)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = val;
+	return syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), sig, &si);
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa;
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	sigset_t set;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGUSR2);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGUSR2, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaltstack(&ss, NULL);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGRTMIN + 1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Process-wide queue: */
+	sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 7 });
+	sigqueue(getpid(), SIGRTMIN + 1, (union sigval){ .sival_int = 11 });
+	kill(getpid(), SIGTERM);
+	/* The thread's own queue, three of one RT signal, in order: */
+	for (i = 1; i <= 3; i++)
+		queue_to_thread(SIGRTMIN, i);
+}
+
+static void verify_signals(void)
+{
+	struct timespec zero = { 0, 0 };
+	struct sigaction sa;
+	siginfo_t si;
+	sigset_t set, pend;
+	stack_t ss;
+	int i, ok;
+
+	printf("restored: pid %d (checkpointed as pid %d)\n", getpid(),
+	       saved_pid);
+	sigaction(SIGUSR1, NULL, &sa);
+	CHECK(sa.sa_sigaction == on_usr1 &&
+	      (sa.sa_flags & (SA_SIGINFO | SA_RESTART | SA_ONSTACK)) ==
+	      (SA_SIGINFO | SA_RESTART | SA_ONSTACK) &&
+	      sigismember(&sa.sa_mask, SIGUSR2) &&
+	      !sigismember(&sa.sa_mask, SIGHUP),
+	      "SIGUSR1 handler, flags %#x and mask restored", sa.sa_flags);
+	sigaction(SIGUSR2, NULL, &sa);
+	CHECK(sa.sa_handler == SIG_IGN, "SIGUSR2 ignored");
+	sigaction(SIGHUP, NULL, &sa);
+	CHECK(sa.sa_handler == on_hup &&
+	      (sa.sa_flags & (SA_RESETHAND | SA_NODEFER)) ==
+	      (SA_RESETHAND | SA_NODEFER), "SIGHUP handler with SA_RESETHAND");
+	sigaction(SIGINT, NULL, &sa);
+	CHECK(sa.sa_handler == SIG_DFL, "SIGINT default");
+	sigaltstack(NULL, &ss);
+	CHECK(ss.ss_sp == altstack && ss.ss_size == sizeof(altstack) &&
+	      ss.ss_flags == 0, "sigaltstack restored (%p %zu %#x)",
+	      ss.ss_sp, ss.ss_size, ss.ss_flags);
+	sigprocmask(SIG_BLOCK, NULL, &set);
+	CHECK(sigismember(&set, SIGUSR1) && sigismember(&set, SIGTERM) &&
+	      sigismember(&set, SIGRTMIN) && sigismember(&set, SIGRTMIN + 1) &&
+	      !sigismember(&set, SIGHUP), "blocked mask restored");
+	sigpending(&pend);
+	CHECK(sigismember(&pend, SIGUSR1) && sigismember(&pend, SIGTERM) &&
+	      sigismember(&pend, SIGRTMIN) && sigismember(&pend, SIGRTMIN + 1) &&
+	      !sigismember(&pend, SIGHUP), "pending set restored");
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	for (i = 1, ok = 1; i <= 3; i++) {
+		int s = sigtimedwait(&set, &si, &zero);
+
+		if (s != SIGRTMIN || si.si_code != SI_QUEUE ||
+		    si.si_value.sival_int != i || si.si_pid != saved_pid) {
+			printf("SIGRTMIN #%d: sig %d code %d value %d pid %d\n",
+			       i, s, si.si_code, si.si_value.sival_int,
+			       si.si_pid);
+			ok = 0;
+		}
+	}
+	CHECK(ok, "three queued SIGRTMIN with their siginfo, in order");
+	CHECK(sigtimedwait(&set, &si, &zero) < 0 && errno == EAGAIN,
+	      "no fourth SIGRTMIN");
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 1);
+	CHECK(sigtimedwait(&set, &si, &zero) == SIGRTMIN + 1 &&
+	      si.si_code == SI_QUEUE && si.si_value.sival_int == 11,
+	      "SIGRTMIN+1 from the shared queue, value %d",
+	      si.si_value.sival_int);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	CHECK(sigtimedwait(&set, &si, &zero) == SIGTERM &&
+	      si.si_code == SI_USER && si.si_pid == saved_pid,
+	      "SIGTERM from kill() with its sender (code %d pid %d)",
+	      si.si_code, si.si_pid);
+
+	/* Unblock SIGUSR1: its handler runs now, on the alternate stack. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	CHECK(got_usr1 == 1 && usr1_val == 7, "SIGUSR1 delivered to its handler with value %d",
+	      usr1_val);
+	CHECK(usr1_sp >= (uintptr_t)altstack &&
+	      usr1_sp < (uintptr_t)altstack + sizeof(altstack),
+	      "the handler ran on the alternate stack");
+	raise(SIGUSR2);
+	raise(SIGHUP);
+	sigaction(SIGHUP, NULL, &sa);
+	CHECK(hup_count == 1 && sa.sa_handler == SIG_DFL,
+	      "SIGUSR2 ignored, SIGHUP handled once and reset");
+	sigpending(&pend);
+	CHECK(sigisemptyset(&pend), "nothing left pending");
+}
+
+static void build_signals(const char *img)
+{
+	saved_pid = getpid();
+	set_signals();
+	self_checkpoint(img, verify_signals);
+}
+
+/*
+ * A child frozen inside sigsuspend(): its blocked mask then is the
+ * temporary one; the image must carry the mask sigsuspend() restores.
+ */
+static void suspend_child(int ready)
+{
+	struct sigaction sa;
+	sigset_t set, tmp;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	saved_pid = getpid();
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	sigemptyset(&tmp);
+	sigaddset(&tmp, SIGUSR2);
+	for (;;) {
+		sigsuspend(&tmp);	/* returns after SIGUSR1's handler */
+		if (getpid() != saved_pid) {
+			sigprocmask(SIG_SETMASK, NULL, &set);
+			_exit(hup_count == 1 && sigismember(&set, SIGUSR1) &&
+			      sigismember(&set, SIGUSR2) ? 0 : 1);
+		}
+	}
+}
+
+static int frozen_in_sigsuspend(const char *img)
+{
+	int pfd[2], fd, status;
+	char buf[32];
+	pid_t child, r;
+	long ret;
+
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.freeze", F_OK) || pipe(pfd)) {
+		FAIL("no cgroup v2 freezer at %s", CG);
+		return 1;
+	}
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		suspend_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], buf, 1) != 1)
+		return 1;
+	close(pfd[0]);
+	usleep(50000);	/* let it reach sigsuspend() */
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(child, SIGKILL);
+		return 1;
+	}
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ret = sys_checkpoint(child, fd, 0, 2);
+	close(fd);
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	CHECK(ret == 0, "checkpoint of a child frozen in sigsuspend() (%ld)", ret);
+	if (ret)
+		return 1;
+	r = fork();
+	if (r == 0) {
+		fd = open(img, O_RDONLY);
+		sys_restart(0, fd, 0, 2);
+		_exit(5);
+	}
+	/* Wait until it is restored (SIGUSR1 caught) and asleep again. */
+	for (fd = 0; fd < 1000; fd++) {
+		char path[64], line[256];
+		unsigned long long cgt = 0;
+		int sleeping = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/status", r);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			sscanf(line, "SigCgt: %llx", &cgt);
+			if (!strncmp(line, "State:\tS", 9))
+				sleeping = 1;
+		}
+		if (f)
+			fclose(f);
+		if (sleeping && (cgt & (1ULL << (SIGUSR1 - 1))))
+			break;
+		usleep(10000);
+	}
+	kill(r, SIGUSR1);
+	waitpid(r, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "restored sigsuspend() returned to the mask it had saved (status %#x)",
+	      status);
+	return failures ? 1 : 0;
+}
+
+static int cmd_signals(const char *img)
+{
+	char img2[256];
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (check_restart("signals", build_signals, img))
+		return 1;
+	snprintf(img2, sizeof(img2), "%s.suspend", img);
+	return frozen_in_sigsuspend(img2);
+}
+
+/* Credentials and process attributes. */
+
+#define CWD_DIR "/tmp/kcr-cwd"
+
+static void verify_creds(void)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg, groups[8];
+	struct rlimit rl;
+	char cwd[256];
+	int n;
+
+	getresuid(&r, &e, &s);
+	CHECK(r == 1000 && e == 1001 && s == 1002, "uids %d/%d/%d", r, e, s);
+	CHECK(setfsuid(-1) == 1001, "fsuid follows the euid");
+	getresgid(&rg, &eg, &sg);
+	CHECK(rg == 100 && eg == 101 && sg == 102, "gids %d/%d/%d", rg, eg, sg);
+	n = getgroups(8, groups);
+	CHECK(n == 3 && groups[0] == 5 && groups[1] == 6 && groups[2] == 7,
+	      "supplementary groups (%d)", n);
+	CHECK(setuid(0) < 0 && errno == EPERM,
+	      "no capabilities beyond the ids: setuid(0) fails");
+	CHECK(umask(0) == 027, "umask 027");
+	getrlimit(RLIMIT_NOFILE, &rl);
+	CHECK(rl.rlim_cur == 100 && rl.rlim_max == 200, "RLIMIT_NOFILE %lu/%lu",
+	      (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max);
+	getrlimit(RLIMIT_CORE, &rl);
+	CHECK(rl.rlim_cur == 0 && rl.rlim_max == 1 << 20, "RLIMIT_CORE");
+	getrlimit(RLIMIT_MSGQUEUE, &rl);
+	CHECK(rl.rlim_cur == 4096 && rl.rlim_max == 8192, "RLIMIT_MSGQUEUE");
+	CHECK(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, CWD_DIR), "cwd %s", cwd);
+}
+
+static void build_creds(const char *img)
+{
+	struct rlimit rl;
+	gid_t groups[3] = { 5, 6, 7 };
+
+	mkdir(CWD_DIR, 0755);
+	if (chdir(CWD_DIR))
+		_exit(3);
+	umask(027);
+	rl.rlim_cur = 100;
+	rl.rlim_max = 200;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = 0;
+	rl.rlim_max = 1 << 20;
+	setrlimit(RLIMIT_CORE, &rl);
+	rl.rlim_cur = 4096;
+	rl.rlim_max = 8192;
+	setrlimit(RLIMIT_MSGQUEUE, &rl);
+	/* The checkpoint creates the image as uid 1001. */
+	unlink(img);
+	if (setgroups(3, groups) || setresgid(100, 101, 102) ||
+	    setresuid(1000, 1001, 1002)) {
+		FAIL("cannot change ids: %s", strerror(errno));
+		_exit(1);
+	}
+	self_checkpoint(img, verify_creds);
+}
+
+/* Restart as root without CAP_SETUID and CAP_SETGID: refused. */
+static void restart_without_setid(const char *img)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	int fd = open(img, O_RDONLY);
+	long ret;
+
+	syscall(SYS_capget, &hdr, data);
+	data[0].effective &= ~((1U << CAP_SETUID) | (1U << CAP_SETGID));
+	data[0].permitted &= ~((1U << CAP_SETUID) | (1U << CAP_SETGID));
+	if (syscall(SYS_capset, &hdr, data)) {
+		FAIL("capset: %s", strerror(errno));
+		_exit(1);
+	}
+	ret = sys_restart(0, fd, 0, 2);
+	CHECK(ret < 0 && errno == EPERM,
+	      "restart without CAP_SETUID/CAP_SETGID is refused: EPERM (%ld %s)",
+	      ret, strerror(errno));
+	_exit(failures ? 1 : 0);
+}
+
+static int cmd_creds(const char *img)
+{
+	int status;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (getuid() != 0) {
+		printf("SKIP: creds needs root\n");
+		return 0;
+	}
+	chmod("/tmp", 01777);
+	if (check_restart("creds", build_creds, img))
+		return 1;
+	status = run_child(restart_without_setid, img);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "creds: unprivileged restart refused (status %#x)", status);
+	return failures ? 1 : 0;
+}
+
+/* The fd table. */
+
+#define FILES_TXT "/tmp/kcr-files.txt"
+#define FILES_FIFO "/tmp/kcr-fifo"
+
+static void verify_files(void)
+{
+	char buf[64];
+	struct stat st;
+	ssize_t n;
+	int i, ok;
+
+	printf("restored: pid %d (checkpointed as pid %d)\n", getpid(),
+	       saved_pid);
+	CHECK(lseek(9, 0, SEEK_CUR) == 1234 && lseek(10, 0, SEEK_CUR) == 1234,
+	      "file position 1234 on fd 9 and its dup fd 10");
+	lseek(9, 500, SEEK_SET);
+	CHECK(lseek(10, 0, SEEK_CUR) == 500,
+	      "fd 9 and 10 share one open file (lseek on one moves the other)");
+	CHECK(read(10, buf, 4) == 4 && buf[0] == (char)(500 * 7) &&
+	      buf[3] == (char)(503 * 7), "file contents at the position");
+	CHECK(lseek(11, 0, SEEK_CUR) == 77, "fd 11 (separate open) at 77");
+	CHECK((fcntl(11, F_GETFL) & (O_ACCMODE | O_APPEND)) == (O_RDWR | O_APPEND),
+	      "fd 11 is O_RDWR|O_APPEND");
+	CHECK((fcntl(9, F_GETFL) & (O_ACCMODE | O_APPEND)) == O_RDWR,
+	      "fd 9 is O_RDWR");
+
+	n = read(12, buf, sizeof(buf));
+	CHECK(n == 10 && !memcmp(buf, "hello pipe", 10),
+	      "unread pipe data refilled (%zd bytes)", n);
+	CHECK(fcntl(12, F_GETFL) & O_NONBLOCK, "pipe read end is O_NONBLOCK");
+	CHECK(read(12, buf, 1) < 0 && errno == EAGAIN,
+	      "empty pipe with a writer: EAGAIN");
+	CHECK(write(13, "xy", 2) == 2 && read(12, buf, 2) == 2 && buf[1] == 'y',
+	      "fds 12 and 13 are the two ends of one pipe");
+	CHECK(fcntl(12, F_GETPIPE_SZ) == 8192, "pipe size 8192 (%d)",
+	      fcntl(12, F_GETPIPE_SZ));
+	n = read(14, buf, sizeof(buf));
+	CHECK(n == 8 && !memcmp(buf, "eof pipe", 8) && read(14, buf, 1) == 0,
+	      "pipe without a writer: data, then EOF");
+
+	CHECK(fcntl(15, F_GETFD) == FD_CLOEXEC, "fd 15 is close-on-exec");
+	for (i = 9, ok = 1; i <= 18; i++)
+		if (i != 15 && fcntl(i, F_GETFD) != 0)
+			ok = 0;
+	CHECK(ok, "the other fds are not close-on-exec");
+	CHECK(fstat(15, &st) == 0 && S_ISCHR(st.st_mode) &&
+	      st.st_rdev == makedev(1, 3) && write(15, "x", 1) == 1,
+	      "fd 15 is /dev/null");
+	memset(buf, 1, 16);
+	CHECK(read(16, buf, 16) == 16 && !memchr(buf, 1, 16),
+	      "fd 16 is /dev/zero");
+	CHECK(fstat(17, &st) == 0 && S_ISDIR(st.st_mode), "fd 17 is a directory");
+	CHECK(fstat(18, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	      write(18, "f", 1) == 1 && read(18, buf, 1) == 1 && buf[0] == 'f',
+	      "fd 18 is the FIFO, readable and writable");
+	CHECK(fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 &&
+	      fcntl(2, F_GETFD) >= 0, "stdin, stdout, stderr open");
+	CHECK(fcntl(3, F_GETFD) < 0 && errno == EBADF,
+	      "the image fd of the checkpoint is not restored");
+	CHECK(fcntl(20, F_GETFD) < 0 && errno == EBADF,
+	      "the restarter's own fds are closed");
+}
+
+static void build_files(const char *img)
+{
+	char data[10000];
+	int i, p[2], q[2], fd;
+
+	saved_pid = getpid();
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = (char)(i * 7);
+	fd = open(FILES_TXT, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, data, sizeof(data)) != sizeof(data))
+		_exit(3);
+	dup2(fd, 9);
+	close(fd);
+	lseek(9, 1234, SEEK_SET);
+	dup2(9, 10);
+	fd = open(FILES_TXT, O_RDWR | O_APPEND);
+	dup2(fd, 11);
+	close(fd);
+	lseek(11, 77, SEEK_SET);
+	if (pipe(p) || pipe(q))
+		_exit(3);
+	fcntl(p[0], F_SETPIPE_SZ, 8192);
+	if (write(p[1], "hello pipe", 10) != 10 || write(q[1], "eof pipe", 8) != 8)
+		_exit(3);
+	dup2(p[0], 12);
+	dup2(p[1], 13);
+	dup2(q[0], 14);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
+	fcntl(12, F_SETFL, O_NONBLOCK);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	dup3(fd, 15, O_CLOEXEC);
+	close(fd);
+	fd = open("/dev/zero", O_RDONLY);
+	dup2(fd, 16);
+	close(fd);
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	dup2(fd, 17);
+	close(fd);
+	unlink(FILES_FIFO);
+	mkfifo(FILES_FIFO, 0600);
+	fd = open(FILES_FIFO, O_RDWR);
+	dup2(fd, 18);
+	close(fd);
+	/* The image fd will be 3. */
+	self_checkpoint(img, verify_files);
+}
+
+static int cmd_files(const char *img)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	return check_restart("files", build_files, img);
+}
+
+/* Shared memory. */
+
+#define SHM_FILE "/tmp/kcr-shared.txt"
+#define SHANON_PAGES 16
+#define MEMFD_SIZE (5 * 4096 + 100)
+
+static uint8_t *shanon, *mfd_shared, *mfd_private, *fshared;
+static uint64_t shanon_sum, mfd_sum;
+
+/* Is [p, p+len) one mapping with the given 4-character permissions? */
+static int maps_perm(const void *p, const char *perm)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int ok = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char pm[5];
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, pm) == 3 &&
+		    lo == (unsigned long)p) {
+			ok = !strcmp(pm, perm);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+static void verify_shm(void)
+{
+	uint8_t buf[128];
+	int fd;
+
+	printf("restored: pid %d (checkpointed as pid %d)\n", getpid(),
+	       saved_pid);
+	CHECK(sum(shanon, SHANON_PAGES * 4096) == shanon_sum,
+	      "shared anonymous mapping contents (with holes)");
+	CHECK(maps_perm(shanon, "rw-s"), "shared anonymous mapping is still shared");
+	CHECK(sum(mfd_shared, MEMFD_SIZE) == mfd_sum, "memfd contents via its shared mapping");
+	CHECK(pread(30, buf, 100, 5 * 4096) == 100 && !memcmp(buf, mfd_shared + 5 * 4096, 100),
+	      "memfd contents via its fd (size %lld)", (long long)lseek(30, 0, SEEK_END));
+	CHECK(lseek(30, 0, SEEK_END) == MEMFD_SIZE, "memfd size");
+	CHECK(pwrite(30, "SHARED", 6, 4096) == 6 && !memcmp(mfd_shared + 4096, "SHARED", 6),
+	      "fd and MAP_SHARED mapping share one memfd");
+	CHECK(mfd_private[0] == 'P' && mfd_private[1] == mfd_shared[1],
+	      "private mapping of the memfd: own copy of page 0");
+	CHECK(!memcmp(mfd_private + 4096, "SHARED", 6),
+	      "private mapping of the memfd: untouched pages follow the memfd");
+	CHECK(maps_perm(fshared, "rw-s") && !memcmp(fshared, "file page 0", 11) &&
+	      !memcmp(fshared + 4096, "mmap write", 10),
+	      "MAP_SHARED file mapping shows the file");
+	memcpy(fshared + 8192, "after restart", 13);
+	msync(fshared, 3 * 4096, MS_SYNC);
+	fd = open(SHM_FILE, O_RDONLY);
+	CHECK(pread(fd, buf, 13, 8192) == 13 && !memcmp(buf, "after restart", 13),
+	      "a write through the restored shared file mapping reaches the file");
+	close(fd);
+}
+
+static void build_shm(const char *img)
+{
+	char page[4096];
+	int i, fd;
+
+	saved_pid = getpid();
+	shanon = mmap(NULL, SHANON_PAGES * 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (i = 0; i < SHANON_PAGES; i += 3)
+		fill(shanon + i * 4096, 4096, i + 40);
+	shanon_sum = sum(shanon, SHANON_PAGES * 4096);
+
+	fd = memfd_create("kcr-memfd", 0);
+	if (fd < 0 || ftruncate(fd, MEMFD_SIZE))
+		_exit(3);
+	dup2(fd, 30);
+	close(fd);
+	mfd_shared = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 30, 0);
+	mfd_private = mmap(NULL, MEMFD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 30, 0);
+	if (shanon == MAP_FAILED || mfd_shared == MAP_FAILED || mfd_private == MAP_FAILED)
+		_exit(3);
+	fill(mfd_shared, MEMFD_SIZE, 7);
+	mfd_private[0] = 'P';
+	mfd_sum = sum(mfd_shared, MEMFD_SIZE);
+
+	fd = open(SHM_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	memset(page, 0, sizeof(page));
+	for (i = 0; i < 3; i++)
+		if (write(fd, page, sizeof(page)) != sizeof(page))
+			_exit(3);
+	if (pwrite(fd, "file page 0", 11, 0) != 11)
+		_exit(3);
+	fshared = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (fshared == MAP_FAILED)
+		_exit(3);
+	memcpy(fshared + 4096, "mmap write", 10);
+	msync(fshared, 3 * 4096, MS_SYNC);
+	self_checkpoint(img, verify_shm);
+}
+
+static int cmd_shm(const char *img)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	return check_restart("shm", build_shm, img);
+}
+
+/* ------------------------------------------------------------------ */
 /* Error cases. */
 
 static void *idle_thread(void *arg)
@@ -476,7 +1186,7 @@ static int cmd_errors(void)
 	close(pfd[0]);
 	close(pfd[1]);
 
-	/* A file-backed shared mapping is refused, with a log line. */
+	/* A shared mapping of a deleted file is refused, with a log line. */
 	{
 		char tmpl[] = "/tmp/kcrXXXXXX";
 		int tfd = mkstemp(tmpl);
@@ -485,15 +1195,65 @@ static int cmd_errors(void)
 		if (ftruncate(tfd, 4096))
 			return 2;
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+		close(tfd);
+		unlink(tmpl);
 		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		ret = sys_checkpoint(0, fd, 0, 2);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with a shared file mapping: EOPNOTSUPP");
+		      "checkpoint with a shared mapping of a deleted file: EOPNOTSUPP");
 		munmap(p, 4096);
 		close(fd);
-		close(tfd);
-		unlink(tmpl);
 	}
+
+	/* Open files that cannot be checkpointed are refused, with a log line. */
+	{
+		int sv[2], efd = eventfd(0, 0);
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || efd < 0)
+			return 2;
+		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		close(efd);
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint with a socket open: EOPNOTSUPP");
+		close(sv[0]);
+		close(sv[1]);
+		efd = eventfd(0, 0);
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint with an eventfd open: EOPNOTSUPP");
+		close(efd);
+		close(fd);
+	}
+
+	/* Locks are not saved: a file with a lock of ours is refused. */
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int lfd = open("/tmp/kcr-lock", O_RDWR | O_CREAT, 0600);
+
+		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (lfd < 0 || flock(lfd, LOCK_EX))
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint holding a flock(): EOPNOTSUPP");
+		flock(lfd, LOCK_UN);
+		if (fcntl(lfd, F_SETLK, &fl))
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint holding a POSIX lock: EOPNOTSUPP");
+		close(lfd);
+		close(fd);
+	}
+
+	/* Timers are not saved: an armed alarm() is refused. */
+	fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	alarm(100);
+	ret = sys_checkpoint(0, fd, 0, 2);
+	alarm(0);
+	CHECK(ret < 0 && errno == EOPNOTSUPP, "checkpoint with alarm() armed: EOPNOTSUPP");
+	close(fd);
 
 	ret = sys_restart(0, 12345, 0, -1);
 	CHECK(ret < 0 && errno == EBADF, "restart from a closed fd: EBADF");
@@ -692,6 +1452,67 @@ static const char *mutate(uint8_t *img, size_t *len, const uint8_t *orig,
 	}
 }
 
+/* State that puts every kind of record in the fuzzed image. */
+static void fuzz_state(void)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	sigset_t set;
+	int p[2], fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr1;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaltstack(&ss, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	queue_to_thread(SIGRTMIN, 1);
+	queue_to_thread(SIGRTMIN, 2);
+	sigqueue(getpid(), SIGUSR2, (union sigval){ .sival_int = 5 });
+	if (pipe(p) || write(p[1], "fuzz pipe data", 14) != 14)
+		return;
+	dup2(p[0], 40);
+	dup2(p[1], 41);
+	close(p[0]);
+	close(p[1]);
+	fd = open("/tmp/kcr-fuzz.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, "0123456789abcdef", 16) != 16)
+		return;
+	dup2(fd, 42);
+	dup2(fd, 43);
+	close(fd);
+	lseek(42, 10, SEEK_SET);
+	fd = open("/dev/null", O_WRONLY);
+	dup3(fd, 44, O_CLOEXEC);
+	close(fd);
+	/* Shared memory: a memfd (fd and mapping) and a shared anonymous page. */
+	fd = memfd_create("kcr-fuzz", 0);
+	if (fd < 0 || ftruncate(fd, 2 * 4096))
+		return;
+	dup2(fd, 45);
+	close(fd);
+	fshared = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, 45, 0);
+	shanon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fshared != MAP_FAILED && shanon != MAP_FAILED) {
+		memcpy(fshared, "memfd", 5);
+		memcpy(shanon, "shared", 6);
+	}
+}
+
+/* Offset of the first record of a type in img, or 0. */
+static size_t find_rec(const uint8_t *img, uint32_t type)
+{
+	int i;
+
+	for (i = 0; i < nr_recs; i++)
+		if (((const struct kcr_hdr *)(img + rec_off[i]))->type == type)
+			return rec_off[i];
+	return 0;
+}
+
 static int make_fuzz_image(uint8_t **out, size_t *olen)
 {
 	int fd = memfd_create("kcr-fuzz-src", 0);
@@ -800,6 +1621,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	fuzz_state();
 	if (make_fuzz_image(&orig, &olen))
 		return 1;
 	index_records(orig, olen);
@@ -848,6 +1670,66 @@ static int cmd_fuzz(long n, uint64_t seed)
 		status = run_one(img, olen, 1, 2);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
 		      "fuzz: IOPL 3 in eflags: EINVAL (status %#x)", status);
+	}
+	/* Targeted cases for the signal and file records. */
+	{
+		size_t sh = find_rec(orig, KCR_REC_SIGHAND);
+		size_t sp = find_rec(orig, KCR_REC_SIGPENDING);
+		size_t fr = find_rec(orig, KCR_REC_FILE);
+		size_t fd = find_rec(orig, KCR_REC_FD);
+		struct kcr_rec_sigpending *pe;
+		struct kcr_rec_file *fi;
+
+		int nshm = 0, i;
+
+		for (i = 0; i < nr_recs; i++) {
+			const struct kcr_rec_file *f = (const void *)(orig + rec_off[i]);
+
+			nshm += f->h.type == KCR_REC_FILE && f->kind == KCR_FILE_SHMEM;
+		}
+		CHECK(sh && sp && fr && fd && find_rec(orig, KCR_REC_PIPE) &&
+		      find_rec(orig, KCR_REC_FS) && find_rec(orig, KCR_REC_RLIMITS) &&
+		      find_rec(orig, KCR_REC_GROUPS) && nshm == 2,
+		      "fuzz: the image has signal, file, pipe, shmem, fs, fd, rlimit and group records");
+		if (sh && sp && fr && fd) {
+			memcpy(img, orig, olen);
+			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =
+				0xffffffff81000000ULL;
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: kernel address as a signal handler: EINVAL (status %#x)", status);
+			memcpy(img, orig, olen);
+			pe = (void *)(img + sp);
+			pe->code = 42;
+			memcpy(pe->siginfo + 8, &pe->code, 4);
+			fix_tail(img, olen);
+			status = run_one(img, olen, 1, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: forged kernel si_code in a pending signal: EINVAL (status %#x)", status);
+			memcpy(img, orig, olen);
+			pe = (void *)(img + sp);
+			pe->signo = SIGKILL;
+			memcpy(pe->siginfo, &pe->signo, 4);
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: pending SIGKILL in the image: EINVAL (status %#x)", status);
+			memcpy(img, orig, olen);
+			((struct kcr_rec_fd *)(img + fd))->file_ref = 9999;
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: fd referring to no file: EINVAL (status %#x)", status);
+			memcpy(img, orig, olen);
+			fi = (void *)(img + fr);
+			fi->kind = KCR_FILE_CHR;
+			fi->rdev = (1 << 20) | 1;	/* /dev/mem */
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: file object turned into /dev/mem: EINVAL (status %#x)", status);
+		}
 	}
 
 	for (i = 0; i < n; i++) {
@@ -904,12 +1786,20 @@ int main(int argc, char **argv)
 		return cmd_restore(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "frozen"))
 		return cmd_frozen(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "signals"))
+		return cmd_signals(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "creds"))
+		return cmd_creds(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "files"))
+		return cmd_files(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "shm"))
+		return cmd_shm(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }

@@ -21,6 +21,10 @@ echo "=== cr-selftest restore via pipe"; cat /tmp/self.img | /cr-selftest restor
 echo "=== cr-selftest save into a pipe, restore from the copy"; /cr-selftest save /proc/self/fd/3 3>&1 1>&2 | cat > /tmp/pipe.img; ls -l /tmp/pipe.img; /cr-selftest restore /tmp/pipe.img; echo "exit $?"
 grep -m1 -o -w -E "avx512f|avx2|avx|pku" /proc/cpuinfo | sort -u | tr '\n' ' '; echo
 echo "=== cr-selftest frozen"; /cr-selftest frozen /tmp/frozen.img; echo "exit $?"
+echo "=== cr-selftest signals"; /cr-selftest signals /tmp/signals.img; echo "exit $?"
+echo "=== cr-selftest creds"; /cr-selftest creds /tmp/creds.img; echo "exit $?"
+echo "=== cr-selftest files"; /cr-selftest files /tmp/files.img; echo "exit $?"
+echo "=== cr-selftest shm"; /cr-selftest shm /tmp/shm.img; echo "exit $?"
 echo "=== cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}"; /cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}; echo "exit $?"
 echo "=== kernel log check"; dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
 echo "=== done"

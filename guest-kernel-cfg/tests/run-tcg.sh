@@ -9,6 +9,8 @@
 #
 # KSRC: the patched, built kernel tree (arch/x86/boot/bzImage and
 # usr/gen_init_cpio are used).  Needs a static /bin/busybox on the host.
+# TIMEOUT (seconds, default 120) bounds the whole boot, e.g. for KASAN
+# kernels.
 set -e
 KSRC=${1:?usage: run-tcg.sh KSRC [FUZZ_CASES]}
 FUZZ=${2:-1000}
@@ -33,7 +35,7 @@ file /init $HERE/guest-init.sh 0755 0 0
 file /cr-selftest $HERE/cr-selftest 0755 0 0
 LIST
 "$KSRC/usr/gen_init_cpio" "$TMP/list" > "$TMP/initramfs.cpio"
-timeout 120 qemu-system-x86_64 -M microvm,acpi=off -cpu max -m 256 \
+timeout "${TIMEOUT:-120}" qemu-system-x86_64 -M microvm,acpi=off -cpu max -m 256 \
 	-nodefaults -no-reboot -display none -serial stdio \
 	-kernel "$KSRC/arch/x86/boot/bzImage" -initrd "$TMP/initramfs.cpio" \
 	-append "console=ttyS0 reboot=t panic=-1 kcrfuzz=$FUZZ kcrseed=$SEED kcronly=$ONLY"

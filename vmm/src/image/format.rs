@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 1;
+pub const KCR_VERSION: u32 = 2;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -21,6 +21,53 @@ pub const KCR_UTS_LEN: usize = 65;
 pub const KCR_COMM_LEN: usize = 16;
 /// `KCR_PATH_MAX`.
 pub const KCR_PATH_MAX: u32 = 4096;
+/// `KCR_NGROUPS_MAX`: most supplementary groups.
+pub const KCR_NGROUPS_MAX: u32 = 65536;
+/// `KCR_RLIM_NLIMITS`: resource limits in a RLIMITS record.
+pub const KCR_RLIM_NLIMITS: usize = 16;
+/// `KCR_NSIG`: signals in a SIGHAND record.
+pub const KCR_NSIG: usize = 64;
+/// `KCR_SIGINFO_SIZE`: size of a siginfo_t.
+pub const KCR_SIGINFO_SIZE: usize = 128;
+/// `KCR_SIGQ_TASK`: the thread's own signal queue.
+pub const KCR_SIGQ_TASK: u32 = 0;
+/// `KCR_SIGQ_SHARED`: the process-wide signal queue.
+pub const KCR_SIGQ_SHARED: u32 = 1;
+/// `KCR_FILE_FLAGS_ALL`: the O_* flags a FILE record may carry.
+pub const KCR_FILE_FLAGS_ALL: u32 = 0x14dc03;
+/// `KCR_FD_CLOEXEC`.
+pub const KCR_FD_CLOEXEC: u32 = 1 << 0;
+/// `KCR_FD_FLAGS_ALL`.
+pub const KCR_FD_FLAGS_ALL: u32 = KCR_FD_CLOEXEC;
+
+/// File kinds (`KCR_FILE_*`).
+pub mod file_kind {
+    /// `KCR_FILE_REG`.
+    pub const REG: u32 = 1;
+    /// `KCR_FILE_DIR`.
+    pub const DIR: u32 = 2;
+    /// `KCR_FILE_FIFO`.
+    pub const FIFO: u32 = 3;
+    /// `KCR_FILE_PIPE`.
+    pub const PIPE: u32 = 4;
+    /// `KCR_FILE_CHR`.
+    pub const CHR: u32 = 5;
+    /// `KCR_FILE_SHMEM`.
+    pub const SHMEM: u32 = 6;
+
+    /// The kind's name, or None for an unknown kind.
+    pub fn name(k: u32) -> Option<&'static str> {
+        Some(match k {
+            REG => "regular",
+            DIR => "directory",
+            FIFO => "fifo",
+            PIPE => "pipe",
+            CHR => "chardev",
+            SHMEM => "shmem",
+            _ => return None,
+        })
+    }
+}
 
 /// Record types (`enum kcr_rec_type`).
 pub mod rec {
@@ -40,6 +87,22 @@ pub mod rec {
     pub const VMA: u32 = 7;
     /// `KCR_REC_PAGES`.
     pub const PAGES: u32 = 8;
+    /// `KCR_REC_GROUPS`.
+    pub const GROUPS: u32 = 9;
+    /// `KCR_REC_RLIMITS`.
+    pub const RLIMITS: u32 = 10;
+    /// `KCR_REC_SIGHAND`.
+    pub const SIGHAND: u32 = 11;
+    /// `KCR_REC_SIGPENDING`.
+    pub const SIGPENDING: u32 = 12;
+    /// `KCR_REC_PIPE`.
+    pub const PIPE: u32 = 13;
+    /// `KCR_REC_FS`.
+    pub const FS: u32 = 14;
+    /// `KCR_REC_FDTABLE`.
+    pub const FDTABLE: u32 = 15;
+    /// `KCR_REC_FD`.
+    pub const FD: u32 = 16;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -54,6 +117,14 @@ pub mod rec {
             FILE => "FILE",
             VMA => "VMA",
             PAGES => "PAGES",
+            GROUPS => "GROUPS",
+            RLIMITS => "RLIMITS",
+            SIGHAND => "SIGHAND",
+            SIGPENDING => "SIGPENDING",
+            PIPE => "PIPE",
+            FS => "FS",
+            FDTABLE => "FDTABLE",
+            FD => "FD",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -206,6 +277,14 @@ pub struct kcr_rec_task {
     pub sigblocked: u64,
     /// comm, NUL-terminated.
     pub comm: [u8; KCR_COMM_LEN],
+    /// sigaltstack base.
+    pub sas_ss_sp: u64,
+    /// sigaltstack size.
+    pub sas_ss_size: u64,
+    /// sigaltstack flags (SS_DISABLE, or 0 with SS_AUTODISARM).
+    pub sas_ss_flags: u32,
+    /// Padding.
+    pub __pad2: u32,
 }
 
 /// `struct kcr_x86_regs` (user_regs_struct layout).
@@ -303,6 +382,120 @@ pub struct kcr_rec_file {
     pub mtime_nsec: u32,
     pub mode: u32,
     pub path_len: u32,
+    pub kind: u32,
+    pub pos: i64,
+    pub rdev: u32,
+    pub pipe_ref: u32,
+}
+
+/// `struct kcr_rec_groups` (followed by `ngroups` u32 gids).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_groups {
+    pub h: kcr_hdr,
+    pub ngroups: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rlimit`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rlimit {
+    pub cur: u64,
+    pub max: u64,
+}
+
+/// `struct kcr_rec_rlimits`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_rlimits {
+    pub h: kcr_hdr,
+    pub nr: u32,
+    pub __pad: u32,
+    pub rlim: [kcr_rlimit; KCR_RLIM_NLIMITS],
+}
+
+/// `struct kcr_sigaction`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_sigaction {
+    pub handler: u64,
+    pub flags: u64,
+    pub restorer: u64,
+    pub mask: u64,
+}
+
+/// `struct kcr_rec_sighand`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_sighand {
+    pub h: kcr_hdr,
+    pub objid: u32,
+    pub nr: u32,
+    pub action: [kcr_sigaction; KCR_NSIG],
+}
+
+/// `struct kcr_rec_sigpending`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_sigpending {
+    pub h: kcr_hdr,
+    pub queue: u32,
+    pub signo: i32,
+    pub code: i32,
+    pub __pad: u32,
+    pub siginfo: [u8; KCR_SIGINFO_SIZE],
+}
+
+/// `struct kcr_rec_pipe` (followed by `nr_bytes` of data).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_pipe {
+    pub h: kcr_hdr,
+    pub objid: u32,
+    pub size: u32,
+    pub nr_bytes: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_fs`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_fs {
+    pub h: kcr_hdr,
+    pub umask: u32,
+    pub root_ref: u32,
+    pub cwd_ref: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_fdtable`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_fdtable {
+    pub h: kcr_hdr,
+    pub objid: u32,
+    pub nr_fds: u32,
+}
+
+/// `struct kcr_rec_fd`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_fd {
+    pub h: kcr_hdr,
+    pub fd: u32,
+    pub flags: u32,
+    pub file_ref: u32,
     pub __pad: u32,
 }
 
@@ -377,14 +570,25 @@ layout! {
         __pad, sysname, nodename, release, version_str, machine, domainname, __pad2 }
     kcr_rec_task { h, objid, pid, tgid, ppid, uid, euid, suid, fsuid, gid, egid, sgid, fsgid,
         flags, rseq_len, rseq, rseq_sig, __pad, clear_child_tid, robust_list, robust_list_len,
-        sigblocked, comm }
+        sigblocked, comm, sas_ss_sp, sas_ss_size, sas_ss_flags, __pad2 }
     kcr_x86_regs { r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax,
         ip, cs, flags, sp, ss, fs_base, gs_base, ds, es, fs, gs }
     kcr_rec_cpu { h, regs }
     kcr_rec_xstate { h, xfeatures, size, __pad }
     kcr_rec_mm { h, objid, nr_vmas, start_code, end_code, start_data, end_data, start_brk, brk,
         start_stack, arg_start, arg_end, env_start, env_end, vdso }
-    kcr_rec_file { h, objid, f_flags, ino, size, mtime_sec, mtime_nsec, mode, path_len, __pad }
+    kcr_rec_file { h, objid, f_flags, ino, size, mtime_sec, mtime_nsec, mode, path_len, kind, pos,
+        rdev, pipe_ref }
+    kcr_rec_groups { h, ngroups, __pad }
+    kcr_rlimit { cur, max }
+    kcr_rec_rlimits { h, nr, __pad, rlim }
+    kcr_sigaction { handler, flags, restorer, mask }
+    kcr_rec_sighand { h, objid, nr, action }
+    kcr_rec_sigpending { h, queue, signo, code, __pad, siginfo }
+    kcr_rec_pipe { h, objid, size, nr_bytes, __pad }
+    kcr_rec_fs { h, umask, root_ref, cwd_ref, __pad }
+    kcr_rec_fdtable { h, objid, nr_fds }
+    kcr_rec_fd { h, fd, flags, file_ref, __pad }
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
@@ -401,6 +605,21 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_UTS_LEN", KCR_UTS_LEN as u64),
         ("KCR_COMM_LEN", KCR_COMM_LEN as u64),
         ("KCR_PATH_MAX", KCR_PATH_MAX.into()),
+        ("KCR_NGROUPS_MAX", KCR_NGROUPS_MAX.into()),
+        ("KCR_RLIM_NLIMITS", KCR_RLIM_NLIMITS as u64),
+        ("KCR_NSIG", KCR_NSIG as u64),
+        ("KCR_SIGINFO_SIZE", KCR_SIGINFO_SIZE as u64),
+        ("KCR_SIGQ_TASK", KCR_SIGQ_TASK.into()),
+        ("KCR_SIGQ_SHARED", KCR_SIGQ_SHARED.into()),
+        ("KCR_FILE_REG", file_kind::REG.into()),
+        ("KCR_FILE_DIR", file_kind::DIR.into()),
+        ("KCR_FILE_FIFO", file_kind::FIFO.into()),
+        ("KCR_FILE_PIPE", file_kind::PIPE.into()),
+        ("KCR_FILE_CHR", file_kind::CHR.into()),
+        ("KCR_FILE_SHMEM", file_kind::SHMEM.into()),
+        ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
+        ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
+        ("KCR_FD_FLAGS_ALL", KCR_FD_FLAGS_ALL.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),
         ("KCR_REC_TASK", rec::TASK.into()),
         ("KCR_REC_CPU", rec::CPU.into()),
@@ -409,6 +628,14 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_FILE", rec::FILE.into()),
         ("KCR_REC_VMA", rec::VMA.into()),
         ("KCR_REC_PAGES", rec::PAGES.into()),
+        ("KCR_REC_GROUPS", rec::GROUPS.into()),
+        ("KCR_REC_RLIMITS", rec::RLIMITS.into()),
+        ("KCR_REC_SIGHAND", rec::SIGHAND.into()),
+        ("KCR_REC_SIGPENDING", rec::SIGPENDING.into()),
+        ("KCR_REC_PIPE", rec::PIPE.into()),
+        ("KCR_REC_FS", rec::FS.into()),
+        ("KCR_REC_FDTABLE", rec::FDTABLE.into()),
+        ("KCR_REC_FD", rec::FD.into()),
         ("KCR_REC_TAIL", rec::TAIL.into()),
         ("KCR_TASK_SELF", task_flags::SELF.into()),
         (

@@ -85,6 +85,54 @@ pub struct Mm {
     pub vmas: Vec<Vma>,
 }
 
+/// A signal's disposition (only those not at SIG_DFL are listed).
+#[derive(Debug, Clone, Serialize)]
+pub struct SigAction {
+    /// Signal number.
+    pub signo: u32,
+    /// Handler address; 1 is SIG_IGN.
+    pub handler: u64,
+    /// SA_* flags.
+    pub flags: u64,
+    /// sa_restorer.
+    pub restorer: u64,
+    /// Signals blocked while the handler runs.
+    pub mask: u64,
+}
+
+/// A pending signal.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingSig {
+    /// "task" or "shared".
+    pub queue: &'static str,
+    /// Signal number.
+    pub signo: i32,
+    /// si_code.
+    pub code: i32,
+}
+
+/// umask, root and cwd.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fs {
+    /// umask.
+    pub umask: u32,
+    /// Object id of the root directory.
+    pub root: u32,
+    /// Object id of the working directory.
+    pub cwd: u32,
+}
+
+/// A file descriptor.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fd {
+    /// Descriptor number.
+    pub fd: u32,
+    /// Close-on-exec.
+    pub cloexec: bool,
+    /// Object id of the open file.
+    pub file: u32,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -106,6 +154,22 @@ pub struct Task {
     pub flags: Vec<&'static str>,
     /// Blocked signals.
     pub sigblocked: u64,
+    /// sigaltstack base, size and flags.
+    pub sigaltstack: (u64, u64, u32),
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+    /// Resource limits (cur, max), RLIMIT_CPU first.
+    pub rlimits: Vec<(u64, u64)>,
+    /// Signal dispositions other than SIG_DFL.
+    pub sigactions: Vec<SigAction>,
+    /// Pending signals, in queue order.
+    pub sigpending: Vec<PendingSig>,
+    /// umask, root and cwd.
+    pub fs: Option<Fs>,
+    /// Descriptors announced by the FDTABLE record.
+    pub nr_fds: Option<u32>,
+    /// File descriptors, ascending.
+    pub fds: Vec<Fd>,
     /// General registers.
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
@@ -119,8 +183,18 @@ pub struct Task {
 pub struct FileObj {
     /// Object id.
     pub objid: u32,
-    /// Path.
+    /// KCR_FILE_* name.
+    pub kind: &'static str,
+    /// Path (empty for a pipe).
     pub path: String,
+    /// File position.
+    pub pos: i64,
+    /// Character devices: major << 20 | minor.
+    pub rdev: u32,
+    /// Pipes: object id of the PIPE.
+    pub pipe: Option<u32>,
+    /// Shared memory: pages of contents in the image.
+    pub pages: u64,
     /// open() flags.
     pub f_flags: u32,
     /// Inode number.
@@ -129,6 +203,17 @@ pub struct FileObj {
     pub size: u64,
     /// st_mode.
     pub mode: u32,
+}
+
+/// A pipe object.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipeObj {
+    /// Object id.
+    pub objid: u32,
+    /// Capacity in bytes.
+    pub size: u32,
+    /// Buffered bytes saved with it.
+    pub nr_bytes: u32,
 }
 
 /// A whole, valid image.
@@ -140,6 +225,8 @@ pub struct Image {
     pub tasks: Vec<Task>,
     /// File objects.
     pub files: Vec<FileObj>,
+    /// Pipe objects.
+    pub pipes: Vec<PipeObj>,
     /// Records before the tail.
     pub records: u32,
     /// Bytes before the tail.
@@ -170,10 +257,13 @@ struct Parser<R: Read> {
     buf: Vec<u8>,
     objids: HashSet<u32>,
     files: Vec<FileObj>,
+    pipes: Vec<PipeObj>,
     tasks: Vec<Task>,
     header: Option<Header>,
     vma_end: u64,
     pages_end: u64,
+    /// The shmem FILE whose PAGES may follow (index in `files`).
+    shm: Option<usize>,
 }
 
 impl<R: Read> Parser<R> {
@@ -248,6 +338,9 @@ impl<R: Read> Parser<R> {
                 return self.tail(crc, len);
             }
             self.crc.update(&self.buf);
+            if t != rec::PAGES {
+                self.shm = None;
+            }
             self.record(t, len)?;
             self.offset += u64::from(len);
             self.index += 1;
@@ -324,6 +417,17 @@ impl<R: Read> Parser<R> {
                     return Err(self.err(t, format!("bad pid {}/{}/{}", k.pid, k.tgid, k.ppid)));
                 }
                 let comm = cstr(&k.comm).ok_or_else(|| self.err(t, "unterminated comm"))?;
+                if k.sas_ss_size != 0
+                    && (k.sas_ss_sp >= TASK_SIZE || k.sas_ss_size > TASK_SIZE - k.sas_ss_sp)
+                {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "sigaltstack {:#x}+{:#x} outside user space",
+                            k.sas_ss_sp, k.sas_ss_size
+                        ),
+                    ));
+                }
                 self.tasks.push(Task {
                     objid: k.objid,
                     pid: k.pid,
@@ -334,6 +438,14 @@ impl<R: Read> Parser<R> {
                     gids: [k.gid, k.egid, k.sgid, k.fsgid],
                     flags: flag_names(k.flags, &["self", "syscall-restart"]),
                     sigblocked: k.sigblocked,
+                    sigaltstack: (k.sas_ss_sp, k.sas_ss_size, k.sas_ss_flags),
+                    groups: Vec::new(),
+                    rlimits: Vec::new(),
+                    sigactions: Vec::new(),
+                    sigpending: Vec::new(),
+                    fs: None,
+                    nr_fds: None,
+                    fds: Vec::new(),
                     regs: None,
                     xstate: None,
                     mm: None,
@@ -377,22 +489,229 @@ impl<R: Read> Parser<R> {
             }
             rec::FILE => {
                 let f: kcr_rec_file = self.obj(t)?;
-                if f.path_len == 0 || f.path_len > KCR_PATH_MAX {
+                let kind = file_kind::name(f.kind)
+                    .ok_or_else(|| self.err(t, format!("unknown file kind {}", f.kind)))?;
+                let is_pipe = f.kind == file_kind::PIPE;
+                let is_shm = f.kind == file_kind::SHMEM;
+                if f.path_len > KCR_PATH_MAX || (f.path_len == 0) != is_pipe {
                     return Err(self.err(t, format!("path length {}", f.path_len)));
+                }
+                if f.f_flags & !KCR_FILE_FLAGS_ALL != 0
+                    || f.f_flags & 3 == 3
+                    || f.pos < 0
+                    || (is_shm && f.size > i64::MAX as u64)
+                {
+                    return Err(self.err(t, format!("flags {:#o} / position {}", f.f_flags, f.pos)));
                 }
                 let base = std::mem::size_of::<kcr_rec_file>();
                 self.need_len(t, len, base + f.path_len as usize)?;
-                let path = cstr(&self.buf[base..base + f.path_len as usize])
-                    .filter(|p| p.len() + 1 == f.path_len as usize && p.starts_with('/'))
-                    .ok_or_else(|| self.err(t, "path is not an absolute, NUL-terminated string"))?;
+                let path = if is_pipe {
+                    if !self.pipes.iter().any(|p| p.objid == f.pipe_ref) {
+                        return Err(self.err(
+                            t,
+                            format!("pipe reference {} names no earlier PIPE", f.pipe_ref),
+                        ));
+                    }
+                    String::new()
+                } else {
+                    if f.pipe_ref != 0 {
+                        return Err(self.err(t, "pipe reference in a file that is no pipe"));
+                    }
+                    // Shared memory has a name, not a path.
+                    cstr(&self.buf[base..base + f.path_len as usize])
+                        .filter(|p| {
+                            p.len() + 1 == f.path_len as usize && p.starts_with('/') != is_shm
+                        })
+                        .ok_or_else(|| {
+                            self.err(t, "path is not an absolute, NUL-terminated string")
+                        })?
+                };
                 self.new_objid(t, f.objid)?;
+                if is_shm {
+                    self.shm = Some(self.files.len());
+                    self.pages_end = 0;
+                }
                 self.files.push(FileObj {
                     objid: f.objid,
+                    kind,
                     path,
+                    pos: f.pos,
+                    rdev: f.rdev,
+                    pipe: is_pipe.then_some(f.pipe_ref),
+                    pages: 0,
                     f_flags: f.f_flags,
                     ino: f.ino,
                     size: f.size,
                     mode: f.mode,
+                });
+            }
+            rec::PIPE => {
+                let p: kcr_rec_pipe = self.obj(t)?;
+                if p.nr_bytes > p.size {
+                    return Err(
+                        self.err(t, format!("{} bytes in a pipe of {}", p.nr_bytes, p.size))
+                    );
+                }
+                self.need_len(
+                    t,
+                    len,
+                    std::mem::size_of::<kcr_rec_pipe>() + p.nr_bytes as usize,
+                )?;
+                self.new_objid(t, p.objid)?;
+                self.pipes.push(PipeObj {
+                    objid: p.objid,
+                    size: p.size,
+                    nr_bytes: p.nr_bytes,
+                });
+            }
+            rec::GROUPS => {
+                let g: kcr_rec_groups = self.obj(t)?;
+                if g.ngroups > KCR_NGROUPS_MAX {
+                    return Err(self.err(t, format!("{} groups", g.ngroups)));
+                }
+                let base = std::mem::size_of::<kcr_rec_groups>();
+                self.need_len(t, len, base + 4 * g.ngroups as usize)?;
+                let groups: Vec<u32> = self.buf[base..base + 4 * g.ngroups as usize]
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                self.task(t)?.groups = groups;
+            }
+            rec::RLIMITS => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_rlimits>())?;
+                let r: kcr_rec_rlimits = self.obj(t)?;
+                if r.nr as usize != KCR_RLIM_NLIMITS {
+                    return Err(self.err(t, format!("{} limits", r.nr)));
+                }
+                if let Some((i, l)) = r.rlim.iter().enumerate().find(|(_, l)| l.cur > l.max) {
+                    return Err(self.err(
+                        t,
+                        format!("limit {i}: soft {:#x} above hard {:#x}", l.cur, l.max),
+                    ));
+                }
+                self.task(t)?.rlimits = r.rlim.iter().map(|l| (l.cur, l.max)).collect();
+            }
+            rec::SIGHAND => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_sighand>())?;
+                let h: kcr_rec_sighand = self.obj(t)?;
+                if h.nr as usize != KCR_NSIG {
+                    return Err(self.err(t, format!("{} signals", h.nr)));
+                }
+                self.new_objid(t, h.objid)?;
+                let mut acts = Vec::new();
+                for (i, a) in h.action.iter().enumerate() {
+                    if a.handler >= TASK_SIZE {
+                        return Err(self.err(
+                            t,
+                            format!(
+                                "signal {}: handler {:#x} outside user space",
+                                i + 1,
+                                a.handler
+                            ),
+                        ));
+                    }
+                    if a.handler != 0 || a.flags != 0 || a.mask != 0 {
+                        acts.push(SigAction {
+                            signo: i as u32 + 1,
+                            handler: a.handler,
+                            flags: a.flags,
+                            restorer: a.restorer,
+                            mask: a.mask,
+                        });
+                    }
+                }
+                self.task(t)?.sigactions = acts;
+            }
+            rec::SIGPENDING => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_sigpending>())?;
+                let p: kcr_rec_sigpending = self.obj(t)?;
+                let info_signo =
+                    i32::from_le_bytes([p.siginfo[0], p.siginfo[1], p.siginfo[2], p.siginfo[3]]);
+                let info_code =
+                    i32::from_le_bytes([p.siginfo[8], p.siginfo[9], p.siginfo[10], p.siginfo[11]]);
+                if p.queue > KCR_SIGQ_SHARED
+                    || !(1..=KCR_NSIG as i32).contains(&p.signo)
+                    || p.signo == 9
+                    || p.signo == 19
+                    || info_signo != p.signo
+                    || info_code != p.code
+                {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "pending signal {} (queue {}, code {})",
+                            p.signo, p.queue, p.code
+                        ),
+                    ));
+                }
+                self.task(t)?.sigpending.push(PendingSig {
+                    queue: if p.queue == KCR_SIGQ_SHARED {
+                        "shared"
+                    } else {
+                        "task"
+                    },
+                    signo: p.signo,
+                    code: p.code,
+                });
+            }
+            rec::FS => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_fs>())?;
+                let f: kcr_rec_fs = self.obj(t)?;
+                for (what, id) in [("root", f.root_ref), ("cwd", f.cwd_ref)] {
+                    if !self
+                        .files
+                        .iter()
+                        .any(|o| o.objid == id && o.kind == "directory")
+                    {
+                        return Err(self.err(
+                            t,
+                            format!("{what} reference {id} names no earlier directory"),
+                        ));
+                    }
+                }
+                if f.umask & !0o777 != 0 {
+                    return Err(self.err(t, format!("umask {:#o}", f.umask)));
+                }
+                self.task(t)?.fs = Some(Fs {
+                    umask: f.umask,
+                    root: f.root_ref,
+                    cwd: f.cwd_ref,
+                });
+            }
+            rec::FDTABLE => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_fdtable>())?;
+                let f: kcr_rec_fdtable = self.obj(t)?;
+                self.new_objid(t, f.objid)?;
+                let task = self.task(t)?;
+                if task.nr_fds.replace(f.nr_fds).is_some() {
+                    return Err(self.err(t, "second FDTABLE record for the task"));
+                }
+            }
+            rec::FD => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_fd>())?;
+                let f: kcr_rec_fd = self.obj(t)?;
+                if f.flags & !KCR_FD_FLAGS_ALL != 0 {
+                    return Err(self.err(t, format!("fd {}: flags {:#x}", f.fd, f.flags)));
+                }
+                if !self.files.iter().any(|o| o.objid == f.file_ref) {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "fd {}: file reference {} names no earlier FILE",
+                            f.fd, f.file_ref
+                        ),
+                    ));
+                }
+                let e = self.err(t, format!("fd {} out of order or without an FDTABLE", f.fd));
+                let task = self.task(t)?;
+                let nr = task.nr_fds.unwrap_or(0) as usize;
+                if task.fds.len() >= nr || task.fds.last().is_some_and(|l| l.fd >= f.fd) {
+                    return Err(e);
+                }
+                task.fds.push(Fd {
+                    fd: f.fd,
+                    cloexec: f.flags & KCR_FD_CLOEXEC != 0,
+                    file: f.file_ref,
                 });
             }
             rec::MM => {
@@ -425,16 +744,26 @@ impl<R: Read> Parser<R> {
                         format!("mapping {:#x} overlaps or is out of order", v.start),
                     ));
                 }
+                if v.flags & vma_flags::SHARED != 0 && v.file_ref == 0 {
+                    return Err(self.err(t, "shared mapping without a file"));
+                }
                 if v.flags & !vma_flags::ALL != 0 || v.prot & !7 != 0 {
                     return Err(self.err(
                         t,
                         format!("unknown flags {:#x} / prot {:#x}", v.flags, v.prot),
                     ));
                 }
-                if v.file_ref != 0 && !self.files.iter().any(|f| f.objid == v.file_ref) {
+                if v.file_ref != 0
+                    && !self.files.iter().any(|f| {
+                        f.objid == v.file_ref && (f.kind == "regular" || f.kind == "shmem")
+                    })
+                {
                     return Err(self.err(
                         t,
-                        format!("file reference {} names no earlier FILE", v.file_ref),
+                        format!(
+                            "file reference {} names no earlier regular or shmem FILE",
+                            v.file_ref
+                        ),
                     ));
                 }
                 self.vma_end = v.end;
@@ -470,15 +799,32 @@ impl<R: Read> Parser<R> {
                         p.addr, p.nr_pages
                     ),
                 );
+                let end = p.addr.saturating_add(u64::from(p.nr_pages) * PAGE_SIZE);
+                if let Some(i) = self.shm {
+                    // Contents of a shared memory object: offsets in it.
+                    let f = &mut self.files[i];
+                    let size = f.size.checked_next_multiple_of(PAGE_SIZE);
+                    if !p.addr.is_multiple_of(PAGE_SIZE)
+                        || p.addr < pages_end
+                        || size.is_none_or(|size| end > size)
+                    {
+                        return Err(e2);
+                    }
+                    f.pages += u64::from(p.nr_pages);
+                    self.pages_end = end;
+                    return Ok(());
+                }
                 let vma = self
                     .task(t)?
                     .mm
                     .as_mut()
                     .and_then(|m| m.vmas.last_mut())
                     .ok_or(e1)?;
-                let end = p.addr.saturating_add(u64::from(p.nr_pages) * PAGE_SIZE);
                 let (start, vend) = (vma.start, vma.end);
-                if !p.addr.is_multiple_of(PAGE_SIZE) || p.addr < start.max(pages_end) || end > vend
+                if !p.addr.is_multiple_of(PAGE_SIZE)
+                    || p.addr < start.max(pages_end)
+                    || end > vend
+                    || vma.flags.contains(&"shared")
                 {
                     return Err(e2);
                 }
@@ -517,6 +863,17 @@ impl<R: Read> Parser<R> {
             return Err(self.err(t, "bytes after the TAIL record"));
         }
         for task in &self.tasks {
+            if task.fds.len() != task.nr_fds.unwrap_or(0) as usize {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "task {}: FDTABLE says {} descriptors, image has {}",
+                        task.pid,
+                        task.nr_fds.unwrap_or(0),
+                        task.fds.len()
+                    ),
+                ));
+            }
             if let Some(mm) = &task.mm {
                 if mm.vmas.len() != mm.fields.nr_vmas as usize {
                     return Err(self.err(
@@ -539,6 +896,7 @@ impl<R: Read> Parser<R> {
             header,
             tasks: self.tasks,
             files: self.files,
+            pipes: self.pipes,
             records: self.index,
             total_len: self.offset,
             crc32: crc,
@@ -556,10 +914,12 @@ pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
         buf: Vec::new(),
         objids: HashSet::new(),
         files: Vec::new(),
+        pipes: Vec::new(),
         tasks: Vec::new(),
         header: None,
         vma_end: 0,
         pages_end: 0,
+        shm: None,
     }
     .run()
 }
@@ -582,7 +942,12 @@ pub(crate) mod tests {
         b
     }
 
-    /// A small valid image: one task, one file, a file mapping and an
+    /// Records before the tail in `sample()`.
+    pub(crate) const N: u32 = 20;
+
+    /// A small valid image: one task with groups, limits, a signal handler
+    /// and a pending signal, a pipe, three files (the root directory, a
+    /// program, a pipe end), two descriptors, a file mapping and an
     /// anonymous mapping with 3 pages.
     pub(crate) fn sample() -> Vec<u8> {
         let mut img = Vec::new();
@@ -646,14 +1011,140 @@ pub(crate) mod tests {
             &576u32.to_le_bytes(),
         );
         img.extend(x);
-        let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"/bin/counter\0");
-        put(&mut f, offset_of!(kcr_rec_file, objid), &2u32.to_le_bytes());
+        let mut g = record(
+            rec::GROUPS,
+            size_of::<kcr_rec_groups>(),
+            &[5, 0, 0, 0, 6, 0, 0, 0],
+        );
+        put(
+            &mut g,
+            offset_of!(kcr_rec_groups, ngroups),
+            &2u32.to_le_bytes(),
+        );
+        img.extend(g);
+        let mut r = record(rec::RLIMITS, size_of::<kcr_rec_rlimits>(), &[]);
+        put(
+            &mut r,
+            offset_of!(kcr_rec_rlimits, nr),
+            &16u32.to_le_bytes(),
+        );
+        for i in 0..KCR_RLIM_NLIMITS {
+            let o = offset_of!(kcr_rec_rlimits, rlim) + i * size_of::<kcr_rlimit>();
+            put(&mut r, o, &1024u64.to_le_bytes());
+            put(&mut r, o + 8, &u64::MAX.to_le_bytes());
+        }
+        img.extend(r);
+        let mut sh = record(rec::SIGHAND, size_of::<kcr_rec_sighand>(), &[]);
+        put(
+            &mut sh,
+            offset_of!(kcr_rec_sighand, objid),
+            &4u32.to_le_bytes(),
+        );
+        put(
+            &mut sh,
+            offset_of!(kcr_rec_sighand, nr),
+            &64u32.to_le_bytes(),
+        );
+        // SIGUSR1 (10): a handler with SA_SIGINFO | SA_RESTORER.
+        let a = offset_of!(kcr_rec_sighand, action) + 9 * size_of::<kcr_sigaction>();
+        put(&mut sh, a, &0x401100u64.to_le_bytes());
+        put(&mut sh, a + 8, &0x0400_0004u64.to_le_bytes());
+        img.extend(sh);
+        let mut sp = record(rec::SIGPENDING, size_of::<kcr_rec_sigpending>(), &[]);
+        put(
+            &mut sp,
+            offset_of!(kcr_rec_sigpending, signo),
+            &10i32.to_le_bytes(),
+        );
+        put(
+            &mut sp,
+            offset_of!(kcr_rec_sigpending, code),
+            &(-1i32).to_le_bytes(),
+        );
+        put(
+            &mut sp,
+            offset_of!(kcr_rec_sigpending, siginfo),
+            &10i32.to_le_bytes(),
+        );
+        put(
+            &mut sp,
+            offset_of!(kcr_rec_sigpending, siginfo) + 8,
+            &(-1i32).to_le_bytes(),
+        );
+        img.extend(sp);
+        let mut pi = record(rec::PIPE, size_of::<kcr_rec_pipe>(), b"hello");
+        put(
+            &mut pi,
+            offset_of!(kcr_rec_pipe, objid),
+            &5u32.to_le_bytes(),
+        );
+        put(
+            &mut pi,
+            offset_of!(kcr_rec_pipe, size),
+            &65536u32.to_le_bytes(),
+        );
+        put(
+            &mut pi,
+            offset_of!(kcr_rec_pipe, nr_bytes),
+            &5u32.to_le_bytes(),
+        );
+        img.extend(pi);
+        let file = |id: u32, kind: u32, path: &[u8]| {
+            let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), path);
+            put(&mut f, offset_of!(kcr_rec_file, objid), &id.to_le_bytes());
+            put(&mut f, offset_of!(kcr_rec_file, kind), &kind.to_le_bytes());
+            put(
+                &mut f,
+                offset_of!(kcr_rec_file, path_len),
+                &(path.len() as u32).to_le_bytes(),
+            );
+            f
+        };
+        img.extend(file(6, file_kind::DIR, b"/\0"));
+        img.extend(file(2, file_kind::REG, b"/bin/counter\0"));
+        let mut f = file(7, file_kind::PIPE, b"");
         put(
             &mut f,
-            offset_of!(kcr_rec_file, path_len),
-            &13u32.to_le_bytes(),
+            offset_of!(kcr_rec_file, pipe_ref),
+            &5u32.to_le_bytes(),
         );
         img.extend(f);
+        let mut fs = record(rec::FS, size_of::<kcr_rec_fs>(), &[]);
+        put(
+            &mut fs,
+            offset_of!(kcr_rec_fs, umask),
+            &0o22u32.to_le_bytes(),
+        );
+        put(
+            &mut fs,
+            offset_of!(kcr_rec_fs, root_ref),
+            &6u32.to_le_bytes(),
+        );
+        put(
+            &mut fs,
+            offset_of!(kcr_rec_fs, cwd_ref),
+            &6u32.to_le_bytes(),
+        );
+        img.extend(fs);
+        let mut ft = record(rec::FDTABLE, size_of::<kcr_rec_fdtable>(), &[]);
+        put(
+            &mut ft,
+            offset_of!(kcr_rec_fdtable, objid),
+            &8u32.to_le_bytes(),
+        );
+        put(
+            &mut ft,
+            offset_of!(kcr_rec_fdtable, nr_fds),
+            &2u32.to_le_bytes(),
+        );
+        img.extend(ft);
+        for (fd, obj, flags) in [(0u32, 7u32, 0u32), (3, 2, KCR_FD_CLOEXEC)] {
+            let mut d = record(rec::FD, size_of::<kcr_rec_fd>(), &[]);
+            put(&mut d, offset_of!(kcr_rec_fd, fd), &fd.to_le_bytes());
+            put(&mut d, offset_of!(kcr_rec_fd, flags), &flags.to_le_bytes());
+            put(&mut d, offset_of!(kcr_rec_fd, file_ref), &obj.to_le_bytes());
+            img.extend(d);
+        }
         let mut m = record(rec::MM, size_of::<kcr_rec_mm>(), &[]);
         put(&mut m, offset_of!(kcr_rec_mm, objid), &3u32.to_le_bytes());
         put(&mut m, offset_of!(kcr_rec_mm, nr_vmas), &2u32.to_le_bytes());
@@ -684,7 +1175,7 @@ pub(crate) mod tests {
             &3u32.to_le_bytes(),
         );
         img.extend(p);
-        finish(img, 9)
+        finish(img, N)
     }
 
     /// Appends a correct TAIL to `body` of `records` records.
@@ -716,7 +1207,7 @@ pub(crate) mod tests {
     #[test]
     fn sample_parses() {
         let img = parse(&sample()[..]).unwrap();
-        assert_eq!(img.records, 9);
+        assert_eq!(img.records, N);
         assert_eq!(img.header.release, "6.12.117");
         let t = &img.tasks[0];
         assert_eq!((t.pid, t.comm.as_str()), (42, "counter"));
@@ -724,7 +1215,16 @@ pub(crate) mod tests {
         assert_eq!(mm.vmas.len(), 2);
         assert_eq!(mm.vmas[1].pages, 3);
         assert_eq!(mm.vmas[0].file, Some(2));
-        assert_eq!(img.files[0].path, "/bin/counter");
+        assert_eq!(img.files[1].path, "/bin/counter");
+        assert_eq!(t.groups, [5, 6]);
+        assert_eq!(t.rlimits[0], (1024, u64::MAX));
+        assert_eq!(t.sigactions.len(), 1);
+        assert_eq!(t.sigactions[0].signo, 10);
+        assert_eq!((t.sigpending[0].signo, t.sigpending[0].code), (10, -1));
+        assert_eq!(t.fds.len(), 2);
+        assert!(t.fds[1].cloexec);
+        assert_eq!(img.files[2].pipe, Some(5));
+        assert_eq!(img.pipes[0].nr_bytes, 5);
         let s = super::super::show::summary(&img);
         assert!(
             s.contains("000000400000-000000402000 r-x /bin/counter +0x0 pages 0"),
@@ -763,16 +1263,16 @@ pub(crate) mod tests {
         let task_off = size_of::<kcr_rec_header>();
         let mut b = body(&img);
         b[task_off + 4] = 7; // length not a multiple of 8
-        let e = parse(&finish(b, 9)[..]).unwrap_err();
+        let e = parse(&finish(b, N)[..]).unwrap_err();
         assert_eq!((e.offset, e.index), (task_off as u64, 1));
         assert!(e.msg.contains("bad length"), "{e}");
         let mut b = body(&img);
         b[task_off] = 0x55;
-        let e = parse(&finish(b, 9)[..]).unwrap_err();
+        let e = parse(&finish(b, N)[..]).unwrap_err();
         assert!(e.msg.contains("unknown record type 0x55"), "{e}");
         let mut b = body(&img);
         b[task_off + 4..task_off + 8].copy_from_slice(&(KCR_REC_MAX_LEN + 8).to_le_bytes());
-        assert!(parse(&finish(b, 9)[..])
+        assert!(parse(&finish(b, N)[..])
             .unwrap_err()
             .msg
             .contains("bad length"));
@@ -789,11 +1289,14 @@ pub(crate) mod tests {
             .unwrap();
         let mut c = b.clone();
         c[vma_off + offset_of!(kcr_rec_vma, file_ref)] = 9;
-        let e = parse(&finish(c, 9)[..]).unwrap_err();
-        assert!(e.msg.contains("names no earlier FILE"), "{e}");
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(
+            e.msg.contains("names no earlier regular or shmem FILE"),
+            "{e}"
+        );
         let mut c = b.clone();
         c[vma_off + offset_of!(kcr_rec_vma, end) + 6] = 0xff;
-        let e = parse(&finish(c, 9)[..]).unwrap_err();
+        let e = parse(&finish(c, N)[..]).unwrap_err();
         assert!(e.msg.contains("bad range"), "{e}");
     }
 
@@ -801,13 +1304,13 @@ pub(crate) mod tests {
     fn foreign_images_are_refused() {
         let mut b = body(&sample());
         b[offset_of!(kcr_rec_header, magic)] ^= 0xff;
-        assert!(parse(&finish(b, 9)[..])
+        assert!(parse(&finish(b, N)[..])
             .unwrap_err()
             .msg
             .contains("bad magic"));
         let mut b = body(&sample());
         b[offset_of!(kcr_rec_header, version)] = 9;
-        assert!(parse(&finish(b, 9)[..])
+        assert!(parse(&finish(b, N)[..])
             .unwrap_err()
             .msg
             .contains("format version 9"));
@@ -816,12 +1319,198 @@ pub(crate) mod tests {
     #[test]
     fn wrong_tail_counts_and_trailing_bytes() {
         let b = body(&sample());
-        assert!(parse(&finish(b.clone(), 8)[..])
+        assert!(parse(&finish(b.clone(), N - 1)[..])
             .unwrap_err()
             .msg
             .contains("tail counts"));
-        let mut img = finish(b, 9);
+        let mut img = finish(b, N);
         img.push(0);
         assert!(parse(&img[..]).unwrap_err().msg.contains("after the TAIL"));
+    }
+
+    /// The offset of the first record of type `t` in `b`.
+    fn rec_off(b: &[u8], t: u32) -> usize {
+        let mut off = 0;
+        while off + 8 <= b.len() {
+            let ty = u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]]);
+            if ty == t {
+                return off;
+            }
+            off += u32::from_le_bytes([b[off + 4], b[off + 5], b[off + 6], b[off + 7]]) as usize;
+        }
+        panic!("no record of type {t}");
+    }
+
+    #[test]
+    fn bad_signal_and_file_records() {
+        let b = body(&sample());
+        // A pending SIGKILL.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::SIGPENDING);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_sigpending, signo),
+            &9i32.to_le_bytes(),
+        );
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_sigpending, siginfo),
+            &9i32.to_le_bytes(),
+        );
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("pending signal 9"), "{e}");
+        // A siginfo that disagrees with its record.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::SIGPENDING);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_sigpending, code),
+            &1i32.to_le_bytes(),
+        );
+        assert!(parse(&finish(c, N)[..]).is_err());
+        // A kernel address as a handler.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::SIGHAND) + offset_of!(kcr_rec_sighand, action);
+        put(&mut c, o, &0xffff_ffff_8100_0000u64.to_le_bytes());
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("outside user space"), "{e}");
+        // A soft limit above the hard one.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::RLIMITS) + offset_of!(kcr_rec_rlimits, rlim);
+        put(&mut c, o + 8, &1u64.to_le_bytes());
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("above hard"), "{e}");
+        // An fd naming no file, and fds out of order.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::FD);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_fd, file_ref),
+            &99u32.to_le_bytes(),
+        );
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("names no earlier FILE"), "{e}");
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::FD);
+        put(&mut c, o + offset_of!(kcr_rec_fd, fd), &7u32.to_le_bytes());
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("out of order"), "{e}");
+        // A pipe end naming no pipe; a file of unknown kind.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::PIPE);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_pipe, objid),
+            &55u32.to_le_bytes(),
+        );
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("names no earlier PIPE"), "{e}");
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::FILE);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_file, kind),
+            &9u32.to_le_bytes(),
+        );
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("unknown file kind 9"), "{e}");
+        // The cwd must be a directory.
+        let mut c = b.clone();
+        let o = rec_off(&c, rec::FS);
+        put(
+            &mut c,
+            o + offset_of!(kcr_rec_fs, cwd_ref),
+            &2u32.to_le_bytes(),
+        );
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("cwd reference 2"), "{e}");
+    }
+
+    #[test]
+    fn show_lists_files_fds_and_signals() {
+        let img = parse(&sample()[..]).unwrap();
+        let s = super::super::show::summary(&img);
+        for want in [
+            "pipe #5: 5 of 65536 bytes buffered",
+            "file #7: pipe end (read) of pipe #5",
+            "fd 3 (cloexec): #2 /bin/counter",
+            "fs: umask 022, root #6 /, cwd #6 /",
+            "sig 10: handler 0x401100",
+            "pending sig 10 code -1 (task queue)",
+            "groups: [5, 6]",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let tree = super::super::show::tree(&img);
+        for want in [
+            "task-42/fds/3 = files/2",
+            "task-42/fds/3/cloexec = 1",
+            "files/7/pipe = pipes/5",
+            "task-42/signals/pending/0 = sig 10 code -1 queue task",
+        ] {
+            assert!(tree.contains(want), "missing {want:?} in:\n{tree}");
+        }
+    }
+
+    #[test]
+    fn shared_memory_objects_carry_their_pages() {
+        let b = body(&sample());
+        let fs = rec_off(&b, rec::FS);
+        let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"memfd:x\0");
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, objid),
+            &20u32.to_le_bytes(),
+        );
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, kind),
+            &file_kind::SHMEM.to_le_bytes(),
+        );
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, f_flags),
+            &2u32.to_le_bytes(),
+        );
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, size),
+            &8292u64.to_le_bytes(),
+        );
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, path_len),
+            &8u32.to_le_bytes(),
+        );
+        let mut p = record(rec::PAGES, size_of::<kcr_rec_pages>(), &[7u8; 4096]);
+        put(
+            &mut p,
+            offset_of!(kcr_rec_pages, addr),
+            &8192u64.to_le_bytes(),
+        );
+        put(
+            &mut p,
+            offset_of!(kcr_rec_pages, nr_pages),
+            &1u32.to_le_bytes(),
+        );
+        let with = |p: &[u8]| {
+            let mut c = b[..fs].to_vec();
+            c.extend_from_slice(&f);
+            c.extend_from_slice(p);
+            c.extend_from_slice(&b[fs..]);
+            finish(c, N + 2)
+        };
+        let img = parse(&with(&p)[..]).unwrap();
+        let m = img.files.iter().find(|f| f.objid == 20).unwrap();
+        assert_eq!((m.kind, m.path.as_str(), m.pages), ("shmem", "memfd:x", 1));
+        assert!(super::super::show::summary(&img).contains("shmem memfd:x"));
+        // A page past the end of the object.
+        put(
+            &mut p,
+            offset_of!(kcr_rec_pages, addr),
+            &12288u64.to_le_bytes(),
+        );
+        let e = parse(&with(&p)[..]).unwrap_err();
+        assert!(e.msg.contains("outside their mapping"), "{e}");
     }
 }

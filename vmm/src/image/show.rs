@@ -4,11 +4,45 @@
 
 use std::fmt::Write;
 
-use super::parse::{Image, Vma};
+use super::parse::{FileObj, Image, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
     [b(1, 'r'), b(2, 'w'), b(4, 'x')].iter().collect()
+}
+
+fn file_desc(f: &FileObj) -> String {
+    match f.kind {
+        "pipe" => format!(
+            "pipe end ({}) of pipe #{}",
+            if f.f_flags & 3 == 0 { "read" } else { "write" },
+            f.pipe.unwrap_or(0)
+        ),
+        "shmem" => format!(
+            "{} {} ({} bytes, {} pages saved, pos {})",
+            f.kind, f.path, f.size, f.pages, f.pos
+        ),
+        "chardev" => format!(
+            "{} {} (char {}:{}, flags {:#o})",
+            f.kind,
+            f.path,
+            f.rdev >> 20,
+            f.rdev & 0xfffff,
+            f.f_flags
+        ),
+        _ => format!(
+            "{} {} (ino {}, {} bytes, pos {}, flags {:#o})",
+            f.kind, f.path, f.ino, f.size, f.pos, f.f_flags
+        ),
+    }
+}
+
+fn file_name(img: &Image, id: u32) -> String {
+    img.files
+        .iter()
+        .find(|f| f.objid == id)
+        .map(|f| format!("#{id} {}", if f.path.is_empty() { f.kind } else { &f.path }))
+        .unwrap_or_else(|| format!("#{id}"))
 }
 
 fn vma_line(img: &Image, v: &Vma) -> String {
@@ -50,12 +84,15 @@ pub fn summary(img: &Image) -> String {
         "taken: {} s since the epoch, page size {}, xstate {} bytes (features {:#x})",
         h.time, h.page_size, h.xstate_size, h.xfeatures
     );
-    for f in &img.files {
+    for p in &img.pipes {
         let _ = writeln!(
             s,
-            "file #{}: {} (ino {}, {} bytes, flags {:#o})",
-            f.objid, f.path, f.ino, f.size, f.f_flags
+            "pipe #{}: {} of {} bytes buffered",
+            p.objid, p.nr_bytes, p.size
         );
+    }
+    for f in &img.files {
+        let _ = writeln!(s, "file #{}: {}", f.objid, file_desc(f));
     }
     for t in &img.tasks {
         let _ = writeln!(
@@ -82,6 +119,60 @@ pub fn summary(img: &Image) -> String {
         }
         if let Some((feat, size)) = t.xstate {
             let _ = writeln!(s, "  xstate: {size} bytes, features {feat:#x}");
+        }
+        if !t.groups.is_empty() {
+            let _ = writeln!(s, "  groups: {:?}", t.groups);
+        }
+        if let Some(fs) = &t.fs {
+            let _ = writeln!(
+                s,
+                "  fs: umask {:03o}, root {}, cwd {}",
+                fs.umask,
+                file_name(img, fs.root),
+                file_name(img, fs.cwd)
+            );
+        }
+        for fd in &t.fds {
+            let _ = writeln!(
+                s,
+                "  fd {}{}: {}",
+                fd.fd,
+                if fd.cloexec { " (cloexec)" } else { "" },
+                file_name(img, fd.file)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  signals: blocked {:#x}, {} handlers, {} pending{}",
+            t.sigblocked,
+            t.sigactions.iter().filter(|a| a.handler > 1).count(),
+            t.sigpending.len(),
+            if t.sigaltstack.1 != 0 {
+                format!(", altstack {:#x}+{:#x}", t.sigaltstack.0, t.sigaltstack.1)
+            } else {
+                String::new()
+            }
+        );
+        for a in &t.sigactions {
+            let _ = writeln!(
+                s,
+                "    sig {}: {} flags {:#x} mask {:#x}",
+                a.signo,
+                match a.handler {
+                    0 => "SIG_DFL".to_string(),
+                    1 => "SIG_IGN".to_string(),
+                    h => format!("handler {h:#x}"),
+                },
+                a.flags,
+                a.mask
+            );
+        }
+        for p in &t.sigpending {
+            let _ = writeln!(
+                s,
+                "    pending sig {} code {} ({} queue)",
+                p.signo, p.code, p.queue
+            );
         }
         if let Some(mm) = &t.mm {
             let m = &mm.fields;
@@ -118,11 +209,32 @@ pub fn tree(img: &Image) -> String {
     put("header/nodename".into(), h.nodename.clone());
     put("header/time".into(), h.time.to_string());
     put("header/xstate_size".into(), h.xstate_size.to_string());
+    for p in &img.pipes {
+        let q = format!("pipes/{}", p.objid);
+        put(format!("{q}/size"), p.size.to_string());
+        put(format!("{q}/bytes"), p.nr_bytes.to_string());
+    }
     for f in &img.files {
         let p = format!("files/{}", f.objid);
-        put(format!("{p}/path"), f.path.clone());
+        put(format!("{p}/kind"), f.kind.into());
+        if let Some(id) = f.pipe {
+            put(format!("{p}/pipe"), format!("pipes/{id}"));
+        } else {
+            put(format!("{p}/path"), f.path.clone());
+        }
         put(format!("{p}/ino"), f.ino.to_string());
+        put(format!("{p}/pos"), f.pos.to_string());
         put(format!("{p}/flags"), format!("{:#o}", f.f_flags));
+        if f.kind == "shmem" {
+            put(format!("{p}/size"), f.size.to_string());
+            put(format!("{p}/pages"), f.pages.to_string());
+        }
+        if f.kind == "chardev" {
+            put(
+                format!("{p}/rdev"),
+                format!("{}:{}", f.rdev >> 20, f.rdev & 0xfffff),
+            );
+        }
     }
     for t in &img.tasks {
         let p = format!("task-{}", t.pid);
@@ -132,10 +244,47 @@ pub fn tree(img: &Image) -> String {
         put(format!("{p}/creds/uid"), format!("{:?}", t.uids));
         put(format!("{p}/creds/gid"), format!("{:?}", t.gids));
         put(format!("{p}/flags"), t.flags.join(","));
+        put(format!("{p}/creds/groups"), format!("{:?}", t.groups));
+        for (i, (cur, max)) in t.rlimits.iter().enumerate() {
+            put(format!("{p}/rlimits/{i}"), format!("{cur:#x}/{max:#x}"));
+        }
+        if let Some(fs) = &t.fs {
+            put(format!("{p}/fs/umask"), format!("{:03o}", fs.umask));
+            put(format!("{p}/fs/root"), format!("files/{}", fs.root));
+            put(format!("{p}/fs/cwd"), format!("files/{}", fs.cwd));
+        }
+        for fd in &t.fds {
+            put(format!("{p}/fds/{}", fd.fd), format!("files/{}", fd.file));
+            if fd.cloexec {
+                put(format!("{p}/fds/{}/cloexec", fd.fd), "1".into());
+            }
+        }
         put(
             format!("{p}/signals/blocked"),
             format!("{:#x}", t.sigblocked),
         );
+        put(
+            format!("{p}/signals/altstack"),
+            format!(
+                "{:#x}+{:#x} flags {:#x}",
+                t.sigaltstack.0, t.sigaltstack.1, t.sigaltstack.2
+            ),
+        );
+        for a in &t.sigactions {
+            put(
+                format!("{p}/signals/actions/{}", a.signo),
+                format!(
+                    "handler {:#x} flags {:#x} restorer {:#x} mask {:#x}",
+                    a.handler, a.flags, a.restorer, a.mask
+                ),
+            );
+        }
+        for (i, q) in t.sigpending.iter().enumerate() {
+            put(
+                format!("{p}/signals/pending/{i}"),
+                format!("sig {} code {} queue {}", q.signo, q.code, q.queue),
+            );
+        }
         if let Some(r) = &t.regs {
             for (k, v) in [
                 ("ip", r.ip),
