@@ -310,3 +310,47 @@ fn interrupted_checkpoints_leave_nothing_behind() {
     assert_eq!(value(&out, "t-still-frozen"), "1", "{text}");
     assert_eq!(value(&out, "t-vm-exit"), "0", "{text}");
 }
+
+/// The images the in-guest c/r suite writes; each must come out over vsock
+/// and be read by `cr-vmm image show`.
+const SUITE_IMAGES: [&str; 6] = ["self", "frozen", "signals", "creds", "files", "shm"];
+
+#[test]
+fn image_show_reads_every_image_the_suite_produces() {
+    let mut body = String::from(
+        "c exec -- /bin/cr-suite 0 1 > /tmp/suite.log 2>&1\n\
+         echo \"t-suite-status=$?\"\n\
+         grep -c -- '-exit=0' /tmp/suite.log | sed 's/^/t-suite-passed=/'\n",
+    );
+    for name in SUITE_IMAGES {
+        body.push_str(&format!(
+            "c fetch /tmp/{name}.img -o /tmp/host-{name}.img > /dev/null && \
+             \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
+             echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
+             \"$CRVMM\" image show --json /tmp/host-{name}.img > /dev/null && echo t-json-{name}=ok\n\
+             \"$CRVMM\" image show --tree /tmp/host-{name}.img > /dev/null && echo t-tree-{name}=ok\n"
+        ));
+    }
+    body.push_str(
+        "c fetch /tmp/nothere.img -o /tmp/nothere.img > /tmp/err 2>&1\n\
+         echo \"t-fetch-missing=$? $(cat /tmp/err) $(ls -a /tmp | grep -c nothere)\"\n",
+    );
+    let out = run_script(&with_guest(&body), vec![]);
+    let text = out.text();
+    assert_eq!(value(&out, "t-suite-status"), "0", "{text}");
+    for name in SUITE_IMAGES {
+        let show = value(&out, &format!("t-show-{name}"));
+        assert!(
+            show.starts_with("0 image: format v"),
+            "image show {name}: {show}\n{text}"
+        );
+        assert!(has_line(&out, &format!("t-json-{name}=ok")), "{text}");
+        assert!(has_line(&out, &format!("t-tree-{name}=ok")), "{text}");
+    }
+    let missing = value(&out, "t-fetch-missing");
+    assert!(
+        missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),
+        "{text}"
+    );
+    assert_eq!(value(&out, "t-vm-exit"), "0", "{text}");
+}

@@ -99,6 +99,12 @@ pub enum Request {
     },
     /// The kernel's c/r log of the last checkpoint or restart.
     Logs,
+    /// Copy a guest file to the host: data frames, an end frame, then
+    /// [`Reply::FileSent`].
+    ReadFile {
+        /// Absolute path in the guest.
+        path: String,
+    },
     /// Benchmark baseline: a [`Reply::Streaming`], then exactly `bytes`
     /// unframed bytes on the same connection.
     Stream {
@@ -140,6 +146,8 @@ pub enum ErrorCode {
     RestartFailed,
     /// A program could not be started.
     SpawnFailed,
+    /// A file could not be opened or read.
+    NoSuchFile,
     /// Anything else in the agent.
     Internal,
 }
@@ -185,6 +193,11 @@ pub enum Reply {
     },
     /// To [`Request::Kill`].
     Done,
+    /// After the data of a [`Request::ReadFile`].
+    FileSent {
+        /// Bytes sent.
+        bytes: u64,
+    },
     /// To [`Request::Stream`]; the raw bytes follow.
     Streaming {
         /// How many bytes follow.
@@ -348,6 +361,9 @@ mod tests {
             Request::Kill { pid: 3, signal: 15 },
             Request::Logs,
             Request::Stream { bytes: 1 << 20 },
+            Request::ReadFile {
+                path: "/tmp/x".into(),
+            },
         ];
         for r in reqs {
             let mut buf = Vec::new();

@@ -177,6 +177,7 @@ fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Repl
             text: log.lock().map(|l| l.clone()).unwrap_or_default(),
         },
         Request::Checkpoint { pid, after } => return checkpoint(pid, after, conn, log),
+        Request::ReadFile { path } => return read_file(&path, conn),
         Request::Restart => restart(conn, log)?,
         Request::Stream { bytes } => {
             proto::write_message(conn, &Reply::Streaming { bytes })?;
@@ -301,6 +302,36 @@ fn pipe() -> io::Result<(File, File)> {
     }
     // SAFETY: both fds are new and ours.
     Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+}
+
+/// Sends a guest file as data frames.
+fn read_file(path: &str, conn: &mut File) -> io::Result<Option<Reply>> {
+    let mut f = match File::open(path) {
+        Ok(f) if f.metadata().map(|m| m.is_file()).unwrap_or(false) => f,
+        Ok(_) => {
+            return Ok(Some(fail(
+                ErrorCode::NoSuchFile,
+                format!("{path}: not a regular file"),
+            )))
+        }
+        Err(e) => return Ok(Some(fail(ErrorCode::NoSuchFile, format!("{path}: {e}")))),
+    };
+    let mut buf = vec![0u8; proto::FRAME_HEADER + proto::DATA_CHUNK];
+    let mut total = 0u64;
+    loop {
+        match f.read(&mut buf[proto::FRAME_HEADER..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                total += n as u64;
+                proto::write_data_in_place(conn, &mut buf[..proto::FRAME_HEADER + n])?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // No end frame: the host must not take a short file as whole.
+            Err(e) => return Ok(Some(fail(ErrorCode::NoSuchFile, format!("{path}: {e}")))),
+        }
+    }
+    proto::write_end(conn)?;
+    Ok(Some(Reply::FileSent { bytes: total }))
 }
 
 /// Checkpoint: the kernel writes the image into a pipe while this thread

@@ -155,64 +155,106 @@ impl Client {
         out: &Path,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, Error> {
+        let req = Request::Checkpoint { pid, after };
+        self.download(&req, out, true, &mut progress)
+    }
+
+    /// Copies the guest file `path` to `out` (temp file, fsynced, renamed).
+    pub fn fetch(
+        &mut self,
+        path: &str,
+        out: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, Error> {
+        let req = Request::ReadFile {
+            path: path.to_string(),
+        };
+        self.download(&req, out, false, &mut progress)
+    }
+
+    /// Sends `req`, receives data frames into a temporary file next to
+    /// `out` (validated as an image on another thread if `validate`), and
+    /// renames it to `out` only when everything arrived and checked out.
+    fn download(
+        &mut self,
+        req: &Request,
+        out: &Path,
+        validate: bool,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<u64, Error> {
         let tmp = temp_path(out);
-        let result = self.checkpoint_into(pid, after, &tmp, &mut progress);
-        match result {
-            Ok(bytes) => {
-                if let Err(e) = std::fs::rename(&tmp, out) {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e.into());
-                }
+        let result = self
+            .download_into(req, &tmp, validate, progress)
+            .and_then(|bytes| {
+                std::fs::rename(&tmp, out)?;
                 if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                     if let Ok(d) = File::open(dir) {
                         let _ = d.sync_all();
                     }
                 }
                 Ok(bytes)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
+            });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
+        result
     }
 
-    fn checkpoint_into(
+    fn download_into(
         &mut self,
-        pid: i32,
-        after: After,
+        req: &Request,
         tmp: &Path,
+        validate: bool,
         progress: &mut impl FnMut(u64),
     ) -> Result<u64, Error> {
         let mut f = File::create(tmp)?;
-        proto::write_message(&mut self.stream, &Request::Checkpoint { pid, after })?;
-        // The image is validated while it arrives, on another thread.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(32);
-        let validator = std::thread::Builder::new()
-            .name("validate".into())
-            .spawn(move || {
-                crate::image::parse(ChannelReader {
-                    rx,
-                    cur: Vec::new(),
-                    pos: 0,
-                })
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-            })?;
-        let received = self.receive_image(&mut f, tx, progress);
-        let verdict = validator
-            .join()
-            .unwrap_or_else(|_| Err("the validator panicked".into()));
+        proto::write_message(&mut self.stream, req)?;
+        // An image is validated while it arrives, on another thread.
+        let (tx, validator) = if validate {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(32);
+            let v = std::thread::Builder::new()
+                .name("validate".into())
+                .spawn(move || {
+                    crate::image::parse(ChannelReader {
+                        rx,
+                        cur: Vec::new(),
+                        pos: 0,
+                    })
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+                })?;
+            (Some(tx), Some(v))
+        } else {
+            (None, None)
+        };
+        let received = self.receive_data(&mut f, tx, progress);
+        let verdict = match validator {
+            Some(v) => v
+                .join()
+                .unwrap_or_else(|_| Err("the validator panicked".into())),
+            None => Ok(()),
+        };
         let total = received?;
         verdict.map_err(Error::BadImage)?;
+        let sent = match self.read_reply()? {
+            Reply::Checkpointed { bytes, .. } | Reply::FileSent { bytes } => bytes,
+            r => return Err(Error::Unexpected(Box::new(r))),
+        };
+        if sent != total {
+            return Err(Error::BadImage(format!(
+                "agent sent {sent} bytes, {total} arrived"
+            )));
+        }
         f.sync_all()?;
         Ok(total)
     }
 
-    fn receive_image(
+    /// Receives data frames until the end frame; an error reply instead
+    /// of the end frame is the agent's refusal.
+    fn receive_data(
         &mut self,
         f: &mut File,
-        tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+        tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
         progress: &mut impl FnMut(u64),
     ) -> Result<u64, Error> {
         let mut total = 0u64;
@@ -222,11 +264,13 @@ impl Client {
                     f.write_all(&d)?;
                     total += d.len() as u64;
                     progress(total);
-                    // A validator that stopped (bad image) is reported
-                    // after the stream.
-                    let _ = tx.send(d);
+                    if let Some(tx) = &tx {
+                        // A validator that stopped (bad image) is reported
+                        // after the stream.
+                        let _ = tx.send(d);
+                    }
                 }
-                Some(Frame::End) => break,
+                Some(Frame::End) => return Ok(total),
                 Some(Frame::Message(m)) => {
                     return Err(match proto::parse_reply(&m)? {
                         Reply::Error { code, message } => Error::Agent { code, message },
@@ -235,14 +279,6 @@ impl Client {
                 }
                 None => return Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
             }
-        }
-        drop(tx);
-        match self.read_reply()? {
-            Reply::Checkpointed { bytes, .. } if bytes == total => Ok(total),
-            Reply::Checkpointed { bytes, .. } => Err(Error::BadImage(format!(
-                "agent sent {bytes} bytes, {total} arrived"
-            ))),
-            r => Err(Error::Unexpected(Box::new(r))),
         }
     }
 

@@ -114,6 +114,16 @@ pub enum AgentCmd {
         #[arg(long)]
         kill: bool,
     },
+    /// Copy a file from the guest to the host.
+    Fetch {
+        #[command(flatten)]
+        target: Target,
+        /// The guest file.
+        guest_path: String,
+        /// The host file (written only when complete).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Restart a process in the guest from a host image file.
     Restart {
         #[command(flatten)]
@@ -327,6 +337,28 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             } else {
                 println!(
                     "checkpoint: guest pid {pid} -> {} ({bytes} bytes)",
+                    output.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Fetch {
+            target,
+            guest_path,
+            output,
+        } => {
+            remove_on_interrupt(&cr_vmm::agent_client::temp_path(&output));
+            let bar = progress(target.json, None, "fetch");
+            let bytes = target
+                .connect()?
+                .fetch(&guest_path, &output, |n| bar.set_position(n))
+                .with_context(|| format!("fetching {guest_path}"))?;
+            bar.finish_and_clear();
+            if target.json {
+                print_json(&serde_json::json!({"bytes": bytes, "file": output}))?;
+            } else {
+                println!(
+                    "fetch: {guest_path} -> {} ({bytes} bytes)",
                     output.display()
                 );
             }
