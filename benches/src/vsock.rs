@@ -40,9 +40,12 @@ c spawn -- /bin/sh -c 'sleep 0.3; reboot -f' > /dev/null
 wait
 "#
     );
+    // Two CI-host CPUs: the guest's vCPU, the VMM's event loop and the host
+    // client run in parallel, as they would on a real host.
     let opts = nested::Options {
         timeout: Duration::from_secs(120 * u64::from(runs) + 300),
         echo: false,
+        cpus: 2,
         ..Default::default()
     };
     eprintln!("bench vsock: 64 and 256 MiB images, {runs} runs each, alternating, guests {mode}");

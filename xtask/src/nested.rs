@@ -32,6 +32,10 @@ pub struct Options {
     pub echo: bool,
     /// CI host memory in MiB.
     pub mem_mib: u32,
+    /// CI host CPUs. One by default: tests run several CI hosts at once on
+    /// a 2-core machine. Benchmarks whose VMM threads should run in
+    /// parallel (as on a real host) ask for 2.
+    pub cpus: u32,
 }
 
 impl Default for Options {
@@ -41,6 +45,7 @@ impl Default for Options {
             timeout: Duration::from_secs(600),
             echo: true,
             mem_mib: 3072,
+            cpus: 1,
         }
     }
 }
@@ -159,7 +164,8 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
         append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
     }
     let mut cmd = Command::new("qemu-system-x86_64");
-    cmd.args(["-M", "q35", "-smp", "1", "-nodefaults", "-no-reboot"])
+    cmd.args(["-M", "q35", "-smp", &opts.cpus.max(1).to_string()])
+        .args(["-nodefaults", "-no-reboot"])
         .args(&accel)
         .arg("-m")
         .arg(opts.mem_mib.to_string())
