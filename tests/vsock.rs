@@ -253,7 +253,7 @@ const INTERRUPTED: &str = r#"
 pid=$(c spawn -- /bin/guest-agent hog 48)
 while ! grep -q "hog: 48 MiB dirty, pid $pid" /tmp/vm.log; do sleep 0.2; done
 # The host client is interrupted mid-stream.
-c checkpoint --pid "$pid" -o /tmp/h.img > /dev/null 2>&1 &
+"$CRVMM" checkpoint --vsock-uds $V --pid "$pid" -o /tmp/h.img > /dev/null 2>&1 &
 cp=$!
 sleep 2
 kill "$cp"
@@ -266,22 +266,23 @@ c exec -- /bin/cat /proc/$pid/cgroup | sed 's/^/t-hog-cgroup=/'
 # The agent is killed mid-checkpoint: init restarts it, the new agent thaws
 # the process the old one froze, and nothing is left on the host.
 agent=$(c ps | awk '$4 == "guest-agent" && $2 == 1 {print $1}')
-c checkpoint --pid "$pid" -o /tmp/k.img > /tmp/err 2>&1 &
+"$CRVMM" checkpoint --vsock-uds $V --pid "$pid" -o /tmp/k.img > /tmp/err 2>&1 &
 cp=$!
 sleep 2
 c spawn -- /bin/sh -c "kill -9 $agent" > /dev/null
 wait "$cp"
 echo "t-agent-killed-status=$? $(head -c 200 /tmp/err)"
+sleep 1
 echo "t-agent-killed-files=$(ls -a /tmp | grep -c 'k\.img')"
 echo "t-after-agent-killed=$(c version)"
 c exec -- /bin/sh -c "ls /sys/fs/cgroup | grep -c crvmm-ckpt" | sed 's/^/t-groups-after-agent=/'
 c exec -- /bin/cat /proc/$pid/cgroup | sed 's/^/t-hog-cgroup2=/'
 # --leave-stopped survives an agent restart.
-c checkpoint --pid "$pid" -o /tmp/s.img --leave-stopped > /dev/null && echo t-stopped=ok
+c checkpoint --pid "$pid" -o /tmp/s.img --leave-stopped > /tmp/err 2>&1 && echo t-stopped=ok || sed 's/^/t-stopped-error: /' /tmp/err
 agent=$(c ps | awk '$4 == "guest-agent" && $2 == 1 {print $1}')
 c spawn -- /bin/sh -c "kill -9 $agent" > /dev/null
 sleep 1
-c exec -- /bin/cat /sys/fs/cgroup/crvmm-stopped-$pid/cgroup.freeze | sed 's/^/t-still-frozen=/'
+c exec -- /bin/cat /sys/fs/cgroup/crvmm-ckpt-$pid/cgroup.freeze | sed 's/^/t-still-frozen=/'
 "#;
 
 #[test]

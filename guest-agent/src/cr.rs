@@ -41,7 +41,19 @@ impl FreezeGroup {
         }
         match fs::create_dir(&dir) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // Another checkpoint of the same tree is running (a crashed
+            // agent's groups are removed when the agent starts again).
+            // A tree left frozen by --leave-stopped may be checkpointed
+            // again: the group becomes this checkpoint's.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AlreadyExists
+                    && fs::remove_file(stopped_marker(pid)).is_ok() => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ResourceBusy,
+                    format!("pid {pid} is already being checkpointed"),
+                ))
+            }
             Err(e) => return Err(err(format!("creating {}: {e}", dir.display()))),
         }
         let g = FreezeGroup { dir, pid };
@@ -78,10 +90,10 @@ impl FreezeGroup {
         match after {
             After::Run => self.set_frozen(false)?,
             After::Stop => {
-                // Renamed so that a restarted agent, which thaws the groups
+                // Marked so that a restarted agent, which thaws the groups
                 // of checkpoints that were interrupted, leaves it frozen.
-                let kept = Path::new(CGROUP_ROOT).join(format!("crvmm-stopped-{}", self.pid));
-                let r = fs::rename(&self.dir, &kept);
+                let marker = stopped_marker(self.pid);
+                let r = fs::create_dir_all(STOPPED_DIR).and_then(|()| fs::write(&marker, b""));
                 std::mem::forget(self);
                 r?;
             }
@@ -112,6 +124,13 @@ impl Drop for FreezeGroup {
     }
 }
 
+/// Where trees left frozen on purpose (--leave-stopped) are recorded.
+const STOPPED_DIR: &str = "/run/crvmm-stopped";
+
+fn stopped_marker(pid: i32) -> PathBuf {
+    Path::new(STOPPED_DIR).join(pid.to_string())
+}
+
 /// Thaws and removes freeze groups left by an agent that died during a
 /// checkpoint (its `FreezeGroup` was never dropped). Returns how many.
 pub fn cleanup_stale_groups() -> usize {
@@ -128,6 +147,9 @@ pub fn cleanup_stale_groups() -> usize {
         else {
             continue;
         };
+        if stopped_marker(pid).exists() {
+            continue;
+        }
         drop(FreezeGroup { dir: d.path(), pid });
         n += 1;
     }

@@ -137,7 +137,10 @@ pub enum AgentCmd {
 /// `--json`); `total` is known for uploads, not for checkpoints.
 fn progress(json: bool, total: Option<u64>, what: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    if json || !std::io::stderr().is_terminal() {
+    // A serial console is a terminal too, but one that cannot redraw a
+    // line: require a terminal type that can.
+    let term_ok = std::env::var("TERM").is_ok_and(|t| !t.is_empty() && t != "dumb");
+    if json || !term_ok || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let (bar, template) = match total {

@@ -176,7 +176,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            // Errors that already print their source are not repeated.
+            let mut chain: Vec<String> = Vec::new();
+            for c in e.chain().map(|c| c.to_string()) {
+                if !chain.last().is_some_and(|prev| prev.ends_with(&c)) {
+                    chain.push(c);
+                }
+            }
             eprintln!("cr-vmm: error: {}", chain.join(": "));
             ExitCode::FAILURE
         }

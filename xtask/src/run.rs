@@ -16,8 +16,10 @@ use crate::paths;
 pub fn script(mode: Mode, script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
     match mode {
         Mode::Nested => {
+            // TERM=dumb: output is captured line by line, so no progress
+            // bars redrawing a line.
             let full = format!(
-                "export CRVMM=/bin/cr-vmm IMAGES={}\n{script}",
+                "export CRVMM=/bin/cr-vmm IMAGES={} TERM=dumb\n{script}",
                 paths::NESTED_IMAGES
             );
             nested::run(&full, opts)
@@ -42,6 +44,7 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
         .arg(script)
         .env("CRVMM", &crvmm)
         .env("IMAGES", &images)
+        .env("TERM", "dumb")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
