@@ -79,6 +79,16 @@ echo "t-kill-status=$?"
 c checkpoint --pid 99999 -o /tmp/none.img > /tmp/err 2>&1
 echo "t-nopid-status=$? $(cat /tmp/err)"
 [ -e /tmp/none.img ] || [ -e /tmp/.none.img.partial ] && echo t-nopid-left
+# A process the kernel cannot checkpoint (it holds a Unix socket): a typed
+# error naming the object, no image, and the process keeps running.
+sl=$(c spawn -- /bin/syslogd -n -O /tmp/syslog)
+sleep 0.5
+c checkpoint --pid "$sl" -o /tmp/sl.img > /tmp/err 2>&1
+echo "t-refused-status=$? $(cat /tmp/err)"
+echo "t-refused-files=$(ls -a /tmp | grep -c 'sl\.img')"
+c exec -- /bin/cat /proc/$sl/cgroup | sed 's/^/t-refused-cgroup=/'
+c checkpoint --pid 1 -o /tmp/init.img > /tmp/err 2>&1
+echo "t-init-status=$? $(cat /tmp/err)"
 c kill --pid 99999 > /tmp/err 2>&1
 echo "t-kill-nopid-status=$? $(cat /tmp/err)"
 head -c 2000 /tmp/c.img > /tmp/trunc.img
@@ -139,6 +149,19 @@ fn agent_commands_checkpoint_restart_and_faults_over_vsock() {
         "{text}"
     );
     assert!(!has_line(&out, "t-nopid-left"), "{text}");
+    let refused = value(&out, "t-refused-status");
+    assert!(
+        refused.starts_with("1 ")
+            && refused.contains("CheckpointFailed")
+            && refused.contains("socket"),
+        "{text}"
+    );
+    assert_eq!(value(&out, "t-refused-files"), "0", "{text}");
+    assert_eq!(value(&out, "t-refused-cgroup"), "0::/", "{text}");
+    assert!(
+        value(&out, "t-init-status").contains("BadRequest"),
+        "{text}"
+    );
     assert!(
         value(&out, "t-kill-nopid-status").contains("NoSuchProcess"),
         "{text}"

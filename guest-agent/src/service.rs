@@ -337,11 +337,13 @@ fn read_file(path: &str, conn: &mut File) -> io::Result<Option<Reply>> {
 /// Checkpoint: the kernel writes the image into a pipe while this thread
 /// forwards it as data frames, so neither side holds the whole image.
 fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Result<Option<Reply>> {
-    if pid <= 1 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-        return Ok(Some(fail(
-            ErrorCode::NoSuchProcess,
-            format!("no process {pid}"),
-        )));
+    if pid == 1 {
+        let msg = "refusing to checkpoint init (pid 1)";
+        return Ok(Some(fail(ErrorCode::BadRequest, msg)));
+    }
+    if pid < 1 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let msg = format!("no process {pid}");
+        return Ok(Some(fail(ErrorCode::NoSuchProcess, msg)));
     }
     if pid == std::process::id() as i32 {
         return Ok(Some(fail(
