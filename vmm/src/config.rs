@@ -43,6 +43,9 @@ pub enum Error {
     /// A reserved or too large guest CID.
     #[error("--guest-cid {0} is invalid: use 3..=4294967294 (0-2 are reserved)")]
     BadCid(u64),
+    /// The API socket path exists already.
+    #[error("--api-sock {0}: the path exists (remove it, or pick another)")]
+    ApiPathExists(String),
     /// The vsock socket path exists already.
     #[error("--vsock-uds {0}: the path exists (remove it, or pick another)")]
     VsockPathExists(String),
@@ -93,6 +96,8 @@ pub struct VmConfig {
     pub kvm_path: PathBuf,
     /// Optional vsock device.
     pub vsock: Option<VsockConfig>,
+    /// Optional control API socket.
+    pub api_sock: Option<PathBuf>,
 }
 
 impl VmConfig {
@@ -106,6 +111,7 @@ impl VmConfig {
             vcpus: 1,
             kvm_path: PathBuf::from(DEFAULT_KVM_PATH),
             vsock: None,
+            api_sock: None,
         }
     }
 
@@ -132,6 +138,11 @@ impl VmConfig {
         }
         if !self.cmdline.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(Error::BadCmdline);
+        }
+        if let Some(p) = &self.api_sock {
+            if p.symlink_metadata().is_ok() {
+                return Err(Error::ApiPathExists(p.display().to_string()));
+            }
         }
         if let Some(v) = &self.vsock {
             if !(3..=u64::from(u32::MAX) - 1).contains(&v.guest_cid) {

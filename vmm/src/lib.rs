@@ -6,10 +6,12 @@
 //! - [`devices`]: the port-I/O bus, serial console and i8042;
 //! - [`image`]: checkpoint images (format, validating parser, printing);
 //! - [`vmm`]: putting them together and running the guest;
-//! - [`agent_client`]: the host side of the guest agent protocol.
+//! - [`agent_client`]: the host side of the guest agent protocol;
+//! - [`api`]: the control API (pause, resume, status) on a Unix socket.
 #![deny(missing_docs)]
 
 pub mod agent_client;
+pub mod api;
 pub mod arch;
 pub mod boot;
 pub mod config;

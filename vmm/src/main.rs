@@ -12,6 +12,7 @@ use cr_vmm::config::{DEFAULT_CMDLINE, DEFAULT_MEM_MIB};
 use cr_vmm::{GuestExit, VmConfig};
 
 mod agent_cmd;
+mod api_cmd;
 mod terminal;
 
 /// Exit status when the guest kernel panicked or crashed.
@@ -39,6 +40,9 @@ enum Cmd {
     /// Commands served by the guest agent over vsock.
     #[command(flatten)]
     Agent(agent_cmd::AgentCmd),
+    /// Commands served by a running VMM's control API.
+    #[command(flatten)]
+    Api(api_cmd::ApiCmd),
 }
 
 #[derive(Subcommand)]
@@ -109,6 +113,9 @@ struct RunArgs {
     /// `OK <port>\n`; guest connections to host port P go to `PATH_P`).
     #[arg(long)]
     vsock_uds: Option<PathBuf>,
+    /// Serve the control API (pause, resume, status) on this Unix socket.
+    #[arg(long)]
+    api_sock: Option<PathBuf>,
     /// The guest's vsock CID.
     #[arg(long, default_value_t = cr_vmm::config::DEFAULT_GUEST_CID, requires = "vsock_uds")]
     guest_cid: u64,
@@ -125,6 +132,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         mem_mib: args.mem_mib,
         vcpus: args.vcpus,
         kvm_path: args.kvm_device,
+        api_sock: args.api_sock,
         vsock: args.vsock_uds.map(|uds| cr_vmm::config::VsockConfig {
             guest_cid: args.guest_cid,
             uds,
@@ -156,6 +164,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             log::info!("guest rebooted ({how})");
             Ok(ExitCode::SUCCESS)
         }
+        GuestExit::Signal(sig) => {
+            eprintln!("cr-vmm: stopped by signal {sig}");
+            Ok(ExitCode::from((128 + sig).clamp(0, 255) as u8))
+        }
         GuestExit::Panic(line) => {
             eprintln!("cr-vmm: guest crashed: {line}");
             Ok(ExitCode::from(EXIT_GUEST_CRASH))
@@ -172,6 +184,7 @@ fn main() -> ExitCode {
         Cmd::Run(a) => run(a),
         Cmd::Image(c) => image(c),
         Cmd::Agent(c) => agent_cmd::run(c),
+        Cmd::Api(c) => api_cmd::run(c),
     };
     match result {
         Ok(code) => code,

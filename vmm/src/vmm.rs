@@ -14,6 +14,7 @@ use event_manager::{EventManager, EventOps, EventSet, Events, MutEventSubscriber
 use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::Killable;
 
+use crate::api;
 use crate::arch::layout::VIRTIO_MMIO_START;
 use crate::arch::{mptable, regs};
 use crate::boot;
@@ -26,6 +27,7 @@ use crate::devices::serial::{
 use crate::devices::virtio::mmio::{self, MmioTransport};
 use crate::devices::virtio::vsock::Vsock;
 use crate::devices::virtio::Interrupt;
+use crate::vstate::pause::PauseGate;
 use crate::vstate::vcpu::{self, kick_signal, Vcpu, VcpuExitReason};
 use crate::vstate::{kvm, memory, vm};
 
@@ -38,6 +40,8 @@ pub enum GuestExit {
     Reboot(&'static str),
     /// The guest kernel panicked (its panic line) or KVM reported a crash.
     Panic(String),
+    /// cr-vmm got SIGTERM, SIGINT or SIGHUP and stopped the VM.
+    Signal(i32),
 }
 
 /// Everything that can stop a VM from being built or run.
@@ -87,8 +91,35 @@ fn clone_evt(e: &EventFd) -> Result<EventFd, Error> {
         .map_err(|e| Error::Device(format!("eventfd: {e}")))
 }
 
+/// The eventfd that termination signals write (-1: none yet).
+static TERM_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+/// The last termination signal.
+static TERM_SIG: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_term_signal(sig: libc::c_int) {
+    TERM_SIG.store(sig, Ordering::SeqCst);
+    let fd = TERM_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        let one: u64 = 1;
+        // SAFETY: write(2) on an eventfd is async-signal-safe; `one` lives
+        // for the call.
+        unsafe { libc::write(fd, std::ptr::addr_of!(one).cast(), 8) };
+    }
+}
+
+/// SIGTERM, SIGINT and SIGHUP stop the VM through the event loop, so that
+/// the VMM cleans up (sockets removed, terminal restored) before exiting.
+fn install_term_handlers(evt: &EventFd) {
+    TERM_FD.store(evt.as_raw_fd(), Ordering::SeqCst);
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: the handler only calls async-signal-safe functions.
+        unsafe { libc::signal(sig, on_term_signal as *const () as libc::sighandler_t) };
+    }
+}
+
 /// Watches the reset line and the vCPU exits; records the first reason.
 struct ExitWatcher {
+    term_evt: EventFd,
     reset_evt: EventFd,
     halt_evt: EventFd,
     vcpu_evt: EventFd,
@@ -99,7 +130,10 @@ struct ExitWatcher {
 impl MutEventSubscriber for ExitWatcher {
     fn process(&mut self, events: Events, _ops: &mut EventOps) {
         let fd = events.fd();
-        if fd == self.reset_evt.as_raw_fd() {
+        if fd == self.term_evt.as_raw_fd() {
+            let _ = self.term_evt.read();
+            self.outcome.get_or_insert(VcpuExitReason::Reset("signal"));
+        } else if fd == self.reset_evt.as_raw_fd() {
             let _ = self.reset_evt.read();
             self.outcome
                 .get_or_insert(VcpuExitReason::Reset("keyboard controller reset"));
@@ -115,7 +149,12 @@ impl MutEventSubscriber for ExitWatcher {
     }
 
     fn init(&mut self, ops: &mut EventOps) {
-        for fd in [&self.reset_evt, &self.halt_evt, &self.vcpu_evt] {
+        for fd in [
+            &self.term_evt,
+            &self.reset_evt,
+            &self.halt_evt,
+            &self.vcpu_evt,
+        ] {
             if let Err(e) = ops.add(Events::new(fd, EventSet::IN)) {
                 log::error!("exit watcher: cannot watch eventfd: {e}");
             }
@@ -196,7 +235,10 @@ pub fn run(
         EventManager::new().map_err(|e| Error::EventLoop(e.to_string()))?;
     let (tx, rx) = channel();
     let vcpu_evt = evt()?;
+    let term_evt = evt()?;
+    install_term_handlers(&term_evt);
     let watcher = Arc::new(Mutex::new(ExitWatcher {
+        term_evt,
         reset_evt,
         halt_evt,
         vcpu_evt: clone_evt(&vcpu_evt)?,
@@ -216,10 +258,22 @@ pub fn run(
     }
 
     let stop = Arc::new(AtomicBool::new(false));
+    let gate = Arc::new(PauseGate::default());
+    let api_ctx = Arc::new(api::ApiContext {
+        gate: gate.clone(),
+        vcpu_threads: Mutex::new(Vec::new()),
+        vcpus: cfg.vcpus,
+        mem_mib: cfg.mem_mib,
+        kick_signal: kick_signal(),
+    });
+    let _api = match &cfg.api_sock {
+        Some(p) => Some(api::start(p, api_ctx.clone()).map_err(|e| Error::Device(e.to_string()))?),
+        None => None,
+    };
     let mut threads = Vec::new();
     for v in vcpus {
         let evt = clone_evt(&vcpu_evt)?;
-        match v.spawn(buses.clone(), stop.clone(), tx.clone(), evt) {
+        match v.spawn(buses.clone(), stop.clone(), gate.clone(), tx.clone(), evt) {
             Ok(t) => threads.push(t),
             Err(e) => {
                 stop_vcpus(&stop, threads);
@@ -228,6 +282,10 @@ pub fn run(
         }
     }
     drop(tx);
+    {
+        use std::os::unix::thread::JoinHandleExt;
+        *lock(&api_ctx.vcpu_threads) = threads.iter().map(|t| t.as_pthread_t()).collect();
+    }
 
     let outcome = loop {
         if let Some(o) = lock(&watcher).outcome.clone() {
@@ -237,10 +295,13 @@ pub fn run(
             break Err(Error::EventLoop(e.to_string()));
         }
     };
+    // No more kicks from the API once the threads may be joined.
+    lock(&api_ctx.vcpu_threads).clear();
     stop_vcpus(&stop, threads);
     let panic_line = lock(&watch).panic_line.clone();
 
     match outcome? {
+        VcpuExitReason::Reset("signal") => Ok(GuestExit::Signal(TERM_SIG.load(Ordering::SeqCst))),
         _ if panic_line.is_some() => Ok(GuestExit::Panic(panic_line.unwrap_or_default())),
         VcpuExitReason::Shutdown => Ok(GuestExit::PowerOff),
         VcpuExitReason::Reset(how) => Ok(GuestExit::Reboot(how)),

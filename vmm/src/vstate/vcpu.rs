@@ -19,6 +19,7 @@ use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
 
 use crate::arch::{cpuid, msr, regs};
 use crate::devices::bus::Buses;
+use crate::vstate::pause::PauseGate;
 use crate::vstate::vm::Vm;
 
 /// The signal that kicks a vCPU thread out of `KVM_RUN`.
@@ -144,6 +145,7 @@ impl Vcpu {
         self,
         bus: Arc<Buses>,
         stop: Arc<AtomicBool>,
+        gate: Arc<PauseGate>,
         exits: Sender<(u8, VcpuExitReason)>,
         exit_evt: EventFd,
     ) -> Result<JoinHandle<()>, Error> {
@@ -152,7 +154,7 @@ impl Vcpu {
         std::thread::Builder::new()
             .name(format!("vcpu{index}"))
             .spawn(move || {
-                let reason = self.run_loop(&bus, &stop);
+                let reason = self.run_loop(&bus, &stop, &gate);
                 // The receiver may already be gone when the VMM is exiting.
                 let _ = exits.send((index, reason));
                 let _ = exit_evt.write(1);
@@ -160,8 +162,11 @@ impl Vcpu {
             .map_err(|e| Error::Spawn(index, e))
     }
 
-    fn run_loop(mut self, bus: &Buses, stop: &AtomicBool) -> VcpuExitReason {
+    fn run_loop(mut self, bus: &Buses, stop: &AtomicBool, gate: &PauseGate) -> VcpuExitReason {
         loop {
+            if gate.requested() {
+                gate.park(stop);
+            }
             if stop.load(Ordering::Acquire) {
                 return VcpuExitReason::Stopped;
             }

@@ -1,0 +1,134 @@
+//! Pausing vCPUs at a clean point: outside `KVM_RUN`, on their own thread,
+//! with every exit handled. The controller asks, kicks the threads out of
+//! `KVM_RUN`, and waits until each has parked.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default)]
+struct State {
+    paused: bool,
+    parked: usize,
+}
+
+/// The gate every vCPU thread passes between two `KVM_RUN`s.
+#[derive(Debug, Default)]
+pub struct PauseGate {
+    requested: AtomicBool,
+    state: Mutex<State>,
+    cv: Condvar,
+}
+
+impl PauseGate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a pause is asked for (cheap; checked before each `KVM_RUN`).
+    pub fn requested(&self) -> bool {
+        self.requested.load(Ordering::Acquire)
+    }
+
+    /// Whether the VM is paused (asked, not necessarily reached yet).
+    pub fn is_paused(&self) -> bool {
+        self.lock().paused
+    }
+
+    /// Asks every vCPU to park.
+    pub fn request(&self) {
+        self.lock().paused = true;
+        self.requested.store(true, Ordering::Release);
+    }
+
+    /// Lets every parked vCPU run again.
+    pub fn resume(&self) {
+        let mut s = self.lock();
+        s.paused = false;
+        self.requested.store(false, Ordering::Release);
+        self.cv.notify_all();
+    }
+
+    /// vCPU side: waits here while paused, or until `stop` is set.
+    pub fn park(&self, stop: &AtomicBool) {
+        let mut s = self.lock();
+        s.parked += 1;
+        self.cv.notify_all();
+        while s.paused && !stop.load(Ordering::Acquire) {
+            s = self
+                .cv
+                .wait_timeout(s, Duration::from_millis(50))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        s.parked -= 1;
+        self.cv.notify_all();
+    }
+
+    /// Controller side: waits until `n` vCPUs are parked, calling `kick`
+    /// every few milliseconds (a kick can land just before a thread enters
+    /// `KVM_RUN`). Returns false on timeout.
+    pub fn wait_parked(&self, n: usize, timeout: Duration, mut kick: impl FnMut()) -> bool {
+        let start = Instant::now();
+        let mut s = self.lock();
+        while s.parked < n {
+            if start.elapsed() > timeout {
+                return false;
+            }
+            drop(s);
+            kick();
+            s = self.lock();
+            s = self
+                .cv
+                .wait_timeout(s, Duration::from_millis(5))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn threads_park_until_resumed() {
+        let gate = Arc::new(PauseGate::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let runs = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut threads = Vec::new();
+        for _ in 0..3 {
+            let (g, s, r) = (gate.clone(), stop.clone(), runs.clone());
+            threads.push(std::thread::spawn(move || {
+                while !s.load(Ordering::Acquire) {
+                    if g.requested() {
+                        g.park(&s);
+                    }
+                    r.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }));
+        }
+        gate.request();
+        assert!(gate.wait_parked(3, Duration::from_secs(5), || {}));
+        let before = runs.load(Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(runs.load(Ordering::Relaxed), before, "a parked thread ran");
+        assert!(gate.is_paused());
+        gate.resume();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(runs.load(Ordering::Relaxed) > before);
+        // Stop releases parked threads too.
+        gate.request();
+        assert!(gate.wait_parked(3, Duration::from_secs(5), || {}));
+        stop.store(true, Ordering::Release);
+        for t in threads {
+            t.join().unwrap();
+        }
+        // Nobody to park: times out.
+        gate.request();
+        assert!(!gate.wait_parked(1, Duration::from_millis(30), || {}));
+    }
+}
