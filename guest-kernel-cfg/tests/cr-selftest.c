@@ -18,6 +18,13 @@
  *   cr-selftest shm IMG        shared memory: MAP_SHARED|MAP_ANONYMOUS,
  *                              a memfd (fd and shared and private
  *                              mappings), a MAP_SHARED file mapping
+ *   cr-selftest tree IMG       a process tree (parent in a new session, two
+ *                              children, one leading a process group, a
+ *                              grandchild in that group) with a pipe and
+ *                              shared memory between them: checkpoint it
+ *                              frozen, kill it, restart it in place and in
+ *                              a new pid namespace (clone3() with set_tid,
+ *                              as user space's part of the tree restart)
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
  *                              it in forked children (file and pipe input)
@@ -40,6 +47,7 @@
 #include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +58,7 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 
 #include "kcr.h"	/* copy of include/uapi/linux/kcr.h */
 
@@ -454,6 +463,340 @@ static int cmd_frozen(const char *img)
 	waitpid(r, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "restarted frozen child exited with status %#x", status);
+	rmdir(CG);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Process trees. */
+
+#define TREE_FLAG "/tmp/kcr-tree-restored"
+
+/* What each process of the test tree reports to the root. */
+struct tree_msg {
+	int kind;		/* 1 hello (before checkpoint), 2 report */
+	int idx;
+	pid_t pid, ppid, pgid, sid;
+	long counter;
+	int ok;
+};
+
+struct tree_shared {
+	volatile long counters[4];
+};
+
+static struct tree_shared *tsh;
+static pid_t t_ppid, t_pgid, t_sid;
+static int t_msgr;		/* the root reads the messages here */
+static long t_hello;
+
+static void tree_wait_children(void)
+{
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+}
+
+/*
+ * One process of the tree: count in private and shared memory until the
+ * flag file appears (after restart), then check that pid, parent,
+ * process group, session and counters survived and report to the root.
+ */
+static void tree_loop(int idx, int msgw, int ready)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct tree_msg m = { .kind = 1, .idx = idx };
+
+	t_ppid = getppid();
+	t_pgid = getpgrp();
+	t_sid = getsid(0);
+	saved_pid = getpid();
+	counter = 1;
+	tsh->counters[idx] = 1;
+	t_hello = counter;
+	m.pid = saved_pid;
+	m.counter = t_hello;
+	if (idx && write(msgw, &m, sizeof(m)) != sizeof(m))
+		_exit(5);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;) {
+		counter++;
+		tsh->counters[idx]++;
+		nanosleep(&ts, NULL);
+		if (!access(TREE_FLAG, F_OK))
+			break;
+	}
+	m.kind = 2;
+	m.pid = getpid();
+	m.ppid = getppid();
+	m.pgid = getpgrp();
+	m.sid = getsid(0);
+	m.counter = counter;
+	m.ok = m.pid == saved_pid && m.pgid == t_pgid && m.sid == t_sid &&
+	       (idx == 0 || m.ppid == t_ppid) && counter > t_hello &&
+	       tsh->counters[idx] == counter;
+	if (idx && write(msgw, &m, sizeof(m)) != sizeof(m))
+		_exit(6);
+	if (!idx) {
+		struct tree_msg in[6];
+		int i, hellos = 0, reports = 0;
+
+		CHECK(m.ok, "tree root %d: pid, group %d and session %d kept, counter %ld continues",
+		      m.pid, m.pgid, m.sid, counter);
+		for (i = 0; i < 6; i++)
+			if (read(t_msgr, &in[i], sizeof(in[i])) != sizeof(in[i]))
+				break;
+		for (i = 0; i < 6; i++) {
+			if (in[i].kind == 1) {
+				hellos++;
+				continue;
+			}
+			reports++;
+			CHECK(in[i].ok, "tree process %d (#%d): parent %d, group %d, session %d kept, counter %ld continues",
+			      in[i].pid, in[i].idx, in[i].ppid, in[i].pgid,
+			      in[i].sid, in[i].counter);
+			CHECK(in[i].sid == m.pid, "process %d is in the root's session",
+			      in[i].pid);
+		}
+		CHECK(hellos == 3 && reports == 3,
+		      "tree: the pipe kept the 3 messages written before the checkpoint, then 3 reports");
+	}
+	tree_wait_children();
+	_exit(failures ? 1 : 0);
+}
+
+/* The test tree: root (setsid), children 1 and 2 (group leader), grandchild 3 in 2's group. */
+static void tree_root(int ready)
+{
+	int msg[2];
+	pid_t c1, c2;
+	int pg[2];
+
+	setsid();
+	tsh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* msg: children -> root. */
+	if (tsh == MAP_FAILED || pipe(msg) || pipe(pg))
+		_exit(2);
+	t_msgr = msg[0];
+	c2 = fork();
+	if (c2 == 0) {
+		setpgid(0, 0);
+		if (write(pg[1], "x", 1) != 1)
+			_exit(2);
+		tree_loop(2, msg[1], ready);
+	}
+	c1 = fork();
+	if (c1 == 0) {
+		char b;
+
+		/* The grandchild joins child 2's group: wait until it exists. */
+		if (read(pg[0], &b, 1) != 1)
+			_exit(2);
+		if (fork() == 0) {
+			if (setpgid(0, c2))
+				_exit(7);
+			tree_loop(3, msg[1], ready);
+		}
+		tree_loop(1, msg[1], ready);
+	}
+	tree_loop(0, msg[1], ready);
+}
+
+static pid_t clone3_tid(pid_t tid, unsigned long flags)
+{
+	struct clone_args a = { .flags = flags, .exit_signal = SIGCHLD };
+	pid_t set_tid[1] = { tid };
+
+	if (tid) {
+		a.set_tid = (uintptr_t)set_tid;
+		a.set_tid_size = 1;
+	}
+	return syscall(SYS_clone3, &a, sizeof(a));
+}
+
+/*
+ * User space's part of a tree restart (linux-cr's mktree): read the tree
+ * record, create each process with its pid under its parent, make the
+ * session and group leaders, then every process calls restart(); the
+ * root coordinates.
+ */
+static struct kcr_tree_task tree_tt[KCR_TREE_MAX];
+static int tree_nr;
+
+static int tree_read(int fd)
+{
+	struct kcr_rec_header hd;
+	struct kcr_rec_tree tr;
+
+	if (pread(fd, &hd, sizeof(hd), 0) != sizeof(hd) ||
+	    pread(fd, &tr, sizeof(tr), hd.h.len) != sizeof(tr) ||
+	    tr.h.type != KCR_REC_TREE || !tr.nr_tasks ||
+	    tr.nr_tasks > KCR_TREE_MAX)
+		return -1;
+	tree_nr = tr.nr_tasks;
+	if (pread(fd, tree_tt, tree_nr * sizeof(tree_tt[0]), hd.h.len + sizeof(tr)) !=
+	    (ssize_t)(tree_nr * sizeof(tree_tt[0])))
+		return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn)) tree_make(int i, int fd)
+{
+	const struct kcr_tree_task *e = &tree_tt[i];
+	long ret;
+	int j;
+
+	if (e->sid == e->pid && setsid() < 0)
+		_exit(10);
+	if (e->pgid == e->pid && e->sid != e->pid && setpgid(0, 0))
+		_exit(11);
+	for (j = i + 1; j < tree_nr; j++) {
+		pid_t p;
+
+		if (tree_tt[j].ppid != e->pid)
+			continue;
+		p = clone3_tid(tree_tt[j].pid, 0);
+		if (p < 0) {
+			printf("FAIL: clone3 with pid %d: %s\n", tree_tt[j].pid,
+			       strerror(errno));
+			_exit(12);
+		}
+		if (p == 0)
+			tree_make(j, fd);
+	}
+	ret = sys_restart(0, fd, i ? KCR_RESTART_JOIN : KCR_RESTART_TREE,
+			  i ? -1 : 2);
+	printf("FAIL: tree restart of pid %d returned %ld (%s)\n", e->pid, ret,
+	       strerror(errno));
+	_exit(13);
+}
+
+/* Restart the tree in IMG; in a new pid namespace under a helper init. */
+static int tree_restart(const char *img, int newpid)
+{
+	int fd = open(img, O_RDONLY), status = -1;
+	pid_t p;
+
+	if (fd < 0 || tree_read(fd)) {
+		FAIL("tree: cannot read the tree record of %s", img);
+		return -1;
+	}
+	p = clone3_tid(newpid ? 0 : tree_tt[0].pid,
+		       newpid ? CLONE_NEWPID : 0);
+	if (p == 0 && !newpid)
+		tree_make(0, fd);
+	if (p == 0) {
+		/* pid 1 of the new namespace: start the root, reap. */
+		pid_t r = clone3_tid(tree_tt[0].pid, 0);
+
+		if (r == 0)
+			tree_make(0, fd);
+		if (r < 0)
+			_exit(14);
+		for (;;) {
+			pid_t w = wait(&status);
+
+			if (w == r)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 15);
+			if (w < 0)
+				_exit(16);
+		}
+	}
+	close(fd);
+	if (p < 0) {
+		FAIL("tree: clone3: %s", strerror(errno));
+		return -1;
+	}
+	usleep(300 * 1000);
+	/* Let the restarted processes report. */
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(p, &status, 0);
+	unlink(TREE_FLAG);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return status;
+}
+
+static int cmd_tree(const char *img)
+{
+	pid_t root, pids[4] = { 0 }, r;
+	int rd[2], fd, status, i;
+	char buf[32];
+	long ret;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	/* Orphans of the killed tree come to us: their pids get free. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	unlink(TREE_FLAG);
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.freeze", F_OK)) {
+		FAIL("no cgroup v2 freezer at %s", CG);
+		return 1;
+	}
+	if (pipe(rd))
+		return 2;
+	root = fork();
+	if (root == 0) {
+		close(rd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		tree_root(rd[1]);
+	}
+	close(rd[1]);
+	for (i = 0; i < 4; i++)
+		if (read(rd[0], buf, 1) != 1) {
+			FAIL("tree did not start");
+			return 1;
+		}
+	pids[0] = root;
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(root, SIGKILL);
+		return 1;
+	}
+	ret = sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE | 0x100, 2);
+	CHECK(ret < 0 && errno == EINVAL, "checkpoint with an unknown flag: EINVAL");
+	ret = sys_checkpoint(0, fd, KCR_CHECKPOINT_TREE, 2);
+	CHECK(ret < 0 && errno == EINVAL, "self-checkpoint of a tree: EINVAL");
+	ret = sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE, 2);
+	CHECK(ret == 0, "checkpoint of a frozen tree of 4 processes (%ld %s)",
+	      ret, ret ? strerror(errno) : "ok");
+	close(fd);
+	fd = open(img, O_RDONLY);
+	if (fd >= 0 && !tree_read(fd)) {
+		CHECK(tree_nr == 4, "tree record has 4 processes");
+		for (i = 0; i < tree_nr && i < 4; i++) {
+			pids[i] = tree_tt[i].pid;
+			printf("tree: pid %d ppid %d pgid %d sid %d\n", tree_tt[i].pid,
+			       tree_tt[i].ppid, tree_tt[i].pgid, tree_tt[i].sid);
+		}
+	} else {
+		FAIL("tree: no tree record");
+	}
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 4; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	while ((r = wait(&status)) > 0 || errno == EINTR)
+		;
+	if (ret)
+		return 1;
+
+	ret = sys_restart(0, open(img, O_RDONLY), 0, 2);
+	CHECK(ret < 0 && errno == EINVAL, "tree image without KCR_RESTART_TREE: EINVAL");
+
+	status = tree_restart(img, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "tree restarted in place, original pids (status %#x)", status);
+	status = tree_restart(img, 1);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "tree restarted again in a new pid namespace (status %#x)", status);
 	rmdir(CG);
 	return failures ? 1 : 0;
 }
@@ -1794,12 +2137,14 @@ int main(int argc, char **argv)
 		return cmd_files(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "shm"))
 		return cmd_shm(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "tree"))
+		return cmd_tree(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | tree IMG | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }
