@@ -84,6 +84,16 @@ pub fn summary(img: &Image) -> String {
         "taken: {} s since the epoch, page size {}, xstate {} bytes (features {:#x})",
         h.time, h.page_size, h.xstate_size, h.xfeatures
     );
+    if !img.tree.is_empty() {
+        let _ = writeln!(s, "process tree: {} processes", img.tree.len());
+        for e in &img.tree {
+            let _ = writeln!(
+                s,
+                "  pid {} ppid {} pgid {} sid {}",
+                e.pid, e.ppid, e.pgid, e.sid
+            );
+        }
+    }
     for p in &img.pipes {
         let _ = writeln!(
             s,
@@ -209,6 +219,12 @@ pub fn tree(img: &Image) -> String {
     put("header/nodename".into(), h.nodename.clone());
     put("header/time".into(), h.time.to_string());
     put("header/xstate_size".into(), h.xstate_size.to_string());
+    for e in &img.tree {
+        put(
+            format!("tree/{}", e.pid),
+            format!("ppid {} pgid {} sid {}", e.ppid, e.pgid, e.sid),
+        );
+    }
     for p in &img.pipes {
         let q = format!("pipes/{}", p.objid);
         put(format!("{q}/size"), p.size.to_string());
