@@ -11,7 +11,7 @@ use xtask::nested::shell_quote;
 const FUZZ_CASES: u32 = 2000;
 
 /// Every step of tests/guest/cr-suite: each must report `crtest-NAME-exit=0`.
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 13] = [
     "errors",
     "save",
     "restore",
@@ -22,6 +22,8 @@ const STEPS: [&str; 11] = [
     "creds",
     "files",
     "shm",
+    "tree",
+    "tree-agent",
     "fuzz",
 ];
 

@@ -25,6 +25,10 @@
  *                              frozen, kill it, restart it in place and in
  *                              a new pid namespace (clone3() with set_tid,
  *                              as user space's part of the tree restart)
+ *   cr-selftest tree-agent IMG AGENT
+ *                              the same tree checkpointed and restarted by
+ *                              the guest agent (AGENT checkpoint --kill,
+ *                              AGENT restart: its user-space tree builder)
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
  *                              it in forked children (file and pipe input)
@@ -716,6 +720,92 @@ static int tree_restart(const char *img, int newpid)
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	return status;
+}
+
+/* Run AGENT with arguments, return its wait status. */
+static int run_agent(const char *agent, const char *a1, const char *a2,
+		     const char *a3, const char *a4, const char *a5)
+{
+	pid_t p = fork();
+	int status = -1;
+
+	if (p == 0) {
+		execl(agent, agent, a1, a2, a3, a4, a5, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	return status;
+}
+
+static int start_tree(pid_t *root)
+{
+	int rd[2], i;
+	char buf[32];
+
+	if (pipe(rd))
+		return -1;
+	*root = fork();
+	if (*root == 0) {
+		close(rd[0]);
+		tree_root(rd[1]);
+	}
+	close(rd[1]);
+	for (i = 0; i < 4; i++)
+		if (read(rd[0], buf, 1) != 1)
+			return -1;
+	close(rd[0]);
+	return 0;
+}
+
+static int cmd_tree_agent(const char *img, const char *agent)
+{
+	char pidstr[16];
+	pid_t root, r;
+	int status;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	unlink(TREE_FLAG);
+	if (start_tree(&root)) {
+		FAIL("tree did not start");
+		return 1;
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", root);
+	status = run_agent(agent, "checkpoint", "--pid", pidstr, "-o", img);
+	/* The agent left it running: checkpoint again and kill it. */
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent checkpoint of the tree, left running (status %#x)", status);
+	status = run_agent(agent, "checkpoint", "--pid", pidstr, "-o", img);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent checkpoint of the tree again (status %#x)", status);
+	/* Now kill all four ourselves (orphans come to us) and reap. */
+	{
+		int fd = open(img, O_RDONLY), i;
+
+		if (fd < 0 || tree_read(fd) || tree_nr != 4) {
+			FAIL("agent image has no tree of 4 processes");
+			return 1;
+		}
+		close(fd);
+		for (i = 0; i < tree_nr; i++)
+			kill(tree_tt[i].pid, SIGKILL);
+	}
+	while ((r = wait(&status)) > 0 || errno == EINTR)
+		;
+	r = fork();
+	if (r == 0) {
+		execl(agent, agent, "restart", img, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(r, &status, 0);
+	unlink(TREE_FLAG);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent restart of the tree: the root exited with status %#x", status);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return failures ? 1 : 0;
 }
 
 static int cmd_tree(const char *img)
@@ -2139,12 +2229,14 @@ int main(int argc, char **argv)
 		return cmd_shm(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "tree"))
 		return cmd_tree(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "tree-agent"))
+		return cmd_tree_agent(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | tree IMG | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }
