@@ -31,7 +31,9 @@
  *                              AGENT restart: its user-space tree builder)
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
- *                              it in forked children (file and pipe input)
+ *                              it in forked children (file and pipe input);
+ *                              then N/2 mutated copies of a tree image, each
+ *                              restarted by a tree in a new pid namespace
  *
  * Build: gcc -static -O2 -o cr-selftest cr-selftest.c
  * Needs a kernel with CONFIG_CHECKPOINT_RESTART (syscalls 463/464).
@@ -71,8 +73,11 @@
 
 static int failures;
 
-#define PASS(...) do { printf("PASS: " __VA_ARGS__); putchar('\n'); } while (0)
-#define FAIL(...) do { printf("FAIL: " __VA_ARGS__); putchar('\n'); failures++; } while (0)
+/* Set in the processes of the fuzzer's tree image: their copies stay quiet. */
+static int quiet;
+
+#define PASS(...) do { if (!quiet) { printf("PASS: " __VA_ARGS__); putchar('\n'); } } while (0)
+#define FAIL(...) do { if (!quiet) { printf("FAIL: " __VA_ARGS__); putchar('\n'); } failures++; } while (0)
 #define CHECK(c, ...) do { if (c) PASS(__VA_ARGS__); else FAIL(__VA_ARGS__); } while (0)
 
 static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
@@ -530,6 +535,8 @@ static void tree_loop(int idx, int msgw, int ready)
 		if (!access(TREE_FLAG, F_OK))
 			break;
 	}
+	if (quiet)	/* a copy restarted by the fuzzer: done */
+		_exit(0);
 	m.kind = 2;
 	m.pid = getpid();
 	m.ppid = getppid();
@@ -627,6 +634,10 @@ static pid_t clone3_tid(pid_t tid, unsigned long flags)
  */
 static struct kcr_tree_task tree_tt[KCR_TREE_MAX];
 static int tree_nr;
+static int tree_fuzz;		/* tree_make() for the fuzzer */
+
+/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
+#define RESTORED 200
 
 static int tree_read(int fd)
 {
@@ -661,6 +672,11 @@ static void __attribute__((noreturn)) tree_make(int i, int fd)
 		if (tree_tt[j].ppid != e->pid)
 			continue;
 		p = clone3_tid(tree_tt[j].pid, 0);
+		if (p < 0 && tree_fuzz) {
+			/* A fuzzed tree, alone in its pid namespace. */
+			kill(-1, SIGKILL);
+			_exit(12);
+		}
 		if (p < 0) {
 			printf("FAIL: clone3 with pid %d: %s\n", tree_tt[j].pid,
 			       strerror(errno));
@@ -670,7 +686,9 @@ static void __attribute__((noreturn)) tree_make(int i, int fd)
 			tree_make(j, fd);
 	}
 	ret = sys_restart(0, fd, i ? KCR_RESTART_JOIN : KCR_RESTART_TREE,
-			  i ? -1 : 2);
+			  i || tree_fuzz ? -1 : 2);
+	if (tree_fuzz)
+		_exit(errno < RESTORED ? errno : 199);
 	printf("FAIL: tree restart of pid %d returned %ld (%s)\n", e->pid, ret,
 	       strerror(errno));
 	_exit(13);
@@ -737,7 +755,7 @@ static int run_agent(const char *agent, const char *a1, const char *a2,
 	return status;
 }
 
-static int start_tree(pid_t *root)
+static int start_tree(pid_t *root, int in_cg)
 {
 	int rd[2], i;
 	char buf[32];
@@ -747,6 +765,9 @@ static int start_tree(pid_t *root)
 	*root = fork();
 	if (*root == 0) {
 		close(rd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (in_cg && write_str(CG "/cgroup.procs", buf))
+			_exit(4);
 		tree_root(rd[1]);
 	}
 	close(rd[1]);
@@ -766,7 +787,7 @@ static int cmd_tree_agent(const char *img, const char *agent)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	unlink(TREE_FLAG);
-	if (start_tree(&root)) {
+	if (start_tree(&root, 0)) {
 		FAIL("tree did not start");
 		return 1;
 	}
@@ -1749,9 +1770,6 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 	return ~c;
 }
 
-/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
-#define RESTORED 200
-
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
@@ -2042,6 +2060,219 @@ static int kmsg_bad(void)
 	return bad;
 }
 
+/* The test tree, frozen and checkpointed into memory, then killed. */
+static int make_tree_image(uint8_t **out, size_t *olen)
+{
+	int fd = memfd_create("kcr-fuzz-tree", 0), i, status;
+	struct stat st;
+	pid_t root;
+	long ret;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	mkdir(CG, 0755);
+	quiet = 1;		/* inherited by the tree, so by its copies */
+	i = start_tree(&root, 1);
+	quiet = 0;
+	if (i)
+		return -1;
+	write_str(CG "/cgroup.freeze", "1");
+	ret = wait_frozen(1) ? -1 : sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE, 2);
+	lseek(fd, 0, SEEK_SET);
+	if (!ret && !tree_read(fd)) {
+		for (i = 0; i < tree_nr; i++)
+			kill(tree_tt[i].pid, SIGKILL);
+	}
+	kill(root, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	while (wait(&status) > 0 || errno == EINTR)
+		;
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return -1;
+	*olen = st.st_size;
+	*out = malloc(*olen);
+	if (pread(fd, *out, *olen, 0) != (ssize_t)*olen)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Change one field of one entry of the tree record. */
+static void mutate_tree_rec(uint8_t *img, size_t len)
+{
+	size_t t = find_rec(img, KCR_REC_TREE);
+	struct kcr_rec_tree *r = (void *)(img + t);
+	struct kcr_tree_task *e;
+	int32_t *f, v;
+
+	if (!t || t + sizeof(*r) > len || !r->nr_tasks || r->nr_tasks > 4)
+		return;
+	e = (void *)(img + t + sizeof(*r)) + (rnd() % r->nr_tasks) * sizeof(*e);
+	f = (int32_t *)e + rnd() % 6;
+	switch (rnd() % 4) {
+	case 0:		/* another process's pid */
+		v = ((struct kcr_tree_task *)(img + t + sizeof(*r)))[rnd() % r->nr_tasks].pid;
+		break;
+	case 1:
+		v = (int32_t[]){ 0, -1, 1, 0x7fffffff, 4194304 }[rnd() % 5];
+		break;
+	case 2:
+		v = *f + (int)(rnd() % 5) - 2;
+		break;
+	default:
+		r->nr_tasks = rnd() % 6;
+		return;
+	}
+	*f = v;
+}
+
+/*
+ * Restart a tree image in a new pid namespace: its init creates the root,
+ * which builds the tree (tree_make()), and exits with the root's status.
+ * Returns the init's wait status, or -1 if it had to be killed.
+ */
+static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
+{
+	pid_t init = clone3_tid(0, CLONE_NEWPID), w = 0;
+	int status = 0, ms;
+
+	if (init == 0) {
+		int fd, st;
+		pid_t r;
+
+		if (use_pipe) {
+			int p[2];
+
+			if (pipe(p))
+				_exit(100);
+			if (fork() == 0) {
+				close(p[0]);
+				feed_pipe(p[1], img, len);
+			}
+			close(p[1]);
+			fd = p[0];
+		} else {
+			fd = memfd_create("kcr-fuzz", 0);
+			if (write(fd, img, len) != (ssize_t)len)
+				_exit(100);
+			lseek(fd, 0, SEEK_SET);
+		}
+		tree_fuzz = 1;
+		tree_nr = 0;
+		if (len > sizeof(struct kcr_rec_header) + sizeof(struct kcr_rec_tree)) {
+			const struct kcr_rec_tree *tr =
+				(const void *)(img + sizeof(struct kcr_rec_header));
+			size_t need = sizeof(struct kcr_rec_header) + sizeof(*tr) +
+				      tr->nr_tasks * sizeof(tree_tt[0]);
+
+			if (tr->h.type == KCR_REC_TREE && tr->nr_tasks &&
+			    tr->nr_tasks <= KCR_TREE_MAX && need <= len) {
+				tree_nr = tr->nr_tasks;
+				memcpy(tree_tt, tr + 1, tree_nr * sizeof(tree_tt[0]));
+			}
+		}
+		r = clone3_tid(tree_nr && tree_tt[0].pid > 1 ? tree_tt[0].pid : 0, 0);
+		if (r == 0) {
+			if (tree_nr && tree_tt[0].pid > 1)
+				tree_make(0, fd);
+			_exit(sys_restart(0, fd, KCR_RESTART_TREE, -1) < 0 ? errno : 199);
+		}
+		if (r < 0)
+			_exit(101);
+		for (;;) {
+			pid_t x = wait(&st);
+
+			if (x == r)
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) :
+				      RESTORED + 10 + WTERMSIG(st));
+			if (x < 0)
+				_exit(102);
+		}
+	}
+	if (init < 0)
+		return -2;
+	for (ms = 0; ms < 20000 && w == 0; ms += 5) {
+		w = waitpid(init, &status, WNOHANG);
+		if (!w)
+			usleep(5000);
+	}
+	if (w == init)
+		return status;
+	kill(init, SIGKILL);
+	waitpid(init, &status, 0);
+	return -1;
+}
+
+/* Fuzz restarts of a process tree image. */
+static void fuzz_tree(long n)
+{
+	long i, restored = 0, errs = 0, killed = 0, hung = 0, other = 0;
+	long crashed = 0, n_pipe = 0;
+	long by_errno[RESTORED] = { 0 };
+	uint8_t *orig, *img;
+	size_t olen, len;
+	int status;
+
+	if (make_tree_image(&orig, &olen)) {
+		FAIL("fuzz: cannot make a tree image");
+		return;
+	}
+	index_records(orig, olen);
+	printf("fuzz: tree image %zu bytes, %d records\n", olen, nr_recs);
+	img = malloc(olen + 16);
+	/* The flag makes restarted copies report and exit at once. */
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	status = run_tree_case(orig, olen, 0);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: unmodified tree image restarts (status %#x)", status);
+	status = run_tree_case(orig, olen, 1);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: unmodified tree image restarts from a pipe (status %#x)", status);
+	for (i = 0; i < n; i++) {
+		int use_pipe = rnd() % 4 == 0;
+
+		if (rnd() % 3 == 0) {
+			memcpy(img, orig, olen);
+			len = olen;
+			mutate_tree_rec(img, len);
+		} else {
+			mutate(img, &len, orig, olen);
+		}
+		if (rnd() % 2)
+			fix_tail(img, len);
+		n_pipe += use_pipe;
+		status = run_tree_case(img, len, use_pipe);
+		if (status == -1)
+			hung++;
+		else if (status < 0 || !WIFEXITED(status))
+			other++;
+		else if (WEXITSTATUS(status) <= 1)
+			restored++;
+		else if (WEXITSTATUS(status) < RESTORED && WEXITSTATUS(status) >= 2 &&
+			 WEXITSTATUS(status) < 100)
+			errs++, by_errno[WEXITSTATUS(status)]++;
+		else if (WEXITSTATUS(status) == RESTORED + 10 + SIGKILL)
+			killed++;
+		else if (WEXITSTATUS(status) > RESTORED + 10)
+			crashed++;	/* restored from a mutated image, then faulted */
+		else
+			other++;
+		if ((i + 1) % 500 == 0)
+			printf("fuzz: %ld tree cases\n", i + 1);
+	}
+	unlink(TREE_FLAG);
+	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed, %ld hung (killed after 20 s), %ld other\n",
+	       n, n_pipe, errs, killed, restored, crashed, hung, other);
+	printf("fuzz: tree errnos:");
+	for (i = 0; i < RESTORED; i++)
+		if (by_errno[i])
+			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
+	printf("\n");
+	CHECK(hung == 0 && other == 0, "fuzz: no tree restart hangs, no unexpected outcome");
+	free(img);
+	free(orig);
+}
+
 static int cmd_fuzz(long n, uint64_t seed)
 {
 	long i, errs = 0, killed = 0, restored = 0, crashed = 0, other = 0;
@@ -2206,6 +2437,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
 	printf("\n");
 	CHECK(other == 0, "fuzz: no unexpected outcome");
+	fuzz_tree(n / 2);
 	status = kmsg_bad();
 	CHECK(status == 0, "fuzz: kernel log has no Oops/BUG/WARNING (%d)", status);
 	return failures ? 1 : 0;
