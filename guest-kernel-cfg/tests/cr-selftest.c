@@ -29,6 +29,9 @@
  *                              the same tree checkpointed and restarted by
  *                              the guest agent (AGENT checkpoint --kill,
  *                              AGENT restart: its user-space tree builder)
+ *   cr-selftest debugregs IMG  a hardware watchpoint set through ptrace on a
+ *                              frozen child survives c/r (its SIGTRAPs go
+ *                              on); bad debug register records are refused
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
  *                              it in forked children (file and pipe input);
@@ -40,6 +43,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,11 +58,13 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -473,6 +479,159 @@ static int cmd_frozen(const char *img)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "restarted frozen child exited with status %#x", status);
 	rmdir(CG);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Debug registers. */
+
+static void index_records(const uint8_t *img, size_t len);
+static void fix_tail(uint8_t *img, size_t len);
+static size_t find_rec(const uint8_t *img, uint32_t type);
+
+static volatile int watched;		/* written in a loop, watched by DR0 */
+static volatile long traps;		/* SIGTRAPs from the watchpoint */
+
+static void on_trap(int sig)
+{
+	(void)sig;
+	traps++;
+}
+
+static void watched_child(int ready)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	long t0;
+	int i;
+
+	saved_pid = getpid();
+	signal(SIGTRAP, on_trap);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;) {
+		watched++;
+		nanosleep(&ts, NULL);
+		if (getpid() != saved_pid)
+			break;
+	}
+	t0 = traps;
+	for (i = 0; i < 10; i++)
+		watched++;
+	printf("restored watched child: pid %d (was %d), %ld traps before, %ld after\n",
+	       getpid(), saved_pid, t0, traps);
+	_exit(t0 > 0 && traps == t0 + 10 ? 0 : 1);
+}
+
+static int restart_status(const uint8_t *img, size_t len)
+{
+	int fd = memfd_create("kcr-dr", 0), status;
+	pid_t r;
+
+	if (write(fd, img, len) != (ssize_t)len)
+		return -1;
+	r = fork();
+	if (r == 0) {
+		lseek(fd, 0, SEEK_SET);
+		_exit(sys_restart(0, fd, 0, 2) < 0 ? errno : 199);
+	}
+	close(fd);
+	waitpid(r, &status, 0);
+	return status;
+}
+
+static int cmd_debugregs(const char *img)
+{
+	unsigned long dr7 = 1 | (1UL << 16) | (3UL << 18);	/* L0, write, 4 bytes */
+	int pfd[2], fd, status;
+	uint8_t *buf, *bad;
+	struct stat st;
+	char b[32];
+	pid_t child;
+	size_t dr;
+	long ret;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	mkdir(CG, 0755);
+	if (pipe(pfd))
+		return 2;
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(b, sizeof(b), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", b))
+			_exit(4);
+		watched_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], b, 1) != 1) {
+		FAIL("child did not start");
+		return 1;
+	}
+	/* Set DR0/DR7 as a debugger would, then let it go. */
+	ret = ptrace(PTRACE_ATTACH, child, 0, 0);
+	waitpid(child, &status, 0);
+	ret = ret ?: ptrace(PTRACE_POKEUSER, child,
+			    offsetof(struct user, u_debugreg[0]), &watched);
+	ret = ret ?: ptrace(PTRACE_POKEUSER, child,
+			    offsetof(struct user, u_debugreg[7]), dr7);
+	ptrace(PTRACE_DETACH, child, 0, 0);
+	CHECK(ret == 0, "watchpoint set with ptrace (%ld %s)", ret,
+	      ret ? strerror(errno) : "ok");
+	usleep(50 * 1000);
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(child, SIGKILL);
+		return 1;
+	}
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ret = sys_checkpoint(child, fd, 0, 2);
+	CHECK(ret == 0, "checkpoint of a task with a watchpoint (%ld %s)", ret,
+	      ret ? strerror(errno) : "ok");
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return 1;
+	buf = malloc(st.st_size);
+	bad = malloc(st.st_size);
+	if (pread(fd, buf, st.st_size, 0) != st.st_size)
+		return 1;
+	close(fd);
+	index_records(buf, st.st_size);
+	dr = find_rec(buf, KCR_REC_DEBUGREGS);
+	CHECK(dr && ((struct kcr_rec_debugregs *)(buf + dr))->dr7 == dr7 &&
+	      ((struct kcr_rec_debugregs *)(buf + dr))->addr[0] == (uintptr_t)&watched,
+	      "the image has the debug registers");
+	if (!dr)
+		return 1;
+
+	status = restart_status(buf, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "restarted child still traps on writes to the watched word (status %#x)",
+	      status);
+
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->addr[0] = 0xffffffff81000000ULL;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "watchpoint on a kernel address: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->addr[0] += 2;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "misaligned 4-byte watchpoint: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->dr7 |= 1UL << 13;	/* GD */
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "reserved dr7 bit (GD): EINVAL (status %#x)", status);
+	free(buf);
+	free(bad);
 	return failures ? 1 : 0;
 }
 
@@ -2459,6 +2618,8 @@ int main(int argc, char **argv)
 		return cmd_files(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "shm"))
 		return cmd_shm(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "debugregs"))
+		return cmd_debugregs(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "tree"))
 		return cmd_tree(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "tree-agent"))
@@ -2468,7 +2629,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }

@@ -117,6 +117,8 @@ pub mod rec {
     pub const FD: u32 = 16;
     /// `KCR_REC_TREE`.
     pub const TREE: u32 = 17;
+    /// `KCR_REC_DEBUGREGS`.
+    pub const DEBUGREGS: u32 = 18;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -140,6 +142,7 @@ pub mod rec {
             FDTABLE => "FDTABLE",
             FD => "FD",
             TREE => "TREE",
+            DEBUGREGS => "DEBUGREGS",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -514,6 +517,17 @@ pub struct kcr_rec_fd {
     pub __pad: u32,
 }
 
+/// `struct kcr_rec_debugregs`: hardware breakpoints, when in use.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_debugregs {
+    pub h: kcr_hdr,
+    pub addr: [u64; 4],
+    pub dr6: u64,
+    pub dr7: u64,
+}
+
 /// `struct kcr_tree_task`: one process of a TREE record.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
@@ -629,6 +643,7 @@ layout! {
     kcr_rec_fd { h, fd, flags, file_ref, __pad }
     kcr_tree_task { pid, ppid, pgid, sid, flags, __pad }
     kcr_rec_tree { h, nr_tasks, __pad }
+    kcr_rec_debugregs { h, addr, dr6, dr7 }
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
@@ -683,6 +698,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_FDTABLE", rec::FDTABLE.into()),
         ("KCR_REC_FD", rec::FD.into()),
         ("KCR_REC_TREE", rec::TREE.into()),
+        ("KCR_REC_DEBUGREGS", rec::DEBUGREGS.into()),
         ("KCR_REC_TAIL", rec::TAIL.into()),
         ("KCR_TASK_SELF", task_flags::SELF.into()),
         (

@@ -174,6 +174,8 @@ pub struct Task {
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
     pub xstate: Option<(u64, u32)>,
+    /// Debug registers (DR0..DR3, DR6, DR7), when in use.
+    pub debugregs: Option<([u64; 4], u64, u64)>,
     /// Its address space.
     pub mm: Option<Mm>,
 }
@@ -413,6 +415,20 @@ impl<R: Read> Parser<R> {
                     machine: s(&h.machine)?,
                 });
             }
+            rec::DEBUGREGS => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_debugregs>())?;
+                let d: kcr_rec_debugregs = self.obj(t)?;
+                if d.addr.iter().any(|&a| a >= TASK_SIZE) || d.dr6 >> 32 != 0 || d.dr7 >> 32 != 0 {
+                    return Err(self.err(t, "breakpoint outside user space or bad dr6/dr7"));
+                }
+                let task = self.task(t)?;
+                if task.xstate.is_none() || task.fs.is_some() || !task.groups.is_empty() {
+                    return Err(self.err(t, "DEBUGREGS belongs right after the task's XSTATE"));
+                }
+                if task.debugregs.replace((d.addr, d.dr6, d.dr7)).is_some() {
+                    return Err(self.err(t, "second DEBUGREGS record for the task"));
+                }
+            }
             rec::TREE => {
                 let is_tree = self
                     .header
@@ -506,6 +522,7 @@ impl<R: Read> Parser<R> {
                     fds: Vec::new(),
                     regs: None,
                     xstate: None,
+                    debugregs: None,
                     mm: None,
                 });
             }
@@ -981,8 +998,7 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
                 e.pid, e.ppid, e.pgid, e.sid
             ))
         };
-        if e.pid <= 0 || e.ppid < 0 || e.pgid <= 0 || e.sid <= 0 || e.flags != 0 || e.__pad != 0
-        {
+        if e.pid <= 0 || e.ppid < 0 || e.pgid <= 0 || e.sid <= 0 || e.flags != 0 || e.__pad != 0 {
             return bad("malformed entry");
         }
         if find(e.pid) != Some(i) {
@@ -1356,6 +1372,37 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn debug_registers() {
+        let img = body(&sample());
+        let x = rec_off(&img, rec::XSTATE);
+        let end = x + u32::from_le_bytes([img[x + 4], img[x + 5], img[x + 6], img[x + 7]]) as usize;
+        let mut d = record(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>(), &[]);
+        put(
+            &mut d,
+            offset_of!(kcr_rec_debugregs, addr),
+            &0x601000u64.to_le_bytes(),
+        );
+        put(
+            &mut d,
+            offset_of!(kcr_rec_debugregs, dr7),
+            &0xd0001u64.to_le_bytes(),
+        );
+        let mut b = img[..end].to_vec();
+        b.extend(&d);
+        b.extend_from_slice(&img[end..]);
+        let p = parse(&finish(b.clone(), N + 1)[..]).unwrap();
+        assert_eq!(p.tasks[0].debugregs.map(|d| d.2), Some(0xd0001));
+        assert!(crate::image::show::summary(&p).contains("dr7 0xd0001"));
+        put(
+            &mut b,
+            end + offset_of!(kcr_rec_debugregs, addr),
+            &0xffff_8000_0000_0000u64.to_le_bytes(),
+        );
+        let e = parse(&finish(b, N + 1)[..]).unwrap_err();
+        assert!(e.msg.contains("outside user space"), "{e}");
+    }
+
+    #[test]
     fn tree_images() {
         let img = parse(&tree_sample(&[entry(42, 1, 42, 42)])[..]).unwrap();
         assert_eq!(img.tree.len(), 1);
@@ -1363,8 +1410,8 @@ pub(crate) mod tests {
         // The tree must match the task records, and announce all of them.
         let e = parse(&tree_sample(&[entry(43, 1, 43, 43)])[..]).unwrap_err();
         assert!(e.msg.contains("does not match tree entry"), "{e}");
-        let e = parse(&tree_sample(&[entry(42, 1, 42, 42), entry(50, 42, 42, 42)])[..])
-            .unwrap_err();
+        let e =
+            parse(&tree_sample(&[entry(42, 1, 42, 42), entry(50, 42, 42, 42)])[..]).unwrap_err();
         assert!(e.msg.contains("1 tasks, the image announces 2"), "{e}");
         // A TREE record in an image without the flag.
         let mut b = body(&tree_sample(&[entry(42, 1, 42, 42)]));
@@ -1396,7 +1443,11 @@ pub(crate) mod tests {
         bad(3, entry(38, 37, 37, 34), "cannot be joined");
         bad(3, entry(38, 37, 35, 35), "neither its own nor its parent");
         bad(2, entry(37, 34, 34, 37), "session leader outside");
-        bad(0, entry(34, 33, 35, 33), "root with a parent, session or group");
+        bad(
+            0,
+            entry(34, 33, 35, 33),
+            "root with a parent, session or group",
+        );
         bad(1, entry(35, 34, 0, 34), "malformed");
     }
 

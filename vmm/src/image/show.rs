@@ -130,6 +130,9 @@ pub fn summary(img: &Image) -> String {
         if let Some((feat, size)) = t.xstate {
             let _ = writeln!(s, "  xstate: {size} bytes, features {feat:#x}");
         }
+        if let Some((addr, dr6, dr7)) = t.debugregs {
+            let _ = writeln!(s, "  debug registers: {addr:#x?} dr6 {dr6:#x} dr7 {dr7:#x}");
+        }
         if !t.groups.is_empty() {
             let _ = writeln!(s, "  groups: {:?}", t.groups);
         }
