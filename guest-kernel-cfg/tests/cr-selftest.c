@@ -794,6 +794,11 @@ static pid_t clone3_tid(pid_t tid, unsigned long flags)
 static struct kcr_tree_task tree_tt[KCR_TREE_MAX];
 static int tree_nr;
 static int tree_fuzz;		/* tree_make() for the fuzzer */
+/*
+ * Fuzzer: user space could not build the (mutated) tree (clone3() with a
+ * pid beyond pid_max, setsid(), ...); above every errno.
+ */
+#define TREE_USER_FAIL	151
 
 /* Exit status of a fuzz child whose restart succeeded (errnos are below). */
 #define RESTORED 200
@@ -822,9 +827,9 @@ static void __attribute__((noreturn)) tree_make(int i, int fd)
 	int j;
 
 	if (e->sid == e->pid && setsid() < 0)
-		_exit(10);
+		_exit(tree_fuzz ? TREE_USER_FAIL : 10);
 	if (e->pgid == e->pid && e->sid != e->pid && setpgid(0, 0))
-		_exit(11);
+		_exit(tree_fuzz ? TREE_USER_FAIL : 11);
 	for (j = i + 1; j < tree_nr; j++) {
 		pid_t p;
 
@@ -834,7 +839,7 @@ static void __attribute__((noreturn)) tree_make(int i, int fd)
 		if (p < 0 && tree_fuzz) {
 			/* A fuzzed tree, alone in its pid namespace. */
 			kill(-1, SIGKILL);
-			_exit(12);
+			_exit(TREE_USER_FAIL);
 		}
 		if (p < 0) {
 			printf("FAIL: clone3 with pid %d: %s\n", tree_tt[j].pid,
@@ -2303,7 +2308,7 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 			int p[2];
 
 			if (pipe(p))
-				_exit(100);
+				_exit(150);
 			if (fork() == 0) {
 				close(p[0]);
 				feed_pipe(p[1], img, len);
@@ -2313,7 +2318,7 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 		} else {
 			fd = memfd_create("kcr-fuzz", 0);
 			if (write(fd, img, len) != (ssize_t)len)
-				_exit(100);
+				_exit(150);
 			lseek(fd, 0, SEEK_SET);
 		}
 		tree_fuzz = 1;
@@ -2337,7 +2342,7 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 			_exit(sys_restart(0, fd, KCR_RESTART_TREE, -1) < 0 ? errno : 199);
 		}
 		if (r < 0)
-			_exit(101);
+			_exit(TREE_USER_FAIL);
 		for (;;) {
 			pid_t x = wait(&st);
 
@@ -2345,7 +2350,7 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 				_exit(WIFEXITED(st) ? WEXITSTATUS(st) :
 				      RESTORED + 10 + WTERMSIG(st));
 			if (x < 0)
-				_exit(102);
+				_exit(152);
 		}
 	}
 	if (init < 0)
@@ -2366,8 +2371,9 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 static void fuzz_tree(long n)
 {
 	long i, restored = 0, errs = 0, killed = 0, hung = 0, other = 0;
-	long crashed = 0, n_pipe = 0;
+	long crashed = 0, n_pipe = 0, user_fail = 0;
 	long by_errno[RESTORED] = { 0 };
+	const char *what;
 	uint8_t *orig, *img;
 	size_t olen, len;
 	int status;
@@ -2394,8 +2400,9 @@ static void fuzz_tree(long n)
 			memcpy(img, orig, olen);
 			len = olen;
 			mutate_tree_rec(img, len);
+			what = "tree entry";
 		} else {
-			mutate(img, &len, orig, olen);
+			what = mutate(img, &len, orig, olen);
 		}
 		if (rnd() % 2)
 			fix_tail(img, len);
@@ -2407,8 +2414,9 @@ static void fuzz_tree(long n)
 			other++;
 		else if (WEXITSTATUS(status) <= 1)
 			restored++;
-		else if (WEXITSTATUS(status) < RESTORED && WEXITSTATUS(status) >= 2 &&
-			 WEXITSTATUS(status) < 100)
+		else if (WEXITSTATUS(status) == TREE_USER_FAIL)
+			user_fail++;
+		else if (WEXITSTATUS(status) < 150)
 			errs++, by_errno[WEXITSTATUS(status)]++;
 		else if (WEXITSTATUS(status) == RESTORED + 10 + SIGKILL)
 			killed++;
@@ -2416,12 +2424,18 @@ static void fuzz_tree(long n)
 			crashed++;	/* restored from a mutated image, then faulted */
 		else
 			other++;
+		if (status != -1 && (status < 0 || !WIFEXITED(status) ||
+				     (WEXITSTATUS(status) >= 150 &&
+				      WEXITSTATUS(status) != TREE_USER_FAIL &&
+				      WEXITSTATUS(status) <= RESTORED + 10)))
+			printf("fuzz: tree case %ld (%s): status %#x\n", i,
+			       what, status);
 		if ((i + 1) % 500 == 0)
 			printf("fuzz: %ld tree cases\n", i + 1);
 	}
 	unlink(TREE_FLAG);
-	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed, %ld hung (killed after 20 s), %ld other\n",
-	       n, n_pipe, errs, killed, restored, crashed, hung, other);
+	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed, %ld trees user space could not build, %ld hung (killed after 20 s), %ld other\n",
+	       n, n_pipe, errs, killed, restored, crashed, user_fail, hung, other);
 	printf("fuzz: tree errnos:");
 	for (i = 0; i < RESTORED; i++)
 		if (by_errno[i])
