@@ -446,7 +446,7 @@ pub fn spawn_tree(tree: &[TreeTask], fd: i32, logfd: i32, newpid: bool) -> std::
     } else {
         (root.pid, 0)
     };
-    // SAFETY: the children only run tree_make() and the loop below, which
+    // SAFETY: the children only run tree_make() and tree_init(), which
     // make async-signal-safe system calls.
     unsafe {
         let p = clone_with_pid(pid, flags)?;
@@ -456,10 +456,30 @@ pub fn spawn_tree(tree: &[TreeTask], fd: i32, logfd: i32, newpid: bool) -> std::
         if !newpid {
             tree_make(tree, 0, fd, logfd);
         }
-        let r = match clone_with_pid(root.pid, 0) {
-            Ok(0) => tree_make(tree, 0, fd, logfd),
-            Ok(r) => r,
-            Err(_) => libc::_exit(14),
+        tree_init(tree, fd, logfd)
+    }
+}
+
+/// Are all the pids of the tree free in our pid namespace (per /proc)?
+pub fn tree_pids_free(tree: &[TreeTask]) -> bool {
+    tree.iter()
+        .all(|e| !Path::new(&format!("/proc/{}", e.pid)).exists())
+}
+
+/// As pid 1 of a new pid namespace: create the root of the tree with its
+/// pid ([`tree_make`] does the rest), reap every process that ends up
+/// here, and exit with the root's status (which ends the namespace).
+///
+/// # Safety
+///
+/// As [`tree_make`].
+pub unsafe fn tree_init(tree: &[TreeTask], fd: i32, logfd: i32) -> ! {
+    // SAFETY: plain system calls; see tree_make().
+    unsafe {
+        let r = match tree.first().map(|e| clone_with_pid(e.pid, 0)) {
+            Some(Ok(0)) => tree_make(tree, 0, fd, logfd),
+            Some(Ok(r)) => r,
+            _ => libc::_exit(14),
         };
         loop {
             let mut status = 0;
@@ -493,8 +513,9 @@ pub fn file_image_kind(f: &File) -> std::io::Result<ImageKind> {
 /// kernel refused the image before touching this process).
 ///
 /// An image of a process tree is restarted as children of this process
-/// ([`spawn_tree`], `newpid`: in a new pid namespace); this process waits
-/// for the root and exits with its status.
+/// ([`spawn_tree`]; in a new pid namespace with `newpid` or when one of
+/// its pids is taken); this process waits for the root and exits with
+/// its status.
 pub fn restart(path: &Path, newpid: bool) -> std::io::Error {
     let f = match File::open(path) {
         Ok(f) => f,
@@ -503,6 +524,8 @@ pub fn restart(path: &Path, newpid: bool) -> std::io::Error {
     let _ = std::io::stdout().flush();
     match file_image_kind(&f) {
         Ok(ImageKind::Tree(tree)) => {
+            // Where the pids are taken, a new pid namespace has them free.
+            let newpid = newpid || !tree_pids_free(&tree);
             let root = match spawn_tree(&tree, f.as_raw_fd(), 2, newpid) {
                 Ok(r) => r,
                 Err(e) => return err(format!("restarting the tree of {}: {e}", path.display())),

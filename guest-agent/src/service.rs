@@ -394,8 +394,10 @@ fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Resu
 /// from the data frames; the child becomes the restored process. For an
 /// image of a process tree (seen in its first records, read before the
 /// fork) the child is created with the root's pid and builds the tree
-/// (`cr::tree_make`). Success is the kernel's "restarted:" log line;
-/// failure is the child's exit.
+/// (`cr::tree_make`); if one of the tree's pids is taken here, the child
+/// is instead the init of a new pid namespace where the tree gets its
+/// pids (`cr::tree_init`). Success is the kernel's "restarted:" log
+/// line; failure is the child's exit.
 fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
     // The first records say whether the image is a process tree.
     let mut pending = Vec::new();
@@ -425,13 +427,19 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
         cr::ImageKind::Tree(t) => t,
         cr::ImageKind::Single => Vec::new(),
     };
+    let newpid = !tree.is_empty() && !cr::tree_pids_free(&tree);
+    let (pid, flags) = match tree.first() {
+        Some(_) if newpid => (0, libc::CLONE_NEWPID as u64),
+        Some(root) => (root.pid, 0),
+        None => (0, 0),
+    };
     let (data_r, mut data_w) = pipe()?;
     let (log_r, log_w) = pipe()?;
     let (dr, lw) = (data_r.as_raw_fd(), log_w.as_raw_fd());
     // SAFETY: the child only makes async-signal-safe system calls
-    // (dup2, close_range, clone3, setsid, setpgid, syscall, _exit) before
-    // becoming the restored process or exiting.
-    let child = match unsafe { cr::clone_with_pid(tree.first().map_or(0, |r| r.pid), 0) } {
+    // (dup2, close_range, clone3, setsid, setpgid, wait, syscall, _exit)
+    // before becoming the restored process or exiting.
+    let child = match unsafe { cr::clone_with_pid(pid, flags) } {
         Ok(c) => c,
         Err(e) => {
             return Ok(fail(ErrorCode::Internal, format!("fork: {e}")));
@@ -444,6 +452,9 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
             libc::dup2(lw, 101);
             libc::syscall(libc::SYS_close_range, 3u32, 99u32, 0u32);
             libc::syscall(libc::SYS_close_range, 102u32, u32::MAX, 0u32);
+            if newpid {
+                cr::tree_init(&tree, 100, 101);
+            }
             if !tree.is_empty() {
                 cr::tree_make(&tree, 0, 100, 101);
             }

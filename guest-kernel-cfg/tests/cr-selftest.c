@@ -990,6 +990,19 @@ static int cmd_tree_agent(const char *img, const char *agent)
 	      "agent restart of the tree: the root exited with status %#x", status);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	r = fork();
+	if (r == 0) {
+		execl(agent, agent, "restart", "--newpid", img, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(r, &status, 0);
+	unlink(TREE_FLAG);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent restart of the tree in a new pid namespace: status %#x", status);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	return failures ? 1 : 0;
 }
 
