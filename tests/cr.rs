@@ -11,7 +11,7 @@ use xtask::nested::shell_quote;
 const FUZZ_CASES: u32 = 2000;
 
 /// Every step of tests/guest/cr-suite: each must report `crtest-NAME-exit=0`.
-const STEPS: [&str; 11] = [
+const STEPS: [&str; 14] = [
     "errors",
     "save",
     "restore",
@@ -22,6 +22,9 @@ const STEPS: [&str; 11] = [
     "creds",
     "files",
     "shm",
+    "debugregs",
+    "tree",
+    "tree-agent",
     "fuzz",
 ];
 

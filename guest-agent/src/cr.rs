@@ -4,8 +4,16 @@
 //! checkpoint freezes the target's tree with the cgroup v2 freezer (the
 //! kernel refuses an unfrozen task), writes the image to a temporary file,
 //! fsyncs and renames it only when the kernel reported success, and then
-//! thaws, leaves frozen, or kills the tree. restart makes the calling
-//! process the restored one (this slice of the kernel restores the caller).
+//! thaws, leaves frozen, or kills the tree. A process with children is
+//! checkpointed with its descendants (`KCR_CHECKPOINT_TREE`).
+//!
+//! restart makes the calling process the restored one for an image of one
+//! process. For an image of a process tree, user space does linux-cr's
+//! "mktree" part: [`tree_make`] creates every process with its original
+//! pid (clone3() with set_tid) under its parent, makes the session and
+//! group leaders, and each process calls restart(2): the root with
+//! `KCR_RESTART_TREE` (it coordinates in the kernel), the others with
+//! `KCR_RESTART_JOIN`.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -17,6 +25,23 @@ use std::time::{Duration, Instant};
 pub const NR_CHECKPOINT: libc::c_long = 463;
 /// restart(2) on x86_64 (`KCR_NR_RESTART`).
 pub const NR_RESTART: libc::c_long = 464;
+/// checkpoint(2) flag `KCR_CHECKPOINT_TREE`: the task and its descendants.
+pub const CHECKPOINT_TREE: libc::c_long = 1;
+/// restart(2) flag `KCR_RESTART_TREE`: the root of a tree, coordinates.
+pub const RESTART_TREE: libc::c_long = 1;
+/// restart(2) flag `KCR_RESTART_JOIN`: another process of a tree.
+pub const RESTART_JOIN: libc::c_long = 2;
+
+/// `KCR_REC_HEADER`, `KCR_REC_TREE`, `KCR_TREE_MAX`, `KCR_REC_MAX_LEN`.
+const REC_HEADER: u32 = 1;
+const REC_TREE: u32 = 17;
+const TREE_MAX: usize = 1024;
+const REC_MAX_LEN: usize = 1 << 20;
+/// Offset of `flags` in `struct kcr_rec_header`.
+const HEADER_FLAGS_OFF: usize = 32;
+/// Sizes of `struct kcr_rec_tree` and `struct kcr_tree_task`.
+const TREE_REC_SIZE: usize = 16;
+const TREE_TASK_SIZE: usize = 24;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
@@ -59,6 +84,24 @@ impl FreezeGroup {
         let g = FreezeGroup { dir, pid };
         fs::write(g.dir.join("cgroup.procs"), pid.to_string())
             .map_err(|e| err(format!("moving pid {pid} into {}: {e}", g.dir.display())))?;
+        // Its descendants too (children forked meanwhile are born inside).
+        for _ in 0..3 {
+            let mut moved = 0;
+            for d in descendants(pid) {
+                let cg = fs::read_to_string(format!("/proc/{d}/cgroup")).unwrap_or_default();
+                let want = format!("0::/crvmm-ckpt-{pid}");
+                if !cg
+                    .lines()
+                    .any(|l| l == want || l.starts_with(&format!("{want}/")))
+                {
+                    let _ = fs::write(g.dir.join("cgroup.procs"), d.to_string());
+                    moved += 1;
+                }
+            }
+            if moved == 0 {
+                break;
+            }
+        }
         Ok(g)
     }
 
@@ -98,6 +141,12 @@ impl FreezeGroup {
                 r?;
             }
             After::Kill => {
+                // The whole tree: everything in the group.
+                let procs = fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+                for p in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
+                    // SAFETY: kill has no memory-safety preconditions.
+                    unsafe { libc::kill(p, libc::SIGKILL) };
+                }
                 // SAFETY: kill has no memory-safety preconditions.
                 unsafe { libc::kill(self.pid, libc::SIGKILL) };
                 let _ = self.set_frozen(false);
@@ -156,8 +205,46 @@ pub fn cleanup_stale_groups() -> usize {
     n
 }
 
+/// The descendants of `pid` (from /proc), parents before children.
+pub fn descendants(pid: i32) -> Vec<i32> {
+    let mut parent_of = Vec::new();
+    if let Ok(dir) = fs::read_dir("/proc") {
+        for d in dir.flatten() {
+            let Some(p) = d.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces or ')'.
+            let Ok(stat) = fs::read_to_string(d.path().join("stat")) else {
+                continue;
+            };
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<i32>().ok());
+            if let Some(ppid) = ppid {
+                parent_of.push((p, ppid));
+            }
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    out.remove(0);
+    out
+}
+
 /// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.
+/// A process with children is checkpointed with all its descendants.
 pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32) -> std::io::Result<()> {
+    let flags = if descendants(pid).is_empty() {
+        0
+    } else {
+        CHECKPOINT_TREE
+    };
     // SAFETY: a raw system call with integer arguments; the fds are open
     // for the duration of the call.
     let ret = unsafe {
@@ -165,7 +252,7 @@ pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32) -> std::io::Result<()> {
             NR_CHECKPOINT,
             pid as libc::c_long,
             fd as libc::c_long,
-            0 as libc::c_long,
+            flags,
             logfd as libc::c_long,
         )
     };
@@ -196,16 +283,293 @@ pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
     Ok(size)
 }
 
+/// One process of an image's TREE record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeTask {
+    /// Its pid (in the checkpointer's pid namespace).
+    pub pid: i32,
+    /// Its parent's pid.
+    pub ppid: i32,
+    /// Its process group.
+    pub pgid: i32,
+    /// Its session.
+    pub sid: i32,
+}
+
+/// What the first records of an image say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageKind {
+    /// One process: the restarter becomes it.
+    Single,
+    /// A process tree, parents first (the first one is the root).
+    Tree(Vec<TreeTask>),
+}
+
+fn u32_at(b: &[u8], off: usize) -> Option<u32> {
+    let v: [u8; 4] = b.get(off..off + 4)?.try_into().ok()?;
+    Some(u32::from_le_bytes(v))
+}
+
+/// Reads the kind of image from its first bytes: `Ok(None)` while more
+/// bytes are needed. Only what the tree needs is checked here; restart(2)
+/// checks everything again.
+pub fn image_kind(b: &[u8]) -> std::io::Result<Option<ImageKind>> {
+    let (Some(t), Some(hlen)) = (u32_at(b, 0), u32_at(b, 4)) else {
+        return Ok(None);
+    };
+    let hlen = hlen as usize;
+    if t != REC_HEADER || !(HEADER_FLAGS_OFF + 4..=REC_MAX_LEN).contains(&hlen) {
+        return Err(err("not a checkpoint image (no header record)".into()));
+    }
+    let Some(flags) = u32_at(b, HEADER_FLAGS_OFF) else {
+        return Ok(None);
+    };
+    if flags & CHECKPOINT_TREE as u32 == 0 {
+        return Ok(Some(ImageKind::Single));
+    }
+    let (Some(t), Some(len), Some(nr)) =
+        (u32_at(b, hlen), u32_at(b, hlen + 4), u32_at(b, hlen + 8))
+    else {
+        return Ok(None);
+    };
+    let (len, nr) = (len as usize, nr as usize);
+    if t != REC_TREE || nr == 0 || nr > TREE_MAX || len != TREE_REC_SIZE + nr * TREE_TASK_SIZE {
+        return Err(err("malformed tree record".into()));
+    }
+    let Some(body) = b.get(hlen + TREE_REC_SIZE..hlen + len) else {
+        return Ok(None);
+    };
+    let tree = body
+        .chunks_exact(TREE_TASK_SIZE)
+        .map(|c| {
+            let f = |i: usize| u32_at(c, 4 * i).unwrap_or(0) as i32;
+            TreeTask {
+                pid: f(0),
+                ppid: f(1),
+                pgid: f(2),
+                sid: f(3),
+            }
+        })
+        .collect::<Vec<_>>();
+    if tree.iter().any(|e| e.pid <= 0) {
+        return Err(err("malformed tree record".into()));
+    }
+    Ok(Some(ImageKind::Tree(tree)))
+}
+
+/// `struct clone_args` of clone3(2).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// fork(), with the child's pid `pid` (in the caller's pid namespace; 0:
+/// any) and extra clone flags (e.g. `CLONE_NEWPID`). Returns 0 in the
+/// child, its pid in the parent.
+///
+/// # Safety
+///
+/// As fork(): in a multi-threaded process the child may only make
+/// async-signal-safe calls.
+pub unsafe fn clone_with_pid(pid: i32, flags: u64) -> std::io::Result<i32> {
+    let set_tid = [pid];
+    let args = CloneArgs {
+        flags,
+        exit_signal: libc::SIGCHLD as u64,
+        set_tid: if pid > 0 { set_tid.as_ptr() as u64 } else { 0 },
+        set_tid_size: u64::from(pid > 0),
+        ..CloneArgs::default()
+    };
+    // SAFETY: args and set_tid outlive the call; without a stack the
+    // child continues on a copy of ours, as with fork().
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(r as i32)
+}
+
+/// In a new process created for `tree[i]`: make it a session or group
+/// leader as in the image, create its children with their pids (each
+/// continues in this function), then restart(2): the root (`i == 0`)
+/// with `KCR_RESTART_TREE` and `logfd`, the others with
+/// `KCR_RESTART_JOIN`. `fd` is the image, open in every process. Never
+/// returns: on failure the process exits with a code naming the step
+/// (the root's restart waits at most 30 s for missing processes).
+///
+/// # Safety
+///
+/// Only async-signal-safe system calls are made (no allocation), so it
+/// may run in the child of a multi-threaded process.
+pub unsafe fn tree_make(tree: &[TreeTask], i: usize, fd: i32, logfd: i32) -> ! {
+    let e = tree[i];
+    // SAFETY: plain system calls on this process.
+    unsafe {
+        if e.sid == e.pid && libc::setsid() < 0 {
+            libc::_exit(10);
+        }
+        if e.pgid == e.pid && e.sid != e.pid && libc::setpgid(0, 0) != 0 {
+            libc::_exit(11);
+        }
+        for (j, c) in tree.iter().enumerate().skip(i + 1) {
+            if c.ppid != e.pid {
+                continue;
+            }
+            match clone_with_pid(c.pid, 0) {
+                Ok(0) => tree_make(tree, j, fd, logfd),
+                Ok(_) => {}
+                Err(_) => libc::_exit(12),
+            }
+        }
+        let (flags, log) = if i == 0 {
+            (RESTART_TREE, logfd as libc::c_long)
+        } else {
+            (RESTART_JOIN, -1)
+        };
+        libc::syscall(
+            NR_RESTART,
+            0 as libc::c_long,
+            fd as libc::c_long,
+            flags,
+            log,
+        );
+        libc::_exit(13)
+    }
+}
+
+/// Restarts the process tree of the image open at `fd` (`tree`, read
+/// from it) as children of this process: in the current pid namespace
+/// with the original pids, or (`newpid`) in a new pid namespace whose
+/// init (pid 1) starts the root and reaps. Returns the pid of the root
+/// (of the init with `newpid`) in our namespace.
+pub fn spawn_tree(tree: &[TreeTask], fd: i32, logfd: i32, newpid: bool) -> std::io::Result<i32> {
+    let Some(root) = tree.first() else {
+        return Err(err("empty process tree".into()));
+    };
+    let (pid, flags) = if newpid {
+        (0, libc::CLONE_NEWPID as u64)
+    } else {
+        (root.pid, 0)
+    };
+    // SAFETY: the children only run tree_make() and tree_init(), which
+    // make async-signal-safe system calls.
+    unsafe {
+        let p = clone_with_pid(pid, flags)?;
+        if p != 0 {
+            return Ok(p);
+        }
+        if !newpid {
+            tree_make(tree, 0, fd, logfd);
+        }
+        tree_init(tree, fd, logfd)
+    }
+}
+
+/// Are all the pids of the tree free in our pid namespace (per /proc)?
+pub fn tree_pids_free(tree: &[TreeTask]) -> bool {
+    tree.iter()
+        .all(|e| !Path::new(&format!("/proc/{}", e.pid)).exists())
+}
+
+/// As pid 1 of a new pid namespace: create the root of the tree with its
+/// pid ([`tree_make`] does the rest), reap every process that ends up
+/// here, and exit with the root's status (which ends the namespace).
+///
+/// # Safety
+///
+/// As [`tree_make`].
+pub unsafe fn tree_init(tree: &[TreeTask], fd: i32, logfd: i32) -> ! {
+    // SAFETY: plain system calls; see tree_make().
+    unsafe {
+        let r = match tree.first().map(|e| clone_with_pid(e.pid, 0)) {
+            Some(Ok(0)) => tree_make(tree, 0, fd, logfd),
+            Some(Ok(r)) => r,
+            _ => libc::_exit(14),
+        };
+        loop {
+            let mut status = 0;
+            let w = libc::wait(&mut status);
+            if w == r {
+                libc::_exit(if libc::WIFEXITED(status) {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    128 + libc::WTERMSIG(status)
+                });
+            }
+            if w < 0 {
+                libc::_exit(15);
+            }
+        }
+    }
+}
+
+/// Reads the kind of the image in `f` from its beginning (a regular file).
+pub fn file_image_kind(f: &File) -> std::io::Result<ImageKind> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = f.read_at(&mut buf, 0)?;
+    buf.truncate(n);
+    image_kind(&buf)?.ok_or_else(|| err("image too short".into()))
+}
+
 /// Replaces this process with the one in the image at `path`, including
 /// its descriptors (this process's are closed: the restored one writes
 /// where it wrote before, not to our stdout). Returns only on error (the
 /// kernel refused the image before touching this process).
-pub fn restart(path: &Path) -> std::io::Error {
+///
+/// An image of a process tree is restarted as children of this process
+/// ([`spawn_tree`]; in a new pid namespace with `newpid` or when one of
+/// its pids is taken); this process waits for the root and exits with
+/// its status.
+pub fn restart(path: &Path, newpid: bool) -> std::io::Error {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) => return err(format!("opening {}: {e}", path.display())),
     };
     let _ = std::io::stdout().flush();
+    match file_image_kind(&f) {
+        Ok(ImageKind::Tree(tree)) => {
+            // Where the pids are taken, a new pid namespace has them free.
+            let newpid = newpid || !tree_pids_free(&tree);
+            let root = match spawn_tree(&tree, f.as_raw_fd(), 2, newpid) {
+                Ok(r) => r,
+                Err(e) => return err(format!("restarting the tree of {}: {e}", path.display())),
+            };
+            drop(f);
+            eprintln!(
+                "restart: process tree of {} processes, root pid {root}",
+                tree.len()
+            );
+            let mut status = 0;
+            // SAFETY: waitpid on our own child; only writes `status`.
+            let w = unsafe { libc::waitpid(root, &mut status, 0) };
+            let code = if w == root && libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                1
+            };
+            std::process::exit(code);
+        }
+        // Not an image at all: the kernel refuses it and logs why.
+        Ok(ImageKind::Single) | Err(_) => {}
+    }
     // SAFETY: a raw system call with integer arguments; on success this
     // process continues as the restored one and never returns here.
     let ret = unsafe {
@@ -236,5 +600,58 @@ pub fn counter(period: Duration) -> ! {
         let sum: u64 = state.iter().map(|&b| u64::from(b)).sum();
         println!("counter: {n} sum {sum} pid {}", std::process::id());
         std::thread::sleep(period);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(flags: u32) -> Vec<u8> {
+        let mut b = vec![0u8; 440];
+        b[0..4].copy_from_slice(&REC_HEADER.to_le_bytes());
+        b[4..8].copy_from_slice(&440u32.to_le_bytes());
+        b[HEADER_FLAGS_OFF..HEADER_FLAGS_OFF + 4].copy_from_slice(&flags.to_le_bytes());
+        b
+    }
+
+    #[test]
+    fn image_kinds() {
+        assert_eq!(image_kind(&[]).ok(), Some(None));
+        assert_eq!(image_kind(&header(0)).ok(), Some(Some(ImageKind::Single)));
+        let mut b = header(1);
+        assert_eq!(image_kind(&b).ok(), Some(None));
+        let ids: [[i32; 6]; 2] = [[34, 33, 34, 34, 0, 0], [35, 34, 35, 34, 0, 0]];
+        let mut rec = Vec::new();
+        rec.extend_from_slice(&REC_TREE.to_le_bytes());
+        rec.extend_from_slice(&((TREE_REC_SIZE + 2 * TREE_TASK_SIZE) as u32).to_le_bytes());
+        rec.extend_from_slice(&2u32.to_le_bytes());
+        rec.extend_from_slice(&0u32.to_le_bytes());
+        for e in ids {
+            for v in e {
+                rec.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        b.extend_from_slice(&rec[..30]);
+        assert_eq!(image_kind(&b).ok(), Some(None));
+        b.extend_from_slice(&rec[30..]);
+        let want = vec![
+            TreeTask {
+                pid: 34,
+                ppid: 33,
+                pgid: 34,
+                sid: 34,
+            },
+            TreeTask {
+                pid: 35,
+                ppid: 34,
+                pgid: 35,
+                sid: 34,
+            },
+        ];
+        assert_eq!(image_kind(&b).ok(), Some(Some(ImageKind::Tree(want))));
+        b[440 + 8] = 3;
+        assert!(image_kind(&b).is_err());
+        assert!(image_kind(&[9, 0, 0, 0, 8, 0, 0, 0]).is_err());
     }
 }

@@ -15,7 +15,9 @@ const USAGE: &str = "usage:
   guest-agent init [COMMAND...]                 run as the guest's PID 1
   guest-agent serve [PORT]                      the vsock service (default port 52)
   guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill]
-  guest-agent restart FILE                      become the process in FILE
+  guest-agent restart [--newpid] FILE           become the process in FILE, or
+                                                restart its process tree as children
+                                                (--newpid: in a new pid namespace)
   guest-agent counter [MILLISECONDS]            a workload that counts
   guest-agent hog MIB                           a workload with MIB of dirty memory
   guest-agent ckpt-bench MIB[,MIB...] RUNS      checkpoint into a pipe vs a user-space pipe write";
@@ -69,8 +71,9 @@ fn main() -> ExitCode {
     } else {
         match args.get(1).map(String::as_str) {
             Some("checkpoint") => checkpoint_cmd(&args[2..]),
-            Some("restart") if args.len() == 3 => {
-                let e = cr::restart(std::path::Path::new(&args[2]));
+            Some("restart") if args.len() == 3 || (args.len() == 4 && args[2] == "--newpid") => {
+                let newpid = args.len() == 4;
+                let e = cr::restart(std::path::Path::new(&args[args.len() - 1]), newpid);
                 eprintln!("guest-agent: {e}");
                 ExitCode::FAILURE
             }

@@ -424,22 +424,60 @@ fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Resu
 }
 
 /// Restart: a forked child calls restart(2) on a pipe this thread fills
-/// from the data frames; the child becomes the restored process. Success
-/// is the kernel's "restarted:" log line; failure is the child's exit.
+/// from the data frames; the child becomes the restored process. For an
+/// image of a process tree (seen in its first records, read before the
+/// fork) the child is created with the root's pid and builds the tree
+/// (`cr::tree_make`); if one of the tree's pids is taken here, the child
+/// is instead the init of a new pid namespace where the tree gets its
+/// pids (`cr::tree_init`). Success is the kernel's "restarted:" log
+/// line; failure is the child's exit.
 fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
+    // The first records say whether the image is a process tree.
+    let mut pending = Vec::new();
+    let mut stream_err = None;
+    let mut ended = false;
+    let kind = loop {
+        match cr::image_kind(&pending) {
+            Ok(Some(k)) => break k,
+            Ok(None) if !ended => {}
+            // Not an image, or cut short: the kernel refuses it and says why.
+            Ok(None) | Err(_) => break cr::ImageKind::Single,
+        }
+        match proto::read_frame(conn) {
+            Ok(Some(Frame::Data(d))) => pending.extend_from_slice(&d),
+            Ok(Some(Frame::End)) => ended = true,
+            Ok(Some(Frame::Message(_))) | Ok(None) => {
+                stream_err = Some(io::Error::other("image stream ended without an end frame"));
+                ended = true;
+            }
+            Err(e) => {
+                stream_err = Some(io::Error::other(e.to_string()));
+                ended = true;
+            }
+        }
+    };
+    let tree = match kind {
+        cr::ImageKind::Tree(t) => t,
+        cr::ImageKind::Single => Vec::new(),
+    };
+    let newpid = !tree.is_empty() && !cr::tree_pids_free(&tree);
+    let (pid, flags) = match tree.first() {
+        Some(_) if newpid => (0, libc::CLONE_NEWPID as u64),
+        Some(root) => (root.pid, 0),
+        None => (0, 0),
+    };
     let (data_r, mut data_w) = pipe()?;
     let (log_r, log_w) = pipe()?;
     let (dr, lw) = (data_r.as_raw_fd(), log_w.as_raw_fd());
     // SAFETY: the child only makes async-signal-safe system calls
-    // (dup2, close_range, syscall, _exit) before becoming the restored
-    // process or exiting.
-    let child = unsafe { libc::fork() };
-    if child < 0 {
-        return Ok(fail(
-            ErrorCode::Internal,
-            format!("fork: {}", io::Error::last_os_error()),
-        ));
-    }
+    // (dup2, close_range, clone3, setsid, setpgid, wait, syscall, _exit)
+    // before becoming the restored process or exiting.
+    let child = match unsafe { cr::clone_with_pid(pid, flags) } {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(fail(ErrorCode::Internal, format!("fork: {e}")));
+        }
+    };
     if child == 0 {
         // SAFETY: see above; fds 100/101 are free after close_range.
         unsafe {
@@ -447,6 +485,12 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
             libc::dup2(lw, 101);
             libc::syscall(libc::SYS_close_range, 3u32, 99u32, 0u32);
             libc::syscall(libc::SYS_close_range, 102u32, u32::MAX, 0u32);
+            if newpid {
+                cr::tree_init(&tree, 100, 101);
+            }
+            if !tree.is_empty() {
+                cr::tree_make(&tree, 0, 100, 101);
+            }
             libc::syscall(
                 cr::NR_RESTART,
                 0 as libc::c_long,
@@ -461,24 +505,23 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
     drop(log_w);
     // Forward the image; a broken stream closes the pipe early, which the
     // kernel sees as a truncated image.
-    let mut stream_err = None;
-    loop {
+    if data_w.write_all(&pending).is_err() {
+        ended = true;
+    }
+    while !ended {
         match proto::read_frame(conn) {
             Ok(Some(Frame::Data(d))) => {
-                if data_w.write_all(&d).is_err() {
-                    // The kernel stopped reading (bad image): drain the
-                    // rest of the stream below.
-                    break;
-                }
+                // Unless the kernel stopped reading (bad image).
+                ended = data_w.write_all(&d).is_err();
             }
-            Ok(Some(Frame::End)) => break,
+            Ok(Some(Frame::End)) => ended = true,
             Ok(Some(Frame::Message(_))) | Ok(None) => {
                 stream_err = Some(io::Error::other("image stream ended without an end frame"));
-                break;
+                ended = true;
             }
             Err(e) => {
                 stream_err = Some(io::Error::other(e.to_string()));
-                break;
+                ended = true;
             }
         }
     }

@@ -18,15 +18,32 @@
  *   cr-selftest shm IMG        shared memory: MAP_SHARED|MAP_ANONYMOUS,
  *                              a memfd (fd and shared and private
  *                              mappings), a MAP_SHARED file mapping
+ *   cr-selftest tree IMG       a process tree (parent in a new session, two
+ *                              children, one leading a process group, a
+ *                              grandchild in that group) with a pipe and
+ *                              shared memory between them: checkpoint it
+ *                              frozen, kill it, restart it in place and in
+ *                              a new pid namespace (clone3() with set_tid,
+ *                              as user space's part of the tree restart)
+ *   cr-selftest tree-agent IMG AGENT
+ *                              the same tree checkpointed and restarted by
+ *                              the guest agent (AGENT checkpoint --kill,
+ *                              AGENT restart: its user-space tree builder)
+ *   cr-selftest debugregs IMG  a hardware watchpoint set through ptrace on a
+ *                              frozen child survives c/r (its SIGTRAPs go
+ *                              on); bad debug register records are refused
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
- *                              it in forked children (file and pipe input)
+ *                              it in forked children (file and pipe input);
+ *                              then N/2 mutated copies of a tree image, each
+ *                              restarted by a tree in a new pid namespace
  *
  * Build: gcc -static -O2 -o cr-selftest cr-selftest.c
  * Needs a kernel with CONFIG_CHECKPOINT_RESTART (syscalls 463/464).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,16 +57,20 @@
 #include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 
 #include "kcr.h"	/* copy of include/uapi/linux/kcr.h */
 
@@ -58,8 +79,11 @@
 
 static int failures;
 
-#define PASS(...) do { printf("PASS: " __VA_ARGS__); putchar('\n'); } while (0)
-#define FAIL(...) do { printf("FAIL: " __VA_ARGS__); putchar('\n'); failures++; } while (0)
+/* Set in the processes of the fuzzer's tree image: their copies stay quiet. */
+static int quiet;
+
+#define PASS(...) do { if (!quiet) { printf("PASS: " __VA_ARGS__); putchar('\n'); } } while (0)
+#define FAIL(...) do { if (!quiet) { printf("FAIL: " __VA_ARGS__); putchar('\n'); } failures++; } while (0)
 #define CHECK(c, ...) do { if (c) PASS(__VA_ARGS__); else FAIL(__VA_ARGS__); } while (0)
 
 static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
@@ -454,6 +478,613 @@ static int cmd_frozen(const char *img)
 	waitpid(r, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "restarted frozen child exited with status %#x", status);
+	rmdir(CG);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Debug registers. */
+
+static void index_records(const uint8_t *img, size_t len);
+static void fix_tail(uint8_t *img, size_t len);
+static size_t find_rec(const uint8_t *img, uint32_t type);
+
+static volatile int watched;		/* written in a loop, watched by DR0 */
+static volatile long traps;		/* SIGTRAPs from the watchpoint */
+
+static void on_trap(int sig)
+{
+	(void)sig;
+	traps++;
+}
+
+static void watched_child(int ready)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	long t0;
+	int i;
+
+	saved_pid = getpid();
+	signal(SIGTRAP, on_trap);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;) {
+		watched++;
+		nanosleep(&ts, NULL);
+		if (getpid() != saved_pid)
+			break;
+	}
+	t0 = traps;
+	for (i = 0; i < 10; i++)
+		watched++;
+	printf("restored watched child: pid %d (was %d), %ld traps before, %ld after\n",
+	       getpid(), saved_pid, t0, traps);
+	_exit(t0 > 0 && traps == t0 + 10 ? 0 : 1);
+}
+
+static int restart_status(const uint8_t *img, size_t len)
+{
+	int fd = memfd_create("kcr-dr", 0), status;
+	pid_t r;
+
+	if (write(fd, img, len) != (ssize_t)len)
+		return -1;
+	r = fork();
+	if (r == 0) {
+		lseek(fd, 0, SEEK_SET);
+		_exit(sys_restart(0, fd, 0, 2) < 0 ? errno : 199);
+	}
+	close(fd);
+	waitpid(r, &status, 0);
+	return status;
+}
+
+static int cmd_debugregs(const char *img)
+{
+	unsigned long dr7 = 1 | (1UL << 16) | (3UL << 18);	/* L0, write, 4 bytes */
+	int pfd[2], fd, status;
+	uint8_t *buf, *bad;
+	struct stat st;
+	char b[32];
+	pid_t child;
+	size_t dr;
+	long ret;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	mkdir(CG, 0755);
+	if (pipe(pfd))
+		return 2;
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(b, sizeof(b), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", b))
+			_exit(4);
+		watched_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], b, 1) != 1) {
+		FAIL("child did not start");
+		return 1;
+	}
+	/* Set DR0/DR7 as a debugger would, then let it go. */
+	ret = ptrace(PTRACE_ATTACH, child, 0, 0);
+	waitpid(child, &status, 0);
+	ret = ret ?: ptrace(PTRACE_POKEUSER, child,
+			    offsetof(struct user, u_debugreg[0]), &watched);
+	ret = ret ?: ptrace(PTRACE_POKEUSER, child,
+			    offsetof(struct user, u_debugreg[7]), dr7);
+	ptrace(PTRACE_DETACH, child, 0, 0);
+	CHECK(ret == 0, "watchpoint set with ptrace (%ld %s)", ret,
+	      ret ? strerror(errno) : "ok");
+	usleep(50 * 1000);
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(child, SIGKILL);
+		return 1;
+	}
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ret = sys_checkpoint(child, fd, 0, 2);
+	CHECK(ret == 0, "checkpoint of a task with a watchpoint (%ld %s)", ret,
+	      ret ? strerror(errno) : "ok");
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return 1;
+	buf = malloc(st.st_size);
+	bad = malloc(st.st_size);
+	if (pread(fd, buf, st.st_size, 0) != st.st_size)
+		return 1;
+	close(fd);
+	index_records(buf, st.st_size);
+	dr = find_rec(buf, KCR_REC_DEBUGREGS);
+	CHECK(dr && ((struct kcr_rec_debugregs *)(buf + dr))->dr7 == dr7 &&
+	      ((struct kcr_rec_debugregs *)(buf + dr))->addr[0] == (uintptr_t)&watched,
+	      "the image has the debug registers");
+	if (!dr)
+		return 1;
+
+	status = restart_status(buf, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "restarted child still traps on writes to the watched word (status %#x)",
+	      status);
+
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->addr[0] = 0xffffffff81000000ULL;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "watchpoint on a kernel address: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->addr[0] += 2;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "misaligned 4-byte watchpoint: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	((struct kcr_rec_debugregs *)(bad + dr))->dr7 |= 1UL << 13;	/* GD */
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "reserved dr7 bit (GD): EINVAL (status %#x)", status);
+	free(buf);
+	free(bad);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Process trees. */
+
+#define TREE_FLAG "/tmp/kcr-tree-restored"
+
+/* What each process of the test tree reports to the root. */
+struct tree_msg {
+	int kind;		/* 1 hello (before checkpoint), 2 report */
+	int idx;
+	pid_t pid, ppid, pgid, sid;
+	long counter;
+	int ok;
+};
+
+struct tree_shared {
+	volatile long counters[4];
+};
+
+static struct tree_shared *tsh;
+static pid_t t_ppid, t_pgid, t_sid;
+static int t_msgr;		/* the root reads the messages here */
+static long t_hello;
+
+static void tree_wait_children(void)
+{
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+}
+
+/*
+ * One process of the tree: count in private and shared memory until the
+ * flag file appears (after restart), then check that pid, parent,
+ * process group, session and counters survived and report to the root.
+ */
+static void tree_loop(int idx, int msgw, int ready)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct tree_msg m = { .kind = 1, .idx = idx };
+
+	t_ppid = getppid();
+	t_pgid = getpgrp();
+	t_sid = getsid(0);
+	saved_pid = getpid();
+	counter = 1;
+	tsh->counters[idx] = 1;
+	t_hello = counter;
+	m.pid = saved_pid;
+	m.counter = t_hello;
+	if (idx && write(msgw, &m, sizeof(m)) != sizeof(m))
+		_exit(5);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;) {
+		counter++;
+		tsh->counters[idx]++;
+		nanosleep(&ts, NULL);
+		if (!access(TREE_FLAG, F_OK))
+			break;
+	}
+	if (quiet)	/* a copy restarted by the fuzzer: done */
+		_exit(0);
+	m.kind = 2;
+	m.pid = getpid();
+	m.ppid = getppid();
+	m.pgid = getpgrp();
+	m.sid = getsid(0);
+	m.counter = counter;
+	m.ok = m.pid == saved_pid && m.pgid == t_pgid && m.sid == t_sid &&
+	       (idx == 0 || m.ppid == t_ppid) && counter > t_hello &&
+	       tsh->counters[idx] == counter;
+	if (idx && write(msgw, &m, sizeof(m)) != sizeof(m))
+		_exit(6);
+	if (!idx) {
+		struct tree_msg in[6];
+		int i, hellos = 0, reports = 0;
+
+		CHECK(m.ok, "tree root %d: pid, group %d and session %d kept, counter %ld continues",
+		      m.pid, m.pgid, m.sid, counter);
+		for (i = 0; i < 6; i++)
+			if (read(t_msgr, &in[i], sizeof(in[i])) != sizeof(in[i]))
+				break;
+		for (i = 0; i < 6; i++) {
+			if (in[i].kind == 1) {
+				hellos++;
+				continue;
+			}
+			reports++;
+			CHECK(in[i].ok, "tree process %d (#%d): parent %d, group %d, session %d kept, counter %ld continues",
+			      in[i].pid, in[i].idx, in[i].ppid, in[i].pgid,
+			      in[i].sid, in[i].counter);
+			CHECK(in[i].sid == m.pid, "process %d is in the root's session",
+			      in[i].pid);
+		}
+		CHECK(hellos == 3 && reports == 3,
+		      "tree: the pipe kept the 3 messages written before the checkpoint, then 3 reports");
+	}
+	tree_wait_children();
+	_exit(failures ? 1 : 0);
+}
+
+/* The test tree: root (setsid), children 1 and 2 (group leader), grandchild 3 in 2's group. */
+static void tree_root(int ready)
+{
+	int msg[2];
+	pid_t c1, c2;
+	int pg[2];
+
+	setsid();
+	tsh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* msg: children -> root. */
+	if (tsh == MAP_FAILED || pipe(msg) || pipe(pg))
+		_exit(2);
+	t_msgr = msg[0];
+	c2 = fork();
+	if (c2 == 0) {
+		setpgid(0, 0);
+		if (write(pg[1], "x", 1) != 1)
+			_exit(2);
+		tree_loop(2, msg[1], ready);
+	}
+	c1 = fork();
+	if (c1 == 0) {
+		char b;
+
+		/* The grandchild joins child 2's group: wait until it exists. */
+		if (read(pg[0], &b, 1) != 1)
+			_exit(2);
+		if (fork() == 0) {
+			if (setpgid(0, c2))
+				_exit(7);
+			tree_loop(3, msg[1], ready);
+		}
+		tree_loop(1, msg[1], ready);
+	}
+	tree_loop(0, msg[1], ready);
+}
+
+static pid_t clone3_tid(pid_t tid, unsigned long flags)
+{
+	struct clone_args a = { .flags = flags, .exit_signal = SIGCHLD };
+	pid_t set_tid[1] = { tid };
+
+	if (tid) {
+		a.set_tid = (uintptr_t)set_tid;
+		a.set_tid_size = 1;
+	}
+	return syscall(SYS_clone3, &a, sizeof(a));
+}
+
+/*
+ * User space's part of a tree restart (linux-cr's mktree): read the tree
+ * record, create each process with its pid under its parent, make the
+ * session and group leaders, then every process calls restart(); the
+ * root coordinates.
+ */
+static struct kcr_tree_task tree_tt[KCR_TREE_MAX];
+static int tree_nr;
+static int tree_fuzz;		/* tree_make() for the fuzzer */
+/*
+ * Fuzzer: user space could not build the (mutated) tree (clone3() with a
+ * pid beyond pid_max, setsid(), ...); above every errno.
+ */
+#define TREE_USER_FAIL	151
+
+/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
+#define RESTORED 200
+
+static int tree_read(int fd)
+{
+	struct kcr_rec_header hd;
+	struct kcr_rec_tree tr;
+
+	if (pread(fd, &hd, sizeof(hd), 0) != sizeof(hd) ||
+	    pread(fd, &tr, sizeof(tr), hd.h.len) != sizeof(tr) ||
+	    tr.h.type != KCR_REC_TREE || !tr.nr_tasks ||
+	    tr.nr_tasks > KCR_TREE_MAX)
+		return -1;
+	tree_nr = tr.nr_tasks;
+	if (pread(fd, tree_tt, tree_nr * sizeof(tree_tt[0]), hd.h.len + sizeof(tr)) !=
+	    (ssize_t)(tree_nr * sizeof(tree_tt[0])))
+		return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn)) tree_make(int i, int fd)
+{
+	const struct kcr_tree_task *e = &tree_tt[i];
+	long ret;
+	int j;
+
+	if (e->sid == e->pid && setsid() < 0)
+		_exit(tree_fuzz ? TREE_USER_FAIL : 10);
+	if (e->pgid == e->pid && e->sid != e->pid && setpgid(0, 0))
+		_exit(tree_fuzz ? TREE_USER_FAIL : 11);
+	for (j = i + 1; j < tree_nr; j++) {
+		pid_t p;
+
+		if (tree_tt[j].ppid != e->pid)
+			continue;
+		p = clone3_tid(tree_tt[j].pid, 0);
+		if (p < 0 && tree_fuzz) {
+			/* A fuzzed tree, alone in its pid namespace. */
+			kill(-1, SIGKILL);
+			_exit(TREE_USER_FAIL);
+		}
+		if (p < 0) {
+			printf("FAIL: clone3 with pid %d: %s\n", tree_tt[j].pid,
+			       strerror(errno));
+			_exit(12);
+		}
+		if (p == 0)
+			tree_make(j, fd);
+	}
+	ret = sys_restart(0, fd, i ? KCR_RESTART_JOIN : KCR_RESTART_TREE,
+			  i || tree_fuzz ? -1 : 2);
+	if (tree_fuzz)
+		_exit(errno < RESTORED ? errno : 199);
+	printf("FAIL: tree restart of pid %d returned %ld (%s)\n", e->pid, ret,
+	       strerror(errno));
+	_exit(13);
+}
+
+/* Restart the tree in IMG; in a new pid namespace under a helper init. */
+static int tree_restart(const char *img, int newpid)
+{
+	int fd = open(img, O_RDONLY), status = -1;
+	pid_t p;
+
+	if (fd < 0 || tree_read(fd)) {
+		FAIL("tree: cannot read the tree record of %s", img);
+		return -1;
+	}
+	p = clone3_tid(newpid ? 0 : tree_tt[0].pid,
+		       newpid ? CLONE_NEWPID : 0);
+	if (p == 0 && !newpid)
+		tree_make(0, fd);
+	if (p == 0) {
+		/* pid 1 of the new namespace: start the root, reap. */
+		pid_t r = clone3_tid(tree_tt[0].pid, 0);
+
+		if (r == 0)
+			tree_make(0, fd);
+		if (r < 0)
+			_exit(14);
+		for (;;) {
+			pid_t w = wait(&status);
+
+			if (w == r)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 15);
+			if (w < 0)
+				_exit(16);
+		}
+	}
+	close(fd);
+	if (p < 0) {
+		FAIL("tree: clone3: %s", strerror(errno));
+		return -1;
+	}
+	usleep(300 * 1000);
+	/* Let the restarted processes report. */
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(p, &status, 0);
+	unlink(TREE_FLAG);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return status;
+}
+
+/* Run AGENT with arguments, return its wait status. */
+static int run_agent(const char *agent, const char *a1, const char *a2,
+		     const char *a3, const char *a4, const char *a5)
+{
+	pid_t p = fork();
+	int status = -1;
+
+	if (p == 0) {
+		execl(agent, agent, a1, a2, a3, a4, a5, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	return status;
+}
+
+static int start_tree(pid_t *root, int in_cg)
+{
+	int rd[2], i;
+	char buf[32];
+
+	if (pipe(rd))
+		return -1;
+	*root = fork();
+	if (*root == 0) {
+		close(rd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (in_cg && write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		tree_root(rd[1]);
+	}
+	close(rd[1]);
+	for (i = 0; i < 4; i++)
+		if (read(rd[0], buf, 1) != 1)
+			return -1;
+	close(rd[0]);
+	return 0;
+}
+
+static int cmd_tree_agent(const char *img, const char *agent)
+{
+	char pidstr[16];
+	pid_t root, r;
+	int status;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	unlink(TREE_FLAG);
+	if (start_tree(&root, 0)) {
+		FAIL("tree did not start");
+		return 1;
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", root);
+	status = run_agent(agent, "checkpoint", "--pid", pidstr, "-o", img);
+	/* The agent left it running: checkpoint again and kill it. */
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent checkpoint of the tree, left running (status %#x)", status);
+	status = run_agent(agent, "checkpoint", "--pid", pidstr, "-o", img);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent checkpoint of the tree again (status %#x)", status);
+	/* Now kill all four ourselves (orphans come to us) and reap. */
+	{
+		int fd = open(img, O_RDONLY), i;
+
+		if (fd < 0 || tree_read(fd) || tree_nr != 4) {
+			FAIL("agent image has no tree of 4 processes");
+			return 1;
+		}
+		close(fd);
+		for (i = 0; i < tree_nr; i++)
+			kill(tree_tt[i].pid, SIGKILL);
+	}
+	while ((r = wait(&status)) > 0 || errno == EINTR)
+		;
+	r = fork();
+	if (r == 0) {
+		execl(agent, agent, "restart", img, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(r, &status, 0);
+	unlink(TREE_FLAG);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent restart of the tree: the root exited with status %#x", status);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	r = fork();
+	if (r == 0) {
+		execl(agent, agent, "restart", "--newpid", img, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	waitpid(r, &status, 0);
+	unlink(TREE_FLAG);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "agent restart of the tree in a new pid namespace: status %#x", status);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return failures ? 1 : 0;
+}
+
+static int cmd_tree(const char *img)
+{
+	pid_t root, pids[4] = { 0 }, r;
+	int rd[2], fd, status, i;
+	char buf[32];
+	long ret;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	/* Orphans of the killed tree come to us: their pids get free. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	unlink(TREE_FLAG);
+	mkdir(CG, 0755);
+	if (access(CG "/cgroup.freeze", F_OK)) {
+		FAIL("no cgroup v2 freezer at %s", CG);
+		return 1;
+	}
+	if (pipe(rd))
+		return 2;
+	root = fork();
+	if (root == 0) {
+		close(rd[0]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		tree_root(rd[1]);
+	}
+	close(rd[1]);
+	for (i = 0; i < 4; i++)
+		if (read(rd[0], buf, 1) != 1) {
+			FAIL("tree did not start");
+			return 1;
+		}
+	pids[0] = root;
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(root, SIGKILL);
+		return 1;
+	}
+	ret = sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE | 0x100, 2);
+	CHECK(ret < 0 && errno == EINVAL, "checkpoint with an unknown flag: EINVAL");
+	ret = sys_checkpoint(0, fd, KCR_CHECKPOINT_TREE, 2);
+	CHECK(ret < 0 && errno == EINVAL, "self-checkpoint of a tree: EINVAL");
+	ret = sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE, 2);
+	CHECK(ret == 0, "checkpoint of a frozen tree of 4 processes (%ld %s)",
+	      ret, ret ? strerror(errno) : "ok");
+	close(fd);
+	fd = open(img, O_RDONLY);
+	if (fd >= 0 && !tree_read(fd)) {
+		CHECK(tree_nr == 4, "tree record has 4 processes");
+		for (i = 0; i < tree_nr && i < 4; i++) {
+			pids[i] = tree_tt[i].pid;
+			printf("tree: pid %d ppid %d pgid %d sid %d\n", tree_tt[i].pid,
+			       tree_tt[i].ppid, tree_tt[i].pgid, tree_tt[i].sid);
+		}
+	} else {
+		FAIL("tree: no tree record");
+	}
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 4; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	while ((r = wait(&status)) > 0 || errno == EINTR)
+		;
+	if (ret)
+		return 1;
+
+	ret = sys_restart(0, open(img, O_RDONLY), 0, 2);
+	CHECK(ret < 0 && errno == EINVAL, "tree image without KCR_RESTART_TREE: EINVAL");
+
+	status = tree_restart(img, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "tree restarted in place, original pids (status %#x)", status);
+	status = tree_restart(img, 1);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "tree restarted again in a new pid namespace (status %#x)", status);
 	rmdir(CG);
 	return failures ? 1 : 0;
 }
@@ -1316,9 +1947,6 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 	return ~c;
 }
 
-/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
-#define RESTORED 200
-
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
@@ -1609,6 +2237,228 @@ static int kmsg_bad(void)
 	return bad;
 }
 
+/* The test tree, frozen and checkpointed into memory, then killed. */
+static int make_tree_image(uint8_t **out, size_t *olen)
+{
+	int fd = memfd_create("kcr-fuzz-tree", 0), i, status;
+	struct stat st;
+	pid_t root;
+	long ret;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	mkdir(CG, 0755);
+	quiet = 1;		/* inherited by the tree, so by its copies */
+	i = start_tree(&root, 1);
+	quiet = 0;
+	if (i)
+		return -1;
+	write_str(CG "/cgroup.freeze", "1");
+	ret = wait_frozen(1) ? -1 : sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE, 2);
+	lseek(fd, 0, SEEK_SET);
+	if (!ret && !tree_read(fd)) {
+		for (i = 0; i < tree_nr; i++)
+			kill(tree_tt[i].pid, SIGKILL);
+	}
+	kill(root, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	while (wait(&status) > 0 || errno == EINTR)
+		;
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return -1;
+	*olen = st.st_size;
+	*out = malloc(*olen);
+	if (pread(fd, *out, *olen, 0) != (ssize_t)*olen)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Change one field of one entry of the tree record. */
+static void mutate_tree_rec(uint8_t *img, size_t len)
+{
+	size_t t = find_rec(img, KCR_REC_TREE);
+	struct kcr_rec_tree *r = (void *)(img + t);
+	struct kcr_tree_task *e;
+	int32_t *f, v;
+
+	if (!t || t + sizeof(*r) > len || !r->nr_tasks || r->nr_tasks > 4)
+		return;
+	e = (void *)(img + t + sizeof(*r)) + (rnd() % r->nr_tasks) * sizeof(*e);
+	f = (int32_t *)e + rnd() % 6;
+	switch (rnd() % 4) {
+	case 0:		/* another process's pid */
+		v = ((struct kcr_tree_task *)(img + t + sizeof(*r)))[rnd() % r->nr_tasks].pid;
+		break;
+	case 1:
+		v = (int32_t[]){ 0, -1, 1, 0x7fffffff, 4194304 }[rnd() % 5];
+		break;
+	case 2:
+		v = *f + (int)(rnd() % 5) - 2;
+		break;
+	default:
+		r->nr_tasks = rnd() % 6;
+		return;
+	}
+	*f = v;
+}
+
+/*
+ * Restart a tree image in a new pid namespace: its init creates the root,
+ * which builds the tree (tree_make()), and exits with the root's status.
+ * Returns the init's wait status, or -1 if it had to be killed.
+ */
+static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
+{
+	pid_t init = clone3_tid(0, CLONE_NEWPID), w = 0;
+	int status = 0, ms;
+
+	if (init == 0) {
+		int fd, st;
+		pid_t r;
+
+		if (use_pipe) {
+			int p[2];
+
+			if (pipe(p))
+				_exit(150);
+			if (fork() == 0) {
+				close(p[0]);
+				feed_pipe(p[1], img, len);
+			}
+			close(p[1]);
+			fd = p[0];
+		} else {
+			fd = memfd_create("kcr-fuzz", 0);
+			if (write(fd, img, len) != (ssize_t)len)
+				_exit(150);
+			lseek(fd, 0, SEEK_SET);
+		}
+		tree_fuzz = 1;
+		tree_nr = 0;
+		if (len > sizeof(struct kcr_rec_header) + sizeof(struct kcr_rec_tree)) {
+			const struct kcr_rec_tree *tr =
+				(const void *)(img + sizeof(struct kcr_rec_header));
+			size_t need = sizeof(struct kcr_rec_header) + sizeof(*tr) +
+				      tr->nr_tasks * sizeof(tree_tt[0]);
+
+			if (tr->h.type == KCR_REC_TREE && tr->nr_tasks &&
+			    tr->nr_tasks <= KCR_TREE_MAX && need <= len) {
+				tree_nr = tr->nr_tasks;
+				memcpy(tree_tt, tr + 1, tree_nr * sizeof(tree_tt[0]));
+			}
+		}
+		r = clone3_tid(tree_nr && tree_tt[0].pid > 1 ? tree_tt[0].pid : 0, 0);
+		if (r == 0) {
+			if (tree_nr && tree_tt[0].pid > 1)
+				tree_make(0, fd);
+			_exit(sys_restart(0, fd, KCR_RESTART_TREE, -1) < 0 ? errno : 199);
+		}
+		if (r < 0)
+			_exit(TREE_USER_FAIL);
+		for (;;) {
+			pid_t x = wait(&st);
+
+			if (x == r)
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) :
+				      RESTORED + 10 + WTERMSIG(st));
+			if (x < 0)
+				_exit(152);
+		}
+	}
+	if (init < 0)
+		return -2;
+	for (ms = 0; ms < 20000 && w == 0; ms += 5) {
+		w = waitpid(init, &status, WNOHANG);
+		if (!w)
+			usleep(5000);
+	}
+	if (w == init)
+		return status;
+	kill(init, SIGKILL);
+	waitpid(init, &status, 0);
+	return -1;
+}
+
+/* Fuzz restarts of a process tree image. */
+static void fuzz_tree(long n)
+{
+	long i, restored = 0, errs = 0, killed = 0, hung = 0, other = 0;
+	long crashed = 0, n_pipe = 0, user_fail = 0;
+	long by_errno[RESTORED] = { 0 };
+	const char *what;
+	uint8_t *orig, *img;
+	size_t olen, len;
+	int status;
+
+	if (make_tree_image(&orig, &olen)) {
+		FAIL("fuzz: cannot make a tree image");
+		return;
+	}
+	index_records(orig, olen);
+	printf("fuzz: tree image %zu bytes, %d records\n", olen, nr_recs);
+	img = malloc(olen + 16);
+	/* The flag makes restarted copies report and exit at once. */
+	close(open(TREE_FLAG, O_CREAT | O_WRONLY, 0600));
+	status = run_tree_case(orig, olen, 0);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: unmodified tree image restarts (status %#x)", status);
+	status = run_tree_case(orig, olen, 1);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: unmodified tree image restarts from a pipe (status %#x)", status);
+	for (i = 0; i < n; i++) {
+		int use_pipe = rnd() % 4 == 0;
+
+		if (rnd() % 3 == 0) {
+			memcpy(img, orig, olen);
+			len = olen;
+			mutate_tree_rec(img, len);
+			what = "tree entry";
+		} else {
+			what = mutate(img, &len, orig, olen);
+		}
+		if (rnd() % 2)
+			fix_tail(img, len);
+		n_pipe += use_pipe;
+		status = run_tree_case(img, len, use_pipe);
+		if (status == -1)
+			hung++;
+		else if (status < 0 || !WIFEXITED(status))
+			other++;
+		else if (WEXITSTATUS(status) <= 1)
+			restored++;
+		else if (WEXITSTATUS(status) == TREE_USER_FAIL)
+			user_fail++;
+		else if (WEXITSTATUS(status) < 150)
+			errs++, by_errno[WEXITSTATUS(status)]++;
+		else if (WEXITSTATUS(status) == RESTORED + 10 + SIGKILL)
+			killed++;
+		else if (WEXITSTATUS(status) > RESTORED + 10)
+			crashed++;	/* restored from a mutated image, then faulted */
+		else
+			other++;
+		if (status != -1 && (status < 0 || !WIFEXITED(status) ||
+				     (WEXITSTATUS(status) >= 150 &&
+				      WEXITSTATUS(status) != TREE_USER_FAIL &&
+				      WEXITSTATUS(status) <= RESTORED + 10)))
+			printf("fuzz: tree case %ld (%s): status %#x\n", i,
+			       what, status);
+		if ((i + 1) % 500 == 0)
+			printf("fuzz: %ld tree cases\n", i + 1);
+	}
+	unlink(TREE_FLAG);
+	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed, %ld trees user space could not build, %ld hung (killed after 20 s), %ld other\n",
+	       n, n_pipe, errs, killed, restored, crashed, user_fail, hung, other);
+	printf("fuzz: tree errnos:");
+	for (i = 0; i < RESTORED; i++)
+		if (by_errno[i])
+			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
+	printf("\n");
+	CHECK(hung == 0 && other == 0, "fuzz: no tree restart hangs, no unexpected outcome");
+	free(img);
+	free(orig);
+}
+
 static int cmd_fuzz(long n, uint64_t seed)
 {
 	long i, errs = 0, killed = 0, restored = 0, crashed = 0, other = 0;
@@ -1773,6 +2623,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
 	printf("\n");
 	CHECK(other == 0, "fuzz: no unexpected outcome");
+	fuzz_tree(n / 2);
 	status = kmsg_bad();
 	CHECK(status == 0, "fuzz: kernel log has no Oops/BUG/WARNING (%d)", status);
 	return failures ? 1 : 0;
@@ -1794,12 +2645,18 @@ int main(int argc, char **argv)
 		return cmd_files(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "shm"))
 		return cmd_shm(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "debugregs"))
+		return cmd_debugregs(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "tree"))
+		return cmd_tree(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "tree-agent"))
+		return cmd_tree_agent(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }

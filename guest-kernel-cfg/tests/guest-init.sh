@@ -8,6 +8,21 @@ mount -t cgroup2 none /sys/fs/cgroup
 FUZZ=$(sed -n 's/.*kcrfuzz=\([0-9]*\).*/\1/p' /proc/cmdline)
 SEED=$(sed -n 's/.*kcrseed=\([0-9]*\).*/\1/p' /proc/cmdline)
 ONLY=$(sed -n 's/.*kcronly=\([a-z]*\).*/\1/p' /proc/cmdline)
+if [ "$ONLY" = bench ]; then
+	BENCH=$(sed -n 's/.*kcrbench=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "=== guest-agent ckpt-bench ${BENCH:-64} 5"; /guest-agent ckpt-bench ${BENCH:-64} 5; echo "exit $?"
+	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
+	reboot -f
+fi
+if [ "$ONLY" = tree ]; then
+	echo "=== cr-selftest debugregs"; /cr-selftest debugregs /tmp/dr.img; echo "exit $?"
+	echo "=== cr-selftest tree"; /cr-selftest tree /tmp/tree.img; echo "exit $?"
+	if [ -x /guest-agent ]; then
+		echo "=== cr-selftest tree-agent"; /cr-selftest tree-agent /tmp/tree-agent.img /guest-agent; echo "exit $?"
+	fi
+	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
+	reboot -f
+fi
 if [ "$ONLY" = fuzz ]; then
 	echo "=== cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}"; /cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}; echo "exit $?"
 	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
@@ -25,6 +40,11 @@ echo "=== cr-selftest signals"; /cr-selftest signals /tmp/signals.img; echo "exi
 echo "=== cr-selftest creds"; /cr-selftest creds /tmp/creds.img; echo "exit $?"
 echo "=== cr-selftest files"; /cr-selftest files /tmp/files.img; echo "exit $?"
 echo "=== cr-selftest shm"; /cr-selftest shm /tmp/shm.img; echo "exit $?"
+echo "=== cr-selftest debugregs"; /cr-selftest debugregs /tmp/dr.img; echo "exit $?"
+echo "=== cr-selftest tree"; /cr-selftest tree /tmp/tree.img; echo "exit $?"
+if [ -x /guest-agent ]; then
+	echo "=== cr-selftest tree-agent"; /cr-selftest tree-agent /tmp/tree-agent.img /guest-agent; echo "exit $?"
+fi
 echo "=== cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}"; /cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}; echo "exit $?"
 echo "=== kernel log check"; dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
 echo "=== done"

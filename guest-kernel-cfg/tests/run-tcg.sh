@@ -10,7 +10,10 @@
 # KSRC: the patched, built kernel tree (arch/x86/boot/bzImage and
 # usr/gen_init_cpio are used).  Needs a static /bin/busybox on the host.
 # TIMEOUT (seconds, default 120) bounds the whole boot, e.g. for KASAN
-# kernels.
+# kernels.  MEM sets the guest memory in MiB (default 256).
+#
+# With AGENT=path/to/static/guest-agent and a fourth argument "bench",
+# only `guest-agent ckpt-bench ${BENCH:-64} 5` runs (use MEM=512).
 set -e
 KSRC=${1:?usage: run-tcg.sh KSRC [FUZZ_CASES]}
 FUZZ=${2:-1000}
@@ -34,8 +37,9 @@ file /bin/busybox /bin/busybox 0755 0 0
 file /init $HERE/guest-init.sh 0755 0 0
 file /cr-selftest $HERE/cr-selftest 0755 0 0
 LIST
+[ -z "$AGENT" ] || echo "file /guest-agent $AGENT 0755 0 0" >> "$TMP/list"
 "$KSRC/usr/gen_init_cpio" "$TMP/list" > "$TMP/initramfs.cpio"
-timeout "${TIMEOUT:-120}" qemu-system-x86_64 -M microvm,acpi=off -cpu max -m 256 \
+timeout "${TIMEOUT:-120}" qemu-system-x86_64 -M microvm,acpi=off -cpu max -m "${MEM:-256}" \
 	-nodefaults -no-reboot -display none -serial stdio \
 	-kernel "$KSRC/arch/x86/boot/bzImage" -initrd "$TMP/initramfs.cpio" \
-	-append "console=ttyS0 reboot=t panic=-1 kcrfuzz=$FUZZ kcrseed=$SEED kcronly=$ONLY"
+	-append "console=ttyS0 reboot=t panic=-1 kcrfuzz=$FUZZ kcrseed=$SEED kcronly=$ONLY kcrbench=${BENCH:-64}"

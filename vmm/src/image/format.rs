@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 2;
+pub const KCR_VERSION: u32 = 3;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -39,6 +39,18 @@ pub const KCR_FILE_FLAGS_ALL: u32 = 0x14dc03;
 pub const KCR_FD_CLOEXEC: u32 = 1 << 0;
 /// `KCR_FD_FLAGS_ALL`.
 pub const KCR_FD_FLAGS_ALL: u32 = KCR_FD_CLOEXEC;
+/// `KCR_CHECKPOINT_TREE`: the image holds a process tree (a TREE record).
+pub const KCR_CHECKPOINT_TREE: u32 = 1 << 0;
+/// `KCR_CHECKPOINT_FLAGS_ALL`.
+pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE;
+/// `KCR_RESTART_TREE`: restart(2) by the root of a tree, which coordinates.
+pub const KCR_RESTART_TREE: u32 = 1 << 0;
+/// `KCR_RESTART_JOIN`: restart(2) by another process of a tree.
+pub const KCR_RESTART_JOIN: u32 = 1 << 1;
+/// `KCR_RESTART_FLAGS_ALL`.
+pub const KCR_RESTART_FLAGS_ALL: u32 = KCR_RESTART_TREE | KCR_RESTART_JOIN;
+/// `KCR_TREE_MAX`: most processes in a TREE record.
+pub const KCR_TREE_MAX: u32 = 1024;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -103,6 +115,10 @@ pub mod rec {
     pub const FDTABLE: u32 = 15;
     /// `KCR_REC_FD`.
     pub const FD: u32 = 16;
+    /// `KCR_REC_TREE`.
+    pub const TREE: u32 = 17;
+    /// `KCR_REC_DEBUGREGS`.
+    pub const DEBUGREGS: u32 = 18;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -125,6 +141,8 @@ pub mod rec {
             FS => "FS",
             FDTABLE => "FDTABLE",
             FD => "FD",
+            TREE => "TREE",
+            DEBUGREGS => "DEBUGREGS",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -499,6 +517,40 @@ pub struct kcr_rec_fd {
     pub __pad: u32,
 }
 
+/// `struct kcr_rec_debugregs`: hardware breakpoints, when in use.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_debugregs {
+    pub h: kcr_hdr,
+    pub addr: [u64; 4],
+    pub dr6: u64,
+    pub dr7: u64,
+}
+
+/// `struct kcr_tree_task`: one process of a TREE record.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
+#[allow(missing_docs)]
+pub struct kcr_tree_task {
+    pub pid: i32,
+    pub ppid: i32,
+    pub pgid: i32,
+    pub sid: i32,
+    pub flags: u32,
+    pub __pad: u32,
+}
+
+/// `struct kcr_rec_tree`: followed by `nr_tasks` `kcr_tree_task`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_tree {
+    pub h: kcr_hdr,
+    pub nr_tasks: u32,
+    pub __pad: u32,
+}
+
 /// `struct kcr_rec_vma`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -589,6 +641,9 @@ layout! {
     kcr_rec_fs { h, umask, root_ref, cwd_ref, __pad }
     kcr_rec_fdtable { h, objid, nr_fds }
     kcr_rec_fd { h, fd, flags, file_ref, __pad }
+    kcr_tree_task { pid, ppid, pgid, sid, flags, __pad }
+    kcr_rec_tree { h, nr_tasks, __pad }
+    kcr_rec_debugregs { h, addr, dr6, dr7 }
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
@@ -620,6 +675,12 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
         ("KCR_FD_FLAGS_ALL", KCR_FD_FLAGS_ALL.into()),
+        ("KCR_CHECKPOINT_TREE", KCR_CHECKPOINT_TREE.into()),
+        ("KCR_CHECKPOINT_FLAGS_ALL", KCR_CHECKPOINT_FLAGS_ALL.into()),
+        ("KCR_RESTART_TREE", KCR_RESTART_TREE.into()),
+        ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
+        ("KCR_RESTART_FLAGS_ALL", KCR_RESTART_FLAGS_ALL.into()),
+        ("KCR_TREE_MAX", KCR_TREE_MAX.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),
         ("KCR_REC_TASK", rec::TASK.into()),
         ("KCR_REC_CPU", rec::CPU.into()),
@@ -636,6 +697,8 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_FS", rec::FS.into()),
         ("KCR_REC_FDTABLE", rec::FDTABLE.into()),
         ("KCR_REC_FD", rec::FD.into()),
+        ("KCR_REC_TREE", rec::TREE.into()),
+        ("KCR_REC_DEBUGREGS", rec::DEBUGREGS.into()),
         ("KCR_REC_TAIL", rec::TAIL.into()),
         ("KCR_TASK_SELF", task_flags::SELF.into()),
         (

@@ -174,6 +174,8 @@ pub struct Task {
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
     pub xstate: Option<(u64, u32)>,
+    /// Debug registers (DR0..DR3, DR6, DR7), when in use.
+    pub debugregs: Option<([u64; 4], u64, u64)>,
     /// Its address space.
     pub mm: Option<Mm>,
 }
@@ -221,6 +223,9 @@ pub struct PipeObj {
 pub struct Image {
     /// Header.
     pub header: Header,
+    /// The process tree (images of `KCR_CHECKPOINT_TREE`), parents first;
+    /// empty for an image of one process.
+    pub tree: Vec<kcr_tree_task>,
     /// Tasks in stream order.
     pub tasks: Vec<Task>,
     /// File objects.
@@ -260,6 +265,7 @@ struct Parser<R: Read> {
     pipes: Vec<PipeObj>,
     tasks: Vec<Task>,
     header: Option<Header>,
+    tree: Option<Vec<kcr_tree_task>>,
     vma_end: u64,
     pages_end: u64,
     /// The shmem FILE whose PAGES may follow (index in `files`).
@@ -386,6 +392,9 @@ impl<R: Read> Parser<R> {
                 if u64::from(h.page_size) != PAGE_SIZE {
                     return Err(self.err(t, format!("page size {}", h.page_size)));
                 }
+                if h.flags & !KCR_CHECKPOINT_FLAGS_ALL != 0 {
+                    return Err(self.err(t, format!("unknown flags {:#x}", h.flags)));
+                }
                 if h.xstate_size == 0 || h.xstate_size > MAX_XSTATE {
                     return Err(self.err(t, format!("xstate size {}", h.xstate_size)));
                 }
@@ -406,9 +415,74 @@ impl<R: Read> Parser<R> {
                     machine: s(&h.machine)?,
                 });
             }
+            rec::DEBUGREGS => {
+                self.need_len(t, len, std::mem::size_of::<kcr_rec_debugregs>())?;
+                let d: kcr_rec_debugregs = self.obj(t)?;
+                if d.addr.iter().any(|&a| a >= TASK_SIZE) || d.dr6 >> 32 != 0 || d.dr7 >> 32 != 0 {
+                    return Err(self.err(t, "breakpoint outside user space or bad dr6/dr7"));
+                }
+                let task = self.task(t)?;
+                if task.xstate.is_none() || task.fs.is_some() || !task.groups.is_empty() {
+                    return Err(self.err(t, "DEBUGREGS belongs right after the task's XSTATE"));
+                }
+                if task.debugregs.replace((d.addr, d.dr6, d.dr7)).is_some() {
+                    return Err(self.err(t, "second DEBUGREGS record for the task"));
+                }
+            }
+            rec::TREE => {
+                let is_tree = self
+                    .header
+                    .as_ref()
+                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
+                if !is_tree || self.tree.is_some() || !self.tasks.is_empty() {
+                    return Err(self.err(
+                        t,
+                        "TREE only right after the HEADER of a KCR_CHECKPOINT_TREE image",
+                    ));
+                }
+                let r: kcr_rec_tree = self.obj(t)?;
+                if r.nr_tasks == 0 || r.nr_tasks > KCR_TREE_MAX || r.__pad != 0 {
+                    return Err(self.err(t, format!("{} processes", r.nr_tasks)));
+                }
+                let esz = std::mem::size_of::<kcr_tree_task>();
+                self.need_len(
+                    t,
+                    len,
+                    std::mem::size_of::<kcr_rec_tree>() + r.nr_tasks as usize * esz,
+                )?;
+                let body = &self.buf[std::mem::size_of::<kcr_rec_tree>()..];
+                let tree: Vec<kcr_tree_task> = body
+                    .chunks_exact(esz)
+                    .filter_map(|c| kcr_tree_task::read_from_bytes(c).ok())
+                    .collect();
+                check_tree(&tree).map_err(|m| self.err(t, m))?;
+                self.tree = Some(tree);
+            }
             rec::TASK => {
+                let is_tree = self
+                    .header
+                    .as_ref()
+                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
+                let want = self.tree.as_ref().map_or(1, Vec::len);
+                if is_tree && self.tree.is_none() {
+                    return Err(self.err(t, "a tree image needs its TREE record first"));
+                }
+                if self.tasks.len() >= want {
+                    return Err(self.err(t, format!("more than {want} tasks")));
+                }
                 self.need_len(t, len, std::mem::size_of::<kcr_rec_task>())?;
                 let k: kcr_rec_task = self.obj(t)?;
+                if let Some(e) = self.tree.as_ref().and_then(|v| v.get(self.tasks.len())) {
+                    if (e.pid, e.pid, e.ppid) != (k.pid, k.tgid, k.ppid) {
+                        return Err(self.err(
+                            t,
+                            format!(
+                                "task {}/{}/{} does not match tree entry {}/{}",
+                                k.pid, k.tgid, k.ppid, e.pid, e.ppid
+                            ),
+                        ));
+                    }
+                }
                 self.new_objid(t, k.objid)?;
                 if k.flags & !task_flags::ALL != 0 {
                     return Err(self.err(t, format!("unknown task flags {:#x}", k.flags)));
@@ -448,6 +522,7 @@ impl<R: Read> Parser<R> {
                     fds: Vec::new(),
                     regs: None,
                     xstate: None,
+                    debugregs: None,
                     mm: None,
                 });
             }
@@ -862,6 +937,13 @@ impl<R: Read> Parser<R> {
         if matches!(self.r.read(&mut extra), Ok(n) if n > 0) {
             return Err(self.err(t, "bytes after the TAIL record"));
         }
+        let want = self.tree.as_ref().map_or(1, Vec::len);
+        if self.tasks.len() != want {
+            return Err(self.err(
+                t,
+                format!("{} tasks, the image announces {want}", self.tasks.len()),
+            ));
+        }
         for task in &self.tasks {
             if task.fds.len() != task.nr_fds.unwrap_or(0) as usize {
                 return Err(self.err(
@@ -894,6 +976,7 @@ impl<R: Read> Parser<R> {
             .ok_or_else(|| self.err(t, "no HEADER"))?;
         Ok(Image {
             header,
+            tree: self.tree.unwrap_or_default(),
             tasks: self.tasks,
             files: self.files,
             pipes: self.pipes,
@@ -902,6 +985,50 @@ impl<R: Read> Parser<R> {
             crc32: crc,
         })
     }
+}
+
+/// The checks of the kernel's kcr_check_tree(): distinct pids, parents
+/// before children, sessions and process groups that restart(2) can make.
+pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
+    let find = |pid: i32| tt.iter().position(|e| e.pid == pid);
+    for (i, e) in tt.iter().enumerate() {
+        let bad = |why: &str| {
+            Err(format!(
+                "process {} (ppid {} pgid {} sid {}): {why}",
+                e.pid, e.ppid, e.pgid, e.sid
+            ))
+        };
+        if e.pid <= 0 || e.ppid < 0 || e.pgid <= 0 || e.sid <= 0 || e.flags != 0 || e.__pad != 0 {
+            return bad("malformed entry");
+        }
+        if find(e.pid) != Some(i) {
+            return bad("pid appears twice");
+        }
+        if e.sid == e.pid && e.pgid != e.pid {
+            return bad("session leader outside its own process group");
+        }
+        let (parent, leader, sess) = (find(e.ppid), find(e.pgid), find(e.sid));
+        if i == 0 {
+            if parent.is_some() || sess.is_some_and(|s| s > 0) || leader.is_some_and(|l| l > 0) {
+                return bad("root with a parent, session or group among its descendants");
+            }
+            continue;
+        }
+        let Some(p) = parent.filter(|&p| p < i).map(|p| &tt[p]) else {
+            return bad("parent is not an earlier process of the tree");
+        };
+        if e.sid != e.pid && e.sid != p.sid {
+            return bad("session is neither its own nor its parent's");
+        }
+        if e.pgid == e.pid || e.pgid == p.pgid {
+            continue;
+        }
+        match leader.map(|l| &tt[l]) {
+            Some(l) if l.pgid == l.pid && l.sid == e.sid => {}
+            _ => return bad("process group cannot be joined"),
+        }
+    }
+    Ok(())
 }
 
 /// Reads and validates a whole image from `r`.
@@ -917,6 +1044,7 @@ pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
         pipes: Vec::new(),
         tasks: Vec::new(),
         header: None,
+        tree: None,
         vma_end: 0,
         pages_end: 0,
         shm: None,
@@ -1202,6 +1330,125 @@ pub(crate) mod tests {
 
     fn body(img: &[u8]) -> Vec<u8> {
         img[..img.len() - size_of::<kcr_rec_tail>()].to_vec()
+    }
+
+    fn entry(pid: i32, ppid: i32, pgid: i32, sid: i32) -> kcr_tree_task {
+        kcr_tree_task {
+            pid,
+            ppid,
+            pgid,
+            sid,
+            flags: 0,
+            __pad: 0,
+        }
+    }
+
+    /// `sample()` turned into a tree image of its one process, with `tt`
+    /// as the TREE record.
+    fn tree_sample(tt: &[kcr_tree_task]) -> Vec<u8> {
+        let img = body(&sample());
+        let hlen = size_of::<kcr_rec_header>();
+        let mut out = img[..hlen].to_vec();
+        put(
+            &mut out,
+            offset_of!(kcr_rec_header, flags),
+            &KCR_CHECKPOINT_TREE.to_le_bytes(),
+        );
+        let mut extra = Vec::new();
+        for e in tt {
+            for v in [e.pid, e.ppid, e.pgid, e.sid, e.flags as i32, e.__pad as i32] {
+                extra.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let mut r = record(rec::TREE, size_of::<kcr_rec_tree>(), &extra);
+        put(
+            &mut r,
+            offset_of!(kcr_rec_tree, nr_tasks),
+            &(tt.len() as u32).to_le_bytes(),
+        );
+        out.extend(r);
+        out.extend_from_slice(&img[hlen..]);
+        finish(out, N + 1)
+    }
+
+    #[test]
+    fn debug_registers() {
+        let img = body(&sample());
+        let x = rec_off(&img, rec::XSTATE);
+        let end = x + u32::from_le_bytes([img[x + 4], img[x + 5], img[x + 6], img[x + 7]]) as usize;
+        let mut d = record(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>(), &[]);
+        put(
+            &mut d,
+            offset_of!(kcr_rec_debugregs, addr),
+            &0x601000u64.to_le_bytes(),
+        );
+        put(
+            &mut d,
+            offset_of!(kcr_rec_debugregs, dr7),
+            &0xd0001u64.to_le_bytes(),
+        );
+        let mut b = img[..end].to_vec();
+        b.extend(&d);
+        b.extend_from_slice(&img[end..]);
+        let p = parse(&finish(b.clone(), N + 1)[..]).unwrap();
+        assert_eq!(p.tasks[0].debugregs.map(|d| d.2), Some(0xd0001));
+        assert!(crate::image::show::summary(&p).contains("dr7 0xd0001"));
+        put(
+            &mut b,
+            end + offset_of!(kcr_rec_debugregs, addr),
+            &0xffff_8000_0000_0000u64.to_le_bytes(),
+        );
+        let e = parse(&finish(b, N + 1)[..]).unwrap_err();
+        assert!(e.msg.contains("outside user space"), "{e}");
+    }
+
+    #[test]
+    fn tree_images() {
+        let img = parse(&tree_sample(&[entry(42, 1, 42, 42)])[..]).unwrap();
+        assert_eq!(img.tree.len(), 1);
+        assert!(crate::image::show::summary(&img).contains("pid 42 ppid 1 pgid 42 sid 42"));
+        // The tree must match the task records, and announce all of them.
+        let e = parse(&tree_sample(&[entry(43, 1, 43, 43)])[..]).unwrap_err();
+        assert!(e.msg.contains("does not match tree entry"), "{e}");
+        let e =
+            parse(&tree_sample(&[entry(42, 1, 42, 42), entry(50, 42, 42, 42)])[..]).unwrap_err();
+        assert!(e.msg.contains("1 tasks, the image announces 2"), "{e}");
+        // A TREE record in an image without the flag.
+        let mut b = body(&tree_sample(&[entry(42, 1, 42, 42)]));
+        b[offset_of!(kcr_rec_header, flags)] = 0;
+        let e = parse(&finish(b, N + 1)[..]).unwrap_err();
+        assert!(e.msg.contains("TREE only right after the HEADER"), "{e}");
+    }
+
+    #[test]
+    fn tree_relations() {
+        // The selftest's tree: a session leader, a child in its group, a
+        // group leader, and a grandchild in that group.
+        let good = [
+            entry(34, 33, 34, 34),
+            entry(35, 34, 35, 34),
+            entry(37, 34, 34, 34),
+            entry(38, 37, 35, 34),
+        ];
+        assert_eq!(check_tree(&good), Ok(()));
+        let bad = |i: usize, e: kcr_tree_task, what: &str| {
+            let mut t = good;
+            t[i] = e;
+            let m = check_tree(&t).unwrap_err();
+            assert!(m.contains(what), "{m}");
+        };
+        bad(1, entry(34, 34, 34, 34), "twice");
+        bad(3, entry(38, 99, 35, 34), "parent is not an earlier");
+        bad(1, entry(35, 38, 35, 34), "parent is not an earlier");
+        bad(3, entry(38, 37, 37, 34), "cannot be joined");
+        bad(3, entry(38, 37, 35, 35), "neither its own nor its parent");
+        bad(2, entry(37, 34, 34, 37), "session leader outside");
+        bad(
+            0,
+            entry(34, 33, 35, 33),
+            "root with a parent, session or group",
+        );
+        bad(1, entry(35, 34, 0, 34), "malformed");
     }
 
     #[test]

@@ -84,6 +84,16 @@ pub fn summary(img: &Image) -> String {
         "taken: {} s since the epoch, page size {}, xstate {} bytes (features {:#x})",
         h.time, h.page_size, h.xstate_size, h.xfeatures
     );
+    if !img.tree.is_empty() {
+        let _ = writeln!(s, "process tree: {} processes", img.tree.len());
+        for e in &img.tree {
+            let _ = writeln!(
+                s,
+                "  pid {} ppid {} pgid {} sid {}",
+                e.pid, e.ppid, e.pgid, e.sid
+            );
+        }
+    }
     for p in &img.pipes {
         let _ = writeln!(
             s,
@@ -119,6 +129,9 @@ pub fn summary(img: &Image) -> String {
         }
         if let Some((feat, size)) = t.xstate {
             let _ = writeln!(s, "  xstate: {size} bytes, features {feat:#x}");
+        }
+        if let Some((addr, dr6, dr7)) = t.debugregs {
+            let _ = writeln!(s, "  debug registers: {addr:#x?} dr6 {dr6:#x} dr7 {dr7:#x}");
         }
         if !t.groups.is_empty() {
             let _ = writeln!(s, "  groups: {:?}", t.groups);
@@ -209,6 +222,12 @@ pub fn tree(img: &Image) -> String {
     put("header/nodename".into(), h.nodename.clone());
     put("header/time".into(), h.time.to_string());
     put("header/xstate_size".into(), h.xstate_size.to_string());
+    for e in &img.tree {
+        put(
+            format!("tree/{}", e.pid),
+            format!("ppid {} pgid {} sid {}", e.ppid, e.pgid, e.sid),
+        );
+    }
     for p in &img.pipes {
         let q = format!("pipes/{}", p.objid);
         put(format!("{q}/size"), p.size.to_string());
