@@ -9,7 +9,8 @@ A=/tmp/api.sock
 "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --vcpus 2 \
     --api-sock $A --append '-- guest-agent counter 100' > /tmp/vm.log 2>&1 &
 vm=$!
-n=0; while ! grep -q 'counter: 5 ' /tmp/vm.log; do sleep 0.2; n=$((n+1)); [ $n -gt 300 ] && break; done
+n=0; while ! grep -q 'counter: 5 ' /tmp/vm.log; do sleep 0.5; n=$((n+1)); [ $n -gt 80 ] && break; done
+[ $n -gt 80 ] && { echo "t-no-counter"; tail -n 20 /tmp/vm.log; }
 echo "t-status-running=$("$CRVMM" status --api-sock $A)"
 "$CRVMM" pause --api-sock $A; echo "t-pause=$?"
 "$CRVMM" pause --api-sock $A; echo "t-pause-again=$?"

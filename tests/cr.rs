@@ -5,7 +5,7 @@
 //! must pass and the kernel must log no oops, BUG or warning. The steps are
 //! in tests/guest/cr-suite.
 
-use e2e::{crvmm_line, crvmm_status, has_line, run_script};
+use e2e::{crvmm_line, crvmm_status, has_line, run_script, run_script_for};
 use xtask::nested::shell_quote;
 
 const FUZZ_CASES: u32 = 2000;
@@ -39,7 +39,8 @@ fn selftest_checkpoint_restart_and_fuzz_in_the_guest() {
         "--mem-mib 256 --append {}",
         shell_quote(&guest_script())
     ));
-    let out = run_script(&script, vec![]);
+    // The fuzzer restarts tree images too, each in its own pid namespace.
+    let out = run_script_for(&script, vec![], 4);
     let text = out.text();
     assert!(
         out.lines.iter().any(|l| l.text == "crtest-done"),

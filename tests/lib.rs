@@ -28,10 +28,20 @@ pub fn mode() -> Mode {
 /// Runs `script` and returns its output; `extra` are extra files for the
 /// nested CI host.
 pub fn run_script(script: &str, extra: Vec<(std::path::PathBuf, String)>) -> Output {
+    run_script_for(script, extra, 1)
+}
+
+/// [`run_script`] for scripts that run `boots` times as long as one boot
+/// (long in-guest suites).
+pub fn run_script_for(
+    script: &str,
+    extra: Vec<(std::path::PathBuf, String)>,
+    boots: u32,
+) -> Output {
     let mode = mode();
     let opts = Options {
         files: extra,
-        timeout: run::boot_timeout(mode),
+        timeout: run::boot_timeout(mode) * boots.max(1),
         echo: true,
         ..Default::default()
     };

@@ -337,7 +337,17 @@ fn interrupted_checkpoints_leave_nothing_behind() {
 
 /// The images the in-guest c/r suite writes; each must come out over vsock
 /// and be read by `cr-vmm image show`.
-const SUITE_IMAGES: [&str; 6] = ["self", "frozen", "signals", "creds", "files", "shm"];
+const SUITE_IMAGES: [&str; 9] = [
+    "self",
+    "frozen",
+    "signals",
+    "creds",
+    "files",
+    "shm",
+    "dr",
+    "tree",
+    "tree-agent",
+];
 
 #[test]
 fn image_show_reads_every_image_the_suite_produces() {
