@@ -8,8 +8,8 @@ rm -f "$V" "$IMG"
 say() { echo; echo "== $* =="; }
 c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds "$V" "$@"; }
 
-say "cr-vmm run --kernel bzImage --initrd initramfs.cpio --vcpus 2 --vsock-uds $V (console in $LOG)"
-"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --vcpus 2 \
+say "cr-vmm run --kernel bzImage --initrd initramfs.cpio --vsock-uds $V (console in $LOG)"
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" \
     --mem-mib 256 --vsock-uds "$V" --append '-- sleep 100000' > "$LOG" 2>&1 &
 vm=$!
 say "cr-vmm version (waits for the guest agent)"
