@@ -2,7 +2,7 @@
 //! against a running guest whose counter must stop while paused and go on
 //! after resume.
 
-use e2e::{has_line, run_script};
+use e2e::{has_line, run_script, value};
 
 const SCRIPT: &str = r#"
 A=/tmp/api.sock
@@ -27,15 +27,6 @@ echo "t-after-resume=$b $c"
 kill $vm; wait $vm
 echo "t-sock-left=$(ls /tmp | grep -c api.sock)"
 "#;
-
-fn value<'a>(out: &'a xtask::nested::Output, key: &str) -> &'a str {
-    let prefix = format!("{key}=");
-    out.lines
-        .iter()
-        .find_map(|l| l.text.strip_prefix(prefix.as_str()))
-        .unwrap_or_else(|| panic!("no '{key}=' line in:\n{}", out.text()))
-        .trim()
-}
 
 #[test]
 fn pause_stops_the_guest_and_resume_continues_it() {

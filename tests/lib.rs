@@ -71,3 +71,14 @@ pub fn crvmm_status(out: &Output) -> i32 {
 pub fn has_line(out: &Output, needle: &str) -> bool {
     out.lines.iter().any(|l| l.text.contains(needle))
 }
+
+/// The text after `KEY=` on the first line that starts with it; panics
+/// with the whole output when there is none.
+pub fn value<'a>(out: &'a Output, key: &str) -> &'a str {
+    let prefix = format!("{key}=");
+    out.lines
+        .iter()
+        .find_map(|l| l.text.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no '{key}=' line in:\n{}", out.text()))
+        .trim()
+}

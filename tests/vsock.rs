@@ -3,7 +3,7 @@
 //! restart --vsock-uds`) against the agent in the guest, a guest-initiated
 //! connection to a host socket, the protocol's error replies, and load.
 
-use e2e::{has_line, run_script};
+use e2e::{has_line, run_script, value};
 use xtask::nested::Output;
 
 /// Boots the guest with a vsock device in the background (console to
@@ -23,15 +23,6 @@ echo "t-vm-exit=$?"
 sed 's/^/vm: /' /tmp/vm.log
 "#
     )
-}
-
-fn value<'a>(out: &'a Output, key: &str) -> &'a str {
-    let prefix = format!("{key}=");
-    out.lines
-        .iter()
-        .find_map(|l| l.text.strip_prefix(prefix.as_str()))
-        .unwrap_or_else(|| panic!("no '{key}=' line in:\n{}", out.text()))
-        .trim()
 }
 
 /// `counter: N sum S pid P` lines from the guest console.
