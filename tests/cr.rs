@@ -11,7 +11,7 @@ use xtask::nested::shell_quote;
 const FUZZ_CASES: u32 = 2000;
 
 /// Every step of tests/guest/cr-suite: each must report `crtest-NAME-exit=0`.
-const STEPS: [&str; 14] = [
+const STEPS: [&str; 15] = [
     "errors",
     "save",
     "restore",
@@ -23,6 +23,7 @@ const STEPS: [&str; 14] = [
     "files",
     "shm",
     "debugregs",
+    "threads",
     "tree",
     "tree-agent",
     "fuzz",

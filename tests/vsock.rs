@@ -328,7 +328,7 @@ fn interrupted_checkpoints_leave_nothing_behind() {
 
 /// The images the in-guest c/r suite writes; each must come out over vsock
 /// and be read by `cr-vmm image show`.
-const SUITE_IMAGES: [&str; 9] = [
+const SUITE_IMAGES: [&str; 10] = [
     "self",
     "frozen",
     "signals",
@@ -336,6 +336,7 @@ const SUITE_IMAGES: [&str; 9] = [
     "files",
     "shm",
     "dr",
+    "threads",
     "tree",
     "tree-agent",
 ];

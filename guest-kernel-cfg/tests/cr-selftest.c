@@ -32,16 +32,23 @@
  *   cr-selftest debugregs IMG  a hardware watchpoint set through ptrace on a
  *                              frozen child survives c/r (its SIGTRAPs go
  *                              on); bad debug register records are refused
+ *   cr-selftest threads IMG    a process with 5 threads (one in a futex wait,
+ *                              one with a signal queued to it, each with its
+ *                              own TLS, xmm register and mask), frozen,
+ *                              checkpointed, killed and restarted with its
+ *                              pid and thread ids; bad thread records refused
  *   cr-selftest errors         error cases of the system calls
  *   cr-selftest fuzz N [SEED]  make an image, restart N mutated copies of
  *                              it in forked children (file and pipe input);
  *                              then N/2 mutated copies of a tree image, each
- *                              restarted by a tree in a new pid namespace
+ *                              restarted by a tree in a new pid namespace,
+ *                              and N/4 of an image of a process with threads
  *
  * Build: gcc -static -O2 -o cr-selftest cr-selftest.c
  * Needs a kernel with CONFIG_CHECKPOINT_RESTART (syscalls 463/464).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -1781,6 +1788,271 @@ static int cmd_shm(const char *img)
 }
 
 /* ------------------------------------------------------------------ */
+/* Multi-threaded processes. */
+
+#define NTHR		4
+#define THR_FLAG	"/tmp/kcr-threads-restored"
+
+struct thr {
+	pthread_t pt;
+	pid_t tid;
+	volatile long count;
+	volatile int verdict;	/* after restart: 1 passed, -1 failed */
+};
+
+static struct thr thr[NTHR];
+static __thread long thr_tls;		/* each thread's own (FS base) */
+static volatile int thr_started, thr_restored, thr_go;
+static volatile pid_t thr_usr1_tid;
+static pthread_mutex_t thr_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t thr_cv = PTHREAD_COND_INITIALIZER;
+
+static void thr_on_usr1(int sig)
+{
+	thr_usr1_tid = gettid();
+}
+
+/* nanosleep() with a pattern in xmm8 around the call; xmm8 after it. */
+static uint64_t thr_sleep_xmm(uint64_t pattern)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	uint64_t out;
+	long ret;
+
+	asm volatile("movq %[p], %%xmm8\n\t"
+		     "syscall\n\t"
+		     "movq %%xmm8, %[o]\n\t"
+		     : [o] "=r" (out), "=a" (ret)
+		     : [p] "r" (pattern), "a" ((long)SYS_nanosleep), "D" (&ts),
+		       "S" (0L)
+		     : "rcx", "r11", "memory", "xmm8");
+	return out;
+}
+
+/*
+ * Thread i: 0 waits on a condition variable (futex), 1 blocks SIGUSR2,
+ * 2 blocks SIGUSR1 and gets one queued to it, 3 only counts.  After
+ * restart each checks its own id, TLS, xmm register, mask and signal.
+ */
+static void *thr_main(void *arg)
+{
+	int i = (int)(uintptr_t)arg, ok = 1;
+	uint64_t pattern = 0x0101010101010101ULL * (i + 1), x = pattern;
+	sigset_t set, cur;
+
+	thr_tls = 1000 + i;
+	thr[i].tid = gettid();
+	sigemptyset(&set);
+	if (i == 1)
+		sigaddset(&set, SIGUSR2);
+	if (i == 2)
+		sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	__sync_fetch_and_add(&thr_started, 1);
+
+	if (i == 0) {
+		pthread_mutex_lock(&thr_mu);
+		while (!thr_go)
+			pthread_cond_wait(&thr_cv, &thr_mu);
+		pthread_mutex_unlock(&thr_mu);
+	} else {
+		while (!thr_restored) {
+			thr[i].count++;
+			x = thr_sleep_xmm(pattern);
+			if (x != pattern)
+				break;
+		}
+		ok &= x == pattern;
+	}
+	ok &= gettid() == thr[i].tid && thr_tls == 1000 + i;
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	ok &= sigismember(&cur, SIGUSR2) == (i == 1) &&
+	      sigismember(&cur, SIGUSR1) == (i == 2);
+	if (i == 2) {
+		sigpending(&cur);
+		ok &= sigismember(&cur, SIGUSR1);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		ok &= thr_usr1_tid == gettid();
+	}
+	thr[i].verdict = ok ? 1 : -1;
+	return NULL;
+}
+
+static void thr_child(int ready)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	long before[NTHR];
+	int i, n;
+
+	saved_pid = getpid();
+	signal(SIGUSR1, thr_on_usr1);
+	for (i = 0; i < NTHR; i++)
+		if (pthread_create(&thr[i].pt, NULL, thr_main, (void *)(uintptr_t)i))
+			_exit(5);
+	while (thr_started < NTHR)
+		nanosleep(&ts, NULL);
+	pthread_kill(thr[2].pt, SIGUSR1);	/* blocked: stays pending */
+	nanosleep(&ts, NULL);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	while (access(THR_FLAG, F_OK))
+		nanosleep(&ts, NULL);
+
+	/* Restarted: the same pid and thread ids, every thread goes on. */
+	alarm(20);
+	CHECK(getpid() == saved_pid && gettid() == saved_pid,
+	      "restarted with its pid %d", saved_pid);
+	for (i = 1; i < NTHR; i++)
+		before[i] = thr[i].count;
+	for (n = 0; n < 400; n++) {
+		int moved = 0;
+
+		for (i = 1; i < NTHR; i++)
+			moved += thr[i].count > before[i] + 2;
+		if (moved == NTHR - 1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	CHECK(n < 400, "threads 1-3 run again after restart (counts %ld %ld %ld)",
+	      thr[1].count, thr[2].count, thr[3].count);
+	thr_restored = 1;
+	pthread_mutex_lock(&thr_mu);
+	thr_go = 1;
+	pthread_cond_broadcast(&thr_cv);
+	pthread_mutex_unlock(&thr_mu);
+	for (i = 0; i < NTHR; i++) {
+		int r = pthread_join(thr[i].pt, NULL);
+
+		CHECK(r == 0 && thr[i].verdict == 1,
+		      "thread %d (tid %d): id, TLS, xmm8, signal mask%s; joined",
+		      i, thr[i].tid, i == 0 ? ", futex wait" :
+		      i == 2 ? ", its own pending signal" : "");
+	}
+	_exit(failures ? 1 : 0);
+}
+
+/* Offsets of the thread records of an image (at most max). */
+static int thr_records(const uint8_t *img, size_t len, size_t *off, int max)
+{
+	size_t pos = 0;
+	int n = 0;
+
+	while (pos + sizeof(struct kcr_hdr) <= len) {
+		const struct kcr_hdr *h = (const void *)(img + pos);
+
+		if (h->len < sizeof(*h) || h->len > len - pos)
+			break;
+		if (h->type == KCR_REC_TASK &&
+		    ((const struct kcr_rec_task *)h)->flags & KCR_TASK_THREAD &&
+		    n < max)
+			off[n++] = pos;
+		pos += h->len;
+	}
+	return n;
+}
+
+static int cmd_threads(const char *img)
+{
+	size_t off[NTHR + 1];
+	int pfd[2], fd, status, n;
+	struct kcr_rec_task *t;
+	uint8_t *buf, *bad;
+	struct stat st;
+	pid_t child, r;
+	char b[32];
+	long ret;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	unlink(THR_FLAG);
+	mkdir(CG, 0755);
+	if (pipe(pfd))
+		return 2;
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(b, sizeof(b), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", b))
+			_exit(4);
+		thr_child(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], b, 1) != 1) {
+		FAIL("child did not start");
+		return 1;
+	}
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		kill(child, SIGKILL);
+		return 1;
+	}
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ret = sys_checkpoint(child, fd, 0, 2);
+	CHECK(ret == 0, "checkpoint of a frozen process with %d threads (%ld %s)",
+	      NTHR + 1, ret, ret ? strerror(errno) : "ok");
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return 1;
+	buf = malloc(st.st_size);
+	bad = malloc(st.st_size);
+	if (!buf || !bad || pread(fd, buf, st.st_size, 0) != st.st_size)
+		return 1;
+	close(fd);
+	n = thr_records(buf, st.st_size, off, NTHR + 1);
+	CHECK(n == NTHR, "the image has %d thread records (%d)", NTHR, n);
+	if (n != NTHR)
+		return 1;
+
+	/* Bad thread records, refused before anything is torn down. */
+	memcpy(bad, buf, st.st_size);
+	t = (void *)(bad + off[1]);
+	t->tgid++;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "thread record of another process: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	t = (void *)(bad + off[2]);
+	t->pid = ((struct kcr_rec_task *)(bad + off[1]))->pid;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "two thread records with one id: EINVAL (status %#x)", status);
+	memcpy(bad, buf, st.st_size);
+	t = (void *)(bad + off[0]);
+	t->pid = 1;
+	fix_tail(bad, st.st_size);
+	status = restart_status(bad, st.st_size);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EBUSY,
+	      "thread id in use: EBUSY (status %#x)", status);
+
+	/* Restart in place: the original pid (clone3 with set_tid). */
+	fd = open(THR_FLAG, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	r = clone3_tid(child, 0);
+	if (r == 0) {
+		fd = open(img, O_RDONLY);
+		ret = sys_restart(0, fd, 0, 2);
+		printf("FAIL: restart of the threads image returned %ld (%s)\n",
+		       ret, strerror(errno));
+		_exit(1);
+	}
+	CHECK(r == child, "restarter has the pid of the checkpointed process (%d)",
+	      r);
+	waitpid(r, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "restarted multi-threaded process checked itself (status %#x)",
+	      status);
+	unlink(THR_FLAG);
+	free(buf);
+	free(bad);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Error cases. */
 
 static void *idle_thread(void *arg)
@@ -1898,7 +2170,7 @@ static int cmd_errors(void)
 	ret = sys_restart(0, fd, 0, 2);
 	CHECK(ret < 0 && errno == EINVAL, "restart from an empty file: EINVAL");
 	close(fd);
-	/* Last: a second thread is refused (threads are not supported yet). */
+	/* Last: a multi-threaded process cannot checkpoint itself. */
 	{
 		pthread_t th;
 
@@ -2303,10 +2575,41 @@ static void mutate_tree_rec(uint8_t *img, size_t len)
 	*f = v;
 }
 
+/* Is any process blocked inside system call nr (from /proc/PID/syscall)? */
+static int procs_in_syscall(long nr)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && (e = readdir(d)) && !found) {
+		char path[300], buf[64];
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/syscall", e->d_name);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			found = strtol(buf, NULL, 10) == nr;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /*
  * Restart a tree image in a new pid namespace: its init creates the root,
  * which builds the tree (tree_make()), and exits with the root's status.
- * Returns the init's wait status, or -1 if it had to be killed.
+ * Returns the init's wait status; if it had to be killed after 20 s, -1
+ * when a process was still inside restart(), -3 when all had returned to
+ * user space (a restored copy of a mutated image that went astray).
  */
 static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 {
@@ -2375,16 +2678,17 @@ static int run_tree_case(const uint8_t *img, size_t len, int use_pipe)
 	}
 	if (w == init)
 		return status;
+	ms = procs_in_syscall(NR_RESTART);
 	kill(init, SIGKILL);
 	waitpid(init, &status, 0);
-	return -1;
+	return ms ? -1 : -3;
 }
 
 /* Fuzz restarts of a process tree image. */
 static void fuzz_tree(long n)
 {
 	long i, restored = 0, errs = 0, killed = 0, hung = 0, other = 0;
-	long crashed = 0, n_pipe = 0, user_fail = 0;
+	long crashed = 0, n_pipe = 0, user_fail = 0, stuck = 0;
 	long by_errno[RESTORED] = { 0 };
 	const char *what;
 	uint8_t *orig, *img;
@@ -2423,6 +2727,8 @@ static void fuzz_tree(long n)
 		status = run_tree_case(img, len, use_pipe);
 		if (status == -1)
 			hung++;
+		else if (status == -3)
+			crashed++, stuck++;
 		else if (status < 0 || !WIFEXITED(status))
 			other++;
 		else if (WEXITSTATUS(status) <= 1)
@@ -2447,8 +2753,9 @@ static void fuzz_tree(long n)
 			printf("fuzz: %ld tree cases\n", i + 1);
 	}
 	unlink(TREE_FLAG);
-	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed, %ld trees user space could not build, %ld hung (killed after 20 s), %ld other\n",
-	       n, n_pipe, errs, killed, restored, crashed, user_fail, hung, other);
+	printf("fuzz: %ld tree cases (%ld through a pipe): %ld rejected with an error, %ld killed after the point of no return, %ld restarted, %ld restored-then-crashed (%ld of them stuck in user space), %ld trees user space could not build, %ld hung in restart() (killed after 20 s), %ld other\n",
+	       n, n_pipe, errs, killed, restored, crashed, stuck, user_fail, hung,
+	       other);
 	printf("fuzz: tree errnos:");
 	for (i = 0; i < RESTORED; i++)
 		if (by_errno[i])
@@ -2459,14 +2766,149 @@ static void fuzz_tree(long n)
 	free(orig);
 }
 
-static int cmd_fuzz(long n, uint64_t seed)
+/*
+ * Restart n mutated copies of orig (indexed) in forked children, from a
+ * memfd or a pipe, and count the outcomes; returns the unexpected ones.
+ */
+static long fuzz_cases(const uint8_t *orig, size_t olen, long n,
+		       const char *label)
 {
 	long i, errs = 0, killed = 0, restored = 0, crashed = 0, other = 0;
 	long killed_file = 0, n_pipe = 0;
-	const char *what;
 	long by_errno[RESTORED] = { 0 };
+	uint8_t *img = malloc(olen + 16);
+	const char *what;
+	size_t len;
+	int status;
+
+	for (i = 0; i < n; i++) {
+		int use_pipe = rnd() % 4 == 0;
+		int fix = rnd() % 2;
+
+		what = mutate(img, &len, orig, olen);
+		if (fix)
+			fix_tail(img, len);
+		n_pipe += use_pipe;
+		status = run_one(img, len, use_pipe, -1);
+		if (WIFEXITED(status) && (WEXITSTATUS(status) == RESTORED ||
+					    WEXITSTATUS(status) == RESTORED + 1)) {
+			restored++;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) < RESTORED) {
+			errs++;
+			by_errno[WEXITSTATUS(status)]++;
+		} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+			killed++;
+			killed_file += !use_pipe;
+			/* Passed the dry run, failed later: show why. */
+			if (!use_pipe && killed_file <= 5) {
+				printf("fuzz: case %ld (%s) killed after the dry run:\n", i, what);
+				run_one(img, len, 0, 2);
+			}
+		} else if (WIFSIGNALED(status)) {
+			crashed++;
+		} else {
+			other++;
+		}
+		if ((i + 1) % 1000 == 0)
+			printf("fuzz: %ld cases\n", i + 1);
+	}
+	printf("fuzz%s: %ld cases: %ld rejected with an error, %ld killed after the point of no return, %ld restarted fine, %ld restored-then-crashed, %ld other\n",
+	       label, n, errs, killed, restored, crashed, other);
+	printf("fuzz%s: %ld cases fed through a pipe (no dry run), %ld through a memfd; killed: %ld pipe, %ld memfd\n",
+	       label, n_pipe, n - n_pipe, killed - killed_file, killed_file);
+	printf("fuzz%s: errnos:", label);
+	for (i = 0; i < RESTORED; i++)
+		if (by_errno[i])
+			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
+	printf("\n");
+	free(img);
+	return other;
+}
+
+/* The image of a frozen process with threads; restarted copies exit. */
+static int make_thread_image(uint8_t **out, size_t *olen)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	int pfd[2], fd = memfd_create("kcr-fuzz-thr", 0), status, i;
+	struct stat st;
+	pid_t child;
+	char b[32];
+	long ret;
+
+	mkdir(CG, 0755);
+	if (fd < 0 || pipe(pfd))
+		return -1;
+	child = fork();
+	if (child == 0) {
+		pthread_t pt;
+
+		saved_pid = getpid();
+		snprintf(b, sizeof(b), "%d", saved_pid);
+		if (write_str(CG "/cgroup.procs", b))
+			_exit(4);
+		for (i = 0; i < 2; i++)
+			if (pthread_create(&pt, NULL, idle_thread, NULL))
+				_exit(5);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(3);
+		for (;;) {
+			nanosleep(&ts, NULL);
+			if (getpid() != saved_pid)
+				_exit(RESTORED);
+		}
+	}
+	close(pfd[1]);
+	ret = read(pfd[0], b, 1) == 1 ? 0 : -1;
+	close(pfd[0]);
+	write_str(CG "/cgroup.freeze", "1");
+	if (!ret && wait_frozen(1))
+		ret = -1;
+	if (!ret)
+		ret = sys_checkpoint(child, fd, 0, 2);
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	if (ret || fstat(fd, &st))
+		return -1;
+	*olen = st.st_size;
+	*out = malloc(*olen);
+	if (!*out || pread(fd, *out, *olen, 0) != (ssize_t)*olen)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Mutated images of a process with three threads. */
+static void fuzz_threads(long n)
+{
+	uint8_t *orig;
+	size_t olen;
+	int status;
+
+	if (make_thread_image(&orig, &olen)) {
+		FAIL("fuzz: checkpoint of a process with threads");
+		return;
+	}
+	index_records(orig, olen);
+	printf("fuzz (threads): image %zu bytes, %d records\n", olen, nr_recs);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED,
+	      "fuzz: unmodified threads image restarts (status %#x)", status);
+	status = run_one(orig, olen, 1, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED,
+	      "fuzz: unmodified threads image restarts from a pipe (status %#x)",
+	      status);
+	CHECK(fuzz_cases(orig, olen, n, " (threads)") == 0,
+	      "fuzz: threads image, no unexpected outcome");
+	free(orig);
+}
+
+static int cmd_fuzz(long n, uint64_t seed)
+{
+	long other;
 	uint8_t *orig, *img;
-	size_t olen, len;
+	size_t olen;
 	int status;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -2582,48 +3024,10 @@ static int cmd_fuzz(long n, uint64_t seed)
 		}
 	}
 
-	for (i = 0; i < n; i++) {
-		int use_pipe = rnd() % 4 == 0;
-		int fix = rnd() % 2;
-
-		what = mutate(img, &len, orig, olen);
-		if (fix)
-			fix_tail(img, len);
-		n_pipe += use_pipe;
-		status = run_one(img, len, use_pipe, -1);
-		if (WIFEXITED(status) && (WEXITSTATUS(status) == RESTORED ||
-					    WEXITSTATUS(status) == RESTORED + 1)) {
-			restored++;
-		} else if (WIFEXITED(status) && WEXITSTATUS(status) < RESTORED) {
-			errs++;
-			by_errno[WEXITSTATUS(status)]++;
-		} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-			killed++;
-			killed_file += !use_pipe;
-			/* Passed the dry run, failed later: show why. */
-			if (!use_pipe && killed_file <= 5) {
-				printf("fuzz: case %ld (%s) killed after the dry run:\n", i, what);
-				run_one(img, len, 0, 2);
-			}
-		} else if (WIFSIGNALED(status)) {
-			crashed++;
-		} else {
-			other++;
-		}
-		if ((i + 1) % 1000 == 0)
-			printf("fuzz: %ld cases\n", i + 1);
-	}
-	printf("fuzz: %ld cases: %ld rejected with an error, %ld killed after the point of no return, %ld restarted fine, %ld restored-then-crashed, %ld other\n",
-	       n, errs, killed, restored, crashed, other);
-	printf("fuzz: %ld cases fed through a pipe (no dry run), %ld through a memfd; killed: %ld pipe, %ld memfd\n",
-	       n_pipe, n - n_pipe, killed - killed_file, killed_file);
-	printf("fuzz: errnos:");
-	for (i = 0; i < RESTORED; i++)
-		if (by_errno[i])
-			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
-	printf("\n");
+	other = fuzz_cases(orig, olen, n, "");
 	CHECK(other == 0, "fuzz: no unexpected outcome");
 	fuzz_tree(n / 2);
+	fuzz_threads(n / 4);
 	status = kmsg_bad();
 	CHECK(status == 0, "fuzz: kernel log has no Oops/BUG/WARNING (%d)", status);
 	return failures ? 1 : 0;
@@ -2651,12 +3055,14 @@ int main(int argc, char **argv)
 		return cmd_tree(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "tree-agent"))
 		return cmd_tree_agent(argv[2], argv[3]);
+	if (argc >= 3 && !strcmp(argv[1], "threads"))
+		return cmd_threads(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | threads IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }

@@ -23,6 +23,11 @@ if [ "$ONLY" = tree ]; then
 	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
 	reboot -f
 fi
+if [ "$ONLY" = threads ]; then
+	echo "=== cr-selftest threads"; /cr-selftest threads /tmp/threads.img; echo "exit $?"
+	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
+	reboot -f
+fi
 if [ "$ONLY" = fuzz ]; then
 	echo "=== cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}"; /cr-selftest fuzz ${FUZZ:-500} ${SEED:-0}; echo "exit $?"
 	dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace|UBSAN:" || echo "no Oops/BUG/WARNING in dmesg"
@@ -41,6 +46,7 @@ echo "=== cr-selftest creds"; /cr-selftest creds /tmp/creds.img; echo "exit $?"
 echo "=== cr-selftest files"; /cr-selftest files /tmp/files.img; echo "exit $?"
 echo "=== cr-selftest shm"; /cr-selftest shm /tmp/shm.img; echo "exit $?"
 echo "=== cr-selftest debugregs"; /cr-selftest debugregs /tmp/dr.img; echo "exit $?"
+echo "=== cr-selftest threads"; /cr-selftest threads /tmp/threads.img; echo "exit $?"
 echo "=== cr-selftest tree"; /cr-selftest tree /tmp/tree.img; echo "exit $?"
 if [ -x /guest-agent ]; then
 	echo "=== cr-selftest tree-agent"; /cr-selftest tree-agent /tmp/tree-agent.img /guest-agent; echo "exit $?"

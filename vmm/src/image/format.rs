@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 3;
+pub const KCR_VERSION: u32 = 4;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -51,6 +51,8 @@ pub const KCR_RESTART_JOIN: u32 = 1 << 1;
 pub const KCR_RESTART_FLAGS_ALL: u32 = KCR_RESTART_TREE | KCR_RESTART_JOIN;
 /// `KCR_TREE_MAX`: most processes in a TREE record.
 pub const KCR_TREE_MAX: u32 = 1024;
+/// `KCR_THREADS_MAX`: most threads in one process.
+pub const KCR_THREADS_MAX: u32 = 1024;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -155,8 +157,13 @@ pub mod task_flags {
     pub const SELF: u32 = 1 << 0;
     /// `KCR_TASK_SYSCALL_RESTART`.
     pub const SYSCALL_RESTART: u32 = 1 << 1;
+    /// `KCR_TASK_THREAD`: a thread other than the leader, after its
+    /// process's section.
+    pub const THREAD: u32 = 1 << 2;
     /// `KCR_TASK_FLAGS_ALL`.
-    pub const ALL: u32 = SELF | SYSCALL_RESTART;
+    pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD;
+    /// Names of the flags, bit 0 first.
+    pub const NAMES: [&str; 3] = ["self", "syscall-restart", "thread"];
 }
 
 /// VMA flags.
@@ -283,8 +290,8 @@ pub struct kcr_rec_task {
     pub rseq: u64,
     /// rseq signature.
     pub rseq_sig: u32,
-    /// Padding.
-    pub __pad: u32,
+    /// A process: its number of threads (1 ..= `KCR_THREADS_MAX`); a thread: 0.
+    pub nr_threads: u32,
     /// clear_child_tid.
     pub clear_child_tid: u64,
     /// robust_list head.
@@ -621,7 +628,7 @@ layout! {
     kcr_rec_header { h, magic, version, arch, time, flags, page_size, xfeatures, xstate_size,
         __pad, sysname, nodename, release, version_str, machine, domainname, __pad2 }
     kcr_rec_task { h, objid, pid, tgid, ppid, uid, euid, suid, fsuid, gid, egid, sgid, fsgid,
-        flags, rseq_len, rseq, rseq_sig, __pad, clear_child_tid, robust_list, robust_list_len,
+        flags, rseq_len, rseq, rseq_sig, nr_threads, clear_child_tid, robust_list, robust_list_len,
         sigblocked, comm, sas_ss_sp, sas_ss_size, sas_ss_flags, __pad2 }
     kcr_x86_regs { r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax,
         ip, cs, flags, sp, ss, fs_base, gs_base, ds, es, fs, gs }
@@ -681,6 +688,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
         ("KCR_RESTART_FLAGS_ALL", KCR_RESTART_FLAGS_ALL.into()),
         ("KCR_TREE_MAX", KCR_TREE_MAX.into()),
+        ("KCR_THREADS_MAX", KCR_THREADS_MAX.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),
         ("KCR_REC_TASK", rec::TASK.into()),
         ("KCR_REC_CPU", rec::CPU.into()),
@@ -705,6 +713,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
             "KCR_TASK_SYSCALL_RESTART",
             task_flags::SYSCALL_RESTART.into(),
         ),
+        ("KCR_TASK_THREAD", task_flags::THREAD.into()),
         ("KCR_TASK_FLAGS_ALL", task_flags::ALL.into()),
         ("KCR_VMA_SHARED", vma_flags::SHARED.into()),
         ("KCR_VMA_GROWSDOWN", vma_flags::GROWSDOWN.into()),

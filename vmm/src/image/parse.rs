@@ -178,6 +178,54 @@ pub struct Task {
     pub debugregs: Option<([u64; 4], u64, u64)>,
     /// Its address space.
     pub mm: Option<Mm>,
+    /// A process: its number of threads, itself included; a thread: 0.
+    pub nr_threads: u32,
+    /// A process: its threads other than the leader, each with only its
+    /// own state (registers, xstate, debug registers, mask, sigaltstack,
+    /// pending signals); the rest is the process's.
+    pub threads: Vec<Task>,
+}
+
+impl Task {
+    fn new(k: &kcr_rec_task, comm: String) -> Self {
+        Task {
+            objid: k.objid,
+            pid: k.pid,
+            tgid: k.tgid,
+            ppid: k.ppid,
+            comm,
+            uids: [k.uid, k.euid, k.suid, k.fsuid],
+            gids: [k.gid, k.egid, k.sgid, k.fsgid],
+            flags: flag_names(k.flags, &task_flags::NAMES),
+            sigblocked: k.sigblocked,
+            sigaltstack: (k.sas_ss_sp, k.sas_ss_size, k.sas_ss_flags),
+            groups: Vec::new(),
+            rlimits: Vec::new(),
+            sigactions: Vec::new(),
+            sigpending: Vec::new(),
+            fs: None,
+            nr_fds: None,
+            fds: Vec::new(),
+            regs: None,
+            xstate: None,
+            debugregs: None,
+            mm: None,
+            nr_threads: k.nr_threads,
+            threads: Vec::new(),
+        }
+    }
+
+    /// The thread records of a process that are still to come.
+    fn threads_missing(&self) -> usize {
+        (self.nr_threads as usize).saturating_sub(1 + self.threads.len())
+    }
+
+    /// All its mappings were read.
+    fn mm_complete(&self) -> bool {
+        self.mm
+            .as_ref()
+            .is_some_and(|m| m.vmas.len() == m.fields.nr_vmas as usize)
+    }
 }
 
 /// A file object.
@@ -312,9 +360,61 @@ impl<R: Read> Parser<R> {
         Ok(())
     }
 
+    /// The task the next records belong to: the last thread of the last
+    /// process once its thread records began, else that process.
     fn task(&mut self, t: u32) -> Result<&mut Task, Error> {
         let e = self.err(t, "no TASK record before it");
-        self.tasks.last_mut().ok_or(e)
+        let p = self.tasks.last_mut().ok_or(e)?;
+        if p.threads.is_empty() {
+            return Ok(p);
+        }
+        let last = p.threads.len() - 1;
+        Ok(&mut p.threads[last])
+    }
+
+    /// The records of a thread of the last process are being read.
+    fn in_thread(&self) -> bool {
+        self.tasks.last().is_some_and(|p| !p.threads.is_empty())
+    }
+
+    /// A thread record (`KCR_TASK_THREAD`) of the last process.
+    fn thread(&mut self, t: u32, k: &kcr_rec_task, comm: String) -> Result<(), Error> {
+        let e = self.err(t, "a thread record before any process");
+        let p = self.tasks.last().ok_or(e)?;
+        let why = if !p.mm_complete() {
+            format!("thread {} before the mappings of its process", k.pid)
+        } else if p.threads_missing() == 0 {
+            format!(
+                "more thread records than the {} threads of process {}",
+                p.nr_threads, p.pid
+            )
+        } else if k.tgid != p.pid
+            || k.pid <= 0
+            || k.pid == p.pid
+            || k.ppid != p.ppid
+            || k.nr_threads != 0
+            || k.flags & task_flags::SELF != 0
+        {
+            format!(
+                "thread record {}/{} is not one of process {}",
+                k.pid, k.tgid, p.pid
+            )
+        } else if p.threads.iter().any(|th| th.pid == k.pid) {
+            format!("thread {} twice", k.pid)
+        } else if [k.uid, k.euid, k.suid, k.fsuid] != p.uids
+            || [k.gid, k.egid, k.sgid, k.fsgid] != p.gids
+        {
+            format!("thread {}: credentials differ from its process's", k.pid)
+        } else if let Some(prev) = p.threads.last().filter(|th| th.xstate.is_none()) {
+            format!("thread {} has no CPU/XSTATE records", prev.pid)
+        } else {
+            let th = Task::new(k, comm);
+            if let Some(p) = self.tasks.last_mut() {
+                p.threads.push(th);
+            }
+            return Ok(());
+        };
+        Err(self.err(t, why))
     }
 
     fn run(mut self) -> Result<Image, Error> {
@@ -364,6 +464,17 @@ impl<R: Read> Parser<R> {
     }
 
     fn record(&mut self, t: u32, len: u32) -> Result<(), Error> {
+        if self.in_thread()
+            && !matches!(
+                t,
+                rec::TASK | rec::CPU | rec::XSTATE | rec::DEBUGREGS | rec::SIGPENDING
+            )
+        {
+            return Err(self.err(
+                t,
+                "only CPU, XSTATE, DEBUGREGS and SIGPENDING records belong to a thread",
+            ));
+        }
         match t {
             rec::HEADER => {
                 if self.header.is_some() {
@@ -459,30 +570,8 @@ impl<R: Read> Parser<R> {
                 self.tree = Some(tree);
             }
             rec::TASK => {
-                let is_tree = self
-                    .header
-                    .as_ref()
-                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
-                let want = self.tree.as_ref().map_or(1, Vec::len);
-                if is_tree && self.tree.is_none() {
-                    return Err(self.err(t, "a tree image needs its TREE record first"));
-                }
-                if self.tasks.len() >= want {
-                    return Err(self.err(t, format!("more than {want} tasks")));
-                }
                 self.need_len(t, len, std::mem::size_of::<kcr_rec_task>())?;
                 let k: kcr_rec_task = self.obj(t)?;
-                if let Some(e) = self.tree.as_ref().and_then(|v| v.get(self.tasks.len())) {
-                    if (e.pid, e.pid, e.ppid) != (k.pid, k.tgid, k.ppid) {
-                        return Err(self.err(
-                            t,
-                            format!(
-                                "task {}/{}/{} does not match tree entry {}/{}",
-                                k.pid, k.tgid, k.ppid, e.pid, e.ppid
-                            ),
-                        ));
-                    }
-                }
                 self.new_objid(t, k.objid)?;
                 if k.flags & !task_flags::ALL != 0 {
                     return Err(self.err(t, format!("unknown task flags {:#x}", k.flags)));
@@ -502,29 +591,54 @@ impl<R: Read> Parser<R> {
                         ),
                     ));
                 }
-                self.tasks.push(Task {
-                    objid: k.objid,
-                    pid: k.pid,
-                    tgid: k.tgid,
-                    ppid: k.ppid,
-                    comm,
-                    uids: [k.uid, k.euid, k.suid, k.fsuid],
-                    gids: [k.gid, k.egid, k.sgid, k.fsgid],
-                    flags: flag_names(k.flags, &["self", "syscall-restart"]),
-                    sigblocked: k.sigblocked,
-                    sigaltstack: (k.sas_ss_sp, k.sas_ss_size, k.sas_ss_flags),
-                    groups: Vec::new(),
-                    rlimits: Vec::new(),
-                    sigactions: Vec::new(),
-                    sigpending: Vec::new(),
-                    fs: None,
-                    nr_fds: None,
-                    fds: Vec::new(),
-                    regs: None,
-                    xstate: None,
-                    debugregs: None,
-                    mm: None,
-                });
+                if k.flags & task_flags::THREAD != 0 {
+                    return self.thread(t, &k, comm);
+                }
+                let is_tree = self
+                    .header
+                    .as_ref()
+                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
+                let want = self.tree.as_ref().map_or(1, Vec::len);
+                if is_tree && self.tree.is_none() {
+                    return Err(self.err(t, "a tree image needs its TREE record first"));
+                }
+                if self.tasks.len() >= want {
+                    return Err(self.err(t, format!("more than {want} tasks")));
+                }
+                if let Some(p) = self.tasks.last().filter(|p| p.threads_missing() > 0) {
+                    let why = format!(
+                        "process {} has {} threads, the image holds {}",
+                        p.pid,
+                        p.nr_threads,
+                        p.threads.len() + 1
+                    );
+                    return Err(self.err(t, why));
+                }
+                if let Some(e) = self.tree.as_ref().and_then(|v| v.get(self.tasks.len())) {
+                    if (e.pid, e.pid, e.ppid) != (k.pid, k.tgid, k.ppid) {
+                        return Err(self.err(
+                            t,
+                            format!(
+                                "task {}/{}/{} does not match tree entry {}/{}",
+                                k.pid, k.tgid, k.ppid, e.pid, e.ppid
+                            ),
+                        ));
+                    }
+                }
+                if k.pid != k.tgid
+                    || k.nr_threads == 0
+                    || k.nr_threads > KCR_THREADS_MAX
+                    || (k.flags & task_flags::SELF != 0 && k.nr_threads != 1)
+                {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "task {}/{} with {} threads is not a process",
+                            k.pid, k.tgid, k.nr_threads
+                        ),
+                    ));
+                }
+                self.tasks.push(Task::new(&k, comm));
             }
             rec::CPU => {
                 self.need_len(t, len, std::mem::size_of::<kcr_rec_cpu>())?;
@@ -704,7 +818,12 @@ impl<R: Read> Parser<R> {
                     i32::from_le_bytes([p.siginfo[0], p.siginfo[1], p.siginfo[2], p.siginfo[3]]);
                 let info_code =
                     i32::from_le_bytes([p.siginfo[8], p.siginfo[9], p.siginfo[10], p.siginfo[11]]);
-                if p.queue > KCR_SIGQ_SHARED
+                let max_queue = if self.in_thread() {
+                    KCR_SIGQ_TASK
+                } else {
+                    KCR_SIGQ_SHARED
+                };
+                if p.queue > max_queue
                     || !(1..=KCR_NSIG as i32).contains(&p.signo)
                     || p.signo == 9
                     || p.signo == 19
@@ -945,6 +1064,20 @@ impl<R: Read> Parser<R> {
             ));
         }
         for task in &self.tasks {
+            if task.threads_missing() > 0 {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "process {} has {} threads, the image holds {}",
+                        task.pid,
+                        task.nr_threads,
+                        task.threads.len() + 1
+                    ),
+                ));
+            }
+            if let Some(th) = task.threads.iter().find(|th| th.xstate.is_none()) {
+                return Err(self.err(t, format!("thread {} has no CPU/XSTATE records", th.pid)));
+            }
             if task.fds.len() != task.nr_fds.unwrap_or(0) as usize {
                 return Err(self.err(
                     t,
@@ -1119,6 +1252,11 @@ pub(crate) mod tests {
             &task_flags::SELF.to_le_bytes(),
         );
         put(&mut t, offset_of!(kcr_rec_task, comm), b"counter\0");
+        put(
+            &mut t,
+            offset_of!(kcr_rec_task, nr_threads),
+            &1u32.to_le_bytes(),
+        );
         img.extend(t);
         let mut c = record(rec::CPU, size_of::<kcr_rec_cpu>(), &[]);
         put(
@@ -1369,6 +1507,164 @@ pub(crate) mod tests {
         out.extend(r);
         out.extend_from_slice(&img[hlen..]);
         finish(out, N + 1)
+    }
+
+    /// The records of thread `tid` of process 42 (object id `objid`), with
+    /// `sigs` pending signals (signal number, queue).
+    fn thread_records(tid: i32, objid: u32, sigs: &[(i32, u32)]) -> (Vec<u8>, u32) {
+        let mut out = record(rec::TASK, size_of::<kcr_rec_task>(), &[]);
+        put(
+            &mut out,
+            offset_of!(kcr_rec_task, objid),
+            &objid.to_le_bytes(),
+        );
+        put(&mut out, offset_of!(kcr_rec_task, pid), &tid.to_le_bytes());
+        put(
+            &mut out,
+            offset_of!(kcr_rec_task, tgid),
+            &42i32.to_le_bytes(),
+        );
+        put(
+            &mut out,
+            offset_of!(kcr_rec_task, ppid),
+            &1i32.to_le_bytes(),
+        );
+        put(
+            &mut out,
+            offset_of!(kcr_rec_task, flags),
+            &task_flags::THREAD.to_le_bytes(),
+        );
+        put(&mut out, offset_of!(kcr_rec_task, comm), b"worker\0");
+        let mut c = record(rec::CPU, size_of::<kcr_rec_cpu>(), &[]);
+        put(
+            &mut c,
+            offset_of!(kcr_rec_cpu, regs) + offset_of!(kcr_x86_regs, ip),
+            &0x401234u64.to_le_bytes(),
+        );
+        out.extend(c);
+        let mut x = record(rec::XSTATE, size_of::<kcr_rec_xstate>(), &[0u8; 576]);
+        put(
+            &mut x,
+            offset_of!(kcr_rec_xstate, size),
+            &576u32.to_le_bytes(),
+        );
+        out.extend(x);
+        for &(sig, queue) in sigs {
+            let mut p = record(rec::SIGPENDING, size_of::<kcr_rec_sigpending>(), &[]);
+            put(
+                &mut p,
+                offset_of!(kcr_rec_sigpending, queue),
+                &queue.to_le_bytes(),
+            );
+            put(
+                &mut p,
+                offset_of!(kcr_rec_sigpending, signo),
+                &sig.to_le_bytes(),
+            );
+            put(
+                &mut p,
+                offset_of!(kcr_rec_sigpending, siginfo),
+                &sig.to_le_bytes(),
+            );
+            out.extend(p);
+        }
+        (out, 3 + sigs.len() as u32)
+    }
+
+    /// `sample()` as a process of `nr` threads (not self-checkpointed),
+    /// followed by `sections`.
+    fn threaded(nr: u32, sections: &[(Vec<u8>, u32)]) -> Vec<u8> {
+        let mut img = body(&sample());
+        let t = rec_off(&img, rec::TASK);
+        put(
+            &mut img,
+            t + offset_of!(kcr_rec_task, flags),
+            &0u32.to_le_bytes(),
+        );
+        put(
+            &mut img,
+            t + offset_of!(kcr_rec_task, nr_threads),
+            &nr.to_le_bytes(),
+        );
+        let mut n = N;
+        for (b, r) in sections {
+            img.extend(b);
+            n += r;
+        }
+        finish(img, n)
+    }
+
+    #[test]
+    fn threads_follow_their_process() {
+        let img = threaded(
+            3,
+            &[
+                thread_records(43, 50, &[(10, 0)]),
+                thread_records(44, 51, &[]),
+            ],
+        );
+        let im = parse(&img[..]).unwrap();
+        let p = &im.tasks[0];
+        assert_eq!((p.nr_threads, p.threads.len()), (3, 2));
+        let th = &p.threads[0];
+        assert_eq!((th.pid, th.tgid, th.comm.as_str()), (43, 42, "worker"));
+        assert_eq!(th.flags, ["thread"]);
+        assert_eq!(th.regs.map(|r| r.ip), Some(0x401234));
+        assert_eq!(th.sigpending.len(), 1);
+        assert_eq!(th.sigpending[0].signo, 10);
+        let alone = parse(&sample()[..]).unwrap();
+        assert_eq!(p.sigpending.len(), alone.tasks[0].sigpending.len());
+        assert!(p.mm.is_some() && th.mm.is_none());
+        let shown = crate::image::show::summary(&im);
+        assert!(shown.contains("thread 43"), "{shown}");
+    }
+
+    #[test]
+    fn bad_thread_records_are_named() {
+        let cases: [(Vec<u8>, &str); 7] = [
+            (
+                threaded(3, &[thread_records(43, 50, &[])]),
+                "process 42 has 3 threads, the image holds 2",
+            ),
+            (
+                threaded(
+                    2,
+                    &[thread_records(43, 50, &[]), thread_records(44, 51, &[])],
+                ),
+                "more thread records than the 2 threads",
+            ),
+            (
+                threaded(2, &[thread_records(42, 50, &[])]),
+                "is not one of process 42",
+            ),
+            (
+                threaded(
+                    3,
+                    &[thread_records(43, 50, &[]), thread_records(43, 51, &[])],
+                ),
+                "thread 43 twice",
+            ),
+            (
+                threaded(2, &[thread_records(43, 50, &[(10, 1)])]),
+                "pending signal 10 (queue 1",
+            ),
+            (threaded(0, &[]), "with 0 threads is not a process"),
+            (
+                threaded(1, &[thread_records(43, 50, &[])]),
+                "more thread records than the 1 threads",
+            ),
+        ];
+        for (img, want) in cases {
+            let e = parse(&img[..]).unwrap_err().to_string();
+            assert!(e.contains(want), "{e} lacks {want:?}");
+        }
+        // A thread's records may not carry process state.
+        let (mut th, r) = thread_records(43, 50, &[]);
+        th.extend(record(rec::FS, size_of::<kcr_rec_fs>(), &[]));
+        let e = parse(&threaded(2, &[(th, r + 1)])[..])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("belong to a thread"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::parse::{FileObj, Image, Vma};
+use super::parse::{FileObj, Image, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -187,6 +187,9 @@ pub fn summary(img: &Image) -> String {
                 p.signo, p.code, p.queue
             );
         }
+        if t.nr_threads > 1 {
+            let _ = writeln!(s, "  threads: {}", t.nr_threads);
+        }
         if let Some(mm) = &t.mm {
             let m = &mm.fields;
             let pages: u64 = mm.vmas.iter().map(|v| v.pages).sum();
@@ -205,8 +208,47 @@ pub fn summary(img: &Image) -> String {
                 let _ = writeln!(s, "    {}", vma_line(img, v));
             }
         }
+        for th in &t.threads {
+            thread_lines(&mut s, th);
+        }
     }
     s
+}
+
+/// A thread's own state, under its process.
+fn thread_lines(s: &mut String, th: &Task) {
+    let _ = writeln!(
+        s,
+        "  thread {} '{}' [{}]",
+        th.pid,
+        th.comm,
+        th.flags.join(",")
+    );
+    if let Some(r) = &th.regs {
+        let _ = writeln!(
+            s,
+            "    regs: ip {:#x} sp {:#x} ax {:#x} fs_base {:#x}",
+            r.ip, r.sp, r.ax, r.fs_base
+        );
+    }
+    if let Some((feat, size)) = th.xstate {
+        let _ = writeln!(s, "    xstate: {size} bytes, features {feat:#x}");
+    }
+    if let Some((addr, dr6, dr7)) = th.debugregs {
+        let _ = writeln!(
+            s,
+            "    debug registers: {addr:#x?} dr6 {dr6:#x} dr7 {dr7:#x}"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "    signals: blocked {:#x}, {} pending",
+        th.sigblocked,
+        th.sigpending.len()
+    );
+    for p in &th.sigpending {
+        let _ = writeln!(s, "      pending sig {} code {}", p.signo, p.code);
+    }
 }
 
 /// The filesystem-view path tree: one `path = value` line per field.
@@ -320,6 +362,27 @@ pub fn tree(img: &Image) -> String {
         if let Some((feat, size)) = t.xstate {
             put(format!("{p}/xstate/features"), format!("{feat:#x}"));
             put(format!("{p}/xstate/size"), size.to_string());
+        }
+        put(format!("{p}/threads"), t.nr_threads.to_string());
+        for th in &t.threads {
+            let q = format!("{p}/threads/{}", th.pid);
+            put(format!("{q}/comm"), th.comm.clone());
+            put(format!("{q}/flags"), th.flags.join(","));
+            put(
+                format!("{q}/signals/blocked"),
+                format!("{:#x}", th.sigblocked),
+            );
+            for (i, sig) in th.sigpending.iter().enumerate() {
+                put(
+                    format!("{q}/signals/pending/{i}"),
+                    format!("sig {} code {}", sig.signo, sig.code),
+                );
+            }
+            if let Some(r) = &th.regs {
+                for (k, v) in [("ip", r.ip), ("sp", r.sp), ("fs_base", r.fs_base)] {
+                    put(format!("{q}/regs/{k}"), format!("{v:#x}"));
+                }
+            }
         }
         if let Some(mm) = &t.mm {
             put(
