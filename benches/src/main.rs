@@ -10,11 +10,12 @@ use xtask::kvm_probe::Mode;
 
 mod boot;
 mod checkpoint;
+mod snapshot;
 mod stats;
 mod vsock;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: crvmm-bench boot|checkpoint|vsock --mode host|nested [--runs N]");
+    eprintln!("usage: crvmm-bench boot|checkpoint|snapshot|vsock --mode host|nested [--runs N]");
     ExitCode::from(2)
 }
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             },
             "boot" => which = Some("boot"),
             "checkpoint" => which = Some("checkpoint"),
+            "snapshot" => which = Some("snapshot"),
             "vsock" => which = Some("vsock"),
             _ => return usage(),
         }
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     let r = match which {
         "boot" => boot::boot(mode, runs),
         "checkpoint" => checkpoint::checkpoint(mode, runs),
+        "snapshot" => snapshot::snapshot(mode, runs),
         "vsock" => vsock::vsock(mode, runs),
         _ => return usage(),
     };

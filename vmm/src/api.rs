@@ -7,6 +7,7 @@
 //! | `GET /` | `{"state":"Running"\|"Paused","vcpus":N,"mem_mib":M,"vmm_version":V}` |
 //! | `PATCH /vm` `{"state":"Paused"}` | every vCPU parked outside `KVM_RUN`; 204 |
 //! | `PATCH /vm` `{"state":"Resumed"}` | the vCPUs run again; 204 |
+//! | `PUT /snapshot/create` `{"snapshot_path":DIR}` | the whole VM saved into DIR (paused for the time it takes, then running again unless it was paused before); 200 `{"memory_bytes":N,"state_bytes":N,"ms":N}` |
 //!
 //! Errors are `{"fault_message": "..."}` with a 4xx/5xx status. One request
 //! per connection.
@@ -53,8 +54,30 @@ pub enum Error {
     Reply(String),
 }
 
+/// Run once when a VM that started paused first resumes.
+pub type ResumeHook = Box<dyn FnOnce() + Send>;
+
+/// Takes a snapshot of the paused VM into a directory.
+pub type SnapshotFn = dyn Fn(&Path) -> Result<SnapshotInfo, String> + Send + Sync;
+
+/// What a snapshot wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    /// Bytes of guest memory.
+    pub memory_bytes: u64,
+    /// Bytes of the state file.
+    pub state_bytes: u64,
+    /// Milliseconds the VM was paused for it.
+    pub ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotRequest {
+    snapshot_path: PathBuf,
+}
+
 /// What the API thread needs from the running VM.
-#[derive(Debug)]
 pub struct ApiContext {
     /// The vCPUs' pause gate.
     pub gate: Arc<PauseGate>,
@@ -67,6 +90,19 @@ pub struct ApiContext {
     pub mem_mib: u64,
     /// Signal that kicks a vCPU thread.
     pub kick_signal: i32,
+    /// Snapshots of this VM.
+    pub snapshot: Option<Arc<SnapshotFn>>,
+    /// Run at the first resume (a VM restored paused).
+    pub on_resume: Mutex<Option<ResumeHook>>,
+}
+
+impl std::fmt::Debug for ApiContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiContext")
+            .field("vcpus", &self.vcpus)
+            .field("mem_mib", &self.mem_mib)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `GET /` reply.
@@ -236,6 +272,14 @@ fn route(req: &Request, ctx: &ApiContext) -> (u16, String) {
                 "Paused" => pause(ctx),
                 "Resumed" => {
                     ctx.gate.resume();
+                    let hook = ctx
+                        .on_resume
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take();
+                    if let Some(h) = hook {
+                        h();
+                    }
                     (204, String::new())
                 }
                 other => (
@@ -244,31 +288,70 @@ fn route(req: &Request, ctx: &ApiContext) -> (u16, String) {
                 ),
             }
         }
-        (_, "/" | "/vm") => (405, fault("method not allowed")),
+        ("PUT", "/snapshot/create") => snapshot(req, ctx),
+        (_, "/" | "/vm" | "/snapshot/create") => (405, fault("method not allowed")),
         _ => (404, fault(&format!("no such resource {}", req.path))),
     }
 }
 
-fn pause(ctx: &ApiContext) -> (u16, String) {
-    // Held for the whole pause: the VMM empties the list (taking this lock)
-    // before it joins the vCPU threads, so a kicked thread is alive.
-    let threads = ctx.vcpu_threads.lock().unwrap_or_else(|p| p.into_inner());
+/// Parks every vCPU (or waits until they all are, if the VM was paused
+/// already); the caller holds the thread list's lock (the VMM empties the
+/// list, taking that lock, before it joins the vCPU threads, so a kicked
+/// thread is alive).
+fn park_all(ctx: &ApiContext, threads: &[libc::pthread_t]) -> Result<(), (u16, String)> {
     if threads.len() != ctx.vcpus as usize {
-        return (500, fault("the vCPUs are not running"));
+        return Err((500, fault("the vCPUs are not running")));
     }
+    let was_paused = ctx.gate.is_paused();
     ctx.gate.request();
     let parked = ctx.gate.wait_parked(threads.len(), PAUSE_TIMEOUT, || {
         for t in threads.iter() {
-            // SAFETY: `t` is a live vCPU thread of this process: the list
-            // is emptied, under the lock held here, before they are joined.
+            // SAFETY: `t` is a live vCPU thread of this process (see above).
             unsafe { libc::pthread_kill(*t, ctx.kick_signal) };
         }
     });
     if parked {
-        (204, String::new())
+        Ok(())
     } else {
+        if !was_paused {
+            ctx.gate.resume();
+        }
+        Err((500, fault("the vCPUs did not stop within 5 s")))
+    }
+}
+
+fn pause(ctx: &ApiContext) -> (u16, String) {
+    let threads = ctx.vcpu_threads.lock().unwrap_or_else(|p| p.into_inner());
+    match park_all(ctx, &threads) {
+        Ok(()) => (204, String::new()),
+        Err(e) => e,
+    }
+}
+
+fn snapshot(req: &Request, ctx: &ApiContext) -> (u16, String) {
+    let body: SnapshotRequest = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => return (400, fault(&format!("bad body: {e}"))),
+    };
+    let Some(take) = &ctx.snapshot else {
+        return (400, fault("this VM cannot be snapshotted"));
+    };
+    if body.snapshot_path.as_os_str().is_empty() {
+        return (400, fault("empty snapshot_path"));
+    }
+    let threads = ctx.vcpu_threads.lock().unwrap_or_else(|p| p.into_inner());
+    let was_paused = ctx.gate.is_paused();
+    // Also when paused: every thread must have reached the gate.
+    if let Err(e) = park_all(ctx, &threads) {
+        return e;
+    }
+    let r = take(&body.snapshot_path);
+    if !was_paused {
         ctx.gate.resume();
-        (500, fault("the vCPUs did not stop within 5 s"))
+    }
+    match r.and_then(|info| serde_json::to_string(&info).map_err(|e| e.to_string())) {
+        Ok(j) => (200, j),
+        Err(msg) => (400, fault(&msg)),
     }
 }
 
@@ -303,7 +386,8 @@ pub fn call(
         path: path.to_path_buf(),
         err,
     })?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    // A snapshot of a large guest takes a while.
+    s.set_read_timeout(Some(Duration::from_secs(600)))?;
     let body = body.unwrap_or("");
     let req = format!(
         "{method} {uri} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -375,6 +459,8 @@ mod tests {
             vcpus: 1,
             mem_mib: 128,
             kick_signal: 0,
+            snapshot: None,
+            on_resume: Mutex::new(None),
         };
         let r = |m: &str, p: &str, b: &str| {
             route(
@@ -409,6 +495,8 @@ mod tests {
             vcpus: 2,
             mem_mib: 256,
             kick_signal: 0,
+            snapshot: None,
+            on_resume: Mutex::new(None),
         });
         let server = start(&path, ctx).unwrap();
         let (code, body) = call(&path, "GET", "/", None).unwrap();

@@ -1,5 +1,5 @@
-//! `cr-vmm pause|resume|status --api-sock PATH`: clients of a running
-//! VMM's control API.
+//! `cr-vmm pause|resume|status|snapshot --api-sock PATH`: clients of a
+//! running VMM's control API.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +28,20 @@ pub enum ApiCmd {
         #[arg(long)]
         api_sock: PathBuf,
     },
+    /// Save the whole VM (vCPUs, devices, memory) into a new directory; the
+    /// VM is paused meanwhile and runs again afterwards unless it was
+    /// paused. `cr-vmm restore --snapshot DIR` starts it again.
+    Snapshot {
+        /// The VMM's API socket.
+        #[arg(long)]
+        api_sock: PathBuf,
+        /// The snapshot directory to create (must not exist).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn patch_state(sock: &std::path::Path, state: &str) -> anyhow::Result<ExitCode> {
@@ -50,5 +64,40 @@ pub fn run(cmd: ApiCmd) -> anyhow::Result<ExitCode> {
             }
             (code, body) => bail!("the VMM refused ({code}): {body}"),
         },
+        ApiCmd::Snapshot {
+            api_sock,
+            dir,
+            json,
+        } => snapshot(&api_sock, &dir, json),
+    }
+}
+
+fn snapshot(sock: &std::path::Path, dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
+    // The VMM resolves relative paths against its own directory.
+    let dir = std::path::absolute(dir)?;
+    let body = serde_json::json!({ "snapshot_path": dir }).to_string();
+    match api::call(sock, "PUT", "/snapshot/create", Some(&body))? {
+        (200, reply) => {
+            if json {
+                println!("{reply}");
+            } else {
+                let info: api::SnapshotInfo = serde_json::from_str(&reply)?;
+                println!(
+                    "snapshot {}: {} MiB of memory, {} bytes of state, VM paused {} ms",
+                    dir.display(),
+                    info.memory_bytes >> 20,
+                    info.state_bytes,
+                    info.ms
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (code, body) => {
+            let msg = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["fault_message"].as_str().map(String::from))
+                .unwrap_or(body);
+            bail!("snapshot failed ({code}): {msg}")
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! - [`image`]: checkpoint images (format, validating parser, printing);
 //! - [`vmm`]: putting them together and running the guest;
 //! - [`agent_client`]: the host side of the guest agent protocol;
-//! - [`api`]: the control API (pause, resume, status) on a Unix socket.
+//! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
+//! - [`snapshot`]: VM snapshots (state file format, save, restore).
 #![deny(missing_docs)]
 
 pub mod agent_client;
@@ -17,6 +18,7 @@ pub mod boot;
 pub mod config;
 pub mod devices;
 pub mod image;
+pub mod snapshot;
 pub mod vmm;
 pub mod vstate;
 

@@ -34,6 +34,20 @@ enum Cmd {
     /// Boot a Linux guest with its console on this terminal. Exits 0 when
     /// the guest powers off or reboots, 2 when it panics, 1 on VMM errors.
     Run(RunArgs),
+    /// Start the VM saved in a snapshot directory (`cr-vmm snapshot`) in
+    /// this new process and run it like `run`. Guest memory is mapped
+    /// privately from the snapshot's memory file; vsock connections are
+    /// reset (the guest's listening sockets stay).
+    Restore(RestoreArgs),
+    /// Compare two snapshots field by field and page by page, leaving out
+    /// only the fields that drift with host time (listed). Exits 1 if they
+    /// differ.
+    CompareSnapshots {
+        /// The first snapshot directory.
+        a: PathBuf,
+        /// The second snapshot directory.
+        b: PathBuf,
+    },
     /// Checkpoint images.
     #[command(subcommand)]
     Image(ImageCmd),
@@ -121,6 +135,107 @@ struct RunArgs {
     guest_cid: u64,
 }
 
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// The snapshot directory.
+    #[arg(long)]
+    snapshot: PathBuf,
+    /// The vsock device's host socket (default: the one it had).
+    #[arg(long)]
+    vsock_uds: Option<PathBuf>,
+    /// Serve the control API on this Unix socket.
+    #[arg(long)]
+    api_sock: Option<PathBuf>,
+    /// KVM device to use.
+    #[arg(long, default_value = cr_vmm::vstate::kvm::DEFAULT_KVM_PATH)]
+    kvm_device: PathBuf,
+    /// Start with the vCPUs paused; `cr-vmm resume --api-sock` runs them.
+    #[arg(long, requires = "api_sock")]
+    paused: bool,
+}
+
+/// Console input from stdin when it can be watched, and raw mode on a
+/// terminal (restored when the guard drops).
+fn console_input() -> anyhow::Result<(Option<std::fs::File>, Option<terminal::RawMode>)> {
+    let stdin = std::io::stdin();
+    // Only a terminal, pipe or socket can be watched by epoll; a regular
+    // file or /dev/null on stdin means no console input.
+    let input = if terminal::pollable(stdin.as_fd()) {
+        Some(std::fs::File::from(
+            stdin.as_fd().try_clone_to_owned().context("dup stdin")?,
+        ))
+    } else {
+        None
+    };
+    let raw = if stdin.is_terminal() {
+        terminal::RawMode::enter(stdin.as_fd()).ok()
+    } else {
+        None
+    };
+    Ok((input, raw))
+}
+
+fn exit_code(exit: GuestExit) -> ExitCode {
+    match exit {
+        GuestExit::PowerOff => {
+            log::info!("guest powered off");
+            ExitCode::SUCCESS
+        }
+        GuestExit::Reboot(how) => {
+            log::info!("guest rebooted ({how})");
+            ExitCode::SUCCESS
+        }
+        GuestExit::Signal(sig) => {
+            eprintln!("cr-vmm: stopped by signal {sig}");
+            ExitCode::from((128 + sig).clamp(0, 255) as u8)
+        }
+        GuestExit::Panic(line) => {
+            eprintln!("cr-vmm: guest crashed: {line}");
+            ExitCode::from(EXIT_GUEST_CRASH)
+        }
+    }
+}
+
+fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
+    let rc = cr_vmm::vmm::RestoreConfig {
+        snapshot: args.snapshot,
+        vsock_uds: args.vsock_uds,
+        api_sock: args.api_sock,
+        kvm_path: args.kvm_device,
+        paused: args.paused,
+    };
+    let (input, raw) = console_input()?;
+    let exit = cr_vmm::vmm::restore(&rc, Box::new(std::io::stdout()), input);
+    drop(raw);
+    Ok(exit_code(exit?))
+}
+
+fn compare_snapshots(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use cr_vmm::snapshot::compare;
+    let r = compare::compare_dirs(a, b)?;
+    println!("left out (they drift with host time):");
+    for (field, why) in compare::DRIFT {
+        println!("  {field}: {why}");
+    }
+    println!(
+        "state: {} differing field(s); memory: {} of {} pages differ",
+        r.nr_fields, r.nr_pages, r.pages_compared
+    );
+    for f in &r.fields {
+        println!("  field {f}");
+    }
+    for p in &r.pages {
+        println!("  page {p:#x}");
+    }
+    if r.equal() {
+        println!("snapshots are equal");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("snapshots differ");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = VmConfig {
         kernel: KernelImage::File(args.kernel),
@@ -138,41 +253,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             uds,
         }),
     };
-    let stdin = std::io::stdin();
-    // Only a terminal, pipe or socket can be watched by epoll; a regular
-    // file or /dev/null on stdin means no console input.
-    let input = if terminal::pollable(stdin.as_fd()) {
-        Some(std::fs::File::from(
-            stdin.as_fd().try_clone_to_owned().context("dup stdin")?,
-        ))
-    } else {
-        None
-    };
-    let _raw = if stdin.is_terminal() {
-        terminal::RawMode::enter(stdin.as_fd()).ok()
-    } else {
-        None
-    };
-    let exit = cr_vmm::run(&cfg, Box::new(std::io::stdout()), input)?;
-    drop(_raw);
-    match exit {
-        GuestExit::PowerOff => {
-            log::info!("guest powered off");
-            Ok(ExitCode::SUCCESS)
-        }
-        GuestExit::Reboot(how) => {
-            log::info!("guest rebooted ({how})");
-            Ok(ExitCode::SUCCESS)
-        }
-        GuestExit::Signal(sig) => {
-            eprintln!("cr-vmm: stopped by signal {sig}");
-            Ok(ExitCode::from((128 + sig).clamp(0, 255) as u8))
-        }
-        GuestExit::Panic(line) => {
-            eprintln!("cr-vmm: guest crashed: {line}");
-            Ok(ExitCode::from(EXIT_GUEST_CRASH))
-        }
-    }
+    let (input, raw) = console_input()?;
+    let exit = cr_vmm::run(&cfg, Box::new(std::io::stdout()), input);
+    drop(raw);
+    Ok(exit_code(exit?))
 }
 
 fn main() -> ExitCode {
@@ -182,6 +266,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Run(a) => run(a),
+        Cmd::Restore(a) => restore(a),
+        Cmd::CompareSnapshots { a, b } => compare_snapshots(&a, &b),
         Cmd::Image(c) => image(c),
         Cmd::Agent(c) => agent_cmd::run(c),
         Cmd::Api(c) => api_cmd::run(c),

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
@@ -22,13 +23,17 @@ use crate::config::{self, VmConfig};
 use crate::devices::bus::{self, lock, Buses};
 use crate::devices::i8042::{I8042, I8042_BASE, I8042_LEN};
 use crate::devices::serial::{
-    ConsoleOutput, ConsoleWatch, SerialDevice, SerialInput, COM1_BASE, COM1_IRQ, COM1_LEN,
+    ConsoleOutput, ConsoleWatch, SerialDevice, SerialInput, SerialState, COM1_BASE, COM1_IRQ,
+    COM1_LEN,
 };
 use crate::devices::virtio::mmio::{self, MmioTransport};
-use crate::devices::virtio::vsock::Vsock;
-use crate::devices::virtio::Interrupt;
+use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
+use crate::devices::virtio::{Interrupt, VirtioDevice};
+use crate::snapshot::take::{Source, VsockParts};
+use crate::snapshot::{store, Persist, VmSnapshot};
 use crate::vstate::pause::PauseGate;
-use crate::vstate::vcpu::{self, kick_signal, Vcpu, VcpuExitReason};
+use crate::vstate::vcpu::{self, kick_signal, SaveSlots, Vcpu, VcpuExitReason};
+use crate::vstate::vcpu_state::msr_index_list;
 use crate::vstate::{kvm, memory, vm};
 
 /// How the guest ended.
@@ -80,6 +85,9 @@ pub enum Error {
     /// A vCPU failed while the guest ran.
     #[error("guest failed: {0}")]
     Guest(String),
+    /// A snapshot that cannot be restored.
+    #[error("snapshot: {0}")]
+    Snapshot(String),
 }
 
 fn evt() -> Result<EventFd, Error> {
@@ -164,6 +172,82 @@ impl MutEventSubscriber for ExitWatcher {
 
 type Subscriber = Arc<Mutex<dyn MutEventSubscriber + Send>>;
 
+/// The devices of a machine and the host ends of their events.
+struct Devices {
+    serial: Arc<Mutex<SerialDevice>>,
+    watch: Arc<Mutex<ConsoleWatch>>,
+    input_drained: EventFd,
+    halt_evt: EventFd,
+    reset_evt: EventFd,
+    buses: Arc<Buses>,
+    vsock: Option<VsockParts>,
+}
+
+/// How to build the vsock device: fresh, or from a snapshot.
+enum VsockSetup<'a> {
+    New(&'a config::VsockConfig),
+    Restore(&'a VsockSnapshot, PathBuf),
+}
+
+/// Serial console, i8042 and (optionally) vsock, wired to `vm`; from
+/// their saved states when restoring.
+fn build_devices(
+    vm: &vm::Vm,
+    mem: &vm_memory::GuestMemoryMmap,
+    console: Box<dyn Write + Send>,
+    serial_state: Option<&SerialState>,
+    vsock: Option<VsockSetup<'_>>,
+) -> Result<Devices, Error> {
+    let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
+    let serial_irq = evt()?;
+    vm.register_irqfd(&serial_irq, COM1_IRQ)?;
+    let input_drained = evt()?;
+    let halt_evt = evt()?;
+    let out = ConsoleOutput::new(console, watch.clone()).with_halt_event(clone_evt(&halt_evt)?);
+    let drained = clone_evt(&input_drained)?;
+    let serial = match serial_state {
+        None => SerialDevice::new(serial_irq, drained, out),
+        Some(s) => SerialDevice::restore((serial_irq, drained, out), s)
+            .map_err(|e| Error::Device(e.to_string()))?,
+    };
+    let serial = Arc::new(Mutex::new(serial));
+    let reset_evt = evt()?;
+    let i8042 = Arc::new(Mutex::new(I8042::new(clone_evt(&reset_evt)?)));
+    let mut buses = Buses::default();
+    let dev_err = |e: bus::Error| Error::Device(e.to_string());
+    buses
+        .pio
+        .insert(COM1_BASE, COM1_LEN, serial.clone())
+        .map_err(dev_err)?;
+    buses
+        .pio
+        .insert(I8042_BASE, I8042_LEN, i8042)
+        .map_err(dev_err)?;
+    let vsock = match vsock {
+        Some(v) => Some(attach_vsock(v, vm, mem, &mut buses)?),
+        None => None,
+    };
+    Ok(Devices {
+        serial,
+        watch,
+        input_drained,
+        halt_evt,
+        reset_evt,
+        buses: Arc::new(buses),
+        vsock,
+    })
+}
+
+/// A machine ready to run: booted fresh or restored from a snapshot.
+struct Machine {
+    vm: Arc<vm::Vm>,
+    mem: vm_memory::GuestMemoryMmap,
+    vcpus: Vec<Vcpu>,
+    msr_list: Vec<u32>,
+    dev: Devices,
+    mem_mib: u64,
+}
+
 /// Builds the VM described by `cfg` and runs it until the guest powers off,
 /// reboots or crashes. Console output goes to `console`; `input`, when
 /// given, is read by the event loop and fed to the guest's serial port.
@@ -195,42 +279,129 @@ pub fn run(
 
     let kvm = kvm::open(&cfg.kvm_path)?;
     let vm = vm::Vm::new(&kvm, &mem)?;
-
-    // Devices.
-    let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
-    let serial_irq = evt()?;
-    vm.register_irqfd(&serial_irq, COM1_IRQ)?;
-    let input_drained = evt()?;
-    let halt_evt = evt()?;
-    let serial = Arc::new(Mutex::new(SerialDevice::new(
-        serial_irq,
-        clone_evt(&input_drained)?,
-        ConsoleOutput::new(console, watch.clone()).with_halt_event(clone_evt(&halt_evt)?),
-    )));
-    let reset_evt = evt()?;
-    let i8042 = Arc::new(Mutex::new(I8042::new(clone_evt(&reset_evt)?)));
-    let mut buses = Buses::default();
-    let dev_err = |e: bus::Error| Error::Device(e.to_string());
-    buses
-        .pio
-        .insert(COM1_BASE, COM1_LEN, serial.clone())
-        .map_err(dev_err)?;
-    buses
-        .pio
-        .insert(I8042_BASE, I8042_LEN, i8042)
-        .map_err(dev_err)?;
-    let vsock = match &cfg.vsock {
-        Some(v) => Some(attach_vsock(v, &vm, &mem, &mut buses)?),
-        None => None,
-    };
-    let buses = Arc::new(buses);
-
+    let dev = build_devices(
+        &vm,
+        &mem,
+        console,
+        None,
+        cfg.vsock.as_ref().map(VsockSetup::New),
+    )?;
     // vCPUs: all created before any runs.
     let mut vcpus = Vec::with_capacity(usize::from(vcpu_count));
     for i in 0..vcpu_count {
         vcpus.push(Vcpu::new(&kvm, &vm, i, vcpu_count, boot_info.entry)?);
     }
+    let machine = Machine {
+        vm: Arc::new(vm),
+        mem,
+        vcpus,
+        msr_list: msr_index_list(&kvm)?,
+        dev,
+        mem_mib: cfg.mem_mib,
+    };
+    run_machine(machine, cfg.api_sock.as_deref(), input, false)
+}
 
+/// How to restore a snapshot.
+#[derive(Debug, Clone)]
+pub struct RestoreConfig {
+    /// The snapshot directory.
+    pub snapshot: PathBuf,
+    /// The vsock host socket (default: the snapshot's).
+    pub vsock_uds: Option<PathBuf>,
+    /// Serve the control API here.
+    pub api_sock: Option<PathBuf>,
+    /// The KVM device.
+    pub kvm_path: PathBuf,
+    /// Start with the vCPUs paused (resume through the API).
+    pub paused: bool,
+}
+
+/// Starts the VM saved in a snapshot and runs it like [`run`]. Guest
+/// memory is mapped privately from the snapshot's memory file, so the
+/// time this takes does not grow with the memory size. The vsock device
+/// resets the guest's connections (listening sockets stay).
+pub fn restore(
+    rc: &RestoreConfig,
+    console: Box<dyn Write + Send>,
+    input: Option<std::fs::File>,
+) -> Result<GuestExit, Error> {
+    let start = Instant::now();
+    let snap = store::read_state(&rc.snapshot).map_err(|e| Error::Snapshot(e.to_string()))?;
+    let kvm = kvm::open(&rc.kvm_path)?;
+    check_cpu(&kvm, &snap)?;
+    let mem = store::map_memory(&rc.snapshot, &snap).map_err(|e| Error::Snapshot(e.to_string()))?;
+    let vm = vm::Vm::new(&kvm, &mem)?;
+    vm.restore_state(&snap.vm)?;
+    let vsock = snap
+        .vsock
+        .as_ref()
+        .map(|v| VsockSetup::Restore(v, rc.vsock_uds.clone().unwrap_or_else(|| v.uds.clone())));
+    let dev = build_devices(&vm, &mem, console, Some(&snap.serial), vsock)?;
+    let mut vcpus = Vec::with_capacity(snap.vcpus.len());
+    for s in &snap.vcpus {
+        vcpus.push(Vcpu::from_state(&vm, s)?);
+    }
+    let machine = Machine {
+        vm: Arc::new(vm),
+        mem,
+        vcpus,
+        msr_list: msr_index_list(&kvm)?,
+        dev,
+        mem_mib: snap.mem_mib,
+    };
+    if rc.paused && rc.api_sock.is_none() {
+        return Err(Error::Snapshot(
+            "a VM restored paused needs --api-sock to be resumed".into(),
+        ));
+    }
+    log::info!(
+        "restored {} MiB, {} vCPUs in {} ms (before the vCPUs start)",
+        snap.mem_mib,
+        snap.vcpus.len(),
+        start.elapsed().as_millis()
+    );
+    run_machine(machine, rc.api_sock.as_deref(), input, rc.paused)
+}
+
+/// Refuses a snapshot whose CPU has features this host's KVM cannot give
+/// (compared with the CPUID cr-vmm would set up here for the same vCPU).
+fn check_cpu(kvm_handle: &kvm_ioctls::Kvm, snap: &VmSnapshot) -> Result<(), Error> {
+    let count = snap.vcpus.len() as u8;
+    let Some(v0) = snap.vcpus.first() else {
+        return Err(Error::Snapshot("no vCPU in the snapshot".into()));
+    };
+    let mut host = kvm_handle
+        .get_supported_cpuid(kvm_bindings::KVM_MAX_CPUID_ENTRIES)
+        .map_err(|e| Error::Snapshot(format!("GET_SUPPORTED_CPUID: {e}")))?;
+    let tsc_deadline = kvm_handle.check_extension(kvm_ioctls::Cap::TscDeadlineTimer);
+    crate::arch::cpuid::normalize(&mut host, 0, count, tsc_deadline);
+    let missing = crate::arch::cpuid::missing_features(&v0.cpuid, host.as_slice());
+    if let Some(m) = missing.first() {
+        return Err(Error::Snapshot(format!(
+            "the snapshot's CPU needs features this host does not offer: {m}"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs a machine until the guest ends: the event loop, the API server and
+/// one thread per vCPU.
+fn run_machine(
+    m: Machine,
+    api_sock: Option<&Path>,
+    input: Option<std::fs::File>,
+    start_paused: bool,
+) -> Result<GuestExit, Error> {
+    let Machine {
+        vm,
+        mem,
+        vcpus,
+        msr_list,
+        dev,
+        mem_mib,
+    } = m;
+    let vcpu_count = vcpus.len();
     let mut em: EventManager<Subscriber> =
         EventManager::new().map_err(|e| Error::EventLoop(e.to_string()))?;
     let (tx, rx) = channel();
@@ -239,41 +410,70 @@ pub fn run(
     install_term_handlers(&term_evt);
     let watcher = Arc::new(Mutex::new(ExitWatcher {
         term_evt,
-        reset_evt,
-        halt_evt,
+        reset_evt: dev.reset_evt,
+        halt_evt: dev.halt_evt,
         vcpu_evt: clone_evt(&vcpu_evt)?,
         exits: rx,
         outcome: None,
     }));
     em.add_subscriber(watcher.clone());
-    if let Some(v) = vsock {
-        em.add_subscriber(v);
+    if let Some(v) = &dev.vsock {
+        em.add_subscriber(v.device.clone());
     }
     if let Some(input) = input {
         em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(
             input,
-            serial.clone(),
-            input_drained,
+            dev.serial.clone(),
+            dev.input_drained,
         ))));
     }
 
     let stop = Arc::new(AtomicBool::new(false));
     let gate = Arc::new(PauseGate::default());
+    let saves = Arc::new(SaveSlots::new(vcpu_count, msr_list));
+    let source = Source {
+        vm: vm.clone(),
+        mem: mem.clone(),
+        gate: gate.clone(),
+        saves: saves.clone(),
+        serial: dev.serial.clone(),
+        vsock: dev.vsock.clone(),
+        mem_mib,
+    };
+    let take: Arc<api::SnapshotFn> = Arc::new(move |dir: &Path| source.take(dir));
+    // What a restored device owes the guest once it runs again.
+    let mut first_run: Option<api::ResumeHook> = dev.vsock.as_ref().map(|v| {
+        let d = v.device.clone();
+        Box::new(move || lock(&d).send_pending_reset()) as api::ResumeHook
+    });
+    if start_paused {
+        gate.request();
+    }
     let api_ctx = Arc::new(api::ApiContext {
         gate: gate.clone(),
         vcpu_threads: Mutex::new(Vec::new()),
-        vcpus: cfg.vcpus,
-        mem_mib: cfg.mem_mib,
+        vcpus: vcpu_count as u32,
+        mem_mib,
         kick_signal: kick_signal(),
+        snapshot: Some(take),
+        on_resume: Mutex::new(if start_paused { first_run.take() } else { None }),
     });
-    let _api = match &cfg.api_sock {
+    let _api = match api_sock {
         Some(p) => Some(api::start(p, api_ctx.clone()).map_err(|e| Error::Device(e.to_string()))?),
         None => None,
     };
     let mut threads = Vec::new();
     for v in vcpus {
         let evt = clone_evt(&vcpu_evt)?;
-        match v.spawn(buses.clone(), stop.clone(), gate.clone(), tx.clone(), evt) {
+        let spawned = v.spawn(
+            dev.buses.clone(),
+            stop.clone(),
+            gate.clone(),
+            saves.clone(),
+            tx.clone(),
+            evt,
+        );
+        match spawned {
             Ok(t) => threads.push(t),
             Err(e) => {
                 stop_vcpus(&stop, threads);
@@ -285,6 +485,9 @@ pub fn run(
     {
         use std::os::unix::thread::JoinHandleExt;
         *lock(&api_ctx.vcpu_threads) = threads.iter().map(|t| t.as_pthread_t()).collect();
+    }
+    if let Some(hook) = first_run {
+        hook();
     }
 
     let outcome = loop {
@@ -298,7 +501,8 @@ pub fn run(
     // No more kicks from the API once the threads may be joined.
     lock(&api_ctx.vcpu_threads).clear();
     stop_vcpus(&stop, threads);
-    let panic_line = lock(&watch).panic_line.clone();
+    let panic_line = lock(&dev.watch).panic_line.clone();
+    drop(vm);
 
     match outcome? {
         VcpuExitReason::Reset("signal") => Ok(GuestExit::Signal(TERM_SIG.load(Ordering::SeqCst))),
@@ -314,16 +518,27 @@ pub fn run(
 /// The vsock device's interrupt line (IOAPIC pin).
 pub const VSOCK_IRQ: u32 = 5;
 
-/// Creates the vsock device, puts its transport on the MMIO bus, and wires
-/// its queue notifications (ioeventfds) and interrupt (irqfd).
+/// Creates the vsock device (fresh or restored), puts its transport on the
+/// MMIO bus, and wires its queue notifications (ioeventfds) and interrupt
+/// (irqfd). A restored, active device will tell the guest its connections
+/// are gone when the VM first runs.
 fn attach_vsock(
-    v: &config::VsockConfig,
+    setup: VsockSetup<'_>,
     vm: &vm::Vm,
     mem: &vm_memory::GuestMemoryMmap,
     buses: &mut Buses,
-) -> Result<Subscriber, Error> {
+) -> Result<VsockParts, Error> {
     let dev_err = |e: &dyn std::fmt::Display| Error::Device(format!("vsock: {e}"));
-    let dev = Vsock::new(v.guest_cid, &v.uds).map_err(|e| dev_err(&e))?;
+    let (dev, uds) = match &setup {
+        VsockSetup::New(v) => (
+            Vsock::new(v.guest_cid, &v.uds).map_err(|e| dev_err(&e))?,
+            v.uds.clone(),
+        ),
+        VsockSetup::Restore(s, uds) => (
+            Vsock::restore(uds.clone(), &s.device).map_err(|e| dev_err(&e))?,
+            uds.clone(),
+        ),
+    };
     let evts = dev.queue_evts().map_err(|e| dev_err(&e))?;
     let notify =
         VIRTIO_MMIO_START + u64::from(virtio_bindings::virtio_mmio::VIRTIO_MMIO_QUEUE_NOTIFY);
@@ -333,22 +548,37 @@ fn attach_vsock(
     let irq = evt()?;
     vm.register_irqfd(&irq, VSOCK_IRQ)?;
     let dev = Arc::new(Mutex::new(dev));
-    let transport = MmioTransport::new(
+    let mut transport = MmioTransport::new(
         dev.clone(),
         mem.clone(),
         Arc::new(Interrupt::new(irq)),
         evts,
     )
     .map_err(|e| dev_err(&e))?;
+    if let VsockSetup::Restore(s, _) = &setup {
+        transport.restore(&s.transport).map_err(|e| dev_err(&e))?;
+        if let Some(qs) = &s.device.queues {
+            let queues = qs
+                .iter()
+                .map(|q| q.to_queue())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| dev_err(&e))?;
+            let mut d = lock(&dev);
+            d.activate(mem.clone(), queues, transport.interrupt())
+                .map_err(|e| dev_err(&e))?;
+            d.set_reset_pending();
+        }
+    }
+    let transport = Arc::new(Mutex::new(transport));
     buses
         .mmio
-        .insert(
-            VIRTIO_MMIO_START,
-            mmio::MMIO_LEN,
-            Arc::new(Mutex::new(transport)),
-        )
+        .insert(VIRTIO_MMIO_START, mmio::MMIO_LEN, transport.clone())
         .map_err(|e| dev_err(&e))?;
-    Ok(dev)
+    Ok(VsockParts {
+        transport,
+        device: dev,
+        uds,
+    })
 }
 
 /// Asks every vCPU thread to stop and waits for them, kicking each out of

@@ -73,10 +73,11 @@ enum Cmd {
     /// Benchmarks, each against a baseline in the same run: `boot` (cr-vmm
     /// vs QEMU microvm to the guest's init), `checkpoint` (checkpoint(2)
     /// into a pipe vs a user-space pipe write), `vsock` (checkpoint image
-    /// over the agent RPC vs a raw vsock stream).
+    /// over the agent RPC vs a raw vsock stream), `snapshot` (VM snapshot vs
+    /// copying a file of the same size; restore latency as memory grows).
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["boot", "checkpoint", "vsock"])]
+        #[arg(value_parser = ["boot", "checkpoint", "snapshot", "vsock"])]
         which: String,
         /// Runs of each VMM.
         #[arg(long, default_value_t = 7)]

@@ -93,6 +93,56 @@ fn normalize_entry(
     }
 }
 
+/// Feature registers compared on restore: (leaf, subleaf, register name).
+const FEATURE_REGS: [(u32, u32, &str); 7] = [
+    (0x1, 0, "ecx"),
+    (0x1, 0, "edx"),
+    (0x7, 0, "ebx"),
+    (0x7, 0, "ecx"),
+    (0x7, 0, "edx"),
+    (0x8000_0001, 0, "ecx"),
+    (0x8000_0001, 0, "edx"),
+];
+
+fn reg(e: &kvm_cpuid_entry2, name: &str) -> u32 {
+    match name {
+        "eax" => e.eax,
+        "ebx" => e.ebx,
+        "ecx" => e.ecx,
+        _ => e.edx,
+    }
+}
+
+/// The feature bits `saved` (a snapshot's CPUID) has that `host` (what
+/// this host would give the same vCPU) lacks, one line per register: the
+/// basic and extended feature leaves, and the XSAVE components (leaf 0xd).
+///
+/// ```
+/// use kvm_bindings::kvm_cpuid_entry2;
+/// use cr_vmm::arch::cpuid::missing_features;
+/// let e = |ecx| kvm_cpuid_entry2 { function: 1, ecx, ..Default::default() };
+/// assert!(missing_features(&[e(0b011)], &[e(0b111)]).is_empty());
+/// assert_eq!(missing_features(&[e(0b1000)], &[e(0b111)]),
+///            ["leaf 0x1 ecx bits 0x8"]);
+/// ```
+pub fn missing_features(saved: &[kvm_cpuid_entry2], host: &[kvm_cpuid_entry2]) -> Vec<String> {
+    let find = |v: &[kvm_cpuid_entry2], f: u32, i: u32| {
+        v.iter()
+            .find(|e| e.function == f && e.index == i)
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for (leaf, sub, name) in FEATURE_REGS.iter().chain(&[(0xd, 0, "eax")]) {
+        let want = reg(&find(saved, *leaf, *sub), name);
+        let have = reg(&find(host, *leaf, *sub), name);
+        if want & !have != 0 {
+            out.push(format!("leaf {leaf:#x} {name} bits {:#x}", want & !have));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

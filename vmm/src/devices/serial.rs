@@ -13,6 +13,7 @@ use vmm_sys_util::eventfd::EventFd;
 
 use super::bus::{lock, BusDevice};
 use super::EventFdTrigger;
+use crate::snapshot::{Persist, PersistError};
 
 /// COM1's first port.
 pub const COM1_BASE: u64 = 0x3f8;
@@ -129,6 +130,78 @@ pub struct SerialDevice {
 impl std::fmt::Debug for SerialDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SerialDevice").finish_non_exhaustive()
+    }
+}
+
+/// The UART's registers and queued input, as saved in a snapshot (a
+/// serializable copy of vm-superio's `SerialState`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SerialState {
+    /// Divisor latch, low byte.
+    pub baud_divisor_low: u8,
+    /// Divisor latch, high byte.
+    pub baud_divisor_high: u8,
+    /// IER.
+    pub interrupt_enable: u8,
+    /// IIR.
+    pub interrupt_identification: u8,
+    /// LCR.
+    pub line_control: u8,
+    /// LSR.
+    pub line_status: u8,
+    /// MCR.
+    pub modem_control: u8,
+    /// MSR.
+    pub modem_status: u8,
+    /// SCR.
+    pub scratch: u8,
+    /// Input not read by the guest yet.
+    pub in_buffer: Vec<u8>,
+}
+
+impl Persist for SerialDevice {
+    type State = SerialState;
+    /// The interrupt eventfd, the drained-input eventfd and the output.
+    type Args = (EventFd, EventFd, ConsoleOutput);
+
+    fn save(&self) -> SerialState {
+        let s = self.uart.state();
+        SerialState {
+            baud_divisor_low: s.baud_divisor_low,
+            baud_divisor_high: s.baud_divisor_high,
+            interrupt_enable: s.interrupt_enable,
+            interrupt_identification: s.interrupt_identification,
+            line_control: s.line_control,
+            line_status: s.line_status,
+            modem_control: s.modem_control,
+            modem_status: s.modem_status,
+            scratch: s.scratch,
+            in_buffer: s.in_buffer,
+        }
+    }
+
+    fn restore(
+        (irq_evt, drained_evt, out): Self::Args,
+        s: &SerialState,
+    ) -> Result<Self, PersistError> {
+        let st = vm_superio::SerialState {
+            baud_divisor_low: s.baud_divisor_low,
+            baud_divisor_high: s.baud_divisor_high,
+            interrupt_enable: s.interrupt_enable,
+            interrupt_identification: s.interrupt_identification,
+            line_control: s.line_control,
+            line_status: s.line_status,
+            modem_control: s.modem_control,
+            modem_status: s.modem_status,
+            scratch: s.scratch,
+            in_buffer: s.in_buffer.clone(),
+        };
+        let uart = Serial::from_state(&st, EventFdTrigger(irq_evt), InputDrained(drained_evt), out)
+            .map_err(|e| PersistError {
+                device: "serial",
+                msg: e.to_string(),
+            })?;
+        Ok(SerialDevice { uart })
     }
 }
 
@@ -306,6 +379,34 @@ mod tests {
         dev.read(0, &mut b);
         assert_eq!(b[0], b'b');
         assert_eq!(drained.read().unwrap(), 1);
+    }
+
+    #[test]
+    fn state_survives_save_and_restore() {
+        let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
+        let evt = || EventFd::new(libc::EFD_NONBLOCK).unwrap();
+        let out = || ConsoleOutput::new(Box::new(io::sink()), watch.clone());
+        let mut dev = SerialDevice::new(evt(), evt(), out());
+        dev.write(3, &[0x83]); // LCR: 8 bits, DLAB
+        dev.write(0, &[0x0c]); // divisor low
+        dev.write(3, &[0x03]);
+        dev.write(1, &[1]); // IER
+        dev.write(7, &[0x5a]); // scratch
+        dev.enqueue_input(b"xy");
+        let saved = dev.save();
+        assert_eq!(saved.in_buffer, b"xy");
+        let mut back = SerialDevice::restore((evt(), evt(), out()), &saved).unwrap();
+        assert_eq!(back.save(), saved);
+        let mut b = [0u8];
+        back.read(7, &mut b);
+        assert_eq!(b[0], 0x5a);
+        back.read(0, &mut b);
+        assert_eq!(b[0], b'x');
+        // A FIFO larger than the UART's is refused.
+        let mut big = saved.clone();
+        big.in_buffer = vec![0; 1000];
+        let e = SerialDevice::restore((evt(), evt(), out()), &big).unwrap_err();
+        assert!(e.to_string().starts_with("serial: "), "{e}");
     }
 
     #[test]

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 struct State {
     paused: bool,
     parked: usize,
+    /// Generation of the last job posted to the parked threads.
+    job: u64,
+    /// Threads that finished it.
+    job_done: usize,
 }
 
 /// The gate every vCPU thread passes between two `KVM_RUN`s.
@@ -49,12 +53,24 @@ impl PauseGate {
         self.cv.notify_all();
     }
 
-    /// vCPU side: waits here while paused, or until `stop` is set.
-    pub fn park(&self, stop: &AtomicBool) {
+    /// vCPU side: waits here while paused, or until `stop` is set, running
+    /// `job` once for each job the controller posts meanwhile
+    /// ([`PauseGate::run_job`]).
+    pub fn park(&self, stop: &AtomicBool, mut job: impl FnMut()) {
         let mut s = self.lock();
         s.parked += 1;
+        let mut seen = s.job;
         self.cv.notify_all();
         while s.paused && !stop.load(Ordering::Acquire) {
+            if s.job != seen {
+                seen = s.job;
+                drop(s);
+                job();
+                s = self.lock();
+                s.job_done += 1;
+                self.cv.notify_all();
+                continue;
+            }
             s = self
                 .cv
                 .wait_timeout(s, Duration::from_millis(50))
@@ -63,6 +79,27 @@ impl PauseGate {
         }
         s.parked -= 1;
         self.cv.notify_all();
+    }
+
+    /// Controller side, with all `n` threads parked: has each run its job
+    /// once and waits for them. Returns false on timeout.
+    pub fn run_job(&self, n: usize, timeout: Duration) -> bool {
+        let start = Instant::now();
+        let mut s = self.lock();
+        s.job += 1;
+        s.job_done = 0;
+        self.cv.notify_all();
+        while s.job_done < n {
+            if start.elapsed() > timeout {
+                return false;
+            }
+            s = self
+                .cv
+                .wait_timeout(s, Duration::from_millis(5))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        true
     }
 
     /// Controller side: waits until `n` vCPUs are parked, calling `kick`
@@ -98,13 +135,16 @@ mod tests {
         let gate = Arc::new(PauseGate::default());
         let stop = Arc::new(AtomicBool::new(false));
         let runs = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let jobs = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut threads = Vec::new();
         for _ in 0..3 {
-            let (g, s, r) = (gate.clone(), stop.clone(), runs.clone());
+            let (g, s, r, j) = (gate.clone(), stop.clone(), runs.clone(), jobs.clone());
             threads.push(std::thread::spawn(move || {
                 while !s.load(Ordering::Acquire) {
                     if g.requested() {
-                        g.park(&s);
+                        g.park(&s, || {
+                            j.fetch_add(1, Ordering::Relaxed);
+                        });
                     }
                     r.fetch_add(1, Ordering::Relaxed);
                     std::thread::sleep(Duration::from_millis(1));
@@ -117,6 +157,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(runs.load(Ordering::Relaxed), before, "a parked thread ran");
         assert!(gate.is_paused());
+        // Each parked thread runs each posted job once.
+        assert!(gate.run_job(3, Duration::from_secs(5)));
+        assert!(gate.run_job(3, Duration::from_secs(5)));
+        assert_eq!(jobs.load(Ordering::Relaxed), 6);
+        assert_eq!(runs.load(Ordering::Relaxed), before, "a parked thread ran");
         gate.resume();
         std::thread::sleep(Duration::from_millis(50));
         assert!(runs.load(Ordering::Relaxed) > before);

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::thread::JoinHandle;
 
 use kvm_bindings::{KVM_SYSTEM_EVENT_CRASH, KVM_SYSTEM_EVENT_RESET, KVM_SYSTEM_EVENT_SHUTDOWN};
@@ -18,8 +18,9 @@ use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
 
 use crate::arch::{cpuid, msr, regs};
-use crate::devices::bus::Buses;
+use crate::devices::bus::{lock, Buses};
 use crate::vstate::pause::PauseGate;
+use crate::vstate::vcpu_state::VcpuState;
 use crate::vstate::vm::Vm;
 
 /// The signal that kicks a vCPU thread out of `KVM_RUN`.
@@ -74,11 +75,33 @@ pub enum VcpuExitReason {
     Stopped,
 }
 
+/// Where parked vCPU threads put their state when the gate's job asks for
+/// it (a snapshot): one slot per vCPU.
+#[derive(Debug)]
+pub struct SaveSlots {
+    /// The MSRs to save.
+    pub msr_list: Vec<u32>,
+    /// The states, by vCPU index.
+    pub states: Mutex<Vec<Option<Result<VcpuState, String>>>>,
+}
+
+impl SaveSlots {
+    /// Slots for `n` vCPUs.
+    pub fn new(n: usize, msr_list: Vec<u32>) -> Self {
+        SaveSlots {
+            msr_list,
+            states: Mutex::new((0..n).map(|_| None).collect()),
+        }
+    }
+}
+
 /// One vCPU, configured and ready to run.
 #[derive(Debug)]
 pub struct Vcpu {
-    index: u8,
-    fd: VcpuFd,
+    pub(crate) index: u8,
+    pub(crate) fd: VcpuFd,
+    /// The CPUID it was given (saved in snapshots).
+    pub(crate) cpuid: kvm_bindings::CpuId,
 }
 
 impl Vcpu {
@@ -131,7 +154,11 @@ impl Vcpu {
             regs::set_long_mode_sregs(&mut sregs);
             fd.set_sregs(&sregs).map_err(err("SET_SREGS"))?;
         }
-        Ok(Vcpu { index, fd })
+        Ok(Vcpu {
+            index,
+            fd,
+            cpuid: id,
+        })
     }
 
     /// This vCPU's index (and APIC ID).
@@ -146,6 +173,7 @@ impl Vcpu {
         bus: Arc<Buses>,
         stop: Arc<AtomicBool>,
         gate: Arc<PauseGate>,
+        saves: Arc<SaveSlots>,
         exits: Sender<(u8, VcpuExitReason)>,
         exit_evt: EventFd,
     ) -> Result<JoinHandle<()>, Error> {
@@ -154,7 +182,7 @@ impl Vcpu {
         std::thread::Builder::new()
             .name(format!("vcpu{index}"))
             .spawn(move || {
-                let reason = self.run_loop(&bus, &stop, &gate);
+                let reason = self.run_loop(&bus, &stop, &gate, &saves);
                 // The receiver may already be gone when the VMM is exiting.
                 let _ = exits.send((index, reason));
                 let _ = exit_evt.write(1);
@@ -162,10 +190,21 @@ impl Vcpu {
             .map_err(|e| Error::Spawn(index, e))
     }
 
-    fn run_loop(mut self, bus: &Buses, stop: &AtomicBool, gate: &PauseGate) -> VcpuExitReason {
+    fn run_loop(
+        mut self,
+        bus: &Buses,
+        stop: &AtomicBool,
+        gate: &PauseGate,
+        saves: &SaveSlots,
+    ) -> VcpuExitReason {
         loop {
             if gate.requested() {
-                gate.park(stop);
+                gate.park(stop, || {
+                    let r = self.save_state(&saves.msr_list).map_err(|e| e.to_string());
+                    if let Some(slot) = lock(&saves.states).get_mut(usize::from(self.index)) {
+                        *slot = Some(r);
+                    }
+                });
             }
             if stop.load(Ordering::Acquire) {
                 return VcpuExitReason::Stopped;

@@ -1,8 +1,12 @@
 //! The KVM VM: memory slots, in-kernel irqchip (PIC + IOAPIC + LAPICs) and
 //! PIT, and the irqfds that deliver device interrupts.
 
-use kvm_bindings::{kvm_pit_config, kvm_userspace_memory_region, KVM_PIT_SPEAKER_DUMMY};
+use kvm_bindings::{
+    kvm_clock_data, kvm_irqchip, kvm_pit_config, kvm_pit_state2, kvm_userspace_memory_region,
+    KVM_IRQCHIP_IOAPIC, KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE, KVM_PIT_SPEAKER_DUMMY,
+};
 use kvm_ioctls::{Kvm, VmFd};
+use serde::{Deserialize, Serialize};
 use vm_memory::{Address, GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion};
 use vmm_sys_util::eventfd::EventFd;
 
@@ -83,5 +87,64 @@ impl Vm {
     /// The KVM VM file descriptor.
     pub fn fd(&self) -> &VmFd {
         &self.fd
+    }
+
+    /// The interrupt controllers, the PIT and the kvmclock (the vCPUs must
+    /// be paused).
+    pub fn save_state(&self) -> Result<VmState, Error> {
+        let chip = |id| -> Result<kvm_irqchip, Error> {
+            let mut c = kvm_irqchip {
+                chip_id: id,
+                ..Default::default()
+            };
+            self.fd.get_irqchip(&mut c).map_err(kvm("GET_IRQCHIP"))?;
+            Ok(c)
+        };
+        Ok(VmState {
+            pic_master: chip(KVM_IRQCHIP_PIC_MASTER)?,
+            pic_slave: chip(KVM_IRQCHIP_PIC_SLAVE)?,
+            ioapic: chip(KVM_IRQCHIP_IOAPIC)?,
+            pit: self.fd.get_pit2().map_err(kvm("GET_PIT2"))?,
+            clock: self.fd.get_clock().map_err(kvm("GET_CLOCK"))?,
+        })
+    }
+
+    /// Puts the state back into a VM created by [`Vm::new`].
+    pub fn restore_state(&self, s: &VmState) -> Result<(), Error> {
+        self.fd.set_pit2(&s.pit).map_err(kvm("SET_PIT2"))?;
+        let clock = kvm_clock_data {
+            clock: s.clock.clock,
+            // Only the value: the flags KVM reports are not settable.
+            flags: 0,
+            ..Default::default()
+        };
+        self.fd.set_clock(&clock).map_err(kvm("SET_CLOCK"))?;
+        for c in [&s.pic_master, &s.pic_slave, &s.ioapic] {
+            self.fd.set_irqchip(c).map_err(kvm("SET_IRQCHIP"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The VM-wide KVM state of a snapshot.
+#[derive(Serialize, Deserialize)]
+pub struct VmState {
+    /// The master 8259.
+    pub pic_master: kvm_irqchip,
+    /// The slave 8259.
+    pub pic_slave: kvm_irqchip,
+    /// The IOAPIC.
+    pub ioapic: kvm_irqchip,
+    /// The 8254 PIT.
+    pub pit: kvm_pit_state2,
+    /// kvmclock.
+    pub clock: kvm_clock_data,
+}
+
+impl std::fmt::Debug for VmState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmState")
+            .field("clock", &self.clock.clock)
+            .finish_non_exhaustive()
     }
 }

@@ -17,8 +17,30 @@ use virtio_queue::{Queue, QueueT};
 use vm_memory::GuestMemoryMmap;
 use vmm_sys_util::eventfd::EventFd;
 
-use super::{Interrupt, VirtioDevice};
+use super::{Interrupt, QueueSnapshot, VirtioDevice};
 use crate::devices::bus::{lock, BusDevice};
+use crate::snapshot::PersistError;
+
+/// The transport's registers as saved in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MmioState {
+    /// DeviceFeaturesSel.
+    pub device_features_sel: u32,
+    /// DriverFeaturesSel.
+    pub driver_features_sel: u32,
+    /// The features the driver wrote.
+    pub driver_features: u64,
+    /// QueueSel.
+    pub queue_sel: u32,
+    /// Status.
+    pub status: u32,
+    /// ConfigGeneration.
+    pub config_generation: u32,
+    /// InterruptStatus.
+    pub interrupt_status: u32,
+    /// Each queue's setup as the driver wrote it.
+    pub queues: Vec<QueueSnapshot>,
+}
 
 /// Size of one device's register window.
 pub const MMIO_LEN: u64 = 0x1000;
@@ -93,6 +115,55 @@ impl MmioTransport {
     /// The device status register.
     pub fn status(&self) -> u32 {
         self.status
+    }
+
+    /// The registers and queue setup, for a snapshot.
+    pub fn save(&self) -> MmioState {
+        MmioState {
+            device_features_sel: self.device_features_sel,
+            driver_features_sel: self.driver_features_sel,
+            driver_features: self.driver_features,
+            queue_sel: self.queue_sel,
+            status: self.status,
+            config_generation: self.config_generation,
+            interrupt_status: self.interrupt.status(),
+            queues: self.queues.iter().map(|q| q.state().into()).collect(),
+        }
+    }
+
+    /// Puts the registers and queue setup of `s` back, without activating
+    /// the device (its own queue positions are in its state).
+    pub fn restore(&mut self, s: &MmioState) -> Result<(), PersistError> {
+        let err = |msg: String| PersistError {
+            device: "virtio-mmio",
+            msg,
+        };
+        if s.queues.len() != self.queues.len() {
+            return Err(err(format!(
+                "{} queues saved, the device has {}",
+                s.queues.len(),
+                self.queues.len()
+            )));
+        }
+        self.queues = s
+            .queues
+            .iter()
+            .map(|q| q.to_queue())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| err(e.to_string()))?;
+        self.device_features_sel = s.device_features_sel;
+        self.driver_features_sel = s.driver_features_sel;
+        self.driver_features = s.driver_features;
+        self.queue_sel = s.queue_sel;
+        self.status = s.status;
+        self.config_generation = s.config_generation;
+        self.interrupt.set_status(s.interrupt_status);
+        Ok(())
+    }
+
+    /// The interrupt line, shared with the device.
+    pub fn interrupt(&self) -> Arc<Interrupt> {
+        self.interrupt.clone()
     }
 
     fn selected_queue(&mut self) -> Option<&mut Queue> {

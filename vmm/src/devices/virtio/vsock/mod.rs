@@ -23,10 +23,12 @@ use virtio_bindings::virtio_ids::VIRTIO_ID_VSOCK;
 use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
 use virtio_queue::{Queue, QueueOwnedT, QueueT};
 use virtio_vsock::packet::VsockPacket;
-use vm_memory::GuestMemoryMmap;
+use vm_memory::{Bytes, GuestMemoryMmap};
 use vmm_sys_util::eventfd::EventFd;
 
-use super::{ActivateError, Interrupt, VirtioDevice};
+use super::mmio::MmioState;
+use super::{ActivateError, Interrupt, QueueSnapshot, VirtioDevice};
+use crate::snapshot::{Persist, PersistError};
 use defs::*;
 use muxer::{Interest, Muxer};
 
@@ -59,6 +61,14 @@ pub struct Vsock {
     muxer: Muxer,
     /// Host fds currently registered with the event loop, and for what.
     registered: HashMap<RawFd, Interest>,
+    /// Restored: the guest must hear of the transport reset once it runs.
+    reset_pending: bool,
+    /// The reset was sent and the guest has not refilled the event queue
+    /// yet (which it does right after handling it): host connections wait,
+    /// or the reset would also kill them.
+    reset_unacked: bool,
+    /// The listener is out of the event loop meanwhile.
+    listener_parked: bool,
 }
 
 impl std::fmt::Debug for Vsock {
@@ -86,6 +96,9 @@ impl Vsock {
             active: None,
             muxer: Muxer::new(cid, uds)?,
             registered: HashMap::new(),
+            reset_pending: false,
+            reset_unacked: false,
+            listener_parked: false,
         })
     }
 
@@ -98,6 +111,66 @@ impl Vsock {
     /// Connections open now.
     pub fn connection_count(&self) -> usize {
         self.muxer.connection_count()
+    }
+
+    /// A restored device: tell the guest of the transport reset when the
+    /// VM first runs ([`Vsock::send_pending_reset`]), not while it is
+    /// paused (a paused VM's memory must not change).
+    pub fn set_reset_pending(&mut self) {
+        self.reset_pending = true;
+    }
+
+    /// Sends the transport reset a restore left pending, if any.
+    pub fn send_pending_reset(&mut self) {
+        if std::mem::take(&mut self.reset_pending) && !self.send_transport_reset() {
+            log::warn!("vsock: the guest posted no event buffer for the transport reset");
+        }
+    }
+
+    /// Tells the guest that every connection is gone
+    /// (`VIRTIO_VSOCK_EVENT_TRANSPORT_RESET` on the event queue), as after a
+    /// restore: the guest resets its connected sockets and re-reads the
+    /// CID; listening sockets stay. False if the guest posted no event
+    /// buffer.
+    pub fn send_transport_reset(&mut self) -> bool {
+        let Some(a) = self.active.as_mut() else {
+            return false;
+        };
+        let Some(chain) = a.queues[EVENT_QUEUE].pop_descriptor_chain(&a.mem) else {
+            return false;
+        };
+        let head = chain.head_index();
+        let mut written = 0;
+        if let Some(d) = chain
+            .into_iter()
+            .find(|d| d.is_write_only() && d.len() >= 4)
+        {
+            // struct virtio_vsock_event { le32 id; }, id 0: transport reset.
+            if a.mem.write_obj(0u32, d.addr()).is_ok() {
+                written = 4;
+            }
+        }
+        if let Err(e) = a.queues[EVENT_QUEUE].add_used(&a.mem, head, written) {
+            log::error!("vsock: event queue: {e}");
+        }
+        // Ask to be notified when the guest posts its next event buffer,
+        // which it does right after handling this one: with EVENT_IDX,
+        // avail_event (after the used ring) = the driver's current index.
+        let q = &a.queues[EVENT_QUEUE];
+        if q.event_idx_enabled() {
+            let avail_event = q.used_ring() + 4 + 8 * u64::from(q.size());
+            let idx = q.avail_idx(&a.mem, std::sync::atomic::Ordering::Acquire);
+            if let Err(e) = idx.map_err(|e| e.to_string()).and_then(|i| {
+                a.mem
+                    .write_obj(i.0, vm_memory::GuestAddress(avail_event))
+                    .map_err(|e| e.to_string())
+            }) {
+                log::warn!("vsock: event queue: {e}");
+            }
+        }
+        signal(a, EVENT_QUEUE);
+        self.reset_unacked = written == 4;
+        written == 4
     }
 
     fn process_tx(&mut self) {
@@ -294,6 +367,55 @@ impl VirtioDevice for Vsock {
     }
 }
 
+/// The vsock device as saved in a snapshot. Host connections are not
+/// saved: a restored device starts without any and resets the guest's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VsockState {
+    /// Guest CID.
+    pub cid: u64,
+    /// Features the driver accepted.
+    pub acked_features: u64,
+    /// The device's queues (with their positions), if it was active.
+    pub queues: Option<Vec<QueueSnapshot>>,
+}
+
+/// The vsock device and its virtio-mmio transport.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VsockSnapshot {
+    /// The host socket path it listened on.
+    pub uds: std::path::PathBuf,
+    /// The device.
+    pub device: VsockState,
+    /// The transport.
+    pub transport: MmioState,
+}
+
+impl Persist for Vsock {
+    type State = VsockState;
+    /// The host socket path to listen on.
+    type Args = std::path::PathBuf;
+
+    fn save(&self) -> VsockState {
+        VsockState {
+            cid: self.cid,
+            acked_features: self.acked_features,
+            queues: self
+                .active
+                .as_ref()
+                .map(|a| a.queues.iter().map(|q| q.state().into()).collect()),
+        }
+    }
+
+    fn restore(uds: std::path::PathBuf, s: &VsockState) -> Result<Self, PersistError> {
+        let mut v = Vsock::new(s.cid, &uds).map_err(|e| PersistError {
+            device: "vsock",
+            msg: e.to_string(),
+        })?;
+        v.acked_features = s.acked_features;
+        Ok(v)
+    }
+}
+
 impl MutEventSubscriber for Vsock {
     fn process(&mut self, events: Events, ops: &mut EventOps) {
         let fd = events.fd();
@@ -305,8 +427,21 @@ impl MutEventSubscriber for Vsock {
             self.process_tx();
         } else if fd == self.queue_evts[EVENT_QUEUE].as_raw_fd() {
             let _ = self.queue_evts[EVENT_QUEUE].read();
+            // The guest handled the reset: host connections may come in.
+            self.reset_unacked = false;
+            if std::mem::take(&mut self.listener_parked) {
+                let lfd = self.muxer.listener_fd();
+                if let Err(e) = ops.add(Events::new_raw(lfd, EventSet::IN)) {
+                    log::error!("vsock: cannot watch the listener again: {e}");
+                }
+            }
         } else if fd == self.muxer.listener_fd() {
-            self.muxer.accept();
+            if self.reset_unacked {
+                let _ = ops.remove(Events::empty_raw(fd));
+                self.listener_parked = true;
+            } else {
+                self.muxer.accept();
+            }
         } else {
             let readable = set.intersects(EventSet::IN | EventSet::HANG_UP | EventSet::ERROR);
             self.muxer

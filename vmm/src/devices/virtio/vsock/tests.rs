@@ -409,3 +409,70 @@ fn bad_connect_lines_get_an_error_and_are_closed() {
     }
     assert!(g.received().is_empty());
 }
+
+#[test]
+fn saved_state_restores_queue_positions_and_resets_the_guest() {
+    use crate::snapshot::Persist;
+    let mut g = Guest::new();
+    g.give_rx_buffers(4);
+    let (mut host, _port) = g.host_connect(1234);
+    host.write_all(b"ping").unwrap();
+    g.host_events();
+    assert_eq!(g.received_data(), b"ping");
+    let saved = g.dev.save();
+    let qs = saved
+        .queues
+        .clone()
+        .expect("an active device saves its queues");
+    assert_eq!(qs.len(), 3);
+    assert!(qs[0].next_used > 0, "rx progress is saved: {qs:?}");
+
+    // A new device (new host socket) from the state, activated with the
+    // saved queue positions, as `cr-vmm restore` does.
+    let uds = g._dir.path().join("v2.sock");
+    let mut back = Vsock::restore(uds.clone(), &saved).unwrap();
+    assert!(uds.exists(), "the restored device listens");
+    let queues = qs.iter().map(|q| q.to_queue().unwrap()).collect();
+    let irq = EventFd::new(libc::EFD_NONBLOCK).unwrap();
+    back.activate(
+        g.mem.clone(),
+        queues,
+        Arc::new(Interrupt::new(irq.try_clone().unwrap())),
+    )
+    .unwrap();
+    assert_eq!(back.save(), saved);
+    assert_eq!(
+        back.connection_count(),
+        0,
+        "host connections are not restored"
+    );
+
+    // No event buffer yet: nothing to send. Then one 8-byte buffer.
+    assert!(!back.send_transport_reset());
+    let buf = g.alloc(8);
+    g.mem.write_obj(0xffff_ffffu32, GuestAddress(buf)).unwrap();
+    let d = RawDescriptor::from(Descriptor::new(buf, 8, VRING_DESC_F_WRITE as u16, 0));
+    g.mem.write_obj(d, GuestAddress(EV_RING)).unwrap();
+    g.mem
+        .write_obj(0u16, GuestAddress(avail_addr(EV_RING) + 4))
+        .unwrap();
+    g.mem
+        .write_obj(1u16, GuestAddress(avail_addr(EV_RING) + 2))
+        .unwrap();
+    assert!(back.send_transport_reset());
+    let used_idx: u16 = g
+        .mem
+        .read_obj(GuestAddress(used_addr(EV_RING) + 2))
+        .unwrap();
+    let used_len: u32 = g
+        .mem
+        .read_obj(GuestAddress(used_addr(EV_RING) + 8))
+        .unwrap();
+    let id: u32 = g.mem.read_obj(GuestAddress(buf)).unwrap();
+    assert_eq!(
+        (used_idx, used_len, id),
+        (1, 4, 0),
+        "VIRTIO_VSOCK_EVENT_TRANSPORT_RESET"
+    );
+    assert!(irq.read().unwrap() >= 1);
+}

@@ -1,0 +1,135 @@
+//! The snapshot benchmark (issue: snapshots and cross-check): in one run of
+//! the CI host, for 256 MiB, 1 GiB and 4 GiB guests,
+//! - full snapshot time (`cr-vmm snapshot`, the VM paused) against copying
+//!   a file of the same size on the same filesystem (`cp` + `sync`),
+//!   alternating; the ratio is snapshot throughput / copy throughput;
+//! - restore latency (`cr-vmm restore` until the vCPUs start, as it logs
+//!   it), which must stay flat as memory grows: memory is mapped
+//!   privately from the file, not read.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::bail;
+use xtask::kvm_probe::Mode;
+use xtask::{nested, run};
+
+use crate::stats::{field, list, median};
+
+const SIZES: [u64; 3] = [256, 1024, 4096];
+
+fn script(runs: u32) -> String {
+    let sizes: Vec<String> = SIZES.iter().map(u64::to_string).collect();
+    format!(
+        r#"A=/tmp/bench-api.sock
+# Room for a 4 GiB memory file and its copy.
+mount -o remount,size=90% /tmp
+for mib in {sizes}; do
+    "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib $mib \
+        --api-sock $A --append '-- sleep 100000' < /dev/null > /tmp/vm.log 2>&1 &
+    vm=$!
+    n=0; until grep -q 'crvmm-init: ready' /tmp/vm.log || [ $n -gt 600 ]; do sleep 0.1; n=$((n+1)); done
+    for r in $(seq {runs}); do
+        rm -rf /tmp/s
+        out=$("$CRVMM" snapshot --api-sock $A --dir /tmp/s --json | tr -d '{{}}"' | tr ',:' ' =')
+        t0=$(date +%s%N); cp /tmp/s/memory /tmp/copy; sync; t1=$(date +%s%N)
+        rm -f /tmp/copy
+        echo "snap-bench: mib=$mib $out cp_ms=$(( (t1 - t0) / 1000000 ))"
+    done
+    kill $vm; wait $vm; rm -f $A
+    for r in $(seq {runs}); do
+        CR_VMM_LOG=info "$CRVMM" restore --snapshot /tmp/s --api-sock $A < /dev/null > /tmp/r.log 2>&1 &
+        rv=$!
+        n=0; until grep -q 'restored ' /tmp/r.log || [ $n -gt 600 ]; do sleep 0.05; n=$((n+1)); done
+        echo "restore-bench: mib=$mib ms=$(sed -n 's/.* in \([0-9]*\) ms.*/\1/p' /tmp/r.log | head -n 1)"
+        kill $rv; wait $rv; rm -f $A
+    done
+    rm -rf /tmp/s
+done
+"#,
+        sizes = sizes.join(" ")
+    )
+}
+
+pub fn snapshot(mode: Mode, runs: u32) -> anyhow::Result<()> {
+    if runs < 3 {
+        bail!("--runs must be at least 3");
+    }
+    let opts = nested::Options {
+        timeout: Duration::from_secs(240 * u64::from(runs) + 600),
+        echo: false,
+        mem_mib: 12288,
+        ..Default::default()
+    };
+    eprintln!("bench snapshot: {SIZES:?} MiB guests, {runs} runs each, guest {mode}");
+    let out = run::script(mode, &script(runs), &opts)?;
+    #[derive(Default)]
+    struct Row {
+        snap_ms: Vec<f64>,
+        cp_ms: Vec<f64>,
+        ratio: Vec<f64>,
+        bytes: f64,
+        restore_ms: Vec<f64>,
+    }
+    let mut rows: BTreeMap<u64, Row> = BTreeMap::new();
+    for l in &out.lines {
+        let (rest, restore) = if let Some(r) = l.text.strip_prefix("snap-bench: ") {
+            (r, false)
+        } else if let Some(r) = l.text.strip_prefix("restore-bench: ") {
+            (r, true)
+        } else {
+            continue;
+        };
+        let num = |k| field(rest, k).and_then(|v| v.parse::<f64>().ok());
+        let Some(mib) = field(rest, "mib").and_then(|v| v.parse::<u64>().ok()) else {
+            continue;
+        };
+        let row = rows.entry(mib).or_default();
+        if restore {
+            if let Some(ms) = num("ms") {
+                row.restore_ms.push(ms);
+            }
+        } else if let (Some(s), Some(c), Some(b)) = (num("ms"), num("cp_ms"), num("memory_bytes")) {
+            row.snap_ms.push(s);
+            row.cp_ms.push(c.max(1.0));
+            // Throughput ratio: snapshot bytes/s over copy bytes/s.
+            row.ratio.push(c.max(1.0) / s.max(1.0));
+            row.bytes = b;
+        }
+    }
+    if rows.len() != SIZES.len()
+        || rows
+            .values()
+            .any(|r| r.snap_ms.len() != runs as usize || r.restore_ms.len() != runs as usize)
+    {
+        bail!("the benchmark did not report every run:\n{}", out.text());
+    }
+    let mut restore_medians = Vec::new();
+    for (mib, r) in &mut rows {
+        let mb = r.bytes / 1e6;
+        println!("{mib} MiB: snapshot runs (ms): {}", list(&r.snap_ms, 0));
+        println!("{mib} MiB: cp + sync runs (ms): {}", list(&r.cp_ms, 0));
+        let (s, c, q) = (
+            median(&mut r.snap_ms),
+            median(&mut r.cp_ms),
+            median(&mut r.ratio),
+        );
+        println!(
+            "{mib} MiB ({mode}): snapshot median {s:.0} ms ({:.0} MB/s), copy median {c:.0} ms ({:.0} MB/s), median throughput ratio snapshot/copy = {q:.2} (target >= 0.9)",
+            mb / (s / 1000.0),
+            mb / (c / 1000.0)
+        );
+        println!("{mib} MiB: restore runs (ms): {}", list(&r.restore_ms, 0));
+        let m = median(&mut r.restore_ms);
+        println!("{mib} MiB ({mode}): restore median {m:.0} ms");
+        restore_medians.push((*mib, m));
+    }
+    if let (Some(&(_, small)), Some(&(_, big))) = (restore_medians.first(), restore_medians.last())
+    {
+        println!(
+            "restore latency 4096 MiB / 256 MiB = {:.2} (target <= 1.2)",
+            big / small.max(1.0)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! VM snapshots under cr-vmm: `cr-vmm snapshot` of a running guest (a
+//! counter and the guest agent), the VMM killed, `cr-vmm restore` in a new
+//! process: the counter goes on in the same process, the agent answers
+//! over vsock again; damaged snapshots are refused with a clear error. The
+//! snapshot restored paused and snapshotted again compares equal to itself
+//! field by field and page by page (only the listed drifting fields left
+//! out), and a later snapshot does not.
+
+use e2e::{has_line, run_script, value};
+
+const SCRIPT: &str = r#"
+V=/tmp/v.sock
+A=/tmp/api.sock
+S=/tmp/snap1
+c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
+    --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
+vm=$!
+c version > /dev/null || echo t-boot-failed
+pid=$(c spawn -- /bin/guest-agent counter 100)
+echo "t-pid=$pid"
+sleep 1.5
+echo "t-before=$(grep -w "pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+"$CRVMM" snapshot --api-sock $A --dir $S > /tmp/snap.out 2>&1
+echo "t-snap=$? $(cat /tmp/snap.out)"
+"$CRVMM" status --api-sock $A | grep -q '"state":"Running"' && echo t-running-after=ok
+"$CRVMM" snapshot --api-sock $A --dir $S > /tmp/snap2.out 2>&1
+echo "t-snap-exists=$? $(cat /tmp/snap2.out)"
+ls $S | tr '\n' ' ' | sed 's/^/t-files=/'; echo
+sleep 1.5
+echo "t-final1=$(grep -w "pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+kill -9 $vm
+wait $vm
+sed 's/^/vm1: /' /tmp/vm.log
+rm -f $V $A
+
+# Damaged copies are refused before anything runs.
+bad() {
+    rm -rf /tmp/bad; cp -r $S /tmp/bad; eval "$2"
+    "$CRVMM" restore --snapshot /tmp/bad < /dev/null > /tmp/bad.out 2>&1
+    echo "t-bad-$1=$? $(grep 'cr-vmm: error' /tmp/bad.out)"
+}
+bad crc 'printf "\377" | dd of=/tmp/bad/state bs=1 seek=100 conv=notrunc 2>/dev/null'
+bad version 'printf "\011" | dd of=/tmp/bad/state bs=1 seek=8 conv=notrunc 2>/dev/null'
+bad short-memory 'truncate -s 1M /tmp/bad/memory'
+bad no-memory 'rm /tmp/bad/memory'
+bad no-state 'rm /tmp/bad/state'
+
+"$CRVMM" restore --snapshot $S --api-sock $A --paused < /dev/null > /tmp/vm2.log 2>&1 &
+vm2=$!
+sleep 2
+"$CRVMM" status --api-sock $A | grep -q '"state":"Paused"' && echo t-restored-paused=ok
+"$CRVMM" snapshot --api-sock $A --dir /tmp/snap1b > /dev/null
+"$CRVMM" compare-snapshots $S /tmp/snap1b > /tmp/cmp.out
+echo "t-compare-same=$?"
+sed 's/^/cmp: /' /tmp/cmp.out
+"$CRVMM" resume --api-sock $A
+echo "t-restored-version=$(c version)"
+c ps | awk -v p="$pid" '$1 == p { print "t-counter-alive=" $4 }'
+sleep 1.5
+after=$(grep -w "pid $pid" /tmp/vm2.log | head -n 1 | cut -d' ' -f2)
+last=$(grep -w "pid $pid" /tmp/vm2.log | tail -n 1 | cut -d' ' -f2)
+echo "t-after=$after"
+echo "t-last=$last"
+"$CRVMM" status --api-sock $A | grep -q '"state":"Running"' && echo t-restored-api=ok
+"$CRVMM" snapshot --api-sock $A --dir /tmp/snap3 > /dev/null
+"$CRVMM" compare-snapshots $S /tmp/snap3 > /tmp/cmp3.out
+echo "t-compare-later=$? $(grep 'differing field' /tmp/cmp3.out)"
+c spawn -- /bin/sh -c 'sleep 0.3; reboot -f' > /dev/null
+wait $vm2
+echo "t-vm2-exit=$?"
+sed 's/^/vm2: /' /tmp/vm2.log
+"#;
+
+#[test]
+fn snapshot_restore_continues_the_guest() {
+    let out = run_script(SCRIPT, vec![]);
+    let text = out.text();
+    assert!(!has_line(&out, "t-boot-failed"), "{text}");
+    let snap = value(&out, "t-snap");
+    assert!(snap.starts_with("0 snapshot /tmp/snap1: 256 MiB"), "{text}");
+    assert!(has_line(&out, "t-running-after=ok"), "{text}");
+    let again = value(&out, "t-snap-exists");
+    assert!(
+        again.starts_with("1 ") && again.contains("exists already"),
+        "{text}"
+    );
+    assert_eq!(value(&out, "t-files").trim(), "memory state", "{text}");
+    for (case, want) in [
+        ("crc", "CRC mismatch"),
+        ("version", "format version 9"),
+        ("short-memory", "bytes, the snapshot's memory needs"),
+        ("no-memory", "memory"),
+        ("no-state", "state"),
+    ] {
+        let v = value(&out, &format!("t-bad-{case}"));
+        assert!(v.starts_with("1 cr-vmm: error:"), "{case}: {v}\n{text}");
+        assert!(v.contains(want), "{case}: {v} lacks {want:?}\n{text}");
+    }
+    assert!(has_line(&out, "t-restored-paused=ok"), "{text}");
+    assert_eq!(value(&out, "t-compare-same"), "0", "{text}");
+    assert!(has_line(&out, "cmp: snapshots are equal"), "{text}");
+    assert!(
+        has_line(
+            &out,
+            "cmp:   vm.clock: kvmclock: set from host time on restore"
+        ),
+        "the drift list is printed:\n{text}"
+    );
+    let later = value(&out, "t-compare-later");
+    assert!(
+        later.starts_with("1 state: "),
+        "a later snapshot differs: {later}\n{text}"
+    );
+    assert!(!value(&out, "t-restored-version").is_empty(), "{text}");
+    assert_eq!(value(&out, "t-counter-alive"), "guest-agent", "{text}");
+    assert!(has_line(&out, "t-restored-api=ok"), "{text}");
+    let num = |k: &str| -> u64 {
+        value(&out, k)
+            .parse()
+            .unwrap_or_else(|_| panic!("{k} is not a number:\n{text}"))
+    };
+    let (before, final1) = (num("t-before"), num("t-final1"));
+    let (after, last) = (num("t-after"), num("t-last"));
+    // The restored counter starts where the snapshot caught it: after the
+    // count printed before the snapshot, before the count the first VM
+    // reached running on for 1.5 s more; then it keeps going.
+    assert!(before < after && after < final1, "{text}");
+    assert!(last > after, "{text}");
+    assert_eq!(value(&out, "t-vm2-exit"), "0", "{text}");
+}

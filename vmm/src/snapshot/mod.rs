@@ -1,0 +1,76 @@
+//! VM snapshots: the whole machine (vCPUs, VM-wide KVM state, devices and
+//! guest memory) saved into a directory, and restored by a new cr-vmm
+//! process.
+//!
+//! A snapshot directory holds two files:
+//! - `state`: [`format`] header (magic, version, CRC-64) and the JSON of
+//!   [`VmSnapshot`];
+//! - `memory`: guest RAM, region after region as [`VmSnapshot::memory`]
+//!   lays it out, mapped `MAP_PRIVATE` on restore.
+//!
+//! It is written into `DIR.partial`, every file fsynced, then renamed to
+//! `DIR`: a snapshot directory either is complete or does not exist.
+//!
+//! Every device implements [`Persist`]; the vCPUs and the VM have their own
+//! save/restore ([`crate::vstate::vcpu_state`], [`crate::vstate::vm`])
+//! because they talk to KVM.
+
+pub mod compare;
+pub mod format;
+pub mod store;
+pub mod take;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::devices::serial::SerialState;
+use crate::devices::virtio::vsock::VsockSnapshot;
+use crate::vstate::memory::RegionLayout;
+use crate::vstate::vcpu_state::VcpuState;
+use crate::vstate::vm::VmState;
+
+/// A device whose state goes into a snapshot and comes back from it.
+pub trait Persist: Sized {
+    /// What is saved.
+    type State: Serialize + DeserializeOwned;
+    /// What a restored device needs besides its state (its host
+    /// resources: eventfds, sockets, guest memory).
+    type Args;
+    /// Saves the state; the VM is paused.
+    fn save(&self) -> Self::State;
+    /// A device like the saved one, built with `args`.
+    fn restore(args: Self::Args, state: &Self::State) -> Result<Self, PersistError>;
+}
+
+/// A device state that cannot be restored.
+#[derive(Debug, thiserror::Error)]
+#[error("{device}: {msg}")]
+pub struct PersistError {
+    /// Which device.
+    pub device: &'static str,
+    /// Why.
+    pub msg: String,
+}
+
+/// The state file's body.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VmSnapshot {
+    /// The cr-vmm version that wrote it.
+    pub vmm_version: String,
+    /// Guest memory size in MiB.
+    pub mem_mib: u64,
+    /// Guest RAM regions in the memory file.
+    pub memory: Vec<RegionLayout>,
+    /// Every vCPU, by index.
+    pub vcpus: Vec<VcpuState>,
+    /// Interrupt controllers, PIT, kvmclock.
+    pub vm: VmState,
+    /// The serial console.
+    pub serial: SerialState,
+    /// The vsock device, if the VM has one.
+    pub vsock: Option<VsockSnapshot>,
+}
+
+/// Names of the files in a snapshot directory.
+pub const STATE_FILE: &str = "state";
+/// See [`STATE_FILE`].
+pub const MEMORY_FILE: &str = "memory";

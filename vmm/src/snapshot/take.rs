@@ -1,0 +1,108 @@
+//! Taking a snapshot of a running VM, from the API thread, with every vCPU
+//! parked: the vCPU threads save their own state, then the VM-wide state,
+//! the devices and the memory are saved with the devices locked (so that
+//! the event loop cannot change guest memory meanwhile).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use vm_memory::GuestMemoryMmap;
+
+use super::{store, Persist, VmSnapshot};
+use crate::api::SnapshotInfo;
+use crate::devices::bus::lock;
+use crate::devices::serial::SerialDevice;
+use crate::devices::virtio::mmio::MmioTransport;
+use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
+use crate::vstate::memory;
+use crate::vstate::pause::PauseGate;
+use crate::vstate::vcpu::SaveSlots;
+use crate::vstate::vm::Vm;
+
+/// How long the vCPU threads may take to save their state.
+const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The vsock device with its transport and host socket path.
+#[derive(Debug, Clone)]
+pub struct VsockParts {
+    /// The transport on the MMIO bus.
+    pub transport: Arc<Mutex<MmioTransport>>,
+    /// The device (also the event loop's subscriber).
+    pub device: Arc<Mutex<Vsock>>,
+    /// Its host socket path.
+    pub uds: PathBuf,
+}
+
+/// What a snapshot is taken from.
+#[derive(Debug)]
+pub struct Source {
+    /// The VM.
+    pub vm: Arc<Vm>,
+    /// Guest memory.
+    pub mem: GuestMemoryMmap,
+    /// The vCPUs' gate (they are parked when [`Source::take`] runs).
+    pub gate: Arc<PauseGate>,
+    /// Where the vCPU threads put their state.
+    pub saves: Arc<SaveSlots>,
+    /// The serial console.
+    pub serial: Arc<Mutex<SerialDevice>>,
+    /// The vsock device, if any.
+    pub vsock: Option<VsockParts>,
+    /// Guest memory size in MiB.
+    pub mem_mib: u64,
+}
+
+impl Source {
+    /// Saves the whole VM into `dir` (which must not exist). The vCPUs
+    /// must be parked.
+    pub fn take(&self, dir: &Path) -> Result<SnapshotInfo, String> {
+        let start = Instant::now();
+        if dir.exists() {
+            return Err(store::Error::Exists(dir.to_owned()).to_string());
+        }
+        let n = lock(&self.saves.states).len();
+        lock(&self.saves.states).iter_mut().for_each(|s| *s = None);
+        if !self.gate.run_job(n, SAVE_TIMEOUT) {
+            return Err("the vCPUs did not save their state in time".into());
+        }
+        let mut vcpus = Vec::with_capacity(n);
+        for (i, s) in lock(&self.saves.states).iter_mut().enumerate() {
+            match s.take() {
+                Some(Ok(st)) => vcpus.push(st),
+                Some(Err(e)) => return Err(e),
+                None => return Err(format!("vCPU {i} saved nothing")),
+            }
+        }
+        let vm = self.vm.save_state().map_err(|e| e.to_string())?;
+
+        // Locked until the memory is written: the event loop serves the
+        // devices and could otherwise write guest memory meanwhile.
+        let vsock_guards = self
+            .vsock
+            .as_ref()
+            .map(|v| (lock(&v.transport), lock(&v.device), v.uds.clone()));
+        let serial = lock(&self.serial);
+        let snap = VmSnapshot {
+            vmm_version: env!("CARGO_PKG_VERSION").into(),
+            mem_mib: self.mem_mib,
+            memory: memory::layout(&self.mem),
+            vcpus,
+            vm,
+            serial: serial.save(),
+            vsock: vsock_guards.as_ref().map(|(t, d, uds)| VsockSnapshot {
+                uds: uds.clone(),
+                device: d.save(),
+                transport: t.save(),
+            }),
+        };
+        let w = store::write(dir, &snap, &self.mem).map_err(|e| e.to_string())?;
+        drop(serial);
+        drop(vsock_guards);
+        Ok(SnapshotInfo {
+            memory_bytes: w.memory_bytes,
+            state_bytes: w.state_bytes,
+            ms: start.elapsed().as_millis() as u64,
+        })
+    }
+}
