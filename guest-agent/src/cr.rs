@@ -27,6 +27,9 @@ pub const NR_CHECKPOINT: libc::c_long = 463;
 pub const NR_RESTART: libc::c_long = 464;
 /// checkpoint(2) flag `KCR_CHECKPOINT_TREE`: the task and its descendants.
 pub const CHECKPOINT_TREE: libc::c_long = 1;
+/// checkpoint(2) flag `KCR_CHECKPOINT_HOSTINFO`: record where the state
+/// lives in physical memory (for the host's cross-check).
+pub const CHECKPOINT_HOSTINFO: libc::c_long = 2;
 /// restart(2) flag `KCR_RESTART_TREE`: the root of a tree, coordinates.
 pub const RESTART_TREE: libc::c_long = 1;
 /// restart(2) flag `KCR_RESTART_JOIN`: another process of a tree.
@@ -239,12 +242,15 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 
 /// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.
 /// A process with children is checkpointed with all its descendants.
-pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32) -> std::io::Result<()> {
-    let flags = if descendants(pid).is_empty() {
+pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, hostinfo: bool) -> std::io::Result<()> {
+    let mut flags = if descendants(pid).is_empty() {
         0
     } else {
         CHECKPOINT_TREE
     };
+    if hostinfo {
+        flags |= CHECKPOINT_HOSTINFO;
+    }
     // SAFETY: a raw system call with integer arguments; the fds are open
     // for the duration of the call.
     let ret = unsafe {
@@ -269,7 +275,7 @@ pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
     group.set_frozen(true)?;
     let tmp = out.with_extension("partial");
     let f = File::create(&tmp).map_err(|e| err(format!("creating {}: {e}", tmp.display())))?;
-    if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2) {
+    if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2, false) {
         drop(f);
         let _ = fs::remove_file(&tmp);
         let _ = group.set_frozen(false);

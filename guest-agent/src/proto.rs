@@ -85,6 +85,10 @@ pub enum Request {
         /// What happens to it afterwards.
         #[serde(default)]
         after: After,
+        /// Record where the state lives in guest physical memory
+        /// (`KCR_CHECKPOINT_HOSTINFO`), for `cr-vmm verify`.
+        #[serde(default)]
+        hostinfo: bool,
     },
     /// Restart from an image sent as data frames and an end frame right
     /// after this request.
@@ -356,6 +360,7 @@ mod tests {
             Request::Checkpoint {
                 pid: 5,
                 after: After::Kill,
+                hostinfo: true,
             },
             Request::Restart,
             Request::Kill { pid: 3, signal: 15 },

@@ -176,7 +176,11 @@ fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Repl
         Request::Logs => Reply::Logs {
             text: log.lock().map(|l| l.clone()).unwrap_or_default(),
         },
-        Request::Checkpoint { pid, after } => return checkpoint(pid, after, conn, log),
+        Request::Checkpoint {
+            pid,
+            after,
+            hostinfo,
+        } => return checkpoint(pid, after, hostinfo, conn, log),
         Request::ReadFile { path } => return read_file(&path, conn),
         Request::Restart => restart(conn, log)?,
         Request::Stream { bytes } => {
@@ -336,7 +340,14 @@ fn read_file(path: &str, conn: &mut File) -> io::Result<Option<Reply>> {
 
 /// Checkpoint: the kernel writes the image into a pipe while this thread
 /// forwards it as data frames, so neither side holds the whole image.
-fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Result<Option<Reply>> {
+/// `hostinfo`: with `KCR_CHECKPOINT_HOSTINFO` (for `cr-vmm verify`).
+fn checkpoint(
+    pid: i32,
+    after: After,
+    hostinfo: bool,
+    conn: &mut File,
+    log: &Shared,
+) -> io::Result<Option<Reply>> {
     if pid == 1 {
         let msg = "refusing to checkpoint init (pid 1)";
         return Ok(Some(fail(ErrorCode::BadRequest, msg)));
@@ -360,7 +371,7 @@ fn checkpoint(pid: i32, after: After, conn: &mut File, log: &Shared) -> io::Resu
     let worker = std::thread::Builder::new()
         .name("ckpt".into())
         .spawn(move || {
-            let r = cr::checkpoint_fd(pid, data_w.as_raw_fd(), log_w.as_raw_fd());
+            let r = cr::checkpoint_fd(pid, data_w.as_raw_fd(), log_w.as_raw_fd(), hostinfo);
             drop(data_w);
             drop(log_w);
             r

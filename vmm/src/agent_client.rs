@@ -152,10 +152,15 @@ impl Client {
         &mut self,
         pid: i32,
         after: After,
+        hostinfo: bool,
         out: &Path,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, Error> {
-        let req = Request::Checkpoint { pid, after };
+        let req = Request::Checkpoint {
+            pid,
+            after,
+            hostinfo,
+        };
         self.download(&req, out, true, &mut progress)
     }
 

@@ -113,6 +113,19 @@ pub enum AgentCmd {
         /// Kill the process afterwards.
         #[arg(long)]
         kill: bool,
+        /// Record where the tasks' state lives in guest physical memory
+        /// (page-table roots, register frames), for `cr-vmm verify`.
+        #[arg(long)]
+        hostinfo: bool,
+        /// Then, with the tasks still frozen, have the VMM snapshot the
+        /// whole VM into this new directory (implies --hostinfo; needs
+        /// --leave-stopped and --api-sock): `cr-vmm verify --image IMAGE
+        /// --snapshot DIR` checks the image against it.
+        #[arg(long, requires_all = ["leave_stopped", "api_sock"])]
+        snapshot: Option<PathBuf>,
+        /// The VMM's API socket, for --snapshot.
+        #[arg(long)]
+        api_sock: Option<PathBuf>,
     },
     /// Copy a file from the guest to the host.
     Fetch {
@@ -314,7 +327,11 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             output,
             leave_stopped,
             kill,
+            hostinfo,
+            snapshot,
+            api_sock,
         } => {
+            let hostinfo = hostinfo || snapshot.is_some();
             let after = if kill {
                 After::Kill
             } else if leave_stopped {
@@ -327,7 +344,7 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             let start = std::time::Instant::now();
             let bytes = target
                 .connect()?
-                .checkpoint(pid, after, &output, |n| bar.set_position(n))
+                .checkpoint(pid, after, hostinfo, &output, |n| bar.set_position(n))
                 .with_context(|| format!("checkpoint of guest pid {pid}"))?;
             bar.finish_and_clear();
             if target.json {
@@ -342,6 +359,10 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
                     "checkpoint: guest pid {pid} -> {} ({bytes} bytes)",
                     output.display()
                 );
+            }
+            if let (Some(dir), Some(sock)) = (&snapshot, &api_sock) {
+                crate::api_cmd::snapshot(sock, dir, target.json)
+                    .context("snapshot of the VM with the tasks frozen")?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -72,7 +72,12 @@ pub fn run(cmd: ApiCmd) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn snapshot(sock: &std::path::Path, dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
+/// Snapshots the VM behind `sock` into `dir` and prints what was written.
+pub fn snapshot(
+    sock: &std::path::Path,
+    dir: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     // The VMM resolves relative paths against its own directory.
     let dir = std::path::absolute(dir)?;
     let body = serde_json::json!({ "snapshot_path": dir }).to_string();

@@ -8,7 +8,8 @@
 //! - [`vmm`]: putting them together and running the guest;
 //! - [`agent_client`]: the host side of the guest agent protocol;
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
-//! - [`snapshot`]: VM snapshots (state file format, save, restore).
+//! - [`snapshot`]: VM snapshots (state file format, save, restore);
+//! - [`verify`]: checking a guest checkpoint against a VM snapshot.
 #![deny(missing_docs)]
 
 pub mod agent_client;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod devices;
 pub mod image;
 pub mod snapshot;
+pub mod verify;
 pub mod vmm;
 pub mod vstate;
 

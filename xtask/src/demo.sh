@@ -2,15 +2,18 @@
 # $IMAGES are set by xtask, on this host or in the nested CI host).
 set -u
 V=/tmp/crvmm-demo.sock
+A=/tmp/crvmm-demo-api.sock
 LOG=/tmp/crvmm-demo-console.log
 IMG=/tmp/counter.img
-rm -f "$V" "$IMG"
+IMG2=/tmp/counter-frozen.img
+SNAP=/tmp/crvmm-demo-snapshot
+rm -rf "$V" "$A" "$IMG" "$IMG2" "$SNAP"
 say() { echo; echo "== $* =="; }
 c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds "$V" "$@"; }
 
-say "cr-vmm run --kernel bzImage --initrd initramfs.cpio --vsock-uds $V (console in $LOG)"
+say "cr-vmm run --kernel bzImage --initrd initramfs.cpio --vsock-uds $V --api-sock $A (console in $LOG)"
 "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" \
-    --mem-mib 256 --vsock-uds "$V" --append '-- sleep 100000' > "$LOG" 2>&1 &
+    --mem-mib 256 --vsock-uds "$V" --api-sock "$A" --append '-- sleep 100000' > "$LOG" 2>&1 &
 vm=$!
 say "cr-vmm version (waits for the guest agent)"
 c version || exit 1
@@ -39,14 +42,21 @@ c logs
 grep -w "pid $new" "$LOG" | head -n 3
 after=$(grep -m1 -w "pid $new" "$LOG" | cut -d' ' -f2)
 
+say "cr-vmm checkpoint --pid $new -o $IMG2 --leave-stopped --snapshot $SNAP (the whole VM saved while the counter is frozen)"
+c checkpoint --pid "$new" -o "$IMG2" --leave-stopped --snapshot "$SNAP" --api-sock "$A" || exit 1
+
+say "cr-vmm verify --image $IMG2 --snapshot $SNAP (the guest's checkpoint checked from outside the guest)"
+"$CRVMM" verify --image "$IMG2" --snapshot "$SNAP"
+vrc=$?
+
 c kill --pid "$new"
 c spawn -- /bin/sh -c 'sleep 0.3; reboot -f' > /dev/null
 wait "$vm"
 rc=$?
 say "cr-vmm exited with status $rc"
-if [ "$rc" = 0 ] && [ -n "$before" ] && [ "$after" = "$((before + 1))" ]; then
-    echo "demo: PASS: the counter went on from $before to $after in a new process ($pid -> $new)"
+if [ "$rc" = 0 ] && [ -n "$before" ] && [ "$after" = "$((before + 1))" ] && [ "$vrc" = 0 ]; then
+    echo "demo: PASS: the counter went on from $before to $after in a new process ($pid -> $new), and cr-vmm verify proved its next checkpoint against a VM snapshot"
 else
-    echo "demo: FAIL: before='$before' after='$after' vmm status $rc"
+    echo "demo: FAIL: before='$before' after='$after' vmm status $rc verify status $vrc"
     exit 1
 fi

@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 4;
+pub const KCR_VERSION: u32 = 5;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -41,8 +41,11 @@ pub const KCR_FD_CLOEXEC: u32 = 1 << 0;
 pub const KCR_FD_FLAGS_ALL: u32 = KCR_FD_CLOEXEC;
 /// `KCR_CHECKPOINT_TREE`: the image holds a process tree (a TREE record).
 pub const KCR_CHECKPOINT_TREE: u32 = 1 << 0;
+/// `KCR_CHECKPOINT_HOSTINFO`: the image records each mm's page-table root
+/// and each task's register frame in physical memory (for `cr-vmm verify`).
+pub const KCR_CHECKPOINT_HOSTINFO: u32 = 1 << 1;
 /// `KCR_CHECKPOINT_FLAGS_ALL`.
-pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE;
+pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE | KCR_CHECKPOINT_HOSTINFO;
 /// `KCR_RESTART_TREE`: restart(2) by the root of a tree, which coordinates.
 pub const KCR_RESTART_TREE: u32 = 1 << 0;
 /// `KCR_RESTART_JOIN`: restart(2) by another process of a tree.
@@ -310,11 +313,14 @@ pub struct kcr_rec_task {
     pub sas_ss_flags: u32,
     /// Padding.
     pub __pad2: u32,
+    /// `KCR_CHECKPOINT_HOSTINFO`: physical address of the task's user
+    /// register frame on its kernel stack; else 0.
+    pub regs_phys: u64,
 }
 
 /// `struct kcr_x86_regs` (user_regs_struct layout).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, FromBytes, KnownLayout, Immutable, serde::Serialize)]
 #[allow(missing_docs)]
 pub struct kcr_x86_regs {
     pub r15: u64,
@@ -391,6 +397,9 @@ pub struct kcr_rec_mm {
     pub env_start: u64,
     pub env_end: u64,
     pub vdso: u64,
+    /// `KCR_CHECKPOINT_HOSTINFO`: physical address of the page-table root
+    /// (the PGD CR3 points to); else 0.
+    pub pgd_phys: u64,
 }
 
 /// `struct kcr_rec_file` (followed by `path_len` bytes of path).
@@ -629,13 +638,13 @@ layout! {
         __pad, sysname, nodename, release, version_str, machine, domainname, __pad2 }
     kcr_rec_task { h, objid, pid, tgid, ppid, uid, euid, suid, fsuid, gid, egid, sgid, fsgid,
         flags, rseq_len, rseq, rseq_sig, nr_threads, clear_child_tid, robust_list, robust_list_len,
-        sigblocked, comm, sas_ss_sp, sas_ss_size, sas_ss_flags, __pad2 }
+        sigblocked, comm, sas_ss_sp, sas_ss_size, sas_ss_flags, __pad2, regs_phys }
     kcr_x86_regs { r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax,
         ip, cs, flags, sp, ss, fs_base, gs_base, ds, es, fs, gs }
     kcr_rec_cpu { h, regs }
     kcr_rec_xstate { h, xfeatures, size, __pad }
     kcr_rec_mm { h, objid, nr_vmas, start_code, end_code, start_data, end_data, start_brk, brk,
-        start_stack, arg_start, arg_end, env_start, env_end, vdso }
+        start_stack, arg_start, arg_end, env_start, env_end, vdso, pgd_phys }
     kcr_rec_file { h, objid, f_flags, ino, size, mtime_sec, mtime_nsec, mode, path_len, kind, pos,
         rdev, pipe_ref }
     kcr_rec_groups { h, ngroups, __pad }
@@ -683,6 +692,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
         ("KCR_FD_FLAGS_ALL", KCR_FD_FLAGS_ALL.into()),
         ("KCR_CHECKPOINT_TREE", KCR_CHECKPOINT_TREE.into()),
+        ("KCR_CHECKPOINT_HOSTINFO", KCR_CHECKPOINT_HOSTINFO.into()),
         ("KCR_CHECKPOINT_FLAGS_ALL", KCR_CHECKPOINT_FLAGS_ALL.into()),
         ("KCR_RESTART_TREE", KCR_RESTART_TREE.into()),
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),

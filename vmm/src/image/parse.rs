@@ -180,6 +180,9 @@ pub struct Task {
     pub mm: Option<Mm>,
     /// A process: its number of threads, itself included; a thread: 0.
     pub nr_threads: u32,
+    /// `KCR_CHECKPOINT_HOSTINFO`: physical address of its user register
+    /// frame on its kernel stack; else 0.
+    pub regs_phys: u64,
     /// A process: its threads other than the leader, each with only its
     /// own state (registers, xstate, debug registers, mask, sigaltstack,
     /// pending signals); the rest is the process's.
@@ -211,6 +214,7 @@ impl Task {
             debugregs: None,
             mm: None,
             nr_threads: k.nr_threads,
+            regs_phys: k.regs_phys,
             threads: Vec::new(),
         }
     }
@@ -302,8 +306,22 @@ fn flag_names(bits: u32, names: &[&'static str]) -> Vec<&'static str> {
         .collect()
 }
 
-struct Parser<R: Read> {
+/// One page of a private mapping, as [`parse_visit`] reads it.
+#[derive(Debug)]
+pub struct PageRef<'a> {
+    /// The task (process) whose mapping it is.
+    pub pid: i32,
+    /// Its mm's page-table root (`KCR_CHECKPOINT_HOSTINFO`), or 0.
+    pub pgd_phys: u64,
+    /// Its user address.
+    pub addr: u64,
+    /// Its 4096 bytes.
+    pub data: &'a [u8],
+}
+
+struct Parser<'v, R: Read> {
     r: R,
+    visit: Option<&'v mut dyn FnMut(PageRef<'_>)>,
     offset: u64,
     index: u32,
     crc: crc32fast::Hasher,
@@ -320,7 +338,7 @@ struct Parser<R: Read> {
     shm: Option<usize>,
 }
 
-impl<R: Read> Parser<R> {
+impl<R: Read> Parser<'_, R> {
     fn err(&self, t: u32, msg: impl Into<String>) -> Error {
         Error {
             offset: self.offset,
@@ -370,6 +388,13 @@ impl<R: Read> Parser<R> {
         }
         let last = p.threads.len() - 1;
         Ok(&mut p.threads[last])
+    }
+
+    /// The image was written with `KCR_CHECKPOINT_HOSTINFO`.
+    fn hostinfo(&self) -> bool {
+        self.header
+            .as_ref()
+            .is_some_and(|h| h.flags & KCR_CHECKPOINT_HOSTINFO != 0)
     }
 
     /// The records of a thread of the last process are being read.
@@ -580,6 +605,9 @@ impl<R: Read> Parser<R> {
                     return Err(self.err(t, format!("bad pid {}/{}/{}", k.pid, k.tgid, k.ppid)));
                 }
                 let comm = cstr(&k.comm).ok_or_else(|| self.err(t, "unterminated comm"))?;
+                if k.regs_phys != 0 && !self.hostinfo() {
+                    return Err(self.err(t, "regs_phys without KCR_CHECKPOINT_HOSTINFO"));
+                }
                 if k.sas_ss_size != 0
                     && (k.sas_ss_sp >= TASK_SIZE || k.sas_ss_size > TASK_SIZE - k.sas_ss_sp)
                 {
@@ -912,6 +940,9 @@ impl<R: Read> Parser<R> {
                 self.need_len(t, len, std::mem::size_of::<kcr_rec_mm>())?;
                 let m: kcr_rec_mm = self.obj(t)?;
                 self.new_objid(t, m.objid)?;
+                if m.pgd_phys != 0 && !self.hostinfo() {
+                    return Err(self.err(t, "pgd_phys without KCR_CHECKPOINT_HOSTINFO"));
+                }
                 self.vma_end = 0;
                 let task = self.task(t)?;
                 if task.mm.is_some() {
@@ -1024,6 +1055,21 @@ impl<R: Read> Parser<R> {
                 }
                 vma.pages += u64::from(p.nr_pages);
                 self.pages_end = end;
+                if let Some(visit) = self.visit.as_mut() {
+                    let Some(task) = self.tasks.last() else {
+                        return Ok(());
+                    };
+                    let pgd_phys = task.mm.as_ref().map_or(0, |m| m.fields.pgd_phys);
+                    let body = &self.buf[std::mem::size_of::<kcr_rec_pages>()..];
+                    for (i, data) in body.chunks_exact(PAGE_SIZE as usize).enumerate() {
+                        visit(PageRef {
+                            pid: task.pid,
+                            pgd_phys,
+                            addr: p.addr + i as u64 * PAGE_SIZE,
+                            data,
+                        });
+                    }
+                }
             }
             _ => return Err(self.err(t, "unexpected record")),
         }
@@ -1166,8 +1212,19 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
 
 /// Reads and validates a whole image from `r`.
 pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
+    parse_with(r, None)
+}
+
+/// Like [`parse`], also handing every page of every private mapping to
+/// `visit` as it streams by (the image is never held in memory).
+pub fn parse_visit<R: Read>(r: R, visit: &mut dyn FnMut(PageRef<'_>)) -> Result<Image, Error> {
+    parse_with(r, Some(visit))
+}
+
+fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Result<Image, Error> {
     Parser {
         r,
+        visit,
         offset: 0,
         index: 0,
         crc: crc32fast::Hasher::new(),

@@ -204,6 +204,13 @@ pub fn summary(img: &Image) -> String {
                 m.start_stack,
                 m.vdso
             );
+            if m.pgd_phys != 0 || t.regs_phys != 0 {
+                let _ = writeln!(
+                    s,
+                    "  host info: page-table root at guest physical {:#x}, register frame at {:#x}",
+                    m.pgd_phys, t.regs_phys
+                );
+            }
             for v in &mm.vmas {
                 let _ = writeln!(s, "    {}", vma_line(img, v));
             }
