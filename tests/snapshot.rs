@@ -20,15 +20,17 @@ c version > /dev/null || echo t-boot-failed
 pid=$(c spawn -- /bin/guest-agent counter 100)
 echo "t-pid=$pid"
 sleep 1.5
-echo "t-before=$(grep -w "pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+echo "t-before=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
 "$CRVMM" snapshot --api-sock $A --dir $S > /tmp/snap.out 2>&1
 echo "t-snap=$? $(cat /tmp/snap.out)"
 "$CRVMM" status --api-sock $A | grep -q '"state":"Running"' && echo t-running-after=ok
 "$CRVMM" snapshot --api-sock $A --dir $S > /tmp/snap2.out 2>&1
 echo "t-snap-exists=$? $(cat /tmp/snap2.out)"
+"$CRVMM" snapshot --api-sock $A --dir /tmp/nodiff --diff > /tmp/snap3.out 2>&1
+echo "t-diff-untracked=$? $(cat /tmp/snap3.out)"
 ls $S | tr '\n' ' ' | sed 's/^/t-files=/'; echo
 sleep 1.5
-echo "t-final1=$(grep -w "pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+echo "t-final1=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
 kill -9 $vm
 wait $vm
 sed 's/^/vm1: /' /tmp/vm.log
@@ -58,8 +60,8 @@ sed 's/^/cmp: /' /tmp/cmp.out
 echo "t-restored-version=$(c version)"
 c ps | awk -v p="$pid" '$1 == p { print "t-counter-alive=" $4 }'
 sleep 1.5
-after=$(grep -w "pid $pid" /tmp/vm2.log | head -n 1 | cut -d' ' -f2)
-last=$(grep -w "pid $pid" /tmp/vm2.log | tail -n 1 | cut -d' ' -f2)
+after=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm2.log | head -n 1 | cut -d' ' -f2)
+last=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm2.log | tail -n 1 | cut -d' ' -f2)
 echo "t-after=$after"
 echo "t-last=$last"
 "$CRVMM" status --api-sock $A | grep -q '"state":"Running"' && echo t-restored-api=ok
@@ -78,7 +80,15 @@ fn snapshot_restore_continues_the_guest() {
     let text = out.text();
     assert!(!has_line(&out, "t-boot-failed"), "{text}");
     let snap = value(&out, "t-snap");
-    assert!(snap.starts_with("0 snapshot /tmp/snap1: 256 MiB"), "{text}");
+    assert!(
+        snap.starts_with("0 snapshot /tmp/snap1: full 256 MiB"),
+        "{text}"
+    );
+    let untracked = value(&out, "t-diff-untracked");
+    assert!(
+        untracked.starts_with("1 ") && untracked.contains("--track-dirty-pages"),
+        "{text}"
+    );
     assert!(has_line(&out, "t-running-after=ok"), "{text}");
     let again = value(&out, "t-snap-exists");
     assert!(
@@ -127,5 +137,96 @@ fn snapshot_restore_continues_the_guest() {
     // reached running on for 1.5 s more; then it keeps going.
     assert!(before < after && after < final1, "{text}");
     assert!(last > after, "{text}");
+    assert_eq!(value(&out, "t-vm2-exit"), "0", "{text}");
+}
+
+const DIFF_SCRIPT: &str = r#"
+V=/tmp/v.sock
+A=/tmp/api.sock
+c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
+    --vsock-uds $V --api-sock $A --track-dirty-pages --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
+vm=$!
+c version > /dev/null || echo t-boot-failed
+pid=$(c spawn -- /bin/guest-agent counter 100)
+"$CRVMM" snapshot --api-sock $A --dir /tmp/full --diff > /tmp/d0.out 2>&1
+echo "t-diff-first=$? $(cat /tmp/d0.out)"
+sleep 1
+"$CRVMM" snapshot --api-sock $A --dir /tmp/full > /dev/null
+echo "t-full-count=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+hog=$(c spawn -- /bin/guest-agent hog 16)
+n=0; until grep -q "hog: 16 MiB dirty, pid $hog" /tmp/vm.log || [ $n -gt 300 ]; do sleep 0.1; n=$((n+1)); done
+sleep 0.5
+"$CRVMM" snapshot --api-sock $A --dir /tmp/d1 --diff --json > /tmp/d1.out 2>&1
+echo "t-diff1=$? $(cat /tmp/d1.out)"
+echo "t-d1-disk-kib=$(du -k /tmp/d1/memory | cut -f1)"
+echo "t-d1-count=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
+sleep 1.5
+kill -9 $vm; wait $vm; rm -f $V $A
+
+# The diff restores on top of its base, paused: it equals a full snapshot
+# of the same moment.
+"$CRVMM" restore --snapshot /tmp/d1 --api-sock $A --paused --track-dirty-pages < /dev/null > /tmp/vm2.log 2>&1 &
+vm2=$!
+sleep 2
+"$CRVMM" snapshot --api-sock $A --dir /tmp/d1full > /dev/null
+"$CRVMM" compare-snapshots /tmp/d1 /tmp/d1full > /tmp/cmp.out
+echo "t-diff-vs-full=$? $(grep 'differing' /tmp/cmp.out)"
+"$CRVMM" resume --api-sock $A
+echo "t-restored-version=$(c version)"
+c ps | awk -v p="$hog" '$1 == p { print "t-hog-alive=" $4 }'
+sleep 1
+echo "t-after=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm2.log | head -n 1 | cut -d' ' -f2)"
+# A diff on top of the restored one.
+"$CRVMM" snapshot --api-sock $A --dir /tmp/d2 --diff > /tmp/d2.out 2>&1
+echo "t-diff2=$? $(cat /tmp/d2.out)"
+c spawn -- /bin/sh -c 'sleep 0.3; reboot -f' > /dev/null
+wait $vm2
+echo "t-vm2-exit=$?"
+sed 's/^/vm2: /' /tmp/vm2.log | grep -v counter
+"#;
+
+#[test]
+fn diff_snapshots_hold_the_dirty_pages_and_restore_on_their_base() {
+    let out = run_script(DIFF_SCRIPT, vec![]);
+    let text = out.text();
+    assert!(!has_line(&out, "t-boot-failed"), "{text}");
+    let first = value(&out, "t-diff-first");
+    assert!(
+        first.starts_with("1 ") && first.contains("take a full one first"),
+        "{text}"
+    );
+    let d1 = value(&out, "t-diff1");
+    assert!(d1.starts_with("0 {"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&d1[2..]).unwrap_or_else(|e| panic!("{e}: {d1}\n{text}"));
+    assert_eq!(json["snapshot_type"], "Diff", "{text}");
+    let bytes = json["memory_bytes"].as_u64().unwrap_or(0);
+    // The 16 MiB the hog dirtied, plus what the rest of the guest wrote, far
+    // below the 256 MiB of a full snapshot.
+    assert!(
+        (16 << 20..64 << 20).contains(&bytes),
+        "diff of {bytes} bytes\n{text}"
+    );
+    let disk: u64 = value(&out, "t-d1-disk-kib").parse().unwrap_or(u64::MAX);
+    assert!(
+        disk < 96 * 1024,
+        "the diff's memory file is sparse: {disk} KiB\n{text}"
+    );
+    let cmp = value(&out, "t-diff-vs-full");
+    assert!(cmp.starts_with("0 "), "{text}");
+    assert!(!value(&out, "t-restored-version").is_empty(), "{text}");
+    assert_eq!(value(&out, "t-hog-alive"), "guest-agent", "{text}");
+    let num = |k: &str| -> u64 {
+        value(&out, k)
+            .parse()
+            .unwrap_or_else(|_| panic!("{k} is not a number:\n{text}"))
+    };
+    let (full, d1c, after) = (num("t-full-count"), num("t-d1-count"), num("t-after"));
+    assert!(full < after && after <= d1c + 1, "{text}");
+    assert!(
+        value(&out, "t-diff2").starts_with("0 snapshot /tmp/d2: diff "),
+        "{text}"
+    );
     assert_eq!(value(&out, "t-vm2-exit"), "0", "{text}");
 }

@@ -361,7 +361,7 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
                 );
             }
             if let (Some(dir), Some(sock)) = (&snapshot, &api_sock) {
-                crate::api_cmd::snapshot(sock, dir, target.json)
+                crate::api_cmd::snapshot(sock, dir, false, target.json)
                     .context("snapshot of the VM with the tasks frozen")?;
             }
             Ok(ExitCode::SUCCESS)

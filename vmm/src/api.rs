@@ -7,7 +7,7 @@
 //! | `GET /` | `{"state":"Running"\|"Paused","vcpus":N,"mem_mib":M,"vmm_version":V}` |
 //! | `PATCH /vm` `{"state":"Paused"}` | every vCPU parked outside `KVM_RUN`; 204 |
 //! | `PATCH /vm` `{"state":"Resumed"}` | the vCPUs run again; 204 |
-//! | `PUT /snapshot/create` `{"snapshot_path":DIR}` | the whole VM saved into DIR (paused for the time it takes, then running again unless it was paused before); 200 `{"memory_bytes":N,"state_bytes":N,"ms":N}` |
+//! | `PUT /snapshot/create` `{"snapshot_path":DIR, "snapshot_type":"Full"\|"Diff"}` | the whole VM saved into DIR (paused for the time it takes, then running again unless it was paused before); a diff snapshot holds only the pages written since the previous snapshot (`--track-dirty-pages`); 200 `{"memory_bytes":N,"snapshot_type":T,"state_bytes":N,"ms":N}` |
 //!
 //! Errors are `{"fault_message": "..."}` with a 4xx/5xx status. One request
 //! per connection.
@@ -57,14 +57,17 @@ pub enum Error {
 /// Run once when a VM that started paused first resumes.
 pub type ResumeHook = Box<dyn FnOnce() + Send>;
 
-/// Takes a snapshot of the paused VM into a directory.
-pub type SnapshotFn = dyn Fn(&Path) -> Result<SnapshotInfo, String> + Send + Sync;
+/// Takes a snapshot of the paused VM into a directory (a diff snapshot
+/// when the flag says so).
+pub type SnapshotFn = dyn Fn(&Path, bool) -> Result<SnapshotInfo, String> + Send + Sync;
 
 /// What a snapshot wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotInfo {
-    /// Bytes of guest memory.
+    /// Bytes of guest memory written (a diff snapshot: the dirty pages).
     pub memory_bytes: u64,
+    /// "Full" or "Diff".
+    pub snapshot_type: String,
     /// Bytes of the state file.
     pub state_bytes: u64,
     /// Milliseconds the VM was paused for it.
@@ -75,6 +78,9 @@ pub struct SnapshotInfo {
 #[serde(deny_unknown_fields)]
 struct SnapshotRequest {
     snapshot_path: PathBuf,
+    /// "Full" (default) or "Diff".
+    #[serde(default)]
+    snapshot_type: Option<String>,
 }
 
 /// What the API thread needs from the running VM.
@@ -339,13 +345,23 @@ fn snapshot(req: &Request, ctx: &ApiContext) -> (u16, String) {
     if body.snapshot_path.as_os_str().is_empty() {
         return (400, fault("empty snapshot_path"));
     }
+    let diff = match body.snapshot_type.as_deref() {
+        None | Some("Full") => false,
+        Some("Diff") => true,
+        Some(other) => {
+            return (
+                400,
+                fault(&format!("unknown snapshot_type {other:?} (Full or Diff)")),
+            )
+        }
+    };
     let threads = ctx.vcpu_threads.lock().unwrap_or_else(|p| p.into_inner());
     let was_paused = ctx.gate.is_paused();
     // Also when paused: every thread must have reached the gate.
     if let Err(e) = park_all(ctx, &threads) {
         return e;
     }
-    let r = take(&body.snapshot_path);
+    let r = take(&body.snapshot_path, diff);
     if !was_paused {
         ctx.gate.resume();
     }

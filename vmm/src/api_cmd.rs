@@ -38,6 +38,10 @@ pub enum ApiCmd {
         /// The snapshot directory to create (must not exist).
         #[arg(long)]
         dir: PathBuf,
+        /// Only the pages written since the previous snapshot of this VM (or
+        /// the one it was restored from); needs --track-dirty-pages.
+        #[arg(long)]
+        diff: bool,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -67,8 +71,9 @@ pub fn run(cmd: ApiCmd) -> anyhow::Result<ExitCode> {
         ApiCmd::Snapshot {
             api_sock,
             dir,
+            diff,
             json,
-        } => snapshot(&api_sock, &dir, json),
+        } => snapshot(&api_sock, &dir, diff, json),
     }
 }
 
@@ -76,11 +81,13 @@ pub fn run(cmd: ApiCmd) -> anyhow::Result<ExitCode> {
 pub fn snapshot(
     sock: &std::path::Path,
     dir: &std::path::Path,
+    diff: bool,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     // The VMM resolves relative paths against its own directory.
     let dir = std::path::absolute(dir)?;
-    let body = serde_json::json!({ "snapshot_path": dir }).to_string();
+    let kind = if diff { "Diff" } else { "Full" };
+    let body = serde_json::json!({ "snapshot_path": dir, "snapshot_type": kind }).to_string();
     match api::call(sock, "PUT", "/snapshot/create", Some(&body))? {
         (200, reply) => {
             if json {
@@ -88,8 +95,9 @@ pub fn snapshot(
             } else {
                 let info: api::SnapshotInfo = serde_json::from_str(&reply)?;
                 println!(
-                    "snapshot {}: {} MiB of memory, {} bytes of state, VM paused {} ms",
+                    "snapshot {}: {} {} MiB of memory, {} bytes of state, VM paused {} ms",
                     dir.display(),
+                    info.snapshot_type.to_lowercase(),
                     info.memory_bytes >> 20,
                     info.state_bytes,
                     info.ms

@@ -98,6 +98,8 @@ pub struct VmConfig {
     pub vsock: Option<VsockConfig>,
     /// Optional control API socket.
     pub api_sock: Option<PathBuf>,
+    /// Log the pages the guest writes, for diff snapshots.
+    pub track_dirty_pages: bool,
 }
 
 impl VmConfig {
@@ -112,6 +114,7 @@ impl VmConfig {
             kvm_path: PathBuf::from(DEFAULT_KVM_PATH),
             vsock: None,
             api_sock: None,
+            track_dirty_pages: false,
         }
     }
 

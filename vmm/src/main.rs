@@ -176,9 +176,14 @@ struct RunArgs {
     /// `OK <port>\n`; guest connections to host port P go to `PATH_P`).
     #[arg(long)]
     vsock_uds: Option<PathBuf>,
-    /// Serve the control API (pause, resume, status) on this Unix socket.
+    /// Serve the control API (pause, resume, status, snapshot) on this Unix
+    /// socket.
     #[arg(long)]
     api_sock: Option<PathBuf>,
+    /// Log the pages the guest writes, so that `cr-vmm snapshot --diff`
+    /// saves only those (costs a little while the guest runs).
+    #[arg(long)]
+    track_dirty_pages: bool,
     /// The guest's vsock CID.
     #[arg(long, default_value_t = cr_vmm::config::DEFAULT_GUEST_CID, requires = "vsock_uds")]
     guest_cid: u64,
@@ -201,6 +206,10 @@ struct RestoreArgs {
     /// Start with the vCPUs paused; `cr-vmm resume --api-sock` runs them.
     #[arg(long, requires = "api_sock")]
     paused: bool,
+    /// Log the pages the guest writes, for diff snapshots on top of this
+    /// one.
+    #[arg(long)]
+    track_dirty_pages: bool,
 }
 
 /// Console input from stdin when it can be watched, and raw mode on a
@@ -252,6 +261,7 @@ fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         api_sock: args.api_sock,
         kvm_path: args.kvm_device,
         paused: args.paused,
+        track_dirty_pages: args.track_dirty_pages,
     };
     let (input, raw) = console_input()?;
     let exit = cr_vmm::vmm::restore(&rc, Box::new(std::io::stdout()), input);
@@ -355,6 +365,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         vcpus: args.vcpus,
         kvm_path: args.kvm_device,
         api_sock: args.api_sock,
+        track_dirty_pages: args.track_dirty_pages,
         vsock: args.vsock_uds.map(|uds| cr_vmm::config::VsockConfig {
             guest_cid: args.guest_cid,
             uds,

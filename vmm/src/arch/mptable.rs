@@ -5,7 +5,8 @@
 //! configuration table with processor, bus, IOAPIC, I/O interrupt and local
 //! interrupt entries.
 
-use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
+use crate::vstate::memory::GuestMem;
+use vm_memory::{Bytes, GuestAddress};
 
 use super::layout::{APIC_START, EBDA_START, IOAPIC_START};
 
@@ -100,7 +101,7 @@ pub fn build(num_cpus: u8) -> Result<Vec<u8>, Error> {
 }
 
 /// Writes the MP table for `num_cpus` into guest memory.
-pub fn setup(mem: &GuestMemoryMmap, num_cpus: u8) -> Result<(), Error> {
+pub fn setup(mem: &GuestMem, num_cpus: u8) -> Result<(), Error> {
     let bytes = build(num_cpus)?;
     mem.write_slice(&bytes, GuestAddress(EBDA_START))
         .map_err(|_| Error::Write)

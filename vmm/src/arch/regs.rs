@@ -1,8 +1,9 @@
 //! Boot-time CPU state for a 64-bit Linux entry: registers, segment
 //! registers, boot page tables, FPU and the local APIC's LINT pins.
 
+use crate::vstate::memory::GuestMem;
 use kvm_bindings::{kvm_fpu, kvm_lapic_state, kvm_regs, kvm_sregs};
-use vm_memory::{Address, Bytes, GuestAddress, GuestMemoryMmap};
+use vm_memory::{Address, Bytes, GuestAddress};
 
 use super::gdt::{kvm_segment_from_gdt, BOOT_GDT};
 use super::layout::{
@@ -39,7 +40,7 @@ pub fn boot_regs(entry: u64) -> kvm_regs {
 }
 
 /// Writes the boot GDT, an empty IDT and a 1 GiB identity map into `mem`.
-pub fn write_boot_tables(mem: &GuestMemoryMmap) -> Result<(), Error> {
+pub fn write_boot_tables(mem: &GuestMem) -> Result<(), Error> {
     for (i, entry) in BOOT_GDT.iter().enumerate() {
         let addr = GuestAddress(BOOT_GDT_START).unchecked_add(i as u64 * 8);
         mem.write_obj(*entry, addr)
@@ -132,7 +133,7 @@ mod tests {
 
     #[test]
     fn page_tables_identity_map_first_gib() {
-        let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), 1 << 20)]).unwrap();
+        let mem = GuestMem::from_ranges(&[(GuestAddress(0), 1 << 20)]).unwrap();
         write_boot_tables(&mem).unwrap();
         let pml4: u64 = mem.read_obj(GuestAddress(PML4_START)).unwrap();
         assert_eq!(pml4, PDPTE_START | 3);

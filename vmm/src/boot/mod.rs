@@ -5,6 +5,7 @@
 //! through the 64-bit Linux boot protocol: the vCPU starts in long mode at
 //! the kernel's 64-bit entry with `%rsi` pointing at the zero page.
 
+use crate::vstate::memory::GuestMem;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use linux_loader::cmdline::Cmdline;
 use linux_loader::configurator::linux::LinuxBootConfigurator;
 use linux_loader::configurator::{BootConfigurator, BootParams};
 use linux_loader::loader::{load_cmdline, BzImage, Elf, KernelLoader, KernelLoaderResult};
-use vm_memory::{Address, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+use vm_memory::{Address, Bytes, GuestAddress, GuestMemoryBackend};
 
 use crate::arch::layout::{
     ram_ranges, CMDLINE_MAX_SIZE, CMDLINE_START, EBDA_START, HIMEM_START, MMIO_GAP_START,
@@ -148,7 +149,7 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     msg.trim_start_matches("Kernel Loader: ").to_string()
 }
 
-fn load_kernel_file(mem: &GuestMemoryMmap, path: &Path) -> Result<KernelLoaderResult, Error> {
+fn load_kernel_file(mem: &GuestMem, path: &Path) -> Result<KernelLoaderResult, Error> {
     let read_err = |err| Error::KernelRead {
         path: path.to_owned(),
         err,
@@ -180,7 +181,7 @@ fn load_kernel_file(mem: &GuestMemoryMmap, path: &Path) -> Result<KernelLoaderRe
 }
 
 /// End of the RAM below the MMIO gap.
-fn low_ram_end(mem: &GuestMemoryMmap) -> u64 {
+fn low_ram_end(mem: &GuestMem) -> u64 {
     mem.iter()
         .map(|r| {
             vm_memory::GuestMemoryRegion::start_addr(r).raw_value()
@@ -194,7 +195,7 @@ fn low_ram_end(mem: &GuestMemoryMmap) -> u64 {
 /// Loads the initrd at the highest page-aligned address that fits below
 /// `limit` and above `kernel_end`.
 fn load_initrd(
-    mem: &GuestMemoryMmap,
+    mem: &GuestMem,
     path: &Path,
     kernel_end: u64,
     limit: u64,
@@ -249,7 +250,7 @@ fn e820_table(mem_size: u64) -> Vec<boot_e820_entry> {
 /// Loads `kernel`, the optional `initrd` and `cmdline` into `mem` and writes
 /// the zero page. Returns where the boot vCPU enters the kernel.
 pub fn load(
-    mem: &GuestMemoryMmap,
+    mem: &GuestMem,
     mem_size: u64,
     kernel: &KernelImage,
     initrd: Option<&Path>,
@@ -334,8 +335,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn mem(size: u64) -> GuestMemoryMmap {
-        GuestMemoryMmap::from_ranges(&[(GuestAddress(0), size as usize)]).unwrap()
+    fn mem(size: u64) -> GuestMem {
+        GuestMem::from_ranges(&[(GuestAddress(0), size as usize)]).unwrap()
     }
 
     fn tmpfile(bytes: &[u8]) -> tempfile::NamedTempFile {

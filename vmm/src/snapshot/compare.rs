@@ -4,13 +4,13 @@
 //! `cr-vmm compare-snapshots A B` runs it; a snapshot, restored paused and
 //! snapshotted again, must compare equal to itself.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
+
+use vm_memory::{Bytes, GuestAddress};
 
 use serde_json::Value;
 
-use super::{store, VmSnapshot, MEMORY_FILE};
+use super::{store, VmSnapshot};
 
 /// The fields left out of the comparison, and why they drift.
 pub const DRIFT: [(&str, &str); 6] = [
@@ -120,6 +120,10 @@ fn diff_msrs(a: &mut VmSnapshot, b: &mut VmSnapshot, out: &mut Vec<String>) {
 pub fn compare_states(mut a: VmSnapshot, mut b: VmSnapshot) -> Vec<String> {
     without_drift(&mut a);
     without_drift(&mut b);
+    // How the memory is stored (full, or a diff on a base) is not state:
+    // the memory itself is compared page by page.
+    a.diff = None;
+    b.diff = None;
     let mut out = Vec::new();
     diff_msrs(&mut a, &mut b, &mut out);
     match (serde_json::to_value(&a), serde_json::to_value(&b)) {
@@ -151,17 +155,6 @@ impl Report {
     }
 }
 
-fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
 /// Compares the states and the memory of snapshot directories `a` and `b`.
 pub fn compare_dirs(a: &Path, b: &Path) -> Result<Report, store::Error> {
     let (sa, sb) = (store::read_state(a)?, store::read_state(b)?);
@@ -175,29 +168,30 @@ pub fn compare_dirs(a: &Path, b: &Path) -> Result<Report, store::Error> {
         .map(|m| (m.data, m.data + WALL_CLOCK_LEN))
         .collect();
     let same_layout = layout == sb.memory;
+    // Each snapshot's memory as restore would build it (diffs applied).
+    let mems = if same_layout {
+        Some((store::map_memory(a, &sa)?, store::map_memory(b, &sb)?))
+    } else {
+        None
+    };
     let mut r = Report::default();
     let fields = compare_states(sa, sb);
     r.nr_fields = fields.len();
     r.fields = fields.into_iter().take(MAX_LISTED).collect();
-    if !same_layout {
+    let Some((ma, mb)) = mems else {
         return Ok(r);
-    }
-    let io = |p: &Path| {
-        let p = p.to_owned();
-        move |err| store::Error::Io { path: p, err }
     };
-    let (pa, pb) = (a.join(MEMORY_FILE), b.join(MEMORY_FILE));
-    let mut fa = File::open(&pa).map_err(io(&pa))?;
-    let mut fb = File::open(&pb).map_err(io(&pb))?;
     let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
     for region in &layout {
         let mut done = 0u64;
         while done < region.len {
             let want = ((region.len - done) as usize).min(ba.len());
-            let na = read_full(&mut fa, &mut ba[..want]).map_err(io(&pa))?;
-            let nb = read_full(&mut fb, &mut bb[..want]).map_err(io(&pb))?;
-            if na != want || nb != want {
-                r.fields.push("memory file shorter than its layout".into());
+            let at = GuestAddress(region.gpa + done);
+            if ma.read_slice(&mut ba[..want], at).is_err()
+                || mb.read_slice(&mut bb[..want], at).is_err()
+            {
+                r.fields
+                    .push(format!("memory at {:#x} cannot be read", at.0));
                 r.nr_fields += 1;
                 return Ok(r);
             }

@@ -6,7 +6,9 @@
 //! - `state`: [`format`] header (magic, version, CRC-64) and the JSON of
 //!   [`VmSnapshot`];
 //! - `memory`: guest RAM, region after region as [`VmSnapshot::memory`]
-//!   lays it out, mapped `MAP_PRIVATE` on restore.
+//!   lays it out, mapped `MAP_PRIVATE` on restore; for a diff snapshot
+//!   ([`VmSnapshot::diff`]), a sparse file of the same layout with only the
+//!   pages written since its base, applied on top of the base on restore.
 //!
 //! It is written into `DIR.partial`, every file fsynced, then renamed to
 //! `DIR`: a snapshot directory either is complete or does not exist.
@@ -68,7 +70,23 @@ pub struct VmSnapshot {
     pub serial: SerialState,
     /// The vsock device, if the VM has one.
     pub vsock: Option<VsockSnapshot>,
+    /// A diff snapshot: its memory file holds only these pages, the rest
+    /// is its base's.
+    #[serde(default)]
+    pub diff: Option<DiffInfo>,
 }
+
+/// What a diff snapshot adds to its base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffInfo {
+    /// The snapshot directory it is on top of (absolute).
+    pub base: std::path::PathBuf,
+    /// The pages it holds, as ascending `(gpa, pages)` runs.
+    pub runs: Vec<(u64, u64)>,
+}
+
+/// Longest chain of diff snapshots restore follows.
+pub const MAX_DIFF_CHAIN: usize = 64;
 
 /// Names of the files in a snapshot directory.
 pub const STATE_FILE: &str = "state";

@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use vm_memory::GuestMemoryMmap;
+use crate::vstate::memory::GuestMem;
 
 use super::{format, VmSnapshot, MEMORY_FILE, STATE_FILE};
 use crate::vstate::memory;
@@ -60,10 +60,11 @@ pub struct Written {
     pub state_bytes: u64,
 }
 
-/// Writes `snap` and the guest memory into `dir` (which must not exist):
-/// into `dir.partial` first, every file and the directory fsynced, then
+/// Writes `snap` and the guest memory (all of it, or for a diff snapshot
+/// the pages of `snap.diff`) into `dir` (which must not exist): into
+/// `dir.partial` first, every file and the directory fsynced, then
 /// renamed. On failure nothing named `dir` is left.
-pub fn write(dir: &Path, snap: &VmSnapshot, mem: &GuestMemoryMmap) -> Result<Written, Error> {
+pub fn write(dir: &Path, snap: &VmSnapshot, mem: &GuestMem) -> Result<Written, Error> {
     if dir.exists() {
         return Err(Error::Exists(dir.to_owned()));
     }
@@ -88,11 +89,14 @@ pub fn write(dir: &Path, snap: &VmSnapshot, mem: &GuestMemoryMmap) -> Result<Wri
     r
 }
 
-fn write_into(tmp: &Path, snap: &VmSnapshot, mem: &GuestMemoryMmap) -> Result<Written, Error> {
+fn write_into(tmp: &Path, snap: &VmSnapshot, mem: &GuestMem) -> Result<Written, Error> {
     fs::create_dir(tmp).map_err(io(tmp))?;
     let mpath = tmp.join(MEMORY_FILE);
     let mut mf = File::create(&mpath).map_err(io(&mpath))?;
-    let memory_bytes = memory::save(mem, &mut mf, &mpath)?;
+    let memory_bytes = match &snap.diff {
+        None => memory::save(mem, &mut mf, &mpath)?,
+        Some(d) => memory::save_pages(mem, &d.runs, &snap.memory, &mut mf, &mpath)?,
+    };
     let body = serde_json::to_vec(snap).map_err(|e| Error::Body {
         path: tmp.join(STATE_FILE),
         err: e.to_string(),
@@ -132,7 +136,35 @@ pub fn read_state(dir: &Path) -> Result<VmSnapshot, Error> {
     Ok(snap)
 }
 
-/// Maps the memory file of `dir` as described by `snap`.
-pub fn map_memory(dir: &Path, snap: &VmSnapshot) -> Result<GuestMemoryMmap, Error> {
-    Ok(memory::map_file(&dir.join(MEMORY_FILE), &snap.memory)?)
+/// The guest memory of the snapshot in `dir`: its memory file mapped
+/// privately, or for a diff snapshot its base's memory (recursively) with
+/// its own pages copied on top.
+pub fn map_memory(dir: &Path, snap: &VmSnapshot) -> Result<GuestMem, Error> {
+    map_chain(dir, snap, 0)
+}
+
+fn map_chain(dir: &Path, snap: &VmSnapshot, depth: usize) -> Result<GuestMem, Error> {
+    let Some(d) = &snap.diff else {
+        return Ok(memory::map_file(&dir.join(MEMORY_FILE), &snap.memory)?);
+    };
+    let body = |err: String| Error::Body {
+        path: dir.join(STATE_FILE),
+        err,
+    };
+    if depth >= super::MAX_DIFF_CHAIN {
+        return Err(body(format!(
+            "more than {} diff snapshots on top of each other (a loop?)",
+            super::MAX_DIFF_CHAIN
+        )));
+    }
+    let base = read_state(&d.base)?;
+    if base.memory != snap.memory {
+        return Err(body(format!(
+            "its base {} has another memory layout",
+            d.base.display()
+        )));
+    }
+    let mem = map_chain(&d.base, &base, depth + 1)?;
+    memory::load_pages(&mem, &d.runs, &snap.memory, &dir.join(MEMORY_FILE))?;
+    Ok(mem)
 }

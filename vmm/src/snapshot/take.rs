@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use vm_memory::GuestMemoryMmap;
+use crate::vstate::memory::GuestMem;
 
-use super::{store, Persist, VmSnapshot};
+use super::{store, DiffInfo, Persist, VmSnapshot};
 use crate::api::SnapshotInfo;
 use crate::devices::bus::lock;
 use crate::devices::serial::SerialDevice;
@@ -40,7 +40,7 @@ pub struct Source {
     /// The VM.
     pub vm: Arc<Vm>,
     /// Guest memory.
-    pub mem: GuestMemoryMmap,
+    pub mem: GuestMem,
     /// The vCPUs' gate (they are parked when [`Source::take`] runs).
     pub gate: Arc<PauseGate>,
     /// Where the vCPU threads put their state.
@@ -51,16 +51,47 @@ pub struct Source {
     pub vsock: Option<VsockParts>,
     /// Guest memory size in MiB.
     pub mem_mib: u64,
+    /// The last snapshot of this VM (or the one it was restored from): the
+    /// base of the next diff snapshot. None after a failed snapshot, whose
+    /// dirty log is lost.
+    pub last: Mutex<Option<PathBuf>>,
 }
 
 impl Source {
-    /// Saves the whole VM into `dir` (which must not exist). The vCPUs
+    /// Saves the whole VM into `dir` (which must not exist); with `diff`,
+    /// only the memory pages written since the previous snapshot. The vCPUs
     /// must be parked.
-    pub fn take(&self, dir: &Path) -> Result<SnapshotInfo, String> {
+    pub fn take(&self, dir: &Path, diff: bool) -> Result<SnapshotInfo, String> {
         let start = Instant::now();
         if dir.exists() {
             return Err(store::Error::Exists(dir.to_owned()).to_string());
         }
+        let tracking = self.vm.tracks_dirty_pages();
+        let base = lock(&self.last).clone();
+        if diff && !tracking {
+            return Err("a diff snapshot needs a VM started with --track-dirty-pages".into());
+        }
+        let base = match (diff, base) {
+            (true, None) => {
+                return Err(
+                    "no earlier snapshot of this VM to diff against: take a full one first".into(),
+                )
+            }
+            (true, Some(b)) => Some(b),
+            (false, _) => None,
+        };
+        let r = self.take_locked(dir, base);
+        *lock(&self.last) = match &r {
+            Ok(_) if tracking => std::path::absolute(dir).ok(),
+            _ => None,
+        };
+        r.map(|mut info| {
+            info.ms = start.elapsed().as_millis() as u64;
+            info
+        })
+    }
+
+    fn take_locked(&self, dir: &Path, base: Option<PathBuf>) -> Result<SnapshotInfo, String> {
         let n = lock(&self.saves.states).len();
         lock(&self.saves.states).iter_mut().for_each(|s| *s = None);
         if !self.gate.run_job(n, SAVE_TIMEOUT) {
@@ -83,6 +114,16 @@ impl Source {
             .as_ref()
             .map(|v| (lock(&v.transport), lock(&v.device), v.uds.clone()));
         let serial = lock(&self.serial);
+        // The pages written since the last snapshot, read (and cleared)
+        // with everything stopped.
+        let runs = if self.vm.tracks_dirty_pages() {
+            let log = self.vm.take_dirty_log().map_err(|e| e.to_string())?;
+            memory::take_dirty(&self.mem, &log)
+        } else {
+            Vec::new()
+        };
+        let diff = base.map(|base| DiffInfo { base, runs });
+        let kind = if diff.is_some() { "Diff" } else { "Full" };
         let snap = VmSnapshot {
             vmm_version: env!("CARGO_PKG_VERSION").into(),
             mem_mib: self.mem_mib,
@@ -95,14 +136,16 @@ impl Source {
                 device: d.save(),
                 transport: t.save(),
             }),
+            diff,
         };
         let w = store::write(dir, &snap, &self.mem).map_err(|e| e.to_string())?;
         drop(serial);
         drop(vsock_guards);
         Ok(SnapshotInfo {
             memory_bytes: w.memory_bytes,
+            snapshot_type: kind.into(),
             state_bytes: w.state_bytes,
-            ms: start.elapsed().as_millis() as u64,
+            ms: 0,
         })
     }
 }

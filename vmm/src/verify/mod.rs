@@ -20,15 +20,14 @@ pub mod paging;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use paging::PhysMem;
 
 use crate::image::format::{kcr_x86_regs, KCR_CHECKPOINT_HOSTINFO};
 use crate::image::parse::{parse_visit, Image, PageRef, Task};
-use crate::snapshot::{store, VmSnapshot, MEMORY_FILE};
-use crate::vstate::memory::RegionLayout;
+use crate::snapshot::{store, VmSnapshot};
+use crate::vstate::memory::GuestMem;
 
 const PAGE: u64 = 4096;
 /// Findings listed per kind before the rest are only counted.
@@ -57,35 +56,13 @@ pub enum Error {
     Unverifiable(String),
 }
 
-/// The snapshot's guest memory, read from its memory file.
-pub struct SnapshotMemory {
-    file: File,
-    layout: Vec<RegionLayout>,
-}
-
-impl SnapshotMemory {
-    /// Opens `memory` of a snapshot directory.
-    pub fn open(dir: &Path, snap: &VmSnapshot) -> Result<Self, store::Error> {
-        let path = dir.join(MEMORY_FILE);
-        let file = File::open(&path).map_err(|err| store::Error::Io { path, err })?;
-        Ok(SnapshotMemory {
-            file,
-            layout: snap.memory.clone(),
-        })
-    }
-}
-
-impl PhysMem for SnapshotMemory {
+/// The snapshot's guest memory (a diff snapshot's on top of its base),
+/// mapped privately from its memory file(s).
+impl PhysMem for GuestMem {
     fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), String> {
-        let len = buf.len() as u64;
-        let r = self
-            .layout
-            .iter()
-            .find(|r| pa >= r.gpa && pa + len <= r.gpa + r.len)
-            .ok_or_else(|| format!("guest physical {pa:#x}+{len} is outside guest RAM"))?;
-        self.file
-            .read_exact_at(buf, r.file_offset + (pa - r.gpa))
-            .map_err(|e| format!("reading guest physical {pa:#x}: {e}"))
+        use vm_memory::Bytes;
+        self.read_slice(buf, vm_memory::GuestAddress(pa))
+            .map_err(|e| format!("guest physical {pa:#x}+{}: {e}", buf.len()))
     }
 }
 
@@ -211,7 +188,7 @@ struct PageTally {
 /// Verifies `image` against the snapshot in `snap_dir`.
 pub fn verify(image: &Path, snap_dir: &Path) -> Result<Report, Error> {
     let snap = store::read_state(snap_dir)?;
-    let mem = SnapshotMemory::open(snap_dir, &snap)?;
+    let mem = store::map_memory(snap_dir, &snap)?;
     // The guest's paging mode, from its first vCPU.
     let levels = paging::levels(snap.vcpus.first().map_or(0, |v| v.sregs.cr4));
     let f = File::open(image).map_err(|err| Error::Open {

@@ -1,7 +1,12 @@
 //! Guest RAM: anonymous, `MAP_NORESERVE` mappings laid out around the MMIO
 //! gap (see [`crate::arch::layout`]).
 
+use vm_memory::bitmap::AtomicBitmap;
 use vm_memory::{GuestAddress, GuestMemoryMmap};
+
+/// Guest RAM, with a dirty bitmap per region: writes made through
+/// vm-memory (the devices') set its bits, KVM's dirty log has the vCPUs'.
+pub type GuestMem = GuestMemoryMmap<AtomicBitmap>;
 
 use crate::arch::layout::ram_ranges;
 
@@ -25,12 +30,12 @@ pub enum Error {
 /// let mem = cr_vmm::vstate::memory::create(64 << 20).unwrap();
 /// assert_eq!(mem.num_regions(), 1);
 /// ```
-pub fn create(mem_size: u64) -> Result<GuestMemoryMmap, Error> {
+pub fn create(mem_size: u64) -> Result<GuestMem, Error> {
     let ranges: Vec<(GuestAddress, usize)> = ram_ranges(mem_size)
         .into_iter()
         .map(|(start, len)| (GuestAddress(start), len as usize))
         .collect();
-    GuestMemoryMmap::from_ranges(&ranges).map_err(|e| Error::Alloc {
+    GuestMem::from_ranges(&ranges).map_err(|e| Error::Alloc {
         mib: mem_size >> 20,
         reason: e.to_string(),
     })
@@ -77,7 +82,7 @@ pub enum FileError {
 }
 
 /// The layout of `mem` in a memory file: regions back to back.
-pub fn layout(mem: &GuestMemoryMmap) -> Vec<RegionLayout> {
+pub fn layout(mem: &GuestMem) -> Vec<RegionLayout> {
     use vm_memory::{Address, GuestMemoryBackend, GuestMemoryRegion};
     let mut off = 0;
     mem.iter()
@@ -95,7 +100,7 @@ pub fn layout(mem: &GuestMemoryMmap) -> Vec<RegionLayout> {
 
 /// Writes every region of `mem` to `file` in [`layout`] order and syncs it.
 pub fn save(
-    mem: &GuestMemoryMmap,
+    mem: &GuestMem,
     file: &mut std::fs::File,
     path: &std::path::Path,
 ) -> Result<u64, FileError> {
@@ -119,10 +124,7 @@ pub fn save(
 /// (`MAP_PRIVATE`): pages are read from the file when the guest first
 /// touches them, and the guest's writes never reach the file. The cost does
 /// not grow with the memory size.
-pub fn map_file(
-    path: &std::path::Path,
-    layout: &[RegionLayout],
-) -> Result<GuestMemoryMmap, FileError> {
+pub fn map_file(path: &std::path::Path, layout: &[RegionLayout]) -> Result<GuestMem, FileError> {
     use vm_memory::mmap::MmapRegion;
     use vm_memory::{FileOffset, GuestRegionMmap};
     let ferr = |err: String| FileError::File {
@@ -163,7 +165,124 @@ pub fn map_file(
             .ok_or_else(|| merr(format!("region at {:#x} wraps around", r.gpa)))?;
         regions.push(region);
     }
-    GuestMemoryMmap::from_regions(regions).map_err(|e| merr(e.to_string()))
+    GuestMem::from_regions(regions).map_err(|e| merr(e.to_string()))
+}
+
+/// Pages written since the last call, as ascending `(gpa, pages)` runs:
+/// those in KVM's log (`kvm`, one bitmap per region, written by the vCPUs)
+/// and those in each region's own bitmap (written by the devices through
+/// vm-memory). Clears the region bitmaps; KVM's log was cleared when read.
+pub fn take_dirty(mem: &GuestMem, kvm: &[Vec<u64>]) -> Vec<(u64, u64)> {
+    use vm_memory::bitmap::Bitmap;
+    use vm_memory::{Address, GuestMemoryBackend, GuestMemoryRegion};
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (i, r) in mem.iter().enumerate() {
+        let pages = r.len() / PAGE;
+        let log = kvm.get(i);
+        for p in 0..pages {
+            let in_log = log
+                .and_then(|l| l.get((p / 64) as usize))
+                .is_some_and(|w| w & (1 << (p % 64)) != 0);
+            if in_log || region_bitmap(r).dirty_at((p * PAGE) as usize) {
+                let gpa = r.start_addr().raw_value() + p * PAGE;
+                match runs.last_mut() {
+                    Some((start, n)) if *start + *n * PAGE == gpa => *n += 1,
+                    _ => runs.push((gpa, 1)),
+                }
+            }
+        }
+        region_bitmap(r).reset();
+    }
+    runs
+}
+
+/// A region's whole dirty bitmap (not a slice of it).
+fn region_bitmap(r: &vm_memory::GuestRegionMmap<AtomicBitmap>) -> &AtomicBitmap {
+    std::ops::Deref::deref(r).bitmap()
+}
+
+/// Forgets the device writes recorded so far (after a restore, whose own
+/// writes into guest memory are not the guest's).
+pub fn clear_dirty(mem: &GuestMem) {
+    use vm_memory::GuestMemoryBackend;
+    for r in mem.iter() {
+        region_bitmap(r).reset();
+    }
+}
+
+const PAGE: u64 = 4096;
+
+fn file_offset(layout: &[RegionLayout], gpa: u64, len: u64) -> Option<u64> {
+    layout
+        .iter()
+        .find(|r| gpa >= r.gpa && gpa + len <= r.gpa + r.len)
+        .map(|r| r.file_offset + (gpa - r.gpa))
+}
+
+/// Writes only the pages of `runs` into `file`, laid out like a full
+/// memory file of `layout` (holes elsewhere), and syncs it: a diff
+/// snapshot's memory. Returns the bytes written.
+pub fn save_pages(
+    mem: &GuestMem,
+    runs: &[(u64, u64)],
+    layout: &[RegionLayout],
+    file: &mut std::fs::File,
+    path: &std::path::Path,
+) -> Result<u64, FileError> {
+    use std::io::{Seek, SeekFrom};
+    use vm_memory::Bytes;
+    let werr = |err: String| FileError::Write {
+        path: path.to_owned(),
+        err,
+    };
+    let total = layout
+        .iter()
+        .map(|r| r.file_offset + r.len)
+        .max()
+        .unwrap_or(0);
+    file.set_len(total).map_err(|e| werr(e.to_string()))?;
+    let mut written = 0;
+    for &(gpa, n) in runs {
+        let len = n * PAGE;
+        let off = file_offset(layout, gpa, len)
+            .ok_or_else(|| werr(format!("pages {gpa:#x}+{n} outside guest RAM")))?;
+        file.seek(SeekFrom::Start(off))
+            .map_err(|e| werr(e.to_string()))?;
+        mem.write_all_volatile_to(GuestAddress(gpa), file, len as usize)
+            .map_err(|e| werr(e.to_string()))?;
+        written += len;
+    }
+    file.sync_all().map_err(|e| werr(e.to_string()))?;
+    Ok(written)
+}
+
+/// Copies the pages of `runs` from the memory file at `path` (laid out
+/// as `layout`) into `mem`: a diff snapshot applied on top of its base.
+pub fn load_pages(
+    mem: &GuestMem,
+    runs: &[(u64, u64)],
+    layout: &[RegionLayout],
+    path: &std::path::Path,
+) -> Result<(), FileError> {
+    use std::io::{Seek, SeekFrom};
+    use vm_memory::Bytes;
+    let ferr = |err: String| FileError::File {
+        path: path.to_owned(),
+        err,
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| ferr(e.to_string()))?;
+    for &(gpa, n) in runs {
+        let len = n
+            .checked_mul(PAGE)
+            .ok_or_else(|| ferr(format!("{n} pages")))?;
+        let off = file_offset(layout, gpa, len)
+            .ok_or_else(|| ferr(format!("pages {gpa:#x}+{n} outside guest RAM")))?;
+        file.seek(SeekFrom::Start(off))
+            .map_err(|e| ferr(e.to_string()))?;
+        mem.read_exact_volatile_from(GuestAddress(gpa), &mut file, len as usize)
+            .map_err(|e| ferr(format!("pages {gpa:#x}+{n}: {e}")))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

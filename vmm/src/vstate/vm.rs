@@ -1,13 +1,15 @@
 //! The KVM VM: memory slots, in-kernel irqchip (PIC + IOAPIC + LAPICs) and
 //! PIT, and the irqfds that deliver device interrupts.
 
+use crate::vstate::memory::GuestMem;
 use kvm_bindings::{
     kvm_clock_data, kvm_irqchip, kvm_pit_config, kvm_pit_state2, kvm_userspace_memory_region,
-    KVM_IRQCHIP_IOAPIC, KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE, KVM_PIT_SPEAKER_DUMMY,
+    KVM_IRQCHIP_IOAPIC, KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE, KVM_MEM_LOG_DIRTY_PAGES,
+    KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Kvm, VmFd};
 use serde::{Deserialize, Serialize};
-use vm_memory::{Address, GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion};
+use vm_memory::{Address, GuestMemoryBackend, GuestMemoryRegion};
 use vmm_sys_util::eventfd::EventFd;
 
 use crate::arch::layout::{KVM_IDENTITY_MAP_ADDRESS, KVM_TSS_ADDRESS};
@@ -36,12 +38,18 @@ fn kvm(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> Error {
 #[derive(Debug)]
 pub struct Vm {
     fd: VmFd,
+    /// Memory slot sizes, by slot number.
+    slots: Vec<u64>,
+    /// KVM logs the pages the vCPUs write.
+    track_dirty: bool,
 }
 
 impl Vm {
-    /// Creates the VM and registers every region of `mem` as a memory slot.
-    pub fn new(kvm_handle: &Kvm, mem: &GuestMemoryMmap) -> Result<Self, Error> {
+    /// Creates the VM and registers every region of `mem` as a memory slot
+    /// (with KVM's dirty page log when `track_dirty`).
+    pub fn new(kvm_handle: &Kvm, mem: &GuestMem, track_dirty: bool) -> Result<Self, Error> {
         let fd = kvm_handle.create_vm().map_err(kvm("CREATE_VM"))?;
+        let mut slots = Vec::new();
         for (slot, region) in mem.iter().enumerate() {
             let host = region
                 .get_host_address(vm_memory::MemoryRegionAddress(0))
@@ -51,8 +59,13 @@ impl Vm {
                 guest_phys_addr: region.start_addr().raw_value(),
                 memory_size: region.len(),
                 userspace_addr: host as u64,
-                flags: 0,
+                flags: if track_dirty {
+                    KVM_MEM_LOG_DIRTY_PAGES
+                } else {
+                    0
+                },
             };
+            slots.push(region.len());
             // SAFETY: `host` is the start of a live mapping of `region.len()`
             // bytes that `mem` owns; the caller keeps `mem` alive for as long
             // as the VM runs.
@@ -68,7 +81,30 @@ impl Vm {
             ..Default::default()
         };
         fd.create_pit2(pit).map_err(kvm("CREATE_PIT2"))?;
-        Ok(Vm { fd })
+        Ok(Vm {
+            fd,
+            slots,
+            track_dirty,
+        })
+    }
+
+    /// Whether KVM logs the pages the vCPUs write.
+    pub fn tracks_dirty_pages(&self) -> bool {
+        self.track_dirty
+    }
+
+    /// KVM's dirty page bitmap of each slot (bit n of word w: page 64w+n
+    /// of the slot) since the last call, which clears it.
+    pub fn take_dirty_log(&self) -> Result<Vec<Vec<u64>>, Error> {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(slot, &len)| {
+                self.fd
+                    .get_dirty_log(slot as u32, len as usize)
+                    .map_err(kvm("GET_DIRTY_LOG"))
+            })
+            .collect()
     }
 
     /// Delivers `gsi` whenever `evt` is written.

@@ -8,13 +8,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::vstate::memory::GuestMem;
 use virtio_bindings::virtio_config::{
     VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_DRIVER_OK,
     VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET,
 };
 use virtio_bindings::virtio_mmio::*;
 use virtio_queue::{Queue, QueueT};
-use vm_memory::GuestMemoryMmap;
 use vmm_sys_util::eventfd::EventFd;
 
 use super::{Interrupt, QueueSnapshot, VirtioDevice};
@@ -62,7 +62,7 @@ pub fn cmdline_arg(base: u64, irq: u32) -> String {
 /// One virtio device on the MMIO bus.
 pub struct MmioTransport {
     device: Arc<Mutex<dyn VirtioDevice>>,
-    mem: GuestMemoryMmap,
+    mem: GuestMem,
     interrupt: Arc<Interrupt>,
     queues: Vec<Queue>,
     queue_evts: Vec<EventFd>,
@@ -88,7 +88,7 @@ impl MmioTransport {
     /// queue `i`; the caller also registers them as ioeventfds.
     pub fn new(
         device: Arc<Mutex<dyn VirtioDevice>>,
-        mem: GuestMemoryMmap,
+        mem: GuestMem,
         interrupt: Arc<Interrupt>,
         queue_evts: Vec<EventFd>,
     ) -> Result<Self, virtio_queue::Error> {
@@ -424,7 +424,7 @@ mod tests {
         fn write_config(&mut self, _: u64, _: &[u8]) {}
         fn activate(
             &mut self,
-            _: GuestMemoryMmap,
+            _: GuestMem,
             queues: Vec<Queue>,
             _: Arc<Interrupt>,
         ) -> Result<(), ActivateError> {
@@ -438,7 +438,7 @@ mod tests {
     }
 
     fn setup() -> (MmioTransport, Arc<Mutex<Dummy>>, EventFd) {
-        let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), 0x10000)]).unwrap();
+        let mem = GuestMem::from_ranges(&[(GuestAddress(0), 0x10000)]).unwrap();
         let dev = Arc::new(Mutex::new(Dummy {
             config: [3, 0, 0, 0, 0, 0, 0, 0],
             ..Default::default()

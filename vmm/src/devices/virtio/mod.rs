@@ -7,9 +7,9 @@ pub mod vsock;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::vstate::memory::GuestMem;
 use virtio_bindings::virtio_mmio::{VIRTIO_MMIO_INT_CONFIG, VIRTIO_MMIO_INT_VRING};
 use virtio_queue::Queue;
-use vm_memory::GuestMemoryMmap;
 use vmm_sys_util::eventfd::EventFd;
 
 /// Why a device could not be activated.
@@ -47,7 +47,7 @@ pub trait VirtioDevice: Send {
     /// The driver finished setup (DRIVER_OK): start using `queues`.
     fn activate(
         &mut self,
-        mem: GuestMemoryMmap,
+        mem: GuestMem,
         queues: Vec<Queue>,
         interrupt: std::sync::Arc<Interrupt>,
     ) -> Result<(), ActivateError>;

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use std::num::Wrapping;
 use std::os::unix::net::UnixStream;
 
+use vm_memory::bitmap::BitmapSlice;
 use vm_memory::{VolatileSlice, WriteVolatile};
 
 /// Bytes this side buffers for the host socket: the `buf_alloc` the guest
@@ -107,7 +108,10 @@ impl Connection {
     /// Forwards guest data to the host socket, buffering what it cannot
     /// take now. Fails when the guest sent more than its credit allows or
     /// the socket failed.
-    pub fn send_to_host(&mut self, data: &[VolatileSlice<'_, ()>]) -> io::Result<()> {
+    pub fn send_to_host<B: BitmapSlice>(
+        &mut self,
+        data: &[VolatileSlice<'_, B>],
+    ) -> io::Result<()> {
         let total: usize = data.iter().map(|s| s.len()).sum();
         if self.tx_buf.len() + total > BUF_ALLOC as usize {
             return Err(io::Error::other("guest overran its credit"));

@@ -12,6 +12,7 @@ pub mod packet;
 #[cfg(test)]
 mod tests;
 
+use crate::vstate::memory::GuestMem;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
@@ -23,7 +24,7 @@ use virtio_bindings::virtio_ids::VIRTIO_ID_VSOCK;
 use virtio_bindings::virtio_ring::VIRTIO_RING_F_EVENT_IDX;
 use virtio_queue::{Queue, QueueOwnedT, QueueT};
 use virtio_vsock::packet::VsockPacket;
-use vm_memory::{Bytes, GuestMemoryMmap};
+use vm_memory::Bytes;
 use vmm_sys_util::eventfd::EventFd;
 
 use super::mmio::MmioState;
@@ -47,7 +48,7 @@ pub enum Error {
 }
 
 struct Active {
-    mem: GuestMemoryMmap,
+    mem: GuestMem,
     queues: Vec<Queue>,
     interrupt: Arc<Interrupt>,
 }
@@ -339,7 +340,7 @@ impl VirtioDevice for Vsock {
 
     fn activate(
         &mut self,
-        mem: GuestMemoryMmap,
+        mem: GuestMem,
         queues: Vec<Queue>,
         interrupt: Arc<Interrupt>,
     ) -> Result<(), ActivateError> {

@@ -20,6 +20,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 
 use virtio_vsock::packet::{VsockPacket, PKT_HEADER_SIZE};
+use vm_memory::bitmap::BitmapSlice;
 use vm_memory::{ReadVolatile, VolatileSlice};
 
 use super::connection::{Connection, State, BUF_ALLOC};
@@ -337,7 +338,7 @@ impl Muxer {
     }
 
     /// Handles one packet the guest sent. `data` is its payload.
-    pub fn guest_packet(&mut self, hdr: &Header, data: &[VolatileSlice<'_, ()>]) {
+    pub fn guest_packet<B: BitmapSlice>(&mut self, hdr: &Header, data: &[VolatileSlice<'_, B>]) {
         let key = (hdr.dst_port, hdr.src_port);
         if hdr.src_cid != self.guest_cid || hdr.dst_cid != HOST_CID || hdr.type_ != TYPE_STREAM {
             log::debug!("vsock: dropping packet with bad address or type: {hdr:?}");
@@ -434,7 +435,7 @@ impl Muxer {
     /// Writes the next packet for the guest into `pkt` (a receive buffer).
     /// Returns the bytes used (header plus payload), or None when nothing is
     /// pending.
-    pub fn fill_rx(&mut self, pkt: &mut VsockPacket<'_, ()>) -> Option<u32> {
+    pub fn fill_rx<B: BitmapSlice>(&mut self, pkt: &mut VsockPacket<'_, B>) -> Option<u32> {
         while let Some(item) = self.rx.pop_front() {
             let (hdr, len) = match item {
                 RxItem::Ctrl { key, op, flags } => {
@@ -477,10 +478,10 @@ impl Muxer {
     }
 
     /// Reads host data for connection `key` into `buf`.
-    fn read_host(
+    fn read_host<B: BitmapSlice>(
         &mut self,
         key: ConnKey,
-        buf: Option<&VolatileSlice<'_, ()>>,
+        buf: Option<&VolatileSlice<'_, B>>,
     ) -> Option<(Header, u32)> {
         let c = self.conns.get_mut(&key)?;
         c.rx_queued = false;
@@ -554,8 +555,8 @@ fn parse_connect(line: &[u8]) -> Result<u32, String> {
         .map_err(|_| format!("bad port {port:?}"))
 }
 
-fn write_header(
-    pkt: &mut VsockPacket<'_, ()>,
+fn write_header<B: BitmapSlice>(
+    pkt: &mut VsockPacket<'_, B>,
     h: &Header,
 ) -> Result<(), virtio_vsock::packet::Error> {
     pkt.set_header_from_raw(&h.to_bytes())

@@ -3,10 +3,11 @@
 //! non-linear skbs, one descriptor per fragment), so the payload is kept as
 //! a list of guest-memory slices rather than one.
 
+use crate::vstate::memory::GuestMem;
 use std::ops::Deref;
 
 use virtio_queue::DescriptorChain;
-use vm_memory::{GuestMemory, GuestMemoryMmap, Permissions, VolatileSlice};
+use vm_memory::{GuestMemory, Permissions, VolatileSlice};
 
 use super::defs::{Header, MAX_PKT_BUF_SIZE};
 
@@ -40,14 +41,11 @@ pub struct TxPacket<'a> {
     /// The header.
     pub hdr: Header,
     /// The payload, in order.
-    pub data: Vec<VolatileSlice<'a, ()>>,
+    pub data: Vec<VolatileSlice<'a, vm_memory::bitmap::BS<'a, vm_memory::bitmap::AtomicBitmap>>>,
 }
 
 /// Parses the packet in `chain`.
-pub fn parse_tx<'a, M>(
-    mem: &'a GuestMemoryMmap,
-    chain: DescriptorChain<M>,
-) -> Result<TxPacket<'a>, Error>
+pub fn parse_tx<'a, M>(mem: &'a GuestMem, chain: DescriptorChain<M>) -> Result<TxPacket<'a>, Error>
 where
     M: Deref,
     M::Target: GuestMemory,

@@ -1,6 +1,7 @@
 //! The vsock device driven through real split virtqueues in guest memory
 //! (virtio-queue's mock rings), against real Unix sockets on the host side.
 
+use crate::vstate::memory::GuestMem;
 use std::io::{Read, Write};
 use std::os::fd::RawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -11,7 +12,7 @@ use std::time::Duration;
 use virtio_bindings::virtio_ring::{VRING_DESC_F_NEXT, VRING_DESC_F_WRITE};
 use virtio_queue::desc::{split::Descriptor, RawDescriptor};
 use virtio_queue::{Queue, QueueT};
-use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
+use vm_memory::{Bytes, GuestAddress};
 use vmm_sys_util::eventfd::EventFd;
 
 use super::connection::BUF_ALLOC;
@@ -28,7 +29,7 @@ const BUFS: u64 = 0x100000;
 
 /// A guest driver's view: the rings, buffer allocation and helpers.
 struct Guest {
-    mem: GuestMemoryMmap,
+    mem: GuestMem,
     dev: Vsock,
     irq: EventFd,
     next_desc: [u16; 2],
@@ -50,7 +51,7 @@ fn used_addr(ring: u64) -> u64 {
 
 impl Guest {
     fn new() -> Self {
-        let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), 16 << 20)]).unwrap();
+        let mem = GuestMem::from_ranges(&[(GuestAddress(0), 16 << 20)]).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let uds = dir.path().join("v.sock");
         let mut dev = Vsock::new(CID, &uds).unwrap();
