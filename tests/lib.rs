@@ -82,3 +82,21 @@ pub fn value<'a>(out: &'a Output, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no '{key}=' line in:\n{}", out.text()))
         .trim()
 }
+
+/// Script lines that start a guest with the agent on vsock (`$V`) and the
+/// control API (`$A`), console in /tmp/vm.log, and wait for the agent:
+/// `c CMD ARGS` runs `cr-vmm CMD --vsock-uds $V ARGS`, `$vm` is the VMM.
+/// `run_args` go to `cr-vmm run`. Prints `t-boot-failed` if the agent
+/// never answers.
+pub fn agent_vm(run_args: &str) -> String {
+    format!(
+        r#"V=/tmp/v.sock
+A=/tmp/api.sock
+c() {{ sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }}
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
+    --vsock-uds $V --api-sock $A {run_args} --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
+vm=$!
+c version > /dev/null || echo t-boot-failed
+"#
+    )
+}

@@ -6,17 +6,10 @@
 //! field by field and page by page (only the listed drifting fields left
 //! out), and a later snapshot does not.
 
-use e2e::{has_line, run_script, value};
+use e2e::{agent_vm, has_line, run_script, value};
 
 const SCRIPT: &str = r#"
-V=/tmp/v.sock
-A=/tmp/api.sock
 S=/tmp/snap1
-c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
-"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
-    --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
-vm=$!
-c version > /dev/null || echo t-boot-failed
 pid=$(c spawn -- /bin/guest-agent counter 100)
 echo "t-pid=$pid"
 sleep 1.5
@@ -76,7 +69,7 @@ sed 's/^/vm2: /' /tmp/vm2.log
 
 #[test]
 fn snapshot_restore_continues_the_guest() {
-    let out = run_script(SCRIPT, vec![]);
+    let out = run_script(&(agent_vm("") + SCRIPT), vec![]);
     let text = out.text();
     assert!(!has_line(&out, "t-boot-failed"), "{text}");
     let snap = value(&out, "t-snap");
@@ -141,13 +134,6 @@ fn snapshot_restore_continues_the_guest() {
 }
 
 const DIFF_SCRIPT: &str = r#"
-V=/tmp/v.sock
-A=/tmp/api.sock
-c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
-"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
-    --vsock-uds $V --api-sock $A --track-dirty-pages --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
-vm=$!
-c version > /dev/null || echo t-boot-failed
 pid=$(c spawn -- /bin/guest-agent counter 100)
 "$CRVMM" snapshot --api-sock $A --dir /tmp/full --diff > /tmp/d0.out 2>&1
 echo "t-diff-first=$? $(cat /tmp/d0.out)"
@@ -188,7 +174,7 @@ sed 's/^/vm2: /' /tmp/vm2.log | grep -v counter
 
 #[test]
 fn diff_snapshots_hold_the_dirty_pages_and_restore_on_their_base() {
-    let out = run_script(DIFF_SCRIPT, vec![]);
+    let out = run_script(&(agent_vm("--track-dirty-pages") + DIFF_SCRIPT), vec![]);
     let text = out.text();
     assert!(!has_line(&out, "t-boot-failed"), "{text}");
     let first = value(&out, "t-diff-first");

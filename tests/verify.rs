@@ -4,16 +4,9 @@
 //! the image right, and finds exactly the damage done to copies of it (a
 //! page byte, a register, a dropped page record).
 
-use e2e::{has_line, run_script, value};
+use e2e::{agent_vm, has_line, run_script, value};
 
 const SCRIPT: &str = r#"
-V=/tmp/v.sock
-A=/tmp/api.sock
-c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
-"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
-    --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
-vm=$!
-c version > /dev/null || echo t-boot-failed
 pid=$(c spawn -- /bin/guest-agent counter 100)
 echo "t-pid=$pid"
 sleep 1
@@ -40,7 +33,7 @@ echo "t-vm-exit=$?"
 
 #[test]
 fn verify_proves_a_checkpoint_and_names_each_damage() {
-    let out = run_script(SCRIPT, vec![]);
+    let out = run_script(&(agent_vm("") + SCRIPT), vec![]);
     let text = out.text();
     assert!(!has_line(&out, "t-boot-failed"), "{text}");
     let pid = value(&out, "t-pid");

@@ -394,6 +394,63 @@ static int wait_frozen(int want)
 	return -1;
 }
 
+/*
+ * Fork a child into the test cgroup that runs fn(ready) and wait until it
+ * writes a byte to ready; returns its pid, or -1 (reported).
+ */
+static pid_t start_in_cgroup(void (*fn)(int ready))
+{
+	int pfd[2];
+	char b[32];
+	pid_t child;
+
+	mkdir(CG, 0755);
+	if (pipe(pfd))
+		return -1;
+	child = fork();
+	if (child == 0) {
+		close(pfd[0]);
+		snprintf(b, sizeof(b), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", b))
+			_exit(4);
+		fn(pfd[1]);
+		_exit(5);
+	}
+	close(pfd[1]);
+	if (child < 0 || read(pfd[0], b, 1) != 1) {
+		FAIL("child did not start");
+		close(pfd[0]);
+		return -1;
+	}
+	close(pfd[0]);
+	return child;
+}
+
+/*
+ * Freeze the test cgroup, checkpoint child into fd (flags), kill it, thaw,
+ * reap it and remove the cgroup.  Returns checkpoint()'s result (errno
+ * set), or -1 with errno ETIMEDOUT if the cgroup did not freeze.
+ */
+static long freeze_checkpoint_kill(pid_t child, int fd, unsigned long flags)
+{
+	long ret;
+	int status;
+
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		ret = -1;
+		errno = ETIMEDOUT;
+	} else {
+		ret = sys_checkpoint(child, fd, flags, 2);
+	}
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	return ret;
+}
+
 static void frozen_child(int ready)
 {
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
@@ -423,8 +480,7 @@ static void frozen_child(int ready)
 
 static int cmd_frozen(const char *img)
 {
-	int pfd[2], fd, status;
-	char buf[32];
+	int fd, status;
 	pid_t child, r;
 	long ret;
 
@@ -434,21 +490,9 @@ static int cmd_frozen(const char *img)
 		FAIL("no cgroup v2 freezer at %s", CG);
 		return 1;
 	}
-	if (pipe(pfd))
-		return 2;
-	child = fork();
-	if (child == 0) {
-		close(pfd[0]);
-		snprintf(buf, sizeof(buf), "%d", getpid());
-		if (write_str(CG "/cgroup.procs", buf))
-			_exit(4);
-		frozen_child(pfd[1]);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], buf, 1) != 1) {
-		FAIL("child did not start");
+	child = start_in_cgroup(frozen_child);
+	if (child < 0)
 		return 1;
-	}
 	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 	ret = sys_checkpoint(child, fd, 0, 2);
@@ -549,31 +593,17 @@ static int restart_status(const uint8_t *img, size_t len)
 static int cmd_debugregs(const char *img)
 {
 	unsigned long dr7 = 1 | (1UL << 16) | (3UL << 18);	/* L0, write, 4 bytes */
-	int pfd[2], fd, status;
+	int fd, status;
 	uint8_t *buf, *bad;
 	struct stat st;
-	char b[32];
 	pid_t child;
 	size_t dr;
 	long ret;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	mkdir(CG, 0755);
-	if (pipe(pfd))
-		return 2;
-	child = fork();
-	if (child == 0) {
-		close(pfd[0]);
-		snprintf(b, sizeof(b), "%d", getpid());
-		if (write_str(CG "/cgroup.procs", b))
-			_exit(4);
-		watched_child(pfd[1]);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], b, 1) != 1) {
-		FAIL("child did not start");
+	child = start_in_cgroup(watched_child);
+	if (child < 0)
 		return 1;
-	}
 	/* Set DR0/DR7 as a debugger would, then let it go. */
 	ret = ptrace(PTRACE_ATTACH, child, 0, 0);
 	waitpid(child, &status, 0);
@@ -585,20 +615,10 @@ static int cmd_debugregs(const char *img)
 	CHECK(ret == 0, "watchpoint set with ptrace (%ld %s)", ret,
 	      ret ? strerror(errno) : "ok");
 	usleep(50 * 1000);
-	write_str(CG "/cgroup.freeze", "1");
-	if (wait_frozen(1)) {
-		FAIL("cgroup did not freeze");
-		kill(child, SIGKILL);
-		return 1;
-	}
 	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	ret = sys_checkpoint(child, fd, 0, 2);
+	ret = freeze_checkpoint_kill(child, fd, 0);
 	CHECK(ret == 0, "checkpoint of a task with a watchpoint (%ld %s)", ret,
 	      ret ? strerror(errno) : "ok");
-	kill(child, SIGKILL);
-	write_str(CG "/cgroup.freeze", "0");
-	waitpid(child, &status, 0);
-	rmdir(CG);
 	if (ret || fstat(fd, &st))
 		return 1;
 	buf = malloc(st.st_size);
@@ -1954,46 +1974,22 @@ static int thr_records(const uint8_t *img, size_t len, size_t *off, int max)
 static int cmd_threads(const char *img)
 {
 	size_t off[NTHR + 1];
-	int pfd[2], fd, status, n;
+	int fd, status, n;
 	struct kcr_rec_task *t;
 	uint8_t *buf, *bad;
 	struct stat st;
 	pid_t child, r;
-	char b[32];
 	long ret;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	unlink(THR_FLAG);
-	mkdir(CG, 0755);
-	if (pipe(pfd))
-		return 2;
-	child = fork();
-	if (child == 0) {
-		close(pfd[0]);
-		snprintf(b, sizeof(b), "%d", getpid());
-		if (write_str(CG "/cgroup.procs", b))
-			_exit(4);
-		thr_child(pfd[1]);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], b, 1) != 1) {
-		FAIL("child did not start");
+	child = start_in_cgroup(thr_child);
+	if (child < 0)
 		return 1;
-	}
-	write_str(CG "/cgroup.freeze", "1");
-	if (wait_frozen(1)) {
-		FAIL("cgroup did not freeze");
-		kill(child, SIGKILL);
-		return 1;
-	}
 	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	ret = sys_checkpoint(child, fd, 0, 2);
+	ret = freeze_checkpoint_kill(child, fd, 0);
 	CHECK(ret == 0, "checkpoint of a frozen process with %d threads (%ld %s)",
 	      NTHR + 1, ret, ret ? strerror(errno) : "ok");
-	kill(child, SIGKILL);
-	write_str(CG "/cgroup.freeze", "0");
-	waitpid(child, &status, 0);
-	rmdir(CG);
 	if (ret || fstat(fd, &st))
 		return 1;
 	buf = malloc(st.st_size);
@@ -2825,51 +2821,37 @@ static long fuzz_cases(const uint8_t *orig, size_t olen, long n,
 	return other;
 }
 
-/* The image of a frozen process with threads; restarted copies exit. */
-static int make_thread_image(uint8_t **out, size_t *olen)
+/* A process with two idle threads; a restarted copy exits at once. */
+static void fuzz_thr_child(int ready)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
-	int pfd[2], fd = memfd_create("kcr-fuzz-thr", 0), status, i;
+	pthread_t pt;
+	int i;
+
+	saved_pid = getpid();
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&pt, NULL, idle_thread, NULL))
+			_exit(5);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;) {
+		nanosleep(&ts, NULL);
+		if (getpid() != saved_pid)
+			_exit(RESTORED);
+	}
+}
+
+/* The image of that process, frozen. */
+static int make_thread_image(uint8_t **out, size_t *olen)
+{
+	int fd = memfd_create("kcr-fuzz-thr", 0);
 	struct stat st;
 	pid_t child;
-	char b[32];
-	long ret;
 
-	mkdir(CG, 0755);
-	if (fd < 0 || pipe(pfd))
+	if (fd < 0)
 		return -1;
-	child = fork();
-	if (child == 0) {
-		pthread_t pt;
-
-		saved_pid = getpid();
-		snprintf(b, sizeof(b), "%d", saved_pid);
-		if (write_str(CG "/cgroup.procs", b))
-			_exit(4);
-		for (i = 0; i < 2; i++)
-			if (pthread_create(&pt, NULL, idle_thread, NULL))
-				_exit(5);
-		if (write(pfd[1], "x", 1) != 1)
-			_exit(3);
-		for (;;) {
-			nanosleep(&ts, NULL);
-			if (getpid() != saved_pid)
-				_exit(RESTORED);
-		}
-	}
-	close(pfd[1]);
-	ret = read(pfd[0], b, 1) == 1 ? 0 : -1;
-	close(pfd[0]);
-	write_str(CG "/cgroup.freeze", "1");
-	if (!ret && wait_frozen(1))
-		ret = -1;
-	if (!ret)
-		ret = sys_checkpoint(child, fd, 0, 2);
-	kill(child, SIGKILL);
-	write_str(CG "/cgroup.freeze", "0");
-	waitpid(child, &status, 0);
-	rmdir(CG);
-	if (ret || fstat(fd, &st))
+	child = start_in_cgroup(fuzz_thr_child);
+	if (child < 0 || freeze_checkpoint_kill(child, fd, 0) || fstat(fd, &st))
 		return -1;
 	*olen = st.st_size;
 	*out = malloc(*olen);
