@@ -125,7 +125,17 @@ impl Vsock {
     pub fn send_pending_reset(&mut self) {
         if std::mem::take(&mut self.reset_pending) && !self.send_transport_reset() {
             log::warn!("vsock: the guest posted no event buffer for the transport reset");
+            // Nothing to wait for: let the event loop take host
+            // connections again.
+            let _ = self.queue_evts[EVENT_QUEUE].write(1);
         }
+    }
+
+    /// Host connections wait while the guest has not heard of (or not
+    /// handled) the transport reset of a restore: one accepted before
+    /// would be reset too.
+    fn hold_host_connections(&self) -> bool {
+        self.reset_pending || self.reset_unacked
     }
 
     /// Tells the guest that every connection is gone
@@ -137,6 +147,9 @@ impl Vsock {
         let Some(a) = self.active.as_mut() else {
             return false;
         };
+        // A kick already pending (activate() kicks every queue) is not the
+        // guest's answer to this reset: drop it before the guest can see it.
+        let _ = self.queue_evts[EVENT_QUEUE].read();
         let Some(chain) = a.queues[EVENT_QUEUE].pop_descriptor_chain(&a.mem) else {
             return false;
         };
@@ -430,14 +443,14 @@ impl MutEventSubscriber for Vsock {
             let _ = self.queue_evts[EVENT_QUEUE].read();
             // The guest handled the reset: host connections may come in.
             self.reset_unacked = false;
-            if std::mem::take(&mut self.listener_parked) {
+            if !self.reset_pending && std::mem::take(&mut self.listener_parked) {
                 let lfd = self.muxer.listener_fd();
                 if let Err(e) = ops.add(Events::new_raw(lfd, EventSet::IN)) {
                     log::error!("vsock: cannot watch the listener again: {e}");
                 }
             }
         } else if fd == self.muxer.listener_fd() {
-            if self.reset_unacked {
+            if self.hold_host_connections() {
                 let _ = ops.remove(Events::empty_raw(fd));
                 self.listener_parked = true;
             } else {
