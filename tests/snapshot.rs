@@ -26,7 +26,7 @@ sleep 1.5
 echo "t-final1=$(grep -wE "^counter: [0-9]+ sum [0-9]+ pid $pid" /tmp/vm.log | tail -n 1 | cut -d' ' -f2)"
 kill -9 $vm
 wait $vm
-sed 's/^/vm1: /' /tmp/vm.log
+sed 's/^/vm1: /' /tmp/vm.log; echo
 rm -f $V $A
 
 # Damaged copies are refused before anything runs.
