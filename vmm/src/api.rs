@@ -152,6 +152,12 @@ pub fn start(path: &Path, ctx: Arc<ApiContext>) -> Result<ApiServer, Error> {
     std::thread::Builder::new()
         .name("api".into())
         .spawn(move || {
+            // Never serve unconfined: the main thread fails the same way
+            // and stops the VMM.
+            if let Err(e) = crate::seccomp::enter(crate::seccomp::ThreadKind::Api) {
+                log::error!("api: {e}");
+                return;
+            }
             for conn in listener.incoming() {
                 match conn {
                     Ok(c) => {

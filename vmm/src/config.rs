@@ -100,6 +100,8 @@ pub struct VmConfig {
     pub api_sock: Option<PathBuf>,
     /// Log the pages the guest writes, for diff snapshots.
     pub track_dirty_pages: bool,
+    /// Confine the process once the VM is built (`--jail`).
+    pub jail: Option<crate::jail::Jail>,
 }
 
 impl VmConfig {
@@ -115,6 +117,7 @@ impl VmConfig {
             vsock: None,
             api_sock: None,
             track_dirty_pages: false,
+            jail: None,
         }
     }
 

@@ -8,6 +8,8 @@
 //! - [`vmm`]: putting them together and running the guest;
 //! - [`agent_client`]: the host side of the guest agent protocol;
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
+//! - [`jail`]: chroot, privilege drop and limits (`--jail`);
+//! - [`seccomp`]: per-thread system call filters;
 //! - [`snapshot`]: VM snapshots (state file format, save, restore);
 //! - [`verify`]: checking a guest checkpoint against a VM snapshot.
 #![deny(missing_docs)]
@@ -19,6 +21,8 @@ pub mod boot;
 pub mod config;
 pub mod devices;
 pub mod image;
+pub mod jail;
+pub mod seccomp;
 pub mod snapshot;
 pub mod verify;
 pub mod vmm;

@@ -187,6 +187,53 @@ struct RunArgs {
     /// The guest's vsock CID.
     #[arg(long, default_value_t = cr_vmm::config::DEFAULT_GUEST_CID, requires = "vsock_uds")]
     guest_cid: u64,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
+}
+
+/// How the VMM process is confined (`run` and `restore`).
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// Run without seccomp filters (debugging only).
+    #[arg(long, conflicts_with = "seccomp_filter")]
+    no_seccomp: bool,
+    /// Use these seccompiler JSON filters (keys `vmm`, `vcpu`, `api`)
+    /// instead of the built-in ones.
+    #[arg(long)]
+    seccomp_filter: Option<PathBuf>,
+    /// chroot into DIR once the host files are open, drop to --uid/--gid,
+    /// no core dumps. Socket and snapshot paths are then inside DIR.
+    #[arg(long, requires_all = ["uid", "gid"])]
+    jail: Option<PathBuf>,
+    /// The user a jailed VMM runs as.
+    #[arg(long, requires = "jail")]
+    uid: Option<u32>,
+    /// The group a jailed VMM runs as.
+    #[arg(long, requires = "jail")]
+    gid: Option<u32>,
+}
+
+impl SandboxArgs {
+    /// Sets the seccomp policy and checks the jail before anything starts.
+    fn prepare(self) -> anyhow::Result<Option<cr_vmm::jail::Jail>> {
+        use cr_vmm::seccomp::Policy;
+        let policy = if self.no_seccomp {
+            Policy::None
+        } else if let Some(f) = self.seccomp_filter {
+            Policy::File(f)
+        } else {
+            Policy::Default
+        };
+        cr_vmm::seccomp::init(&policy)?;
+        let jail = match (self.jail, self.uid, self.gid) {
+            (Some(dir), Some(uid), Some(gid)) => Some(cr_vmm::jail::Jail { dir, uid, gid }),
+            _ => None,
+        };
+        if let Some(j) = &jail {
+            j.validate()?;
+        }
+        Ok(jail)
+    }
 }
 
 #[derive(clap::Args)]
@@ -210,6 +257,8 @@ struct RestoreArgs {
     /// one.
     #[arg(long)]
     track_dirty_pages: bool,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
 }
 
 /// Console input from stdin when it can be watched, and raw mode on a
@@ -255,7 +304,9 @@ fn exit_code(exit: GuestExit) -> ExitCode {
 }
 
 fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
+    let jail = args.sandbox.prepare()?;
     let rc = cr_vmm::vmm::RestoreConfig {
+        jail,
         snapshot: args.snapshot,
         vsock_uds: args.vsock_uds,
         api_sock: args.api_sock,
@@ -354,7 +405,9 @@ fn compare_snapshots(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result
 }
 
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let jail = args.sandbox.prepare()?;
     let cfg = VmConfig {
+        jail,
         kernel: KernelImage::File(args.kernel),
         initrd: args.initrd,
         cmdline: match args.append {

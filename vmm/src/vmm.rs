@@ -88,6 +88,12 @@ pub enum Error {
     /// A snapshot that cannot be restored.
     #[error("snapshot: {0}")]
     Snapshot(String),
+    /// Entering the jail.
+    #[error(transparent)]
+    Jail(#[from] crate::jail::Error),
+    /// Installing a seccomp filter.
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::Error),
 }
 
 fn evt() -> Result<EventFd, Error> {
@@ -281,6 +287,9 @@ pub fn run(
 
     let kvm = kvm::open(&cfg.kvm_path)?;
     let vm = vm::Vm::new(&kvm, &mem, cfg.track_dirty_pages)?;
+    if let Some(j) = &cfg.jail {
+        j.enter()?;
+    }
     let dev = build_devices(
         &vm,
         &mem,
@@ -320,6 +329,8 @@ pub struct RestoreConfig {
     pub paused: bool,
     /// Log the pages the guest writes, for diff snapshots.
     pub track_dirty_pages: bool,
+    /// Confine the process once the snapshot is loaded.
+    pub jail: Option<crate::jail::Jail>,
 }
 
 /// Starts the VM saved in a snapshot and runs it like [`run`]. Guest
@@ -343,6 +354,9 @@ pub fn restore(
     let vm = vm::Vm::new(&kvm, &mem, rc.track_dirty_pages)?;
     vm.restore_state(&snap.vm)?;
     let t_vm = start.elapsed();
+    if let Some(j) = &rc.jail {
+        j.enter()?;
+    }
     let vsock = snap
         .vsock
         .as_ref()
@@ -504,6 +518,12 @@ fn run_machine(
     }
     if let Some(hook) = first_run {
         hook();
+    }
+    // Every thread has started: confine this one to the event loop.
+    if let Err(e) = crate::seccomp::enter(crate::seccomp::ThreadKind::Vmm) {
+        lock(&api_ctx.vcpu_threads).clear();
+        stop_vcpus(&stop, threads);
+        return Err(e.into());
     }
 
     let outcome = loop {

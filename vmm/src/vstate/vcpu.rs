@@ -182,7 +182,10 @@ impl Vcpu {
         std::thread::Builder::new()
             .name(format!("vcpu{index}"))
             .spawn(move || {
-                let reason = self.run_loop(&bus, &stop, &gate, &saves);
+                let reason = match crate::seccomp::enter(crate::seccomp::ThreadKind::Vcpu) {
+                    Ok(()) => self.run_loop(&bus, &stop, &gate, &saves),
+                    Err(e) => VcpuExitReason::Error(e.to_string()),
+                };
                 // The receiver may already be gone when the VMM is exiting.
                 let _ = exits.send((index, reason));
                 let _ = exit_evt.write(1);
