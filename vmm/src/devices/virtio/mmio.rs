@@ -184,7 +184,7 @@ impl MmioTransport {
                 f(q);
             }
         } else {
-            log::warn!("virtio-mmio: queue register written outside queue setup; ignored");
+            crate::guest_warn!("virtio-mmio: queue register written outside queue setup; ignored");
         }
     }
 
@@ -208,7 +208,7 @@ impl MmioTransport {
         }
         // Bits may only be added (the spec forbids clearing them).
         if value & self.status != self.status {
-            log::warn!(
+            crate::guest_warn!(
                 "virtio-mmio: status {value:#x} clears bits of {:#x}",
                 self.status
             );
@@ -218,7 +218,9 @@ impl MmioTransport {
         if added & VIRTIO_CONFIG_S_FEATURES_OK != 0 {
             let offered = lock(&self.device).features();
             if self.driver_features & !offered != 0 {
-                log::warn!("virtio-mmio: driver accepted features the device does not offer");
+                crate::guest_warn!(
+                    "virtio-mmio: driver accepted features the device does not offer"
+                );
                 self.status = value & !VIRTIO_CONFIG_S_FEATURES_OK;
                 return;
             }
@@ -237,7 +239,7 @@ impl MmioTransport {
             | VIRTIO_CONFIG_S_DRIVER_OK;
         if added & VIRTIO_CONFIG_S_DRIVER_OK != 0 {
             if value & ok != ok || value & VIRTIO_CONFIG_S_FAILED != 0 {
-                log::warn!("virtio-mmio: DRIVER_OK without a completed setup ({value:#x})");
+                crate::guest_warn!("virtio-mmio: DRIVER_OK without a completed setup ({value:#x})");
                 self.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
                 return;
             }
@@ -300,7 +302,7 @@ impl MmioTransport {
             VIRTIO_MMIO_DRIVER_FEATURES_SEL => self.driver_features_sel = v,
             VIRTIO_MMIO_DRIVER_FEATURES => {
                 if self.status & VIRTIO_CONFIG_S_FEATURES_OK != 0 {
-                    log::warn!("virtio-mmio: features written after FEATURES_OK; ignored");
+                    crate::guest_warn!("virtio-mmio: features written after FEATURES_OK; ignored");
                     return;
                 }
                 match self.driver_features_sel {
@@ -323,7 +325,7 @@ impl MmioTransport {
                         log::error!("virtio-mmio: cannot signal queue {v}: {err}");
                     }
                 }
-                None => log::warn!("virtio-mmio: notify of unknown queue {v}"),
+                None => crate::guest_warn!("virtio-mmio: notify of unknown queue {v}"),
             },
             VIRTIO_MMIO_INTERRUPT_ACK => self.interrupt.ack(v),
             VIRTIO_MMIO_STATUS => self.set_status(v),
@@ -357,7 +359,7 @@ impl BusDevice for MmioTransport {
             return;
         }
         if data.len() != 4 || !offset.is_multiple_of(4) {
-            log::warn!(
+            crate::guest_warn!(
                 "virtio-mmio: {}-byte read at {offset:#x}; registers are 32-bit",
                 data.len()
             );
@@ -377,7 +379,7 @@ impl BusDevice for MmioTransport {
             return;
         }
         let Ok(bytes) = <[u8; 4]>::try_from(data) else {
-            log::warn!(
+            crate::guest_warn!(
                 "virtio-mmio: {}-byte write at {offset:#x}; registers are 32-bit",
                 data.len()
             );
