@@ -36,22 +36,28 @@ for mib in {sizes}; do
     vm=$!
     n=0; until grep -q 'crvmm-init: ready' /tmp/vm.log || [ $n -gt 600 ]; do sleep 0.1; n=$((n+1)); done
     for r in $(seq {runs}); do
-        rm -rf /tmp/s
-        out=$("$CRVMM" snapshot --api-sock $A --dir /tmp/s --json | tr -d '{{}}"' | tr ',:' ' =')
-        t0=$(cs); cp /tmp/s/memory /tmp/copy; sync; t1=$(cs)
+        rm -rf /tmp/s$mib
+        out=$("$CRVMM" snapshot --api-sock $A --dir /tmp/s$mib --json | tr -d '{{}}"' | tr ',:' ' =')
+        t0=$(cs); cp /tmp/s$mib/memory /tmp/copy; sync; t1=$(cs)
         rm -f /tmp/copy
         echo "snap-bench: mib=$mib $out cp_ms=$(( (t1 - t0) * 10 ))"
     done
     kill $vm; wait $vm; rm -f $A
-    for r in $(seq {runs}); do
-        CR_VMM_LOG=info "$CRVMM" restore --snapshot /tmp/s --api-sock $A < /dev/null > /tmp/r.log 2>&1 &
+done
+# Restores, the sizes interleaved so that they share the machine's state
+# (every snapshot stays in /tmp until the end).
+for r in $(seq {runs}); do
+    for mib in {sizes}; do
+        CR_VMM_LOG=info "$CRVMM" restore --snapshot /tmp/s$mib --api-sock $A < /dev/null > /tmp/r.log 2>&1 &
         rv=$!
-        n=0; until grep -q 'restored ' /tmp/r.log || [ $n -gt 600 ]; do sleep 0.05; n=$((n+1)); done
-        echo "restore-bench: mib=$mib us=$(sed -n 's/.* in \([0-9]*\) us.*/\1/p' /tmp/r.log | head -n 1) $(sed -n 's/.*(before the vCPUs start): \(.*\)/\1/p' /tmp/r.log | head -n 1)"
+        n=0; until grep -q 'restored ' /tmp/r.log || [ $n -gt 1200 ]; do sleep 0.05; n=$((n+1)); done
+        us=$(sed -n 's/.* in \([0-9]*\) us.*/\1/p' /tmp/r.log | head -n 1)
+        echo "restore-bench: mib=$mib us=$us $(sed -n 's/.*(before the vCPUs start): \(.*\)/\1/p' /tmp/r.log | head -n 1)"
+        [ -n "$us" ] || sed 's/^/restore-failed: /' /tmp/r.log
         kill $rv; wait $rv; rm -f $A
     done
-    rm -rf /tmp/s
 done
+rm -rf /tmp/s*
 # Diff snapshots: a process dirties N MiB between a snapshot and a diff.
 V=/tmp/bench-v.sock
 "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
