@@ -70,25 +70,82 @@ fn handshake(path: &Path, port: u32) -> Result<Result<UnixStream, String>, Error
     })?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     s.write_all(format!("CONNECT {port}\n").as_bytes())?;
-    // Read the reply one byte at a time: what follows belongs to the agent.
+    if let Err(e) = read_connect_reply(&mut s) {
+        return Ok(Err(e));
+    }
+    s.set_read_timeout(None)?;
+    Ok(Ok(s))
+}
+
+/// Reads the VMM's answer to `CONNECT <port>` (`OK <host port>`), one byte
+/// at a time: what follows belongs to the agent. `Err` says why the
+/// connection is not usable.
+pub(crate) fn read_connect_reply(s: &mut impl Read) -> Result<(), String> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
     loop {
         match s.read(&mut b) {
-            Ok(0) => return Ok(Err("connection refused by the guest".into())),
+            Ok(0) => return Err("connection refused by the guest".into()),
             Ok(_) if b[0] == b'\n' => break,
-            Ok(_) if line.len() > 64 => return Ok(Err("overlong reply to CONNECT".into())),
+            Ok(_) if line.len() > 64 => return Err("overlong reply to CONNECT".into()),
             Ok(_) => line.push(b[0]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Err(e.to_string()),
         }
     }
     let line = String::from_utf8_lossy(&line).into_owned();
     if !line.starts_with("OK ") {
-        return Ok(Err(format!("VMM answered {line:?}")));
+        return Err(format!("VMM answered {line:?}"));
     }
-    s.set_read_timeout(None)?;
-    Ok(Ok(s))
+    Ok(())
+}
+
+/// Reads one reply from the agent; an error reply becomes [`Error::Agent`].
+pub(crate) fn read_reply_from(r: &mut impl Read) -> Result<Reply, Error> {
+    match proto::read_frame(r)? {
+        Some(Frame::Message(m)) => match proto::parse_reply(&m)? {
+            Reply::Error { code, message } => Err(Error::Agent { code, message }),
+            r => Ok(r),
+        },
+        Some(_) => Err(Error::Proto(proto::Error::Malformed(
+            "expected a reply message".into(),
+        ))),
+        None => Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
+    }
+}
+
+/// Receives data frames from `r` into `f` until the end frame (each chunk
+/// also goes to `tx`, if any); an error reply instead of the end frame is
+/// the agent's refusal. Returns the bytes received.
+pub(crate) fn receive_frames(
+    r: &mut impl Read,
+    f: &mut impl Write,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    progress: &mut impl FnMut(u64),
+) -> Result<u64, Error> {
+    let mut total = 0u64;
+    loop {
+        match proto::read_frame(r)? {
+            Some(Frame::Data(d)) => {
+                f.write_all(&d)?;
+                total += d.len() as u64;
+                progress(total);
+                if let Some(tx) = &tx {
+                    // A validator that stopped (bad image) is reported
+                    // after the stream.
+                    let _ = tx.send(d);
+                }
+            }
+            Some(Frame::End) => return Ok(total),
+            Some(Frame::Message(m)) => {
+                return Err(match proto::parse_reply(&m)? {
+                    Reply::Error { code, message } => Error::Agent { code, message },
+                    r => Error::Unexpected(Box::new(r)),
+                })
+            }
+            None => return Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
+        }
+    }
 }
 
 impl Client {
@@ -128,16 +185,7 @@ impl Client {
     }
 
     fn read_reply(&mut self) -> Result<Reply, Error> {
-        match proto::read_frame(&mut self.stream)? {
-            Some(Frame::Message(m)) => match proto::parse_reply(&m)? {
-                Reply::Error { code, message } => Err(Error::Agent { code, message }),
-                r => Ok(r),
-            },
-            Some(_) => Err(Error::Proto(proto::Error::Malformed(
-                "expected a reply message".into(),
-            ))),
-            None => Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
-        }
+        read_reply_from(&mut self.stream)
     }
 
     /// Sends a request without a data stream and returns the reply.
@@ -232,7 +280,7 @@ impl Client {
         } else {
             (None, None)
         };
-        let received = self.receive_data(&mut f, tx, progress);
+        let received = receive_frames(&mut self.stream, &mut f, tx, progress);
         let verdict = match validator {
             Some(v) => v
                 .join()
@@ -252,39 +300,6 @@ impl Client {
         }
         f.sync_all()?;
         Ok(total)
-    }
-
-    /// Receives data frames until the end frame; an error reply instead
-    /// of the end frame is the agent's refusal.
-    fn receive_data(
-        &mut self,
-        f: &mut File,
-        tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
-        progress: &mut impl FnMut(u64),
-    ) -> Result<u64, Error> {
-        let mut total = 0u64;
-        loop {
-            match proto::read_frame(&mut self.stream)? {
-                Some(Frame::Data(d)) => {
-                    f.write_all(&d)?;
-                    total += d.len() as u64;
-                    progress(total);
-                    if let Some(tx) = &tx {
-                        // A validator that stopped (bad image) is reported
-                        // after the stream.
-                        let _ = tx.send(d);
-                    }
-                }
-                Some(Frame::End) => return Ok(total),
-                Some(Frame::Message(m)) => {
-                    return Err(match proto::parse_reply(&m)? {
-                        Reply::Error { code, message } => Error::Agent { code, message },
-                        r => Error::Unexpected(Box::new(r)),
-                    })
-                }
-                None => return Err(Error::Io(io::ErrorKind::UnexpectedEof.into())),
-            }
-        }
     }
 
     /// Sends the image in `input` for restart; returns the new pid.

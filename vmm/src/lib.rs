@@ -11,7 +11,8 @@
 //! - [`jail`]: chroot, privilege drop and limits (`--jail`);
 //! - [`seccomp`]: per-thread system call filters;
 //! - [`snapshot`]: VM snapshots (state file format, save, restore);
-//! - [`verify`]: checking a guest checkpoint against a VM snapshot.
+//! - [`verify`]: checking a guest checkpoint against a VM snapshot;
+//! - [`fuzzing`]: the entry points of the fuzz targets in `fuzz/`.
 #![deny(missing_docs)]
 
 pub mod agent_client;
@@ -20,6 +21,7 @@ pub mod arch;
 pub mod boot;
 pub mod config;
 pub mod devices;
+pub mod fuzzing;
 pub mod image;
 pub mod jail;
 pub mod seccomp;

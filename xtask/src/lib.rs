@@ -5,6 +5,8 @@
 
 pub mod cpio;
 pub mod deps;
+pub mod fuzz;
+pub mod fuzz_guest;
 pub mod images;
 pub mod kvm_probe;
 pub mod nested;

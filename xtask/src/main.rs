@@ -85,6 +85,28 @@ enum Cmd {
         #[command(flatten)]
         mode: ModeArgs,
     },
+    /// Build the libFuzzer targets of fuzz/ (stable Rust) and run each for
+    /// a while; a crash is minimized into fuzz/regressions/ (docs/fuzzing.md).
+    /// `cargo xtask fuzz guest --minutes N` instead runs the restart fuzzer
+    /// inside the guest for N minutes, with kmemleak on.
+    Fuzz {
+        /// Targets to run (default: all), or `guest`.
+        targets: Vec<String>,
+        /// Seconds per target (default 60; 10 with --smoke).
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Short run of every target (what `cargo xtask test` runs).
+        #[arg(long)]
+        smoke: bool,
+        /// `guest`: minutes to run.
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        /// `guest`: the first round's seed (each round takes the next).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
 }
 
 fn build_images() -> anyhow::Result<()> {
@@ -147,7 +169,9 @@ fn test(mode: Mode) -> anyhow::Result<()> {
             .args(["test", "--workspace"])
             .env("CRVMM_MODE", mode.to_string()),
         &format!("cargo test --workspace (guests run {mode})"),
-    )
+    )?;
+    eprintln!("xtask: fuzz smoke run (every target of fuzz/)");
+    xtask::fuzz::smoke().map(|_| ())
 }
 
 fn main() -> ExitCode {
@@ -191,6 +215,30 @@ fn main() -> ExitCode {
         })(),
         Cmd::Demo { mode } => mode.resolve().and_then(demo),
         Cmd::Test { mode } => mode.resolve().and_then(test).map(|_| 0),
+        Cmd::Fuzz {
+            targets,
+            minutes,
+            seed,
+            mode,
+            ..
+        } if targets.iter().any(|t| t == "guest") => {
+            if targets.len() > 1 {
+                Err(anyhow::anyhow!(
+                    "`guest` runs on its own: cargo xtask fuzz guest --minutes N"
+                ))
+            } else {
+                mode.resolve().and_then(|m| {
+                    build_images()?;
+                    xtask::fuzz_guest::run(m, minutes, seed).map(|_| 0)
+                })
+            }
+        }
+        Cmd::Fuzz {
+            targets,
+            seconds,
+            smoke,
+            ..
+        } => xtask::fuzz::cli(targets, seconds, smoke),
         Cmd::Bench { which, runs, mode } => mode.resolve().and_then(|m| {
             build_images()?;
             let mut cmd = cargo();

@@ -972,6 +972,18 @@ impl<R: Read> Parser<'_, R> {
                 if v.flags & vma_flags::SHARED != 0 && v.file_ref == 0 {
                     return Err(self.err(t, "shared mapping without a file"));
                 }
+                // As restart(2) checks: a file offset only for a file, and
+                // one whose last page has a byte offset.
+                let pages = (v.end - v.start) / PAGE_SIZE;
+                if (v.file_ref == 0 && v.pgoff != 0) || v.pgoff > (u64::MAX / PAGE_SIZE) - pages {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "file offset {:#x} (pages) of mapping {:#x}-{:#x}",
+                            v.pgoff, v.start, v.end
+                        ),
+                    ));
+                }
                 if v.flags & !vma_flags::ALL != 0 || v.prot & !7 != 0 {
                     return Err(self.err(
                         t,
@@ -1651,6 +1663,25 @@ pub(crate) mod tests {
         finish(img, n)
     }
 
+    /// Valid images of every shape the tests build (one process, a tree,
+    /// a process with threads), as seeds for the `image_parse` fuzz target.
+    pub(crate) fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("process", sample()),
+            ("tree", tree_sample(&[entry(42, 1, 42, 42)])),
+            (
+                "threads",
+                threaded(
+                    3,
+                    &[
+                        thread_records(43, 50, &[(10, 0)]),
+                        thread_records(44, 51, &[]),
+                    ],
+                ),
+            ),
+        ]
+    }
+
     #[test]
     fn threads_follow_their_process() {
         let img = threaded(
@@ -1898,6 +1929,32 @@ pub(crate) mod tests {
         c[vma_off + offset_of!(kcr_rec_vma, end) + 6] = 0xff;
         let e = parse(&finish(c, N)[..]).unwrap_err();
         assert!(e.msg.contains("bad range"), "{e}");
+    }
+
+    #[test]
+    fn file_offsets_are_checked_as_restart_does() {
+        // Found by the image_parse fuzz target: `image show` multiplied a
+        // huge pgoff by the page size.
+        let b = body(&sample());
+        let first = rec_off(&b, rec::VMA);
+        let len = u32::from_le_bytes([b[first + 4], b[first + 5], b[first + 6], b[first + 7]]);
+        let next = first + len as usize;
+        let second = next + rec_off(&b[next..], rec::VMA);
+        let pgoff = |o: usize| o + offset_of!(kcr_rec_vma, pgoff);
+        // The file mapping (2 pages): the largest offset is fine...
+        let mut c = b.clone();
+        put(&mut c, pgoff(first), &((u64::MAX >> 12) - 2).to_le_bytes());
+        let img = parse(&finish(c.clone(), N)[..]).unwrap();
+        assert!(crate::image::show::summary(&img).contains("/bin/counter +0xffffffffffffd000"));
+        // ...one more overflows.
+        put(&mut c, pgoff(first), &((u64::MAX >> 12) - 1).to_le_bytes());
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("file offset"), "{e}");
+        // An anonymous mapping has none.
+        let mut c = b.clone();
+        put(&mut c, pgoff(second), &1u64.to_le_bytes());
+        let e = parse(&finish(c, N)[..]).unwrap_err();
+        assert!(e.msg.contains("file offset 0x1"), "{e}");
     }
 
     #[test]

@@ -115,25 +115,37 @@ fn write_into(tmp: &Path, snap: &VmSnapshot, mem: &GuestMem) -> Result<Written, 
     })
 }
 
+/// Why the bytes of a state file are not a snapshot ([`parse_state`]).
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The header or the checksum.
+    #[error(transparent)]
+    Format(#[from] format::Error),
+    /// The body does not decode, or describes no machine.
+    #[error("bad snapshot state: {0}")]
+    Body(String),
+}
+
+/// Checks the header and checksum of the bytes of a state file and decodes
+/// its body. Touches no file: [`read_state`] reads the file and calls it.
+pub fn parse_state(bytes: &[u8]) -> Result<VmSnapshot, StateError> {
+    let body = format::decode(bytes)?;
+    let snap: VmSnapshot =
+        serde_json::from_slice(body).map_err(|e| StateError::Body(e.to_string()))?;
+    if snap.vcpus.is_empty() || snap.memory.is_empty() {
+        return Err(StateError::Body("no vCPU or no memory region".into()));
+    }
+    Ok(snap)
+}
+
 /// Reads and checks the state file of `dir`.
 pub fn read_state(dir: &Path) -> Result<VmSnapshot, Error> {
     let spath = dir.join(STATE_FILE);
     let bytes = fs::read(&spath).map_err(io(&spath))?;
-    let body = format::decode(&bytes).map_err(|err| Error::Format {
-        path: spath.clone(),
-        err,
-    })?;
-    let snap: VmSnapshot = serde_json::from_slice(body).map_err(|e| Error::Body {
-        path: spath.clone(),
-        err: e.to_string(),
-    })?;
-    if snap.vcpus.is_empty() || snap.memory.is_empty() {
-        return Err(Error::Body {
-            path: spath,
-            err: "no vCPU or no memory region".into(),
-        });
-    }
-    Ok(snap)
+    parse_state(&bytes).map_err(|e| match e {
+        StateError::Format(err) => Error::Format { path: spath, err },
+        StateError::Body(err) => Error::Body { path: spath, err },
+    })
 }
 
 /// The guest memory of the snapshot in `dir`: its memory file mapped

@@ -137,11 +137,8 @@ pub fn map_file(path: &std::path::Path, layout: &[RegionLayout]) -> Result<Guest
     };
     let file = std::fs::File::open(path).map_err(|e| ferr(e.to_string()))?;
     let size = file.metadata().map_err(|e| ferr(e.to_string()))?.len();
-    let want = layout
-        .iter()
-        .map(|r| r.file_offset + r.len)
-        .max()
-        .unwrap_or(0);
+    let want =
+        file_len(layout).ok_or_else(|| ferr("the snapshot's memory layout overflows".into()))?;
     if size < want {
         return Err(ferr(format!(
             "{size} bytes, the snapshot's memory needs {want}"
@@ -212,11 +209,22 @@ pub fn clear_dirty(mem: &GuestMem) {
 
 const PAGE: u64 = 4096;
 
+/// The length of a memory file of `layout`; None if a region's end
+/// overflows (a damaged snapshot).
+fn file_len(layout: &[RegionLayout]) -> Option<u64> {
+    layout.iter().try_fold(0u64, |max, r| {
+        r.file_offset.checked_add(r.len).map(|end| max.max(end))
+    })
+}
+
+/// Where guest range `gpa`..+`len` is in a memory file of `layout`: None
+/// if it is not inside one region (or the numbers overflow).
 fn file_offset(layout: &[RegionLayout], gpa: u64, len: u64) -> Option<u64> {
+    let end = gpa.checked_add(len)?;
     layout
         .iter()
-        .find(|r| gpa >= r.gpa && gpa + len <= r.gpa + r.len)
-        .map(|r| r.file_offset + (gpa - r.gpa))
+        .find(|r| gpa >= r.gpa && r.gpa.checked_add(r.len).is_some_and(|e| end <= e))
+        .and_then(|r| r.file_offset.checked_add(gpa - r.gpa))
 }
 
 /// Writes only the pages of `runs` into `file`, laid out like a full
@@ -235,15 +243,13 @@ pub fn save_pages(
         path: path.to_owned(),
         err,
     };
-    let total = layout
-        .iter()
-        .map(|r| r.file_offset + r.len)
-        .max()
-        .unwrap_or(0);
+    let total = file_len(layout).ok_or_else(|| werr("the memory layout overflows".into()))?;
     file.set_len(total).map_err(|e| werr(e.to_string()))?;
     let mut written = 0;
     for &(gpa, n) in runs {
-        let len = n * PAGE;
+        let len = n
+            .checked_mul(PAGE)
+            .ok_or_else(|| werr(format!("{n} pages")))?;
         let off = file_offset(layout, gpa, len)
             .ok_or_else(|| werr(format!("pages {gpa:#x}+{n} outside guest RAM")))?;
         file.seek(SeekFrom::Start(off))
@@ -289,6 +295,42 @@ pub fn load_pages(
 mod tests {
     use super::*;
     use vm_memory::Bytes;
+
+    #[test]
+    fn layouts_and_runs_that_overflow_are_refused() {
+        // Found while fuzzing snapshot_state: offsets from a damaged state
+        // file overflowed (a panic with overflow checks).
+        let r = |gpa, len, file_offset| RegionLayout {
+            gpa,
+            len,
+            file_offset,
+        };
+        assert_eq!(
+            file_len(&[r(0, 8192, 0), r(1 << 32, 4096, 8192)]),
+            Some(12288)
+        );
+        assert_eq!(file_len(&[r(0, 4096, u64::MAX)]), None);
+        let lay = [r(0x1000, 0x4000, 0x2000)];
+        assert_eq!(file_offset(&lay, 0x2000, 0x1000), Some(0x3000));
+        assert_eq!(file_offset(&lay, 0x4000, 0x2000), None);
+        assert_eq!(file_offset(&lay, u64::MAX - 4095, 4096), None);
+        assert_eq!(
+            file_offset(&[r(u64::MAX - 4095, 8192, 0)], u64::MAX - 4095, 1),
+            None
+        );
+        assert_eq!(file_offset(&[r(0, 8192, u64::MAX)], 4096, 1), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memory");
+        std::fs::write(&path, vec![0u8; 8192]).unwrap();
+        let e = map_file(&path, &[r(0, 4096, u64::MAX)]).unwrap_err();
+        assert!(e.to_string().contains("layout overflows"), "{e}");
+        let mem = map_file(&path, &[r(0, 8192, 0)]).unwrap();
+        let e = load_pages(&mem, &[(u64::MAX - 4095, 1)], &[r(0, 8192, 0)], &path).unwrap_err();
+        assert!(e.to_string().contains("outside guest RAM"), "{e}");
+        let e = load_pages(&mem, &[(0, u64::MAX)], &[r(0, 8192, 0)], &path).unwrap_err();
+        assert!(e.to_string().contains("pages"), "{e}");
+    }
 
     #[test]
     fn saved_memory_maps_back_privately() {

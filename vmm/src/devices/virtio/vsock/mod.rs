@@ -124,7 +124,7 @@ impl Vsock {
     /// Sends the transport reset a restore left pending, if any.
     pub fn send_pending_reset(&mut self) {
         if std::mem::take(&mut self.reset_pending) && !self.send_transport_reset() {
-            log::warn!("vsock: the guest posted no event buffer for the transport reset");
+            crate::guest_warn!("vsock: the guest posted no event buffer for the transport reset");
             // Nothing to wait for: let the event loop take host
             // connections again.
             let _ = self.queue_evts[EVENT_QUEUE].write(1);
@@ -165,7 +165,7 @@ impl Vsock {
             }
         }
         if let Err(e) = a.queues[EVENT_QUEUE].add_used(&a.mem, head, written) {
-            log::error!("vsock: event queue: {e}");
+            crate::guest_warn!("vsock: event queue: {e}");
         }
         // Ask to be notified when the guest posts its next event buffer,
         // which it does right after handling this one: with EVENT_IDX,
@@ -179,7 +179,7 @@ impl Vsock {
                     .write_obj(i.0, vm_memory::GuestAddress(avail_event))
                     .map_err(|e| e.to_string())
             }) {
-                log::warn!("vsock: event queue: {e}");
+                crate::guest_warn!("vsock: event queue: {e}");
             }
         }
         signal(a, EVENT_QUEUE);
@@ -187,31 +187,45 @@ impl Vsock {
         written == 4
     }
 
-    fn process_tx(&mut self) {
+    /// Handles every packet the guest posted on the tx queue (the event
+    /// loop calls it when the guest notifies the queue).
+    pub(crate) fn process_tx(&mut self) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
         let mut used = false;
+        // The last round popped nothing although the driver announced
+        // more: one more round, in case it announced them meanwhile.
+        let mut retried = false;
         loop {
             if let Err(e) = a.queues[TX_QUEUE].disable_notification(&a.mem) {
-                log::warn!("vsock: tx queue: {e}");
+                crate::guest_warn!("vsock: tx queue: {e}");
             }
+            let mut popped = false;
             while let Some(chain) = a.queues[TX_QUEUE].pop_descriptor_chain(&a.mem) {
                 let head = chain.head_index();
                 match packet::parse_tx(&a.mem, chain) {
                     Ok(pkt) => self.muxer.guest_packet(&pkt.hdr, &pkt.data),
-                    Err(e) => log::warn!("vsock: dropping a bad tx packet: {e}"),
+                    Err(e) => crate::guest_warn!("vsock: dropping a bad tx packet: {e}"),
                 }
                 if let Err(e) = a.queues[TX_QUEUE].add_used(&a.mem, head, 0) {
-                    log::error!("vsock: tx queue: {e}");
+                    crate::guest_warn!("vsock: tx queue: {e}");
                 }
                 used = true;
+                popped = true;
             }
             match a.queues[TX_QUEUE].enable_notification(&a.mem) {
-                Ok(true) => continue,
+                Ok(true) if popped || !retried => {
+                    retried = !popped;
+                    continue;
+                }
+                Ok(true) => {
+                    warn_stuck("tx");
+                    break;
+                }
                 Ok(false) => break,
                 Err(e) => {
-                    log::warn!("vsock: tx queue: {e}");
+                    crate::guest_warn!("vsock: tx queue: {e}");
                     break;
                 }
             }
@@ -221,23 +235,35 @@ impl Vsock {
         }
     }
 
-    fn process_rx(&mut self) {
+    /// Fills the guest's rx buffers with what the host side has for it.
+    pub(crate) fn process_rx(&mut self) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
         let mut used = false;
+        // As in process_tx: one more try when the driver announced buffers
+        // that did not pop.
+        let mut retried = false;
         while self.muxer.has_rx() {
             let Some(mut chain) = a.queues[RX_QUEUE].pop_descriptor_chain(&a.mem) else {
                 // Out of buffers: ask the guest to notify when it adds some.
                 match a.queues[RX_QUEUE].enable_notification(&a.mem) {
-                    Ok(true) => continue,
+                    Ok(true) if !retried => {
+                        retried = true;
+                        continue;
+                    }
+                    Ok(true) => {
+                        warn_stuck("rx");
+                        break;
+                    }
                     Ok(false) => break,
                     Err(e) => {
-                        log::warn!("vsock: rx queue: {e}");
+                        crate::guest_warn!("vsock: rx queue: {e}");
                         break;
                     }
                 }
             };
+            retried = false;
             let head = chain.head_index();
             let len = match VsockPacket::from_rx_virtq_chain(&a.mem, &mut chain, MAX_PKT_BUF_SIZE) {
                 Ok(mut pkt) => match self.muxer.fill_rx(&mut pkt) {
@@ -248,18 +274,31 @@ impl Vsock {
                     }
                 },
                 Err(e) => {
-                    log::warn!("vsock: unusable rx buffer: {e}");
+                    crate::guest_warn!("vsock: unusable rx buffer: {e}");
                     0
                 }
             };
             if let Err(e) = a.queues[RX_QUEUE].add_used(&a.mem, head, len) {
-                log::error!("vsock: rx queue: {e}");
+                crate::guest_warn!("vsock: rx queue: {e}");
             }
             used = true;
         }
         if used {
             signal(a, RX_QUEUE);
         }
+    }
+
+    /// What the event loop does when every host socket is ready: accepts
+    /// pending host clients, handles each host fd as readable and writable,
+    /// and fills rx buffers. For driving the device without an event loop
+    /// (fuzzing).
+    pub(crate) fn poll_host_all(&mut self) {
+        self.muxer.accept();
+        for fd in self.muxer.host_fds() {
+            self.muxer.host_event(fd, true, true);
+        }
+        self.process_rx();
+        self.muxer.release_closed();
     }
 
     /// Brings the event loop's view of the host fds in line with what the
@@ -306,6 +345,18 @@ impl Vsock {
     }
 }
 
+/// The driver announces available buffers on a queue that never pop: its
+/// available index is more than the queue size ahead of the device's
+/// (virtio-queue's `InvalidAvailRingIndex`), or the ring cannot be read.
+/// Asking again would spin forever on the event loop; the queue is left
+/// alone until the driver notifies it again.
+fn warn_stuck(queue: &str) {
+    crate::guest_warn!(
+        "vsock: {queue} queue: the driver announces buffers that cannot be read \
+         (available index more than the queue size ahead?); ignored until its next notification"
+    );
+}
+
 fn signal(a: &mut Active, q: usize) {
     match a.queues[q].needs_notification(&a.mem) {
         Ok(true) => {
@@ -314,7 +365,7 @@ fn signal(a: &mut Active, q: usize) {
             }
         }
         Ok(false) => {}
-        Err(e) => log::warn!("vsock: queue {q}: {e}"),
+        Err(e) => crate::guest_warn!("vsock: queue {q}: {e}"),
     }
 }
 
@@ -348,7 +399,7 @@ impl VirtioDevice for Vsock {
     }
 
     fn write_config(&mut self, offset: u64, _data: &[u8]) {
-        log::warn!("vsock: guest wrote the read-only config space at {offset:#x}");
+        crate::guest_warn!("vsock: guest wrote the read-only config space at {offset:#x}");
     }
 
     fn activate(

@@ -160,9 +160,8 @@ impl Muxer {
         (want, gone)
     }
 
-    /// Every host fd of a connection or handshake (tests drive events
-    /// through [`Self::host_event`] with them).
-    #[cfg(test)]
+    /// Every host fd of a connection or handshake (tests and fuzzing drive
+    /// events through [`Self::host_event`] with them).
     pub(crate) fn host_fds(&self) -> Vec<RawFd> {
         self.handshakes
             .keys()
@@ -434,9 +433,13 @@ impl Muxer {
 
     /// Writes the next packet for the guest into `pkt` (a receive buffer).
     /// Returns the bytes used (header plus payload), or None when nothing is
-    /// pending.
+    /// pending (or nothing fits: data waits for a buffer with room for it).
     pub fn fill_rx<B: BitmapSlice>(&mut self, pkt: &mut VsockPacket<'_, B>) -> Option<u32> {
-        while let Some(item) = self.rx.pop_front() {
+        // Each pending item is looked at once: data that does not fit is
+        // queued again (read_host), and must not be retried for this
+        // buffer, or this would spin forever.
+        for _ in 0..self.rx.len() {
+            let item = self.rx.pop_front()?;
             let (hdr, len) = match item {
                 RxItem::Ctrl { key, op, flags } => {
                     let fwd = match self.conns.get_mut(&key) {

@@ -1,0 +1,5 @@
+//! Fuzz target `agent_proto`: the agent protocol decoders (guest: requests; host: CONNECT answer, data frames, replies).
+//! The entry point and its input format: `cr_vmm::fuzzing::agent_proto`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cr_vmm::fuzzing::agent_proto(data));

@@ -1,0 +1,5 @@
+//! Fuzz target `cmdline`: the kernel command line and boot parameters of a fuzzed `cr-vmm run` configuration.
+//! The entry point and its input format: `cr_vmm::fuzzing::cmdline`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cr_vmm::fuzzing::cmdline(data));
