@@ -262,8 +262,8 @@ const BUF_START: u64 = 0x10000;
 const MAX_OPS: usize = 512;
 /// Most host clients of one input.
 const MAX_CLIENTS: usize = 8;
-/// First port the device gives host-initiated connections.
-const FIRST_LOCAL_PORT: u32 = 1 << 30;
+// First port the device gives host-initiated connections.
+use crate::devices::virtio::vsock::muxer::FIRST_LOCAL_PORT;
 
 /// A split virtqueue as the driver sees it.
 #[derive(Clone, Copy)]
