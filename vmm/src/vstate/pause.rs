@@ -84,36 +84,38 @@ impl PauseGate {
     /// Controller side, with all `n` threads parked: has each run its job
     /// once and waits for them. Returns false on timeout.
     pub fn run_job(&self, n: usize, timeout: Duration) -> bool {
-        let start = Instant::now();
-        let mut s = self.lock();
-        s.job += 1;
-        s.job_done = 0;
-        self.cv.notify_all();
-        while s.job_done < n {
-            if start.elapsed() > timeout {
-                return false;
-            }
-            s = self
-                .cv
-                .wait_timeout(s, Duration::from_millis(5))
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
+        {
+            let mut s = self.lock();
+            s.job += 1;
+            s.job_done = 0;
+            self.cv.notify_all();
         }
-        true
+        self.wait_until(timeout, |s| s.job_done >= n, || {})
     }
 
     /// Controller side: waits until `n` vCPUs are parked, calling `kick`
     /// every few milliseconds (a kick can land just before a thread enters
     /// `KVM_RUN`). Returns false on timeout.
-    pub fn wait_parked(&self, n: usize, timeout: Duration, mut kick: impl FnMut()) -> bool {
+    pub fn wait_parked(&self, n: usize, timeout: Duration, kick: impl FnMut()) -> bool {
+        self.wait_until(timeout, |s| s.parked >= n, kick)
+    }
+
+    /// Waits until `done` holds, calling `between` (without the lock) every
+    /// few milliseconds. Returns false on timeout.
+    fn wait_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&State) -> bool,
+        mut between: impl FnMut(),
+    ) -> bool {
         let start = Instant::now();
         let mut s = self.lock();
-        while s.parked < n {
+        while !done(&s) {
             if start.elapsed() > timeout {
                 return false;
             }
             drop(s);
-            kick();
+            between();
             s = self.lock();
             s = self
                 .cv
