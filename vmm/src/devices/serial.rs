@@ -159,14 +159,12 @@ pub struct SerialState {
     pub in_buffer: Vec<u8>,
 }
 
-impl Persist for SerialDevice {
-    type State = SerialState;
-    /// The interrupt eventfd, the drained-input eventfd and the output.
-    type Args = (EventFd, EventFd, ConsoleOutput);
-
-    fn save(&self) -> SerialState {
-        let s = self.uart.state();
-        SerialState {
+/// Builds a `$ty` from `$s`, field by field: cr-vmm's [`SerialState`] and
+/// vm-superio's have the same fields (vm-superio's is not serializable).
+macro_rules! copy_serial_state {
+    ($ty:path, $s:expr) => {{
+        let s = $s;
+        $ty {
             baud_divisor_low: s.baud_divisor_low,
             baud_divisor_high: s.baud_divisor_high,
             interrupt_enable: s.interrupt_enable,
@@ -178,24 +176,23 @@ impl Persist for SerialDevice {
             scratch: s.scratch,
             in_buffer: s.in_buffer,
         }
+    }};
+}
+
+impl Persist for SerialDevice {
+    type State = SerialState;
+    /// The interrupt eventfd, the drained-input eventfd and the output.
+    type Args = (EventFd, EventFd, ConsoleOutput);
+
+    fn save(&self) -> SerialState {
+        copy_serial_state!(SerialState, self.uart.state())
     }
 
     fn restore(
         (irq_evt, drained_evt, out): Self::Args,
         s: &SerialState,
     ) -> Result<Self, PersistError> {
-        let st = vm_superio::SerialState {
-            baud_divisor_low: s.baud_divisor_low,
-            baud_divisor_high: s.baud_divisor_high,
-            interrupt_enable: s.interrupt_enable,
-            interrupt_identification: s.interrupt_identification,
-            line_control: s.line_control,
-            line_status: s.line_status,
-            modem_control: s.modem_control,
-            modem_status: s.modem_status,
-            scratch: s.scratch,
-            in_buffer: s.in_buffer.clone(),
-        };
+        let st = copy_serial_state!(vm_superio::SerialState, s.clone());
         let uart = Serial::from_state(&st, EventFdTrigger(irq_evt), InputDrained(drained_evt), out)
             .map_err(|e| PersistError {
                 device: "serial",
