@@ -237,7 +237,6 @@ pub fn save_pages(
     file: &mut std::fs::File,
     path: &std::path::Path,
 ) -> Result<u64, FileError> {
-    use std::io::{Seek, SeekFrom};
     use vm_memory::Bytes;
     let werr = |err: String| FileError::Write {
         path: path.to_owned(),
@@ -247,19 +246,29 @@ pub fn save_pages(
     file.set_len(total).map_err(|e| werr(e.to_string()))?;
     let mut written = 0;
     for &(gpa, n) in runs {
-        let len = n
-            .checked_mul(PAGE)
-            .ok_or_else(|| werr(format!("{n} pages")))?;
-        let off = file_offset(layout, gpa, len)
-            .ok_or_else(|| werr(format!("pages {gpa:#x}+{n} outside guest RAM")))?;
-        file.seek(SeekFrom::Start(off))
-            .map_err(|e| werr(e.to_string()))?;
+        let len = seek_run(file, layout, gpa, n).map_err(werr)?;
         mem.write_all_volatile_to(GuestAddress(gpa), file, len as usize)
             .map_err(|e| werr(e.to_string()))?;
         written += len;
     }
     file.sync_all().map_err(|e| werr(e.to_string()))?;
     Ok(written)
+}
+
+/// Seeks `file` (a memory file laid out as `layout`) to the run of `n`
+/// pages at `gpa` and returns the run's length in bytes.
+fn seek_run(
+    file: &mut std::fs::File,
+    layout: &[RegionLayout],
+    gpa: u64,
+    n: u64,
+) -> Result<u64, String> {
+    use std::io::{Seek, SeekFrom};
+    let len = n.checked_mul(PAGE).ok_or_else(|| format!("{n} pages"))?;
+    let off = file_offset(layout, gpa, len)
+        .ok_or_else(|| format!("pages {gpa:#x}+{n} outside guest RAM"))?;
+    file.seek(SeekFrom::Start(off)).map_err(|e| e.to_string())?;
+    Ok(len)
 }
 
 /// Copies the pages of `runs` from the memory file at `path` (laid out
@@ -270,7 +279,6 @@ pub fn load_pages(
     layout: &[RegionLayout],
     path: &std::path::Path,
 ) -> Result<(), FileError> {
-    use std::io::{Seek, SeekFrom};
     use vm_memory::Bytes;
     let ferr = |err: String| FileError::File {
         path: path.to_owned(),
@@ -278,13 +286,7 @@ pub fn load_pages(
     };
     let mut file = std::fs::File::open(path).map_err(|e| ferr(e.to_string()))?;
     for &(gpa, n) in runs {
-        let len = n
-            .checked_mul(PAGE)
-            .ok_or_else(|| ferr(format!("{n} pages")))?;
-        let off = file_offset(layout, gpa, len)
-            .ok_or_else(|| ferr(format!("pages {gpa:#x}+{n} outside guest RAM")))?;
-        file.seek(SeekFrom::Start(off))
-            .map_err(|e| ferr(e.to_string()))?;
+        let len = seek_run(&mut file, layout, gpa, n).map_err(ferr)?;
         mem.read_exact_volatile_from(GuestAddress(gpa), &mut file, len as usize)
             .map_err(|e| ferr(format!("pages {gpa:#x}+{n}: {e}")))?;
     }
