@@ -442,6 +442,23 @@ fn checkpoint(
 /// is instead the init of a new pid namespace where the tree gets its
 /// pids (`cr::tree_init`). Success is the kernel's "restarted:" log
 /// line; failure is the child's exit.
+/// The next data frame of an image stream; `None` at its end: the end
+/// frame, or a broken stream (then `stream_err` says why).
+fn next_data(conn: &mut File, stream_err: &mut Option<io::Error>) -> Option<Vec<u8>> {
+    match proto::read_frame(conn) {
+        Ok(Some(Frame::Data(d))) => Some(d),
+        Ok(Some(Frame::End)) => None,
+        Ok(Some(Frame::Message(_))) | Ok(None) => {
+            *stream_err = Some(io::Error::other("image stream ended without an end frame"));
+            None
+        }
+        Err(e) => {
+            *stream_err = Some(io::Error::other(e.to_string()));
+            None
+        }
+    }
+}
+
 fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
     // The first records say whether the image is a process tree.
     let mut pending = Vec::new();
@@ -454,17 +471,9 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
             // Not an image, or cut short: the kernel refuses it and says why.
             Ok(None) | Err(_) => break cr::ImageKind::Single,
         }
-        match proto::read_frame(conn) {
-            Ok(Some(Frame::Data(d))) => pending.extend_from_slice(&d),
-            Ok(Some(Frame::End)) => ended = true,
-            Ok(Some(Frame::Message(_))) | Ok(None) => {
-                stream_err = Some(io::Error::other("image stream ended without an end frame"));
-                ended = true;
-            }
-            Err(e) => {
-                stream_err = Some(io::Error::other(e.to_string()));
-                ended = true;
-            }
+        match next_data(conn, &mut stream_err) {
+            Some(d) => pending.extend_from_slice(&d),
+            None => ended = true,
         }
     };
     let tree = match kind {
@@ -520,21 +529,11 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
         ended = true;
     }
     while !ended {
-        match proto::read_frame(conn) {
-            Ok(Some(Frame::Data(d))) => {
-                // Unless the kernel stopped reading (bad image).
-                ended = data_w.write_all(&d).is_err();
-            }
-            Ok(Some(Frame::End)) => ended = true,
-            Ok(Some(Frame::Message(_))) | Ok(None) => {
-                stream_err = Some(io::Error::other("image stream ended without an end frame"));
-                ended = true;
-            }
-            Err(e) => {
-                stream_err = Some(io::Error::other(e.to_string()));
-                ended = true;
-            }
-        }
+        ended = match next_data(conn, &mut stream_err) {
+            // Unless the kernel stopped reading (bad image).
+            Some(d) => data_w.write_all(&d).is_err(),
+            None => true,
+        };
     }
     drop(data_w);
     let text = wait_restarted(log_r);
