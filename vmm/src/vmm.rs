@@ -599,6 +599,14 @@ fn attach_vsock(
                 .map(|q| q.to_queue())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| dev_err(&e))?;
+            // As the transport checks a driver's queues before activating:
+            // a damaged state must not point the device outside memory.
+            use virtio_queue::QueueT;
+            if let Some(i) = queues.iter().position(|q| !q.is_valid(mem)) {
+                return Err(dev_err(&format!(
+                    "saved queue {i} is not valid in guest memory (size or rings)"
+                )));
+            }
             let mut d = lock(&dev);
             d.activate(mem.clone(), queues, transport.interrupt())
                 .map_err(|e| dev_err(&e))?;
