@@ -32,7 +32,10 @@ alive=0; api=0; rssmax=$rss0
 while kill -0 $vm 2>/dev/null; do
     alive=$((alive+1))
     r=$(rss); [ -n "$r" ] && [ "$r" -gt "$rssmax" ] && rssmax=$r
-    "$CRVMM" status --api-sock $A > /dev/null 2>&1 && api=$((api+1))
+    # A probe that fails because the VMM has just exited (the guest
+    # rebooted) does not count; how it exited is checked below.
+    if "$CRVMM" status --api-sock $A > /dev/null 2>&1; then api=$((api+1))
+    elif ! kill -0 $vm 2>/dev/null; then alive=$((alive-1)); fi
     [ $alive -gt 600 ] && {{ echo t-timeout; kill $vm; }}
     sleep 0.2
 done
