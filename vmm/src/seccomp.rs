@@ -104,8 +104,9 @@ struct Filters {
 static POLICY: OnceLock<Option<Filters>> = OnceLock::new();
 
 thread_local! {
-    /// The kind of this thread, for the SIGSYS message (0: not confined).
-    static KIND: Cell<u8> = const { Cell::new(0) };
+    /// The kind of this thread, for the SIGSYS message (None: not
+    /// confined).
+    static KIND: Cell<Option<ThreadKind>> = const { Cell::new(None) };
 }
 
 /// Compiles the policy's filters and installs the SIGSYS handler. Call
@@ -133,7 +134,7 @@ pub fn enter(kind: ThreadKind) -> Result<(), Error> {
         ThreadKind::Vcpu => &f.vcpu,
         ThreadKind::Api => &f.api,
     };
-    KIND.with(|k| k.set(kind as u8 + 1));
+    KIND.with(|k| k.set(Some(kind)));
     seccompiler::apply_filter(prog).map_err(|e| Error::Apply(kind.name(), e.to_string()))
 }
 
@@ -182,13 +183,10 @@ extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mu
     // si_syscall (int) at offset 24 (<asm-generic/siginfo.h>).
     // SAFETY: the kernel passes a valid siginfo_t for a SA_SIGINFO handler.
     let nr = unsafe { *(info as *const u8).add(24).cast::<libc::c_int>() };
-    let kind = KIND.with(|k| k.get());
-    let name: &[u8] = match kind {
-        1 => b"vmm",
-        2 => b"vcpu",
-        3 => b"api",
-        _ => b"unconfined",
-    };
+    let name = KIND
+        .with(|k| k.get())
+        .map_or("unconfined", ThreadKind::name)
+        .as_bytes();
     let mut msg = [0u8; 160];
     let mut len = 0;
     for part in [
@@ -311,7 +309,7 @@ mod tests {
         // openat is not a vCPU call: SIGSYS, the handler exits 148.
         let bad = in_child(|| {
             install_sigsys_handler();
-            KIND.with(|k| k.set(2));
+            KIND.with(|k| k.set(Some(ThreadKind::Vcpu)));
             if seccompiler::apply_filter(&vcpu).is_err() {
                 return 3;
             }
