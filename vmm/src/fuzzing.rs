@@ -452,6 +452,13 @@ impl Drop for ScratchDir {
 /// The device must neither panic nor hang; vm-memory keeps every access
 /// inside guest memory.
 pub fn vsock_queue(data: &[u8]) {
+    // cr-vmm's Rust main ignores SIGPIPE (a write to a host socket whose
+    // peer went away is an EPIPE error); libFuzzer's C main does not.
+    static IGNORE_SIGPIPE: std::sync::Once = std::sync::Once::new();
+    IGNORE_SIGPIPE.call_once(|| {
+        // SAFETY: setting a signal's disposition to SIG_IGN.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    });
     let Some(dir) = ScratchDir::new("vsock") else {
         return;
     };
