@@ -23,7 +23,8 @@ shift 3
 FRAGMENTS=()
 for f in "$@"; do FRAGMENTS+=("$(realpath "$f")"); done
 HERE=$(cd "$(dirname "$0")" && pwd)
-PIN=$(cat "$HERE/kernel-version")
+PIN=$(awk '$1 == "linux-source-6.12" { print $2 }' "$HERE/pins")
+[ -n "$PIN" ] || { echo "build-kernel: images/pins pins no linux-source-6.12" >&2; exit 1; }
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 BUILD=$HERE/out/build/$NAME
 SRC=$BUILD/linux
@@ -32,7 +33,7 @@ mkdir -p "$BUILD" "$OUT"
 have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 if [ "$have" != "$PIN" ]; then
     echo "build-kernel: linux-source-6.12 is '$have', pinned is '$PIN'" >&2
-    echo "build-kernel: run images/install-deps.sh, or update images/kernel-version" >&2
+    echo "build-kernel: run images/install-deps.sh (it installs the pin), or move the pin: cargo xtask images --bump-kernel VERSION" >&2
     exit 1
 fi
 

@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 
 use crate::cpio::{Archive, Entry};
 use crate::paths;
+use crate::timing::Timings;
 
 /// The fixed mtime of every archive entry (2024-01-01, like the kernels').
 pub const SOURCE_DATE_EPOCH: u32 = 1_704_067_200;
@@ -311,32 +312,38 @@ fn sha256(path: &Path) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Builds every image: static binaries, both kernels, both initramfs.
-pub fn build_all() -> anyhow::Result<Built> {
+/// Builds every image: static binaries, both kernels, both initramfs. Each
+/// step is timed into `t`.
+pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
     let root = paths::root();
-    let pin = fs::read_to_string(root.join("images/kernel-version")).unwrap_or_default();
     eprintln!(
         "images: guest kernel from Debian linux-source-6.12 {}",
-        pin.trim()
+        crate::pins::kernel_version()?
     );
-    build_static_binaries()?;
-    build_kernel(
-        "guest",
-        &paths::out().join("guest"),
-        Some(&root.join("guest-kernel-cfg/patches")),
-        &guest_fragments()?,
-    )?;
-    build_kernel(
-        "ci-host",
-        &paths::out().join("ci-host"),
-        None,
-        &[root.join("images/ci-host/host.config")],
-    )?;
-    for (name, _) in build_guest_tests()? {
-        eprintln!("images: built guest test program {name}");
-    }
-    write_archive(&guest_initramfs()?, &paths::guest_initramfs())?;
-    write_archive(&host_initramfs()?, &paths::host_initramfs())?;
+    t.phase("build: static cr-vmm + guest-agent", build_static_binaries)?;
+    t.phase("build: guest kernel", || {
+        build_kernel(
+            "guest",
+            &paths::out().join("guest"),
+            Some(&root.join("guest-kernel-cfg/patches")),
+            &guest_fragments()?,
+        )
+    })?;
+    t.phase("build: CI-host kernel", || {
+        build_kernel(
+            "ci-host",
+            &paths::out().join("ci-host"),
+            None,
+            &[root.join("images/ci-host/host.config")],
+        )
+    })?;
+    t.phase("build: guest test programs + initramfs", || {
+        for (name, _) in build_guest_tests()? {
+            eprintln!("images: built guest test program {name}");
+        }
+        write_archive(&guest_initramfs()?, &paths::guest_initramfs())?;
+        write_archive(&host_initramfs()?, &paths::host_initramfs())
+    })?;
     let outputs = [
         paths::guest_kernel(),
         paths::guest_initramfs(),

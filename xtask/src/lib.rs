@@ -11,4 +11,7 @@ pub mod images;
 pub mod kvm_probe;
 pub mod nested;
 pub mod paths;
+pub mod pins;
 pub mod run;
+pub mod testrun;
+pub mod timing;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use xtask::kvm_probe::{self, Mode};
-use xtask::{deps, images, nested, paths, run};
+use xtask::timing::Timings;
+use xtask::{deps, images, nested, paths, run, testrun};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Build, test and demo cr-vmm")]
@@ -109,9 +110,9 @@ enum Cmd {
     },
 }
 
-fn build_images() -> anyhow::Result<()> {
-    deps::ensure()?;
-    let built = images::build_all()?;
+fn build_images(t: &mut Timings) -> anyhow::Result<()> {
+    t.phase("install (images/install-deps.sh)", deps::ensure)?;
+    let built = images::build_all(t)?;
     for (p, h) in built.outputs {
         eprintln!("images: {} {}", &h[..16.min(h.len())], p.display());
     }
@@ -134,7 +135,7 @@ fn check(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
 }
 
 fn demo(mode: Mode) -> anyhow::Result<i32> {
-    build_images()?;
+    build_images(&mut Timings::new())?;
     let opts = nested::Options {
         timeout: run::boot_timeout(mode) * 2,
         ..Default::default()
@@ -147,31 +148,61 @@ fn demo(mode: Mode) -> anyhow::Result<i32> {
 }
 
 fn test(mode: Mode) -> anyhow::Result<()> {
-    build_images()?;
-    check(
-        cargo().args(["fmt", "--all", "--check"]),
-        "cargo fmt --check",
-    )?;
-    check(
-        cargo().args([
-            "clippy",
-            "--quiet",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-        "cargo clippy -D warnings",
-    )?;
-    check(
-        cargo()
-            .args(["test", "--workspace"])
-            .env("CRVMM_MODE", mode.to_string()),
-        &format!("cargo test --workspace (guests run {mode})"),
-    )?;
-    eprintln!("xtask: fuzz smoke run (every target of fuzz/)");
-    xtask::fuzz::smoke().map(|_| ())
+    let mut t = Timings::new();
+    let r = test_phases(mode, &mut t);
+    eprint!("{}", t.table());
+    r
+}
+
+fn test_phases(mode: Mode, t: &mut Timings) -> anyhow::Result<()> {
+    build_images(t)?;
+    t.phase("cargo fmt --check", || {
+        check(
+            cargo().args(["fmt", "--all", "--check"]),
+            "cargo fmt --check",
+        )
+    })?;
+    t.phase("cargo clippy", || {
+        check(
+            cargo().args([
+                "clippy",
+                "--quiet",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            "cargo clippy -D warnings",
+        )
+    })?;
+    let bins = t.phase("cargo test: build the test binaries", || {
+        testrun::build(env!("CARGO"))
+    })?;
+    eprintln!("xtask: {} test binaries (guests run {mode})", bins.len());
+    let results = testrun::run_all(&bins, &[("CRVMM_MODE", mode.to_string())])?;
+    for r in &results {
+        t.record(&format!("test {}", r.name), r.took);
+    }
+    t.phase("cargo test --doc", || {
+        check(
+            cargo().args(["test", "--workspace", "--doc"]),
+            "cargo test --workspace --doc",
+        )
+    })?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.name.as_str())
+        .collect();
+    t.phase("fuzz smoke (every target of fuzz/)", || {
+        eprintln!("xtask: fuzz smoke run (every target of fuzz/)");
+        xtask::fuzz::smoke().map(|_| ())
+    })?;
+    if !failed.is_empty() {
+        bail!("test binaries failed: {}", failed.join(", "));
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -179,7 +210,7 @@ fn main() -> ExitCode {
     let r: anyhow::Result<i32> = match cli.cmd {
         Cmd::Images {
             verify_reproducible,
-        } => build_images().and_then(|_| {
+        } => build_images(&mut Timings::new()).and_then(|_| {
             if verify_reproducible {
                 images::verify_reproducible()?;
             }
@@ -190,7 +221,7 @@ fn main() -> ExitCode {
             files,
             command,
         } => (|| {
-            build_images()?;
+            build_images(&mut Timings::new())?;
             let mut opts = nested::Options {
                 timeout: Duration::from_secs(timeout),
                 ..Default::default()
@@ -228,7 +259,7 @@ fn main() -> ExitCode {
                 ))
             } else {
                 mode.resolve().and_then(|m| {
-                    build_images()?;
+                    build_images(&mut Timings::new())?;
                     xtask::fuzz_guest::run(m, minutes, seed).map(|_| 0)
                 })
             }
@@ -240,7 +271,7 @@ fn main() -> ExitCode {
             ..
         } => xtask::fuzz::cli(targets, seconds, smoke),
         Cmd::Bench { which, runs, mode } => mode.resolve().and_then(|m| {
-            build_images()?;
+            build_images(&mut Timings::new())?;
             let mut cmd = cargo();
             cmd.args(["run", "--quiet", "--release", "-p", "benches", "--"])
                 .arg(&which)
