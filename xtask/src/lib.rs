@@ -3,6 +3,7 @@
 //! this host's `/dev/kvm` and running nested. The end-to-end tests use it
 //! as a library.
 
+pub mod bump;
 pub mod cpio;
 pub mod deps;
 pub mod fuzz;

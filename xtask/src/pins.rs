@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 
 use crate::paths;
 
-/// The package the guest and CI-host kernels are built from.
+/// The package the kernel (guest and CI host) is built from.
 pub const KERNEL_PACKAGE: &str = "linux-source-6.12";
 
 /// One pinned package.
@@ -99,7 +99,8 @@ pub fn with_pin(
             found = true;
             let mut new = line.replacen(f[1], version, 1);
             if f.len() == 4 {
-                let sum = sha256.with_context(|| format!("{package} needs the sha256 of {}", f[2]))?;
+                let sum =
+                    sha256.with_context(|| format!("{package} needs the sha256 of {}", f[2]))?;
                 // The checksum is the last field: replace it at the end so a
                 // version string equal to a prefix cannot be hit.
                 let cut = new.len() - f[3].len();
@@ -157,7 +158,9 @@ mod tests {
     #[test]
     fn parses_the_pins_of_the_tree() {
         let pins = load().unwrap();
-        assert!(pins.iter().any(|p| p.package == KERNEL_PACKAGE && p.file.is_some()));
+        assert!(pins
+            .iter()
+            .any(|p| p.package == KERNEL_PACKAGE && p.file.is_some()));
         assert!(!kernel_version().unwrap().is_empty());
     }
 
