@@ -41,11 +41,37 @@ pub fn run_script_for(
     let mode = mode();
     let opts = Options {
         files: extra,
-        timeout: run::boot_timeout(mode) * boots.max(1),
+        timeout: script_timeout(mode, script, boots),
         echo: true,
         ..Default::default()
     };
     run::script(mode, script, &opts).expect("running the script")
+}
+
+/// How long `script` may run: one boot's time for each VM it starts
+/// (`"$CRVMM" run` or `restore` lines) or `boots`, whichever is more, times
+/// the slowdown `cargo xtask test` announces in `CRVMM_TEST_SLOWDOWN` when
+/// it runs more test jobs at once than there are CPUs. The timeout only
+/// catches hangs: a test that passes never comes near it.
+pub fn script_timeout(mode: Mode, script: &str, boots: u32) -> std::time::Duration {
+    let slowdown: u32 = std::env::var("CRVMM_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    timeout_for(run::boot_timeout(mode), script, boots, slowdown)
+}
+
+/// [`script_timeout`] with the boot time and the slowdown given.
+pub fn timeout_for(
+    one_boot: std::time::Duration,
+    script: &str,
+    boots: u32,
+    slowdown: u32,
+) -> std::time::Duration {
+    let vms =
+        script.matches("\"$CRVMM\" run ").count() + script.matches("\"$CRVMM\" restore ").count();
+    let boots = boots.max(u32::try_from(vms).unwrap_or(u32::MAX)).max(1);
+    one_boot * boots * slowdown.clamp(1, 8)
 }
 
 /// The shell line that boots the guest kernel and initramfs under cr-vmm
@@ -99,4 +125,24 @@ vm=$!
 c version > /dev/null || echo t-boot-failed
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeout_counts_the_vms_a_script_starts() {
+        let one = std::time::Duration::from_secs(150);
+        assert_eq!(timeout_for(one, "echo hi", 1, 1), one);
+        let three = format!(
+            "{}{}\"$CRVMM\" restore --snapshot /s\n",
+            crvmm_line(""),
+            agent_vm("")
+        );
+        assert_eq!(timeout_for(one, &three, 1, 1), one * 3);
+        assert_eq!(timeout_for(one, &three, 4, 1), one * 4);
+        assert_eq!(timeout_for(one, &three, 1, 2), one * 6);
+        assert_eq!(timeout_for(one, "", 0, 0), one);
+    }
 }

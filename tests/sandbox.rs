@@ -79,7 +79,15 @@ mkdir -p $J; chown 1000:1000 $J
     --append '-- sleep 100000' < /dev/null > /tmp/jail.log 2>&1 &
 vm=$!
 n=0; until [ -S $J/v.sock ] || [ $n -gt 600 ]; do sleep 0.1; n=$((n+1)); done
-echo "t-jail-version=$("$CRVMM" version --vsock-uds $J/v.sock)"
+echo "t-jail-socket-waits=$n"
+# Bounded: once this hung silently in a test run (not reproduced since); if
+# it does again, the VMM's threads and console say where.
+v=$(timeout 90 "$CRVMM" version --vsock-uds $J/v.sock 2>&1) || {
+    echo "t-jail-version-failed: $v"
+    for t in /proc/$vm/task/*; do echo "t-jail-thread: $(cat $t/comm) $(cat $t/wchan) $(grep State $t/status)"; done
+    sed 's/^/t-jail-console: /' /tmp/jail.log | tail -n 20
+}
+echo "t-jail-version=$v"
 echo "t-jail-uid=$(grep '^Uid:' /proc/$vm/status | tr -s '\t ' ' ')"
 echo "t-jail-gid=$(grep '^Gid:' /proc/$vm/status | tr -s '\t ' ' ')"
 echo "t-jail-root=$(readlink /proc/$vm/root)"
@@ -145,7 +153,8 @@ fn seccomp_filters_confine_every_thread_and_jail_drops_privileges() {
     );
     assert_eq!(value(&out, "t-api-partial"), "0", "{text}");
 
-    assert!(!value(&out, "t-jail-version").is_empty(), "{text}");
+    assert!(!has_line(&out, "t-jail-version-failed"), "{text}");
+    assert!(value(&out, "t-jail-version").contains("protocol"), "{text}");
     assert_eq!(
         value(&out, "t-jail-uid").trim(),
         "Uid: 1000 1000 1000 1000",

@@ -264,8 +264,9 @@ fn eight_clients_and_fifty_checkpoint_restart_cycles() {
 }
 
 const INTERRUPTED: &str = r#"
-pid=$(c spawn -- /bin/guest-agent hog 48)
-while ! grep -q "hog: 48 MiB dirty, pid $pid" /tmp/vm.log; do sleep 0.2; done
+pid=$(c spawn -- /bin/guest-agent hog 48) || echo "t-spawn-failed"
+n=0; until grep -q "hog: 48 MiB dirty, pid $pid" /tmp/vm.log || [ $n -gt 600 ]; do sleep 0.2; n=$((n+1)); done
+[ $n -gt 600 ] && echo "t-hog-never-ready"
 # The host client is interrupted mid-stream.
 "$CRVMM" checkpoint --vsock-uds $V --pid "$pid" -o /tmp/h.img > /dev/null 2>&1 &
 cp=$!
@@ -303,6 +304,8 @@ c exec -- /bin/cat /sys/fs/cgroup/crvmm-ckpt-$pid/cgroup.freeze | sed 's/^/t-sti
 fn interrupted_checkpoints_leave_nothing_behind() {
     let out = run_script(&with_guest(INTERRUPTED), vec![]);
     let text = out.text();
+    assert!(!has_line(&out, "t-spawn-failed"), "{text}");
+    assert!(!has_line(&out, "t-hog-never-ready"), "{text}");
     assert_eq!(value(&out, "t-client-killed-status"), "143", "{text}");
     assert_eq!(value(&out, "t-client-killed-files"), "0", "{text}");
     assert_eq!(value(&out, "t-groups-after-client"), "0", "{text}");

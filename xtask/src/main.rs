@@ -48,6 +48,16 @@ enum Cmd {
         /// second tree and check the outputs are bit-identical.
         #[arg(long)]
         verify_reproducible: bool,
+        /// Move the linux-source-6.12 pin of images/pins to VERSION:
+        /// install it, record its tarball's checksum, check that every
+        /// patch of the series applies, rebuild, run the boot and c/r tests.
+        #[arg(long, value_name = "VERSION", conflicts_with = "bump")]
+        bump_kernel: Option<String>,
+        /// Move another pin of images/pins (PACKAGE=VERSION), the same way.
+        #[arg(long, value_name = "PACKAGE=VERSION")]
+        bump: Option<String>,
+        #[command(flatten)]
+        mode: ModeArgs,
     },
     /// Boot the nested-KVM CI host and run a command inside it.
     Nested {
@@ -70,6 +80,9 @@ enum Cmd {
     Test {
         #[command(flatten)]
         mode: ModeArgs,
+        /// Test jobs run at once (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Benchmarks, each against a baseline in the same run: `boot` (cr-vmm
     /// vs QEMU microvm to the guest's init), `checkpoint` (checkpoint(2)
@@ -147,14 +160,30 @@ fn demo(mode: Mode) -> anyhow::Result<i32> {
     Ok(out.status)
 }
 
-fn test(mode: Mode) -> anyhow::Result<()> {
+fn test(mode: Mode, workers: usize) -> anyhow::Result<()> {
     let mut t = Timings::new();
-    let r = test_phases(mode, &mut t);
+    let r = test_phases(mode, workers, &mut t);
     eprint!("{}", t.table());
-    r
+    let (counts, failed) = r?;
+    // The closing line: every libtest test of the run (the ignored ones are
+    // skipped with their reason, which libtest printed).
+    eprintln!(
+        "xtask: {} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
+    if !failed.is_empty() {
+        bail!("failed: {}", failed.join(", "));
+    }
+    Ok(())
 }
 
-fn test_phases(mode: Mode, t: &mut Timings) -> anyhow::Result<()> {
+/// Everything `cargo xtask test` runs, timed into `t`; the test counts and
+/// the jobs that failed.
+fn test_phases(
+    mode: Mode,
+    workers: usize,
+    t: &mut Timings,
+) -> anyhow::Result<(testrun::Counts, Vec<String>)> {
     build_images(t)?;
     t.phase("cargo fmt --check", || {
         check(
@@ -179,37 +208,94 @@ fn test_phases(mode: Mode, t: &mut Timings) -> anyhow::Result<()> {
     let bins = t.phase("cargo test: build the test binaries", || {
         testrun::build(env!("CARGO"))
     })?;
-    eprintln!("xtask: {} test binaries (guests run {mode})", bins.len());
-    let results = testrun::run_all(&bins, &[("CRVMM_MODE", mode.to_string())])?;
-    for r in &results {
-        t.record(&format!("test {}", r.name), r.took);
+    // The end-to-end tests (package e2e, in tests/) run one a job: each
+    // boots guests for up to minutes, and spreading them over the workers
+    // keeps both cores busy (guests wait on timers and sockets, so more
+    // workers than cores pay off). The other binaries are quick and run
+    // whole; the doc tests and the fuzz smoke run are jobs too.
+    let e2e_dir = paths::root().join("tests");
+    let me = std::env::current_exe().context("the xtask binary")?;
+    let extra = vec![
+        testrun::Job::Command {
+            name: "cargo test --doc".into(),
+            argv: [env!("CARGO"), "test", "--quiet", "--workspace", "--doc"]
+                .map(String::from)
+                .to_vec(),
+        },
+        testrun::Job::Command {
+            name: "fuzz smoke (every target of fuzz/)".into(),
+            argv: vec![
+                me.to_string_lossy().into_owned(),
+                "fuzz".into(),
+                "--smoke".into(),
+            ],
+        },
+    ];
+    let jobs = testrun::plan(&bins, |b| b.dir == e2e_dir, extra, &testrun::last_times())?;
+    eprintln!(
+        "xtask: {} test binaries, {} jobs on {workers} workers (guests run {mode})",
+        bins.len(),
+        jobs.len()
+    );
+    // More jobs than CPUs slow each one down: the tests' hang timeouts
+    // stretch by as much.
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let slowdown = workers.div_ceil(cpus).max(1);
+    let started = std::time::Instant::now();
+    let results = testrun::run_parallel(
+        jobs,
+        workers,
+        &[
+            ("CRVMM_MODE", mode.to_string()),
+            ("CRVMM_TEST_SLOWDOWN", slowdown.to_string()),
+        ],
+    )?;
+    for (name, took, ok) in testrun::by_binary(&results) {
+        t.record(
+            &format!("{name}{}", if ok { "" } else { " (FAILED)" }),
+            took,
+        );
     }
-    t.phase("cargo test --doc", || {
-        check(
-            cargo().args(["test", "--workspace", "--doc"]),
-            "cargo test --workspace --doc",
-        )
-    })?;
-    let failed: Vec<&str> = results
+    t.record("tests (wall clock, all jobs)", started.elapsed());
+    let mut counts = testrun::Counts::default();
+    for r in &results {
+        counts += r.counts;
+    }
+    let failed: Vec<String> = results
         .iter()
         .filter(|r| !r.ok)
-        .map(|r| r.name.as_str())
+        .map(|r| r.name.clone())
         .collect();
-    t.phase("fuzz smoke (every target of fuzz/)", || {
-        eprintln!("xtask: fuzz smoke run (every target of fuzz/)");
-        xtask::fuzz::smoke().map(|_| ())
-    })?;
-    if !failed.is_empty() {
-        bail!("test binaries failed: {}", failed.join(", "));
-    }
-    Ok(())
+    // A failed command job (the fuzz smoke run) counts as one failure.
+    counts.failed = counts.failed.max(failed.len() as u32);
+    Ok((counts, failed))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r: anyhow::Result<i32> = match cli.cmd {
         Cmd::Images {
+            bump_kernel: Some(version),
+            mode,
+            ..
+        } => mode.resolve().and_then(|m| {
+            xtask::bump::bump(xtask::pins::KERNEL_PACKAGE, &version, &m.to_string()).map(|_| 0)
+        }),
+        Cmd::Images {
+            bump: Some(spec),
+            mode,
+            ..
+        } => match spec.split_once('=') {
+            Some((package, version)) if !package.is_empty() && !version.is_empty() => mode
+                .resolve()
+                .and_then(|m| xtask::bump::bump(package, version, &m.to_string()).map(|_| 0)),
+            _ => Err(anyhow::anyhow!(
+                "--bump takes PACKAGE=VERSION, not '{spec}'"
+            )),
+        },
+        Cmd::Images {
             verify_reproducible,
+            ..
         } => build_images(&mut Timings::new()).and_then(|_| {
             if verify_reproducible {
                 images::verify_reproducible()?;
@@ -245,7 +331,12 @@ fn main() -> ExitCode {
             Ok(nested::run(&script, &opts)?.status)
         })(),
         Cmd::Demo { mode } => mode.resolve().and_then(demo),
-        Cmd::Test { mode } => mode.resolve().and_then(test).map(|_| 0),
+        Cmd::Test { mode, jobs } => {
+            let workers = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            });
+            mode.resolve().and_then(|m| test(m, workers)).map(|_| 0)
+        }
         Cmd::Fuzz {
             targets,
             minutes,
