@@ -77,6 +77,8 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/sched.h>
 
 #include "kcr.h"	/* copy of include/uapi/linux/kcr.h */
@@ -2153,6 +2155,34 @@ static int cmd_errors(void)
 	alarm(0);
 	CHECK(ret < 0 && errno == EOPNOTSUPP, "checkpoint with alarm() armed: EOPNOTSUPP");
 	close(fd);
+
+	/*
+	 * A seccomp filter is not saved: a task under one is refused, or it
+	 * would come back from restart unfiltered. The child installs an
+	 * allow-everything filter, then tries to checkpoint itself.
+	 */
+	{
+		pid_t c = fork();
+		int st = 0;
+
+		if (c == 0) {
+			struct sock_filter allow[] = {
+				BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+			};
+			struct sock_fprog prog = { .len = 1, .filter = allow };
+
+			fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+			    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+				_exit(3);
+			ret = sys_checkpoint(0, fd, 0, 2);
+			_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : 1);
+		}
+		waitpid(c, &st, 0);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "checkpoint under a seccomp filter: EOPNOTSUPP (child status %d)",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
 
 	ret = sys_restart(0, 12345, 0, -1);
 	CHECK(ret < 0 && errno == EBADF, "restart from a closed fd: EBADF");

@@ -1,5 +1,6 @@
-//! Building the images: static binaries, the guest and CI-host kernels
-//! (through `images/build-kernel.sh`), and both initramfs archives.
+//! Building the images: static binaries, the kernel (through
+//! `images/build-kernel.sh`; one kernel is both the guest's and the nested
+//! CI host's), and both initramfs archives.
 //!
 //! Everything is reproducible (fixed timestamps, sorted archives) and
 //! incremental (kernels rebuild only when their inputs change; archives are
@@ -65,13 +66,18 @@ pub fn build_kernel(
     run(&mut cmd)
 }
 
-/// The guest kernel's config fragments: the base and every other
-/// `*.config` in guest-kernel-cfg/ (sorted), e.g. the c/r options.
-pub fn guest_fragments() -> anyhow::Result<Vec<PathBuf>> {
+/// The kernel's config fragments: the guest's base, every other `*.config`
+/// in guest-kernel-cfg/ (sorted, e.g. the c/r options), then the CI host's
+/// role (`images/ci-host/host.config`: KVM). One kernel serves as the guest
+/// and as the nested CI host.
+pub fn kernel_fragments() -> anyhow::Result<Vec<PathBuf>> {
     let dir = paths::root().join("guest-kernel-cfg");
     let base = dir.join("guest.config");
-    if !base.exists() {
-        bail!("{} is missing", base.display());
+    let host = paths::root().join("images/ci-host/host.config");
+    for p in [&base, &host] {
+        if !p.exists() {
+            bail!("{} is missing", p.display());
+        }
     }
     let mut all = vec![base.clone()];
     all.extend(
@@ -79,6 +85,7 @@ pub fn guest_fragments() -> anyhow::Result<Vec<PathBuf>> {
             .into_iter()
             .filter(|p| *p != base),
     );
+    all.push(host);
     Ok(all)
 }
 
@@ -312,7 +319,7 @@ fn sha256(path: &Path) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Builds every image: static binaries, both kernels, both initramfs. Each
+/// Builds every image: static binaries, the kernel, both initramfs. Each
 /// step is timed into `t`.
 pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
     let root = paths::root();
@@ -321,20 +328,12 @@ pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
         crate::pins::kernel_version()?
     );
     t.phase("build: static cr-vmm + guest-agent", build_static_binaries)?;
-    t.phase("build: guest kernel", || {
+    t.phase("build: kernel (guest and CI host)", || {
         build_kernel(
             "guest",
             &paths::out().join("guest"),
             Some(&root.join("guest-kernel-cfg/patches")),
-            &guest_fragments()?,
-        )
-    })?;
-    t.phase("build: CI-host kernel", || {
-        build_kernel(
-            "ci-host",
-            &paths::out().join("ci-host"),
-            None,
-            &[root.join("images/ci-host/host.config")],
+            &kernel_fragments()?,
         )
     })?;
     t.phase("build: guest test programs + initramfs", || {
@@ -347,7 +346,6 @@ pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
     let outputs = [
         paths::guest_kernel(),
         paths::guest_initramfs(),
-        paths::host_kernel(),
         paths::host_initramfs(),
     ]
     .into_iter()
@@ -369,7 +367,7 @@ pub fn verify_reproducible() -> anyhow::Result<()> {
         "guest-repro",
         &second,
         Some(&root.join("guest-kernel-cfg/patches")),
-        &guest_fragments()?,
+        &kernel_fragments()?,
     )?;
     let a = std::fs::read(paths::guest_kernel())?;
     let b = std::fs::read(second.join("bzImage"))?;

@@ -80,7 +80,7 @@ enum Cmd {
     Test {
         #[command(flatten)]
         mode: ModeArgs,
-        /// Test jobs run at once (default: the number of CPUs).
+        /// Test jobs run at once (default: the number of CPUs plus one).
         #[arg(long)]
         jobs: Option<usize>,
     },
@@ -332,8 +332,10 @@ fn main() -> ExitCode {
         })(),
         Cmd::Demo { mode } => mode.resolve().and_then(demo),
         Cmd::Test { mode, jobs } => {
+            // One more job than CPUs: the guests of the end-to-end tests
+            // spend part of their time waiting (timers, sockets, sleeps).
             let workers = jobs.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
             });
             mode.resolve().and_then(|m| test(m, workers)).map(|_| 0)
         }

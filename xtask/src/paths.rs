@@ -28,9 +28,10 @@ pub fn guest_initramfs() -> PathBuf {
     out().join("guest/initramfs.cpio")
 }
 
-/// CI host kernel.
+/// CI host kernel: the guest's (one kernel plays both roles; see
+/// `images/ci-host/host.config`).
 pub fn host_kernel() -> PathBuf {
-    out().join("ci-host/bzImage")
+    guest_kernel()
 }
 
 /// CI host initramfs (without the per-run archive).

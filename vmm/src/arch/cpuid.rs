@@ -1,8 +1,9 @@
 //! CPUID for each vCPU, derived from what KVM supports on this host.
 //!
 //! Like Firecracker's normalization: every vCPU gets its own APIC ID in the
-//! topology leaves, the hypervisor bit is set, and leaves that describe the
-//! host's package layout are rewritten for the guest's vCPU count.
+//! topology leaves, the hypervisor bit is set, VMX and SVM are hidden (no
+//! nested virtualization), and leaves that describe the host's package
+//! layout are rewritten for the guest's vCPU count.
 
 use kvm_bindings::{kvm_cpuid_entry2, CpuId};
 
@@ -12,7 +13,14 @@ const LEAF_PERF_MON: u32 = 0xa;
 const LEAF_EXT_TOPOLOGY: u32 = 0xb;
 const LEAF_EXT_TOPOLOGY_V2: u32 = 0x1f;
 
+const LEAF_EXT_FEATURES: u32 = 0x8000_0001;
+const LEAF_SVM: u32 = 0x8000_000a;
+
 const ECX_HYPERVISOR_BIT: u32 = 1 << 31;
+/// Leaf 1 ECX: Intel VMX.
+const ECX_VMX_BIT: u32 = 1 << 5;
+/// Leaf 0x8000_0001 ECX: AMD SVM.
+const ECX_SVM_BIT: u32 = 1 << 2;
 const ECX_TSC_DEADLINE_BIT: u32 = 1 << 24;
 const EDX_HTT_BIT: u32 = 1 << 28;
 
@@ -38,6 +46,7 @@ fn normalize_entry(
             e.ebx =
                 (e.ebx & 0x0000_ffff) | (u32::from(cpu_index) << 24) | (u32::from(cpu_count) << 16);
             e.ecx |= ECX_HYPERVISOR_BIT;
+            e.ecx &= !ECX_VMX_BIT;
             if tsc_deadline {
                 e.ecx |= ECX_TSC_DEADLINE_BIT;
             } else {
@@ -48,6 +57,18 @@ fn normalize_entry(
             } else {
                 e.edx &= !EDX_HTT_BIT;
             }
+        }
+        // No nested virtualization: a guest that turns VMX or SVM on holds
+        // state (VMCS/VMCB, nested guest mode) that VM snapshots do not save,
+        // so the guest is not offered it (Firecracker hides it too). The
+        // guest kernel has KVM built in, as it doubles as the CI host's
+        // kernel (docs/ci.md); without the bits its KVM stays off.
+        LEAF_EXT_FEATURES => e.ecx &= !ECX_SVM_BIT,
+        LEAF_SVM => {
+            e.eax = 0;
+            e.ebx = 0;
+            e.ecx = 0;
+            e.edx = 0;
         }
         LEAF_CACHE_PARAMS => {
             // EAX[31:26]: cores per package - 1; EAX[25:14]: threads sharing
@@ -167,6 +188,24 @@ mod tests {
         assert_ne!(s[0].ecx & ECX_HYPERVISOR_BIT, 0);
         assert_ne!(s[0].edx & EDX_HTT_BIT, 0);
         assert_eq!((s[1].eax, s[1].ebx, s[1].edx), (2, 4, 3));
+    }
+
+    #[test]
+    fn no_nested_virtualization() {
+        let mut f = entry(1, 0);
+        f.ecx = ECX_VMX_BIT | 1;
+        let mut x = entry(LEAF_EXT_FEATURES, 0);
+        x.ecx = ECX_SVM_BIT | 1;
+        let mut svm = entry(LEAF_SVM, 0);
+        svm.eax = 1;
+        svm.edx = 0xff;
+        let mut cpuid = CpuId::from_entries(&[f, x, svm]).unwrap();
+        normalize(&mut cpuid, 0, 1, false);
+        let s = cpuid.as_slice();
+        assert_eq!(s[0].ecx & ECX_VMX_BIT, 0);
+        assert_eq!(s[0].ecx & 1, 1, "other bits stay");
+        assert_eq!(s[1].ecx, 1);
+        assert_eq!((s[2].eax, s[2].ebx, s[2].ecx, s[2].edx), (0, 0, 0, 0));
     }
 
     #[test]
