@@ -32,10 +32,14 @@ alive=0; api=0; rssmax=$rss0
 while kill -0 $vm 2>/dev/null; do
     alive=$((alive+1))
     r=$(rss); [ -n "$r" ] && [ "$r" -gt "$rssmax" ] && rssmax=$r
-    # A probe that fails because the VMM has just exited (the guest
-    # rebooted) does not count; how it exited is checked below.
+    # A probe that fails because the VMM is exiting (the guest rebooted:
+    # its API socket is gone, the process not yet) does not count; how it
+    # exited is checked below.
     if "$CRVMM" status --api-sock $A > /dev/null 2>&1; then api=$((api+1))
-    elif ! kill -0 $vm 2>/dev/null; then alive=$((alive-1)); fi
+    else
+        w=0; while kill -0 $vm 2>/dev/null && [ $w -lt 15 ]; do sleep 0.2; w=$((w+1)); done
+        kill -0 $vm 2>/dev/null || alive=$((alive-1))
+    fi
     [ $alive -gt 600 ] && {{ echo t-timeout; kill $vm; }}
     sleep 0.2
 done
