@@ -1562,6 +1562,68 @@ static void restart_without_setid(const char *img)
 	_exit(failures ? 1 : 0);
 }
 
+/*
+ * Supplementary groups are compared as sets: an image whose groups are
+ * {A, A} must not restart for an unprivileged caller in {A, B}, which
+ * would lose B without CAP_SETGID (and read what B is denied).
+ */
+#define GRP_A 1001
+#define GRP_B 1002
+
+static void become(uid_t uid, const gid_t *groups, int n)
+{
+	if (setgroups(n, groups) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid)) {
+		printf("FAIL: dropping to uid %d: %s\n", uid, strerror(errno));
+		_exit(3);
+	}
+}
+
+static void groups_restored(void)
+{
+	printf("FAIL: the {A, A} image restarted for a caller in {A, B}\n");
+	_exit(42);
+}
+
+static int dup_groups_refused(const char *img)
+{
+	static const gid_t dup[] = { GRP_A, GRP_A }, both[] = { GRP_A, GRP_B };
+	int status, fd;
+	pid_t c;
+
+	c = fork();
+	if (c == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		become(1000, dup, 2);
+		/* Only files uid 1000 may reopen: the refusal is the groups'. */
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+		_exit(self_checkpoint(img, groups_restored));
+	}
+	waitpid(c, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		FAIL("groups: checkpoint as uid 1000 in {A, A} (status %#x)", status);
+		return 1;
+	}
+	c = fork();
+	if (c == 0) {
+		long ret;
+
+		become(1000, both, 2);
+		fd = open(img, O_RDONLY);
+		ret = sys_restart(0, fd, 0, 2);
+		_exit(ret < 0 && errno == EPERM ? 0 : 1);
+	}
+	waitpid(c, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "groups: a {A, A} image is refused to a caller in {A, B}: EPERM (status %#x)",
+	      status);
+	return 0;
+}
+
 static int cmd_creds(const char *img)
 {
 	int status;
@@ -1577,6 +1639,7 @@ static int cmd_creds(const char *img)
 	status = run_child(restart_without_setid, img);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "creds: unprivileged restart refused (status %#x)", status);
+	dup_groups_refused("/tmp/kcr-dupgroups.img");
 	return failures ? 1 : 0;
 }
 
@@ -2060,9 +2123,71 @@ static void *idle_thread(void *arg)
 	return arg;
 }
 
+/* Ways into a sandbox that restart does not restore; 0 when entered. */
+static int enter_seccomp(void)
+{
+	struct sock_filter allow[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 1, .filter = allow };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int enter_no_new_privs(void)
+{
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+static int enter_fewer_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1U << CAP_DAC_OVERRIDE);
+	data[0].permitted &= ~(1U << CAP_DAC_OVERRIDE);
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static int enter_bounding_set(void)
+{
+	return prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0);
+}
+
+static int enter_securebits(void)
+{
+	return prctl(PR_SET_SECUREBITS, 1 << 2 /* SECURE_NO_SETUID_FIXUP */, 0, 0, 0);
+}
+
+static int enter_uts_ns(void)
+{
+	return unshare(CLONE_NEWUTS);
+}
+
+static int enter_mount_ns(void)
+{
+	return unshare(CLONE_NEWNS);
+}
+
+static const struct {
+	const char *what;
+	int (*enter)(void);
+} sandboxes[] = {
+	{ "a seccomp filter", enter_seccomp },
+	{ "no_new_privs", enter_no_new_privs },
+	{ "CAP_DAC_OVERRIDE dropped", enter_fewer_caps },
+	{ "CAP_SYS_ADMIN out of the bounding set", enter_bounding_set },
+	{ "securebits", enter_securebits },
+	{ "its own UTS namespace", enter_uts_ns },
+	{ "its own mount namespace", enter_mount_ns },
+};
+
 static int cmd_errors(void)
 {
-	int pfd[2], fd;
+	int pfd[2], fd, i;
 	long ret;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -2157,31 +2282,26 @@ static int cmd_errors(void)
 	close(fd);
 
 	/*
-	 * A seccomp filter is not saved: a task under one is refused, or it
-	 * would come back from restart unfiltered. The child installs an
-	 * allow-everything filter, then tries to checkpoint itself.
+	 * The sandbox a task runs in is not saved: a task whose filter,
+	 * capabilities, securebits or namespaces differ from what restart
+	 * would give it is refused, or it would come back with the
+	 * restarter's (a root restarter's full capabilities, no filter).
 	 */
-	{
+	for (i = 0; i < (int)(sizeof(sandboxes) / sizeof(sandboxes[0])); i++) {
 		pid_t c = fork();
 		int st = 0;
 
 		if (c == 0) {
-			struct sock_filter allow[] = {
-				BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-			};
-			struct sock_fprog prog = { .len = 1, .filter = allow };
-
 			fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-			    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			if (sandboxes[i].enter())
 				_exit(3);
 			ret = sys_checkpoint(0, fd, 0, 2);
 			_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : 1);
 		}
 		waitpid(c, &st, 0);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "checkpoint under a seccomp filter: EOPNOTSUPP (child status %d)",
-		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		      "checkpoint with %s: EOPNOTSUPP (child status %d)",
+		      sandboxes[i].what, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 
 	ret = sys_restart(0, 12345, 0, -1);
