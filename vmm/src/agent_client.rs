@@ -49,6 +49,12 @@ pub enum Error {
         /// Reason.
         message: String,
     },
+    /// A request that is answered at once got no answer in time.
+    #[error("the guest agent accepted the request but did not answer within {secs} s")]
+    NoReply {
+        /// The timeout.
+        secs: u64,
+    },
     /// A reply of the wrong kind.
     #[error("unexpected reply: {0:?}")]
     Unexpected(Box<Reply>),
@@ -186,6 +192,29 @@ impl Client {
 
     fn read_reply(&mut self) -> Result<Reply, Error> {
         read_reply_from(&mut self.stream)
+    }
+
+    /// [`Self::call`] for a request the agent answers at once (version, ps,
+    /// spawn, kill, logs): no answer within `timeout` is an error, not a
+    /// wait without end.
+    pub fn call_quick(&mut self, req: &Request, timeout: Duration) -> Result<Reply, Error> {
+        self.stream
+            .set_read_timeout(Some(timeout.max(Duration::from_secs(1))))?;
+        let r = self.call(req);
+        self.stream.set_read_timeout(None)?;
+        match r {
+            Err(Error::Io(e) | Error::Proto(proto::Error::Io(e)))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(Error::NoReply {
+                    secs: timeout.as_secs(),
+                })
+            }
+            r => r,
+        }
     }
 
     /// Sends a request without a data stream and returns the reply.
@@ -394,4 +423,43 @@ pub fn temp_path(out: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "image".into());
     out.with_file_name(format!(".{name}.partial"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixListener;
+
+    /// A VMM socket whose guest accepts the connection, then never answers.
+    fn silent_agent() -> (PathBuf, std::thread::JoinHandle<()>) {
+        let dir = std::env::temp_dir().join(format!("crvmm-agent-client-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("v.sock");
+        let _ = std::fs::remove_file(&path);
+        let l = UnixListener::bind(&path).unwrap();
+        let t = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut line = String::new();
+            BufReader::new(s.try_clone().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            assert_eq!(line, "CONNECT 52\n");
+            s.write_all(b"OK 1024\n").unwrap();
+            // Hold the connection open, answer nothing.
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        (path, t)
+    }
+
+    #[test]
+    fn a_quick_request_without_an_answer_times_out() {
+        let (path, t) = silent_agent();
+        let mut c = Client::connect(&path, 52, Duration::from_secs(5)).unwrap();
+        let start = Instant::now();
+        let r = c.call_quick(&Request::Version, Duration::from_secs(1));
+        assert!(matches!(r, Err(Error::NoReply { secs: 1 })), "{r:?}");
+        assert!(start.elapsed() < Duration::from_secs(3));
+        t.join().unwrap();
+    }
 }

@@ -18,7 +18,9 @@ pub struct Target {
     /// The agent's vsock port.
     #[arg(long, default_value_t = proto::AGENT_PORT)]
     port: u32,
-    /// Seconds to wait for the agent (the guest may still be booting).
+    /// Seconds to wait for the agent (the guest may still be booting), and
+    /// for the reply to a request it answers at once (version, ps, spawn,
+    /// kill, logs).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
     /// Print the reply as JSON.
@@ -27,6 +29,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// How long a request the agent answers at once may wait for its reply.
+    fn reply_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+
     fn connect(&self) -> anyhow::Result<Client> {
         Ok(Client::connect(
             &self.vsock_uds,
@@ -236,11 +243,14 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from((*status).clamp(0, 255) as u8))
         }
         AgentCmd::Spawn { target, argv } => {
-            let r = target.connect()?.call(&Request::Spawn {
-                argv,
-                env: vec![],
-                cwd: None,
-            })?;
+            let r = target.connect()?.call_quick(
+                &Request::Spawn {
+                    argv,
+                    env: vec![],
+                    cwd: None,
+                },
+                target.reply_timeout(),
+            )?;
             match &r {
                 _ if target.json => print_json(&r)?,
                 Reply::Started { pid } => println!("{pid}"),
@@ -249,7 +259,9 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AgentCmd::Version { target } => {
-            let r = target.connect()?.call(&Request::Version)?;
+            let r = target
+                .connect()?
+                .call_quick(&Request::Version, target.reply_timeout())?;
             match &r {
                 _ if target.json => print_json(&r)?,
                 Reply::Version {
@@ -288,7 +300,9 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AgentCmd::Ps { target } => {
-            let r = target.connect()?.call(&Request::Ps)?;
+            let r = target
+                .connect()?
+                .call_quick(&Request::Ps, target.reply_timeout())?;
             match &r {
                 _ if target.json => print_json(&r)?,
                 Reply::Ps { procs } => {
@@ -306,14 +320,18 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             pid,
             signal,
         } => {
-            let r = target.connect()?.call(&Request::Kill { pid, signal })?;
+            let r = target
+                .connect()?
+                .call_quick(&Request::Kill { pid, signal }, target.reply_timeout())?;
             if target.json {
                 print_json(&r)?;
             }
             Ok(ExitCode::SUCCESS)
         }
         AgentCmd::Logs { target } => {
-            let r = target.connect()?.call(&Request::Logs)?;
+            let r = target
+                .connect()?
+                .call_quick(&Request::Logs, target.reply_timeout())?;
             match &r {
                 _ if target.json => print_json(&r)?,
                 Reply::Logs { text } => print!("{text}"),

@@ -349,7 +349,17 @@ fn run_job(
     env: &[(String, String)],
 ) -> anyhow::Result<(JobResult, String)> {
     let name = job.name();
-    let log_path = dir.join(format!("{}.log", name.replace(['/', ':'], "_")));
+    let file: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let log_path = dir.join(format!("{file}.log"));
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
     let mut cmd = match job {
