@@ -42,6 +42,7 @@ pub fn run_script_for(
     let opts = Options {
         files: extra,
         timeout: script_timeout(mode, script, boots),
+        stall_after: Some(std::time::Duration::from_secs(xtask::nested::STALL_SECS)),
         echo: true,
         ..Default::default()
     };

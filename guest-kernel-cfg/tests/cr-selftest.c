@@ -1593,14 +1593,18 @@ static int dup_groups_refused(const char *img)
 
 	c = fork();
 	if (c == 0) {
-		int null = open("/dev/null", O_RDWR);
+		int out;
 
+		/*
+		 * Only files uid 1000 may reopen, so that a refusal is the
+		 * groups' (the checkpoint's log goes to /dev/null too).
+		 */
+		out = open("/dev/null", O_RDWR);
 		become(1000, dup, 2);
-		/* Only files uid 1000 may reopen: the refusal is the groups'. */
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		close(null);
+		dup2(out, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		close(out);
 		_exit(self_checkpoint(img, groups_restored));
 	}
 	waitpid(c, &status, 0);
@@ -1608,11 +1612,26 @@ static int dup_groups_refused(const char *img)
 		FAIL("groups: checkpoint as uid 1000 in {A, A} (status %#x)", status);
 		return 1;
 	}
+	/*
+	 * The restarter: uid 1000 in {A, B}, with CAP_CHECKPOINT_RESTORE (which
+	 * restart needs) but not CAP_SETGID.
+	 */
 	c = fork();
 	if (c == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2] = {};
 		long ret;
 
+		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 		become(1000, both, 2);
+		data[CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE)].permitted =
+			CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+		data[CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE)].effective =
+			CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+		if (syscall(SYS_capset, &hdr, data)) {
+			printf("FAIL: capset: %s\n", strerror(errno));
+			_exit(3);
+		}
 		fd = open(img, O_RDONLY);
 		ret = sys_restart(0, fd, 0, 2);
 		_exit(ret < 0 && errno == EPERM ? 0 : 1);

@@ -249,7 +249,9 @@ fn test_phases(
             ("CRVMM_MODE", mode.to_string()),
             ("CRVMM_TEST_SLOWDOWN", slowdown.to_string()),
         ],
+        &testrun::log_dir(),
     )?;
+    testrun::save_times(&results);
     for (name, took, ok) in testrun::by_binary(&results) {
         t.record(
             &format!("{name}{}", if ok { "" } else { " (FAILED)" }),
@@ -266,6 +268,18 @@ fn test_phases(
         .filter(|r| !r.ok)
         .map(|r| r.name.clone())
         .collect();
+    let retried: Vec<&str> = results
+        .iter()
+        .filter(|r| r.retried)
+        .map(|r| r.name.as_str())
+        .collect();
+    if !retried.is_empty() {
+        eprintln!(
+            "xtask: {} job(s) ran twice because their CI host stalled: {}",
+            retried.len(),
+            retried.join(", ")
+        );
+    }
     // A failed command job (the fuzz smoke run) counts as one failure.
     counts.failed = counts.failed.max(failed.len() as u32);
     Ok((counts, failed))

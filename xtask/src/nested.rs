@@ -21,6 +21,17 @@ use crate::paths;
 
 const EXIT_MARKER: &str = "crvmm-nested: exit=";
 
+/// What the error of a run whose CI host went silent starts with. A CI host
+/// under TCG that stops printing for this long has stalled (seen here a few
+/// times per hundred runs under load: even its shell's `sleep 0.5` loops
+/// stop, so it is not the VMM under test); `cargo xtask test` runs such a
+/// job once more and reports it.
+pub const STALL_MARKER: &str = "crvmm-nested: the CI host stalled";
+
+/// How long the end-to-end tests let a CI host print nothing before it
+/// counts as stalled (their scripts print at least every minute or two).
+pub const STALL_SECS: u64 = 240;
+
 /// Options for one nested run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -32,6 +43,9 @@ pub struct Options {
     pub echo: bool,
     /// CI host memory in MiB.
     pub mem_mib: u32,
+    /// Give up when the CI host prints nothing for this long (see
+    /// [`STALL_MARKER`]); `None`: only `timeout` applies.
+    pub stall_after: Option<Duration>,
     /// CI host CPUs. One by default: tests run several CI hosts at once on
     /// a 2-core machine. Benchmarks whose VMM threads should run in
     /// parallel (as on a real host) ask for 2.
@@ -46,6 +60,7 @@ impl Default for Options {
             echo: true,
             mem_mib: 3072,
             cpus: 1,
+            stall_after: None,
         }
     }
 }
@@ -211,11 +226,23 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
         s
     });
 
-    let mut lines = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     let mut status = None;
     let deadline = start + opts.timeout;
     loop {
         let now = Instant::now();
+        let quiet = lines
+            .last()
+            .map_or(start.elapsed(), |l| start.elapsed().saturating_sub(l.at));
+        if let Some(stall) = opts.stall_after.filter(|s| quiet >= *s) {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "{STALL_MARKER}: it printed nothing for {} s; last output:\n{}",
+                stall.as_secs(),
+                tail(&lines)
+            );
+        }
         if now >= deadline {
             let _ = child.kill();
             let _ = child.wait();
@@ -225,7 +252,7 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
                 tail(&lines)
             );
         }
-        match rx.recv_timeout(deadline - now) {
+        match rx.recv_timeout((deadline - now).min(Duration::from_secs(1))) {
             Ok(Some(text)) => {
                 if let Some(code) = text.strip_prefix(EXIT_MARKER) {
                     status = code.trim().parse::<i32>().ok();
