@@ -264,13 +264,19 @@ fn eight_clients_and_fifty_checkpoint_restart_cycles() {
 }
 
 const INTERRUPTED: &str = r#"
-pid=$(c spawn -- /bin/guest-agent hog 48) || echo "t-spawn-failed"
-n=0; until grep -q "hog: 48 MiB dirty, pid $pid" /tmp/vm.log || [ $n -gt 600 ]; do sleep 0.2; n=$((n+1)); done
+pid=$(c spawn -- /bin/guest-agent hog 128) || echo "t-spawn-failed"
+n=0; until grep -q "hog: 128 MiB dirty, pid $pid" /tmp/vm.log || [ $n -gt 600 ]; do sleep 0.2; n=$((n+1)); done
 [ $n -gt 600 ] && echo "t-hog-never-ready"
+# Waits until the image $1 is being written (its temp file exists), so that
+# a kill lands mid-stream whatever the speed of the machine.
+streaming() {
+    n=0; until [ -e "/tmp/.$1.partial" ] || [ $n -gt 300 ]; do sleep 0.05; n=$((n+1)); done
+    [ -e "/tmp/.$1.partial" ] || echo "t-$1-never-streamed"
+}
 # The host client is interrupted mid-stream.
 "$CRVMM" checkpoint --vsock-uds $V --pid "$pid" -o /tmp/h.img > /dev/null 2>&1 &
 cp=$!
-sleep 2
+streaming h.img
 kill "$cp"
 wait "$cp"
 echo "t-client-killed-status=$?"
@@ -283,7 +289,7 @@ c exec -- /bin/cat /proc/$pid/cgroup | sed 's/^/t-hog-cgroup=/'
 agent=$(c ps | awk '$4 == "guest-agent" && $2 == 1 {print $1}')
 "$CRVMM" checkpoint --vsock-uds $V --pid "$pid" -o /tmp/k.img > /tmp/err 2>&1 &
 cp=$!
-sleep 2
+streaming k.img
 c spawn -- /bin/sh -c "kill -9 $agent" > /dev/null
 wait "$cp"
 echo "t-agent-killed-status=$? $(head -c 200 /tmp/err)"
@@ -306,6 +312,7 @@ fn interrupted_checkpoints_leave_nothing_behind() {
     let text = out.text();
     assert!(!has_line(&out, "t-spawn-failed"), "{text}");
     assert!(!has_line(&out, "t-hog-never-ready"), "{text}");
+    assert!(!has_line(&out, "-never-streamed"), "{text}");
     assert_eq!(value(&out, "t-client-killed-status"), "143", "{text}");
     assert_eq!(value(&out, "t-client-killed-files"), "0", "{text}");
     assert_eq!(value(&out, "t-groups-after-client"), "0", "{text}");
