@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use xtask::bump::{archive_versions, installed_version, root_command};
+
 const PIN: &str = "6.12.117-1~deb12u1";
 const NEWER: &str = "6.12.118-1~deb12u1";
 const OLDER: &str = "6.12.115-2~deb12u1";
@@ -264,43 +266,12 @@ fn a_missing_build_tool_is_installed() {
     assert_eq!(d.installed("bison"), "1.0");
 }
 
-fn dpkg_version(p: &str) -> String {
-    let out = Command::new("dpkg-query")
-        .args(["-W", "-f=${Version}", p])
-        .output()
-        .expect("dpkg-query");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn root_cmd(args: &[&str]) -> Command {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    let mut c = if root {
-        Command::new(args[0])
-    } else {
-        let mut c = Command::new("sudo");
-        c.arg("-n").arg(args[0]);
-        c
-    };
-    c.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
-    c
-}
-
 /// The real thing: apt puts another linux-source-6.12 on this machine, and
 /// install-deps.sh must bring the pinned one back, checksum and all.
 #[test]
 fn real_apt_another_kernel_source_is_replaced_by_the_pin() {
     let pin = xtask::pins::kernel_version().unwrap();
-    let madison = Command::new("apt-cache")
-        .args(["madison", "linux-source-6.12"])
-        .output()
-        .expect("apt-cache");
-    let versions: Vec<String> = String::from_utf8_lossy(&madison.stdout)
-        .lines()
-        .filter_map(|l| l.split('|').nth(1).map(|v| v.trim().to_string()))
-        .collect();
+    let versions = archive_versions("linux-source-6.12").unwrap();
     assert!(
         versions.contains(&pin),
         "the archive no longer has the pin {pin} (it has {versions:?}): move it with cargo xtask images --bump-kernel VERSION"
@@ -311,23 +282,23 @@ fn real_apt_another_kernel_source_is_replaced_by_the_pin() {
         .unwrap_or_else(|| panic!("the archive has only {pin}: no other version to install"))
         .clone();
     eprintln!("install test: installing linux-source-6.12={other} over the pin {pin}");
-    let st = root_cmd(&[
-        "apt-get",
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        "--allow-downgrades",
-        &format!("linux-source-6.12={other}"),
-    ])
-    .stdout(std::process::Stdio::null())
-    .status()
-    .expect("apt-get (needs root or passwordless sudo)");
+    let st = root_command("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "--allow-downgrades",
+        ])
+        .arg(format!("linux-source-6.12={other}"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("apt-get (needs root or passwordless sudo)");
     assert!(
         st.success(),
         "apt-get install linux-source-6.12={other}: {st}"
     );
-    assert_eq!(dpkg_version("linux-source-6.12"), other);
+    assert_eq!(installed_version("linux-source-6.12"), other);
 
     let out = Command::new("bash").arg(script()).output().expect("bash");
     let text = format!(
@@ -337,7 +308,7 @@ fn real_apt_another_kernel_source_is_replaced_by_the_pin() {
     );
     eprintln!("{text}");
     assert!(out.status.success(), "install-deps.sh failed:\n{text}");
-    assert_eq!(dpkg_version("linux-source-6.12"), pin);
+    assert_eq!(installed_version("linux-source-6.12"), pin);
     let pins = xtask::pins::load().unwrap();
     let kernel = pins
         .iter()

@@ -31,7 +31,9 @@ pub fn archive_versions(package: &str) -> anyhow::Result<Vec<String>> {
     Ok(v)
 }
 
-fn root_command(program: &str) -> Command {
+/// `program` as root: directly when we are root, through `sudo` otherwise;
+/// apt's prompts off.
+pub fn root_command(program: &str) -> Command {
     let is_root = Command::new("id")
         .arg("-u")
         .output()
@@ -47,7 +49,8 @@ fn root_command(program: &str) -> Command {
     c
 }
 
-fn installed_version(package: &str) -> String {
+/// The installed version of `package` ("" when it is not installed).
+pub fn installed_version(package: &str) -> String {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Version}", package])
         .output()

@@ -309,16 +309,6 @@ pub struct Built {
     pub outputs: Vec<(PathBuf, String)>,
 }
 
-fn sha256(path: &Path) -> String {
-    Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.split_whitespace().next().map(String::from))
-        .unwrap_or_else(|| "?".into())
-}
-
 /// Builds every image: static binaries, the kernel, both initramfs. Each
 /// step is timed into `t`.
 pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
@@ -350,7 +340,7 @@ pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
     ]
     .into_iter()
     .map(|p| {
-        let h = sha256(&p);
+        let h = crate::pins::sha256_file(&p).unwrap_or_else(|_| "?".into());
         (p, h)
     })
     .collect();
