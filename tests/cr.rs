@@ -11,8 +11,9 @@ use xtask::nested::shell_quote;
 const FUZZ_CASES: u32 = 2000;
 
 /// Every step of tests/guest/cr-suite: each must report `crtest-NAME-exit=0`.
-const STEPS: [&str; 15] = [
+const STEPS: [&str; 16] = [
     "errors",
+    "security",
     "save",
     "restore",
     "restore-again",

@@ -2133,6 +2133,276 @@ static int cmd_threads(const char *img)
 }
 
 /* ------------------------------------------------------------------ */
+/* Attacks by an unprivileged user (issue 18). */
+
+#define VICTIM_MEM (8 << 20)	/* far more than a pipe holds */
+
+static void *victim_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* Two threads of uid 1000, dumpable, with memory to dump. */
+static void victim_two_threads(int ready)
+{
+	pthread_t th;
+	char *mem;
+
+	become(1000, NULL, 0);
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	mem = malloc(VICTIM_MEM);
+	if (!mem || pthread_create(&th, NULL, victim_thread, NULL))
+		_exit(3);
+	memset(mem, 0x5a, VICTIM_MEM);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;)
+		pause();
+}
+
+/*
+ * uid 1000 freezes its own two-thread process in a cgroup delegated to it,
+ * checkpoints it into a pipe nobody reads yet, and while checkpoint() is
+ * blocked in the memory dump, a helper of the same user kills the victim
+ * (kill) or thaws it (!kill) and then drains the pipe.  The dump must end
+ * in an error, never an oops on the dead threads' freed stacks nor an
+ * image of a task that ran.  Returns 0 if the attacker saw an error.
+ */
+static int attack_mid_dump(int kill_it)
+{
+	int pfd[2], status, ret;
+	pid_t victim, attacker, drain;
+
+	mkdir(CG, 0755);
+	if (chown(CG, 1000, 1000) || chown(CG "/cgroup.freeze", 1000, 1000)) {
+		FAIL("delegating %s to uid 1000: %s", CG, strerror(errno));
+		return 1;
+	}
+	victim = start_in_cgroup(victim_two_threads);
+	if (victim < 0)
+		return 1;
+	attacker = fork();
+	if (attacker == 0) {
+		long r;
+
+		become(1000, NULL, 0);
+		write_str(CG "/cgroup.freeze", "1");
+		if (wait_frozen(1))
+			_exit(4);
+		if (pipe(pfd))
+			_exit(4);
+		drain = fork();
+		if (drain == 0) {
+			char buf[65536];
+
+			close(pfd[1]);
+			/* checkpoint() is now blocked on the full pipe. */
+			usleep(500 * 1000);
+			if (kill_it)
+				kill(victim, SIGKILL);
+			else
+				write_str(CG "/cgroup.freeze", "0");
+			usleep(300 * 1000);
+			while (read(pfd[0], buf, sizeof(buf)) > 0)
+				;
+			_exit(0);
+		}
+		close(pfd[0]);
+		r = sys_checkpoint(victim, pfd[1], 0, -1);
+		close(pfd[1]);
+		waitpid(drain, NULL, 0);
+		printf("%s mid-dump: checkpoint() = %ld (%s)\n",
+		       kill_it ? "killed" : "thawed", r,
+		       r < 0 ? strerror(errno) : "ok");
+		_exit(r < 0 && (errno == EBUSY || errno == ESRCH) ? 0 : 1);
+	}
+	waitpid(attacker, &status, 0);
+	ret = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (WIFSIGNALED(status))
+		printf("FAIL: the checkpointer died of signal %d (a kernel oops?)\n",
+		       WTERMSIG(status));
+	kill(victim, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(victim, NULL, 0);
+	rmdir(CG);
+	return ret;
+}
+
+#define SEC_IMG "/tmp/kcr-sec.img"
+/*
+ * Markers made at run time, never kept in a buffer the worker inherits
+ * (a string constant would be in its memory whatever the kernel does).
+ */
+#define MARK_LEN 64
+
+static void mark(uint8_t *p, int seed)
+{
+	int i;
+
+	for (i = 0; i < MARK_LEN; i++)
+		p[i] = (uint8_t)((i * 37 + seed * 101) ^ 0xc3);
+}
+
+static int img_has_mark(const uint8_t *img, size_t len, int seed)
+{
+	uint8_t m[MARK_LEN];
+
+	mark(m, seed);
+	return img && len && memmem(img, len, m, MARK_LEN) != NULL;
+}
+
+/* The image at SEC_IMG, malloc'ed; NULL if unreadable. */
+static uint8_t *load_sec_img(size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(SEC_IMG, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) || !(buf = malloc(st.st_size + 1))) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	*len = read(fd, buf, st.st_size) == st.st_size ? st.st_size : 0;
+	close(fd);
+	return buf;
+}
+
+/*
+ * Fork a worker that runs prep() as root, drops to uid 1000 with every
+ * fd but keep on /dev/null, and checkpoints itself into SEC_IMG.  Returns
+ * 0 if checkpoint() succeeded within limit seconds (killed after).
+ */
+static int worker_checkpoint(void (*prep)(int keep), int keep, int limit)
+{
+	int status, i;
+	pid_t c;
+
+	unlink(SEC_IMG);
+	c = fork();
+	if (c == 0) {
+		int out = open("/dev/null", O_RDWR);
+		int fd;
+		long r;
+
+		prep(keep);
+		become(1000, NULL, 0);
+		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		for (i = 0; i < 3; i++)
+			dup2(out, i);
+		r = sys_checkpoint(0, fd, 0, -1);
+		_exit(r > 0 ? 0 : 1);
+	}
+	for (i = 0; i < limit * 10; i++) {
+		if (waitpid(c, &status, WNOHANG) == c)
+			return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		usleep(100 * 1000);
+	}
+	kill(c, SIGKILL);
+	waitpid(c, &status, 0);
+	printf("FAIL: checkpoint() still running after %d s\n", limit);
+	return 1;
+}
+
+static int sec_pipe[2];
+
+/* The worker keeps only the write end of a pipe holding root's data. */
+static void keep_write_end(int keep)
+{
+	(void)keep;
+	close(sec_pipe[0]);
+}
+
+static uint8_t *sec_shared;
+
+/* The worker unmaps page 0 of a shared region and keeps page 1. */
+static void keep_page_one(int keep)
+{
+	(void)keep;
+	munmap(sec_shared, 4096);
+}
+
+static void keep_memfd(int keep)
+{
+	(void)keep;
+}
+
+static int cmd_security(void)
+{
+	static uint8_t m[MARK_LEN];
+	uint8_t *img;
+	size_t len = 0, off;
+	int mfd;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (getuid() != 0) {
+		printf("SKIP: security needs root to set up uid 1000\n");
+		return 0;
+	}
+	CHECK(!attack_mid_dump(1),
+	      "security: victim killed while checkpoint() dumps it: an error, no oops");
+	CHECK(!attack_mid_dump(0),
+	      "security: victim thawed while checkpoint() dumps it: EBUSY");
+
+	chmod("/tmp", 01777);
+	/* A pipe's data is saved only for a task that can read it. */
+	mark(m, 1);
+	if (pipe(sec_pipe) || write(sec_pipe[1], m, MARK_LEN) < 0)
+		return 2;
+	explicit_bzero(m, sizeof(m));
+	CHECK(!worker_checkpoint(keep_write_end, sec_pipe[1], 20),
+	      "security: worker with a pipe's write end checkpoints itself");
+	close(sec_pipe[0]);
+	close(sec_pipe[1]);
+	img = load_sec_img(&len);
+	index_records(img ? img : (uint8_t *)"", len);
+	off = img ? find_rec(img, KCR_REC_PIPE) : 0;
+	CHECK(off && ((struct kcr_rec_pipe *)(img + off))->nr_bytes == 0 &&
+	      !img_has_mark(img, len, 1),
+	      "security: the data of a pipe held only for writing is not in the image");
+	free(img);
+
+	/* A shared region is saved only where the task maps it. */
+	sec_shared = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sec_shared == MAP_FAILED)
+		return 2;
+	mark(sec_shared, 2);
+	mark(sec_shared + 4096, 3);
+	CHECK(!worker_checkpoint(keep_page_one, -1, 20),
+	      "security: worker mapping page 1 of a shared region checkpoints itself");
+	munmap(sec_shared, 2 * 4096);
+	img = load_sec_img(&len);
+	CHECK(img_has_mark(img, len, 3) && !img_has_mark(img, len, 2),
+	      "security: only the mapped page of a shared region is in the image");
+	free(img);
+
+	/*
+	 * A memfd of 2^62 bytes with one page: the dump costs its pages, not
+	 * its size (2^50 page lookups would never end).
+	 */
+	mfd = memfd_create("kcr-sparse", 0);
+	mark(m, 4);
+	if (mfd < 0 || ftruncate(mfd, 1LL << 62) ||
+	    pwrite(mfd, m, MARK_LEN, 1LL << 40) < 0)
+		return 2;
+	explicit_bzero(m, sizeof(m));
+	CHECK(!worker_checkpoint(keep_memfd, mfd, 20),
+	      "security: a 2^62-byte sparse memfd is checkpointed within 20 s");
+	close(mfd);
+	img = load_sec_img(&len);
+	CHECK(img_has_mark(img, len, 4),
+	      "security: the sparse memfd's one page is in the image");
+	free(img);
+	unlink(SEC_IMG);
+	printf("%s: security: %d failure(s)\n", failures ? "FAIL" : "PASS",
+	       failures);
+	return failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Error cases. */
 
 static void *idle_thread(void *arg)
@@ -3210,10 +3480,12 @@ int main(int argc, char **argv)
 		return cmd_threads(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
+	if (argc >= 2 && !strcmp(argv[1], "security"))
+		return cmd_security();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(atol(argv[2]),
 				argc > 3 ? strtoull(argv[3], NULL, 0) : 0);
-	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | threads IMG | tree IMG | tree-agent IMG AGENT | errors | fuzz N [SEED]\n",
+	fprintf(stderr, "usage: %s save IMG | restore IMG | frozen IMG | signals IMG | creds IMG | files IMG | shm IMG | debugregs IMG | threads IMG | tree IMG | tree-agent IMG AGENT | errors | security | fuzz N [SEED]\n",
 		argv[0]);
 	return 2;
 }
