@@ -193,6 +193,36 @@ impl Vcpu {
             .map_err(|e| Error::Spawn(index, e))
     }
 
+    /// Re-enters `KVM_RUN` without letting the guest run, so that KVM
+    /// finishes the port or MMIO access of the last exit. Until then the
+    /// vCPU's registers lack its result (an `in` has not written RAX, the
+    /// instruction pointer has not moved on), and state saved meanwhile
+    /// would replay or lose the access on restore (KVM API, "The kvm_run
+    /// structure"; Cloud Hypervisor does the same before pausing). A string
+    /// instruction may need more accesses: each is handled on the bus.
+    fn complete_io(&mut self, bus: &Buses) {
+        self.fd.set_kvm_immediate_exit(1);
+        for _ in 0..1024 {
+            match self.fd.run() {
+                Ok(exit) => {
+                    if !handle_io(self.index, bus, exit) {
+                        log::warn!(
+                            "vcpu{}: unexpected exit while completing an I/O access",
+                            self.index
+                        );
+                        break;
+                    }
+                }
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => break,
+                Err(e) => {
+                    log::warn!("vcpu{}: completing an I/O access: {e}", self.index);
+                    break;
+                }
+            }
+        }
+        self.fd.set_kvm_immediate_exit(0);
+    }
+
     fn run_loop(
         mut self,
         bus: &Buses,
@@ -200,8 +230,14 @@ impl Vcpu {
         gate: &PauseGate,
         saves: &SaveSlots,
     ) -> VcpuExitReason {
+        // The last exit was a port or MMIO access that KVM completes on the
+        // next KVM_RUN.
+        let mut io_pending = false;
         loop {
             if gate.requested() {
+                if std::mem::take(&mut io_pending) {
+                    self.complete_io(bus);
+                }
                 gate.park(stop, || {
                     let r = self.save_state(&saves.msr_list).map_err(|e| e.to_string());
                     if let Some(slot) = lock(&saves.states).get_mut(usize::from(self.index)) {
@@ -212,23 +248,16 @@ impl Vcpu {
             if stop.load(Ordering::Acquire) {
                 return VcpuExitReason::Stopped;
             }
+            let index = self.index;
             match self.fd.run() {
-                Ok(VcpuExit::IoOut(port, data)) => {
-                    bus.pio.write(u64::from(port), data);
-                }
-                Ok(VcpuExit::IoIn(port, data)) => {
-                    bus.pio.read(u64::from(port), data);
-                }
-                Ok(VcpuExit::MmioRead(addr, data)) => {
-                    if !bus.mmio.read(addr, data) {
-                        log::debug!("vcpu{}: read of unmapped MMIO {addr:#x}", self.index);
-                        data.fill(0xff);
-                    }
-                }
-                Ok(VcpuExit::MmioWrite(addr, data)) => {
-                    if !bus.mmio.write(addr, data) {
-                        log::debug!("vcpu{}: write to unmapped MMIO {addr:#x}", self.index);
-                    }
+                Ok(
+                    exit @ (VcpuExit::IoOut(..)
+                    | VcpuExit::IoIn(..)
+                    | VcpuExit::MmioRead(..)
+                    | VcpuExit::MmioWrite(..)),
+                ) => {
+                    handle_io(index, bus, exit);
+                    io_pending = true;
                 }
                 Ok(VcpuExit::Hlt) => {
                     // With the in-kernel irqchip KVM handles HLT itself; an
@@ -268,6 +297,7 @@ impl Vcpu {
                     ))
                 }
                 Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                    io_pending = false;
                     self.fd.set_kvm_immediate_exit(0);
                 }
                 Err(e) => {
@@ -279,6 +309,31 @@ impl Vcpu {
             }
         }
     }
+}
+
+/// Hands a port or MMIO exit to the bus; false for any other exit.
+fn handle_io(index: u8, bus: &Buses, exit: VcpuExit) -> bool {
+    match exit {
+        VcpuExit::IoOut(port, data) => {
+            bus.pio.write(u64::from(port), data);
+        }
+        VcpuExit::IoIn(port, data) => {
+            bus.pio.read(u64::from(port), data);
+        }
+        VcpuExit::MmioRead(addr, data) => {
+            if !bus.mmio.read(addr, data) {
+                log::debug!("vcpu{index}: read of unmapped MMIO {addr:#x}");
+                data.fill(0xff);
+            }
+        }
+        VcpuExit::MmioWrite(addr, data) => {
+            if !bus.mmio.write(addr, data) {
+                log::debug!("vcpu{index}: write to unmapped MMIO {addr:#x}");
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {}
