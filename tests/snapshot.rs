@@ -158,6 +158,7 @@ sleep 2
 "$CRVMM" snapshot --api-sock $A --dir /tmp/d1full > /dev/null
 "$CRVMM" compare-snapshots /tmp/d1 /tmp/d1full > /tmp/cmp.out
 echo "t-diff-vs-full=$? $(grep 'differing' /tmp/cmp.out)"
+sed 's/^/cmp: /' /tmp/cmp.out
 "$CRVMM" resume --api-sock $A
 echo "t-restored-version=$(c version)"
 c ps | awk -v p="$hog" '$1 == p { print "t-hog-alive=" $4 }'
