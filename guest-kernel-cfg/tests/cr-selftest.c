@@ -538,6 +538,8 @@ static int cmd_frozen(const char *img)
 /* ------------------------------------------------------------------ */
 /* Debug registers. */
 
+static size_t rec_off[1 << 16];
+static int nr_recs;
 static void index_records(const uint8_t *img, size_t len);
 static void fix_tail(uint8_t *img, size_t len);
 static size_t find_rec(const uint8_t *img, uint32_t type);
@@ -1512,10 +1514,13 @@ static void verify_creds(void)
 	CHECK(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, CWD_DIR), "cwd %s", cwd);
 }
 
+#define CREDS_LOG "/tmp/kcr-creds.fifo"
+
 static void build_creds(const char *img)
 {
 	struct rlimit rl;
 	gid_t groups[3] = { 5, 6, 7 };
+	int fd;
 
 	mkdir(CWD_DIR, 0755);
 	if (chdir(CWD_DIR))
@@ -1530,6 +1535,15 @@ static void build_creds(const char *img)
 	rl.rlim_cur = 4096;
 	rl.rlim_max = 8192;
 	setrlimit(RLIMIT_MSGQUEUE, &rl);
+	/*
+	 * Restart opens every file as the restored task: its output goes to
+	 * a FIFO of uid 1001 that cmd_creds reads, not to root's console.
+	 */
+	fd = open(CREDS_LOG, O_WRONLY);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+	    dup2(open("/dev/null", O_RDONLY), 0) < 0)
+		_exit(3);
+	close(fd);
 	/* The checkpoint creates the image as uid 1001. */
 	unlink(img);
 	if (setgroups(3, groups) || setresgid(100, 101, 102) ||
@@ -1645,7 +1659,7 @@ static int dup_groups_refused(const char *img)
 
 static int cmd_creds(const char *img)
 {
-	int status;
+	int status, fifo;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (getuid() != 0) {
@@ -1653,7 +1667,23 @@ static int cmd_creds(const char *img)
 		return 0;
 	}
 	chmod("/tmp", 01777);
-	if (check_restart("creds", build_creds, img))
+	unlink(CREDS_LOG);
+	if (mkfifo(CREDS_LOG, 0600) || chown(CREDS_LOG, 1001, 101))
+		return 2;
+	/* Held open for reading throughout, so that no open of it blocks. */
+	fifo = open(CREDS_LOG, O_RDWR | O_NONBLOCK);
+	status = check_restart("creds", build_creds, img);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = fifo < 0 ? -1 : read(fifo, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		printf("creds (restored): %.*s", (int)n, buf);
+	}
+	close(fifo);
+	unlink(CREDS_LOG);
+	if (status)
 		return 1;
 	status = run_child(restart_without_setid, img);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -2329,6 +2359,164 @@ static void keep_memfd(int keep)
 	(void)keep;
 }
 
+#define DEPUTY_FILE "/tmp/kcr-dm"	/* as long as "/proc/1/mem" */
+#define ROOT_ONLY "/tmp/kcr-ro"		/* the same length, mode 0600 */
+#define DEPUTY_FD 7
+
+/*
+ * The confused deputy: uid 1000 checkpoints itself with a file of its own
+ * at fd 7, edits the image so that the file is /proc/1/mem (path, inode,
+ * mode, size and mtime as stat() shows them) and fixes the checksum; a
+ * root restarter restarts it.  The restart must fail: the file is opened
+ * with the image's ids, and checkpoint never saves a proc file.  Returns
+ * 0 when refused.
+ */
+static int confused_deputy(const char *target)
+{
+	struct stat st;
+	uint8_t *img;
+	size_t len = 0;
+	int status, fd, found = 0, i;
+	pid_t c;
+
+	fd = open(DEPUTY_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return 2;
+	close(fd);
+	unlink(SEC_IMG);
+	c = fork();
+	if (c == 0) {
+		int out = open("/dev/null", O_RDWR), ifd;
+		char link[64] = "";
+		long r;
+
+		become(1000, NULL, 0);
+		if (dup2(open(DEPUTY_FILE, O_RDONLY), DEPUTY_FD) != DEPUTY_FD)
+			_exit(3);
+		ifd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		for (i = 0; i < 3; i++)
+			dup2(out, i);
+		r = sys_checkpoint(0, ifd, 0, -1);
+		if (r)
+			_exit(r > 0 ? 0 : 1);
+		/* Restarted: does fd 7 reach the target? */
+		if (readlink("/proc/self/fd/7", link, sizeof(link) - 1) > 0 &&
+		    !strcmp(link, target))
+			_exit(42);
+		_exit(43);
+	}
+	waitpid(c, &status, 0);
+	img = load_sec_img(&len);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !img || !len) {
+		FAIL("deputy: checkpoint as uid 1000 (status %#x)", status);
+		free(img);
+		return 1;
+	}
+	if (stat(target, &st)) {
+		FAIL("deputy: stat %s: %s", target, strerror(errno));
+		free(img);
+		return 1;
+	}
+	index_records(img, len);
+	for (i = 0; i < nr_recs; i++) {
+		struct kcr_rec_file *f = (void *)(img + rec_off[i]);
+		char *path = (char *)(f + 1);
+
+		if (f->h.type != KCR_REC_FILE ||
+		    f->path_len != sizeof(DEPUTY_FILE) ||
+		    memcmp(path, DEPUTY_FILE, sizeof(DEPUTY_FILE)))
+			continue;
+		memcpy(path, target, sizeof(DEPUTY_FILE));
+		f->ino = st.st_ino;
+		f->mode = st.st_mode;
+		f->size = st.st_size;
+		f->mtime_sec = st.st_mtim.tv_sec;
+		f->mtime_nsec = st.st_mtim.tv_nsec;
+		found = 1;
+	}
+	fix_tail(img, len);
+	fd = open(SEC_IMG, O_WRONLY | O_TRUNC);
+	if (!found || fd < 0 || write(fd, img, len) != (ssize_t)len) {
+		FAIL("deputy: editing the image (found %d)", found);
+		free(img);
+		return 1;
+	}
+	close(fd);
+	free(img);
+	c = fork();
+	if (c == 0) {
+		long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
+
+		_exit(r < 0 ? 0 : 1);
+	}
+	waitpid(c, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 42)
+		printf("FAIL: the restarted uid-1000 task holds %s\n", target);
+	unlink(SEC_IMG);
+	unlink(DEPUTY_FILE);
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * RLIMIT_NPROC across a root restart: uid 1000, already running two
+ * processes, lowers its RLIMIT_NPROC to 1 and checkpoints itself; root
+ * restarts it.  As after setresuid(), the restored task is over its limit
+ * and its next execve() must fail with EAGAIN.  Returns 0 if it did.
+ */
+static int nproc_kept(void)
+{
+	pid_t sleepers[2], c;
+	int status, i;
+
+	for (i = 0; i < 2; i++) {
+		sleepers[i] = fork();
+		if (sleepers[i] == 0) {
+			become(1000, NULL, 0);
+			for (;;)
+				pause();
+		}
+	}
+	unlink(SEC_IMG);
+	c = fork();
+	if (c == 0) {
+		struct rlimit one = { 1, 1 };
+		int out = open("/dev/null", O_RDWR), fd, j;
+		long r;
+
+		become(1000, NULL, 0);
+		if (setrlimit(RLIMIT_NPROC, &one))
+			_exit(3);
+		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		for (j = 0; j < 3; j++)
+			dup2(out, j);
+		r = sys_checkpoint(0, fd, 0, -1);
+		if (r)
+			_exit(r > 0 ? 0 : 1);
+		execl("/bin/sh", "sh", "-c", "exit 42", (char *)NULL);
+		_exit(errno == EAGAIN ? 0 : 43);
+	}
+	waitpid(c, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		FAIL("nproc: checkpoint as uid 1000 (status %#x)", status);
+	} else {
+		c = fork();
+		if (c == 0) {
+			long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
+
+			_exit(r < 0 ? 44 : 45);
+		}
+		waitpid(c, &status, 0);
+		printf("nproc: restored task's execve: status %#x (0: EAGAIN, 42: ran)\n",
+		       status);
+	}
+	for (i = 0; i < 2; i++) {
+		kill(sleepers[i], SIGKILL);
+		waitpid(sleepers[i], NULL, 0);
+	}
+	unlink(SEC_IMG);
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static int cmd_security(void)
 {
 	static uint8_t m[MARK_LEN];
@@ -2397,6 +2585,18 @@ static int cmd_security(void)
 	      "security: the sparse memfd's one page is in the image");
 	free(img);
 	unlink(SEC_IMG);
+
+	CHECK(!nproc_kept(),
+	      "security: a root restart into a user at its RLIMIT_NPROC: the next execve() fails");
+	CHECK(!confused_deputy("/proc/1/mem"),
+	      "security: an image edited to name /proc/1/mem is refused to a root restarter");
+	mfd = open(ROOT_ONLY, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (mfd < 0 || fchmod(mfd, 0600))
+		return 2;
+	close(mfd);
+	CHECK(!confused_deputy(ROOT_ONLY),
+	      "security: an image edited to name a root-only file is refused to a root restarter");
+	unlink(ROOT_ONLY);
 	printf("%s: security: %d failure(s)\n", failures ? "FAIL" : "PASS",
 	       failures);
 	return failures ? 1 : 0;
@@ -2451,6 +2651,16 @@ static int enter_securebits(void)
 	return prctl(PR_SET_SECUREBITS, 1 << 2 /* SECURE_NO_SETUID_FIXUP */, 0, 0, 0);
 }
 
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+
+static int enter_mdwe(void)
+{
+	return prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
+}
+
 static int enter_uts_ns(void)
 {
 	return unshare(CLONE_NEWUTS);
@@ -2470,6 +2680,7 @@ static const struct {
 	{ "CAP_DAC_OVERRIDE dropped", enter_fewer_caps },
 	{ "CAP_SYS_ADMIN out of the bounding set", enter_bounding_set },
 	{ "securebits", enter_securebits },
+	{ "memory-deny-write-execute (PR_SET_MDWE)", enter_mdwe },
 	{ "its own UTS namespace", enter_uts_ns },
 	{ "its own mount namespace", enter_mount_ns },
 };
@@ -2665,8 +2876,6 @@ static uint64_t rnd(void)
 }
 
 /* Offsets of the records of a well-formed image. */
-static size_t rec_off[1 << 16];
-static int nr_recs;
 
 static void index_records(const uint8_t *img, size_t len)
 {
