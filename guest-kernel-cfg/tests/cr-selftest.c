@@ -2517,6 +2517,50 @@ static int nproc_kept(void)
 	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * The dumpable flag across a root restart: a process of uid sets it to
+ * want and checkpoints itself, root restarts it, the restored process
+ * must find it as it left it (a credential change of the restart must not
+ * decide it).  Returns 0 if it did.
+ */
+static int dumpable_kept(uid_t uid, int want)
+{
+	int status;
+	pid_t c;
+
+	unlink(SEC_IMG);
+	c = fork();
+	if (c == 0) {
+		int out = open("/dev/null", O_RDWR), fd, j;
+		long r;
+
+		if (uid)
+			become(uid, NULL, 0);
+		prctl(PR_SET_DUMPABLE, want, 0, 0, 0);
+		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		for (j = 0; j < 3; j++)
+			dup2(out, j);
+		r = sys_checkpoint(0, fd, 0, -1);
+		if (r)
+			_exit(r > 0 ? 0 : 1);
+		_exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == want ? 0 : 42);
+	}
+	waitpid(c, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		FAIL("dumpable: checkpoint as uid %d (status %#x)", uid, status);
+		return 1;
+	}
+	c = fork();
+	if (c == 0) {
+		long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
+
+		_exit(r < 0 ? 44 : 45);
+	}
+	waitpid(c, &status, 0);
+	unlink(SEC_IMG);
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static int cmd_security(void)
 {
 	static uint8_t m[MARK_LEN];
@@ -2586,6 +2630,10 @@ static int cmd_security(void)
 	free(img);
 	unlink(SEC_IMG);
 
+	CHECK(!dumpable_kept(0, 0),
+	      "security: a root process made undumpable stays so across a root restart");
+	CHECK(!dumpable_kept(1000, 1),
+	      "security: a dumpable uid-1000 process stays dumpable across a root restart");
 	CHECK(!nproc_kept(),
 	      "security: a root restart into a user at its RLIMIT_NPROC: the next execve() fails");
 	CHECK(!confused_deputy("/proc/1/mem"),
@@ -2816,6 +2864,23 @@ static int cmd_errors(void)
 	ret = sys_restart(0, fd, 0, 2);
 	CHECK(ret < 0 && errno == EINVAL, "restart from an empty file: EINVAL");
 	close(fd);
+	/* A caller under memory-deny-write-execute may not restart. */
+	{
+		pid_t c = fork();
+		int st = 0;
+
+		if (c == 0) {
+			fd = open("/dev/null", O_RDONLY);
+			if (enter_mdwe())
+				_exit(3);
+			ret = sys_restart(0, fd, 0, 2);
+			_exit(ret < 0 && errno == EPERM ? 0 : 1);
+		}
+		waitpid(c, &st, 0);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "restart by a caller under PR_SET_MDWE: EPERM (child status %d)",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
 	/* Last: a multi-threaded process cannot checkpoint itself. */
 	{
 		pthread_t th;

@@ -163,10 +163,13 @@ pub mod task_flags {
     /// `KCR_TASK_THREAD`: a thread other than the leader, after its
     /// process's section.
     pub const THREAD: u32 = 1 << 2;
+    /// `KCR_TASK_UNDUMPABLE`: a process that is not dumpable; restart
+    /// makes it so again.
+    pub const UNDUMPABLE: u32 = 1 << 3;
     /// `KCR_TASK_FLAGS_ALL`.
-    pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD;
+    pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD | UNDUMPABLE;
     /// Names of the flags, bit 0 first.
-    pub const NAMES: [&str; 3] = ["self", "syscall-restart", "thread"];
+    pub const NAMES: [&str; 4] = ["self", "syscall-restart", "thread", "undumpable"];
 }
 
 /// VMA flags.
@@ -724,6 +727,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
             task_flags::SYSCALL_RESTART.into(),
         ),
         ("KCR_TASK_THREAD", task_flags::THREAD.into()),
+        ("KCR_TASK_UNDUMPABLE", task_flags::UNDUMPABLE.into()),
         ("KCR_TASK_FLAGS_ALL", task_flags::ALL.into()),
         ("KCR_VMA_SHARED", vma_flags::SHARED.into()),
         ("KCR_VMA_GROWSDOWN", vma_flags::GROWSDOWN.into()),
