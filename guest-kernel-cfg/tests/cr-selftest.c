@@ -2301,6 +2301,41 @@ static uint8_t *load_sec_img(size_t *len)
 }
 
 /*
+ * In a forked worker: put fds 0-2 on /dev/null and checkpoint itself into
+ * SEC_IMG.  The worker exits 0 (checkpointed) or 1 (refused); only the
+ * restarted copy returns.
+ */
+static void sec_checkpoint_self(void)
+{
+	int out = open("/dev/null", O_RDWR), fd, i;
+	long r;
+
+	fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	for (i = 0; i < 3; i++)
+		dup2(out, i);
+	r = sys_checkpoint(0, fd, 0, -1);
+	if (r)
+		_exit(r > 0 ? 0 : 1);
+}
+
+/*
+ * Restart SEC_IMG in a forked root process; returns its wait status:
+ * the restarted task's, or exit 44 if restart failed.
+ */
+static int sec_restart_as_root(void)
+{
+	int status;
+	pid_t c = fork();
+
+	if (c == 0) {
+		sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
+		_exit(44);
+	}
+	waitpid(c, &status, 0);
+	return status;
+}
+
+/*
  * Fork a worker that runs prep() as root, drops to uid 1000 with every
  * fd but keep on /dev/null, and checkpoints itself into SEC_IMG.  Returns
  * 0 if checkpoint() succeeded within limit seconds (killed after).
@@ -2313,17 +2348,10 @@ static int worker_checkpoint(void (*prep)(int keep), int keep, int limit)
 	unlink(SEC_IMG);
 	c = fork();
 	if (c == 0) {
-		int out = open("/dev/null", O_RDWR);
-		int fd;
-		long r;
-
 		prep(keep);
 		become(1000, NULL, 0);
-		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		for (i = 0; i < 3; i++)
-			dup2(out, i);
-		r = sys_checkpoint(0, fd, 0, -1);
-		_exit(r > 0 ? 0 : 1);
+		sec_checkpoint_self();
+		_exit(1);	/* restarted: not expected */
 	}
 	for (i = 0; i < limit * 10; i++) {
 		if (waitpid(c, &status, WNOHANG) == c)
@@ -2386,19 +2414,12 @@ static int confused_deputy(const char *target)
 	unlink(SEC_IMG);
 	c = fork();
 	if (c == 0) {
-		int out = open("/dev/null", O_RDWR), ifd;
 		char link[64] = "";
-		long r;
 
 		become(1000, NULL, 0);
 		if (dup2(open(DEPUTY_FILE, O_RDONLY), DEPUTY_FD) != DEPUTY_FD)
 			_exit(3);
-		ifd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		for (i = 0; i < 3; i++)
-			dup2(out, i);
-		r = sys_checkpoint(0, ifd, 0, -1);
-		if (r)
-			_exit(r > 0 ? 0 : 1);
+		sec_checkpoint_self();
 		/* Restarted: does fd 7 reach the target? */
 		if (readlink("/proc/self/fd/7", link, sizeof(link) - 1) > 0 &&
 		    !strcmp(link, target))
@@ -2443,18 +2464,12 @@ static int confused_deputy(const char *target)
 	}
 	close(fd);
 	free(img);
-	c = fork();
-	if (c == 0) {
-		long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
-
-		_exit(r < 0 ? 0 : 1);
-	}
-	waitpid(c, &status, 0);
+	status = sec_restart_as_root();
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 42)
 		printf("FAIL: the restarted uid-1000 task holds %s\n", target);
 	unlink(SEC_IMG);
 	unlink(DEPUTY_FILE);
-	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 44);
 }
 
 /*
@@ -2480,18 +2495,11 @@ static int nproc_kept(void)
 	c = fork();
 	if (c == 0) {
 		struct rlimit one = { 1, 1 };
-		int out = open("/dev/null", O_RDWR), fd, j;
-		long r;
 
 		become(1000, NULL, 0);
 		if (setrlimit(RLIMIT_NPROC, &one))
 			_exit(3);
-		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		for (j = 0; j < 3; j++)
-			dup2(out, j);
-		r = sys_checkpoint(0, fd, 0, -1);
-		if (r)
-			_exit(r > 0 ? 0 : 1);
+		sec_checkpoint_self();
 		execl("/bin/sh", "sh", "-c", "exit 42", (char *)NULL);
 		_exit(errno == EAGAIN ? 0 : 43);
 	}
@@ -2499,13 +2507,7 @@ static int nproc_kept(void)
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		FAIL("nproc: checkpoint as uid 1000 (status %#x)", status);
 	} else {
-		c = fork();
-		if (c == 0) {
-			long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
-
-			_exit(r < 0 ? 44 : 45);
-		}
-		waitpid(c, &status, 0);
+		status = sec_restart_as_root();
 		printf("nproc: restored task's execve: status %#x (0: EAGAIN, 42: ran)\n",
 		       status);
 	}
@@ -2531,18 +2533,10 @@ static int dumpable_kept(uid_t uid, int want)
 	unlink(SEC_IMG);
 	c = fork();
 	if (c == 0) {
-		int out = open("/dev/null", O_RDWR), fd, j;
-		long r;
-
 		if (uid)
 			become(uid, NULL, 0);
 		prctl(PR_SET_DUMPABLE, want, 0, 0, 0);
-		fd = open(SEC_IMG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		for (j = 0; j < 3; j++)
-			dup2(out, j);
-		r = sys_checkpoint(0, fd, 0, -1);
-		if (r)
-			_exit(r > 0 ? 0 : 1);
+		sec_checkpoint_self();
 		_exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == want ? 0 : 42);
 	}
 	waitpid(c, &status, 0);
@@ -2550,13 +2544,7 @@ static int dumpable_kept(uid_t uid, int want)
 		FAIL("dumpable: checkpoint as uid %d (status %#x)", uid, status);
 		return 1;
 	}
-	c = fork();
-	if (c == 0) {
-		long r = sys_restart(0, open(SEC_IMG, O_RDONLY), 0, 2);
-
-		_exit(r < 0 ? 44 : 45);
-	}
-	waitpid(c, &status, 0);
+	status = sec_restart_as_root();
 	unlink(SEC_IMG);
 	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -2733,6 +2721,30 @@ static const struct {
 	{ "its own mount namespace", enter_mount_ns },
 };
 
+/*
+ * In a child that entered a sandbox, checkpoint itself (or, restart,
+ * restart from /dev/null): 0 if that failed with want, else the child's
+ * exit status (3: could not enter, 1: another result), -1 if killed.
+ */
+static int in_sandbox(int (*enter)(void), int restart, int want)
+{
+	int st = 0;
+	pid_t c = fork();
+
+	if (c == 0) {
+		int fd = restart ? open("/dev/null", O_RDONLY) :
+			 open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		long ret;
+
+		if (enter())
+			_exit(3);
+		ret = restart ? sys_restart(0, fd, 0, 2) : sys_checkpoint(0, fd, 0, 2);
+		_exit(ret < 0 && errno == want ? 0 : 1);
+	}
+	waitpid(c, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static int cmd_errors(void)
 {
 	int pfd[2], fd, i;
@@ -2836,20 +2848,10 @@ static int cmd_errors(void)
 	 * restarter's (a root restarter's full capabilities, no filter).
 	 */
 	for (i = 0; i < (int)(sizeof(sandboxes) / sizeof(sandboxes[0])); i++) {
-		pid_t c = fork();
-		int st = 0;
+		int st = in_sandbox(sandboxes[i].enter, 0, EOPNOTSUPP);
 
-		if (c == 0) {
-			fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			if (sandboxes[i].enter())
-				_exit(3);
-			ret = sys_checkpoint(0, fd, 0, 2);
-			_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : 1);
-		}
-		waitpid(c, &st, 0);
-		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "checkpoint with %s: EOPNOTSUPP (child status %d)",
-		      sandboxes[i].what, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		CHECK(!st, "checkpoint with %s: EOPNOTSUPP (child status %d)",
+		      sandboxes[i].what, st);
 	}
 
 	ret = sys_restart(0, 12345, 0, -1);
@@ -2865,22 +2867,8 @@ static int cmd_errors(void)
 	CHECK(ret < 0 && errno == EINVAL, "restart from an empty file: EINVAL");
 	close(fd);
 	/* A caller under memory-deny-write-execute may not restart. */
-	{
-		pid_t c = fork();
-		int st = 0;
-
-		if (c == 0) {
-			fd = open("/dev/null", O_RDONLY);
-			if (enter_mdwe())
-				_exit(3);
-			ret = sys_restart(0, fd, 0, 2);
-			_exit(ret < 0 && errno == EPERM ? 0 : 1);
-		}
-		waitpid(c, &st, 0);
-		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "restart by a caller under PR_SET_MDWE: EPERM (child status %d)",
-		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	}
+	i = in_sandbox(enter_mdwe, 1, EPERM);
+	CHECK(!i, "restart by a caller under PR_SET_MDWE: EPERM (child status %d)", i);
 	/* Last: a multi-threaded process cannot checkpoint itself. */
 	{
 		pthread_t th;
