@@ -66,6 +66,12 @@ sleep 1
 c ps | grep -q "^ *$new .* guest-agent" && echo t-running=ok
 c kill --pid "$new"
 echo "t-kill-status=$?"
+# A spawned program with a child: its own session, so its tree is whole.
+tp=$(c spawn -- /bin/sh -c '/bin/sleep 1000 & wait')
+sleep 0.5
+c checkpoint --pid "$tp" -o /tmp/tree.img --kill > /tmp/err 2>&1
+echo "t-tree-status=$? $(cat /tmp/err)"
+"$CRVMM" image show /tmp/tree.img | grep 'process tree:' | sed 's/^/t-tree-show=/'
 # Faults: each is a clear error, nothing left behind, the agent keeps serving.
 c checkpoint --pid 99999 -o /tmp/none.img > /tmp/err 2>&1
 echo "t-nopid-status=$? $(cat /tmp/err)"
@@ -123,6 +129,13 @@ fn agent_commands_checkpoint_restart_and_faults_over_vsock() {
     assert!(has_line(&out, "t-logs=ok"), "{text}");
     assert!(has_line(&out, "t-running=ok"), "{text}");
     assert_eq!(value(&out, "t-kill-status"), "0", "{text}");
+    // A spawned program with a child is checkpointed with it.
+    assert!(value(&out, "t-tree-status").starts_with('0'), "{text}");
+    assert_eq!(
+        value(&out, "t-tree-show"),
+        "process tree: 2 processes",
+        "{text}"
+    );
     let old: u32 = value(&out, "t-spawned").parse().expect("spawned pid");
     let new: u32 = value(&out, "t-restarted").parse().expect("restarted pid");
     let lines = counter_lines(&out);

@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -245,6 +246,19 @@ fn spawn(argv: &[String], env: &[(String, String)], cwd: Option<&str>) -> Reply 
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     if let Some(d) = cwd {
         cmd.current_dir(d);
+    }
+    // Each program in a session of its own, as a service manager starts
+    // one: its tree is then whole (pgid and sid inside it) and can be
+    // checkpointed with its children; in init's session it could not.
+    // SAFETY: the closure runs in the forked child before exec and only
+    // calls setsid(), which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
     match cmd.spawn() {
         Ok(child) => {
