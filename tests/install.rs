@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use xtask::bump::{archive_versions, installed_version, root_command};
+use xtask::bump::{apt_install, archive_versions, installed_version};
 
 const PIN: &str = "6.12.117-1~deb12u1";
 const NEWER: &str = "6.12.118-1~deb12u1";
@@ -282,22 +282,9 @@ fn real_apt_another_kernel_source_is_replaced_by_the_pin() {
         .unwrap_or_else(|| panic!("the archive has only {pin}: no other version to install"))
         .clone();
     eprintln!("install test: installing linux-source-6.12={other} over the pin {pin}");
-    let st = root_command("apt-get")
-        .args([
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "--allow-downgrades",
-        ])
-        .arg(format!("linux-source-6.12={other}"))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("apt-get (needs root or passwordless sudo)");
-    assert!(
-        st.success(),
-        "apt-get install linux-source-6.12={other}: {st}"
-    );
+    if let Err(e) = apt_install("linux-source-6.12", &other) {
+        panic!("{e:#} (needs root or passwordless sudo)");
+    }
     assert_eq!(installed_version("linux-source-6.12"), other);
 
     let out = Command::new("bash").arg(script()).output().expect("bash");

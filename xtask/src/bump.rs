@@ -58,6 +58,27 @@ pub fn installed_version(package: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Installs exactly `package=version` with apt (as root), downgrading if
+/// needed; the caller checks what landed ([`installed_version`]).
+pub fn apt_install(package: &str, version: &str) -> anyhow::Result<()> {
+    let st = root_command("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "--allow-downgrades",
+        ])
+        .arg(format!("{package}={version}"))
+        .stdout(Stdio::null())
+        .status()
+        .context("running apt-get install")?;
+    if !st.success() {
+        bail!("apt-get install {package}={version} failed ({st})");
+    }
+    Ok(())
+}
+
 /// Moves the pin of `package` to `version` and installs it; the images are
 /// rebuilt and checked by the caller ([`bump`]).
 fn move_pin(package: &str, version: &str) -> anyhow::Result<()> {
@@ -86,21 +107,7 @@ fn move_pin(package: &str, version: &str) -> anyhow::Result<()> {
             have.join(" ")
         );
     }
-    let st = root_command("apt-get")
-        .args([
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "--allow-downgrades",
-        ])
-        .arg(format!("{package}={version}"))
-        .stdout(Stdio::null())
-        .status()
-        .context("running apt-get install")?;
-    if !st.success() {
-        bail!("apt-get install {package}={version} failed ({st})");
-    }
+    apt_install(package, version)?;
     let got = installed_version(package);
     if got != version {
         bail!("apt installed {package} '{got}', not {version}");
