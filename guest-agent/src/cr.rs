@@ -48,7 +48,7 @@ const TREE_TASK_SIZE: usize = 24;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
-pub use guest_agent::proto::After;
+pub use agent_proto::After;
 
 fn err(msg: String) -> std::io::Error {
     std::io::Error::other(msg)

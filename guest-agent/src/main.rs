@@ -81,7 +81,7 @@ fn main() -> ExitCode {
                 let port = args
                     .get(2)
                     .and_then(|p| p.parse().ok())
-                    .unwrap_or(guest_agent::proto::AGENT_PORT);
+                    .unwrap_or(agent_proto::AGENT_PORT);
                 ExitCode::from(service::serve(port).clamp(0, 255) as u8)
             }
             Some("hog") => match args.get(2).and_then(|m| m.parse().ok()) {

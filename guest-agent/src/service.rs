@@ -1,5 +1,5 @@
 //! `guest-agent serve`: the vsock service the host's `cr-vmm` commands talk
-//! to (protocol in [`guest_agent::proto`] and `docs/agent-protocol.md`).
+//! to (protocol in [`agent_proto`] and `docs/agent-protocol.md`).
 //! One thread per connection; a connection carries any number of requests.
 
 use std::fs::{self, File};
@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use guest_agent::proto::{self, After, ErrorCode, Frame, ProcInfo, Reply, Request};
+use agent_proto::{self as proto, After, ErrorCode, Frame, ProcInfo, Reply, Request};
 
 use crate::cr;
 

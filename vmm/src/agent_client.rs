@@ -12,7 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use guest_agent::proto::{self, After, Frame, Reply, Request};
+use agent_proto::{self as proto, After, Frame, Reply, Request};
 
 /// Client errors.
 #[derive(Debug, thiserror::Error)]

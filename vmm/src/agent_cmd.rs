@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agent_proto::{self as proto, After, Reply, Request};
 use anyhow::{bail, Context};
 use cr_vmm::agent_client::Client;
-use guest_agent::proto::{self, After, Reply, Request};
 
 /// How to reach the agent.
 #[derive(clap::Args)]

@@ -1,6 +1,8 @@
 //! The agent protocol (version 1), shared by the guest agent and the host
 //! commands of `cr-vmm`. Documented in `docs/agent-protocol.md`.
 //!
+//! This crate is the protocol's one definition; it depends on neither side.
+//!
 //! A connection carries frames: a little-endian `u32` body length, then
 //! the body, whose first byte is the frame kind:
 //!
@@ -13,12 +15,14 @@
 //! ends the connection after an error reply.
 //!
 //! ```
-//! use guest_agent::proto::{read_frame, write_message, Frame, Request};
+//! use agent_proto::{read_frame, write_message, Frame, Request};
 //! let mut buf = Vec::new();
 //! write_message(&mut buf, &Request::Version).unwrap();
 //! let f = read_frame(&mut &buf[..]).unwrap();
 //! assert!(matches!(f, Some(Frame::Message(m)) if m.contains("version")));
 //! ```
+
+#![deny(missing_docs)]
 
 use std::io::{self, Read, Write};
 
