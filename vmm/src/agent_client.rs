@@ -297,7 +297,7 @@ impl Client {
             let v = std::thread::Builder::new()
                 .name("validate".into())
                 .spawn(move || {
-                    crate::image::parse(ChannelReader {
+                    kcr_image::parse(ChannelReader {
                         rx,
                         cur: Vec::new(),
                         pos: 0,

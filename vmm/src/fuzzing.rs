@@ -37,9 +37,9 @@ use crate::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
 use crate::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
 use crate::devices::virtio::vsock::Vsock;
 use crate::devices::virtio::{mmio, Interrupt, VirtioDevice};
-use crate::image::{mutate, parse, show};
 use crate::snapshot::{self, store, Persist};
 use crate::vstate::memory::{self, GuestMem};
+use kcr_image::{mutate, parse, show};
 
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
@@ -925,7 +925,7 @@ mod tests {
     #[ignore = "writes fuzz/corpus; run by hand after a format change"]
     fn write_seed_corpus() {
         let mut seeds: Vec<(&str, String, Vec<u8>)> = Vec::new();
-        for (name, img) in crate::image::parse::tests::seed_images() {
+        for (name, img) in kcr_image::samples::seed_images() {
             seeds.push(("image_parse", name.into(), img));
         }
 
@@ -954,7 +954,7 @@ mod tests {
         let m = |r: Request| move |b: &mut Vec<u8>| proto::write_message(b, &r).unwrap();
         let rep = |r: Reply| move |b: &mut Vec<u8>| proto::write_message(b, &r).unwrap();
         let ok = |b: &mut Vec<u8>| b.extend_from_slice(b"OK 1073741824\n");
-        let image = crate::image::parse::tests::sample();
+        let image = kcr_image::samples::sample();
         let data = |b: &mut Vec<u8>| proto::write_data(b, &image[..600]).unwrap();
         let end = |b: &mut Vec<u8>| proto::write_end(b).unwrap();
         seeds.push((

@@ -4,7 +4,6 @@
 //! - [`boot`]: kernel, initrd and command-line loading;
 //! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
 //! - [`devices`]: the port-I/O bus, serial console and i8042;
-//! - [`image`]: checkpoint images (format, validating parser, printing);
 //! - [`vmm`]: putting them together and running the guest;
 //! - [`agent_client`]: the host side of the guest agent protocol;
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
@@ -22,7 +21,6 @@ pub mod boot;
 pub mod config;
 pub mod devices;
 pub mod fuzzing;
-pub mod image;
 pub mod jail;
 pub mod seccomp;
 pub mod snapshot;

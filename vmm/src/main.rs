@@ -108,19 +108,19 @@ enum ImageCmd {
 }
 
 fn image(cmd: ImageCmd) -> anyhow::Result<ExitCode> {
-    use cr_vmm::image::mutate::{mutate, Kind};
+    use kcr_image::mutate::{mutate, Kind};
     match cmd {
         ImageCmd::Mutate { file, kind, output } => {
             let mut img = std::fs::read(&file)
                 .with_context(|| format!("cannot read image {}", file.display()))?;
-            cr_vmm::image::parse(&img[..])
+            kcr_image::parse(&img[..])
                 .with_context(|| format!("invalid image {}", file.display()))?;
             let kind = match kind.as_str() {
                 "page-byte" => Kind::PageByte,
                 "register" => Kind::Register,
                 _ => Kind::DropPages,
             };
-            let what = mutate(&mut img, kind).map_err(anyhow::Error::msg)?;
+            let what = mutate(&mut img, kind)?;
             std::fs::write(&output, &img)
                 .with_context(|| format!("cannot write {}", output.display()))?;
             println!("mutated: {what}");
@@ -129,14 +129,14 @@ fn image(cmd: ImageCmd) -> anyhow::Result<ExitCode> {
         ImageCmd::Show { file, tree, json } => {
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open image {}", file.display()))?;
-            let img = cr_vmm::image::parse(std::io::BufReader::new(f))
+            let img = kcr_image::parse(std::io::BufReader::new(f))
                 .with_context(|| format!("invalid image {}", file.display()))?;
             let out = if json {
-                cr_vmm::image::show::json(&img)?
+                kcr_image::show::json(&img)?
             } else if tree {
-                cr_vmm::image::show::tree(&img)
+                kcr_image::show::tree(&img)
             } else {
-                cr_vmm::image::show::summary(&img)
+                kcr_image::show::summary(&img)
             };
             print!("{out}");
             if json {

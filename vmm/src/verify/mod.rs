@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 
 use paging::PhysMem;
 
-use crate::image::format::{kcr_x86_regs, KCR_CHECKPOINT_HOSTINFO};
-use crate::image::parse::{parse_visit, Image, PageRef, Task};
 use crate::snapshot::{store, VmSnapshot};
 use crate::vstate::memory::GuestMem;
+use kcr_image::format::{kcr_x86_regs, KCR_CHECKPOINT_HOSTINFO};
+use kcr_image::parse::{parse_visit, Image, PageRef, Task};
 
 const PAGE: u64 = 4096;
 /// Findings listed per kind before the rest are only counted.
@@ -47,7 +47,7 @@ pub enum Error {
     },
     /// The image is invalid.
     #[error("{0}")]
-    Image(#[from] crate::image::parse::Error),
+    Image(#[from] kcr_image::parse::Error),
     /// The snapshot cannot be read.
     #[error(transparent)]
     Snapshot(#[from] store::Error),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::parse::{FileObj, Image, Task, Vma};
+use crate::parse::{FileObj, Image, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };

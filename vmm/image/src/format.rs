@@ -1,6 +1,6 @@
 //! The checkpoint image format, mirrored from the guest kernel's uapi header
 //! `include/uapi/linux/kcr.h` (added by guest-kernel-cfg/patches/0001). That
-//! header is the definition; `vmm/tests/image_format.rs` compiles it and
+//! header is the definition; `vmm/image/tests/image_format.rs` compiles it and
 //! checks every size, offset and constant here against it.
 
 use zerocopy::{FromBytes, Immutable, KnownLayout};

@@ -1,4 +1,4 @@
-//! The Rust mirror of the image format (`cr_vmm::image::format`) against the
+//! The Rust mirror of the image format (`kcr_image::format`) against the
 //! kernel's uapi header `include/uapi/linux/kcr.h`, the format's one
 //! definition: the header is compiled with the host C compiler and every
 //! struct size, field offset, field size and constant must match. The two
@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::process::Command;
 
-use cr_vmm::image::format::{constants, layout};
+use kcr_image::format::{constants, layout};
 
 /// kcr.h as the patch series creates it.
 fn kcr_h() -> String {

@@ -4,7 +4,22 @@
 
 use std::mem::{offset_of, size_of};
 
-use super::format::{kcr_rec_cpu, kcr_rec_pages, kcr_rec_tail, kcr_rec_vma, kcr_x86_regs, rec};
+use crate::format::{kcr_rec_cpu, kcr_rec_pages, kcr_rec_tail, kcr_rec_vma, kcr_x86_regs, rec};
+
+/// Why an image cannot be damaged (it is not a valid image).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// No record of the kind asked for (no CPU record, no PAGES record
+    /// of a writable private mapping).
+    #[error("no record to damage")]
+    NoTarget,
+    /// Not a single whole record.
+    #[error("empty image")]
+    Empty,
+    /// The last record is not a whole TAIL.
+    #[error("no tail record")]
+    NoTail,
+}
 
 /// What to damage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +62,7 @@ fn records(img: &[u8]) -> Vec<(usize, u32, usize)> {
 
 /// Damages `img` as `kind` says; returns what was changed, e.g.
 /// `page 0x7f0000001000 byte +0x0`, `register r15`, `pages 0x601000+3`.
-pub fn mutate(img: &mut Vec<u8>, kind: Kind) -> Result<String, String> {
+pub fn mutate(img: &mut Vec<u8>, kind: Kind) -> Result<String, Error> {
     let recs = records(img);
     let mut writable = false;
     let mut target = None;
@@ -70,7 +85,7 @@ pub fn mutate(img: &mut Vec<u8>, kind: Kind) -> Result<String, String> {
             _ => {}
         }
     }
-    let (off, len) = target.ok_or("no record to damage")?;
+    let (off, len) = target.ok_or(Error::NoTarget)?;
     let what = match kind {
         Kind::PageByte => {
             let addr = u64_at(img, off + offset_of!(kcr_rec_pages, addr));
@@ -96,11 +111,11 @@ pub fn mutate(img: &mut Vec<u8>, kind: Kind) -> Result<String, String> {
 
 /// Rewrites the tail's CRC, record count and length for the body (the
 /// fuzzer uses it too, to get past the checksum).
-pub(crate) fn fix_tail(img: &mut [u8]) -> Result<(), String> {
+pub fn fix_tail(img: &mut [u8]) -> Result<(), Error> {
     let recs = records(img);
-    let &(toff, t, len) = recs.last().ok_or("empty image")?;
+    let &(toff, t, len) = recs.last().ok_or(Error::Empty)?;
     if t != rec::TAIL || len < size_of::<kcr_rec_tail>() {
-        return Err("no tail record".into());
+        return Err(Error::NoTail);
     }
     let crc = crc32fast::hash(&img[..toff]);
     let put =
@@ -122,7 +137,8 @@ pub(crate) fn fix_tail(img: &mut [u8]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::parse::{parse, tests::sample};
+    use crate::parse::parse;
+    use crate::samples::sample;
 
     #[test]
     fn damaged_images_still_parse_and_differ() {

@@ -1,0 +1,452 @@
+//! Valid sample images and the pieces to build more, for tests: this
+//! crate's own, the fuzz targets' seed corpus and other crates' tests
+//! (feature `test-util`). Not part of the image format.
+
+use std::mem::{offset_of, size_of};
+
+use crate::format::*;
+
+/// Writes `v` into `b` at `off`.
+pub fn put(b: &mut [u8], off: usize, v: &[u8]) {
+    b[off..off + v.len()].copy_from_slice(v);
+}
+
+/// A zeroed record of type `t`: `size` bytes of fixed part, then `extra`,
+/// padded to 8 bytes, with its type and length set.
+pub fn record(t: u32, size: usize, extra: &[u8]) -> Vec<u8> {
+    let len = (size + extra.len()).next_multiple_of(8);
+    let mut b = vec![0u8; len];
+    put(&mut b, 0, &t.to_le_bytes());
+    put(&mut b, 4, &(len as u32).to_le_bytes());
+    put(&mut b, size, extra);
+    b
+}
+
+/// Records before the tail in `sample()`.
+pub const N: u32 = 20;
+
+/// A small valid image: one task with groups, limits, a signal handler
+/// and a pending signal, a pipe, three files (the root directory, a
+/// program, a pipe end), two descriptors, a file mapping and an
+/// anonymous mapping with 3 pages.
+pub fn sample() -> Vec<u8> {
+    let mut img = Vec::new();
+    let mut h = record(rec::HEADER, size_of::<kcr_rec_header>(), &[]);
+    put(
+        &mut h,
+        offset_of!(kcr_rec_header, magic),
+        &KCR_MAGIC.to_le_bytes(),
+    );
+    put(
+        &mut h,
+        offset_of!(kcr_rec_header, version),
+        &KCR_VERSION.to_le_bytes(),
+    );
+    put(
+        &mut h,
+        offset_of!(kcr_rec_header, arch),
+        &KCR_ARCH_X86_64.to_le_bytes(),
+    );
+    put(
+        &mut h,
+        offset_of!(kcr_rec_header, page_size),
+        &4096u32.to_le_bytes(),
+    );
+    put(
+        &mut h,
+        offset_of!(kcr_rec_header, xstate_size),
+        &576u32.to_le_bytes(),
+    );
+    put(&mut h, offset_of!(kcr_rec_header, sysname), b"Linux\0");
+    put(&mut h, offset_of!(kcr_rec_header, release), b"6.12.117\0");
+    img.extend(h);
+    let mut t = record(rec::TASK, size_of::<kcr_rec_task>(), &[]);
+    put(&mut t, offset_of!(kcr_rec_task, objid), &1u32.to_le_bytes());
+    put(&mut t, offset_of!(kcr_rec_task, pid), &42i32.to_le_bytes());
+    put(&mut t, offset_of!(kcr_rec_task, tgid), &42i32.to_le_bytes());
+    put(&mut t, offset_of!(kcr_rec_task, ppid), &1i32.to_le_bytes());
+    put(
+        &mut t,
+        offset_of!(kcr_rec_task, flags),
+        &task_flags::SELF.to_le_bytes(),
+    );
+    put(&mut t, offset_of!(kcr_rec_task, comm), b"counter\0");
+    put(
+        &mut t,
+        offset_of!(kcr_rec_task, nr_threads),
+        &1u32.to_le_bytes(),
+    );
+    img.extend(t);
+    let mut c = record(rec::CPU, size_of::<kcr_rec_cpu>(), &[]);
+    put(
+        &mut c,
+        offset_of!(kcr_rec_cpu, regs) + offset_of!(kcr_x86_regs, ip),
+        &0x401000u64.to_le_bytes(),
+    );
+    put(
+        &mut c,
+        offset_of!(kcr_rec_cpu, regs) + offset_of!(kcr_x86_regs, sp),
+        &0x7ffd0000u64.to_le_bytes(),
+    );
+    img.extend(c);
+    let mut x = record(rec::XSTATE, size_of::<kcr_rec_xstate>(), &[0u8; 576]);
+    put(
+        &mut x,
+        offset_of!(kcr_rec_xstate, size),
+        &576u32.to_le_bytes(),
+    );
+    img.extend(x);
+    let mut g = record(
+        rec::GROUPS,
+        size_of::<kcr_rec_groups>(),
+        &[5, 0, 0, 0, 6, 0, 0, 0],
+    );
+    put(
+        &mut g,
+        offset_of!(kcr_rec_groups, ngroups),
+        &2u32.to_le_bytes(),
+    );
+    img.extend(g);
+    let mut r = record(rec::RLIMITS, size_of::<kcr_rec_rlimits>(), &[]);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_rlimits, nr),
+        &16u32.to_le_bytes(),
+    );
+    for i in 0..KCR_RLIM_NLIMITS {
+        let o = offset_of!(kcr_rec_rlimits, rlim) + i * size_of::<kcr_rlimit>();
+        put(&mut r, o, &1024u64.to_le_bytes());
+        put(&mut r, o + 8, &u64::MAX.to_le_bytes());
+    }
+    img.extend(r);
+    let mut sh = record(rec::SIGHAND, size_of::<kcr_rec_sighand>(), &[]);
+    put(
+        &mut sh,
+        offset_of!(kcr_rec_sighand, objid),
+        &4u32.to_le_bytes(),
+    );
+    put(
+        &mut sh,
+        offset_of!(kcr_rec_sighand, nr),
+        &64u32.to_le_bytes(),
+    );
+    // SIGUSR1 (10): a handler with SA_SIGINFO | SA_RESTORER.
+    let a = offset_of!(kcr_rec_sighand, action) + 9 * size_of::<kcr_sigaction>();
+    put(&mut sh, a, &0x401100u64.to_le_bytes());
+    put(&mut sh, a + 8, &0x0400_0004u64.to_le_bytes());
+    img.extend(sh);
+    let mut sp = record(rec::SIGPENDING, size_of::<kcr_rec_sigpending>(), &[]);
+    put(
+        &mut sp,
+        offset_of!(kcr_rec_sigpending, signo),
+        &10i32.to_le_bytes(),
+    );
+    put(
+        &mut sp,
+        offset_of!(kcr_rec_sigpending, code),
+        &(-1i32).to_le_bytes(),
+    );
+    put(
+        &mut sp,
+        offset_of!(kcr_rec_sigpending, siginfo),
+        &10i32.to_le_bytes(),
+    );
+    put(
+        &mut sp,
+        offset_of!(kcr_rec_sigpending, siginfo) + 8,
+        &(-1i32).to_le_bytes(),
+    );
+    img.extend(sp);
+    let mut pi = record(rec::PIPE, size_of::<kcr_rec_pipe>(), b"hello");
+    put(
+        &mut pi,
+        offset_of!(kcr_rec_pipe, objid),
+        &5u32.to_le_bytes(),
+    );
+    put(
+        &mut pi,
+        offset_of!(kcr_rec_pipe, size),
+        &65536u32.to_le_bytes(),
+    );
+    put(
+        &mut pi,
+        offset_of!(kcr_rec_pipe, nr_bytes),
+        &5u32.to_le_bytes(),
+    );
+    img.extend(pi);
+    let file = |id: u32, kind: u32, path: &[u8]| {
+        let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), path);
+        put(&mut f, offset_of!(kcr_rec_file, objid), &id.to_le_bytes());
+        put(&mut f, offset_of!(kcr_rec_file, kind), &kind.to_le_bytes());
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, path_len),
+            &(path.len() as u32).to_le_bytes(),
+        );
+        f
+    };
+    img.extend(file(6, file_kind::DIR, b"/\0"));
+    img.extend(file(2, file_kind::REG, b"/bin/counter\0"));
+    let mut f = file(7, file_kind::PIPE, b"");
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, pipe_ref),
+        &5u32.to_le_bytes(),
+    );
+    img.extend(f);
+    let mut fs = record(rec::FS, size_of::<kcr_rec_fs>(), &[]);
+    put(
+        &mut fs,
+        offset_of!(kcr_rec_fs, umask),
+        &0o22u32.to_le_bytes(),
+    );
+    put(
+        &mut fs,
+        offset_of!(kcr_rec_fs, root_ref),
+        &6u32.to_le_bytes(),
+    );
+    put(
+        &mut fs,
+        offset_of!(kcr_rec_fs, cwd_ref),
+        &6u32.to_le_bytes(),
+    );
+    img.extend(fs);
+    let mut ft = record(rec::FDTABLE, size_of::<kcr_rec_fdtable>(), &[]);
+    put(
+        &mut ft,
+        offset_of!(kcr_rec_fdtable, objid),
+        &8u32.to_le_bytes(),
+    );
+    put(
+        &mut ft,
+        offset_of!(kcr_rec_fdtable, nr_fds),
+        &2u32.to_le_bytes(),
+    );
+    img.extend(ft);
+    for (fd, obj, flags) in [(0u32, 7u32, 0u32), (3, 2, KCR_FD_CLOEXEC)] {
+        let mut d = record(rec::FD, size_of::<kcr_rec_fd>(), &[]);
+        put(&mut d, offset_of!(kcr_rec_fd, fd), &fd.to_le_bytes());
+        put(&mut d, offset_of!(kcr_rec_fd, flags), &flags.to_le_bytes());
+        put(&mut d, offset_of!(kcr_rec_fd, file_ref), &obj.to_le_bytes());
+        img.extend(d);
+    }
+    let mut m = record(rec::MM, size_of::<kcr_rec_mm>(), &[]);
+    put(&mut m, offset_of!(kcr_rec_mm, objid), &3u32.to_le_bytes());
+    put(&mut m, offset_of!(kcr_rec_mm, nr_vmas), &2u32.to_le_bytes());
+    img.extend(m);
+    let vma = |start: u64, end: u64, file: u32, prot: u32| {
+        let mut v = record(rec::VMA, size_of::<kcr_rec_vma>(), &[]);
+        put(&mut v, offset_of!(kcr_rec_vma, start), &start.to_le_bytes());
+        put(&mut v, offset_of!(kcr_rec_vma, end), &end.to_le_bytes());
+        put(&mut v, offset_of!(kcr_rec_vma, prot), &prot.to_le_bytes());
+        put(
+            &mut v,
+            offset_of!(kcr_rec_vma, file_ref),
+            &file.to_le_bytes(),
+        );
+        v
+    };
+    img.extend(vma(0x400000, 0x402000, 2, 5));
+    img.extend(vma(0x600000, 0x610000, 0, 3));
+    let mut p = record(rec::PAGES, size_of::<kcr_rec_pages>(), &[0xab; 3 * 4096]);
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, addr),
+        &0x601000u64.to_le_bytes(),
+    );
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, nr_pages),
+        &3u32.to_le_bytes(),
+    );
+    img.extend(p);
+    finish(img, N)
+}
+
+/// Appends a correct TAIL to `body` of `records` records.
+pub fn finish(mut body: Vec<u8>, records: u32) -> Vec<u8> {
+    let mut t = record(rec::TAIL, size_of::<kcr_rec_tail>(), &[]);
+    put(
+        &mut t,
+        offset_of!(kcr_rec_tail, crc32),
+        &crc32fast::hash(&body).to_le_bytes(),
+    );
+    put(
+        &mut t,
+        offset_of!(kcr_rec_tail, nr_records),
+        &records.to_le_bytes(),
+    );
+    put(
+        &mut t,
+        offset_of!(kcr_rec_tail, total_len),
+        &(body.len() as u64).to_le_bytes(),
+    );
+    body.extend(t);
+    body
+}
+
+/// `img` without its TAIL record.
+pub fn body(img: &[u8]) -> Vec<u8> {
+    img[..img.len() - size_of::<kcr_rec_tail>()].to_vec()
+}
+
+/// A TREE entry.
+pub fn entry(pid: i32, ppid: i32, pgid: i32, sid: i32) -> kcr_tree_task {
+    kcr_tree_task {
+        pid,
+        ppid,
+        pgid,
+        sid,
+        flags: 0,
+        __pad: 0,
+    }
+}
+
+/// `sample()` turned into a tree image of its one process, with `tt`
+/// as the TREE record.
+pub fn tree_sample(tt: &[kcr_tree_task]) -> Vec<u8> {
+    let img = body(&sample());
+    let hlen = size_of::<kcr_rec_header>();
+    let mut out = img[..hlen].to_vec();
+    put(
+        &mut out,
+        offset_of!(kcr_rec_header, flags),
+        &KCR_CHECKPOINT_TREE.to_le_bytes(),
+    );
+    let mut extra = Vec::new();
+    for e in tt {
+        for v in [e.pid, e.ppid, e.pgid, e.sid, e.flags as i32, e.__pad as i32] {
+            extra.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let mut r = record(rec::TREE, size_of::<kcr_rec_tree>(), &extra);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_tree, nr_tasks),
+        &(tt.len() as u32).to_le_bytes(),
+    );
+    out.extend(r);
+    out.extend_from_slice(&img[hlen..]);
+    finish(out, N + 1)
+}
+
+/// The records of thread `tid` of process 42 (object id `objid`), with
+/// `sigs` pending signals (signal number, queue).
+pub fn thread_records(tid: i32, objid: u32, sigs: &[(i32, u32)]) -> (Vec<u8>, u32) {
+    let mut out = record(rec::TASK, size_of::<kcr_rec_task>(), &[]);
+    put(
+        &mut out,
+        offset_of!(kcr_rec_task, objid),
+        &objid.to_le_bytes(),
+    );
+    put(&mut out, offset_of!(kcr_rec_task, pid), &tid.to_le_bytes());
+    put(
+        &mut out,
+        offset_of!(kcr_rec_task, tgid),
+        &42i32.to_le_bytes(),
+    );
+    put(
+        &mut out,
+        offset_of!(kcr_rec_task, ppid),
+        &1i32.to_le_bytes(),
+    );
+    put(
+        &mut out,
+        offset_of!(kcr_rec_task, flags),
+        &task_flags::THREAD.to_le_bytes(),
+    );
+    put(&mut out, offset_of!(kcr_rec_task, comm), b"worker\0");
+    let mut c = record(rec::CPU, size_of::<kcr_rec_cpu>(), &[]);
+    put(
+        &mut c,
+        offset_of!(kcr_rec_cpu, regs) + offset_of!(kcr_x86_regs, ip),
+        &0x401234u64.to_le_bytes(),
+    );
+    out.extend(c);
+    let mut x = record(rec::XSTATE, size_of::<kcr_rec_xstate>(), &[0u8; 576]);
+    put(
+        &mut x,
+        offset_of!(kcr_rec_xstate, size),
+        &576u32.to_le_bytes(),
+    );
+    out.extend(x);
+    for &(sig, queue) in sigs {
+        let mut p = record(rec::SIGPENDING, size_of::<kcr_rec_sigpending>(), &[]);
+        put(
+            &mut p,
+            offset_of!(kcr_rec_sigpending, queue),
+            &queue.to_le_bytes(),
+        );
+        put(
+            &mut p,
+            offset_of!(kcr_rec_sigpending, signo),
+            &sig.to_le_bytes(),
+        );
+        put(
+            &mut p,
+            offset_of!(kcr_rec_sigpending, siginfo),
+            &sig.to_le_bytes(),
+        );
+        out.extend(p);
+    }
+    (out, 3 + sigs.len() as u32)
+}
+
+/// `sample()` as a process of `nr` threads (not self-checkpointed),
+/// followed by `sections`.
+pub fn threaded(nr: u32, sections: &[(Vec<u8>, u32)]) -> Vec<u8> {
+    let mut img = body(&sample());
+    let t = rec_off(&img, rec::TASK);
+    put(
+        &mut img,
+        t + offset_of!(kcr_rec_task, flags),
+        &0u32.to_le_bytes(),
+    );
+    put(
+        &mut img,
+        t + offset_of!(kcr_rec_task, nr_threads),
+        &nr.to_le_bytes(),
+    );
+    let mut n = N;
+    for (b, r) in sections {
+        img.extend(b);
+        n += r;
+    }
+    finish(img, n)
+}
+
+/// Valid images of every shape the tests build (one process, a tree,
+/// a process with threads), as seeds for the `image_parse` fuzz target.
+pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("process", sample()),
+        ("tree", tree_sample(&[entry(42, 1, 42, 42)])),
+        (
+            "threads",
+            threaded(
+                3,
+                &[
+                    thread_records(43, 50, &[(10, 0)]),
+                    thread_records(44, 51, &[]),
+                ],
+            ),
+        ),
+    ]
+}
+
+/// The offset of the first record of type `t` in `b`.
+///
+/// # Panics
+///
+/// If `b` has no record of type `t`.
+pub fn rec_off(b: &[u8], t: u32) -> usize {
+    let mut off = 0;
+    while off + 8 <= b.len() {
+        let ty = u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]]);
+        if ty == t {
+            return off;
+        }
+        off += u32::from_le_bytes([b[off + 4], b[off + 5], b[off + 6], b[off + 7]]) as usize;
+    }
+    panic!("no record of type {t}");
+}
