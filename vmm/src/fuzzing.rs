@@ -235,17 +235,17 @@ pub fn agent_proto(data: &[u8]) {
         }
     }
     let mut r = data;
-    if crate::agent_client::read_connect_reply(&mut r).is_err() {
+    if proto::client::read_connect_reply(&mut r).is_err() {
         return;
     }
     let mut received = 0u64;
-    let got = crate::agent_client::receive_frames(&mut r, &mut io::sink(), None, &mut |n| {
+    let got = proto::client::receive_frames(&mut r, &mut io::sink(), None, &mut |n| {
         received = n;
     });
     if let Ok(n) = got {
         assert_eq!(n, received, "progress reports every byte");
     }
-    while crate::agent_client::read_reply_from(&mut r).is_ok() {}
+    while proto::client::read_reply_from(&mut r).is_ok() {}
 }
 
 /// Guest memory of the `vsock_queue` target.

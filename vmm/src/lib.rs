@@ -1,11 +1,12 @@
 //! cr-vmm: a rust-vmm based VMM for hypervisor-assisted checkpoint/restart.
+//! This library is the VMM core; the `cr-vmm` command line
+//! (`src/bin/cr-vmm/`) uses it and it knows nothing of the command line.
 //!
 //! - [`arch`]: the x86_64 guest layout and boot-time CPU state;
 //! - [`boot`]: kernel, initrd and command-line loading;
 //! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
 //! - [`devices`]: the port-I/O bus, serial console and i8042;
 //! - [`vmm`]: putting them together and running the guest;
-//! - [`agent_client`]: the host side of the guest agent protocol;
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
 //! - [`jail`]: chroot, privilege drop and limits (`--jail`);
 //! - [`seccomp`]: per-thread system call filters;
@@ -14,7 +15,6 @@
 //! - [`fuzzing`]: the entry points of the fuzz targets in `fuzz/`.
 #![deny(missing_docs)]
 
-pub mod agent_client;
 pub mod api;
 pub mod arch;
 pub mod boot;

@@ -2,6 +2,8 @@
 //! commands of `cr-vmm`. Documented in `docs/agent-protocol.md`.
 //!
 //! This crate is the protocol's one definition; it depends on neither side.
+//! [`client`] is the host side (connecting through the VMM's vsock socket,
+//! downloading and uploading images), used by `cr-vmm`.
 //!
 //! A connection carries frames: a little-endian `u32` body length, then
 //! the body, whose first byte is the frame kind:
@@ -23,6 +25,8 @@
 //! ```
 
 #![deny(missing_docs)]
+
+pub mod client;
 
 use std::io::{self, Read, Write};
 

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use agent_proto::client::Client;
 use agent_proto::{self as proto, After, Reply, Request};
 use anyhow::{bail, Context};
-use cr_vmm::agent_client::Client;
 
 /// How to reach the agent.
 #[derive(clap::Args)]
@@ -216,6 +216,12 @@ fn remove_on_interrupt(tmp: &std::path::Path) {
     }
 }
 
+/// Checks a checkpoint image as it downloads: the `kcr-image` parser
+/// (record structure, references, the tail checksum).
+fn validate_image(r: &mut dyn std::io::Read) -> Result<(), String> {
+    kcr_image::parse(r).map(|_| ()).map_err(|e| e.to_string())
+}
+
 fn print_json(r: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(r)?);
     Ok(())
@@ -357,12 +363,14 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             } else {
                 After::Run
             };
-            remove_on_interrupt(&cr_vmm::agent_client::temp_path(&output));
+            remove_on_interrupt(&agent_proto::client::temp_path(&output));
             let bar = progress(target.json, None, "checkpoint");
             let start = std::time::Instant::now();
             let bytes = target
                 .connect()?
-                .checkpoint(pid, after, hostinfo, &output, |n| bar.set_position(n))
+                .checkpoint(pid, after, hostinfo, &output, validate_image, |n| {
+                    bar.set_position(n)
+                })
                 .with_context(|| format!("checkpoint of guest pid {pid}"))?;
             bar.finish_and_clear();
             if target.json {
@@ -389,7 +397,7 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             guest_path,
             output,
         } => {
-            remove_on_interrupt(&cr_vmm::agent_client::temp_path(&output));
+            remove_on_interrupt(&agent_proto::client::temp_path(&output));
             let bar = progress(target.json, None, "fetch");
             let bytes = target
                 .connect()?

@@ -1,10 +1,13 @@
 //! The host side of the guest agent's protocol: connect through the VMM's
-//! hybrid vsock socket, send requests, stream images in and out.
+//! hybrid vsock socket, send requests, stream images in and out. Used by
+//! `cr-vmm`'s agent commands (and its fuzz targets); the guest agent does
+//! not use it.
 //!
 //! Downloaded images are written to a temporary file next to the target,
-//! checked with the image parser (record structure and the tail checksum),
-//! fsynced and renamed only then: an interrupted or refused checkpoint never
-//! leaves a file that looks complete.
+//! checked by the caller's [`Validator`] as they arrive (`cr-vmm` passes the
+//! `kcr-image` parser: record structure and the tail checksum), fsynced and
+//! renamed only then: an interrupted or refused checkpoint never leaves a
+//! file that looks complete.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -12,7 +15,8 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use agent_proto::{self as proto, After, Frame, Reply, Request};
+use crate as proto;
+use crate::{After, Frame, Reply, Request};
 
 /// Client errors.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +67,11 @@ pub enum Error {
     BadImage(String),
 }
 
+/// Checks a checkpoint image while it arrives: runs on a thread of its
+/// own, reading the image's bytes as they stream in; `Err` says why the
+/// image is invalid (the download then fails with [`Error::BadImage`]).
+pub type Validator = fn(&mut dyn Read) -> Result<(), String>;
+
 /// A connection to the agent.
 #[derive(Debug)]
 pub struct Client {
@@ -86,7 +95,7 @@ fn handshake(path: &Path, port: u32) -> Result<Result<UnixStream, String>, Error
 /// Reads the VMM's answer to `CONNECT <port>` (`OK <host port>`), one byte
 /// at a time: what follows belongs to the agent. `Err` says why the
 /// connection is not usable.
-pub(crate) fn read_connect_reply(s: &mut impl Read) -> Result<(), String> {
+pub fn read_connect_reply(s: &mut impl Read) -> Result<(), String> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
     loop {
@@ -107,7 +116,7 @@ pub(crate) fn read_connect_reply(s: &mut impl Read) -> Result<(), String> {
 }
 
 /// Reads one reply from the agent; an error reply becomes [`Error::Agent`].
-pub(crate) fn read_reply_from(r: &mut impl Read) -> Result<Reply, Error> {
+pub fn read_reply_from(r: &mut impl Read) -> Result<Reply, Error> {
     match proto::read_frame(r)? {
         Some(Frame::Message(m)) => match proto::parse_reply(&m)? {
             Reply::Error { code, message } => Err(Error::Agent { code, message }),
@@ -123,7 +132,7 @@ pub(crate) fn read_reply_from(r: &mut impl Read) -> Result<Reply, Error> {
 /// Receives data frames from `r` into `f` until the end frame (each chunk
 /// also goes to `tx`, if any); an error reply instead of the end frame is
 /// the agent's refusal. Returns the bytes received.
-pub(crate) fn receive_frames(
+pub fn receive_frames(
     r: &mut impl Read,
     f: &mut impl Write,
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
@@ -223,14 +232,15 @@ impl Client {
         self.read_reply()
     }
 
-    /// Checkpoints `pid` into `out` (temp file, validated, fsynced,
-    /// renamed). `progress` gets the byte count as data arrives.
+    /// Checkpoints `pid` into `out` (temp file, checked by `validate`,
+    /// fsynced, renamed). `progress` gets the byte count as data arrives.
     pub fn checkpoint(
         &mut self,
         pid: i32,
         after: After,
         hostinfo: bool,
         out: &Path,
+        validate: Validator,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, Error> {
         let req = Request::Checkpoint {
@@ -238,7 +248,7 @@ impl Client {
             after,
             hostinfo,
         };
-        self.download(&req, out, true, &mut progress)
+        self.download(&req, out, Some(validate), &mut progress)
     }
 
     /// Copies the guest file `path` to `out` (temp file, fsynced, renamed).
@@ -251,17 +261,17 @@ impl Client {
         let req = Request::ReadFile {
             path: path.to_string(),
         };
-        self.download(&req, out, false, &mut progress)
+        self.download(&req, out, None, &mut progress)
     }
 
     /// Sends `req`, receives data frames into a temporary file next to
-    /// `out` (validated as an image on another thread if `validate`), and
+    /// `out` (checked by `validate` on another thread, if any), and
     /// renames it to `out` only when everything arrived and checked out.
     fn download(
         &mut self,
         req: &Request,
         out: &Path,
-        validate: bool,
+        validate: Option<Validator>,
         progress: &mut impl FnMut(u64),
     ) -> Result<u64, Error> {
         let tmp = temp_path(out);
@@ -286,24 +296,22 @@ impl Client {
         &mut self,
         req: &Request,
         tmp: &Path,
-        validate: bool,
+        validate: Option<Validator>,
         progress: &mut impl FnMut(u64),
     ) -> Result<u64, Error> {
         let mut f = File::create(tmp)?;
         proto::write_message(&mut self.stream, req)?;
         // An image is validated while it arrives, on another thread.
-        let (tx, validator) = if validate {
+        let (tx, validator) = if let Some(validate) = validate {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(32);
             let v = std::thread::Builder::new()
                 .name("validate".into())
                 .spawn(move || {
-                    kcr_image::parse(ChannelReader {
+                    validate(&mut ChannelReader {
                         rx,
                         cur: Vec::new(),
                         pos: 0,
                     })
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
                 })?;
             (Some(tx), Some(v))
         } else {
