@@ -37,7 +37,8 @@ use crate::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
 use crate::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
 use crate::devices::virtio::vsock::Vsock;
 use crate::devices::virtio::{mmio, Interrupt, VirtioDevice};
-use crate::snapshot::{self, store, Persist};
+use crate::persist::Persist;
+use crate::snapshot::{self, store};
 use crate::vstate::memory::{self, GuestMem};
 use kcr_image::{mutate, parse, show};
 

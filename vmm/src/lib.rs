@@ -10,6 +10,7 @@
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
 //! - [`jail`]: chroot, privilege drop and limits (`--jail`);
 //! - [`seccomp`]: per-thread system call filters;
+//! - [`persist`]: the save/restore trait the devices implement;
 //! - [`snapshot`]: VM snapshots (state file format, save, restore);
 //! - [`verify`]: checking a guest checkpoint against a VM snapshot;
 //! - [`fuzzing`]: the entry points of the fuzz targets in `fuzz/`.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod devices;
 pub mod fuzzing;
 pub mod jail;
+pub mod persist;
 pub mod seccomp;
 pub mod snapshot;
 pub mod verify;

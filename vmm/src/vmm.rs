@@ -29,11 +29,12 @@ use crate::devices::serial::{
 use crate::devices::virtio::mmio::{self, MmioTransport};
 use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
 use crate::devices::virtio::{Interrupt, VirtioDevice};
+use crate::persist::Persist;
 use crate::snapshot::take::{Source, VsockParts};
-use crate::snapshot::{store, Persist, VmSnapshot};
+use crate::snapshot::{store, VmSnapshot};
 use crate::vstate::pause::PauseGate;
+use crate::vstate::vcpu::msr_index_list;
 use crate::vstate::vcpu::{self, kick_signal, SaveSlots, Vcpu, VcpuExitReason};
-use crate::vstate::vcpu_state::msr_index_list;
 use crate::vstate::{kvm, memory, vm};
 
 /// How the guest ended.

@@ -13,7 +13,7 @@ use vmm_sys_util::eventfd::EventFd;
 
 use super::bus::{lock, BusDevice};
 use super::EventFdTrigger;
-use crate::snapshot::{Persist, PersistError};
+use crate::persist::{Persist, PersistError};
 
 /// COM1's first port.
 pub const COM1_BASE: u64 = 0x3f8;

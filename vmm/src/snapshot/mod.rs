@@ -13,8 +13,10 @@
 //! It is written into `DIR.partial`, every file fsynced, then renamed to
 //! `DIR`: a snapshot directory either is complete or does not exist.
 //!
-//! Every device implements [`Persist`]; the vCPUs and the VM have their own
-//! save/restore ([`crate::vstate::vcpu_state`], [`crate::vstate::vm`])
+//! Every device implements [`crate::persist::Persist`] and owns its state
+//! type; this module only collects those states (it depends on the devices,
+//! never the reverse). The vCPUs and the VM have their own save/restore
+//! ([`crate::vstate::vcpu::Vcpu::save_state`], [`crate::vstate::vm`])
 //! because they talk to KVM.
 
 pub mod compare;
@@ -22,36 +24,13 @@ pub mod format;
 pub mod store;
 pub mod take;
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::devices::serial::SerialState;
 use crate::devices::virtio::vsock::VsockSnapshot;
 use crate::vstate::memory::RegionLayout;
 use crate::vstate::vcpu_state::VcpuState;
 use crate::vstate::vm::VmState;
-
-/// A device whose state goes into a snapshot and comes back from it.
-pub trait Persist: Sized {
-    /// What is saved.
-    type State: Serialize + DeserializeOwned;
-    /// What a restored device needs besides its state (its host
-    /// resources: eventfds, sockets, guest memory).
-    type Args;
-    /// Saves the state; the VM is paused.
-    fn save(&self) -> Self::State;
-    /// A device like the saved one, built with `args`.
-    fn restore(args: Self::Args, state: &Self::State) -> Result<Self, PersistError>;
-}
-
-/// A device state that cannot be restored.
-#[derive(Debug, thiserror::Error)]
-#[error("{device}: {msg}")]
-pub struct PersistError {
-    /// Which device.
-    pub device: &'static str,
-    /// Why.
-    pub msg: String,
-}
 
 /// The state file's body.
 #[derive(Debug, Serialize, Deserialize)]

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use crate::vstate::memory::GuestMem;
 
-use super::{store, DiffInfo, Persist, VmSnapshot};
+use super::{store, DiffInfo, VmSnapshot};
 use crate::api::SnapshotInfo;
 use crate::devices::bus::lock;
 use crate::devices::serial::SerialDevice;
 use crate::devices::virtio::mmio::MmioTransport;
 use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
+use crate::persist::Persist;
 use crate::vstate::memory;
 use crate::vstate::pause::PauseGate;
 use crate::vstate::vcpu::SaveSlots;

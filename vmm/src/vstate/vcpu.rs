@@ -11,7 +11,10 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, Once};
 use std::thread::JoinHandle;
 
-use kvm_bindings::{KVM_SYSTEM_EVENT_CRASH, KVM_SYSTEM_EVENT_RESET, KVM_SYSTEM_EVENT_SHUTDOWN};
+use kvm_bindings::{
+    kvm_msr_entry, CpuId, Msrs, KVM_SYSTEM_EVENT_CRASH, KVM_SYSTEM_EVENT_RESET,
+    KVM_SYSTEM_EVENT_SHUTDOWN,
+};
 use kvm_ioctls::{Kvm, VcpuExit, VcpuFd};
 use vm_memory::GuestAddress;
 use vmm_sys_util::eventfd::EventFd;
@@ -20,7 +23,7 @@ use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
 use crate::arch::{cpuid, msr, regs};
 use crate::devices::bus::{lock, Buses};
 use crate::vstate::pause::PauseGate;
-use crate::vstate::vcpu_state::VcpuState;
+use crate::vstate::vcpu_state::{VcpuState, MSR_CHUNK};
 use crate::vstate::vm::Vm;
 
 /// The signal that kicks a vCPU thread out of `KVM_RUN`.
@@ -308,6 +311,157 @@ impl Vcpu {
                 }
             }
         }
+    }
+}
+
+/// The MSRs worth saving: KVM's index list.
+pub fn msr_index_list(kvm: &Kvm) -> Result<Vec<u32>, Error> {
+    kvm.get_msr_index_list()
+        .map(|l| l.as_slice().to_vec())
+        .map_err(|err| Error::Kvm {
+            index: 0,
+            what: "GET_MSR_INDEX_LIST",
+            err,
+        })
+}
+
+/// Saving and restoring a vCPU's [`VcpuState`].
+impl Vcpu {
+    fn kvm_err(&self, what: &'static str) -> impl Fn(kvm_ioctls::Error) -> Error + '_ {
+        move |err| Error::Kvm {
+            index: self.index,
+            what,
+            err,
+        }
+    }
+
+    /// Reads the MSRs of `list` that KVM lets this vCPU read. KVM stops a
+    /// batch at the first MSR it refuses; that one is skipped.
+    fn read_msrs(&self, list: &[u32]) -> Result<Vec<kvm_msr_entry>, Error> {
+        let mut out = Vec::with_capacity(list.len());
+        let mut rest = list;
+        while !rest.is_empty() {
+            let chunk = &rest[..rest.len().min(MSR_CHUNK)];
+            let entries: Vec<kvm_msr_entry> = chunk
+                .iter()
+                .map(|&index| kvm_msr_entry {
+                    index,
+                    ..Default::default()
+                })
+                .collect();
+            let mut msrs = Msrs::from_entries(&entries).map_err(|_| Error::Msrs {
+                index: self.index,
+                set: 0,
+                want: entries.len(),
+            })?;
+            let n = self
+                .fd
+                .get_msrs(&mut msrs)
+                .map_err(self.kvm_err("GET_MSRS"))?;
+            out.extend_from_slice(&msrs.as_slice()[..n]);
+            // A short read stopped at an MSR KVM refuses: skip that one.
+            let skip = if n < chunk.len() { n + 1 } else { n };
+            rest = &rest[skip..];
+        }
+        Ok(out)
+    }
+
+    /// Completes any I/O the last exit left pending (KVM finishes an
+    /// emulated port or MMIO read only on the next `KVM_RUN`), then reads
+    /// the whole state. The vCPU must be parked on its own thread.
+    pub fn save_state(&mut self, msr_list: &[u32]) -> Result<VcpuState, Error> {
+        self.fd.set_kvm_immediate_exit(1);
+        let r = self.fd.run().map(|_| ()).map_err(|e| e.errno());
+        self.fd.set_kvm_immediate_exit(0);
+        match r {
+            Err(libc::EINTR) | Ok(()) => {}
+            Err(errno) => {
+                return Err(self.kvm_err("RUN (immediate exit)")(
+                    kvm_ioctls::Error::new(errno),
+                ))
+            }
+        }
+        let tsc_khz = self.fd.get_tsc_khz().ok();
+        Ok(VcpuState {
+            index: self.index,
+            cpuid: self.cpuid.as_slice().to_vec(),
+            mp_state: self
+                .fd
+                .get_mp_state()
+                .map_err(self.kvm_err("GET_MP_STATE"))?,
+            regs: self.fd.get_regs().map_err(self.kvm_err("GET_REGS"))?,
+            sregs: self.fd.get_sregs().map_err(self.kvm_err("GET_SREGS"))?,
+            xsave: self.fd.get_xsave().map_err(self.kvm_err("GET_XSAVE"))?,
+            xcrs: self.fd.get_xcrs().map_err(self.kvm_err("GET_XCRS"))?,
+            debugregs: self
+                .fd
+                .get_debug_regs()
+                .map_err(self.kvm_err("GET_DEBUGREGS"))?,
+            lapic: self.fd.get_lapic().map_err(self.kvm_err("GET_LAPIC"))?,
+            msrs: self.read_msrs(msr_list)?,
+            events: self
+                .fd
+                .get_vcpu_events()
+                .map_err(self.kvm_err("GET_VCPU_EVENTS"))?,
+            tsc_khz,
+        })
+    }
+
+    /// A new vCPU of `vm` in the state `s`, in the order Firecracker uses
+    /// (CPUID first; MSRs after the LAPIC; events last).
+    pub fn from_state(vm: &Vm, s: &VcpuState) -> Result<Vcpu, Error> {
+        let index = s.index;
+        let fd = vm
+            .fd()
+            .create_vcpu(u64::from(index))
+            .map_err(|err| Error::Kvm {
+                index,
+                what: "CREATE_VCPU",
+                err,
+            })?;
+        let cpuid = CpuId::from_entries(&s.cpuid).map_err(|_| Error::Msrs {
+            index,
+            set: 0,
+            want: s.cpuid.len(),
+        })?;
+        let v = Vcpu { index, fd, cpuid };
+        v.fd.set_cpuid2(&v.cpuid).map_err(v.kvm_err("SET_CPUID2"))?;
+        if let Some(khz) = s.tsc_khz {
+            if v.fd.get_tsc_khz().ok() != Some(khz) {
+                if let Err(e) = v.fd.set_tsc_khz(khz) {
+                    log::warn!("vCPU {index}: cannot set the TSC to {khz} kHz: {e}");
+                }
+            }
+        }
+        v.fd.set_mp_state(s.mp_state)
+            .map_err(v.kvm_err("SET_MP_STATE"))?;
+        v.fd.set_regs(&s.regs).map_err(v.kvm_err("SET_REGS"))?;
+        v.fd.set_sregs(&s.sregs).map_err(v.kvm_err("SET_SREGS"))?;
+        // SAFETY: the XSAVE area comes from KVM_GET_XSAVE of a vCPU with the
+        // same CPUID (checked against this host before restore).
+        unsafe { v.fd.set_xsave(&s.xsave) }.map_err(v.kvm_err("SET_XSAVE"))?;
+        v.fd.set_xcrs(&s.xcrs).map_err(v.kvm_err("SET_XCRS"))?;
+        v.fd.set_debug_regs(&s.debugregs)
+            .map_err(v.kvm_err("SET_DEBUGREGS"))?;
+        v.fd.set_lapic(&s.lapic).map_err(v.kvm_err("SET_LAPIC"))?;
+        for chunk in s.msrs.chunks(MSR_CHUNK) {
+            let msrs = Msrs::from_entries(chunk).map_err(|_| Error::Msrs {
+                index,
+                set: 0,
+                want: chunk.len(),
+            })?;
+            let set = v.fd.set_msrs(&msrs).map_err(v.kvm_err("SET_MSRS"))?;
+            if set != chunk.len() {
+                return Err(Error::Msrs {
+                    index,
+                    set,
+                    want: chunk.len(),
+                });
+            }
+        }
+        v.fd.set_vcpu_events(&s.events)
+            .map_err(v.kvm_err("SET_VCPU_EVENTS"))?;
+        Ok(v)
     }
 }
 

@@ -19,7 +19,7 @@ use vmm_sys_util::eventfd::EventFd;
 
 use super::{Interrupt, QueueSnapshot, VirtioDevice};
 use crate::devices::bus::{lock, BusDevice};
-use crate::snapshot::PersistError;
+use crate::persist::PersistError;
 
 /// The transport's registers as saved in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

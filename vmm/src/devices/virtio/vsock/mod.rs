@@ -29,7 +29,7 @@ use vmm_sys_util::eventfd::EventFd;
 
 use super::mmio::MmioState;
 use super::{ActivateError, Interrupt, QueueSnapshot, VirtioDevice};
-use crate::snapshot::{Persist, PersistError};
+use crate::persist::{Persist, PersistError};
 use defs::*;
 use muxer::{Interest, Muxer};
 

@@ -413,7 +413,7 @@ fn bad_connect_lines_get_an_error_and_are_closed() {
 
 #[test]
 fn saved_state_restores_queue_positions_and_resets_the_guest() {
-    use crate::snapshot::Persist;
+    use crate::persist::Persist;
     let mut g = Guest::new();
     g.give_rx_buffers(4);
     let (mut host, _port) = g.host_connect(1234);
