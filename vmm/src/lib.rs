@@ -12,8 +12,10 @@
 //! - [`seccomp`]: per-thread system call filters;
 //! - [`persist`]: the save/restore trait the devices implement;
 //! - [`snapshot`]: VM snapshots (state file format, save, restore);
-//! - [`verify`]: checking a guest checkpoint against a VM snapshot;
-//! - [`fuzzing`]: the entry points of the fuzz targets in `fuzz/`.
+//! - [`verify`]: checking a guest checkpoint against a VM snapshot.
+//!
+//! The fuzz targets' entry points are the `cr-vmm-fuzz-targets` crate
+//! (`vmm/fuzz-targets/`), which uses this library's public API.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -21,7 +23,6 @@ pub mod arch;
 pub mod boot;
 pub mod config;
 pub mod devices;
-pub mod fuzzing;
 pub mod jail;
 pub mod persist;
 pub mod seccomp;

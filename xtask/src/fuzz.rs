@@ -1,7 +1,8 @@
 //! `cargo xtask fuzz`: builds the libFuzzer targets of `fuzz/` with the
 //! stable toolchain and runs each for a while on a scratch copy of its seed
 //! corpus; a crash (or hang, or out-of-memory) input is minimized and kept
-//! in `fuzz/regressions/<target>/`, where `vmm/tests/fuzz_regressions.rs`
+//! in `fuzz/regressions/<target>/`, where
+//! `vmm/fuzz-targets/tests/fuzz_regressions.rs`
 //! replays it on every `cargo test`. A libFuzzer dictionary
 //! `fuzz/dicts/<target>.dict`, where there is one, is used too.
 //!

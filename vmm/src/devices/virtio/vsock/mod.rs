@@ -188,8 +188,9 @@ impl Vsock {
     }
 
     /// Handles every packet the guest posted on the tx queue (the event
-    /// loop calls it when the guest notifies the queue).
-    pub(crate) fn process_tx(&mut self) {
+    /// loop calls it when the guest notifies the queue; public for the
+    /// fuzz targets, which drive the device without an event loop).
+    pub fn process_tx(&mut self) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
@@ -235,8 +236,9 @@ impl Vsock {
         }
     }
 
-    /// Fills the guest's rx buffers with what the host side has for it.
-    pub(crate) fn process_rx(&mut self) {
+    /// Fills the guest's rx buffers with what the host side has for it
+    /// (public for the fuzz targets).
+    pub fn process_rx(&mut self) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
@@ -291,8 +293,8 @@ impl Vsock {
     /// What the event loop does when every host socket is ready: accepts
     /// pending host clients, handles each host fd as readable and writable,
     /// and fills rx buffers. For driving the device without an event loop
-    /// (fuzzing).
-    pub(crate) fn poll_host_all(&mut self) {
+    /// (the fuzz targets).
+    pub fn poll_host_all(&mut self) {
         self.muxer.accept();
         for fd in self.muxer.host_fds() {
             self.muxer.host_event(fd, true, true);

@@ -54,7 +54,7 @@ struct Handshake {
 /// Longest `CONNECT <port>\n` line accepted.
 const MAX_CONNECT_LINE: usize = 32;
 /// First port handed out to host-initiated connections (as Firecracker).
-pub(crate) const FIRST_LOCAL_PORT: u32 = 1 << 30;
+pub const FIRST_LOCAL_PORT: u32 = 1 << 30;
 /// Most connections at once; more are refused.
 pub const MAX_CONNECTIONS: usize = 1024;
 

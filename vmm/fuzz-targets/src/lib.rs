@@ -1,19 +1,25 @@
 //! Fuzzing entry points: one function per target of the `cargo fuzz`
 //! project in `fuzz/` (each fuzz target is a one-line call of its
-//! function here), also run by `vmm/tests/fuzz_regressions.rs` on every
+//! function here), also run by `tests/fuzz_regressions.rs` on every
 //! seed in `fuzz/corpus/<target>/` and every crash input kept in
 //! `fuzz/regressions/<target>/`. See `docs/fuzzing.md`.
+//!
+//! A crate of its own, so the harness is not compiled into the VMM: it
+//! reaches the code under test through the public API of `cr_vmm`,
+//! `kcr_image` and `agent_proto` only.
 //!
 //! Every function takes arbitrary bytes and must return normally: a panic
 //! (including the `assert!`s below, which check properties the code
 //! documents) or a hang is a bug in cr-vmm.
 //!
 //! ```
-//! for (name, target) in cr_vmm::fuzzing::TARGETS {
+//! for (name, target) in cr_vmm_fuzz_targets::TARGETS {
 //!     target(b"");
 //!     target(name.as_bytes());
 //! }
 //! ```
+
+#![deny(missing_docs)]
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -30,16 +36,16 @@ use virtio_queue::{Queue, QueueT};
 use vm_memory::{Bytes, GuestAddress};
 use vmm_sys_util::eventfd::EventFd;
 
-use crate::arch::layout::{CMDLINE_MAX_SIZE, CMDLINE_START, HIMEM_START, VIRTIO_MMIO_START};
-use crate::boot::{self, KernelImage};
-use crate::config::{VmConfig, VsockConfig, DEFAULT_CMDLINE, DEFAULT_GUEST_CID};
-use crate::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
-use crate::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
-use crate::devices::virtio::vsock::Vsock;
-use crate::devices::virtio::{mmio, Interrupt, VirtioDevice};
-use crate::persist::Persist;
-use crate::snapshot::{self, store};
-use crate::vstate::memory::{self, GuestMem};
+use cr_vmm::arch::layout::{CMDLINE_MAX_SIZE, CMDLINE_START, HIMEM_START, VIRTIO_MMIO_START};
+use cr_vmm::boot::{self, KernelImage};
+use cr_vmm::config::{VmConfig, VsockConfig, DEFAULT_CMDLINE, DEFAULT_GUEST_CID};
+use cr_vmm::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
+use cr_vmm::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
+use cr_vmm::devices::virtio::vsock::Vsock;
+use cr_vmm::devices::virtio::{mmio, Interrupt, VirtioDevice};
+use cr_vmm::persist::Persist;
+use cr_vmm::snapshot::{self, store};
+use cr_vmm::vstate::memory::{self, GuestMem};
 use kcr_image::{mutate, parse, show};
 
 /// A fuzz target's entry point.
@@ -264,7 +270,7 @@ const MAX_OPS: usize = 512;
 /// Most host clients of one input.
 const MAX_CLIENTS: usize = 8;
 // First port the device gives host-initiated connections.
-use crate::devices::virtio::vsock::muxer::FIRST_LOCAL_PORT;
+use cr_vmm::devices::virtio::vsock::muxer::FIRST_LOCAL_PORT;
 
 /// A split virtqueue as the driver sees it.
 #[derive(Clone, Copy)]
@@ -695,7 +701,7 @@ pub fn cmdline(data: &[u8]) {
         return;
     }
     let extra = if cfg.vsock.is_some() {
-        mmio::cmdline_arg(VIRTIO_MMIO_START, crate::vmm::VSOCK_IRQ)
+        mmio::cmdline_arg(VIRTIO_MMIO_START, cr_vmm::vmm::VSOCK_IRQ)
     } else {
         String::new()
     };
@@ -721,10 +727,10 @@ pub fn cmdline(data: &[u8]) {
         line.trim().as_bytes(),
         "the command line in guest memory"
     );
-    if let Err(e) = crate::arch::regs::write_boot_tables(&mem) {
+    if let Err(e) = cr_vmm::arch::regs::write_boot_tables(&mem) {
         panic!("boot tables: {e}");
     }
-    if let Err(e) = crate::arch::mptable::setup(&mem, cfg.vcpus as u8) {
+    if let Err(e) = cr_vmm::arch::mptable::setup(&mem, cfg.vcpus as u8) {
         panic!("MP table for {} vCPUs: {e}", cfg.vcpus);
     }
 }
@@ -732,17 +738,17 @@ pub fn cmdline(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::serial::SerialState;
-    use crate::devices::virtio::mmio::MmioState;
-    use crate::devices::virtio::vsock::defs::{
+    use cr_vmm::devices::serial::SerialState;
+    use cr_vmm::devices::virtio::mmio::MmioState;
+    use cr_vmm::devices::virtio::vsock::defs::{
         OP_REQUEST, OP_RESPONSE, OP_RW, OP_SHUTDOWN, SHUTDOWN_RCV, SHUTDOWN_SEND,
     };
-    use crate::devices::virtio::vsock::{VsockSnapshot, VsockState};
-    use crate::devices::virtio::QueueSnapshot;
-    use crate::snapshot::{format, DiffInfo, VmSnapshot};
-    use crate::vstate::memory::RegionLayout;
-    use crate::vstate::vcpu_state::VcpuState;
-    use crate::vstate::vm::VmState;
+    use cr_vmm::devices::virtio::vsock::{VsockSnapshot, VsockState};
+    use cr_vmm::devices::virtio::QueueSnapshot;
+    use cr_vmm::snapshot::{format, DiffInfo, VmSnapshot};
+    use cr_vmm::vstate::memory::RegionLayout;
+    use cr_vmm::vstate::vcpu_state::VcpuState;
+    use cr_vmm::vstate::vm::VmState;
     use proto::{After, ErrorCode, ProcInfo, Reply, Request};
 
     /// A vCPU as a booted 64-bit guest has it (the values that matter for
@@ -1157,7 +1163,7 @@ mod tests {
             seeds.push(("cmdline", name.into(), b));
         }
 
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
         for (target, name, bytes) in seeds {
             assert!(bytes.len() <= 64 << 10, "{target}/{name} is too large");
             let f = TARGETS.iter().find(|(t, _)| *t == target).unwrap().1;

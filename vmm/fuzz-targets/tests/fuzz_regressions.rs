@@ -1,19 +1,19 @@
 //! Replays every input of `fuzz/corpus/<target>/` (the seeds) and of
 //! `fuzz/regressions/<target>/` (minimized inputs that once crashed or
-//! hung) through the fuzz target's entry point in `cr_vmm::fuzzing`, so a
+//! hung) through the fuzz target's entry point in `cr_vmm_fuzz_targets`, so a
 //! fixed crash cannot come back unnoticed. See docs/fuzzing.md.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use cr_vmm::fuzzing::{Target, TARGETS};
+use cr_vmm_fuzz_targets::{Target, TARGETS};
 
 /// Longer than this for one input is a hang (libFuzzer runs use 5 s).
 const LIMIT: Duration = Duration::from_secs(30);
 
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
 /// The files of `dir`, sorted; none if it does not exist.
@@ -107,7 +107,7 @@ fn every_fuzz_target_is_replayed() {
     names.sort();
     assert_eq!(
         files, names,
-        "fuzz/fuzz_targets vs cr_vmm::fuzzing::TARGETS"
+        "fuzz/fuzz_targets vs cr_vmm_fuzz_targets::TARGETS"
     );
     let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
     for n in &names {
