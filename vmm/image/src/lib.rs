@@ -7,6 +7,8 @@
 //!   offset and constant against this mirror);
 //! - [`parse`](mod@parse): a streaming, validating parser (an image is never held in
 //!   memory whole) that checks each record as the kernel's restart does;
+//! - [`records`]: the record table (size and reference rules of every
+//!   record type) that drives the parser's structural checks;
 //! - [`show`]: printing an image (`cr-vmm image show`: summary, path tree,
 //!   JSON);
 //! - [`mutate`]: deliberate, well-formed damage for testing `cr-vmm
@@ -23,6 +25,7 @@
 pub mod format;
 pub mod mutate;
 pub mod parse;
+pub mod records;
 #[cfg(any(test, feature = "test-util"))]
 pub mod samples;
 pub mod show;

@@ -1,13 +1,14 @@
 //! Reading and validating a checkpoint image, one record at a time (an image
 //! is never held in memory whole: page contents are only checksummed).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::Read;
 
 use serde::Serialize;
 use zerocopy::FromBytes;
 
 use crate::format::*;
+use crate::records::{self, Limit, Place, Rule, Size};
 
 /// Highest user address on x86_64 (TASK_SIZE with 4-level paging).
 pub const TASK_SIZE: u64 = 0x7fff_ffff_f000;
@@ -326,7 +327,9 @@ struct Parser<'v, R: Read> {
     index: u32,
     crc: crc32fast::Hasher,
     buf: Vec<u8>,
-    objids: HashSet<u32>,
+    /// Every object id defined so far: the record type that defined it
+    /// and, for a FILE, its kind.
+    objects: HashMap<u32, (u32, u32)>,
     files: Vec<FileObj>,
     pipes: Vec<PipeObj>,
     tasks: Vec<Task>,
@@ -371,9 +374,110 @@ impl<R: Read> Parser<'_, R> {
             .map_err(|_| self.err(t, "record shorter than its structure"))
     }
 
-    fn new_objid(&mut self, t: u32, id: u32) -> Result<(), Error> {
-        if id == 0 || !self.objids.insert(id) {
+    /// Defines object `id` (of file kind `kind`, for a FILE).
+    fn define(&mut self, t: u32, id: u32, kind: u32) -> Result<(), Error> {
+        if id == 0 || self.objects.contains_key(&id) {
             return Err(self.err(t, format!("object id {id} is zero or already defined")));
+        }
+        self.objects.insert(id, (t, kind));
+        Ok(())
+    }
+
+    /// The record's length against its [`Size`] rule.
+    fn check_size(&self, t: u32, len: u32, rule: &Rule) -> Result<(), Error> {
+        match rule.size {
+            Size::Fixed(n) => self.need_len(t, len, n),
+            Size::Counted {
+                base,
+                count,
+                unit,
+                limit,
+                bad,
+            } => {
+                if self.buf.len() < base {
+                    return Err(self.err(t, "record shorter than its structure"));
+                }
+                if let Some(k) = rule.kind.map(|f| f.get(&self.buf)) {
+                    if file_kind::name(k).is_none() {
+                        return Err(self.err(t, format!("unknown file kind {k}")));
+                    }
+                }
+                let n = u64::from(count.get(&self.buf));
+                let (ok, bound) = match limit {
+                    Limit::Range(min, max) => ((min..=max).contains(&n), max),
+                    Limit::AtMost(f) => {
+                        let max = u64::from(f.get(&self.buf));
+                        (n <= max, max)
+                    }
+                    Limit::HeaderXstate => {
+                        let want = self.header.as_ref().map_or(0, |h| h.xstate_size);
+                        (n == u64::from(want), u64::from(want))
+                    }
+                    Limit::Path {
+                        max,
+                        kind,
+                        empty_kind,
+                    } => {
+                        let empty = kind.get(&self.buf) == empty_kind;
+                        (n <= max && (n == 0) == empty, max)
+                    }
+                };
+                if !ok {
+                    return Err(self.err(t, bad(n, bound)));
+                }
+                self.need_len(t, len, base + n as usize * unit)
+            }
+        }
+    }
+
+    /// Whether the record may appear here ([`Place`]).
+    fn check_place(&self, t: u32, rule: &Rule) -> Result<(), Error> {
+        match rule.place {
+            Place::Anywhere => Ok(()),
+            Place::Once if self.header.is_some() => Err(self.err(t, "second HEADER")),
+            Place::Once => Ok(()),
+            Place::AfterTreeHeader => {
+                let is_tree = self
+                    .header
+                    .as_ref()
+                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
+                if !is_tree || self.tree.is_some() || !self.tasks.is_empty() {
+                    return Err(self.err(
+                        t,
+                        "TREE only right after the HEADER of a KCR_CHECKPOINT_TREE image",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The record's object references against the objects defined so far.
+    fn check_refs(&self, t: u32, rule: &Rule) -> Result<(), Error> {
+        for r in rule.refs {
+            if r.only_if.is_some_and(|(f, v)| f.get(&self.buf) != v) {
+                continue;
+            }
+            let id = r.field.get(&self.buf);
+            if id == 0 && r.optional {
+                continue;
+            }
+            let found = self.objects.get(&id).is_some_and(|&(rtype, kind)| {
+                rtype == r.to.rtype && (r.to.kinds.is_empty() || r.to.kinds.contains(&kind))
+            });
+            if !found {
+                let subject = rule
+                    .subject
+                    .map(|(name, f)| format!("{name} {}: ", f.get(&self.buf)))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    t,
+                    format!(
+                        "{subject}{} reference {id} names no earlier {}",
+                        r.name, r.to.what
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -449,7 +553,7 @@ impl<R: Read> Parser<'_, R> {
             }
             let hdr: kcr_hdr = self.obj(0)?;
             let (t, len) = (hdr.type_, hdr.len);
-            if rec::name(t) == "unknown" {
+            if records::rule(t).is_none() {
                 return Err(self.err(t, format!("unknown record type {t:#x}")));
             }
             if len < 8 || len % 8 != 0 || len > KCR_REC_MAX_LEN {
@@ -488,24 +592,28 @@ impl<R: Read> Parser<'_, R> {
         Ok(())
     }
 
+    /// Checks one record: first the rules of its [`records::RULES`] entry
+    /// (place in a thread, size, references, the object it defines), then
+    /// what is particular to its type.
     fn record(&mut self, t: u32, len: u32) -> Result<(), Error> {
-        if self.in_thread()
-            && !matches!(
-                t,
-                rec::TASK | rec::CPU | rec::XSTATE | rec::DEBUGREGS | rec::SIGPENDING
-            )
-        {
+        let Some(rule) = records::rule(t) else {
+            return Err(self.err(t, "unexpected record"));
+        };
+        if self.in_thread() && !rule.thread {
             return Err(self.err(
                 t,
                 "only CPU, XSTATE, DEBUGREGS and SIGPENDING records belong to a thread",
             ));
         }
+        self.check_place(t, rule)?;
+        self.check_size(t, len, rule)?;
+        self.check_refs(t, rule)?;
+        if let Some(id) = rule.defines {
+            let kind = rule.kind.map_or(0, |k| k.get(&self.buf));
+            self.define(t, id.get(&self.buf), kind)?;
+        }
         match t {
             rec::HEADER => {
-                if self.header.is_some() {
-                    return Err(self.err(t, "second HEADER"));
-                }
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_header>())?;
                 let h: kcr_rec_header = self.obj(t)?;
                 if h.magic != KCR_MAGIC {
                     return Err(self.err(
@@ -552,7 +660,6 @@ impl<R: Read> Parser<'_, R> {
                 });
             }
             rec::DEBUGREGS => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_debugregs>())?;
                 let d: kcr_rec_debugregs = self.obj(t)?;
                 if d.addr.iter().any(|&a| a >= TASK_SIZE) || d.dr6 >> 32 != 0 || d.dr7 >> 32 != 0 {
                     return Err(self.err(t, "breakpoint outside user space or bad dr6/dr7"));
@@ -566,26 +673,11 @@ impl<R: Read> Parser<'_, R> {
                 }
             }
             rec::TREE => {
-                let is_tree = self
-                    .header
-                    .as_ref()
-                    .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
-                if !is_tree || self.tree.is_some() || !self.tasks.is_empty() {
-                    return Err(self.err(
-                        t,
-                        "TREE only right after the HEADER of a KCR_CHECKPOINT_TREE image",
-                    ));
-                }
                 let r: kcr_rec_tree = self.obj(t)?;
-                if r.nr_tasks == 0 || r.nr_tasks > KCR_TREE_MAX || r.__pad != 0 {
+                if r.__pad != 0 {
                     return Err(self.err(t, format!("{} processes", r.nr_tasks)));
                 }
                 let esz = std::mem::size_of::<kcr_tree_task>();
-                self.need_len(
-                    t,
-                    len,
-                    std::mem::size_of::<kcr_rec_tree>() + r.nr_tasks as usize * esz,
-                )?;
                 let body = &self.buf[std::mem::size_of::<kcr_rec_tree>()..];
                 let tree: Vec<kcr_tree_task> = body
                     .chunks_exact(esz)
@@ -595,9 +687,7 @@ impl<R: Read> Parser<'_, R> {
                 self.tree = Some(tree);
             }
             rec::TASK => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_task>())?;
                 let k: kcr_rec_task = self.obj(t)?;
-                self.new_objid(t, k.objid)?;
                 if k.flags & !task_flags::ALL != 0 {
                     return Err(self.err(t, format!("unknown task flags {:#x}", k.flags)));
                 }
@@ -669,7 +759,6 @@ impl<R: Read> Parser<'_, R> {
                 self.tasks.push(Task::new(&k, comm));
             }
             rec::CPU => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_cpu>())?;
                 let c: kcr_rec_cpu = self.obj(t)?;
                 if c.regs.ip >= TASK_SIZE || c.regs.sp >= TASK_SIZE {
                     return Err(self.err(
@@ -687,18 +776,6 @@ impl<R: Read> Parser<'_, R> {
             }
             rec::XSTATE => {
                 let x: kcr_rec_xstate = self.obj(t)?;
-                let want = self.header.as_ref().map(|h| h.xstate_size).unwrap_or(0);
-                if x.size != want {
-                    return Err(self.err(
-                        t,
-                        format!("xstate size {} differs from the header's {want}", x.size),
-                    ));
-                }
-                self.need_len(
-                    t,
-                    len,
-                    std::mem::size_of::<kcr_rec_xstate>() + x.size as usize,
-                )?;
                 let task = self.task(t)?;
                 if task.xstate.replace((x.xfeatures, x.size)).is_some() {
                     return Err(self.err(t, "second XSTATE record for the task"));
@@ -710,9 +787,6 @@ impl<R: Read> Parser<'_, R> {
                     .ok_or_else(|| self.err(t, format!("unknown file kind {}", f.kind)))?;
                 let is_pipe = f.kind == file_kind::PIPE;
                 let is_shm = f.kind == file_kind::SHMEM;
-                if f.path_len > KCR_PATH_MAX || (f.path_len == 0) != is_pipe {
-                    return Err(self.err(t, format!("path length {}", f.path_len)));
-                }
                 if f.f_flags & !KCR_FILE_FLAGS_ALL != 0
                     || f.f_flags & 3 == 3
                     || f.pos < 0
@@ -721,14 +795,7 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, format!("flags {:#o} / position {}", f.f_flags, f.pos)));
                 }
                 let base = std::mem::size_of::<kcr_rec_file>();
-                self.need_len(t, len, base + f.path_len as usize)?;
                 let path = if is_pipe {
-                    if !self.pipes.iter().any(|p| p.objid == f.pipe_ref) {
-                        return Err(self.err(
-                            t,
-                            format!("pipe reference {} names no earlier PIPE", f.pipe_ref),
-                        ));
-                    }
                     String::new()
                 } else {
                     if f.pipe_ref != 0 {
@@ -743,7 +810,6 @@ impl<R: Read> Parser<'_, R> {
                             self.err(t, "path is not an absolute, NUL-terminated string")
                         })?
                 };
-                self.new_objid(t, f.objid)?;
                 if is_shm {
                     self.shm = Some(self.files.len());
                     self.pages_end = 0;
@@ -764,17 +830,6 @@ impl<R: Read> Parser<'_, R> {
             }
             rec::PIPE => {
                 let p: kcr_rec_pipe = self.obj(t)?;
-                if p.nr_bytes > p.size {
-                    return Err(
-                        self.err(t, format!("{} bytes in a pipe of {}", p.nr_bytes, p.size))
-                    );
-                }
-                self.need_len(
-                    t,
-                    len,
-                    std::mem::size_of::<kcr_rec_pipe>() + p.nr_bytes as usize,
-                )?;
-                self.new_objid(t, p.objid)?;
                 self.pipes.push(PipeObj {
                     objid: p.objid,
                     size: p.size,
@@ -783,11 +838,7 @@ impl<R: Read> Parser<'_, R> {
             }
             rec::GROUPS => {
                 let g: kcr_rec_groups = self.obj(t)?;
-                if g.ngroups > KCR_NGROUPS_MAX {
-                    return Err(self.err(t, format!("{} groups", g.ngroups)));
-                }
                 let base = std::mem::size_of::<kcr_rec_groups>();
-                self.need_len(t, len, base + 4 * g.ngroups as usize)?;
                 let groups: Vec<u32> = self.buf[base..base + 4 * g.ngroups as usize]
                     .chunks_exact(4)
                     .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -795,7 +846,6 @@ impl<R: Read> Parser<'_, R> {
                 self.task(t)?.groups = groups;
             }
             rec::RLIMITS => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_rlimits>())?;
                 let r: kcr_rec_rlimits = self.obj(t)?;
                 if r.nr as usize != KCR_RLIM_NLIMITS {
                     return Err(self.err(t, format!("{} limits", r.nr)));
@@ -809,12 +859,10 @@ impl<R: Read> Parser<'_, R> {
                 self.task(t)?.rlimits = r.rlim.iter().map(|l| (l.cur, l.max)).collect();
             }
             rec::SIGHAND => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_sighand>())?;
                 let h: kcr_rec_sighand = self.obj(t)?;
                 if h.nr as usize != KCR_NSIG {
                     return Err(self.err(t, format!("{} signals", h.nr)));
                 }
-                self.new_objid(t, h.objid)?;
                 let mut acts = Vec::new();
                 for (i, a) in h.action.iter().enumerate() {
                     if a.handler >= TASK_SIZE {
@@ -840,7 +888,6 @@ impl<R: Read> Parser<'_, R> {
                 self.task(t)?.sigactions = acts;
             }
             rec::SIGPENDING => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_sigpending>())?;
                 let p: kcr_rec_sigpending = self.obj(t)?;
                 let info_signo =
                     i32::from_le_bytes([p.siginfo[0], p.siginfo[1], p.siginfo[2], p.siginfo[3]]);
@@ -877,20 +924,7 @@ impl<R: Read> Parser<'_, R> {
                 });
             }
             rec::FS => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_fs>())?;
                 let f: kcr_rec_fs = self.obj(t)?;
-                for (what, id) in [("root", f.root_ref), ("cwd", f.cwd_ref)] {
-                    if !self
-                        .files
-                        .iter()
-                        .any(|o| o.objid == id && o.kind == "directory")
-                    {
-                        return Err(self.err(
-                            t,
-                            format!("{what} reference {id} names no earlier directory"),
-                        ));
-                    }
-                }
                 if f.umask & !0o777 != 0 {
                     return Err(self.err(t, format!("umask {:#o}", f.umask)));
                 }
@@ -901,28 +935,16 @@ impl<R: Read> Parser<'_, R> {
                 });
             }
             rec::FDTABLE => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_fdtable>())?;
                 let f: kcr_rec_fdtable = self.obj(t)?;
-                self.new_objid(t, f.objid)?;
                 let task = self.task(t)?;
                 if task.nr_fds.replace(f.nr_fds).is_some() {
                     return Err(self.err(t, "second FDTABLE record for the task"));
                 }
             }
             rec::FD => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_fd>())?;
                 let f: kcr_rec_fd = self.obj(t)?;
                 if f.flags & !KCR_FD_FLAGS_ALL != 0 {
                     return Err(self.err(t, format!("fd {}: flags {:#x}", f.fd, f.flags)));
-                }
-                if !self.files.iter().any(|o| o.objid == f.file_ref) {
-                    return Err(self.err(
-                        t,
-                        format!(
-                            "fd {}: file reference {} names no earlier FILE",
-                            f.fd, f.file_ref
-                        ),
-                    ));
                 }
                 let e = self.err(t, format!("fd {} out of order or without an FDTABLE", f.fd));
                 let task = self.task(t)?;
@@ -937,9 +959,7 @@ impl<R: Read> Parser<'_, R> {
                 });
             }
             rec::MM => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_mm>())?;
                 let m: kcr_rec_mm = self.obj(t)?;
-                self.new_objid(t, m.objid)?;
                 if m.pgd_phys != 0 && !self.hostinfo() {
                     return Err(self.err(t, "pgd_phys without KCR_CHECKPOINT_HOSTINFO"));
                 }
@@ -954,7 +974,6 @@ impl<R: Read> Parser<'_, R> {
                 });
             }
             rec::VMA => {
-                self.need_len(t, len, std::mem::size_of::<kcr_rec_vma>())?;
                 let v: kcr_rec_vma = self.obj(t)?;
                 if v.start >= v.end
                     || !v.start.is_multiple_of(PAGE_SIZE)
@@ -990,19 +1009,6 @@ impl<R: Read> Parser<'_, R> {
                         format!("unknown flags {:#x} / prot {:#x}", v.flags, v.prot),
                     ));
                 }
-                if v.file_ref != 0
-                    && !self.files.iter().any(|f| {
-                        f.objid == v.file_ref && (f.kind == "regular" || f.kind == "shmem")
-                    })
-                {
-                    return Err(self.err(
-                        t,
-                        format!(
-                            "file reference {} names no earlier regular or shmem FILE",
-                            v.file_ref
-                        ),
-                    ));
-                }
                 self.vma_end = v.end;
                 self.pages_end = v.start;
                 let e = self.err(t, "no MM record before it");
@@ -1019,14 +1025,6 @@ impl<R: Read> Parser<'_, R> {
             }
             rec::PAGES => {
                 let p: kcr_rec_pages = self.obj(t)?;
-                if p.nr_pages == 0 || p.nr_pages > KCR_PAGES_MAX {
-                    return Err(self.err(t, format!("{} pages in one record", p.nr_pages)));
-                }
-                self.need_len(
-                    t,
-                    len,
-                    std::mem::size_of::<kcr_rec_pages>() + p.nr_pages as usize * PAGE_SIZE as usize,
-                )?;
                 let e1 = self.err(t, "no VMA record before it");
                 let pages_end = self.pages_end;
                 let e2 = self.err(
@@ -1090,7 +1088,9 @@ impl<R: Read> Parser<'_, R> {
 
     fn tail(mut self, crc: u32, len: u32) -> Result<Image, Error> {
         let t = rec::TAIL;
-        self.need_len(t, len, std::mem::size_of::<kcr_rec_tail>())?;
+        if let Some(rule) = records::rule(t) {
+            self.check_size(t, len, rule)?;
+        }
         let tail: kcr_rec_tail = self.obj(t)?;
         if tail.crc32 != crc {
             return Err(self.err(
@@ -1241,7 +1241,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         index: 0,
         crc: crc32fast::Hasher::new(),
         buf: Vec::new(),
-        objids: HashSet::new(),
+        objects: HashMap::new(),
         files: Vec::new(),
         pipes: Vec::new(),
         tasks: Vec::new(),

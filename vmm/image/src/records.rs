@@ -1,0 +1,420 @@
+//! The record table: for every record type, the structural rules the
+//! parser applies before it looks at the record's own fields, in this
+//! order:
+//!
+//! 1. where it may appear: among the records of a thread or not, and
+//!    [`Place`] (the HEADER once, the TREE right after it);
+//! 2. its size ([`Size`]): a fixed structure, or a structure plus a tail
+//!    whose length a count field gives, the count bounded by a [`Limit`]
+//!    (for a FILE, after its kind, which decides whether it has a path);
+//! 3. the object ids it refers to ([`Ref`]), each of which must be defined
+//!    by an earlier record of the right type (and file kind);
+//! 4. the object id it defines, which must be new.
+//!
+//! [`crate::parse`] interprets the table, then checks what is particular to
+//! each record (value ranges, order within a task, and so on). A new
+//! record type is one entry here plus its own checks there.
+
+use std::mem::{offset_of, size_of};
+
+use crate::format::*;
+
+/// A `u32` field of a record, by its offset in the record (the 8-byte
+/// record header included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field(pub usize);
+
+impl Field {
+    /// The field's value in the record `rec` (0 if `rec` is too short).
+    pub fn get(self, rec: &[u8]) -> u32 {
+        rec.get(self.0..self.0 + 4)
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// How long a record of a type is. Every length is its size rounded up to
+/// a multiple of 8 (records are padded).
+#[derive(Debug, Clone, Copy)]
+pub enum Size {
+    /// Its structure of this many bytes.
+    Fixed(usize),
+    /// Its structure of `base` bytes, then `count × unit` bytes, `count`
+    /// being a field of the structure bounded by `limit`.
+    Counted {
+        /// The structure's size.
+        base: usize,
+        /// The field that counts the tail's elements.
+        count: Field,
+        /// Bytes per element.
+        unit: usize,
+        /// What bounds the count.
+        limit: Limit,
+        /// The error message for a count out of bounds (`count`, and the
+        /// bound it broke where there is one).
+        bad: fn(u64, u64) -> String,
+    },
+}
+
+/// What bounds the count of a [`Size::Counted`] record.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    /// `min..=max`.
+    Range(u64, u64),
+    /// At most the value of another field of the record.
+    AtMost(Field),
+    /// Exactly the `xstate_size` of the image's HEADER.
+    HeaderXstate,
+    /// A NUL-terminated path of at most `max` bytes, empty exactly for a
+    /// file of kind `empty_kind`.
+    Path {
+        /// Longest path.
+        max: u64,
+        /// The record's file kind field.
+        kind: Field,
+        /// The kind that has no path.
+        empty_kind: u32,
+    },
+}
+
+/// An object a reference may name: one defined by a record of type `rtype`
+/// (and, for FILE, of one of `kinds`; empty: any kind).
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// The defining record type.
+    pub rtype: u32,
+    /// Allowed file kinds; empty for any.
+    pub kinds: &'static [u32],
+    /// How an error names it ("PIPE", "directory", …).
+    pub what: &'static str,
+}
+
+/// An object id field that must name an earlier object.
+#[derive(Debug, Clone, Copy)]
+pub struct Ref {
+    /// How an error names the field ("cwd" gives "cwd reference 7 …").
+    pub name: &'static str,
+    /// The field.
+    pub field: Field,
+    /// What it must name.
+    pub to: Target,
+    /// 0 means "no object" (an anonymous mapping has no file).
+    pub optional: bool,
+    /// The reference only applies when this field has this value (a FILE's
+    /// pipe reference, for a pipe end).
+    pub only_if: Option<(Field, u32)>,
+}
+
+/// Where a record may appear (besides the thread rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Anywhere the record's own checks allow.
+    Anywhere,
+    /// Once (the HEADER; that it comes first is checked by the parser).
+    Once,
+    /// Right after the HEADER, and only in a `KCR_CHECKPOINT_TREE` image.
+    AfterTreeHeader,
+}
+
+/// The rules of one record type.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The record type.
+    pub rtype: u32,
+    /// Its size.
+    pub size: Size,
+    /// It may be among the records of a thread.
+    pub thread: bool,
+    /// Where else it may appear.
+    pub place: Place,
+    /// Its file kind field (FILE), checked before the size, which it
+    /// decides; objects it defines have this kind.
+    pub kind: Option<Field>,
+    /// Errors about its references start with this field (`fd 3: …`).
+    pub subject: Option<(&'static str, Field)>,
+    /// The object id field it defines (ids are unique in an image and
+    /// never 0).
+    pub defines: Option<Field>,
+    /// The objects it refers to.
+    pub refs: &'static [Ref],
+}
+
+const fn fixed(rtype: u32, size: usize) -> Rule {
+    Rule {
+        rtype,
+        size: Size::Fixed(size),
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[],
+    }
+}
+
+const fn defines(mut r: Rule, id: usize) -> Rule {
+    r.defines = Some(Field(id));
+    r
+}
+
+const fn placed(mut r: Rule, place: Place) -> Rule {
+    r.place = place;
+    r
+}
+
+const fn in_thread(mut r: Rule) -> Rule {
+    r.thread = true;
+    r
+}
+
+const FILE_ANY: Target = Target {
+    rtype: rec::FILE,
+    kinds: &[],
+    what: "FILE",
+};
+
+/// Every record type, in the order of `enum kcr_rec_type`.
+pub const RULES: &[Rule] = &[
+    placed(fixed(rec::HEADER, size_of::<kcr_rec_header>()), Place::Once),
+    in_thread(defines(
+        fixed(rec::TASK, size_of::<kcr_rec_task>()),
+        offset_of!(kcr_rec_task, objid),
+    )),
+    in_thread(fixed(rec::CPU, size_of::<kcr_rec_cpu>())),
+    Rule {
+        rtype: rec::XSTATE,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_xstate>(),
+            count: Field(offset_of!(kcr_rec_xstate, size)),
+            unit: 1,
+            limit: Limit::HeaderXstate,
+            bad: |n, want| format!("xstate size {n} differs from the header's {want}"),
+        },
+        thread: true,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[],
+    },
+    defines(
+        fixed(rec::MM, size_of::<kcr_rec_mm>()),
+        offset_of!(kcr_rec_mm, objid),
+    ),
+    Rule {
+        rtype: rec::FILE,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_file>(),
+            count: Field(offset_of!(kcr_rec_file, path_len)),
+            unit: 1,
+            limit: Limit::Path {
+                max: KCR_PATH_MAX as u64,
+                kind: Field(offset_of!(kcr_rec_file, kind)),
+                empty_kind: file_kind::PIPE,
+            },
+            bad: |n, _| format!("path length {n}"),
+        },
+        thread: false,
+        place: Place::Anywhere,
+        kind: Some(Field(offset_of!(kcr_rec_file, kind))),
+        subject: None,
+        defines: Some(Field(offset_of!(kcr_rec_file, objid))),
+        refs: &[Ref {
+            name: "pipe",
+            field: Field(offset_of!(kcr_rec_file, pipe_ref)),
+            to: Target {
+                rtype: rec::PIPE,
+                kinds: &[],
+                what: "PIPE",
+            },
+            optional: false,
+            only_if: Some((Field(offset_of!(kcr_rec_file, kind)), file_kind::PIPE)),
+        }],
+    },
+    Rule {
+        rtype: rec::VMA,
+        size: Size::Fixed(size_of::<kcr_rec_vma>()),
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[Ref {
+            name: "file",
+            field: Field(offset_of!(kcr_rec_vma, file_ref)),
+            to: Target {
+                rtype: rec::FILE,
+                kinds: &[file_kind::REG, file_kind::SHMEM],
+                what: "regular or shmem FILE",
+            },
+            optional: true,
+            only_if: None,
+        }],
+    },
+    Rule {
+        rtype: rec::PAGES,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_pages>(),
+            count: Field(offset_of!(kcr_rec_pages, nr_pages)),
+            unit: 4096,
+            limit: Limit::Range(1, KCR_PAGES_MAX as u64),
+            bad: |n, _| format!("{n} pages in one record"),
+        },
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[],
+    },
+    Rule {
+        rtype: rec::GROUPS,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_groups>(),
+            count: Field(offset_of!(kcr_rec_groups, ngroups)),
+            unit: 4,
+            limit: Limit::Range(0, KCR_NGROUPS_MAX as u64),
+            bad: |n, _| format!("{n} groups"),
+        },
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[],
+    },
+    fixed(rec::RLIMITS, size_of::<kcr_rec_rlimits>()),
+    defines(
+        fixed(rec::SIGHAND, size_of::<kcr_rec_sighand>()),
+        offset_of!(kcr_rec_sighand, objid),
+    ),
+    in_thread(fixed(rec::SIGPENDING, size_of::<kcr_rec_sigpending>())),
+    Rule {
+        rtype: rec::PIPE,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_pipe>(),
+            count: Field(offset_of!(kcr_rec_pipe, nr_bytes)),
+            unit: 1,
+            limit: Limit::AtMost(Field(offset_of!(kcr_rec_pipe, size))),
+            bad: |n, size| format!("{n} bytes in a pipe of {size}"),
+        },
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: Some(Field(offset_of!(kcr_rec_pipe, objid))),
+        refs: &[],
+    },
+    Rule {
+        rtype: rec::FS,
+        size: Size::Fixed(size_of::<kcr_rec_fs>()),
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[
+            Ref {
+                name: "root",
+                field: Field(offset_of!(kcr_rec_fs, root_ref)),
+                to: Target {
+                    rtype: rec::FILE,
+                    kinds: &[file_kind::DIR],
+                    what: "directory",
+                },
+                optional: false,
+                only_if: None,
+            },
+            Ref {
+                name: "cwd",
+                field: Field(offset_of!(kcr_rec_fs, cwd_ref)),
+                to: Target {
+                    rtype: rec::FILE,
+                    kinds: &[file_kind::DIR],
+                    what: "directory",
+                },
+                optional: false,
+                only_if: None,
+            },
+        ],
+    },
+    defines(
+        fixed(rec::FDTABLE, size_of::<kcr_rec_fdtable>()),
+        offset_of!(kcr_rec_fdtable, objid),
+    ),
+    Rule {
+        rtype: rec::FD,
+        size: Size::Fixed(size_of::<kcr_rec_fd>()),
+        thread: false,
+        place: Place::Anywhere,
+        kind: None,
+        subject: Some(("fd", Field(offset_of!(kcr_rec_fd, fd)))),
+        defines: None,
+        refs: &[Ref {
+            name: "file",
+            field: Field(offset_of!(kcr_rec_fd, file_ref)),
+            to: FILE_ANY,
+            optional: false,
+            only_if: None,
+        }],
+    },
+    Rule {
+        rtype: rec::TREE,
+        size: Size::Counted {
+            base: size_of::<kcr_rec_tree>(),
+            count: Field(offset_of!(kcr_rec_tree, nr_tasks)),
+            unit: size_of::<kcr_tree_task>(),
+            limit: Limit::Range(1, KCR_TREE_MAX as u64),
+            bad: |n, _| format!("{n} processes"),
+        },
+        thread: false,
+        place: Place::AfterTreeHeader,
+        kind: None,
+        subject: None,
+        defines: None,
+        refs: &[],
+    },
+    in_thread(fixed(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>())),
+    fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
+];
+
+/// The rules of record type `t`; `None` for a type the format does not
+/// have.
+pub fn rule(t: u32) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.rtype == t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_rule_per_record_type() {
+        let mut seen = Vec::new();
+        for r in RULES {
+            assert_ne!(rec::name(r.rtype), "unknown", "{}", r.rtype);
+            assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
+            seen.push(r.rtype);
+        }
+        for t in 0..=rec::DEBUGREGS + 1 {
+            assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
+        }
+        assert!(rule(rec::TAIL).is_some());
+    }
+
+    #[test]
+    fn thread_records_are_the_ones_the_message_names() {
+        // parse.rs: "only CPU, XSTATE, DEBUGREGS and SIGPENDING records
+        // belong to a thread".
+        let mut t: Vec<u32> = RULES.iter().filter(|r| r.thread).map(|r| r.rtype).collect();
+        t.sort();
+        let mut want = vec![
+            rec::TASK,
+            rec::CPU,
+            rec::XSTATE,
+            rec::DEBUGREGS,
+            rec::SIGPENDING,
+        ];
+        want.sort();
+        assert_eq!(t, want);
+    }
+}
