@@ -51,15 +51,61 @@ if [ -f "$BUILD/stamp" ] && [ "$(cat "$BUILD/stamp")" = "$inputs_hash" ] \
 fi
 
 patch_hash=$( { for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
-if [ ! -f "$BUILD/unpacked" ] || [ "$(cat "$BUILD/unpacked")" != "$PIN $patch_hash" ]; then
-    echo "build-kernel: unpacking linux-source-6.12 $PIN for $NAME"
-    rm -rf "$SRC" "$BUILD/unpacked"
-    mkdir -p "$SRC"
-    tar -xf "$TARBALL" -C "$SRC" --strip-components=1
+
+# Swap the applied series for the new one in place: reverse the old
+# patches (kept in $BUILD/applied), apply the new ones, and give every
+# file whose bytes did not change its old mtime back, so that make
+# rebuilds only what a changed patch touches. Returns 1 if anything
+# fails; the caller then unpacks the tree afresh.
+update_series() {
+    local applied=$BUILD/applied keep=$BUILD/keep f p i
+    [ -d "$applied" ] && [ -d "$SRC" ] || return 1
+    [ "$(cut -d' ' -f1 "$BUILD/unpacked" 2>/dev/null)" = "$PIN" ] || return 1
+    rm -rf "$keep" && mkdir -p "$keep"
+    local files
+    files=$(cat "$applied"/*.patch "${patches[@]}" 2>/dev/null |
+        sed -n 's|^+++ b/||p; s|^--- a/||p' | sort -u)
+    for f in $files; do
+        if [ -f "$SRC/$f" ]; then
+            (cd "$SRC" && cp -p --parents "$f" "$keep/") || return 1
+        fi
+    done
+    local old=()
+    while IFS= read -r p; do old+=("$p"); done < <(find "$applied" -maxdepth 1 -name '*.patch' | sort -r)
+    for p in "${old[@]}"; do
+        patch -d "$SRC" -p1 --quiet --batch -R --no-backup-if-mismatch < "$p" || return 1
+    done
     for p in "${patches[@]}"; do
         echo "build-kernel: applying $(basename "$p")"
-        patch -d "$SRC" -p1 --quiet --forward < "$p"
+        patch -d "$SRC" -p1 --quiet --batch --forward --no-backup-if-mismatch < "$p" || return 1
     done
+    for f in $files; do
+        if [ -f "$keep/$f" ] && [ -f "$SRC/$f" ] && cmp -s "$keep/$f" "$SRC/$f"; then
+            touch -r "$keep/$f" "$SRC/$f"
+        fi
+    done
+    rm -rf "$keep"
+}
+
+save_applied() {
+    rm -rf "$BUILD/applied" && mkdir -p "$BUILD/applied"
+    for p in "${patches[@]}"; do cp "$p" "$BUILD/applied/"; done
+}
+
+if [ ! -f "$BUILD/unpacked" ] || [ "$(cat "$BUILD/unpacked")" != "$PIN $patch_hash" ]; then
+    if update_series; then
+        echo "build-kernel: series updated in place for $NAME"
+    else
+        echo "build-kernel: unpacking linux-source-6.12 $PIN for $NAME"
+        rm -rf "$SRC" "$BUILD/unpacked"
+        mkdir -p "$SRC"
+        tar -xf "$TARBALL" -C "$SRC" --strip-components=1
+        for p in "${patches[@]}"; do
+            echo "build-kernel: applying $(basename "$p")"
+            patch -d "$SRC" -p1 --quiet --forward < "$p"
+        done
+    fi
+    save_applied
     echo "$PIN $patch_hash" > "$BUILD/unpacked"
 fi
 

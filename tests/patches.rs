@@ -35,3 +35,79 @@ fn every_patch_passes_checkpatch() {
         );
     }
 }
+
+/// The patches are what `guest-kernel-cfg/series.py` makes of the kernel
+/// tree in `guest-kernel-cfg/linux` and the messages in `series/`: nobody
+/// edits a patch by hand and lets the tree drift from it.
+#[test]
+fn patches_are_generated_from_the_tree() {
+    let script = xtask::paths::root().join("guest-kernel-cfg/series.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["generate", "--check"])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{} generate --check:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Each patch applies, in order, to the pinned kernel's files, and the
+/// series has the shape a reviewer can read: at least 15 patches of one
+/// concern each, none much over 600 lines.
+#[test]
+fn each_patch_applies_in_order() {
+    let dir = xtask::paths::root().join("guest-kernel-cfg/patches");
+    let patches = xtask::images::sorted_files(&dir, Some("patch"));
+    assert!(
+        patches.len() >= 15,
+        "{} patches: one concern a patch",
+        patches.len()
+    );
+    let pin = xtask::pins::version_of("linux-source-6.12").expect("images/pins");
+    let upstream = xtask::paths::out().join(format!("build/upstream-{pin}"));
+    assert!(
+        upstream.join("MAINTAINERS").exists(),
+        "{} is missing: run guest-kernel-cfg/series.py generate (it extracts the files the series changes)",
+        upstream.display()
+    );
+    let tmp = std::env::temp_dir().join(format!("cr-vmm-series-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("creating a temporary tree");
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", upstream.display()))
+        .arg(&tmp)
+        .status()
+        .expect("cp");
+    assert!(st.success());
+    for p in &patches {
+        let text = std::fs::read_to_string(p).expect("reading a patch");
+        let lines = text.lines().count();
+        assert!(lines <= 650, "{}: {lines} lines", p.display());
+        let out = Command::new("patch")
+            .args([
+                "-p1",
+                "--batch",
+                "--forward",
+                "--no-backup-if-mismatch",
+                "-d",
+            ])
+            .arg(&tmp)
+            .stdin(std::fs::File::open(p).expect("open"))
+            .output()
+            .expect("patch");
+        assert!(
+            out.status.success(),
+            "{} does not apply after the patches before it:\n{}",
+            p.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        eprintln!("applies: {}", p.file_name().unwrap().to_string_lossy());
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}

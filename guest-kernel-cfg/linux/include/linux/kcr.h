@@ -1,0 +1,58 @@
+/* @file sys */
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-kernel checkpoint/restart: interfaces between the generic code in
+ * kernel/checkpoint/ and the architecture.
+ */
+#ifndef _LINUX_KCR_H
+#define _LINUX_KCR_H
+
+#include <uapi/linux/kcr.h>
+
+struct task_struct;
+struct mm_struct;
+struct prctl_mm_map;
+struct rlimit;
+
+/* arch/x86/kernel/ptrace.c: PEEKUSER/POKEUSER of the debug registers */
+unsigned long ptrace_get_debugreg(struct task_struct *tsk, int n);
+int ptrace_set_debugreg(struct task_struct *tsk, int n, unsigned long val);
+
+/* kernel/sys.c */
+int validate_prctl_map_addr(struct prctl_mm_map *prctl_map);
+int do_prlimit(struct task_struct *tsk, unsigned int resource,
+	       struct rlimit *new_rlim, struct rlimit *old_rlim);
+
+#ifdef CONFIG_CHECKPOINT_RESTART
+/*
+ * Architecture hooks.  A non-NULL *why names the reason of a refusal so
+ * that the generic code can log it.
+ */
+int kcr_arch_check_task(struct task_struct *t, struct mm_struct *mm,
+			const char **why);
+int kcr_arch_get_regs(struct task_struct *t, bool self,
+		      struct kcr_x86_regs *r, u32 *task_flags);
+unsigned int kcr_arch_xstate_size(void);
+u64 kcr_arch_xfeatures(void);
+int kcr_arch_get_xstate(struct task_struct *t, void *buf, unsigned int size);
+bool kcr_arch_get_debugregs(struct task_struct *t, struct kcr_rec_debugregs *r);
+int kcr_arch_check_debugregs(const struct kcr_rec_debugregs *r,
+			     const char **why);
+int kcr_arch_set_debugregs(struct task_struct *t,
+			   const struct kcr_rec_debugregs *r);
+unsigned long kcr_arch_vdso(struct mm_struct *mm);
+unsigned long kcr_arch_vdso_size(void);
+unsigned long kcr_arch_vvar_size(void);
+
+int kcr_arch_check_regs(const struct kcr_x86_regs *r, const char **why);
+int kcr_arch_check_xstate(const void *buf, unsigned int size);
+void kcr_arch_forget_vdso(void);
+int kcr_arch_map_vdso(unsigned long vvar_start, unsigned long vdso_start);
+int kcr_arch_set_xstate(struct task_struct *t, const void *buf,
+			unsigned int size);
+int kcr_arch_set_regs(struct task_struct *t, const struct kcr_x86_regs *r);
+u64 kcr_arch_regs_phys(struct task_struct *t);
+u64 kcr_arch_pgd_phys(struct mm_struct *mm);
+#endif
+
+#endif /* _LINUX_KCR_H */

@@ -1,0 +1,508 @@
+/* @file uapi */
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kcr.h - in-kernel checkpoint/restart: system calls and image format
+ *
+ * This header is the single definition of the checkpoint image format.
+ * An image is a stream of records.  Every record starts with a
+ * struct kcr_hdr { type, len }, where len is the length of the whole
+ * record in bytes (header included), a multiple of 8.  All integers are
+ * little-endian (the format is only produced on x86_64), all structures
+ * have explicit padding and 8-byte alignment, padding must be zero.
+ *
+ * Stream layout (version 5):
+ *
+ *   KCR_REC_HEADER                      exactly once, first
+ *   [ KCR_REC_TREE ]                    the process tree (KCR_CHECKPOINT_TREE)
+ *   then, for each process (one without KCR_CHECKPOINT_TREE, one per
+ *   entry of the tree record, in its order):
+ *   KCR_REC_TASK                        the task
+ *   KCR_REC_CPU                         its general registers
+ *   KCR_REC_XSTATE                      its FPU/extended state
+ *   [ KCR_REC_DEBUGREGS ]               its debug registers, if in use
+ *   KCR_REC_GROUPS                      its supplementary groups
+ *   KCR_REC_RLIMITS                     its resource limits
+ *   KCR_REC_SIGHAND                     its signal handlers
+ *   { KCR_REC_SIGPENDING }              its pending signals, in queue order
+ *   { KCR_REC_PIPE | KCR_REC_FILE }     open files (cwd, root, fds, mappings)
+ *     { KCR_REC_PAGES }                   contents of a KCR_FILE_SHMEM file
+ *   KCR_REC_FS                          umask, root and cwd
+ *   KCR_REC_FDTABLE                     its file descriptor table, then:
+ *     { KCR_REC_FD }                      each descriptor, ascending
+ *   KCR_REC_MM                          its address space, then:
+ *     KCR_REC_VMA                         each mapping, ascending
+ *       { KCR_REC_PAGES }                 contents of that mapping
+ *   then, for each other thread of the process (nr_threads - 1 of them,
+ *   in the kernel's thread list order):
+ *   KCR_REC_TASK                        the thread (KCR_TASK_THREAD)
+ *   KCR_REC_CPU                         its general registers
+ *   KCR_REC_XSTATE                      its FPU/extended state
+ *   [ KCR_REC_DEBUGREGS ]               its debug registers, if in use
+ *   { KCR_REC_SIGPENDING }              its own pending signals
+ *                                       (KCR_SIGQ_TASK only)
+ *   KCR_REC_TAIL                        exactly once, last
+ *
+ * Objects are shared across the processes of one image: a pipe or an
+ * open file inherited by fork() is written in the section of the first
+ * process that uses it, and referred to from the later ones.
+ *
+ * Objects that can be shared (an mm, a file, a pipe) are written once,
+ * with a non-zero object id ("objid") unique within the image, and
+ * referred to by that id afterwards ("*_ref" fields).  A reference must
+ * name an object defined earlier in the stream.  Two descriptors that
+ * share one open file (dup(), fork()) refer to one file object.
+ *
+ * The tail carries the CRC-32 (IEEE 802.3, as zlib's crc32()) of every
+ * byte of the stream before the tail record.
+ */
+#ifndef _UAPI_LINUX_KCR_H
+#define _UAPI_LINUX_KCR_H
+
+#include <linux/types.h>
+
+/* System call numbers (x86_64); also in <asm/unistd_64.h>. */
+#define KCR_NR_CHECKPOINT	463
+#define KCR_NR_RESTART		464
+
+/*
+ * checkpoint() flags.  KCR_CHECKPOINT_TREE: checkpoint the (frozen) task
+ * and all its descendants, with a KCR_REC_TREE record; not for a
+ * self-checkpoint.
+ */
+#define KCR_CHECKPOINT_TREE		(1UL << 0)
+/*
+ * KCR_CHECKPOINT_HOSTINFO: also record where the saved state lives in
+ * physical memory (each mm's page-table root, each task's user register
+ * frame), so that a hypervisor can check the image against a snapshot of
+ * the machine.  These are kernel addresses: CAP_SYS_ADMIN only.
+ */
+#define KCR_CHECKPOINT_HOSTINFO		(1UL << 1)
+#define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
+					 KCR_CHECKPOINT_HOSTINFO)
+
+/*
+ * restart() flags.  An image with a KCR_REC_TREE record is restarted by
+ * all the processes of the tree, created beforehand by user space with
+ * their original pids, parents, sessions and process groups (see
+ * KCR_REC_TREE): the root calls restart(0, fd, KCR_RESTART_TREE, logfd)
+ * and coordinates, every other process calls
+ * restart(0, fd, KCR_RESTART_JOIN, -1) on a descriptor of the same open
+ * image file (inherited from the root or its creator) and waits for
+ * its turn.  Each process restores itself from its section of the image;
+ * all of them return to user mode once the whole image was restored.
+ */
+#define KCR_RESTART_TREE		(1UL << 0)
+#define KCR_RESTART_JOIN		(1UL << 1)
+#define KCR_RESTART_FLAGS_ALL		(KCR_RESTART_TREE | KCR_RESTART_JOIN)
+
+#define KCR_MAGIC		0x31474d4952434b4bULL	/* "KKCRIMG1" */
+#define KCR_VERSION		5
+
+#define KCR_ARCH_X86_64		1
+
+/* Upper bound on the length of any record (header + payload). */
+#define KCR_REC_MAX_LEN		(1U << 20)
+/* Maximum number of pages in one KCR_REC_PAGES record. */
+#define KCR_PAGES_MAX		32
+
+enum kcr_rec_type {
+	KCR_REC_HEADER	= 1,
+	KCR_REC_TASK	= 2,
+	KCR_REC_CPU	= 3,
+	KCR_REC_XSTATE	= 4,
+	KCR_REC_MM	= 5,
+	KCR_REC_FILE	= 6,
+	KCR_REC_VMA	= 7,
+	KCR_REC_PAGES	= 8,
+	KCR_REC_GROUPS	= 9,
+	KCR_REC_RLIMITS	= 10,
+	KCR_REC_SIGHAND	= 11,
+	KCR_REC_SIGPENDING = 12,
+	KCR_REC_PIPE	= 13,
+	KCR_REC_FS	= 14,
+	KCR_REC_FDTABLE	= 15,
+	KCR_REC_FD	= 16,
+	KCR_REC_TREE	= 17,
+	KCR_REC_DEBUGREGS = 18,
+	KCR_REC_TAIL	= 0x7fffffff,
+};
+
+struct kcr_hdr {
+	__u32 type;		/* enum kcr_rec_type */
+	__u32 len;		/* whole record, header included, 8-aligned */
+};
+
+#define KCR_UTS_LEN		65	/* __NEW_UTS_LEN + 1 */
+
+/* KCR_REC_HEADER */
+struct kcr_rec_header {
+	struct kcr_hdr h;
+	__u64 magic;		/* KCR_MAGIC */
+	__u32 version;		/* KCR_VERSION */
+	__u32 arch;		/* KCR_ARCH_* */
+	__u64 time;		/* seconds since the epoch (CLOCK_REALTIME) */
+	__u32 flags;		/* checkpoint() flags */
+	__u32 page_size;
+	__u64 xfeatures;	/* user xstate features of the checkpoint CPU */
+	__u32 xstate_size;	/* size of a KCR_REC_XSTATE payload */
+	__u32 __pad;
+	char sysname[KCR_UTS_LEN];
+	char nodename[KCR_UTS_LEN];
+	char release[KCR_UTS_LEN];
+	char version_str[KCR_UTS_LEN];
+	char machine[KCR_UTS_LEN];
+	char domainname[KCR_UTS_LEN];
+	__u8 __pad2[2];
+};
+
+/*
+ * KCR_REC_TREE: the processes of a KCR_CHECKPOINT_TREE image, followed by
+ * nr_tasks struct kcr_tree_task, parents before their children (the
+ * first one is the root), in the order of their sections.  Ids are as
+ * seen from the checkpointer's pid namespace.  Except for the root's
+ * ppid, every ppid is the pid of an earlier entry.  A process's sid is
+ * its own pid (it called setsid()) or its parent's sid; its pgid is its
+ * own pid, its parent's pgid, or the pid of a process group leader of
+ * the tree in the same session.  The root's sid and pgid may also name
+ * a session and group outside the tree (then the restarted root stays
+ * in its creator's, and so do the processes that share them).
+ * restart() checks all of this, and each process's pid, parent, sid and
+ * pgid, before anything is changed; it joins process groups of the tree
+ * (setpgid()) itself, while user space creates every process with its
+ * pid (clone3() with set_tid), calls setsid() in the session leaders
+ * and setpgid(0, 0) in the group leaders before they create children.
+ */
+struct kcr_tree_task {
+	__s32 pid;
+	__s32 ppid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 flags;		/* none defined yet, 0 */
+	__u32 __pad;
+};
+
+struct kcr_rec_tree {
+	struct kcr_hdr h;
+	__u32 nr_tasks;		/* 1 .. KCR_TREE_MAX */
+	__u32 __pad;
+};
+
+#define KCR_TREE_MAX		1024
+
+#define KCR_COMM_LEN		16
+
+/* KCR_REC_TASK */
+struct kcr_rec_task {
+	struct kcr_hdr h;
+	__u32 objid;
+	__s32 pid;		/* as seen from the checkpointer's pid ns */
+	__s32 tgid;
+	__s32 ppid;
+	__u32 uid, euid, suid, fsuid;	/* in the checkpointer's user ns */
+	__u32 gid, egid, sgid, fsgid;
+	__u32 flags;		/* KCR_TASK_* */
+	__u32 rseq_len;
+	__u64 rseq;		/* 0: not registered */
+	__u32 rseq_sig;
+	__u32 nr_threads;	/* process: 1 .. KCR_THREADS_MAX; thread: 0 */
+	__u64 clear_child_tid;
+	__u64 robust_list;
+	__u64 robust_list_len;
+	__u64 sigblocked;	/* blocked signal mask, bit n-1 = signal n */
+	char comm[KCR_COMM_LEN];	/* NUL-terminated */
+	__u64 sas_ss_sp;	/* sigaltstack(); 0/0/SS_DISABLE if none */
+	__u64 sas_ss_size;
+	__u32 sas_ss_flags;	/* SS_DISABLE, or 0 with SS_AUTODISARM */
+	__u32 __pad2;
+	/*
+	 * KCR_CHECKPOINT_HOSTINFO: physical address of the task's user
+	 * register frame (struct pt_regs) on its kernel stack; else 0.
+	 * Ignored by restart.
+	 */
+	__u64 regs_phys;
+};
+
+/* The task called checkpoint() on itself. */
+#define KCR_TASK_SELF		(1U << 0)
+/* The task was frozen inside a system call that will be re-executed. */
+#define KCR_TASK_SYSCALL_RESTART (1U << 1)
+/*
+ * A thread other than the thread group leader: its record follows its
+ * process's section; pid is its thread id, tgid the leader's pid.  The
+ * credentials, the signal handlers, the fd table, cwd/root and the mm
+ * are the process's (shared by all its threads).
+ */
+#define KCR_TASK_THREAD		(1U << 2)
+/*
+ * A process that is not dumpable (PR_SET_DUMPABLE 0, or after a
+ * credential change): restart makes it so again, else it is dumpable.
+ */
+#define KCR_TASK_UNDUMPABLE	(1U << 3)
+#define KCR_TASK_FLAGS_ALL	(KCR_TASK_SELF | KCR_TASK_SYSCALL_RESTART | \
+				 KCR_TASK_THREAD | KCR_TASK_UNDUMPABLE)
+
+/* Bound on the threads of one process. */
+#define KCR_THREADS_MAX		1024
+
+/* KCR_REC_CPU: x86_64 general registers, layout of struct user_regs_struct. */
+struct kcr_x86_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__u64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__u64 ip, cs, flags, sp, ss, fs_base, gs_base;
+	__u64 ds, es, fs, gs;
+};
+
+struct kcr_rec_cpu {
+	struct kcr_hdr h;
+	struct kcr_x86_regs regs;
+};
+
+/*
+ * KCR_REC_XSTATE: followed by xstate_size bytes in the standard
+ * (uncompacted) XSAVE layout, as returned by PTRACE_GETREGSET
+ * NT_X86_XSTATE.
+ */
+struct kcr_rec_xstate {
+	struct kcr_hdr h;
+	__u64 xfeatures;	/* copy of the XSAVE header's xfeatures */
+	__u32 size;
+	__u32 __pad;
+};
+
+/*
+ * KCR_REC_DEBUGREGS: the x86 debug registers as ptrace's PEEKUSER shows
+ * them (hardware breakpoints set through ptrace), present only when one
+ * is in use.  restart() checks them as ptrace would (user addresses,
+ * aligned to their length; known lengths and types in dr7) and installs
+ * them with the ptrace code.
+ */
+struct kcr_rec_debugregs {
+	struct kcr_hdr h;
+	__u64 addr[4];		/* DR0 .. DR3 */
+	__u64 dr6;
+	__u64 dr7;
+};
+
+/* KCR_REC_MM */
+struct kcr_rec_mm {
+	struct kcr_hdr h;
+	__u32 objid;
+	__u32 nr_vmas;
+	__u64 start_code, end_code, start_data, end_data;
+	__u64 start_brk, brk, start_stack;
+	__u64 arg_start, arg_end, env_start, env_end;
+	__u64 vdso;		/* address of the vDSO text, 0 if none */
+	/*
+	 * KCR_CHECKPOINT_HOSTINFO: physical address of the page-table root
+	 * (x86_64: the PGD, what CR3 points to); else 0.  Ignored by restart.
+	 */
+	__u64 pgd_phys;
+};
+
+/*
+ * KCR_REC_GROUPS: supplementary groups (in the checkpointer's user
+ * namespace, ascending), followed by ngroups __u32 gids and zero padding
+ * to a multiple of 8.  restart() applies them, with the task record's
+ * uids and gids, only if the caller may: every id must map in its user
+ * namespace and be one of its own, or it needs CAP_SETUID/CAP_SETGID.
+ */
+struct kcr_rec_groups {
+	struct kcr_hdr h;
+	__u32 ngroups;		/* 0 .. KCR_NGROUPS_MAX */
+	__u32 __pad;
+};
+
+#define KCR_NGROUPS_MAX		65536
+
+/* KCR_REC_RLIMITS: getrlimit() of every resource, RLIMIT_CPU first. */
+#define KCR_RLIM_NLIMITS	16
+
+struct kcr_rlimit {
+	__u64 cur;		/* ~0: RLIM_INFINITY */
+	__u64 max;
+};
+
+struct kcr_rec_rlimits {
+	struct kcr_hdr h;
+	__u32 nr;		/* KCR_RLIM_NLIMITS */
+	__u32 __pad;
+	struct kcr_rlimit rlim[KCR_RLIM_NLIMITS];
+};
+
+/*
+ * KCR_REC_SIGHAND: the disposition of every signal, action[n - 1] for
+ * signal n.  flags are x86_64 SA_* bits (SA_RESTORER etc.); handler 0 is
+ * SIG_DFL, 1 is SIG_IGN.
+ */
+#define KCR_NSIG		64
+
+struct kcr_sigaction {
+	__u64 handler;
+	__u64 flags;
+	__u64 restorer;
+	__u64 mask;		/* bit n-1 = signal n */
+};
+
+struct kcr_rec_sighand {
+	struct kcr_hdr h;
+	__u32 objid;
+	__u32 nr;		/* KCR_NSIG */
+	struct kcr_sigaction action[KCR_NSIG];
+};
+
+/*
+ * KCR_REC_SIGPENDING: one pending signal with its siginfo, as
+ * rt_sigtimedwait() would return it.  Signals of one queue appear in
+ * queue order.  restart() queues it again to the restored task.
+ */
+#define KCR_SIGINFO_SIZE	128
+
+struct kcr_rec_sigpending {
+	struct kcr_hdr h;
+	__u32 queue;		/* KCR_SIGQ_* */
+	__s32 signo;		/* 1 .. KCR_NSIG, not SIGKILL or SIGSTOP */
+	__s32 code;		/* si_code; a copy of siginfo's */
+	__u32 __pad;
+	__u8 siginfo[KCR_SIGINFO_SIZE];	/* siginfo_t */
+};
+
+#define KCR_SIGQ_TASK		0	/* the thread's own queue */
+#define KCR_SIGQ_SHARED		1	/* the process-wide queue */
+
+/*
+ * KCR_REC_FILE: an open file, followed by path_len bytes of path
+ * (NUL-terminated, absolute, as seen from the checkpointer's root) and
+ * zero padding to a multiple of 8.  Pipes have no path (path_len 0) and
+ * refer to a KCR_REC_PIPE.  restart() reopens the path with the caller's
+ * permissions and checks that it finds the same object: for regular
+ * files ino, mode, size and mtime; for directories and FIFOs ino and
+ * mode; for character devices mode and rdev.
+ *
+ * Shared memory without a name in the filesystem (a memfd, the object
+ * behind a MAP_SHARED | MAP_ANONYMOUS mapping) is a KCR_FILE_SHMEM
+ * object: its "path" is its name ("memfd:x", "dev/zero"), size its size,
+ * and its contents follow as KCR_REC_PAGES records whose addr is the
+ * byte offset in the object.  restart() creates a new object.
+ */
+struct kcr_rec_file {
+	struct kcr_hdr h;
+	__u32 objid;
+	__u32 f_flags;		/* O_* flags, within KCR_FILE_FLAGS_ALL */
+	__u64 ino;		/* identity, checked on restart */
+	__u64 size;
+	__s64 mtime_sec;
+	__u32 mtime_nsec;
+	__u32 mode;
+	__u32 path_len;		/* including the NUL; 0 for pipes */
+	__u32 kind;		/* KCR_FILE_* */
+	__s64 pos;		/* file position */
+	__u32 rdev;		/* character devices: major << 20 | minor */
+	__u32 pipe_ref;		/* pipes: objid of a KCR_REC_PIPE */
+};
+
+#define KCR_PATH_MAX		4096
+
+#define KCR_FILE_REG		1	/* regular file */
+#define KCR_FILE_DIR		2	/* directory */
+#define KCR_FILE_FIFO		3	/* named pipe, reopened by path */
+#define KCR_FILE_PIPE		4	/* one end of an anonymous pipe */
+#define KCR_FILE_CHR		5	/* /dev/null, /dev/zero, a tty, ... */
+#define KCR_FILE_SHMEM		6	/* memfd, shared anonymous memory */
+
+/*
+ * O_* flags kept (x86_64 values): O_ACCMODE, O_APPEND, O_NONBLOCK,
+ * O_DSYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, __O_SYNC.
+ */
+#define KCR_FILE_FLAGS_ALL	0x14dc03U
+
+/*
+ * KCR_REC_PIPE: an anonymous pipe, followed by its buffered data
+ * (nr_bytes, zero-padded to a multiple of 8).  Its ends are
+ * KCR_REC_FILE records with kind KCR_FILE_PIPE.
+ */
+struct kcr_rec_pipe {
+	struct kcr_hdr h;
+	__u32 objid;
+	__u32 size;		/* capacity in bytes (F_GETPIPE_SZ) */
+	__u32 nr_bytes;		/* buffered data, at most size */
+	__u32 __pad;
+};
+
+/* KCR_REC_FS: references to KCR_FILE_DIR file objects. */
+struct kcr_rec_fs {
+	struct kcr_hdr h;
+	__u32 umask;
+	__u32 root_ref;
+	__u32 cwd_ref;
+	__u32 __pad;
+};
+
+/* KCR_REC_FDTABLE: followed by nr_fds KCR_REC_FD records. */
+struct kcr_rec_fdtable {
+	struct kcr_hdr h;
+	__u32 objid;
+	__u32 nr_fds;
+};
+
+/* KCR_REC_FD: one file descriptor. */
+struct kcr_rec_fd {
+	struct kcr_hdr h;
+	__u32 fd;		/* ascending, below RLIMIT_NOFILE's cur */
+	__u32 flags;		/* KCR_FD_* */
+	__u32 file_ref;		/* objid of a KCR_REC_FILE */
+	__u32 __pad;
+};
+
+#define KCR_FD_CLOEXEC		(1U << 0)
+#define KCR_FD_FLAGS_ALL	KCR_FD_CLOEXEC
+
+/* KCR_REC_VMA */
+struct kcr_rec_vma {
+	struct kcr_hdr h;
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;		/* in pages, file mappings only */
+	__u32 prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	__u32 flags;		/* KCR_VMA_* */
+	__u32 file_ref;		/* objid of a KCR_REC_FILE, or 0 */
+	__u32 __pad;
+};
+
+/*
+ * KCR_VMA_SHARED: MAP_SHARED of a regular file (its pages live in the
+ * file and are not in the image) or of a KCR_FILE_SHMEM object.
+ */
+#define KCR_VMA_SHARED		(1U << 0)
+#define KCR_VMA_GROWSDOWN	(1U << 1)
+#define KCR_VMA_VDSO		(1U << 2)	/* the vDSO text */
+#define KCR_VMA_VVAR		(1U << 3)	/* the vDSO data page(s) */
+#define KCR_VMA_DONTFORK	(1U << 4)
+#define KCR_VMA_DONTDUMP	(1U << 5)
+#define KCR_VMA_WIPEONFORK	(1U << 6)
+#define KCR_VMA_HEAP		(1U << 7)	/* contains [start_brk, brk) */
+#define KCR_VMA_STACK		(1U << 8)	/* contains start_stack */
+#define KCR_VMA_FLAGS_ALL	((1U << 9) - 1)
+
+/*
+ * KCR_REC_PAGES: nr_pages contiguous pages starting at addr, followed by
+ * their contents (nr_pages * page_size bytes).  Pages belong to the
+ * preceding KCR_REC_VMA and lie inside it, in ascending order; or to the
+ * preceding KCR_FILE_SHMEM file object, addr being an offset in it.
+ * Shared mappings have no pages of their own.
+ */
+struct kcr_rec_pages {
+	struct kcr_hdr h;
+	__u64 addr;
+	__u32 nr_pages;		/* 1 .. KCR_PAGES_MAX */
+	__u32 __pad;
+};
+
+/* KCR_REC_TAIL */
+struct kcr_rec_tail {
+	struct kcr_hdr h;
+	__u32 crc32;		/* CRC-32 of all bytes before this record */
+	__u32 nr_records;	/* records before this one */
+	__u64 total_len;	/* bytes before this record */
+};
+
+#endif /* _UAPI_LINUX_KCR_H */

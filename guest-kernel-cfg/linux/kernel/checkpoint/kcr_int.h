@@ -1,0 +1,426 @@
+/* @file core */
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-kernel checkpoint/restart: private definitions.
+ */
+#ifndef _KERNEL_CHECKPOINT_KCR_INT_H
+#define _KERNEL_CHECKPOINT_KCR_INT_H
+
+#include <linux/bvec.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/kcr.h>
+#include <linux/list.h>
+#include <linux/path.h>
+#include <linux/signal_types.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+struct crypto_shash;
+struct cred;
+struct file;
+struct inode;
+struct mm_struct;
+struct page;
+struct pipe_inode_info;
+struct shash_desc;
+struct super_block;
+struct task_struct;
+struct kcr_tree;
+
+/* @objhash */
+/* One object of the object hash (an mm, a file, a pipe, ...). */
+struct kcr_obj {
+	struct hlist_node node;
+	const void *key;	/* checkpoint: the kernel object */
+	u32 id;			/* objid in the image */
+	u32 type;		/* KCR_REC_* that defined it */
+	u32 kind;		/* KCR_REC_FILE: KCR_FILE_* */
+	struct file *file;	/* reference held, or NULL */
+	struct file *wfile;	/* restart, KCR_REC_PIPE: the write end */
+};
+
+/* @end */
+struct kcr_ctx {
+	struct file *file;	/* the image */
+	struct file *logfile;	/* or NULL */
+	bool restart;
+	bool dry_run;		/* restart: validate only, change nothing */
+/* @hostinfo */
+	bool hostinfo;		/* checkpoint: KCR_CHECKPOINT_HOSTINFO */
+/* @end */
+	loff_t pos;		/* unused for FMODE_STREAM files */
+	u32 crc;		/* running crc32_le() state */
+	struct crypto_shash *crc_tfm;	/* accelerated "crc32", or NULL */
+	struct shash_desc *crc_desc;
+	u64 total;		/* bytes of image read or written */
+	u32 nr_records;
+	u32 next_objid;
+	pid_t pid;		/* task being handled, for the log */
+	char comm[TASK_COMM_LEN];
+	DECLARE_HASHTABLE(objhash, 6);
+/* @pipe */
+	/* checkpoint: pipes some checkpointed fd can read, by address */
+	struct xarray readable_pipes;
+/* @end */
+/* @shmem */
+	/* checkpoint: struct kcr_shm_reach of each shmem inode, kvmalloc'ed */
+	struct xarray shm_reach;
+/* @end */
+	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
+	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
+};
+
+#define KCR_BUF_SIZE	(KCR_PAGES_MAX * PAGE_SIZE)
+
+/* A malformed image: log why, and fail with -EINVAL. */
+#define KCR_BAD(ctx, fmt, ...)						\
+	({ kcr_log(ctx, "bad image: " fmt, ##__VA_ARGS__); -EINVAL; })
+
+/* Bound on the pending signals of one image. */
+#define KCR_SIGPENDING_MAX	65536
+
+/* @memory */
+/* A snapshot of one VMA, taken under mmap_lock. */
+struct kcr_vma_snap {
+	unsigned long start, end, pgoff;
+	vm_flags_t vm_flags;
+	struct file *file;	/* reference held, or NULL */
+	u32 prot;
+	u32 flags;		/* KCR_VMA_* */
+};
+
+struct kcr_mm_snap {
+	struct kcr_vma_snap *vmas;
+	unsigned int nr;
+	struct kcr_rec_mm rec;
+};
+
+/* @end */
+/* @files */
+struct kcr_fd_snap {
+	unsigned int fd;
+	bool cloexec;
+	struct file *file;	/* reference held */
+};
+
+struct kcr_files_snap {
+	struct kcr_fd_snap *fds;
+	unsigned int nr;
+	const void *files;	/* key of the fd table */
+	struct path root, pwd;	/* references held */
+	u32 umask;
+};
+
+/* @end */
+/* @checkpoint */
+/*
+ * The threads of one process, leader first.  Each task and its kernel
+ * stack (where its user registers are) is pinned until kcr_put_threads():
+ * a thread killed while its process is being dumped frees neither.
+ */
+struct kcr_threads {
+	u32 nr;
+	struct task_struct **t;
+};
+
+/* The processes of one checkpoint, parents before children. */
+struct kcr_tree_snap {
+	u32 nr;
+	struct task_struct **tasks;	/* references held */
+	unsigned long *ncsw;
+	struct kcr_tree_task *tt;
+};
+
+/* @end */
+/* @cpu */
+/* The CPU state of one thread, read before its process's memory. */
+struct kcr_cpu_snap {
+	struct kcr_rec_cpu cpu;
+	struct kcr_rec_debugregs dr;
+	bool has_dr;
+	u32 tflags;
+	u8 *xstate;		/* kcr_arch_xstate_size() bytes */
+};
+
+/* The CPU state of every thread of a process. */
+struct kcr_cpu_snaps {
+	struct kcr_cpu_snap *cs;
+	u8 *xstate;
+	unsigned int xsize;
+};
+
+/* Registers, FPU state and debug registers of one thread. */
+struct kcr_rst_regs {
+	struct kcr_rec_cpu cpu;
+	struct kcr_rec_debugregs dr;
+	bool has_dr;		/* dr is valid: the image has debug registers */
+	void *xstate;
+};
+
+/* @end */
+/* @files-rst */
+struct kcr_rst_fd {
+	u32 fd;
+	u32 flags;		/* KCR_FD_* */
+	struct file *file;	/* owned by the object hash */
+};
+
+/* @end */
+/* @threads */
+/* A thread other than the leader, created by the leader's restart(). */
+struct kcr_rst_thread {
+	struct kcr_rec_task task;
+	struct kcr_rst_regs regs;
+	struct list_head sigs;	/* its own pending signals */
+	struct task_struct *p;	/* created, not woken up yet */
+};
+
+/* @end */
+/* @restart */
+/* What restart(2) has read of one process, until it applies it. */
+struct kcr_rst {
+	struct kcr_rec_header hdr;
+	struct kcr_rec_task task;
+/* @cpu */
+	struct kcr_rst_regs regs;
+	unsigned int xstate_size;
+/* @end */
+	struct kcr_hdr next;	/* a header read ahead, if have_next */
+	bool have_next;
+/* @memory-rst */
+	struct kcr_rec_mm mm;
+	bool mm_gone;		/* past the point of no return */
+	unsigned long vvar_start, vvar_end;
+	bool vdso_done;
+/* @end */
+/* @cred */
+	struct kcr_rec_rlimits rlim;
+	u32 *groups;
+	u32 ngroups;
+	const struct cred *open_cred;	/* the image's ids, for opening files */
+/* @end */
+/* @signal */
+	struct kcr_rec_sighand sighand;
+	u32 nr_sigs;
+	struct list_head sigs;	/* struct kcr_rst_sig */
+/* @end */
+/* @files-rst */
+	struct kcr_rec_fs fs;
+	struct kcr_rst_fd *fds;
+	u32 nr_fds;
+	struct file *root;	/* NULL: keep the caller's */
+	struct file *cwd;
+/* @end */
+/* @threads */
+	struct kcr_rst_thread *threads;	/* the other threads */
+	u32 nr_threads;
+/* @end */
+};
+
+/* @end */
+/* @tree-rst */
+/* The state of a tree restart, shared by its processes. */
+enum {
+	KCR_TREE_JOINING,	/* waiting for every process to join */
+	KCR_TREE_RUNNING,	/* sections being restored */
+	KCR_TREE_OK,
+	KCR_TREE_FAILED,
+};
+
+struct kcr_tree {
+	struct list_head node;		/* kcr_trees while joinable */
+	struct kref ref;
+	struct kcr_ctx *ctx;		/* used by the process whose turn it is */
+	struct pid_namespace *ns;	/* the root's, where the pids are */
+	u32 nr;
+	struct kcr_tree_task *tt;	/* the tree record's entries */
+	struct task_struct **tasks;	/* joined processes, references held */
+	u32 nr_joined;
+	u32 turn;			/* section being restored */
+	u32 done;			/* sections restored */
+	int state;			/* KCR_TREE_* */
+	struct kcr_hdr hdr;		/* the header handed over with a turn */
+	wait_queue_head_t wq;
+};
+
+/* @end */
+/* core.c: the context, the log and image I/O */
+__printf(2, 3) void kcr_log(struct kcr_ctx *ctx, const char *fmt, ...);
+struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart);
+void kcr_ctx_free(struct kcr_ctx *ctx);
+void kcr_ctx_rewind(struct kcr_ctx *ctx, loff_t pos);
+
+int kcr_write(struct kcr_ctx *ctx, const void *buf, size_t len);
+int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
+		    unsigned int nr);
+void kcr_init_rec(struct kcr_ctx *ctx, void *rec, u32 type, u32 len);
+int kcr_read(struct kcr_ctx *ctx, void *buf, size_t len);
+int kcr_read_hdr(struct kcr_ctx *ctx, struct kcr_hdr *h);
+int kcr_read_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h, void *rec,
+		 u32 size);
+int kcr_skip(struct kcr_ctx *ctx, size_t len);
+
+/* The offset of the record whose header was just read. */
+static inline u64 kcr_rec_off(struct kcr_ctx *ctx)
+{
+	return ctx->total - sizeof(struct kcr_hdr);
+}
+
+/* @header */
+void kcr_fill_header(struct kcr_rec_header *hdr, unsigned long flags);
+int kcr_check_header(struct kcr_ctx *ctx, const struct kcr_rec_header *hdr);
+int kcr_write_tail(struct kcr_ctx *ctx);
+int kcr_check_tail(struct kcr_ctx *ctx, const struct kcr_hdr *h);
+bool kcr_str_ok(const char *s, size_t size);
+/* @end */
+
+/* @objhash */
+/* objhash.c */
+struct kcr_obj *kcr_obj_find_key(struct kcr_ctx *ctx, const void *key);
+struct kcr_obj *kcr_obj_find_id(struct kcr_ctx *ctx, u32 id, u32 type);
+struct kcr_obj *kcr_obj_add(struct kcr_ctx *ctx, const void *key, u32 id,
+			    u32 type, struct file *file);
+void kcr_obj_clear(struct kcr_ctx *ctx);
+
+/* @end */
+/* @checkpoint */
+/* checkpoint.c */
+int kcr_write_task(struct kcr_ctx *ctx, struct task_struct *t, u32 flags,
+		   u32 nr_threads);
+
+/* @end */
+/* @restart */
+/* restart.c */
+int kcr_expect(struct kcr_ctx *ctx, struct kcr_hdr *h, u32 type, u32 len);
+int kcr_rst_task(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		 struct kcr_rec_task *t);
+int kcr_rst_next_hdr(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		     struct kcr_hdr *h);
+int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		    struct kcr_hdr *hp, const struct kcr_tree_task *e);
+
+/* @end */
+/* @cpu */
+/* cpu.c */
+void kcr_free_cpus(struct kcr_cpu_snaps *cpus);
+int kcr_snap_cpus(struct kcr_ctx *ctx, struct kcr_threads *th, bool self,
+		  struct kcr_cpu_snaps *cpus);
+int kcr_write_task_cpu(struct kcr_ctx *ctx, struct task_struct *t,
+		       u32 tflags, u32 nr_threads, struct kcr_cpu_snap *cs,
+		       unsigned int xsize);
+int kcr_rst_cpu(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		struct kcr_rst_regs *r);
+
+/* @end */
+/* @cred */
+/* cred.c */
+int kcr_check_sandbox(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_write_groups(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_write_rlimits(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_rst_groups(struct kcr_ctx *ctx, struct kcr_rst *rst);
+int kcr_rst_rlimits(struct kcr_ctx *ctx, struct kcr_rst *rst);
+struct cred *kcr_image_cred(struct kcr_rst *rst);
+int kcr_apply_creds(struct kcr_rst *rst);
+int kcr_apply_rlimits(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @signal */
+/* signal.c */
+int kcr_write_signals(struct kcr_ctx *ctx, struct task_struct *t,
+		      bool thread);
+int kcr_rst_sighand(struct kcr_ctx *ctx, struct kcr_rst *rst);
+int kcr_rst_sigpending(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		       const struct kcr_hdr *h, struct list_head *list,
+		       sigset_t *legacy, bool thread);
+void kcr_rst_free_sigs(struct list_head *sigs);
+int kcr_apply_signals(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @files */
+/* files.c */
+bool kcr_chrdev_ok(dev_t dev);
+bool kcr_pseudo_fs(struct super_block *sb);
+bool kcr_is_shmem(struct file *file);
+int kcr_snap_files(struct kcr_ctx *ctx, struct task_struct *t,
+		   struct kcr_files_snap *fs);
+void kcr_release_files(struct kcr_files_snap *fs);
+int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd);
+int kcr_write_file_objs(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_write_fdtable(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+/* @end */
+/* @files-rst */
+void kcr_set_nonblock(struct file *file, u32 f_flags);
+int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
+		 const struct kcr_hdr *h, struct kcr_obj **objp);
+int kcr_rst_fs(struct kcr_ctx *ctx, struct kcr_rst *rst,
+	       const struct kcr_hdr *h);
+int kcr_rst_fdtable(struct kcr_ctx *ctx, struct kcr_rst *rst);
+int kcr_apply_files(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @pipe */
+/* pipe.c */
+int kcr_note_pipes(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_write_pipe_obj(struct kcr_ctx *ctx, struct pipe_inode_info *pipe,
+		       u32 *id);
+int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h);
+
+/* @end */
+/* @memory */
+/* memory.c */
+int kcr_snap_mm(struct kcr_ctx *ctx, struct mm_struct *mm,
+		struct kcr_mm_snap *ms);
+void kcr_release_snap(struct kcr_mm_snap *ms);
+int kcr_write_vma(struct kcr_ctx *ctx, struct mm_struct *mm,
+		  const struct kcr_vma_snap *s);
+/* @end */
+/* @memory-rst */
+int kcr_rst_mm_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		   struct kcr_rec_mm *m);
+int kcr_unmap_all(struct kcr_ctx *ctx, struct kcr_rst *rst);
+int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		   struct kcr_hdr *hp);
+void kcr_rst_apply_mm(struct kcr_rst *rst);
+
+/* @end */
+/* @shmem */
+/* shmem.c */
+int kcr_note_shmem(struct kcr_ctx *ctx, struct kcr_mm_snap *ms,
+		   struct kcr_files_snap *fs);
+int kcr_dump_shmem(struct kcr_ctx *ctx, struct inode *inode, loff_t size);
+int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		      struct kcr_obj *obj, u64 *next);
+
+/* @end */
+/* @tree */
+/* tree.c */
+int kcr_tree_find(const struct kcr_tree_task *tt, u32 nr, pid_t pid);
+int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
+		   u32 nr);
+int kcr_write_tree(struct kcr_ctx *ctx, struct kcr_tree_snap *ts);
+/* @end */
+/* @tree-rst */
+struct kcr_tree *kcr_tree_new(struct kcr_ctx *ctx);
+void kcr_tree_put(struct kcr_tree *tr);
+void kcr_tree_set_state(struct kcr_tree *tr, int state);
+int kcr_rst_tree_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		     struct kcr_tree *tr);
+int kcr_tree_start(struct kcr_ctx *ctx, struct kcr_tree *tr);
+int kcr_tree_turn(struct kcr_tree *tr, u32 i, struct kcr_hdr *h);
+long kcr_restart_join(int fd, struct kcr_rst *rst);
+
+/* @end */
+/* @threads */
+/* threads.c */
+int kcr_write_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
+		      struct kcr_cpu_snaps *cpus);
+int kcr_rst_threads(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		    struct kcr_hdr *hp);
+int kcr_make_threads(struct kcr_ctx *ctx, struct kcr_rst *rst);
+void kcr_wake_threads(struct kcr_rst *rst);
+
+/* @end */
+#endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

@@ -1,0 +1,675 @@
+/* @file memory */
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel checkpoint/restart: memory: the mappings of an mm and their pages.
+ */
+#include <linux/dcache.h>
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mount.h>
+#include <linux/pagewalk.h>
+#include <linux/prctl.h>
+#include <linux/sched/mm.h>
+#include <linux/secretmem.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/userfaultfd_k.h>
+
+#include "kcr_int.h"
+
+/* Classify a VMA; returns the reason it cannot be checkpointed, or NULL. */
+static const char *kcr_snap_vma(struct mm_struct *mm,
+				struct vm_area_struct *vma, unsigned long vdso,
+				struct kcr_vma_snap *s)
+{
+	vm_flags_t f = vma->vm_flags;
+
+	s->start = vma->vm_start;
+	s->end = vma->vm_end;
+	s->pgoff = vma->vm_pgoff;
+	s->vm_flags = f;
+	s->file = NULL;
+	s->flags = 0;
+	s->prot = (f & VM_READ ? PROT_READ : 0) |
+		  (f & VM_WRITE ? PROT_WRITE : 0) |
+		  (f & VM_EXEC ? PROT_EXEC : 0);
+
+	/* The vDSO and its data pages: identified by address, no contents. */
+	if (vdso && !vma->vm_file && vma->vm_start == vdso) {
+		if (vma->vm_end - vma->vm_start != kcr_arch_vdso_size())
+			return "vDSO of unexpected size";
+		s->flags = KCR_VMA_VDSO;
+		return NULL;
+	}
+	if (vdso && !vma->vm_file && vma->vm_end == vdso) {
+		if (vma->vm_end - vma->vm_start != kcr_arch_vvar_size())
+			return "vvar area of unexpected size";
+		s->flags = KCR_VMA_VVAR;
+		return NULL;
+	}
+
+	if (is_vm_hugetlb_page(vma))
+		return "hugetlb mapping";
+	if (f & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return "I/O or PFN mapping";
+	if ((f & VM_MAYSHARE) && !vma->vm_file)
+		return "shared special mapping";
+	if (userfaultfd_armed(vma))
+		return "userfaultfd-registered mapping";
+	if (f & VM_SHADOW_STACK)
+		return "shadow stack";
+	if (f & (VM_LOCKED | VM_LOCKONFAULT))
+		return "mlocked mapping";
+	if (f & VM_SEALED)
+		return "sealed mapping";
+	if (f & VM_DROPPABLE)
+		return "droppable mapping";
+	if (f & VM_GROWSUP)
+		return "grows-up mapping";
+	if (vma_is_secretmem(vma))
+		return "secretmem mapping";
+
+	if (vma->vm_file) {
+		struct file *file = vma->vm_file;
+
+		if (!S_ISREG(file_inode(file)->i_mode))
+			return "mapping of a non-regular file";
+		if (kcr_is_shmem(file)) {
+			/* memfd or MAP_SHARED | MAP_ANONYMOUS: saved whole. */
+			if (!vma_is_shmem(vma))
+				return "System V shared memory";
+		} else if (d_unlinked(file->f_path.dentry)) {
+			return "mapping of a deleted file";
+		}
+		s->file = get_file(file);
+	} else if (!vma_is_anonymous(vma)) {
+		return "special mapping";
+	}
+
+	if (f & VM_MAYSHARE)
+		s->flags |= KCR_VMA_SHARED;
+	if (f & VM_GROWSDOWN)
+		s->flags |= KCR_VMA_GROWSDOWN;
+	if (f & VM_DONTCOPY)
+		s->flags |= KCR_VMA_DONTFORK;
+	if (f & VM_DONTDUMP)
+		s->flags |= KCR_VMA_DONTDUMP;
+	if (f & VM_WIPEONFORK)
+		s->flags |= KCR_VMA_WIPEONFORK;
+	if (!vma->vm_file && vma->vm_start <= mm->start_brk &&
+	    vma->vm_end >= mm->brk)
+		s->flags |= KCR_VMA_HEAP;
+	if (vma->vm_start <= mm->start_stack && mm->start_stack < vma->vm_end)
+		s->flags |= KCR_VMA_STACK;
+	return NULL;
+}
+
+void kcr_release_snap(struct kcr_mm_snap *ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms->nr; i++)
+		if (ms->vmas[i].file)
+			fput(ms->vmas[i].file);
+	kvfree(ms->vmas);
+	ms->vmas = NULL;
+	ms->nr = 0;
+}
+
+int kcr_snap_mm(struct kcr_ctx *ctx, struct mm_struct *mm,
+		struct kcr_mm_snap *ms)
+{
+	struct kcr_rec_mm *r = &ms->rec;
+	unsigned long vdso, bad_start = 0, bad_end = 0, bad_flags = 0;
+	struct vm_area_struct *vma;
+	const char *why = NULL;
+	bool seen_vdso = false;
+	struct vma_iterator vmi;
+	int max, ret;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	vma_iter_init(&vmi, mm, 0);
+	max = mm->map_count;
+	ms->vmas = kvcalloc(max, sizeof(*ms->vmas), GFP_KERNEL_ACCOUNT);
+	if (!ms->vmas) {
+		mmap_read_unlock(mm);
+		return -ENOMEM;
+	}
+	vdso = kcr_arch_vdso(mm);
+	for_each_vma(vmi, vma) {
+		if (ms->nr >= max) {
+			why = "more VMAs than map_count";
+			break;
+		}
+		why = kcr_snap_vma(mm, vma, vdso, &ms->vmas[ms->nr]);
+		if (why) {
+			bad_start = vma->vm_start;
+			bad_end = vma->vm_end;
+			bad_flags = vma->vm_flags;
+			break;
+		}
+		if (ms->vmas[ms->nr].flags & KCR_VMA_VDSO)
+			seen_vdso = true;
+		ms->nr++;
+	}
+
+	memset(r, 0, sizeof(*r));
+	r->nr_vmas = ms->nr;
+	r->start_code = mm->start_code;
+	r->end_code = mm->end_code;
+	r->start_data = mm->start_data;
+	r->end_data = mm->end_data;
+	r->start_brk = mm->start_brk;
+	r->brk = mm->brk;
+	r->start_stack = mm->start_stack;
+	spin_lock(&mm->arg_lock);
+	r->arg_start = mm->arg_start;
+	r->arg_end = mm->arg_end;
+	r->env_start = mm->env_start;
+	r->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	r->vdso = seen_vdso ? vdso : 0;
+	mmap_read_unlock(mm);
+
+	if (why) {
+		kcr_log(ctx, "cannot checkpoint %s at %#lx-%#lx (vm_flags %#lx)",
+			why, bad_start, bad_end, bad_flags);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Find the next run of contiguous anonymous pages to dump. */
+struct kcr_walk {
+	unsigned long start;
+	unsigned int nr;
+};
+
+/* Add a page to the run; false stops the walk (run full or broken). */
+static bool kcr_run_add(struct kcr_walk *w, unsigned long addr)
+{
+	if (!w->nr)
+		w->start = addr;
+	else if (addr != w->start + w->nr * PAGE_SIZE)
+		return false;
+	w->nr++;
+	return w->nr < KCR_PAGES_MAX;
+}
+
+/*
+ * Modeled on pagemap_pmd_range(): present anonymous pages and swapped
+ * out pages are dumped; none, zero-page and page-cache PTEs are not.
+ */
+static int kcr_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
+			 struct mm_walk *walk)
+{
+	struct vm_area_struct *vma = walk->vma;
+	struct kcr_walk *w = walk->private;
+	pte_t *start_pte, *pte;
+	spinlock_t *ptl;
+	int ret = 0;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		pmd_t pmdv = *pmd;
+		bool dump = true;
+
+		if (pmd_present(pmdv))
+			dump = folio_test_anon(page_folio(pmd_page(pmdv)));
+		for (; addr < end; addr += PAGE_SIZE) {
+			if (!dump) {
+				ret = w->nr ? 1 : 0;
+				break;
+			}
+			if (!kcr_run_add(w, addr)) {
+				ret = 1;
+				break;
+			}
+		}
+		spin_unlock(ptl);
+		return ret;
+	}
+
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (pte = start_pte; addr < end; pte++, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		bool dump = false;
+
+		if (pte_present(ptent)) {
+			struct folio *folio = vm_normal_folio(vma, addr, ptent);
+
+			dump = folio && folio_test_anon(folio);
+		} else if (!pte_none(ptent)) {
+			dump = !is_pte_marker_entry(pte_to_swp_entry(ptent));
+		}
+		if (!dump) {
+			if (w->nr) {
+				ret = 1;
+				break;
+			}
+			continue;
+		}
+		if (!kcr_run_add(w, addr)) {
+			ret = 1;
+			break;
+		}
+	}
+	pte_unmap_unlock(start_pte, ptl);
+	return ret;
+}
+
+static const struct mm_walk_ops kcr_walk_ops = {
+	.pmd_entry	= kcr_pmd_entry,
+	.walk_lock	= PGWALK_RDLOCK,
+};
+
+static int kcr_write_run(struct kcr_ctx *ctx, unsigned long addr,
+			 struct page **pages, unsigned int nr)
+{
+	struct kcr_rec_pages r = {};
+	int ret;
+
+	kcr_init_rec(ctx, &r, KCR_REC_PAGES, sizeof(r) + nr * PAGE_SIZE);
+	r.addr = addr;
+	r.nr_pages = nr;
+	ret = kcr_write(ctx, &r, sizeof(r));
+	if (ret)
+		return ret;
+	/* Written from the pages themselves; the caller holds them. */
+	return kcr_write_pages(ctx, pages, nr);
+}
+
+static int kcr_dump_pages(struct kcr_ctx *ctx, struct mm_struct *mm,
+			  const struct kcr_vma_snap *s)
+{
+	struct page *pages[KCR_PAGES_MAX];
+	unsigned long addr = s->start;
+	long got, i;
+	int ret;
+
+	while (addr < s->end) {
+		struct kcr_walk w = {};
+		struct vm_area_struct *vma;
+
+		ret = mmap_read_lock_killable(mm);
+		if (ret)
+			return ret;
+		vma = vma_lookup(mm, addr);
+		if (!vma || vma->vm_start != s->start || vma->vm_end != s->end ||
+		    vma->vm_flags != s->vm_flags) {
+			mmap_read_unlock(mm);
+			kcr_log(ctx, "mapping %#lx-%#lx changed during checkpoint",
+				s->start, s->end);
+			return -EBUSY;
+		}
+		ret = walk_page_range(mm, addr, s->end, &kcr_walk_ops, &w);
+		if (ret < 0 || !w.nr) {
+			mmap_read_unlock(mm);
+			return ret < 0 ? ret : 0;
+		}
+		got = get_user_pages_remote(mm, w.start, w.nr,
+					    FOLL_FORCE | FOLL_DUMP, pages, NULL);
+		mmap_read_unlock(mm);
+		if (got == -EFAULT || got == 0) {
+			/* A hole or the zero page after all: skip it. */
+			addr = w.start + PAGE_SIZE;
+			continue;
+		}
+		if (got < 0)
+			return got;
+
+		ret = kcr_write_run(ctx, w.start, pages, got);
+		for (i = 0; i < got; i++)
+			put_page(pages[i]);
+		if (ret)
+			return ret;
+		addr = w.start + got * PAGE_SIZE;
+		cond_resched();
+	}
+	return 0;
+}
+
+int kcr_write_vma(struct kcr_ctx *ctx, struct mm_struct *mm,
+		  const struct kcr_vma_snap *s)
+{
+	struct kcr_rec_vma r = {};
+	int ret;
+
+	kcr_init_rec(ctx, &r, KCR_REC_VMA, sizeof(r));
+	r.start = s->start;
+	r.end = s->end;
+	r.prot = s->prot;
+	r.flags = s->flags;
+	if (s->file) {
+		r.pgoff = s->pgoff;
+		r.file_ref = kcr_obj_find_key(ctx, s->file)->id;
+	}
+	ret = kcr_write(ctx, &r, sizeof(r));
+	/* Shared pages live in the file or in the shmem object. */
+	if (ret || (s->flags & (KCR_VMA_VDSO | KCR_VMA_VVAR | KCR_VMA_SHARED)))
+		return ret;
+	return kcr_dump_pages(ctx, mm, s);
+}
+
+/* @memory-rst */
+int kcr_rst_mm_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		   struct kcr_rec_mm *m)
+{
+	struct prctl_mm_map pm = {};
+	int ret;
+
+	if (h->type != KCR_REC_MM || h->len != sizeof(*m))
+		return KCR_BAD(ctx, "expected mm record at offset %llu, found type %u length %u",
+			       kcr_rec_off(ctx), h->type, h->len);
+	ret = kcr_read_rec(ctx, h, m, sizeof(*m));
+	if (ret)
+		return ret;
+
+	pm.start_code = m->start_code;
+	pm.end_code = m->end_code;
+	pm.start_data = m->start_data;
+	pm.end_data = m->end_data;
+	pm.start_brk = m->start_brk;
+	pm.brk = m->brk;
+	pm.start_stack = m->start_stack;
+	pm.arg_start = m->arg_start;
+	pm.arg_end = m->arg_end;
+	pm.env_start = m->env_start;
+	pm.env_end = m->env_end;
+	if (validate_prctl_map_addr(&pm))
+		return KCR_BAD(ctx, "mm layout out of range or disordered");
+	if (!m->objid || !m->nr_vmas || m->nr_vmas > sysctl_max_map_count)
+		return KCR_BAD(ctx, "mm record with %u mappings", m->nr_vmas);
+	if (m->vdso && (!PAGE_ALIGNED(m->vdso) || m->vdso >= TASK_SIZE))
+		return KCR_BAD(ctx, "bad vDSO address");
+	return 0;
+}
+
+/* The point of no return: drop every user mapping of the caller. */
+int kcr_unmap_all(struct kcr_ctx *ctx, struct kcr_rst *rst)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	int ret;
+
+	if (ctx->dry_run)
+		return 0;
+	ret = mmap_write_lock_killable(mm);
+	if (ret)
+		return ret;
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (vma->vm_flags & VM_SEALED) {
+			mmap_write_unlock(mm);
+			kcr_log(ctx, "caller has sealed mappings");
+			return -EPERM;
+		}
+	}
+	rst->mm_gone = true;
+	ret = do_munmap(mm, 0, TASK_SIZE, NULL);
+	if (!ret)
+		kcr_arch_forget_vdso();
+	mmap_write_unlock(mm);
+	return ret;
+}
+
+/* Write nr pages from ctx->buf at addr in current's address space. */
+static int kcr_fill_pages(unsigned long addr, unsigned int nr, void *buf)
+{
+	struct mm_struct *mm = current->mm;
+	struct page *pages[KCR_PAGES_MAX];
+	long got, i;
+	int ret;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	/* FOLL_FORCE: ptrace-poke semantics, COW into read-only mappings. */
+	got = get_user_pages_remote(mm, addr, nr, FOLL_WRITE | FOLL_FORCE,
+				    pages, NULL);
+	mmap_read_unlock(mm);
+	if (got < 0)
+		return got;
+	for (i = 0; i < got; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		if (got == nr)
+			memcpy(p, buf + i * PAGE_SIZE, PAGE_SIZE);
+		kunmap_local(p);
+		if (got == nr)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
+	return got == nr ? 0 : -EFAULT;
+}
+
+static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+			 const struct kcr_rec_vma *v, unsigned long *next)
+{
+	struct kcr_rec_pages r;
+	int ret;
+
+	ret = kcr_read_rec(ctx, h, &r, sizeof(r));
+	if (ret)
+		return ret;
+	if (!r.nr_pages || r.nr_pages > KCR_PAGES_MAX || r.__pad ||
+	    h->len != sizeof(r) + r.nr_pages * PAGE_SIZE ||
+	    !PAGE_ALIGNED(r.addr) || r.addr < *next || r.addr >= v->end ||
+	    r.nr_pages > (v->end - r.addr) >> PAGE_SHIFT)
+		return KCR_BAD(ctx, "pages %#llx (%u) outside mapping %#llx-%#llx",
+			       r.addr, r.nr_pages,
+			       v->start, v->end);
+	if (v->file_ref) {
+		/* Truncation unmaps private copies too: none beyond EOF. */
+		struct kcr_obj *obj = kcr_obj_find_id(ctx, v->file_ref,
+						      KCR_REC_FILE);
+		u64 last = v->pgoff + ((r.addr - v->start) >> PAGE_SHIFT) +
+			   r.nr_pages;
+
+		if (last > DIV_ROUND_UP_ULL(i_size_read(file_inode(obj->file)),
+					    PAGE_SIZE))
+			return KCR_BAD(ctx, "pages %#llx (%u) beyond the end of the mapped file",
+				       r.addr, r.nr_pages);
+	}
+	ret = kcr_read(ctx, ctx->buf, r.nr_pages * PAGE_SIZE);
+	if (ret)
+		return ret;
+	*next = r.addr + r.nr_pages * PAGE_SIZE;
+	if (ctx->dry_run)
+		return 0;
+	ret = kcr_fill_pages(r.addr, r.nr_pages, ctx->buf);
+	if (ret) {
+		kcr_log(ctx, "cannot fill pages at %#llx: %d", r.addr, ret);
+		return ret;
+	}
+	return 0;
+}
+
+static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		       const struct kcr_hdr *h, struct kcr_rec_vma *v,
+		       unsigned long *prev_end)
+{
+	unsigned long len, addr, mflags;
+	struct file *file = NULL;
+	int ret;
+
+	if (h->type != KCR_REC_VMA || h->len != sizeof(*v))
+		return KCR_BAD(ctx, "offset %llu: type %u length %u, expected mapping",
+			       kcr_rec_off(ctx), h->type, h->len);
+	ret = kcr_read_rec(ctx, h, v, sizeof(*v));
+	if (ret)
+		return ret;
+	if (v->start >= v->end || !PAGE_ALIGNED(v->start) ||
+	    !PAGE_ALIGNED(v->end) || v->end > TASK_SIZE ||
+	    v->start < *prev_end || v->start < mmap_min_addr ||
+	    (v->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+	    (v->flags & ~KCR_VMA_FLAGS_ALL) ||
+	    ((v->flags & KCR_VMA_SHARED) &&
+	     (!v->file_ref || (v->flags & KCR_VMA_GROWSDOWN))) ||
+	    v->__pad || (!v->file_ref && v->pgoff) ||
+	    v->pgoff > (ULONG_MAX >> PAGE_SHIFT) - ((v->end - v->start) >> PAGE_SHIFT))
+		return KCR_BAD(ctx, "mapping %#llx-%#llx (prot %#x flags %#x) invalid",
+			       v->start, v->end, v->prot, v->flags);
+	len = v->end - v->start;
+	*prev_end = v->end;
+
+	if (v->flags & (KCR_VMA_VDSO | KCR_VMA_VVAR)) {
+		if (v->file_ref ||
+		    (v->flags & ~(KCR_VMA_VDSO | KCR_VMA_VVAR)) ||
+		    v->flags == (KCR_VMA_VDSO | KCR_VMA_VVAR))
+			return KCR_BAD(ctx, "malformed vDSO mapping");
+		if (v->flags & KCR_VMA_VVAR) {
+			if (rst->vvar_end || len != kcr_arch_vvar_size())
+				return KCR_BAD(ctx, "unexpected vvar mapping");
+			rst->vvar_start = v->start;
+			rst->vvar_end = v->end;
+			return 0;
+		}
+		if (rst->vdso_done || v->start != rst->mm.vdso ||
+		    rst->vvar_end != v->start || len != kcr_arch_vdso_size())
+			return KCR_BAD(ctx, "vDSO mapping does not match this kernel's");
+		rst->vdso_done = true;
+		if (ctx->dry_run)
+			return 0;
+		ret = kcr_arch_map_vdso(rst->vvar_start, v->start);
+		if (ret) {
+			kcr_log(ctx, "cannot map the vDSO at %#llx: %d",
+				v->start, ret);
+			return ret;
+		}
+		return 0;
+	}
+
+	if (v->file_ref) {
+		struct kcr_obj *obj = kcr_obj_find_id(ctx, v->file_ref,
+						      KCR_REC_FILE);
+
+		if (!obj ||
+		    (obj->kind != KCR_FILE_REG && obj->kind != KCR_FILE_SHMEM) ||
+		    !(obj->file->f_mode & FMODE_READ) ||
+		    ((v->flags & KCR_VMA_SHARED) && (v->prot & PROT_WRITE) &&
+		     !(obj->file->f_mode & FMODE_WRITE)))
+			return KCR_BAD(ctx, "mapping of unknown or unmappable file %u",
+				       v->file_ref);
+		file = obj->file;
+		/* What do_mmap() would refuse for a file mapping. */
+		if (v->flags & KCR_VMA_GROWSDOWN)
+			return KCR_BAD(ctx, "grows-down file mapping at %#llx",
+				       v->start);
+		if ((v->prot & PROT_EXEC) && path_noexec(&file->f_path)) {
+			kcr_log(ctx, "executable mapping of a file on a noexec mount at %#llx",
+				v->start);
+			return -EPERM;
+		}
+	}
+	if (ctx->dry_run)
+		return 0;
+	mflags = MAP_FIXED_NOREPLACE;
+	mflags |= v->flags & KCR_VMA_SHARED ? MAP_SHARED : MAP_PRIVATE;
+	if (!file)
+		mflags |= MAP_ANONYMOUS;
+	if (v->flags & KCR_VMA_GROWSDOWN)
+		mflags |= MAP_GROWSDOWN;
+	addr = vm_mmap(file, v->start, len, v->prot, mflags,
+		       v->pgoff << PAGE_SHIFT);
+	if (addr != v->start) {
+		ret = IS_ERR_VALUE(addr) ? (long)addr : -EEXIST;
+		kcr_log(ctx, "cannot map %#llx-%#llx: %d", v->start, v->end,
+			ret);
+		return ret;
+	}
+	ret = 0;
+	if (v->flags & KCR_VMA_DONTFORK)
+		ret = do_madvise(current->mm, v->start, len, MADV_DONTFORK);
+	if (!ret && (v->flags & KCR_VMA_DONTDUMP))
+		ret = do_madvise(current->mm, v->start, len, MADV_DONTDUMP);
+	if (!ret && (v->flags & KCR_VMA_WIPEONFORK))
+		ret = do_madvise(current->mm, v->start, len, MADV_WIPEONFORK);
+	return ret;
+}
+
+/* The layout fields of the mm, as prctl_set_mm_map() sets them. */
+void kcr_rst_apply_mm(struct kcr_rst *rst)
+{
+	struct mm_struct *mm = current->mm;
+	const struct kcr_rec_mm *m = &rst->mm;
+
+	mmap_read_lock(mm);
+	spin_lock(&mm->arg_lock);
+	mm->start_code = m->start_code;
+	mm->end_code = m->end_code;
+	mm->start_data = m->start_data;
+	mm->end_data = m->end_data;
+	mm->start_brk = m->start_brk;
+	mm->brk = m->brk;
+	mm->start_stack = m->start_stack;
+	mm->arg_start = m->arg_start;
+	mm->arg_end = m->arg_end;
+	mm->env_start = m->env_start;
+	mm->env_end = m->env_end;
+	spin_unlock(&mm->arg_lock);
+	mmap_read_unlock(mm);
+}
+
+/*
+ * Everything after the point of no return.  Reads up to the next task
+ * record or the tail, whose header is left in *hp.
+ */
+int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		   struct kcr_hdr *hp)
+{
+	unsigned long prev_end = 0, next = 0;
+	struct kcr_rec_vma v = {};
+	struct kcr_hdr h;
+	bool in_vma = false;
+	u32 nr = 0;
+	int ret;
+
+	for (;;) {
+		ret = kcr_read_hdr(ctx, &h);
+		if (ret)
+			return ret;
+		if ((h.type == KCR_REC_TAIL || h.type == KCR_REC_TASK) &&
+		    nr == rst->mm.nr_vmas)
+			break;
+		if (h.type == KCR_REC_PAGES) {
+			if (!in_vma)
+				return KCR_BAD(ctx, "pages outside a mapping at offset %llu",
+					       kcr_rec_off(ctx));
+			ret = kcr_rst_pages(ctx, &h, &v, &next);
+		} else if (nr < rst->mm.nr_vmas) {
+			ret = kcr_rst_vma(ctx, rst, &h, &v, &prev_end);
+			/* vDSO/vvar and shared mappings carry no pages. */
+			in_vma = !(v.flags & (KCR_VMA_VDSO | KCR_VMA_VVAR |
+					      KCR_VMA_SHARED));
+			next = v.start;
+			nr++;
+		} else {
+			return KCR_BAD(ctx, "unexpected record type %u at offset %llu",
+				       h.type, kcr_rec_off(ctx));
+		}
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	if (rst->mm.vdso && !rst->vdso_done)
+		return KCR_BAD(ctx, "vDSO mapping missing");
+	*hp = h;
+	return 0;
+}
+/* @end */
