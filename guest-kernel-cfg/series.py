@@ -132,10 +132,16 @@ def upstream_dir(paths):
     if missing:
         if not os.path.exists(TARBALL):
             raise SeriesError(f"{TARBALL} is missing: run images/install-deps.sh")
-        os.makedirs(cache, exist_ok=True)
-        subprocess.run(["tar", "-xJf", TARBALL, "-C", cache,
+        # Extract next to the cache, then rename: a concurrent reader sees
+        # the whole cache or none of it.
+        tmp = f"{cache}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        subprocess.run(["tar", "-xJf", TARBALL, "-C", tmp,
                         "--strip-components=1"] +
-                       ["linux-source-6.12/" + p for p in missing], check=True)
+                       ["linux-source-6.12/" + p for p in paths], check=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        os.replace(tmp, cache)
     return cache
 
 

@@ -68,6 +68,14 @@ fn each_patch_applies_in_order() {
         "{} patches: one concern a patch",
         patches.len()
     );
+    // The pinned kernel's copies of the files the series changes.
+    let script = xtask::paths::root().join("guest-kernel-cfg/series.py");
+    let gen = Command::new("python3")
+        .arg(&script)
+        .args(["generate", "--check"])
+        .output()
+        .expect("python3");
+    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
     let pin = xtask::pins::version_of("linux-source-6.12").expect("images/pins");
     let upstream = xtask::paths::out().join(format!("build/upstream-{pin}"));
     assert!(
