@@ -41,7 +41,7 @@ for p in "${patches[@]}"; do
     fi
     if [ -d "$SRC/kernel/checkpoint" ]; then
         objs=("$SRC"/kernel/checkpoint/*.o)
-        defined=$(nm --defined-only "${objs[@]}" "$SRC"/arch/x86/kernel/kcr.o 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
+        defined=$(nm --defined-only "${objs[@]}" "$SRC"/arch/x86/kernel/kcr.o "$SRC"/arch/x86/kernel/fpu/xstate.o "$SRC"/arch/x86/kernel/ptrace.o 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
         undef=$(nm -u "${objs[@]}" 2>/dev/null | awk '{ print $2 }' | grep '^kcr_' | sort -u || true)
         missing=$(comm -23 <(echo "$undef") <(echo "$defined") | grep . || true)
         if [ -n "$missing" ]; then

@@ -225,7 +225,9 @@ int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd)
 {
 	const char *why;
 	u32 kind = 0, pipe_ref = 0;
+/* @pipe */
 	int ret;
+/* @end */
 
 	if (kcr_obj_find_key(ctx, file))
 		return 0;
@@ -639,7 +641,9 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 			return pos < 0 ? pos : -EINVAL;
 		}
 	}
+/* @pipe */
 add:
+/* @end */
 	obj = kcr_obj_add(ctx, NULL, r.objid, KCR_REC_FILE, file);
 	if (!obj)
 		return -ENOMEM;
