@@ -75,7 +75,11 @@ fn each_patch_applies_in_order() {
         .args(["generate", "--check"])
         .output()
         .expect("python3");
-    assert!(gen.status.success(), "{}", String::from_utf8_lossy(&gen.stderr));
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
     let pin = xtask::pins::version_of("linux-source-6.12").expect("images/pins");
     let upstream = xtask::paths::out().join(format!("build/upstream-{pin}"));
     assert!(
