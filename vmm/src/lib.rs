@@ -24,6 +24,7 @@ pub mod boot;
 pub mod config;
 pub mod devices;
 pub mod jail;
+pub mod memory;
 pub mod persist;
 pub mod seccomp;
 pub mod snapshot;

@@ -29,13 +29,14 @@ use crate::devices::serial::{
 use crate::devices::virtio::mmio::{self, MmioTransport};
 use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
 use crate::devices::virtio::{Interrupt, VirtioDevice};
+use crate::memory;
 use crate::persist::Persist;
 use crate::snapshot::take::{Source, VsockParts};
 use crate::snapshot::{store, VmSnapshot};
 use crate::vstate::pause::PauseGate;
 use crate::vstate::vcpu::msr_index_list;
 use crate::vstate::vcpu::{self, kick_signal, SaveSlots, Vcpu, VcpuExitReason};
-use crate::vstate::{kvm, memory, vm};
+use crate::vstate::{kvm, vm};
 
 /// How the guest ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +201,7 @@ enum VsockSetup<'a> {
 /// their saved states when restoring.
 fn build_devices(
     vm: &vm::Vm,
-    mem: &crate::vstate::memory::GuestMem,
+    mem: &crate::memory::GuestMem,
     console: Box<dyn Write + Send>,
     serial_state: Option<&SerialState>,
     vsock: Option<VsockSetup<'_>>,
@@ -248,7 +249,7 @@ fn build_devices(
 /// A machine ready to run: booted fresh or restored from a snapshot.
 struct Machine {
     vm: Arc<vm::Vm>,
-    mem: crate::vstate::memory::GuestMem,
+    mem: crate::memory::GuestMem,
     vcpus: Vec<Vcpu>,
     msr_list: Vec<u32>,
     dev: Devices,
@@ -271,7 +272,7 @@ pub fn run(
 ) -> Result<GuestExit, Error> {
     cfg.validate()?;
     let vcpu_count = cfg.vcpus as u8; // validate() caps it at MAX_CPUS
-    let mem = memory::create(cfg.mem_bytes())?;
+    let mem = memory::create(&crate::arch::layout::ram_ranges(cfg.mem_bytes()))?;
     let mut kernel_args = String::new();
     if cfg.vsock.is_some() {
         kernel_args = mmio::cmdline_arg(VIRTIO_MMIO_START, VSOCK_IRQ);
@@ -562,7 +563,7 @@ pub const VSOCK_IRQ: u32 = 5;
 fn attach_vsock(
     setup: VsockSetup<'_>,
     vm: &vm::Vm,
-    mem: &crate::vstate::memory::GuestMem,
+    mem: &crate::memory::GuestMem,
     buses: &mut Buses,
 ) -> Result<VsockParts, Error> {
     let dev_err = |e: &dyn std::fmt::Display| Error::Device(format!("vsock: {e}"));

@@ -289,6 +289,32 @@ fn mutual_imports(src_dir: &Path) -> Vec<String> {
         let src = std::fs::read_to_string(file).unwrap();
         graph.insert(m.clone(), imports(m, &src, &known));
     }
+    // A directory imports what any module under it imports: for each
+    // import, the two siblings under the deepest common parent (`arch` and
+    // `vstate` for `arch::regs` → `vstate::vm`) import each other too.
+    let mut siblings: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (a, targets) in &graph {
+        for (b, via) in targets {
+            let (pa, pb): (Vec<&str>, Vec<&str>) =
+                (a.split("::").collect(), b.split("::").collect());
+            let common = pa.iter().zip(&pb).take_while(|(x, y)| x == y).count();
+            if common < pa.len() && common < pb.len() && common + 1 < pa.len().max(pb.len()) {
+                let sa = pa[..=common].join("::");
+                let sb = pb[..=common].join("::");
+                siblings
+                    .entry(sa)
+                    .or_default()
+                    .entry(sb)
+                    .or_insert_with(|| format!("{a} uses {via}"));
+            }
+        }
+    }
+    for (a, targets) in siblings {
+        let entry = graph.entry(a).or_default();
+        for (b, via) in targets {
+            entry.entry(b).or_insert(via);
+        }
+    }
     let mut cycles = BTreeSet::new();
     for (a, targets) in &graph {
         for (b, via) in targets {
@@ -350,7 +376,10 @@ fn the_checker_sees_imports() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, s).unwrap();
     };
-    write("lib.rs", "pub mod a; pub mod b; pub mod c; pub mod d;");
+    write(
+        "lib.rs",
+        "pub mod a; pub mod b; pub mod c; pub mod d; pub mod e; pub mod f;",
+    );
     // a <-> b through a nested use tree and an inline path.
     write(
         "a.rs",
@@ -365,8 +394,18 @@ fn the_checker_sees_imports() {
     // d imports c through `super::`, c imports d through `use crate::d`.
     write("c.rs", "pub struct X; use crate::d;");
     write("d.rs", "fn g() -> super::c::X { todo!() }");
+    // Directories e and f import each other through different files.
+    write("e/mod.rs", "pub mod x; pub mod z;");
+    write("e/x.rs", "use crate::f::y::Y;");
+    write("e/z.rs", "pub struct Z;");
+    write("f/mod.rs", "pub mod y;");
+    write("f/y.rs", "pub struct Y; fn h(_: crate::e::z::Z) {}");
     let cycles = mutual_imports(src);
-    assert_eq!(cycles.len(), 2, "{cycles:#?}");
+    assert_eq!(cycles.len(), 3, "{cycles:#?}");
+    assert!(
+        cycles[2].starts_with("e imports f (e::x uses crate::f::y::Y) and f imports e"),
+        "{cycles:#?}"
+    );
     assert!(
         cycles[0].starts_with("a imports b (crate::b) and b imports a"),
         "{cycles:#?}"

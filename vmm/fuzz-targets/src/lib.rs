@@ -43,9 +43,9 @@ use cr_vmm::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
 use cr_vmm::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
 use cr_vmm::devices::virtio::vsock::Vsock;
 use cr_vmm::devices::virtio::{mmio, Interrupt, VirtioDevice};
+use cr_vmm::memory::{self, GuestMem};
 use cr_vmm::persist::Persist;
 use cr_vmm::snapshot::{self, store};
-use cr_vmm::vstate::memory::{self, GuestMem};
 use kcr_image::{mutate, parse, show};
 
 /// A fuzz target's entry point.
@@ -745,8 +745,8 @@ mod tests {
     };
     use cr_vmm::devices::virtio::vsock::{VsockSnapshot, VsockState};
     use cr_vmm::devices::virtio::QueueSnapshot;
+    use cr_vmm::memory::RegionLayout;
     use cr_vmm::snapshot::{format, DiffInfo, VmSnapshot};
-    use cr_vmm::vstate::memory::RegionLayout;
     use cr_vmm::vstate::vcpu_state::VcpuState;
     use cr_vmm::vstate::vm::VmState;
     use proto::{After, ErrorCode, ProcInfo, Reply, Request};

@@ -415,6 +415,91 @@ pub fn threaded(nr: u32, sections: &[(Vec<u8>, u32)]) -> Vec<u8> {
     finish(img, n)
 }
 
+/// `sample()` with a DEBUGREGS record (watch address `addr`, `dr7`) after
+/// its XSTATE record.
+pub fn with_debugregs(addr: u64, dr7: u64) -> Vec<u8> {
+    let img = body(&sample());
+    let x = rec_off(&img, rec::XSTATE);
+    let end = x + u32::from_le_bytes([img[x + 4], img[x + 5], img[x + 6], img[x + 7]]) as usize;
+    let mut d = record(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>(), &[]);
+    put(
+        &mut d,
+        offset_of!(kcr_rec_debugregs, addr),
+        &addr.to_le_bytes(),
+    );
+    put(
+        &mut d,
+        offset_of!(kcr_rec_debugregs, dr7),
+        &dr7.to_le_bytes(),
+    );
+    let mut b = img[..end].to_vec();
+    b.extend(&d);
+    b.extend_from_slice(&img[end..]);
+    finish(b, N + 1)
+}
+
+/// `sample()` with its file mapping (the first VMA) at page offset `pgoff`
+/// of its file.
+pub fn with_file_pgoff(pgoff: u64) -> Vec<u8> {
+    let mut b = body(&sample());
+    let vma = rec_off(&b, rec::VMA);
+    put(
+        &mut b,
+        vma + offset_of!(kcr_rec_vma, pgoff),
+        &pgoff.to_le_bytes(),
+    );
+    finish(b, N)
+}
+
+/// `sample()` with a shared-memory file (objid 20, `memfd:x`, 8292 bytes)
+/// and one page of it (all 7s) at offset `page_addr`.
+pub fn with_memfd(page_addr: u64) -> Vec<u8> {
+    let b = body(&sample());
+    let fs = rec_off(&b, rec::FS);
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"memfd:x\0");
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, objid),
+        &20u32.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::SHMEM.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, f_flags),
+        &2u32.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, size),
+        &8292u64.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, path_len),
+        &8u32.to_le_bytes(),
+    );
+    let mut p = record(rec::PAGES, size_of::<kcr_rec_pages>(), &[7u8; 4096]);
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, addr),
+        &page_addr.to_le_bytes(),
+    );
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, nr_pages),
+        &1u32.to_le_bytes(),
+    );
+    let mut c = b[..fs].to_vec();
+    c.extend_from_slice(&f);
+    c.extend_from_slice(&p);
+    c.extend_from_slice(&b[fs..]);
+    finish(c, N + 2)
+}
+
 /// Valid images of every shape the tests build (one process, a tree,
 /// a process with threads), as seeds for the `image_parse` fuzz target.
 pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {

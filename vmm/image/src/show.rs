@@ -416,3 +416,71 @@ pub fn tree(img: &Image) -> String {
 pub fn json(img: &Image) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(img)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+    use crate::samples::*;
+
+    #[test]
+    fn summary_tree_and_json_of_the_sample() {
+        let img = parse(&sample()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "000000400000-000000402000 r-x /bin/counter +0x0 pages 0",
+            "pipe #5: 5 of 65536 bytes buffered",
+            "file #7: pipe end (read) of pipe #5",
+            "fd 3 (cloexec): #2 /bin/counter",
+            "fs: umask 022, root #6 /, cwd #6 /",
+            "sig 10: handler 0x401100",
+            "pending sig 10 code -1 (task queue)",
+            "groups: [5, 6]",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "task-42/mm/vmas/1/pages = 3",
+            "task-42/fds/3 = files/2",
+            "task-42/fds/3/cloexec = 1",
+            "files/7/pipe = pipes/5",
+            "task-42/signals/pending/0 = sig 10 code -1 queue task",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(json(&img).unwrap().contains("\"comm\": \"counter\""));
+    }
+
+    #[test]
+    fn summary_of_other_shapes() {
+        let cases = [
+            (
+                threaded(
+                    3,
+                    &[
+                        thread_records(43, 50, &[(10, 0)]),
+                        thread_records(44, 51, &[]),
+                    ],
+                ),
+                "thread 43",
+            ),
+            (
+                tree_sample(&[entry(42, 1, 42, 42)]),
+                "pid 42 ppid 1 pgid 42 sid 42",
+            ),
+            (with_debugregs(0x601000, 0xd0001), "dr7 0xd0001"),
+            // Found by the image_parse fuzz target: the offset was
+            // multiplied by the page size without a check.
+            (
+                with_file_pgoff((u64::MAX >> 12) - 2),
+                "/bin/counter +0xffffffffffffd000",
+            ),
+            (with_memfd(8192), "shmem memfd:x"),
+        ];
+        for (img, want) in cases {
+            let s = summary(&parse(&img[..]).unwrap());
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+    }
+}

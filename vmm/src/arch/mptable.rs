@@ -5,7 +5,7 @@
 //! configuration table with processor, bus, IOAPIC, I/O interrupt and local
 //! interrupt entries.
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use vm_memory::{Bytes, GuestAddress};
 
 use super::layout::{APIC_START, EBDA_START, IOAPIC_START};

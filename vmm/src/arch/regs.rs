@@ -1,7 +1,7 @@
 //! Boot-time CPU state for a 64-bit Linux entry: registers, segment
 //! registers, boot page tables, FPU and the local APIC's LINT pins.
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use kvm_bindings::{kvm_fpu, kvm_lapic_state, kvm_regs, kvm_sregs};
 use vm_memory::{Address, Bytes, GuestAddress};
 

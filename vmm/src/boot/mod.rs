@@ -5,7 +5,7 @@
 //! through the 64-bit Linux boot protocol: the vCPU starts in long mode at
 //! the kernel's 64-bit entry with `%rsi` pointing at the zero page.
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::devices::serial::SerialState;
 use crate::devices::virtio::vsock::VsockSnapshot;
-use crate::vstate::memory::RegionLayout;
+use crate::memory::RegionLayout;
 use crate::vstate::vcpu_state::VcpuState;
 use crate::vstate::vm::VmState;
 

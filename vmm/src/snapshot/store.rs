@@ -4,10 +4,10 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 
 use super::{format, VmSnapshot, MEMORY_FILE, STATE_FILE};
-use crate::vstate::memory;
+use crate::memory;
 
 /// Errors writing or reading a snapshot directory.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 
 use super::{store, DiffInfo, VmSnapshot};
 use crate::api::SnapshotInfo;
@@ -15,8 +15,8 @@ use crate::devices::bus::lock;
 use crate::devices::serial::SerialDevice;
 use crate::devices::virtio::mmio::MmioTransport;
 use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
+use crate::memory;
 use crate::persist::Persist;
-use crate::vstate::memory;
 use crate::vstate::pause::PauseGate;
 use crate::vstate::vcpu::SaveSlots;
 use crate::vstate::vm::Vm;

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use paging::PhysMem;
 
+use crate::memory::GuestMem;
 use crate::snapshot::{store, VmSnapshot};
-use crate::vstate::memory::GuestMem;
 use kcr_image::format::{kcr_x86_regs, KCR_CHECKPOINT_HOSTINFO};
 use kcr_image::parse::{parse_visit, Image, PageRef, Task};
 

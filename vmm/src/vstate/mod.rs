@@ -1,7 +1,7 @@
-//! KVM state: the `/dev/kvm` handle, guest memory, the VM and its vCPUs.
+//! KVM state: the `/dev/kvm` handle, the VM and its vCPUs (guest memory is
+//! [`crate::memory`], below both this and the devices).
 
 pub mod kvm;
-pub mod memory;
 pub mod pause;
 pub mod vcpu;
 pub mod vcpu_state;

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use virtio_bindings::virtio_config::{
     VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_DRIVER_OK,
     VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET,

@@ -7,7 +7,7 @@ pub mod vsock;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use virtio_bindings::virtio_mmio::{VIRTIO_MMIO_INT_CONFIG, VIRTIO_MMIO_INT_VRING};
 use virtio_queue::Queue;
 use vmm_sys_util::eventfd::EventFd;

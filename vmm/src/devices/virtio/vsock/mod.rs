@@ -12,7 +12,7 @@ pub mod packet;
 #[cfg(test)]
 mod tests;
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;

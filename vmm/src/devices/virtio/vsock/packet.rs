@@ -3,7 +3,7 @@
 //! non-linear skbs, one descriptor per fragment), so the payload is kept as
 //! a list of guest-memory slices rather than one.
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use std::ops::Deref;
 
 use virtio_queue::DescriptorChain;

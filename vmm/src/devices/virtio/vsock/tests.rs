@@ -1,7 +1,7 @@
 //! The vsock device driven through real split virtqueues in guest memory
 //! (virtio-queue's mock rings), against real Unix sockets on the host side.
 
-use crate::vstate::memory::GuestMem;
+use crate::memory::GuestMem;
 use std::io::{Read, Write};
 use std::os::fd::RawFd;
 use std::os::unix::net::{UnixListener, UnixStream};

@@ -1,5 +1,7 @@
-//! Guest RAM: anonymous, `MAP_NORESERVE` mappings laid out around the MMIO
-//! gap (see [`crate::arch::layout`]).
+//! Guest RAM: anonymous, `MAP_NORESERVE` mappings, and the snapshot memory
+//! file. The layout (which ranges around the MMIO gap) is the caller's:
+//! [`crate::arch::layout::ram_ranges`]. This module sits below `arch`,
+//! `devices` and `vstate`, which all take guest memory.
 
 use vm_memory::bitmap::AtomicBitmap;
 use vm_memory::{GuestAddress, GuestMemoryMmap};
@@ -7,8 +9,6 @@ use vm_memory::{GuestAddress, GuestMemoryMmap};
 /// Guest RAM, with a dirty bitmap per region: writes made through
 /// vm-memory (the devices') set its bits, KVM's dirty log has the vCPUs'.
 pub type GuestMem = GuestMemoryMmap<AtomicBitmap>;
-
-use crate::arch::layout::ram_ranges;
 
 /// Errors creating guest memory.
 #[derive(Debug, thiserror::Error)]
@@ -23,20 +23,21 @@ pub enum Error {
     },
 }
 
-/// Allocates `mem_size` bytes of guest RAM.
+/// Allocates guest RAM for `ranges`, each `(guest address, length)`.
 ///
 /// ```
+/// use cr_vmm::arch::layout::ram_ranges;
 /// use vm_memory::GuestMemoryBackend;
-/// let mem = cr_vmm::vstate::memory::create(64 << 20).unwrap();
+/// let mem = cr_vmm::memory::create(&ram_ranges(64 << 20)).unwrap();
 /// assert_eq!(mem.num_regions(), 1);
 /// ```
-pub fn create(mem_size: u64) -> Result<GuestMem, Error> {
-    let ranges: Vec<(GuestAddress, usize)> = ram_ranges(mem_size)
-        .into_iter()
-        .map(|(start, len)| (GuestAddress(start), len as usize))
+pub fn create(ranges: &[(u64, u64)]) -> Result<GuestMem, Error> {
+    let regions: Vec<(GuestAddress, usize)> = ranges
+        .iter()
+        .map(|&(start, len)| (GuestAddress(start), len as usize))
         .collect();
-    GuestMem::from_ranges(&ranges).map_err(|e| Error::Alloc {
-        mib: mem_size >> 20,
+    GuestMem::from_ranges(&regions).map_err(|e| Error::Alloc {
+        mib: ranges.iter().map(|r| r.1).sum::<u64>() >> 20,
         reason: e.to_string(),
     })
 }
@@ -336,7 +337,7 @@ mod tests {
 
     #[test]
     fn saved_memory_maps_back_privately() {
-        let mem = create(8 << 20).unwrap();
+        let mem = create(&[(0, 8 << 20)]).unwrap();
         mem.write_slice(b"hello", GuestAddress(0x1000)).unwrap();
         mem.write_slice(b"end", GuestAddress((8 << 20) - 3))
             .unwrap();
