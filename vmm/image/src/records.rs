@@ -138,10 +138,10 @@ pub struct Rule {
     pub refs: &'static [Ref],
 }
 
-const fn fixed(rtype: u32, size: usize) -> Rule {
+const fn sized(rtype: u32, size: Size) -> Rule {
     Rule {
         rtype,
-        size: Size::Fixed(size),
+        size,
         thread: false,
         place: Place::Anywhere,
         kind: None,
@@ -149,6 +149,32 @@ const fn fixed(rtype: u32, size: usize) -> Rule {
         defines: None,
         refs: &[],
     }
+}
+
+const fn fixed(rtype: u32, size: usize) -> Rule {
+    sized(rtype, Size::Fixed(size))
+}
+
+/// A record of `base` bytes followed by `count` (the field at that
+/// offset) elements of `unit` bytes.
+const fn counted(
+    rtype: u32,
+    base: usize,
+    count: usize,
+    unit: usize,
+    limit: Limit,
+    bad: fn(u64, u64) -> String,
+) -> Rule {
+    sized(
+        rtype,
+        Size::Counted {
+            base,
+            count: Field(count),
+            unit,
+            limit,
+            bad,
+        },
+    )
 }
 
 const fn defines(mut r: Rule, id: usize) -> Rule {
@@ -166,11 +192,32 @@ const fn in_thread(mut r: Rule) -> Rule {
     r
 }
 
-const FILE_ANY: Target = Target {
-    rtype: rec::FILE,
-    kinds: &[],
-    what: "FILE",
-};
+const fn refers(mut r: Rule, refs: &'static [Ref]) -> Rule {
+    r.refs = refs;
+    r
+}
+
+/// A required reference `name` in the field at offset `field`.
+const fn to(name: &'static str, field: usize, to: Target) -> Ref {
+    Ref {
+        name,
+        field: Field(field),
+        to,
+        optional: false,
+        only_if: None,
+    }
+}
+
+const fn file_of(kinds: &'static [u32], what: &'static str) -> Target {
+    Target {
+        rtype: rec::FILE,
+        kinds,
+        what,
+    }
+}
+
+const FILE_ANY: Target = file_of(&[], "FILE");
+const DIRECTORY: Target = file_of(&[file_kind::DIR], "directory");
 
 /// Every record type, in the order of `enum kcr_rec_type`.
 pub const RULES: &[Rule] = &[
@@ -180,199 +227,121 @@ pub const RULES: &[Rule] = &[
         offset_of!(kcr_rec_task, objid),
     )),
     in_thread(fixed(rec::CPU, size_of::<kcr_rec_cpu>())),
-    Rule {
-        rtype: rec::XSTATE,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_xstate>(),
-            count: Field(offset_of!(kcr_rec_xstate, size)),
-            unit: 1,
-            limit: Limit::HeaderXstate,
-            bad: |n, want| format!("xstate size {n} differs from the header's {want}"),
-        },
-        thread: true,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[],
-    },
+    in_thread(counted(
+        rec::XSTATE,
+        size_of::<kcr_rec_xstate>(),
+        offset_of!(kcr_rec_xstate, size),
+        1,
+        Limit::HeaderXstate,
+        |n, want| format!("xstate size {n} differs from the header's {want}"),
+    )),
     defines(
         fixed(rec::MM, size_of::<kcr_rec_mm>()),
         offset_of!(kcr_rec_mm, objid),
     ),
     Rule {
-        rtype: rec::FILE,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_file>(),
-            count: Field(offset_of!(kcr_rec_file, path_len)),
-            unit: 1,
-            limit: Limit::Path {
-                max: KCR_PATH_MAX as u64,
-                kind: Field(offset_of!(kcr_rec_file, kind)),
-                empty_kind: file_kind::PIPE,
-            },
-            bad: |n, _| format!("path length {n}"),
-        },
-        thread: false,
-        place: Place::Anywhere,
         kind: Some(Field(offset_of!(kcr_rec_file, kind))),
-        subject: None,
-        defines: Some(Field(offset_of!(kcr_rec_file, objid))),
         refs: &[Ref {
-            name: "pipe",
-            field: Field(offset_of!(kcr_rec_file, pipe_ref)),
-            to: Target {
-                rtype: rec::PIPE,
-                kinds: &[],
-                what: "PIPE",
-            },
-            optional: false,
             only_if: Some((Field(offset_of!(kcr_rec_file, kind)), file_kind::PIPE)),
+            ..to(
+                "pipe",
+                offset_of!(kcr_rec_file, pipe_ref),
+                Target {
+                    rtype: rec::PIPE,
+                    kinds: &[],
+                    what: "PIPE",
+                },
+            )
         }],
+        ..defines(
+            counted(
+                rec::FILE,
+                size_of::<kcr_rec_file>(),
+                offset_of!(kcr_rec_file, path_len),
+                1,
+                Limit::Path {
+                    max: KCR_PATH_MAX as u64,
+                    kind: Field(offset_of!(kcr_rec_file, kind)),
+                    empty_kind: file_kind::PIPE,
+                },
+                |n, _| format!("path length {n}"),
+            ),
+            offset_of!(kcr_rec_file, objid),
+        )
     },
-    Rule {
-        rtype: rec::VMA,
-        size: Size::Fixed(size_of::<kcr_rec_vma>()),
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[Ref {
-            name: "file",
-            field: Field(offset_of!(kcr_rec_vma, file_ref)),
-            to: Target {
-                rtype: rec::FILE,
-                kinds: &[file_kind::REG, file_kind::SHMEM],
-                what: "regular or shmem FILE",
-            },
+    refers(
+        fixed(rec::VMA, size_of::<kcr_rec_vma>()),
+        &[Ref {
             optional: true,
-            only_if: None,
+            ..to(
+                "file",
+                offset_of!(kcr_rec_vma, file_ref),
+                file_of(&[file_kind::REG, file_kind::SHMEM], "regular or shmem FILE"),
+            )
         }],
-    },
-    Rule {
-        rtype: rec::PAGES,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_pages>(),
-            count: Field(offset_of!(kcr_rec_pages, nr_pages)),
-            unit: 4096,
-            limit: Limit::Range(1, KCR_PAGES_MAX as u64),
-            bad: |n, _| format!("{n} pages in one record"),
-        },
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[],
-    },
-    Rule {
-        rtype: rec::GROUPS,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_groups>(),
-            count: Field(offset_of!(kcr_rec_groups, ngroups)),
-            unit: 4,
-            limit: Limit::Range(0, KCR_NGROUPS_MAX as u64),
-            bad: |n, _| format!("{n} groups"),
-        },
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[],
-    },
+    ),
+    counted(
+        rec::PAGES,
+        size_of::<kcr_rec_pages>(),
+        offset_of!(kcr_rec_pages, nr_pages),
+        4096,
+        Limit::Range(1, KCR_PAGES_MAX as u64),
+        |n, _| format!("{n} pages in one record"),
+    ),
+    counted(
+        rec::GROUPS,
+        size_of::<kcr_rec_groups>(),
+        offset_of!(kcr_rec_groups, ngroups),
+        4,
+        Limit::Range(0, KCR_NGROUPS_MAX as u64),
+        |n, _| format!("{n} groups"),
+    ),
     fixed(rec::RLIMITS, size_of::<kcr_rec_rlimits>()),
     defines(
         fixed(rec::SIGHAND, size_of::<kcr_rec_sighand>()),
         offset_of!(kcr_rec_sighand, objid),
     ),
     in_thread(fixed(rec::SIGPENDING, size_of::<kcr_rec_sigpending>())),
-    Rule {
-        rtype: rec::PIPE,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_pipe>(),
-            count: Field(offset_of!(kcr_rec_pipe, nr_bytes)),
-            unit: 1,
-            limit: Limit::AtMost(Field(offset_of!(kcr_rec_pipe, size))),
-            bad: |n, size| format!("{n} bytes in a pipe of {size}"),
-        },
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: Some(Field(offset_of!(kcr_rec_pipe, objid))),
-        refs: &[],
-    },
-    Rule {
-        rtype: rec::FS,
-        size: Size::Fixed(size_of::<kcr_rec_fs>()),
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[
-            Ref {
-                name: "root",
-                field: Field(offset_of!(kcr_rec_fs, root_ref)),
-                to: Target {
-                    rtype: rec::FILE,
-                    kinds: &[file_kind::DIR],
-                    what: "directory",
-                },
-                optional: false,
-                only_if: None,
-            },
-            Ref {
-                name: "cwd",
-                field: Field(offset_of!(kcr_rec_fs, cwd_ref)),
-                to: Target {
-                    rtype: rec::FILE,
-                    kinds: &[file_kind::DIR],
-                    what: "directory",
-                },
-                optional: false,
-                only_if: None,
-            },
+    defines(
+        counted(
+            rec::PIPE,
+            size_of::<kcr_rec_pipe>(),
+            offset_of!(kcr_rec_pipe, nr_bytes),
+            1,
+            Limit::AtMost(Field(offset_of!(kcr_rec_pipe, size))),
+            |n, size| format!("{n} bytes in a pipe of {size}"),
+        ),
+        offset_of!(kcr_rec_pipe, objid),
+    ),
+    refers(
+        fixed(rec::FS, size_of::<kcr_rec_fs>()),
+        &[
+            to("root", offset_of!(kcr_rec_fs, root_ref), DIRECTORY),
+            to("cwd", offset_of!(kcr_rec_fs, cwd_ref), DIRECTORY),
         ],
-    },
+    ),
     defines(
         fixed(rec::FDTABLE, size_of::<kcr_rec_fdtable>()),
         offset_of!(kcr_rec_fdtable, objid),
     ),
     Rule {
-        rtype: rec::FD,
-        size: Size::Fixed(size_of::<kcr_rec_fd>()),
-        thread: false,
-        place: Place::Anywhere,
-        kind: None,
         subject: Some(("fd", Field(offset_of!(kcr_rec_fd, fd)))),
-        defines: None,
-        refs: &[Ref {
-            name: "file",
-            field: Field(offset_of!(kcr_rec_fd, file_ref)),
-            to: FILE_ANY,
-            optional: false,
-            only_if: None,
-        }],
+        ..refers(
+            fixed(rec::FD, size_of::<kcr_rec_fd>()),
+            &[to("file", offset_of!(kcr_rec_fd, file_ref), FILE_ANY)],
+        )
     },
-    Rule {
-        rtype: rec::TREE,
-        size: Size::Counted {
-            base: size_of::<kcr_rec_tree>(),
-            count: Field(offset_of!(kcr_rec_tree, nr_tasks)),
-            unit: size_of::<kcr_tree_task>(),
-            limit: Limit::Range(1, KCR_TREE_MAX as u64),
-            bad: |n, _| format!("{n} processes"),
-        },
-        thread: false,
-        place: Place::AfterTreeHeader,
-        kind: None,
-        subject: None,
-        defines: None,
-        refs: &[],
-    },
+    placed(
+        counted(
+            rec::TREE,
+            size_of::<kcr_rec_tree>(),
+            offset_of!(kcr_rec_tree, nr_tasks),
+            size_of::<kcr_tree_task>(),
+            Limit::Range(1, KCR_TREE_MAX as u64),
+            |n, _| format!("{n} processes"),
+        ),
+        Place::AfterTreeHeader,
+    ),
     in_thread(fixed(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>())),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
