@@ -296,6 +296,7 @@ int kcr_write_task(struct kcr_ctx *ctx, struct task_struct *t, u32 flags,
 int kcr_expect(struct kcr_ctx *ctx, struct kcr_hdr *h, u32 type, u32 len);
 int kcr_rst_task(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 		 struct kcr_rec_task *t);
+void kcr_rst_apply_task(struct task_struct *p, const struct kcr_rec_task *t);
 int kcr_rst_next_hdr(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		     struct kcr_hdr *h);
 int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
@@ -380,6 +381,9 @@ int kcr_write_vma(struct kcr_ctx *ctx, struct mm_struct *mm,
 /* @memory-rst */
 int kcr_rst_mm_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 		   struct kcr_rec_mm *m);
+int kcr_read_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		   struct kcr_rec_pages *r, u64 *next, u64 end,
+		   const char *what);
 int kcr_unmap_all(struct kcr_ctx *ctx, struct kcr_rst *rst);
 int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		   struct kcr_hdr *hp);

@@ -458,22 +458,42 @@ static int kcr_fill_pages(unsigned long addr, unsigned int nr, void *buf)
 	return got == nr ? 0 : -EFAULT;
 }
 
+/*
+ * Reads a PAGES record and its contents (into ctx->buf): 1..KCR_PAGES_MAX
+ * whole pages at or past *next and below @end, which @what names in the
+ * refusal. Moves *next past them.
+ */
+int kcr_read_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		   struct kcr_rec_pages *r, u64 *next, u64 end,
+		   const char *what)
+{
+	int ret;
+
+	ret = kcr_read_rec(ctx, h, r, sizeof(*r));
+	if (ret)
+		return ret;
+	if (!r->nr_pages || r->nr_pages > KCR_PAGES_MAX || r->__pad ||
+	    h->len != sizeof(*r) + r->nr_pages * PAGE_SIZE ||
+	    !PAGE_ALIGNED(r->addr) || r->addr < *next || r->addr >= end ||
+	    r->nr_pages > (end - r->addr) >> PAGE_SHIFT)
+		return KCR_BAD(ctx, "pages %#llx (%u) outside %s (from %#llx below %#llx)",
+			       r->addr, r->nr_pages, what, *next, end);
+	ret = kcr_read(ctx, ctx->buf, r->nr_pages * PAGE_SIZE);
+	if (ret)
+		return ret;
+	*next = r->addr + r->nr_pages * PAGE_SIZE;
+	return 0;
+}
+
 static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
-			 const struct kcr_rec_vma *v, unsigned long *next)
+			 const struct kcr_rec_vma *v, u64 *next)
 {
 	struct kcr_rec_pages r;
 	int ret;
 
-	ret = kcr_read_rec(ctx, h, &r, sizeof(r));
+	ret = kcr_read_pages(ctx, h, &r, next, v->end, "their mapping");
 	if (ret)
 		return ret;
-	if (!r.nr_pages || r.nr_pages > KCR_PAGES_MAX || r.__pad ||
-	    h->len != sizeof(r) + r.nr_pages * PAGE_SIZE ||
-	    !PAGE_ALIGNED(r.addr) || r.addr < *next || r.addr >= v->end ||
-	    r.nr_pages > (v->end - r.addr) >> PAGE_SHIFT)
-		return KCR_BAD(ctx, "pages %#llx (%u) outside mapping %#llx-%#llx",
-			       r.addr, r.nr_pages,
-			       v->start, v->end);
 	if (v->file_ref) {
 		/* Truncation unmaps private copies too: none beyond EOF. */
 		struct kcr_obj *obj = kcr_obj_find_id(ctx, v->file_ref,
@@ -486,10 +506,6 @@ static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 			return KCR_BAD(ctx, "pages %#llx (%u) beyond the end of the mapped file",
 				       r.addr, r.nr_pages);
 	}
-	ret = kcr_read(ctx, ctx->buf, r.nr_pages * PAGE_SIZE);
-	if (ret)
-		return ret;
-	*next = r.addr + r.nr_pages * PAGE_SIZE;
 	if (ctx->dry_run)
 		return 0;
 	ret = kcr_fill_pages(r.addr, r.nr_pages, ctx->buf);
@@ -633,8 +649,9 @@ void kcr_rst_apply_mm(struct kcr_rst *rst)
 int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		   struct kcr_hdr *hp)
 {
-	unsigned long prev_end = 0, next = 0;
+	unsigned long prev_end = 0;
 	struct kcr_rec_vma v = {};
+	u64 next = 0;
 	struct kcr_hdr h;
 	bool in_vma = false;
 	u32 nr = 0;

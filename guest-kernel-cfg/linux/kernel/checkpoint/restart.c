@@ -114,21 +114,20 @@ int kcr_rst_next_hdr(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	return 0;
 }
 
-static void kcr_rst_apply_task(struct kcr_rst *rst)
+/* The per-thread fields of @t that restart sets directly on @p. */
+void kcr_rst_apply_task(struct task_struct *p, const struct kcr_rec_task *t)
 {
-	const struct kcr_rec_task *t = &rst->task;
-
-	set_task_comm(current, t->comm);
+	set_task_comm(p, t->comm);
 #ifdef CONFIG_RSEQ
-	current->rseq = u64_to_user_ptr(t->rseq);
-	current->rseq_len = t->rseq_len;
-	current->rseq_sig = t->rseq_sig;
-	if (current->rseq)
-		rseq_set_notify_resume(current);
+	p->rseq = u64_to_user_ptr(t->rseq);
+	p->rseq_len = t->rseq_len;
+	p->rseq_sig = t->rseq_sig;
+	if (p->rseq)
+		rseq_set_notify_resume(p);
 #endif
-	current->clear_child_tid = u64_to_user_ptr(t->clear_child_tid);
+	p->clear_child_tid = u64_to_user_ptr(t->clear_child_tid);
 #ifdef CONFIG_FUTEX
-	current->robust_list = u64_to_user_ptr(t->robust_list);
+	p->robust_list = u64_to_user_ptr(t->robust_list);
 #endif
 }
 
@@ -306,7 +305,7 @@ objects_done:
 /* @memory-rst */
 	kcr_rst_apply_mm(rst);
 /* @end */
-	kcr_rst_apply_task(rst);
+	kcr_rst_apply_task(current, &rst->task);
 /* @cred */
 	/* Limits first: replace_fd() checks RLIMIT_NOFILE. */
 	ret = kcr_apply_rlimits(ctx, rst);

@@ -198,19 +198,9 @@ int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 	size_t n;
 	int ret;
 
-	ret = kcr_read_rec(ctx, h, &r, sizeof(r));
+	ret = kcr_read_pages(ctx, h, &r, next, end, "their shared memory");
 	if (ret)
 		return ret;
-	if (!r.nr_pages || r.nr_pages > KCR_PAGES_MAX || r.__pad ||
-	    h->len != sizeof(r) + r.nr_pages * PAGE_SIZE ||
-	    !PAGE_ALIGNED(r.addr) || r.addr < *next || r.addr >= end ||
-	    r.nr_pages > (end - r.addr) >> PAGE_SHIFT)
-		return KCR_BAD(ctx, "pages %#llx (%u) outside shared memory %u",
-			       r.addr, r.nr_pages, obj->id);
-	ret = kcr_read(ctx, ctx->buf, r.nr_pages * PAGE_SIZE);
-	if (ret)
-		return ret;
-	*next = r.addr + r.nr_pages * PAGE_SIZE;
 	if (ctx->dry_run)
 		return 0;
 	pos = r.addr;

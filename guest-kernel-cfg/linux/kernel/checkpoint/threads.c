@@ -131,18 +131,7 @@ static int kcr_make_thread(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	}
 	th->p = p;
 
-	set_task_comm(p, t->comm);
-#ifdef CONFIG_RSEQ
-	p->rseq = u64_to_user_ptr(t->rseq);
-	p->rseq_len = t->rseq_len;
-	p->rseq_sig = t->rseq_sig;
-	if (p->rseq)
-		rseq_set_notify_resume(p);
-#endif
-	p->clear_child_tid = u64_to_user_ptr(t->clear_child_tid);
-#ifdef CONFIG_FUTEX
-	p->robust_list = u64_to_user_ptr(t->robust_list);
-#endif
+	kcr_rst_apply_task(p, t);
 	p->sas_ss_sp = t->sas_ss_sp;
 	p->sas_ss_size = t->sas_ss_size;
 	p->sas_ss_flags = t->sas_ss_size ? t->sas_ss_flags : SS_DISABLE;
