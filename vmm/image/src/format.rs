@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 5;
+pub const KCR_VERSION: u32 = 6;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -56,6 +56,8 @@ pub const KCR_RESTART_FLAGS_ALL: u32 = KCR_RESTART_TREE | KCR_RESTART_JOIN;
 pub const KCR_TREE_MAX: u32 = 1024;
 /// `KCR_THREADS_MAX`: most threads in one process.
 pub const KCR_THREADS_MAX: u32 = 1024;
+/// `KCR_AUXV_MAX`: longest auxiliary vector in an ATTRS record, in bytes.
+pub const KCR_AUXV_MAX: u32 = 512;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -124,6 +126,8 @@ pub mod rec {
     pub const TREE: u32 = 17;
     /// `KCR_REC_DEBUGREGS`.
     pub const DEBUGREGS: u32 = 18;
+    /// `KCR_REC_ATTRS`.
+    pub const ATTRS: u32 = 19;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -148,6 +152,7 @@ pub mod rec {
             FD => "FD",
             TREE => "TREE",
             DEBUGREGS => "DEBUGREGS",
+            ATTRS => "ATTRS",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -170,6 +175,20 @@ pub mod task_flags {
     pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD | UNDUMPABLE;
     /// Names of the flags, bit 0 first.
     pub const NAMES: [&str; 4] = ["self", "syscall-restart", "thread", "undumpable"];
+}
+
+/// Attribute flags of an ATTRS record (`KCR_ATTR_*`).
+pub mod attr_flags {
+    /// `KCR_ATTR_THP_DISABLE`: `PR_SET_THP_DISABLE`.
+    pub const THP_DISABLE: u32 = 0x1;
+    /// `KCR_ATTR_SUBREAPER`: `PR_SET_CHILD_SUBREAPER`.
+    pub const SUBREAPER: u32 = 0x2;
+    /// `KCR_ATTR_RESET_ON_FORK`: `SCHED_RESET_ON_FORK`.
+    pub const RESET_ON_FORK: u32 = 0x4;
+    /// `KCR_ATTR_ALL`.
+    pub const ALL: u32 = 0x7;
+    /// Names of the flags, bit 0 first.
+    pub const NAMES: [&str; 3] = ["thp-disable", "subreaper", "reset-on-fork"];
 }
 
 /// VMA flags.
@@ -547,6 +566,26 @@ pub struct kcr_rec_debugregs {
     pub dr7: u64,
 }
 
+/// `struct kcr_rec_attrs` (followed by `auxv_len` bytes of auxiliary
+/// vector): what prctl(2), setpriority(2), sched_setscheduler(2) and
+/// `/proc/PID/oom_score_adj` set, the executable and the auxiliary vector
+/// of a process.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_attrs {
+    pub h: kcr_hdr,
+    pub nice: i32,
+    pub policy: u32,
+    pub oom_score_adj: i32,
+    pub pdeath_signal: u32,
+    pub timer_slack_ns: u64,
+    pub flags: u32,
+    pub exe_ref: u32,
+    pub auxv_len: u32,
+    pub __pad: u32,
+}
+
 /// `struct kcr_tree_task`: one process of a TREE record.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable, serde::Serialize)]
@@ -663,6 +702,8 @@ layout! {
     kcr_tree_task { pid, ppid, pgid, sid, flags, __pad }
     kcr_rec_tree { h, nr_tasks, __pad }
     kcr_rec_debugregs { h, addr, dr6, dr7 }
+    kcr_rec_attrs { h, nice, policy, oom_score_adj, pdeath_signal, timer_slack_ns, flags, exe_ref,
+        auxv_len, __pad }
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
@@ -702,6 +743,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_RESTART_FLAGS_ALL", KCR_RESTART_FLAGS_ALL.into()),
         ("KCR_TREE_MAX", KCR_TREE_MAX.into()),
         ("KCR_THREADS_MAX", KCR_THREADS_MAX.into()),
+        ("KCR_AUXV_MAX", KCR_AUXV_MAX.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),
         ("KCR_REC_TASK", rec::TASK.into()),
         ("KCR_REC_CPU", rec::CPU.into()),
@@ -720,6 +762,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_FD", rec::FD.into()),
         ("KCR_REC_TREE", rec::TREE.into()),
         ("KCR_REC_DEBUGREGS", rec::DEBUGREGS.into()),
+        ("KCR_REC_ATTRS", rec::ATTRS.into()),
         ("KCR_REC_TAIL", rec::TAIL.into()),
         ("KCR_TASK_SELF", task_flags::SELF.into()),
         (
@@ -739,5 +782,9 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_VMA_HEAP", vma_flags::HEAP.into()),
         ("KCR_VMA_STACK", vma_flags::STACK.into()),
         ("KCR_VMA_FLAGS_ALL", vma_flags::ALL.into()),
+        ("KCR_ATTR_THP_DISABLE", attr_flags::THP_DISABLE.into()),
+        ("KCR_ATTR_SUBREAPER", attr_flags::SUBREAPER.into()),
+        ("KCR_ATTR_RESET_ON_FORK", attr_flags::RESET_ON_FORK.into()),
+        ("KCR_ATTR_ALL", attr_flags::ALL.into()),
     ]
 }

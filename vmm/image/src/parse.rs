@@ -14,6 +14,13 @@ use crate::records::{self, Limit, Place, Rule, Size};
 pub const TASK_SIZE: u64 = 0x7fff_ffff_f000;
 const PAGE_SIZE: u64 = 4096;
 const MAX_XSTATE: u32 = 64 * 1024;
+/// The scheduling policies restart(2) gives back (`SCHED_NORMAL`,
+/// `SCHED_BATCH`, `SCHED_IDLE`), with their names.
+const POLICIES: [(u32, &str); 3] = [(0, "normal"), (3, "batch"), (5, "idle")];
+/// Nice values (`MIN_NICE ..= MAX_NICE`).
+const NICE: std::ops::RangeInclusive<i32> = -20..=19;
+/// `oom_score_adj` values (`OOM_SCORE_ADJ_MIN ..= OOM_SCORE_ADJ_MAX`).
+const OOM_SCORE_ADJ: std::ops::RangeInclusive<i32> = -1000..=1000;
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -134,6 +141,27 @@ pub struct Fd {
     pub file: u32,
 }
 
+/// A process's attributes (its ATTRS record), shared by its threads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attrs {
+    /// Nice value, -20 ..= 19.
+    pub nice: i32,
+    /// Scheduling policy: "normal", "batch" or "idle".
+    pub policy: &'static str,
+    /// `/proc/PID/oom_score_adj`, -1000 ..= 1000.
+    pub oom_score_adj: i32,
+    /// Parent-death signal (`PR_SET_PDEATHSIG`), 0 if none.
+    pub pdeath_signal: u32,
+    /// Timer slack in nanoseconds (`PR_SET_TIMERSLACK`), 0: the default.
+    pub timer_slack_ns: u64,
+    /// `KCR_ATTR_*` names.
+    pub flags: Vec<&'static str>,
+    /// Object id of the executable (a regular FILE), if any.
+    pub exe: Option<u32>,
+    /// The auxiliary vector: (type, value) pairs, the last `AT_NULL`.
+    pub auxv: Vec<(u64, u64)>,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -179,6 +207,9 @@ pub struct Task {
     pub debugregs: Option<([u64; 4], u64, u64)>,
     /// Its address space.
     pub mm: Option<Mm>,
+    /// A process: its attributes (the ATTRS record after its mappings);
+    /// a thread: none (it shares its process's).
+    pub attrs: Option<Attrs>,
     /// A process: its number of threads, itself included; a thread: 0.
     pub nr_threads: u32,
     /// `KCR_CHECKPOINT_HOSTINFO`: physical address of its user register
@@ -214,6 +245,7 @@ impl Task {
             xstate: None,
             debugregs: None,
             mm: None,
+            attrs: None,
             nr_threads: k.nr_threads,
             regs_phys: k.regs_phys,
             threads: Vec::new(),
@@ -339,6 +371,9 @@ struct Parser<'v, R: Read> {
     pages_end: u64,
     /// The shmem FILE whose PAGES may follow (index in `files`).
     shm: Option<usize>,
+    /// The previous record was the MM, a VMA or the PAGES of a mapping:
+    /// an ATTRS record may follow.
+    after_memory: bool,
 }
 
 impl<R: Read> Parser<'_, R> {
@@ -506,12 +541,81 @@ impl<R: Read> Parser<'_, R> {
         self.tasks.last().is_some_and(|p| !p.threads.is_empty())
     }
 
+    /// An ATTRS record (its size and executable reference were checked by
+    /// its rule): the checks of the kernel's kcr_rst_attrs(), then its
+    /// place, once per process, right after the process's memory records
+    /// (`after_memory`: the previous record was one of them).
+    fn attrs(&mut self, t: u32, a: &kcr_rec_attrs, after_memory: bool) -> Result<(), Error> {
+        let n = a.auxv_len as usize;
+        if !n.is_multiple_of(16) {
+            return Err(self.err(t, format!("auxiliary vector of {n} bytes")));
+        }
+        let policy = POLICIES.iter().find(|p| p.0 == a.policy).map(|p| p.1);
+        let Some(policy) = policy.filter(|_| {
+            NICE.contains(&a.nice)
+                && OOM_SCORE_ADJ.contains(&a.oom_score_adj)
+                && a.pdeath_signal <= KCR_NSIG as u32
+                && a.flags & !attr_flags::ALL == 0
+                && a.__pad == 0
+        }) else {
+            return Err(self.err(
+                t,
+                format!(
+                    "attributes: nice {} policy {} oom {} pdeathsig {} flags {:#x}",
+                    a.nice, a.policy, a.oom_score_adj, a.pdeath_signal, a.flags
+                ),
+            ));
+        };
+        let base = std::mem::size_of::<kcr_rec_attrs>();
+        let word = |b: &[u8]| {
+            let mut v = [0u8; 8];
+            v.copy_from_slice(b);
+            u64::from_le_bytes(v)
+        };
+        let auxv: Vec<(u64, u64)> = self.buf[base..base + n]
+            .chunks_exact(16)
+            .map(|c| (word(&c[..8]), word(&c[8..])))
+            .collect();
+        if auxv.last().is_none_or(|&(key, _)| key != 0) {
+            return Err(self.err(t, "auxiliary vector without AT_NULL at its end"));
+        }
+        let task = self.task(t)?;
+        let why = if task.attrs.is_some() {
+            format!("second ATTRS record for process {}", task.pid)
+        } else if !task.mm_complete() {
+            format!(
+                "ATTRS before the end of the mappings of process {}",
+                task.pid
+            )
+        } else if !after_memory {
+            format!(
+                "ATTRS not right after the memory records of process {}",
+                task.pid
+            )
+        } else {
+            task.attrs = Some(Attrs {
+                nice: a.nice,
+                policy,
+                oom_score_adj: a.oom_score_adj,
+                pdeath_signal: a.pdeath_signal,
+                timer_slack_ns: a.timer_slack_ns,
+                flags: flag_names(a.flags, &attr_flags::NAMES),
+                exe: (a.exe_ref != 0).then_some(a.exe_ref),
+                auxv,
+            });
+            return Ok(());
+        };
+        Err(self.err(t, why))
+    }
+
     /// A thread record (`KCR_TASK_THREAD`) of the last process.
     fn thread(&mut self, t: u32, k: &kcr_rec_task, comm: String) -> Result<(), Error> {
         let e = self.err(t, "a thread record before any process");
         let p = self.tasks.last().ok_or(e)?;
         let why = if !p.mm_complete() {
             format!("thread {} before the mappings of its process", k.pid)
+        } else if p.attrs.is_none() {
+            format!("thread {} before the ATTRS record of its process", k.pid)
         } else if p.threads_missing() == 0 {
             format!(
                 "more thread records than the {} threads of process {}",
@@ -599,6 +703,7 @@ impl<R: Read> Parser<'_, R> {
         let Some(rule) = records::rule(t) else {
             return Err(self.err(t, "unexpected record"));
         };
+        let after_memory = std::mem::take(&mut self.after_memory);
         if self.in_thread() && !rule.thread {
             return Err(self.err(
                 t,
@@ -606,6 +711,20 @@ impl<R: Read> Parser<'_, R> {
             ));
         }
         self.check_place(t, rule)?;
+        if let Some(p) = self.tasks.last() {
+            // The ATTRS record ends a process's own records: then come its
+            // threads, the next process or the TAIL.
+            if p.attrs.is_some() && p.threads.is_empty() && t != rec::TASK && t != rec::ATTRS {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "{} after the ATTRS record of process {}, which ends its records",
+                        rec::name(t),
+                        p.pid
+                    ),
+                ));
+            }
+        }
         self.check_size(t, len, rule)?;
         self.check_refs(t, rule)?;
         if let Some(id) = rule.defines {
@@ -658,6 +777,10 @@ impl<R: Read> Parser<'_, R> {
                     version_str: s(&h.version_str)?,
                     machine: s(&h.machine)?,
                 });
+            }
+            rec::ATTRS => {
+                let a: kcr_rec_attrs = self.obj(t)?;
+                self.attrs(t, &a, after_memory)?;
             }
             rec::DEBUGREGS => {
                 let d: kcr_rec_debugregs = self.obj(t)?;
@@ -722,6 +845,10 @@ impl<R: Read> Parser<'_, R> {
                 }
                 if self.tasks.len() >= want {
                     return Err(self.err(t, format!("more than {want} tasks")));
+                }
+                if let Some(p) = self.tasks.last().filter(|p| p.attrs.is_none()) {
+                    let why = format!("process {} has no ATTRS record after its mappings", p.pid);
+                    return Err(self.err(t, why));
                 }
                 if let Some(p) = self.tasks.last().filter(|p| p.threads_missing() > 0) {
                     let why = format!(
@@ -972,6 +1099,7 @@ impl<R: Read> Parser<'_, R> {
                     fields: m,
                     vmas: Vec::new(),
                 });
+                self.after_memory = true;
             }
             rec::VMA => {
                 let v: kcr_rec_vma = self.obj(t)?;
@@ -1010,6 +1138,7 @@ impl<R: Read> Parser<'_, R> {
                     ));
                 }
                 self.vma_end = v.end;
+                self.after_memory = true;
                 self.pages_end = v.start;
                 let e = self.err(t, "no MM record before it");
                 let mm = self.task(t)?.mm.as_mut().ok_or(e)?;
@@ -1064,6 +1193,7 @@ impl<R: Read> Parser<'_, R> {
                     return Err(e2);
                 }
                 vma.pages += u64::from(p.nr_pages);
+                self.after_memory = true;
                 self.pages_end = end;
                 if let Some(visit) = self.visit.as_mut() {
                     let Some(task) = self.tasks.last() else {
@@ -1122,20 +1252,6 @@ impl<R: Read> Parser<'_, R> {
             ));
         }
         for task in &self.tasks {
-            if task.threads_missing() > 0 {
-                return Err(self.err(
-                    t,
-                    format!(
-                        "process {} has {} threads, the image holds {}",
-                        task.pid,
-                        task.nr_threads,
-                        task.threads.len() + 1
-                    ),
-                ));
-            }
-            if let Some(th) = task.threads.iter().find(|th| th.xstate.is_none()) {
-                return Err(self.err(t, format!("thread {} has no CPU/XSTATE records", th.pid)));
-            }
             if task.fds.len() != task.nr_fds.unwrap_or(0) as usize {
                 return Err(self.err(
                     t,
@@ -1159,6 +1275,29 @@ impl<R: Read> Parser<'_, R> {
                         ),
                     ));
                 }
+            }
+            if task.attrs.is_none() {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "process {} has no ATTRS record after its mappings",
+                        task.pid
+                    ),
+                ));
+            }
+            if task.threads_missing() > 0 {
+                return Err(self.err(
+                    t,
+                    format!(
+                        "process {} has {} threads, the image holds {}",
+                        task.pid,
+                        task.nr_threads,
+                        task.threads.len() + 1
+                    ),
+                ));
+            }
+            if let Some(th) = task.threads.iter().find(|th| th.xstate.is_none()) {
+                return Err(self.err(t, format!("thread {} has no CPU/XSTATE records", th.pid)));
             }
         }
         let header = self
@@ -1250,6 +1389,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         vma_end: 0,
         pages_end: 0,
         shm: None,
+        after_memory: false,
     }
     .run()
 }

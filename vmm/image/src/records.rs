@@ -208,6 +208,12 @@ const fn to(name: &'static str, field: usize, to: Target) -> Ref {
     }
 }
 
+/// `r`, where 0 means "no object".
+const fn optional(mut r: Ref) -> Ref {
+    r.optional = true;
+    r
+}
+
 const fn file_of(kinds: &'static [u32], what: &'static str) -> Target {
     Target {
         rtype: rec::FILE,
@@ -271,14 +277,11 @@ pub const RULES: &[Rule] = &[
     },
     refers(
         fixed(rec::VMA, size_of::<kcr_rec_vma>()),
-        &[Ref {
-            optional: true,
-            ..to(
-                "file",
-                offset_of!(kcr_rec_vma, file_ref),
-                file_of(&[file_kind::REG, file_kind::SHMEM], "regular or shmem FILE"),
-            )
-        }],
+        &[optional(to(
+            "file",
+            offset_of!(kcr_rec_vma, file_ref),
+            file_of(&[file_kind::REG, file_kind::SHMEM], "regular or shmem FILE"),
+        ))],
     ),
     counted(
         rec::PAGES,
@@ -343,6 +346,23 @@ pub const RULES: &[Rule] = &[
         Place::AfterTreeHeader,
     ),
     in_thread(fixed(rec::DEBUGREGS, size_of::<kcr_rec_debugregs>())),
+    // Its place (last of a process's own records, once) and the rest of
+    // the vector's checks (pairs, AT_NULL last) are the parser's.
+    refers(
+        counted(
+            rec::ATTRS,
+            size_of::<kcr_rec_attrs>(),
+            offset_of!(kcr_rec_attrs, auxv_len),
+            1,
+            Limit::Range(16, KCR_AUXV_MAX as u64),
+            |n, _| format!("auxiliary vector of {n} bytes"),
+        ),
+        &[optional(to(
+            "executable",
+            offset_of!(kcr_rec_attrs, exe_ref),
+            file_of(&[file_kind::REG], "regular FILE"),
+        ))],
+    ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -364,7 +384,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::DEBUGREGS + 1 {
+        for t in 0..=rec::ATTRS + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

@@ -23,12 +23,41 @@ pub fn record(t: u32, size: usize, extra: &[u8]) -> Vec<u8> {
 }
 
 /// Records before the tail in `sample()`.
-pub const N: u32 = 20;
+pub const N: u32 = 21;
+
+/// The auxiliary vector of `sample()`: `AT_PAGESZ` 4096, then `AT_NULL`.
+pub const AUXV: [u64; 4] = [6, 4096, 0, 0];
+
+/// An ATTRS record with the executable `exe_ref` and the auxiliary vector
+/// `auxv` (its `u64` words, `auxv_len` = 8 × their number), nice 0,
+/// `SCHED_NORMAL`, oom_score_adj 0, no parent-death signal, the default
+/// timer slack (50 µs) and no flags.
+pub fn attrs_record(exe_ref: u32, auxv: &[u64]) -> Vec<u8> {
+    let words: Vec<u8> = auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut a = record(rec::ATTRS, size_of::<kcr_rec_attrs>(), &words);
+    put(
+        &mut a,
+        offset_of!(kcr_rec_attrs, timer_slack_ns),
+        &50_000u64.to_le_bytes(),
+    );
+    put(
+        &mut a,
+        offset_of!(kcr_rec_attrs, exe_ref),
+        &exe_ref.to_le_bytes(),
+    );
+    put(
+        &mut a,
+        offset_of!(kcr_rec_attrs, auxv_len),
+        &(words.len() as u32).to_le_bytes(),
+    );
+    a
+}
 
 /// A small valid image: one task with groups, limits, a signal handler
 /// and a pending signal, a pipe, three files (the root directory, a
 /// program, a pipe end), two descriptors, a file mapping and an
-/// anonymous mapping with 3 pages.
+/// anonymous mapping with 3 pages, and its attributes (the program as
+/// its executable, [`AUXV`]).
 pub fn sample() -> Vec<u8> {
     let mut img = Vec::new();
     let mut h = record(rec::HEADER, size_of::<kcr_rec_header>(), &[]);
@@ -260,6 +289,7 @@ pub fn sample() -> Vec<u8> {
         &3u32.to_le_bytes(),
     );
     img.extend(p);
+    img.extend(attrs_record(2, &AUXV));
     finish(img, N)
 }
 
@@ -498,6 +528,16 @@ pub fn with_memfd(page_addr: u64) -> Vec<u8> {
     c.extend_from_slice(&p);
     c.extend_from_slice(&b[fs..]);
     finish(c, N + 2)
+}
+
+/// `sample()` with `auxv` (`u64` words) as its auxiliary vector (in a
+/// new ATTRS record, which is the last record of `sample()`'s body).
+pub fn with_auxv(auxv: &[u64]) -> Vec<u8> {
+    let b = body(&sample());
+    let a = rec_off(&b, rec::ATTRS);
+    let mut c = b[..a].to_vec();
+    c.extend(attrs_record(2, auxv));
+    finish(c, N)
 }
 
 /// Valid images of every shape the tests build (one process, a tree,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::parse::{FileObj, Image, Task, Vma};
+use crate::parse::{Attrs, FileObj, Image, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -43,6 +43,67 @@ fn file_name(img: &Image, id: u32) -> String {
         .find(|f| f.objid == id)
         .map(|f| format!("#{id} {}", if f.path.is_empty() { f.kind } else { &f.path }))
         .unwrap_or_else(|| format!("#{id}"))
+}
+
+/// The name of auxiliary vector entry type `key` (`AT_*`), if it is one
+/// of x86_64's.
+fn auxv_name(key: u64) -> Option<&'static str> {
+    Some(match key {
+        0 => "AT_NULL",
+        1 => "AT_IGNORE",
+        2 => "AT_EXECFD",
+        3 => "AT_PHDR",
+        4 => "AT_PHENT",
+        5 => "AT_PHNUM",
+        6 => "AT_PAGESZ",
+        7 => "AT_BASE",
+        8 => "AT_FLAGS",
+        9 => "AT_ENTRY",
+        10 => "AT_NOTELF",
+        11 => "AT_UID",
+        12 => "AT_EUID",
+        13 => "AT_GID",
+        14 => "AT_EGID",
+        15 => "AT_PLATFORM",
+        16 => "AT_HWCAP",
+        17 => "AT_CLKTCK",
+        23 => "AT_SECURE",
+        24 => "AT_BASE_PLATFORM",
+        25 => "AT_RANDOM",
+        26 => "AT_HWCAP2",
+        27 => "AT_RSEQ_FEATURE_SIZE",
+        28 => "AT_RSEQ_ALIGN",
+        31 => "AT_EXECFN",
+        33 => "AT_SYSINFO_EHDR",
+        51 => "AT_MINSIGSTKSZ",
+        _ => return None,
+    })
+}
+
+/// An auxiliary vector entry: `AT_PAGESZ 0x1000`, or `type 99 0x1`.
+fn auxv_entry(&(key, value): &(u64, u64)) -> String {
+    match auxv_name(key) {
+        Some(n) => format!("{n} {value:#x}"),
+        None => format!("type {key} {value:#x}"),
+    }
+}
+
+/// A process's attributes in one line (without its auxiliary vector).
+fn attrs_line(img: &Image, a: &Attrs) -> String {
+    format!(
+        "nice {}, policy {}, oom_score_adj {}, pdeath signal {}, timer slack {}, flags [{}], exe {}",
+        a.nice,
+        a.policy,
+        a.oom_score_adj,
+        a.pdeath_signal,
+        if a.timer_slack_ns == 0 {
+            "default".to_string()
+        } else {
+            format!("{} ns", a.timer_slack_ns)
+        },
+        a.flags.join(","),
+        a.exe.map_or_else(|| "none".to_string(), |id| file_name(img, id))
+    )
 }
 
 fn vma_line(img: &Image, v: &Vma) -> String {
@@ -214,6 +275,11 @@ pub fn summary(img: &Image) -> String {
             for v in &mm.vmas {
                 let _ = writeln!(s, "    {}", vma_line(img, v));
             }
+        }
+        if let Some(a) = &t.attrs {
+            let _ = writeln!(s, "  attrs: {}", attrs_line(img, a));
+            let auxv: Vec<String> = a.auxv.iter().map(auxv_entry).collect();
+            let _ = writeln!(s, "  auxv: {}", auxv.join(", "));
         }
         for th in &t.threads {
             thread_lines(&mut s, th);
@@ -408,6 +474,21 @@ pub fn tree(img: &Image) -> String {
                 put(format!("{q}/pages"), v.pages.to_string());
             }
         }
+        if let Some(a) = &t.attrs {
+            let q = format!("{p}/attrs");
+            put(format!("{q}/nice"), a.nice.to_string());
+            put(format!("{q}/policy"), a.policy.into());
+            put(format!("{q}/oom_score_adj"), a.oom_score_adj.to_string());
+            put(format!("{q}/pdeath_signal"), a.pdeath_signal.to_string());
+            put(format!("{q}/timer_slack_ns"), a.timer_slack_ns.to_string());
+            put(format!("{q}/flags"), a.flags.join(","));
+            if let Some(id) = a.exe {
+                put(format!("{q}/exe"), format!("files/{id}"));
+            }
+            for (i, e) in a.auxv.iter().enumerate() {
+                put(format!("{q}/auxv/{i}"), auxv_entry(e));
+            }
+        }
     }
     s
 }
@@ -450,6 +531,42 @@ mod tests {
             assert!(t.contains(want), "missing {want:?} in:\n{t}");
         }
         assert!(json(&img).unwrap().contains("\"comm\": \"counter\""));
+    }
+
+    #[test]
+    fn attributes_in_every_form() {
+        let img = parse(&sample()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "  attrs: nice 0, policy normal, oom_score_adj 0, pdeath signal 0, \
+             timer slack 50000 ns, flags [], exe #2 /bin/counter\n",
+            "  auxv: AT_PAGESZ 0x1000, AT_NULL 0x0\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "task-42/attrs/nice = 0",
+            "task-42/attrs/policy = normal",
+            "task-42/attrs/oom_score_adj = 0",
+            "task-42/attrs/pdeath_signal = 0",
+            "task-42/attrs/timer_slack_ns = 50000",
+            "task-42/attrs/exe = files/2",
+            "task-42/attrs/auxv/0 = AT_PAGESZ 0x1000",
+            "task-42/attrs/auxv/1 = AT_NULL 0x0",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let a = &j["tasks"][0]["attrs"];
+        assert_eq!(a["policy"], "normal");
+        assert_eq!(a["exe"], 2);
+        assert_eq!(a["auxv"], serde_json::json!([[6, 4096], [0, 0]]));
+        // A thread has none of its own; unknown vector entries by number.
+        let img = parse(&threaded(2, &[thread_records(43, 50, &[])])[..]).unwrap();
+        assert!(tree(&img).contains("task-42/attrs/nice = 0"));
+        assert!(!tree(&img).contains("threads/43/attrs"));
+        assert_eq!(auxv_entry(&(99, 1)), "type 99 0x1");
     }
 
     #[test]

@@ -158,8 +158,8 @@ fn sample_parses() {
 #[test]
 fn a_flipped_page_byte_breaks_the_checksum() {
     let mut img = sample();
-    let n = img.len();
-    img[n - 100] ^= 1;
+    let o = rec_off(&img, rec::PAGES) + size_of::<kcr_rec_pages>() + 100;
+    img[o] ^= 1;
     let e = parse(&img[..]).unwrap_err();
     assert_eq!(e.record, "TAIL");
     assert!(e.msg.contains("checksum mismatch"), "{e}");
@@ -361,4 +361,273 @@ fn shared_memory_objects_carry_their_pages() {
     // A page past the end of the object.
     let e = parse(&with_memfd(12288)[..]).unwrap_err();
     assert!(e.msg.contains("outside their mapping"), "{e}");
+}
+
+/// `b` without its first record of type `t`, and that record.
+fn cut(b: &[u8], t: u32) -> (Vec<u8>, Vec<u8>) {
+    let o = rec_off(b, t);
+    let len = u32::from_le_bytes([b[o + 4], b[o + 5], b[o + 6], b[o + 7]]) as usize;
+    let mut rest = b[..o].to_vec();
+    rest.extend_from_slice(&b[o + len..]);
+    (rest, b[o..o + len].to_vec())
+}
+
+/// `b` with `r` inserted before its first record of type `t`.
+fn insert_before(b: &[u8], t: u32, r: &[u8]) -> Vec<u8> {
+    let o = rec_off(b, t);
+    let mut c = b[..o].to_vec();
+    c.extend_from_slice(r);
+    c.extend_from_slice(&b[o..]);
+    c
+}
+
+/// `sample()` with the field at `off` of its ATTRS record set to `v`.
+fn with_attrs_field(off: usize, v: &[u8]) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::ATTRS);
+    put(&mut b, o + off, v);
+    finish(b, N)
+}
+
+#[test]
+fn attributes_are_the_process_s() {
+    let img = parse(&sample()[..]).unwrap();
+    let a = img.tasks[0].attrs.as_ref().unwrap();
+    assert_eq!(
+        (a.nice, a.policy, a.oom_score_adj, a.pdeath_signal),
+        (0, "normal", 0, 0)
+    );
+    assert_eq!((a.timer_slack_ns, a.exe), (50_000, Some(2)));
+    assert!(a.flags.is_empty());
+    assert_eq!(a.auxv, [(6, 4096), (0, 0)]);
+    // Its threads share them.
+    let img = parse(&threaded(2, &[thread_records(43, 50, &[])])[..]).unwrap();
+    assert!(img.tasks[0].attrs.is_some());
+    assert!(img.tasks[0].threads[0].attrs.is_none());
+}
+
+#[test]
+fn attributes_at_their_bounds_are_accepted() {
+    let f = |name: &str, off: usize, v: &[u8]| {
+        let img = with_attrs_field(off, v);
+        parse(&img[..]).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    f(
+        "nice -20",
+        offset_of!(kcr_rec_attrs, nice),
+        &(-20i32).to_le_bytes(),
+    );
+    f(
+        "nice 19",
+        offset_of!(kcr_rec_attrs, nice),
+        &19i32.to_le_bytes(),
+    );
+    let batch = f(
+        "batch",
+        offset_of!(kcr_rec_attrs, policy),
+        &3u32.to_le_bytes(),
+    );
+    assert_eq!(batch.tasks[0].attrs.as_ref().unwrap().policy, "batch");
+    f(
+        "idle",
+        offset_of!(kcr_rec_attrs, policy),
+        &5u32.to_le_bytes(),
+    );
+    let oom = offset_of!(kcr_rec_attrs, oom_score_adj);
+    f("oom -1000", oom, &(-1000i32).to_le_bytes());
+    f("oom 1000", oom, &1000i32.to_le_bytes());
+    let sig = offset_of!(kcr_rec_attrs, pdeath_signal);
+    f("pdeathsig 64", sig, &64u32.to_le_bytes());
+    let all = f(
+        "flags",
+        offset_of!(kcr_rec_attrs, flags),
+        &7u32.to_le_bytes(),
+    );
+    assert_eq!(
+        all.tasks[0].attrs.as_ref().unwrap().flags,
+        ["thp-disable", "subreaper", "reset-on-fork"]
+    );
+    let none = f(
+        "no exe",
+        offset_of!(kcr_rec_attrs, exe_ref),
+        &0u32.to_le_bytes(),
+    );
+    assert_eq!(none.tasks[0].attrs.as_ref().unwrap().exe, None);
+    // The longest vector, KCR_AUXV_MAX bytes.
+    let mut longest = vec![1u64; KCR_AUXV_MAX as usize / 8 - 2];
+    longest.extend([0, 0]);
+    let img = parse(&with_auxv(&longest)[..]).unwrap();
+    assert_eq!(img.tasks[0].attrs.as_ref().unwrap().auxv.len(), 32);
+}
+
+#[test]
+fn bad_attributes_are_refused_as_restart_does() {
+    let field = |off: usize, v: [u8; 4]| with_attrs_field(off, &v);
+    let nice = offset_of!(kcr_rec_attrs, nice);
+    let policy = offset_of!(kcr_rec_attrs, policy);
+    let oom = offset_of!(kcr_rec_attrs, oom_score_adj);
+    let sig = offset_of!(kcr_rec_attrs, pdeath_signal);
+    let flags = offset_of!(kcr_rec_attrs, flags);
+    let exe = offset_of!(kcr_rec_attrs, exe_ref);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (field(nice, 20i32.to_le_bytes()), "attributes: nice 20 "),
+        (field(nice, (-21i32).to_le_bytes()), "attributes: nice -21 "),
+        // SCHED_FIFO, SCHED_RR, SCHED_DEADLINE; 4 is no policy.
+        (field(policy, 1u32.to_le_bytes()), "policy 1 "),
+        (field(policy, 2u32.to_le_bytes()), "policy 2 "),
+        (field(policy, 4u32.to_le_bytes()), "policy 4 "),
+        (field(policy, 6u32.to_le_bytes()), "policy 6 "),
+        (field(oom, 1001i32.to_le_bytes()), "oom 1001 "),
+        (field(oom, (-1001i32).to_le_bytes()), "oom -1001 "),
+        (field(sig, 65u32.to_le_bytes()), "pdeathsig 65 "),
+        (field(flags, 8u32.to_le_bytes()), "flags 0x8"),
+        (
+            field(offset_of!(kcr_rec_attrs, __pad), 1u32.to_le_bytes()),
+            "attributes: nice 0 policy 0 oom 0 pdeathsig 0 flags 0",
+        ),
+        // Not a FILE, a directory, a pipe end.
+        (
+            field(exe, 99u32.to_le_bytes()),
+            "executable reference 99 names no earlier regular FILE",
+        ),
+        (
+            field(exe, 6u32.to_le_bytes()),
+            "executable reference 6 names no earlier regular FILE",
+        ),
+        (
+            field(exe, 7u32.to_le_bytes()),
+            "executable reference 7 names no earlier regular FILE",
+        ),
+        // Vectors that are not whole pairs, empty, too long, or do not end
+        // with AT_NULL.
+        (with_auxv(&[6, 4096, 0]), "auxiliary vector of 24 bytes"),
+        (with_auxv(&[0]), "auxiliary vector of 8 bytes"),
+        (with_auxv(&[]), "auxiliary vector of 0 bytes"),
+        (
+            with_auxv(&[0; KCR_AUXV_MAX as usize / 8 + 2]),
+            "auxiliary vector of 528 bytes",
+        ),
+        (with_auxv(&[6, 4096]), "without AT_NULL at its end"),
+        (with_auxv(&[0, 0, 6, 4096]), "without AT_NULL at its end"),
+        // auxv_len disagreeing with the record's length.
+        (
+            field(offset_of!(kcr_rec_attrs, auxv_len), 48u32.to_le_bytes()),
+            "length 80, expected 96",
+        ),
+    ];
+    for (img, want) in cases {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!(e.record, "ATTRS", "{e}");
+        assert!(e.to_string().contains(want), "{e} lacks {want:?}");
+    }
+}
+
+#[test]
+fn attributes_are_once_per_process_right_after_its_mappings() {
+    let b = body(&sample());
+    let (without, attrs) = cut(&b, rec::ATTRS);
+    let refused = |img: Vec<u8>, record: &str, want: &str| {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!(e.record, record, "{e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    };
+    // Missing: before the TAIL, the process's threads, the next process.
+    refused(
+        finish(without.clone(), N - 1),
+        "TAIL",
+        "process 42 has no ATTRS record after its mappings",
+    );
+    let (th, r) = thread_records(43, 50, &[]);
+    let (no_attrs, _) = cut(&body(&threaded(2, &[(th.clone(), r)])), rec::ATTRS);
+    refused(
+        finish(no_attrs, N - 1 + r),
+        "TASK",
+        "thread 43 before the ATTRS record of its process",
+    );
+    let tree = body(&tree_sample(&[entry(42, 1, 42, 42), entry(50, 42, 42, 42)]));
+    let (mut tree, _) = cut(&tree, rec::ATTRS);
+    let mut next = record(rec::TASK, size_of::<kcr_rec_task>(), &[]);
+    put(
+        &mut next,
+        offset_of!(kcr_rec_task, objid),
+        &60u32.to_le_bytes(),
+    );
+    for (o, v) in [
+        (offset_of!(kcr_rec_task, pid), 50i32),
+        (offset_of!(kcr_rec_task, tgid), 50),
+        (offset_of!(kcr_rec_task, ppid), 42),
+        (offset_of!(kcr_rec_task, nr_threads), 1),
+    ] {
+        put(&mut next, o, &v.to_le_bytes());
+    }
+    tree.extend(next);
+    refused(
+        finish(tree, N + 1),
+        "TASK",
+        "process 42 has no ATTRS record after its mappings",
+    );
+    // Twice.
+    let mut twice = b.clone();
+    twice.extend_from_slice(&attrs);
+    refused(
+        finish(twice, N + 1),
+        "ATTRS",
+        "second ATTRS record for process 42",
+    );
+    // Before the last mapping, before the MM, or followed by the last
+    // mapping's pages.
+    let vmas = rec_off(&without, rec::VMA);
+    let second_vma = vmas + size_of::<kcr_rec_vma>();
+    let mut early = without[..second_vma].to_vec();
+    early.extend_from_slice(&attrs);
+    early.extend_from_slice(&without[second_vma..]);
+    refused(
+        finish(early, N),
+        "ATTRS",
+        "ATTRS before the end of the mappings of process 42",
+    );
+    refused(
+        finish(insert_before(&without, rec::MM, &attrs), N),
+        "ATTRS",
+        "ATTRS before the end of the mappings of process 42",
+    );
+    refused(
+        finish(insert_before(&without, rec::PAGES, &attrs), N),
+        "PAGES",
+        "PAGES after the ATTRS record of process 42",
+    );
+    // After another record: a FILE (even the executable's) between the
+    // memory records and it.
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"/bin/other\0");
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, objid),
+        &30u32.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, path_len),
+        &11u32.to_le_bytes(),
+    );
+    let mut late = without.clone();
+    late.extend(f);
+    late.extend_from_slice(&attrs);
+    refused(
+        finish(late, N + 1),
+        "ATTRS",
+        "ATTRS not right after the memory records of process 42",
+    );
+    // Among the records of a thread.
+    let mut th_attrs = th;
+    th_attrs.extend_from_slice(&attrs);
+    refused(
+        threaded(2, &[(th_attrs, r + 1)]),
+        "ATTRS",
+        "belong to a thread",
+    );
 }
