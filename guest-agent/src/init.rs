@@ -27,17 +27,6 @@ fn mount(src: &str, target: &str, fstype: &str) {
     }
 }
 
-fn reap_children() {
-    loop {
-        let mut status = 0;
-        // SAFETY: waitpid with WNOHANG only writes `status`.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid <= 0 {
-            break;
-        }
-    }
-}
-
 fn shutdown() -> ! {
     let _ = std::io::stdout().flush();
     // SAFETY: sync and reboot have no memory-safety preconditions; as PID 1
@@ -50,26 +39,88 @@ fn shutdown() -> ! {
     std::process::exit(1)
 }
 
-/// Runs `guest-agent serve` and starts it again whenever it exits, unless
-/// it reports that the guest has no vsock device.
-fn start_agent() {
+/// Starts `guest-agent serve`; its pid.
+fn spawn_agent() -> Option<i32> {
     let exe = std::env::current_exe().unwrap_or_else(|_| "/bin/guest-agent".into());
-    let r = std::thread::Builder::new()
-        .name("agent".into())
-        .spawn(move || loop {
-            let status = Command::new(&exe).arg("serve").status();
-            match status {
-                Ok(s) if s.code() == Some(crate::service::EXIT_NO_VSOCK) => return,
-                Ok(s) => println!("crvmm-init: agent exited ({s}); restarting it"),
-                Err(e) => {
-                    println!("crvmm-init: cannot start the agent: {e}");
-                    return;
-                }
+    match Command::new(&exe).arg("serve").spawn() {
+        Ok(c) => i32::try_from(c.id()).ok(),
+        Err(e) => {
+            println!("crvmm-init: cannot start the agent: {e}");
+            None
+        }
+    }
+}
+
+/// What one `waitpid` of init's told it.
+#[derive(Debug, PartialEq, Eq)]
+enum Reaped {
+    /// The command ended with this status (`128 + signal` if killed).
+    Command(i32),
+    /// The agent ended; start it again.
+    AgentRestart,
+    /// The agent ended because the guest has no vsock device.
+    AgentDone,
+    /// Any other process: an orphan init adopted.
+    Orphan,
+}
+
+fn classify(pid: i32, status: i32, cmd: Option<i32>, agent: Option<i32>) -> Reaped {
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    if Some(pid) == cmd {
+        Reaped::Command(code)
+    } else if Some(pid) == agent {
+        if libc::WIFEXITED(status) && code == crate::service::EXIT_NO_VSOCK {
+            Reaped::AgentDone
+        } else {
+            println!("crvmm-init: agent exited (status {code}); restarting it");
+            Reaped::AgentRestart
+        }
+    } else {
+        Reaped::Orphan
+    }
+}
+
+/// Waits for every child, as PID 1 must: orphans are reaped at once (so
+/// their pids are free again, for a restart with the original pids), the
+/// agent is started again whenever it exits, and the command's status is
+/// returned when it ends (`None` when there is no command: then this
+/// returns once no child is left).
+fn supervise(cmd: Option<i32>, mut agent: Option<i32>) -> Option<i32> {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid only writes `status`.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid < 0 {
+            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
             }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        });
-    if let Err(e) = r {
-        println!("crvmm-init: cannot start the agent thread: {e}");
+            return None; // ECHILD: nothing left to wait for
+        }
+        match classify(pid, status, cmd, agent) {
+            Reaped::Command(code) => return Some(code),
+            Reaped::AgentRestart => {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                agent = spawn_agent();
+            }
+            Reaped::AgentDone => agent = None,
+            Reaped::Orphan => {}
+        }
+    }
+}
+
+/// Reaps whatever has already exited.
+fn reap_exited() {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with WNOHANG only writes `status`.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid <= 0 {
+            break;
+        }
     }
 }
 
@@ -105,36 +156,75 @@ pub fn run(args: &[String]) -> ExitCode {
     println!("{READY_MARKER} (kernel {}, {ncpu} cpu)", release.trim());
     println!("crvmm-init: cmdline: {}", cmdline.trim());
 
-    start_agent();
+    // A session and process group of its own, as any init has: the
+    // processes it starts are in session 1, not in the kernel's session 0,
+    // which no process of the guest can name.
+    // SAFETY: setsid has no memory-safety preconditions.
+    if std::process::id() == 1 && unsafe { libc::setsid() } < 0 {
+        println!("crvmm-init: setsid: {}", std::io::Error::last_os_error());
+    }
+    let agent = spawn_agent();
 
     let cmd = match command_from_cmdline(&cmdline) {
         Some(c) => c.to_string(),
         None if std::process::id() != 1 => args.join(" "),
         None => String::new(),
     };
-    let status = if !cmd.is_empty() {
-        Some(Command::new("/bin/sh").arg("-c").arg(&cmd).status())
+    let child = if !cmd.is_empty() {
+        Some(Command::new("/bin/sh").arg("-c").arg(&cmd).spawn())
     } else if std::path::Path::new("/etc/rc").exists() {
-        Some(Command::new("/bin/sh").arg("/etc/rc").status())
+        Some(Command::new("/bin/sh").arg("/etc/rc").spawn())
     } else {
         None
     };
-    match status {
-        Some(Ok(s)) => println!(
-            "crvmm-init: command exited with status {}",
-            s.code().unwrap_or(128)
-        ),
+    match child {
+        Some(Ok(c)) => {
+            let pid = i32::try_from(c.id()).ok();
+            match supervise(pid, agent) {
+                Some(code) => println!("crvmm-init: command exited with status {code}"),
+                None => println!("crvmm-init: lost track of the command"),
+            }
+        }
         Some(Err(e)) => println!("crvmm-init: cannot run command: {e}"),
         None => println!("crvmm-init: nothing to run"),
     }
-    reap_children();
+    reap_exited();
     println!("crvmm-init: rebooting");
     shutdown()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::command_from_cmdline;
+    use super::*;
+
+    #[test]
+    fn init_tells_the_command_the_agent_and_orphans_apart() {
+        let exited = |code: i32| code << 8;
+        let killed = |sig: i32| sig;
+        assert_eq!(
+            classify(10, exited(3), Some(10), Some(11)),
+            Reaped::Command(3)
+        );
+        assert_eq!(
+            classify(10, killed(9), Some(10), Some(11)),
+            Reaped::Command(137)
+        );
+        assert_eq!(
+            classify(
+                11,
+                exited(crate::service::EXIT_NO_VSOCK),
+                Some(10),
+                Some(11)
+            ),
+            Reaped::AgentDone
+        );
+        assert_eq!(
+            classify(11, killed(9), Some(10), Some(11)),
+            Reaped::AgentRestart
+        );
+        assert_eq!(classify(12, exited(0), Some(10), Some(11)), Reaped::Orphan);
+        assert_eq!(classify(12, exited(0), None, None), Reaped::Orphan);
+    }
 
     #[test]
     fn command_follows_the_first_double_dash() {
