@@ -52,34 +52,54 @@ fi
 
 patch_hash=$( { for p in "${patches[@]}"; do cat "$p"; done; } | sha256sum | cut -d' ' -f1)
 
-# Swap the applied series for the new one in place: reverse the old
-# patches (kept in $BUILD/applied), apply the new ones, and give every
-# file whose bytes did not change its old mtime back, so that make
-# rebuilds only what a changed patch touches. Returns 1 if anything
-# fails; the caller then unpacks the tree afresh.
+# The files a list of patches touches.
+series_files() {
+    cat "$@" 2>/dev/null | sed -n 's|^+++ b/||p; s|^--- a/||p' | grep -v '^/dev/null$' | sort -u
+}
+
+# Swap the applied series for the new one in place: put every file the old
+# series touched back as upstream has it (from $BUILD/pristine, saved when
+# the tree was unpacked; a file not there is one the series created), so
+# that whatever edited the tree since (series.py install) does not matter,
+# apply the new series, and give every file whose bytes did not change its
+# old mtime back, so that make rebuilds only what a changed patch touches.
+# Returns 1 if anything fails; the caller then unpacks the tree afresh.
 update_series() {
-    local applied=$BUILD/applied keep=$BUILD/keep f p i
-    [ -d "$applied" ] && [ -d "$SRC" ] || return 1
+    local applied=$BUILD/applied keep=$BUILD/keep pristine=$BUILD/pristine f p
+    [ -d "$applied" ] && [ -d "$SRC" ] && [ -d "$pristine" ] || return 1
     [ "$(cut -d' ' -f1 "$BUILD/unpacked" 2>/dev/null)" = "$PIN" ] || return 1
     rm -rf "$keep" && mkdir -p "$keep"
-    local files
-    files=$(cat "$applied"/*.patch "${patches[@]}" 2>/dev/null |
-        sed -n 's|^+++ b/||p; s|^--- a/||p' | sort -u)
-    for f in $files; do
-        if [ -f "$SRC/$f" ]; then
+    local old_files new_files
+    old_files=$(series_files "$applied"/*.patch)
+    new_files=$(series_files "${patches[@]}")
+    for f in $old_files $new_files; do
+        if [ -f "$SRC/$f" ] && [ ! -f "$keep/$f" ]; then
             (cd "$SRC" && cp -p --parents "$f" "$keep/") || return 1
         fi
     done
-    local old=()
-    while IFS= read -r p; do old+=("$p"); done < <(find "$applied" -maxdepth 1 -name '*.patch' | sort -r)
-    for p in "${old[@]}"; do
-        patch -d "$SRC" -p1 --quiet --batch -R --no-backup-if-mismatch < "$p" || return 1
+    for f in $old_files; do
+        if [ -f "$pristine/$f" ]; then
+            cp -p "$pristine/$f" "$SRC/$f" || return 1
+        else
+            rm -f "$SRC/$f"
+        fi
+    done
+    # Files the new series creates: whatever is there is left over.
+    for f in $(cat "${patches[@]}" | awk '/^--- \/dev\/null$/ { c = 1; next }
+            c && sub(/^\+\+\+ b\//, "") { print } { c = 0 }'); do
+        rm -f "$SRC/$f"
+    done
+    # Upstream files that only the new series touches are pristine now.
+    for f in $new_files; do
+        if [ -f "$SRC/$f" ] && [ ! -f "$pristine/$f" ] && ! grep -qxF "$f" <<<"$old_files"; then
+            (cd "$SRC" && cp -p --parents "$f" "$pristine/") || return 1
+        fi
     done
     for p in "${patches[@]}"; do
         echo "build-kernel: applying $(basename "$p")"
         patch -d "$SRC" -p1 --quiet --batch --forward --no-backup-if-mismatch < "$p" || return 1
     done
-    for f in $files; do
+    for f in $old_files $new_files; do
         if [ -f "$keep/$f" ] && [ -f "$SRC/$f" ] && cmp -s "$keep/$f" "$SRC/$f"; then
             touch -r "$keep/$f" "$SRC/$f"
         fi
@@ -100,6 +120,13 @@ if [ ! -f "$BUILD/unpacked" ] || [ "$(cat "$BUILD/unpacked")" != "$PIN $patch_ha
         rm -rf "$SRC" "$BUILD/unpacked"
         mkdir -p "$SRC"
         tar -xf "$TARBALL" -C "$SRC" --strip-components=1
+        # The upstream copies of what the series changes, for update_series.
+        rm -rf "$BUILD/pristine" && mkdir -p "$BUILD/pristine"
+        for f in $(series_files "${patches[@]}"); do
+            if [ -f "$SRC/$f" ]; then
+                (cd "$SRC" && cp -p --parents "$f" "$BUILD/pristine/")
+            fi
+        done
         for p in "${patches[@]}"; do
             echo "build-kernel: applying $(basename "$p")"
             patch -d "$SRC" -p1 --quiet --forward < "$p"
