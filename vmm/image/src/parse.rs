@@ -925,8 +925,8 @@ impl<R: Read> Parser<'_, R> {
                 let path = if is_pipe {
                     String::new()
                 } else {
-                    if f.pipe_ref != 0 {
-                        return Err(self.err(t, "pipe reference in a file that is no pipe"));
+                    if f.pipe_ref != 0 && f.kind != file_kind::FIFO {
+                        return Err(self.err(t, "pipe reference in a file that is no pipe or FIFO"));
                     }
                     // Shared memory has a name, not a path.
                     cstr(&self.buf[base..base + f.path_len as usize])
@@ -947,7 +947,7 @@ impl<R: Read> Parser<'_, R> {
                     path,
                     pos: f.pos,
                     rdev: f.rdev,
-                    pipe: is_pipe.then_some(f.pipe_ref),
+                    pipe: (f.pipe_ref != 0).then_some(f.pipe_ref),
                     pages: 0,
                     f_flags: f.f_flags,
                     ino: f.ino,

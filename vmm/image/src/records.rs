@@ -223,6 +223,11 @@ const fn file_of(kinds: &'static [u32], what: &'static str) -> Target {
 }
 
 const FILE_ANY: Target = file_of(&[], "FILE");
+const PIPE: Target = Target {
+    rtype: rec::PIPE,
+    kinds: &[],
+    what: "PIPE",
+};
 const DIRECTORY: Target = file_of(&[file_kind::DIR], "directory");
 
 /// Every record type, in the order of `enum kcr_rec_type`.
@@ -247,18 +252,18 @@ pub const RULES: &[Rule] = &[
     ),
     Rule {
         kind: Some(Field(offset_of!(kcr_rec_file, kind))),
-        refs: &[Ref {
-            only_if: Some((Field(offset_of!(kcr_rec_file, kind)), file_kind::PIPE)),
-            ..to(
-                "pipe",
-                offset_of!(kcr_rec_file, pipe_ref),
-                Target {
-                    rtype: rec::PIPE,
-                    kinds: &[],
-                    what: "PIPE",
-                },
-            )
-        }],
+        refs: &[
+            Ref {
+                only_if: Some((Field(offset_of!(kcr_rec_file, kind)), file_kind::PIPE)),
+                ..to("pipe", offset_of!(kcr_rec_file, pipe_ref), PIPE)
+            },
+            // A FIFO's buffered data, if any.
+            Ref {
+                optional: true,
+                only_if: Some((Field(offset_of!(kcr_rec_file, kind)), file_kind::FIFO)),
+                ..to("pipe", offset_of!(kcr_rec_file, pipe_ref), PIPE)
+            },
+        ],
         ..defines(
             counted(
                 rec::FILE,

@@ -201,6 +201,28 @@ static int kcr_get_threads(struct kcr_ctx *ctx, struct task_struct *p,
 }
 
 /*
+ * Credentials equal in all that restart restores: each thread that ran
+ * setresuid() through the C library (which has every thread call it)
+ * holds its own copy of the same ids.
+ */
+static bool kcr_same_cred(const struct cred *a, const struct cred *b)
+{
+	return a == b ||
+	       (uid_eq(a->uid, b->uid) && gid_eq(a->gid, b->gid) &&
+		uid_eq(a->suid, b->suid) && gid_eq(a->sgid, b->sgid) &&
+		uid_eq(a->euid, b->euid) && gid_eq(a->egid, b->egid) &&
+		uid_eq(a->fsuid, b->fsuid) && gid_eq(a->fsgid, b->fsgid) &&
+		a->securebits == b->securebits &&
+		cap_isidentical(a->cap_inheritable, b->cap_inheritable) &&
+		cap_isidentical(a->cap_permitted, b->cap_permitted) &&
+		cap_isidentical(a->cap_effective, b->cap_effective) &&
+		cap_isidentical(a->cap_bset, b->cap_bset) &&
+		cap_isidentical(a->cap_ambient, b->cap_ambient) &&
+		a->user_ns == b->user_ns && a->group_info == b->group_info &&
+		a->user == b->user);
+}
+
+/*
  * Every thread of a process that another task checkpoints: parked by the
  * cgroup v2 freezer, sharing the process's fd table, fs and credentials
  * (what restart recreates with CLONE_THREAD), and of a kind this version
@@ -232,7 +254,8 @@ static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 /* @end */
 		rcu_read_lock();
 		same = t->files == p->files && t->fs == p->fs &&
-		       t->mm == mm && __task_cred(t) == __task_cred(p);
+		       t->mm == mm &&
+		       kcr_same_cred(__task_cred(t), __task_cred(p));
 		rcu_read_unlock();
 		if (!same) {
 			kcr_log(ctx, "thread with its own fd table, fs or creds (not supported)");
@@ -359,6 +382,11 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
+/* @attrs */
+	ret = kcr_check_attrs(ctx, &ck->th);
+	if (ret)
+		goto out;
+/* @end */
 /* @until threads */
 	if (ck->th.nr > 1) {
 		kcr_log(ctx, "multi-threaded process (not supported yet)");
@@ -423,6 +451,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 		if (ck->ms.vmas[i].file)
 			ret = kcr_write_file_obj(ctx, ck->ms.vmas[i].file, -1);
 /* @end */
+/* @attrs */
+	if (!ret)
+		ret = kcr_write_exe_obj(ctx, mm);
+/* @end */
 /* @files */
 	if (!ret)
 		ret = kcr_write_fdtable(ctx, &ck->fs);
@@ -444,6 +476,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	ret = kcr_write(ctx, &ck->ms.rec, sizeof(ck->ms.rec));
 	for (i = 0; i < ck->ms.nr && !ret; i++)
 		ret = kcr_write_vma(ctx, mm, &ck->ms.vmas[i]);
+/* @end */
+/* @attrs */
+	if (!ret)
+		ret = kcr_write_attrs(ctx, t, mm);
 /* @end */
 /* @threads */
 	if (!ret)

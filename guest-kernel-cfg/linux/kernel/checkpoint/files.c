@@ -242,7 +242,8 @@ int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd)
 		return -EOPNOTSUPP;
 	}
 /* @pipe */
-	if (kind == KCR_FILE_PIPE) {
+	/* A FIFO's buffered data too, restored into the reopened FIFO. */
+	if (kind == KCR_FILE_PIPE || kind == KCR_FILE_FIFO) {
 		ret = kcr_write_pipe_obj(ctx, get_pipe_info(file, false),
 					 &pipe_ref);
 		if (ret)
@@ -556,7 +557,14 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_SHMEM ||
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
 	    (r.kind != KCR_FILE_PIPE && r.path_len < 2) ||
+/* @until pipe */
 	    (r.kind == KCR_FILE_PIPE) != (r.pipe_ref != 0) ||
+/* @end */
+/* @pipe */
+	    (r.kind == KCR_FILE_PIPE && !r.pipe_ref) ||
+	    (r.pipe_ref && r.kind != KCR_FILE_PIPE &&
+	     r.kind != KCR_FILE_FIFO) ||
+/* @end */
 	    (r.kind != KCR_FILE_CHR && r.rdev))
 		return KCR_BAD(ctx, "malformed file record at offset %llu",
 			       ctx->total - sizeof(r));
@@ -570,9 +578,10 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		u32 acc = r.f_flags & O_ACCMODE;
 
 		if (!pipe || (acc != O_RDONLY && acc != O_WRONLY) ||
-		    !S_ISFIFO(r.mode))
+		    !S_ISFIFO(r.mode) || pipe->kind == KCR_FILE_FIFO)
 			return KCR_BAD(ctx, "pipe end %u (pipe %u, flags %#x)",
 				       r.objid, r.pipe_ref, r.f_flags);
+		pipe->kind = KCR_FILE_PIPE;
 		file = get_file(acc == O_RDONLY ? pipe->file : pipe->wfile);
 		kcr_set_nonblock(file, r.f_flags);
 		goto add;
@@ -641,6 +650,15 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 			return pos < 0 ? pos : -EINVAL;
 		}
 	}
+/* @pipe */
+	if (r.pipe_ref) {
+		ret = kcr_refill_fifo(ctx, file, r.pipe_ref);
+		if (ret) {
+			fput(file);
+			return ret;
+		}
+	}
+/* @end */
 /* @pipe */
 add:
 /* @end */

@@ -216,6 +216,12 @@ struct kcr_rst {
 /* @threads */
 	struct kcr_rst_thread *threads;	/* the other threads */
 	u32 nr_threads;
+	const struct cred *maker_cred;	/* the restarter's, to make them */
+/* @end */
+/* @attrs */
+	struct kcr_rec_attrs attrs;
+	u64 auxv[KCR_AUXV_MAX / sizeof(u64)];
+	struct file *exe;	/* the FILE object's, no reference of its own */
 /* @end */
 };
 
@@ -368,6 +374,7 @@ int kcr_note_pipes(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
 int kcr_write_pipe_obj(struct kcr_ctx *ctx, struct pipe_inode_info *pipe,
 		       u32 *id);
 int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h);
+int kcr_refill_fifo(struct kcr_ctx *ctx, struct file *fifo, u32 pipe_ref);
 
 /* @end */
 /* @memory */
@@ -425,6 +432,17 @@ int kcr_rst_threads(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		    struct kcr_hdr *hp);
 int kcr_make_threads(struct kcr_ctx *ctx, struct kcr_rst *rst);
 void kcr_wake_threads(struct kcr_rst *rst);
+
+/* @end */
+/* @attrs */
+/* attrs.c */
+int kcr_check_attrs(struct kcr_ctx *ctx, struct kcr_threads *th);
+int kcr_write_exe_obj(struct kcr_ctx *ctx, struct mm_struct *mm);
+int kcr_write_attrs(struct kcr_ctx *ctx, struct task_struct *t,
+		    struct mm_struct *mm);
+int kcr_rst_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		  const struct kcr_hdr *h);
+int kcr_apply_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 #endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

@@ -661,9 +661,15 @@ int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		ret = kcr_read_hdr(ctx, &h);
 		if (ret)
 			return ret;
+/* @until attrs */
 		if ((h.type == KCR_REC_TAIL || h.type == KCR_REC_TASK) &&
 		    nr == rst->mm.nr_vmas)
 			break;
+/* @end */
+/* @attrs */
+		if (h.type == KCR_REC_ATTRS && nr == rst->mm.nr_vmas)
+			break;
+/* @end */
 		if (h.type == KCR_REC_PAGES) {
 			if (!in_vma)
 				return KCR_BAD(ctx, "pages outside a mapping at offset %llu",

@@ -182,3 +182,59 @@ int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 	kcr_set_nonblock(res[1], 0);
 	return 0;
 }
+
+/*
+ * The first file of a FIFO restored: move the data of its PIPE object
+ * (which kcr_rst_pipe() put in an anonymous pipe) into the FIFO, after
+ * what it may hold already.  The later files of the FIFO find it moved.
+ */
+int kcr_refill_fifo(struct kcr_ctx *ctx, struct file *fifo, u32 pipe_ref)
+{
+	struct kcr_obj *obj = kcr_obj_find_id(ctx, pipe_ref, KCR_REC_PIPE);
+	struct file *w;
+	long size;
+	ssize_t n, wr;
+	int ret = 0;
+
+	if (!obj || obj->kind == KCR_FILE_PIPE || !get_pipe_info(fifo, false))
+		return KCR_BAD(ctx, "FIFO %pD: pipe %u is not a FIFO's", fifo,
+			       pipe_ref);
+	if (obj->kind == KCR_FILE_FIFO || ctx->dry_run)
+		return 0;
+	obj->kind = KCR_FILE_FIFO;
+	size = pipe_fcntl(obj->file, F_GETPIPE_SZ, 0);
+	if (size > pipe_fcntl(fifo, F_GETPIPE_SZ, 0)) {
+		long sz = pipe_fcntl(fifo, F_SETPIPE_SZ, size);
+
+		if (sz < 0) {
+			kcr_log(ctx, "cannot set the size of FIFO %pD to %ld: %ld",
+				fifo, size, sz);
+			return sz;
+		}
+	}
+	/* Read-write: a FIFO opens so without a peer, and never blocks. */
+	w = dentry_open(&fifo->f_path, O_RDWR | O_NONBLOCK, current_cred());
+	if (IS_ERR(w)) {
+		kcr_log(ctx, "cannot open FIFO %pD to refill it: %ld", fifo,
+			PTR_ERR(w));
+		return PTR_ERR(w);
+	}
+	kcr_set_nonblock(obj->file, O_NONBLOCK);
+	for (;;) {
+		n = kernel_read(obj->file, ctx->buf, KCR_BUF_SIZE, NULL);
+		if (n <= 0)
+			break;
+		wr = kernel_write(w, ctx->buf, n, NULL);
+		if (wr != n) {
+			kcr_log(ctx, "cannot refill FIFO %pD: %zd", fifo, wr);
+			ret = wr < 0 ? wr : -EIO;
+			break;
+		}
+	}
+	if (!ret && n < 0 && n != -EAGAIN)
+		ret = n;
+	fput(w);
+	fput(obj->wfile);
+	obj->wfile = NULL;
+	return ret;
+}

@@ -142,6 +142,8 @@ static void kcr_rst_release(struct kcr_rst *rst)
 		kvfree(rst->threads[i].regs.xstate);
 	}
 	kvfree(rst->threads);
+	if (rst->maker_cred)
+		put_cred(rst->maker_cred);
 /* @end */
 /* @signal */
 	kcr_rst_free_sigs(&rst->sigs);
@@ -295,6 +297,12 @@ objects_done:
 /* @until memory-rst */
 	*hp = h;
 /* @end */
+/* @attrs */
+	if (!ret)
+		ret = kcr_rst_attrs(ctx, rst, hp);
+	if (!ret)
+		ret = kcr_read_hdr(ctx, hp);
+/* @end */
 /* @threads */
 	if (!ret)
 		ret = kcr_rst_threads(ctx, rst, hp);
@@ -314,12 +322,22 @@ objects_done:
 	if (!ret)
 		ret = kcr_apply_files(ctx, rst);
 /* @end */
+/* @threads */
+	/* Threads are made after the credentials, with the restarter's. */
+	if (!ret && rst->nr_threads)
+		rst->maker_cred = get_current_cred();
+/* @end */
 /* @cred */
 	if (!ret) {
 		ret = kcr_apply_creds(rst);
 		if (ret)
 			kcr_log(ctx, "cannot set the credentials: %d", ret);
 	}
+/* @end */
+/* @attrs */
+	/* Before the threads are made: they inherit what they share. */
+	if (!ret)
+		ret = kcr_apply_attrs(ctx, rst);
 /* @end */
 	/* After the credentials, whose change resets it. */
 	if (!ret)

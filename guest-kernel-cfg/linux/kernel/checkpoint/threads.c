@@ -3,11 +3,13 @@
 /*
  * In-kernel checkpoint/restart: the threads of a process other than its leader.
  */
+#include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <linux/futex.h>
 #include <linux/rseq.h>
 
@@ -106,6 +108,27 @@ int kcr_rst_threads(struct kcr_ctx *ctx, struct kcr_rst *rst,
 }
 
 /*
+ * A thread not yet running, made under other credentials (with
+ * CLONE_THREAD it shares one for both cred and real_cred): give it
+ * @cred, moving the count of its user's processes that copy_creds()
+ * made.
+ */
+static void kcr_thread_take_cred(struct task_struct *p,
+				 const struct cred *cred)
+{
+	const struct cred *made = p->real_cred;
+
+	if (made == cred)
+		return;
+	inc_rlimit_ucounts(cred->ucounts, UCOUNT_RLIMIT_NPROC, 1);
+	dec_rlimit_ucounts(made->ucounts, UCOUNT_RLIMIT_NPROC, 1);
+	get_cred_many(cred, 2);
+	rcu_assign_pointer(p->real_cred, cred);
+	rcu_assign_pointer(p->cred, cred);
+	put_cred_many(made, 2);
+}
+
+/*
  * Create thread th of the caller, stopped before its first instruction
  * (woken up by kcr_wake_threads()), with its id and its state.
  */
@@ -120,18 +143,35 @@ static int kcr_make_thread(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		.set_tid = &tid,
 		.set_tid_size = 1,
 	};
+	const struct cred *old;
 	struct task_struct *p;
 	sigset_t blocked;
 	int ret;
 
+	/*
+	 * Choosing the thread's id (set_tid) takes CAP_CHECKPOINT_RESTORE,
+	 * which copy_process() checks in the subjective credentials: the
+	 * restarter's, which the restored ones (an ordinary user's) may
+	 * lack. The thread, made under them, then takes the process's.
+	 */
+	old = override_creds(rst->maker_cred);
 	p = copy_process(NULL, 0, NUMA_NO_NODE, &args);
+	revert_creds(old);
 	if (IS_ERR(p)) {
-		kcr_log(ctx, "cannot create thread %d: %ld", tid, PTR_ERR(p));
+		kcr_log(ctx, "cannot create thread %d: %pe%s", tid, p,
+			PTR_ERR(p) == -EPERM ?
+			" (the restarter may not choose thread ids: needs CAP_CHECKPOINT_RESTORE)" :
+			"");
 		return PTR_ERR(p);
 	}
 	th->p = p;
+	kcr_thread_take_cred(p, current->real_cred);
 
 	kcr_rst_apply_task(p, t);
+/* @attrs */
+	/* copy_process() clears it; the process's threads share it. */
+	p->pdeath_signal = current->pdeath_signal;
+/* @end */
 	p->sas_ss_sp = t->sas_ss_sp;
 	p->sas_ss_size = t->sas_ss_size;
 	p->sas_ss_flags = t->sas_ss_size ? t->sas_ss_flags : SS_DISABLE;

@@ -631,3 +631,43 @@ fn attributes_are_once_per_process_right_after_its_mappings() {
         "belong to a thread",
     );
 }
+
+#[test]
+fn a_fifo_may_carry_its_buffered_data() {
+    // A FIFO file object after the sample's pipe #5: with a reference to
+    // that PIPE (its data), without one, and a regular file with one.
+    let b = body(&sample());
+    let fs = rec_off(&b, rec::FS);
+    let fifo = |kind: u32, mode: u32, pipe_ref: u32| {
+        let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"/tmp/f\0");
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, objid),
+            &30u32.to_le_bytes(),
+        );
+        put(&mut f, offset_of!(kcr_rec_file, kind), &kind.to_le_bytes());
+        put(&mut f, offset_of!(kcr_rec_file, mode), &mode.to_le_bytes());
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, path_len),
+            &7u32.to_le_bytes(),
+        );
+        put(
+            &mut f,
+            offset_of!(kcr_rec_file, pipe_ref),
+            &pipe_ref.to_le_bytes(),
+        );
+        let mut c = b[..fs].to_vec();
+        c.extend_from_slice(&f);
+        c.extend_from_slice(&b[fs..]);
+        parse(&finish(c, N + 1)[..])
+    };
+    let img = fifo(file_kind::FIFO, 0o10600, 5).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 30).unwrap();
+    assert_eq!((f.kind, f.pipe), ("fifo", Some(5)));
+    assert!(fifo(file_kind::FIFO, 0o10600, 0).is_ok());
+    let e = fifo(file_kind::FIFO, 0o10600, 99).unwrap_err();
+    assert!(e.msg.contains("pipe reference 99"), "{e}");
+    let e = fifo(file_kind::REG, 0o100600, 5).unwrap_err();
+    assert!(e.msg.contains("no pipe or FIFO"), "{e}");
+}

@@ -10,7 +10,7 @@
  * little-endian (the format is only produced on x86_64), all structures
  * have explicit padding and 8-byte alignment, padding must be zero.
  *
- * Stream layout (version 5):
+ * Stream layout (version KCR_VERSION):
  *
  *   KCR_REC_HEADER                      exactly once, first
  *   [ KCR_REC_TREE ]                    the process tree (KCR_CHECKPOINT_TREE)
@@ -32,6 +32,7 @@
  *   KCR_REC_MM                          its address space, then:
  *     KCR_REC_VMA                         each mapping, ascending
  *       { KCR_REC_PAGES }                 contents of that mapping
+ *   KCR_REC_ATTRS                       its attributes (nice, prctl, exe, ...)
  *   then, for each other thread of the process (nr_threads - 1 of them,
  *   in the kernel's thread list order):
  *   KCR_REC_TASK                        the thread (KCR_TASK_THREAD)
@@ -96,7 +97,7 @@
 #define KCR_RESTART_FLAGS_ALL		(KCR_RESTART_TREE | KCR_RESTART_JOIN)
 
 #define KCR_MAGIC		0x31474d4952434b4bULL	/* "KKCRIMG1" */
-#define KCR_VERSION		5
+#define KCR_VERSION		6
 
 #define KCR_ARCH_X86_64		1
 
@@ -124,6 +125,7 @@ enum kcr_rec_type {
 	KCR_REC_FD	= 16,
 	KCR_REC_TREE	= 17,
 	KCR_REC_DEBUGREGS = 18,
+	KCR_REC_ATTRS	= 19,
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -283,6 +285,37 @@ struct kcr_rec_debugregs {
 	__u64 dr7;
 };
 
+/*
+ * KCR_REC_ATTRS: the attributes of a process that prctl(2),
+ * setpriority(2), sched_setscheduler(2) and /proc/PID/oom_score_adj set,
+ * its executable (/proc/PID/exe) and its auxiliary vector
+ * (/proc/PID/auxv), followed by auxv_len bytes of that vector (pairs of
+ * __u64, the last AT_NULL) and zero padding to a multiple of 8.  Its
+ * threads share them: checkpoint() refuses a thread whose nice value,
+ * policy, parent-death signal or timer slack differ.  restart() applies
+ * them after the credentials, with the checks the system calls make for
+ * the restored user.
+ */
+struct kcr_rec_attrs {
+	struct kcr_hdr h;
+	__s32 nice;		/* -20 .. 19 */
+	__u32 policy;		/* SCHED_NORMAL, SCHED_BATCH or SCHED_IDLE */
+	__s32 oom_score_adj;	/* -1000 .. 1000 */
+	__u32 pdeath_signal;	/* 0 or a signal number */
+	__u64 timer_slack_ns;	/* 0: the default */
+	__u32 flags;		/* KCR_ATTR_* */
+	__u32 exe_ref;		/* regular FILE object, 0 if none */
+	__u32 auxv_len;		/* bytes, a multiple of 16, <= KCR_AUXV_MAX */
+	__u32 __pad;
+};
+
+#define KCR_ATTR_THP_DISABLE	0x1	/* PR_SET_THP_DISABLE */
+#define KCR_ATTR_SUBREAPER	0x2	/* PR_SET_CHILD_SUBREAPER */
+#define KCR_ATTR_RESET_ON_FORK	0x4	/* SCHED_RESET_ON_FORK */
+#define KCR_ATTR_ALL		0x7U
+
+#define KCR_AUXV_MAX		512
+
 /* KCR_REC_MM */
 struct kcr_rec_mm {
 	struct kcr_hdr h;
@@ -373,10 +406,13 @@ struct kcr_rec_sigpending {
  * KCR_REC_FILE: an open file, followed by path_len bytes of path
  * (NUL-terminated, absolute, as seen from the checkpointer's root) and
  * zero padding to a multiple of 8.  Pipes have no path (path_len 0) and
- * refer to a KCR_REC_PIPE.  restart() reopens the path with the caller's
- * permissions and checks that it finds the same object: for regular
- * files ino, mode, size and mtime; for directories and FIFOs ino and
- * mode; for character devices mode and rdev.
+ * refer to a KCR_REC_PIPE.  A FIFO may refer to one too: the data
+ * buffered in it, which restart() writes into the reopened FIFO (after
+ * what it may hold already) when it opens the first file of that FIFO.
+ * restart() reopens the path with the caller's permissions and checks
+ * that it finds the same object: for regular files ino, mode, size and
+ * mtime; for directories and FIFOs ino and mode; for character devices
+ * mode and rdev.
  *
  * Shared memory without a name in the filesystem (a memfd, the object
  * behind a MAP_SHARED | MAP_ANONYMOUS mapping) is a KCR_FILE_SHMEM
@@ -397,7 +433,7 @@ struct kcr_rec_file {
 	__u32 kind;		/* KCR_FILE_* */
 	__s64 pos;		/* file position */
 	__u32 rdev;		/* character devices: major << 20 | minor */
-	__u32 pipe_ref;		/* pipes: objid of a KCR_REC_PIPE */
+	__u32 pipe_ref;		/* pipes, FIFOs: objid of a KCR_REC_PIPE */
 };
 
 #define KCR_PATH_MAX		4096
