@@ -188,9 +188,9 @@ pub fn kcr_header() -> anyhow::Result<Option<String>> {
 }
 
 /// Builds the guest-side c/r test programs (guest-kernel-cfg/tests/*.c,
-/// static) into images/out/guest/bin. Returns (name, path) of each.
+/// and the zdtm-style cases tests/zdtm/*.c as `zdtm-NAME`; static) into
+/// images/out/guest/bin. Returns (name, path) of each.
 pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let src_dir = paths::root().join("guest-kernel-cfg/tests");
     let Some(header) = kcr_header()? else {
         return Ok(Vec::new());
     };
@@ -198,10 +198,18 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
     let inc = out.join("include");
     write_if_changed(&inc.join("kcr.h"), header.as_bytes())?;
     let mut built = Vec::new();
-    for src in sorted_files(&src_dir, Some("c")) {
+    let sources = sorted_files(&paths::root().join("guest-kernel-cfg/tests"), Some("c"))
+        .into_iter()
+        .map(|p| (String::new(), p))
+        .chain(
+            sorted_files(&paths::root().join("tests/zdtm"), Some("c"))
+                .into_iter()
+                .map(|p| ("zdtm-".to_string(), p)),
+        );
+    for (prefix, src) in sources {
         let name = src
             .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
+            .map(|s| format!("{prefix}{}", s.to_string_lossy()))
             .context("test source name")?;
         let exe = out.join("bin").join(&name);
         fs::create_dir_all(out.join("bin"))?;

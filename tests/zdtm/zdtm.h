@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The zdtm-style checkpoint/restart cases: one small program per case,
+ * each written from the behaviour an issue describes (not from our code).
+ *
+ * A case builds its state, calls test_daemon() (which tells the runner it
+ * is ready), waits in test_waitsig() until the runner sends SIGTERM, then
+ * checks its state and ends with pass() or fail(). The runner
+ * (tests/guest/zdtm-run) runs each case twice: once left alone, which must
+ * pass, and once checkpointed with `guest-agent checkpoint --kill` and
+ * restarted with `guest-agent restart` in between.
+ *
+ * One result line on stdout: "PASS" or "FAIL: why"; exit status 0 or 1.
+ */
+#ifndef ZDTM_H
+#define ZDTM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t zdtm_stopped;
+
+static void zdtm_on_term(int sig)
+{
+	(void)sig;
+	zdtm_stopped = 1;
+}
+
+/*
+ * Output goes to a file the runner reads; never buffer a result. SIGTERM
+ * is blocked except in test_waitsig(), so that it wakes the main thread
+ * and not one the case started.
+ */
+static inline void test_init(void)
+{
+	struct sigaction sa = { .sa_handler = zdtm_on_term };
+	sigset_t term;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	if (sigaction(SIGTERM, &sa, NULL) ||
+	    sigprocmask(SIG_BLOCK, &term, NULL)) {
+		printf("FAIL: sigaction: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static inline __attribute__((noreturn, format(printf, 1, 2)))
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+static inline __attribute__((noreturn)) void pass(void)
+{
+	printf("PASS\n");
+	exit(0);
+}
+
+/* The state is built: create the file named by $ZDTM_READY. */
+static inline void test_daemon(void)
+{
+	const char *ready = getenv("ZDTM_READY");
+	int fd;
+
+	if (!ready)
+		fail("ZDTM_READY is not set (run me with zdtm-run)");
+	fd = open(ready, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail("creating %s: %s", ready, strerror(errno));
+	close(fd);
+}
+
+/* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */
+static inline void test_waitsig(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (!zdtm_stopped)
+		sigsuspend(&none);
+}
+
+#endif
