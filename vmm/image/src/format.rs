@@ -171,10 +171,13 @@ pub mod task_flags {
     /// `KCR_TASK_UNDUMPABLE`: a process that is not dumpable; restart
     /// makes it so again.
     pub const UNDUMPABLE: u32 = 1 << 3;
+    /// `KCR_TASK_STOPPED`: a process stopped by job control; restart
+    /// stops it again.
+    pub const STOPPED: u32 = 1 << 4;
     /// `KCR_TASK_FLAGS_ALL`.
-    pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD | UNDUMPABLE;
+    pub const ALL: u32 = SELF | SYSCALL_RESTART | THREAD | UNDUMPABLE | STOPPED;
     /// Names of the flags, bit 0 first.
-    pub const NAMES: [&str; 4] = ["self", "syscall-restart", "thread", "undumpable"];
+    pub const NAMES: [&str; 5] = ["self", "syscall-restart", "thread", "undumpable", "stopped"];
 }
 
 /// Attribute flags of an ATTRS record (`KCR_ATTR_*`).
@@ -771,6 +774,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ),
         ("KCR_TASK_THREAD", task_flags::THREAD.into()),
         ("KCR_TASK_UNDUMPABLE", task_flags::UNDUMPABLE.into()),
+        ("KCR_TASK_STOPPED", task_flags::STOPPED.into()),
         ("KCR_TASK_FLAGS_ALL", task_flags::ALL.into()),
         ("KCR_VMA_SHARED", vma_flags::SHARED.into()),
         ("KCR_VMA_GROWSDOWN", vma_flags::GROWSDOWN.into()),

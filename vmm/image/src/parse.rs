@@ -626,7 +626,7 @@ impl<R: Read> Parser<'_, R> {
             || k.pid == p.pid
             || k.ppid != p.ppid
             || k.nr_threads != 0
-            || k.flags & (task_flags::SELF | task_flags::UNDUMPABLE) != 0
+            || k.flags & (task_flags::SELF | task_flags::UNDUMPABLE | task_flags::STOPPED) != 0
         {
             format!(
                 "thread record {}/{} is not one of process {}",

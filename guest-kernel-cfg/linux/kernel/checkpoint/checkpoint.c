@@ -266,7 +266,8 @@ static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 			kcr_log(ctx, "cannot checkpoint: %s", why);
 			return ret;
 		}
-		n = wait_task_inactive(t, TASK_INTERRUPTIBLE);
+		/* Parked by the freezer, or stopped by job control inside it. */
+		n = wait_task_inactive(t, TASK_INTERRUPTIBLE | __TASK_STOPPED);
 		if (!n) {
 			kcr_log(ctx, "task is not stopped in the freezer");
 			return -EBUSY;
@@ -425,6 +426,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	tflags = self ? KCR_TASK_SELF : 0;
 	if (get_dumpable(mm) != SUID_DUMP_USER)
 		tflags |= KCR_TASK_UNDUMPABLE;
+/* @signal */
+	if (READ_ONCE(t->signal->flags) & SIGNAL_STOP_STOPPED)
+		tflags |= KCR_TASK_STOPPED;
+/* @end */
 /* @until cpu */
 	ret = kcr_write_task(ctx, t, tflags, ck->th.nr);
 /* @end */

@@ -582,7 +582,9 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 			return KCR_BAD(ctx, "pipe end %u (pipe %u, flags %#x)",
 				       r.objid, r.pipe_ref, r.f_flags);
 		pipe->kind = KCR_FILE_PIPE;
-		file = get_file(acc == O_RDONLY ? pipe->file : pipe->wfile);
+		file = kcr_pipe_end(ctx, pipe, r.f_flags);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
 		kcr_set_nonblock(file, r.f_flags);
 		goto add;
 	}

@@ -39,6 +39,7 @@ struct kcr_obj {
 	u32 kind;		/* KCR_REC_FILE: KCR_FILE_* */
 	struct file *file;	/* reference held, or NULL */
 	struct file *wfile;	/* restart, KCR_REC_PIPE: the write end */
+	u32 ends_used;		/* restart, KCR_REC_PIPE: BIT(O_RDONLY), ... */
 };
 
 /* @end */
@@ -375,6 +376,8 @@ int kcr_write_pipe_obj(struct kcr_ctx *ctx, struct pipe_inode_info *pipe,
 		       u32 *id);
 int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h);
 int kcr_refill_fifo(struct kcr_ctx *ctx, struct file *fifo, u32 pipe_ref);
+struct file *kcr_pipe_end(struct kcr_ctx *ctx, struct kcr_obj *pipe,
+			  u32 f_flags);
 
 /* @end */
 /* @memory */

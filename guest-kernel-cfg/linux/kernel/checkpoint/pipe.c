@@ -184,6 +184,33 @@ int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 }
 
 /*
+ * A file of one end of a restored pipe (f_flags: the record's, O_RDONLY
+ * or O_WRONLY): the end kcr_rst_pipe() made, the first time; after that a
+ * new file of the same end, as an open() of /proc/PID/fd/N makes one, so
+ * that each keeps its own status flags.
+ */
+struct file *kcr_pipe_end(struct kcr_ctx *ctx, struct kcr_obj *pipe,
+			  u32 f_flags)
+{
+	u32 acc = f_flags & O_ACCMODE;
+	struct file *end = acc == O_RDONLY ? pipe->file : pipe->wfile;
+	struct file *file;
+
+	if (!(pipe->ends_used & BIT(acc))) {
+		pipe->ends_used |= BIT(acc);
+		return get_file(end);
+	}
+	/* Non-blocking: the other end is open, but never wait for it. */
+	file = dentry_open(&end->f_path,
+			   acc | O_NONBLOCK | (f_flags & O_LARGEFILE),
+			   current_cred());
+	if (IS_ERR(file))
+		kcr_log(ctx, "cannot open pipe %u again: %ld", pipe->id,
+			PTR_ERR(file));
+	return file;
+}
+
+/*
  * The first file of a FIFO restored: move the data of its PIPE object
  * (which kcr_rst_pipe() put in an anonymous pipe) into the FIFO, after
  * what it may hold already.  The later files of the FIFO find it moved.

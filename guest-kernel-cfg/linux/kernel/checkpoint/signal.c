@@ -384,5 +384,8 @@ int kcr_apply_signals(struct kcr_ctx *ctx, struct kcr_rst *rst)
 		ret = kcr_queue_sigs(ctx, &rst->threads[n].sigs,
 				     rst->threads[n].p);
 /* @end */
+	/* Stopped again on the way out, as job control stopped it. */
+	if (!ret && (rst->task.flags & KCR_TASK_STOPPED))
+		ret = send_sig(SIGSTOP, current, 1);
 	return ret;
 }

@@ -63,7 +63,8 @@ int kcr_rst_threads(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		if (ret)
 			return ret;
 		if (!(t->flags & KCR_TASK_THREAD) ||
-		    (t->flags & (KCR_TASK_SELF | KCR_TASK_UNDUMPABLE)) ||
+		    (t->flags & (KCR_TASK_SELF | KCR_TASK_UNDUMPABLE |
+				 KCR_TASK_STOPPED)) ||
 		    t->nr_threads || t->tgid != l->pid || t->pid <= 0 ||
 		    t->pid == l->pid || t->ppid != l->ppid)
 			return KCR_BAD(ctx, "offset %llu: thread %d/%d is not of process %d",

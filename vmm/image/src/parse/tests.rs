@@ -671,3 +671,23 @@ fn a_fifo_may_carry_its_buffered_data() {
     let e = fifo(file_kind::REG, 0o100600, 5).unwrap_err();
     assert!(e.msg.contains("no pipe or FIFO"), "{e}");
 }
+
+#[test]
+fn only_a_process_is_stopped() {
+    // A process stopped by job control: fine, and shown.
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::TASK) + offset_of!(kcr_rec_task, flags);
+    put(&mut b, o, &task_flags::STOPPED.to_le_bytes());
+    let img = parse(&finish(b, N)[..]).unwrap();
+    assert_eq!(img.tasks[0].flags, ["stopped"]);
+    // A thread record cannot carry it.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    let o = offset_of!(kcr_rec_task, flags);
+    put(
+        &mut th,
+        o,
+        &(task_flags::THREAD | task_flags::STOPPED).to_le_bytes(),
+    );
+    let e = parse(&threaded(2, &[(th, r)])[..]).unwrap_err();
+    assert!(e.msg.contains("is not one of process 42"), "{e}");
+}

@@ -240,8 +240,14 @@ struct kcr_rec_task {
  * credential change): restart makes it so again, else it is dumpable.
  */
 #define KCR_TASK_UNDUMPABLE	(1U << 3)
+/*
+ * A process stopped by job control (SIGSTOP, SIGTSTP, ...): restart
+ * stops it again, and SIGCONT lets it go on.  Process records only.
+ */
+#define KCR_TASK_STOPPED	(1U << 4)
 #define KCR_TASK_FLAGS_ALL	(KCR_TASK_SELF | KCR_TASK_SYSCALL_RESTART | \
-				 KCR_TASK_THREAD | KCR_TASK_UNDUMPABLE)
+				 KCR_TASK_THREAD | KCR_TASK_UNDUMPABLE | \
+				 KCR_TASK_STOPPED)
 
 /* Bound on the threads of one process. */
 #define KCR_THREADS_MAX		1024
