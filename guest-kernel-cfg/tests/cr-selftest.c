@@ -2632,6 +2632,14 @@ static int cmd_security(void)
 	close(mfd);
 	CHECK(!confused_deputy(ROOT_ONLY),
 	      "security: an image edited to name a root-only file is refused to a root restarter");
+	/*
+	 * Execute-only for uid 1000: restart maps such a file (a program
+	 * installed 0711), but never gives its user a descriptor of it.
+	 */
+	if (chmod(ROOT_ONLY, 0711))
+		return 2;
+	CHECK(!confused_deputy(ROOT_ONLY),
+	      "security: an image edited to give a descriptor of an execute-only file is refused");
 	unlink(ROOT_ONLY);
 	printf("%s: security: %d failure(s)\n", failures ? "FAIL" : "PASS",
 	       failures);

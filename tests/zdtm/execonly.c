@@ -41,5 +41,8 @@ int main(int argc, char **argv)
 	test_waitsig();
 	if (getuid() != 1000)
 		fail("uid %d", getuid());
+	/* As after exec of a file its user may not read. */
+	if (prctl(PR_GET_DUMPABLE) != 0)
+		fail("the process is dumpable");
 	pass();
 }

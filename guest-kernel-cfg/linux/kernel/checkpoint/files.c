@@ -488,9 +488,35 @@ static bool kcr_same_file(struct inode *inode, const struct kcr_rec_file *r)
  * privileged restarter must not hand the task a file it could not open
  * itself, nor one an edited image names (/proc/PID/mem, a device).
  */
+/*
+ * A program installed execute-only (mode 0711): its user may run it, and
+ * exec maps it, but may not open it for reading.  Such a file is opened
+ * for a mapping or the executable (never a descriptor: kcr_rst_fdtable()
+ * refuses one) when the image's user may execute it and the caller could
+ * read it; restart then keeps the process undumpable, as exec does.
+ */
+static struct file *kcr_open_exec_only(const struct cred *caller,
+				       const struct path *p, u32 oflags)
+{
+	struct inode *inode = d_inode(p->dentry);
+	struct file *file = ERR_PTR(-EACCES);
+	const struct cred *image;
+
+	/* Under the image's credentials: its user may execute it. */
+	if (!S_ISREG(inode->i_mode) || path_noexec(p) ||
+	    path_permission(p, MAY_EXEC))
+		return file;
+	/* Under the caller's: it may read it. */
+	image = override_creds(caller);
+	if (!path_permission(p, MAY_READ))
+		file = dentry_open(p, oflags, caller);
+	revert_creds(image);
+	return file;
+}
+
 static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 			       const char *path, const struct kcr_rec_file *r,
-			       u32 oflags)
+			       u32 oflags, bool *exec_only)
 {
 	const struct cred *old = override_creds(cred);
 	struct file *file = NULL;
@@ -498,6 +524,7 @@ static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 	struct path p;
 	int ret;
 
+	*exec_only = false;
 	/* Look before opening: opening a device can have side effects. */
 	ret = kern_path(path, LOOKUP_FOLLOW, &p);
 	if (ret) {
@@ -509,13 +536,19 @@ static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 		why = "a file on a pseudo filesystem, which checkpoint refuses";
 	else if (!kcr_same_file(d_inode(p.dentry), r))
 		why = "changed since the checkpoint";
-	path_put(&p);
 	if (why) {
+		path_put(&p);
 		kcr_log(ctx, "file %s: %s", path, why);
 		ret = -ESTALE;
 		goto out;
 	}
 	file = filp_open(path, oflags, 0);
+	if (file == ERR_PTR(-EACCES) && r->kind == KCR_FILE_REG &&
+	    (oflags & O_ACCMODE) == O_RDONLY) {
+		file = kcr_open_exec_only(old, &p, oflags);
+		*exec_only = !IS_ERR(file);
+	}
+	path_put(&p);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		file = NULL;
@@ -544,6 +577,7 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	struct file *file;
 	char *path = ctx->buf;
 	u32 plen, oflags;
+	bool exec_only = false;
 	int ret;
 
 	ret = kcr_read_rec(ctx, h, &r, sizeof(r));
@@ -638,9 +672,10 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 				       MAJOR(r.rdev), MINOR(r.rdev));
 		break;
 	}
-	file = kcr_reopen(ctx, cred, path, &r, oflags);
+	file = kcr_reopen(ctx, cred, path, &r, oflags, &exec_only);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	ctx->exec_only |= exec_only;
 	kcr_set_nonblock(file, r.f_flags);
 	if (r.pos && !(file->f_mode & FMODE_STREAM)) {
 		loff_t pos = vfs_llseek(file, r.pos, SEEK_SET);
@@ -668,6 +703,7 @@ add:
 	if (!obj)
 		return -ENOMEM;
 	obj->kind = r.kind;
+	obj->exec_only = exec_only;
 	*objp = obj;
 	return 0;
 }
@@ -769,6 +805,11 @@ int kcr_rst_fdtable(struct kcr_ctx *ctx, struct kcr_rst *rst)
 		if (!obj)
 			return KCR_BAD(ctx, "fd %u refers to unknown file object %u",
 				       r.fd, r.file_ref);
+		if (obj->exec_only) {
+			kcr_log(ctx, "fd %u: %pD, which its user may only execute",
+				r.fd, obj->file);
+			return -EACCES;
+		}
 		rst->fds[i].fd = r.fd;
 		rst->fds[i].flags = r.flags;
 		rst->fds[i].file = obj->file;

@@ -40,6 +40,9 @@ struct kcr_obj {
 	struct file *file;	/* reference held, or NULL */
 	struct file *wfile;	/* restart, KCR_REC_PIPE: the write end */
 	u32 ends_used;		/* restart, KCR_REC_PIPE: BIT(O_RDONLY), ... */
+/* @files-rst */
+	bool exec_only;		/* restart: a file the user may only execute */
+/* @end */
 };
 
 /* @end */
@@ -68,6 +71,10 @@ struct kcr_ctx {
 /* @shmem */
 	/* checkpoint: struct kcr_shm_reach of each shmem inode, kvmalloc'ed */
 	struct xarray shm_reach;
+/* @end */
+/* @files-rst */
+	/* restart: a process maps a file its user may only execute */
+	bool exec_only;
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */

@@ -344,6 +344,11 @@ objects_done:
 		set_dumpable(current->mm,
 			     rst->task.flags & KCR_TASK_UNDUMPABLE ?
 			     SUID_DUMP_DISABLE : SUID_DUMP_USER);
+/* @files-rst */
+	/* As after exec of a file its user may not read. */
+	if (!ret && ctx->exec_only)
+		set_dumpable(current->mm, SUID_DUMP_DISABLE);
+/* @end */
 /* @signal */
 	if (!ret)
 		ret = kcr_apply_signals(ctx, rst);
