@@ -58,6 +58,8 @@ pub const KCR_TREE_MAX: u32 = 1024;
 pub const KCR_THREADS_MAX: u32 = 1024;
 /// `KCR_AUXV_MAX`: longest auxiliary vector in an ATTRS record, in bytes.
 pub const KCR_AUXV_MAX: u32 = 512;
+/// `KCR_GHOST_MAX`: largest ghost file (`file_kind::GHOST`), in bytes.
+pub const KCR_GHOST_MAX: u32 = 64 << 20;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -73,6 +75,9 @@ pub mod file_kind {
     pub const CHR: u32 = 5;
     /// `KCR_FILE_SHMEM`.
     pub const SHMEM: u32 = 6;
+    /// `KCR_FILE_GHOST`: a regular file deleted while open (and with no
+    /// other name), its contents in the image.
+    pub const GHOST: u32 = 7;
 
     /// The kind's name, or None for an unknown kind.
     pub fn name(k: u32) -> Option<&'static str> {
@@ -83,6 +88,7 @@ pub mod file_kind {
             PIPE => "pipe",
             CHR => "chardev",
             SHMEM => "shmem",
+            GHOST => "ghost",
             _ => return None,
         })
     }
@@ -735,6 +741,8 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_PIPE", file_kind::PIPE.into()),
         ("KCR_FILE_CHR", file_kind::CHR.into()),
         ("KCR_FILE_SHMEM", file_kind::SHMEM.into()),
+        ("KCR_FILE_GHOST", file_kind::GHOST.into()),
+        ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
         ("KCR_FD_FLAGS_ALL", KCR_FD_FLAGS_ALL.into()),

@@ -21,6 +21,10 @@ const POLICIES: [(u32, &str); 3] = [(0, "normal"), (3, "batch"), (5, "idle")];
 const NICE: std::ops::RangeInclusive<i32> = -20..=19;
 /// `oom_score_adj` values (`OOM_SCORE_ADJ_MIN ..= OOM_SCORE_ADJ_MAX`).
 const OOM_SCORE_ADJ: std::ops::RangeInclusive<i32> = -1000..=1000;
+/// The file type bits of a mode (`S_IFMT`).
+const S_IFMT: u32 = 0o170_000;
+/// A regular file's type (`S_IFREG`).
+const S_IFREG: u32 = 0o100_000;
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -280,7 +284,7 @@ pub struct FileObj {
     pub rdev: u32,
     /// Pipes: object id of the PIPE.
     pub pipe: Option<u32>,
-    /// Shared memory: pages of contents in the image.
+    /// Shared memory and ghost files: pages of contents in the image.
     pub pages: u64,
     /// open() flags.
     pub f_flags: u32,
@@ -369,8 +373,9 @@ struct Parser<'v, R: Read> {
     tree: Option<Vec<kcr_tree_task>>,
     vma_end: u64,
     pages_end: u64,
-    /// The shmem FILE whose PAGES may follow (index in `files`).
-    shm: Option<usize>,
+    /// The FILE whose contents (PAGES) may follow, a shmem object or a
+    /// ghost file (index in `files`).
+    contents: Option<usize>,
     /// The previous record was the MM, a VMA or the PAGES of a mapping:
     /// an ATTRS record may follow.
     after_memory: bool,
@@ -678,7 +683,7 @@ impl<R: Read> Parser<'_, R> {
             }
             self.crc.update(&self.buf);
             if t != rec::PAGES {
-                self.shm = None;
+                self.contents = None;
             }
             self.record(t, len)?;
             self.offset += u64::from(len);
@@ -914,6 +919,7 @@ impl<R: Read> Parser<'_, R> {
                     .ok_or_else(|| self.err(t, format!("unknown file kind {}", f.kind)))?;
                 let is_pipe = f.kind == file_kind::PIPE;
                 let is_shm = f.kind == file_kind::SHMEM;
+                let is_ghost = f.kind == file_kind::GHOST;
                 if f.f_flags & !KCR_FILE_FLAGS_ALL != 0
                     || f.f_flags & 3 == 3
                     || f.pos < 0
@@ -937,8 +943,27 @@ impl<R: Read> Parser<'_, R> {
                             self.err(t, "path is not an absolute, NUL-terminated string")
                         })?
                 };
-                if is_shm {
-                    self.shm = Some(self.files.len());
+                if is_ghost {
+                    // As restart(2) checks: what it can create, an
+                    // O_TMPFILE of that mode and size.
+                    let why = if f.mode & S_IFMT != S_IFREG {
+                        Some(format!("mode {:#o} is not a regular file's", f.mode))
+                    } else if f.size > u64::from(KCR_GHOST_MAX) {
+                        Some(format!(
+                            "size {} above KCR_GHOST_MAX ({KCR_GHOST_MAX} bytes)",
+                            f.size
+                        ))
+                    } else if f.rdev != 0 {
+                        Some(format!("device number {:#x}, not 0", f.rdev))
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        return Err(self.err(t, format!("ghost file {}: {why}", f.objid)));
+                    }
+                }
+                if is_shm || is_ghost {
+                    self.contents = Some(self.files.len());
                     self.pages_end = 0;
                 }
                 self.files.push(FileObj {
@@ -1164,16 +1189,22 @@ impl<R: Read> Parser<'_, R> {
                     ),
                 );
                 let end = p.addr.saturating_add(u64::from(p.nr_pages) * PAGE_SIZE);
-                if let Some(i) = self.shm {
-                    // Contents of a shared memory object: offsets in it.
-                    let f = &mut self.files[i];
+                if let Some(i) = self.contents {
+                    // Contents of a shared memory object or a ghost file:
+                    // offsets in it.
+                    let f = &self.files[i];
                     let size = f.size.checked_next_multiple_of(PAGE_SIZE);
                     if !p.addr.is_multiple_of(PAGE_SIZE)
                         || p.addr < pages_end
                         || size.is_none_or(|size| end > size)
                     {
-                        return Err(e2);
+                        let why = format!(
+                            "pages {:#x}+{} outside {} file {} ({} bytes) or out of order",
+                            p.addr, p.nr_pages, f.kind, f.objid, f.size
+                        );
+                        return Err(self.err(t, why));
                     }
+                    let f = &mut self.files[i];
                     f.pages += u64::from(p.nr_pages);
                     self.pages_end = end;
                     return Ok(());
@@ -1388,7 +1419,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         tree: None,
         vma_end: 0,
         pages_end: 0,
-        shm: None,
+        contents: None,
         after_memory: false,
     }
     .run()

@@ -285,7 +285,10 @@ pub const RULES: &[Rule] = &[
         &[optional(to(
             "file",
             offset_of!(kcr_rec_vma, file_ref),
-            file_of(&[file_kind::REG, file_kind::SHMEM], "regular or shmem FILE"),
+            file_of(
+                &[file_kind::REG, file_kind::SHMEM, file_kind::GHOST],
+                "regular, shmem or ghost FILE",
+            ),
         ))],
     ),
     counted(

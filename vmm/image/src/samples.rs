@@ -530,6 +530,95 @@ pub fn with_memfd(page_addr: u64) -> Vec<u8> {
     finish(c, N + 2)
 }
 
+/// A ghost file's path in the samples (where it was before it was
+/// deleted).
+pub const GHOST_PATH: &str = "/tmp/data.log";
+
+/// A FILE record of a ghost file (a regular file deleted while open):
+/// object id `objid`, [`GHOST_PATH`], open `O_RDWR` at position 100,
+/// inode 77, `mode` and `size`.
+pub fn ghost_record(objid: u32, mode: u32, size: u64) -> Vec<u8> {
+    let path = format!("{GHOST_PATH}\0");
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), path.as_bytes());
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, objid),
+        &objid.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::GHOST.to_le_bytes(),
+    );
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, f_flags),
+        &2u32.to_le_bytes(),
+    );
+    put(&mut f, offset_of!(kcr_rec_file, ino), &77u64.to_le_bytes());
+    put(&mut f, offset_of!(kcr_rec_file, size), &size.to_le_bytes());
+    put(&mut f, offset_of!(kcr_rec_file, mode), &mode.to_le_bytes());
+    put(&mut f, offset_of!(kcr_rec_file, pos), &100i64.to_le_bytes());
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, path_len),
+        &(path.len() as u32).to_le_bytes(),
+    );
+    f
+}
+
+/// `sample()` with a ghost file (objid 20, [`GHOST_PATH`], `mode`, `size`
+/// bytes) and one page of it (all 9s) at offset `page_addr`.
+pub fn with_ghost_file(mode: u32, size: u64, page_addr: u64) -> Vec<u8> {
+    let b = body(&sample());
+    let fs = rec_off(&b, rec::FS);
+    let mut p = record(rec::PAGES, size_of::<kcr_rec_pages>(), &[9u8; 4096]);
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, addr),
+        &page_addr.to_le_bytes(),
+    );
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, nr_pages),
+        &1u32.to_le_bytes(),
+    );
+    let mut c = b[..fs].to_vec();
+    c.extend_from_slice(&ghost_record(20, mode, size));
+    c.extend_from_slice(&p);
+    c.extend_from_slice(&b[fs..]);
+    finish(c, N + 2)
+}
+
+/// `sample()` with a ghost file of mode 0644 and 8292 bytes (objid 20,
+/// [`GHOST_PATH`]) and one page of it (all 9s) at offset `page_addr`.
+pub fn with_ghost(page_addr: u64) -> Vec<u8> {
+    with_ghost_file(0o100_644, 8292, page_addr)
+}
+
+/// [`with_ghost`]`(0)` whose first mapping (two pages at 0x400000, the
+/// program's in `sample()`) maps the ghost file, `MAP_SHARED`.
+pub fn with_mapped_ghost() -> Vec<u8> {
+    let mut b = body(&with_ghost(0));
+    let vma = rec_off(&b, rec::VMA);
+    put(
+        &mut b,
+        vma + offset_of!(kcr_rec_vma, file_ref),
+        &20u32.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        vma + offset_of!(kcr_rec_vma, prot),
+        &3u32.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        vma + offset_of!(kcr_rec_vma, flags),
+        &vma_flags::SHARED.to_le_bytes(),
+    );
+    finish(b, N + 2)
+}
+
 /// `sample()` with `auxv` (`u64` words) as its auxiliary vector (in a
 /// new ATTRS record, which is the last record of `sample()`'s body).
 pub fn with_auxv(auxv: &[u64]) -> Vec<u8> {

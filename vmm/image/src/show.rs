@@ -22,6 +22,10 @@ fn file_desc(f: &FileObj) -> String {
             "{} {} ({} bytes, {} pages saved, pos {})",
             f.kind, f.path, f.size, f.pages, f.pos
         ),
+        "ghost" => format!(
+            "ghost {} (deleted) {} pages saved ({} bytes, ino {}, mode {:o}, pos {}, flags {:#o})",
+            f.path, f.pages, f.size, f.ino, f.mode, f.pos, f.f_flags
+        ),
         "chardev" => format!(
             "{} {} (char {}:{}, flags {:#o})",
             f.kind,
@@ -37,11 +41,27 @@ fn file_desc(f: &FileObj) -> String {
     }
 }
 
+/// A file's path, " (deleted)" after a ghost file's (as `/proc/PID/maps`
+/// shows it).
+fn file_path(f: &FileObj) -> String {
+    if f.kind == "ghost" {
+        format!("{} (deleted)", f.path)
+    } else {
+        f.path.clone()
+    }
+}
+
 fn file_name(img: &Image, id: u32) -> String {
     img.files
         .iter()
         .find(|f| f.objid == id)
-        .map(|f| format!("#{id} {}", if f.path.is_empty() { f.kind } else { &f.path }))
+        .map(|f| {
+            if f.path.is_empty() {
+                format!("#{id} {}", f.kind)
+            } else {
+                format!("#{id} {}", file_path(f))
+            }
+        })
         .unwrap_or_else(|| format!("#{id}"))
 }
 
@@ -110,7 +130,7 @@ fn vma_line(img: &Image, v: &Vma) -> String {
     let file = v
         .file
         .and_then(|id| img.files.iter().find(|f| f.objid == id))
-        .map(|f| format!(" {} +{:#x}", f.path, v.pgoff * 4096))
+        .map(|f| format!(" {} +{:#x}", file_path(f), v.pgoff * 4096))
         .unwrap_or_default();
     let flags = if v.flags.is_empty() {
         String::new()
@@ -359,7 +379,10 @@ pub fn tree(img: &Image) -> String {
         put(format!("{p}/ino"), f.ino.to_string());
         put(format!("{p}/pos"), f.pos.to_string());
         put(format!("{p}/flags"), format!("{:#o}", f.f_flags));
-        if f.kind == "shmem" {
+        if f.kind == "ghost" {
+            put(format!("{p}/mode"), format!("{:o}", f.mode));
+        }
+        if f.kind == "shmem" || f.kind == "ghost" {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
@@ -599,5 +622,34 @@ mod tests {
             let s = summary(&parse(&img[..]).unwrap());
             assert!(s.contains(want), "missing {want:?} in:\n{s}");
         }
+    }
+
+    #[test]
+    fn ghost_files_in_every_form() {
+        let img = parse(&with_mapped_ghost()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #20: ghost /tmp/data.log (deleted) 1 pages saved (8292 bytes, ino 77, \
+             mode 100644, pos 100, flags 0o2)\n",
+            "000000400000-000000402000 rw- /tmp/data.log (deleted) +0x0 [shared] pages 0\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/20/kind = ghost",
+            "files/20/path = /tmp/data.log\n",
+            "files/20/mode = 100644",
+            "files/20/size = 8292",
+            "files/20/pages = 1",
+            "task-42/mm/vmas/0/file = files/20",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let g = &j["files"][3];
+        assert_eq!(g["kind"], "ghost");
+        assert_eq!(g["path"], "/tmp/data.log");
+        assert_eq!(g["pages"], 1);
     }
 }

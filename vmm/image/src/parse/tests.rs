@@ -209,7 +209,8 @@ fn dangling_reference_and_bad_ranges() {
     c[vma_off + offset_of!(kcr_rec_vma, file_ref)] = 9;
     let e = parse(&finish(c, N)[..]).unwrap_err();
     assert!(
-        e.msg.contains("names no earlier regular or shmem FILE"),
+        e.msg
+            .contains("names no earlier regular, shmem or ghost FILE"),
         "{e}"
     );
     let mut c = b.clone();
@@ -360,6 +361,113 @@ fn shared_memory_objects_carry_their_pages() {
     assert_eq!((m.kind, m.path.as_str(), m.pages), ("shmem", "memfd:x", 1));
     // A page past the end of the object.
     let e = parse(&with_memfd(12288)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("pages 0x3000+1 outside shmem file 20 (8292 bytes)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn ghost_files_carry_their_pages() {
+    // 8292 bytes: three pages, the last one partly the file's.
+    let img = parse(&with_ghost(8192)[..]).unwrap();
+    let g = img.files.iter().find(|f| f.objid == 20).unwrap();
+    assert_eq!(
+        (g.kind, g.path.as_str(), g.pages, g.size, g.mode),
+        ("ghost", GHOST_PATH, 1, 8292, 0o100_644)
+    );
+    // Without contents (a file of zeros, or empty) too.
+    let b = body(&with_ghost(0));
+    let (c, _) = cut(&b, rec::PAGES);
+    let img = parse(&finish(c, N + 1)[..]).unwrap();
+    assert_eq!(img.files.iter().find(|f| f.objid == 20).unwrap().pages, 0);
+    // A page past the end of the file.
+    let e = parse(&with_ghost(12288)[..]).unwrap_err();
+    assert_eq!(e.record, "PAGES");
+    assert!(
+        e.msg
+            .contains("pages 0x3000+1 outside ghost file 20 (8292 bytes)"),
+        "{e}"
+    );
+    // Pages after a regular file that is not deleted: nowhere to go.
+    let mut b = body(&with_ghost(0));
+    let o = rec_off(&b, rec::PAGES) - ghost_record(20, 0o100_644, 8292).len();
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    let e = parse(&finish(b, N + 2)[..]).unwrap_err();
+    assert!(e.msg.contains("no VMA record before it"), "{e}");
+}
+
+#[test]
+fn ghost_files_are_regular_files_of_at_most_64_mib() {
+    let ghost = |mode: u32, size: u64| parse(&with_ghost_file(mode, size, 0)[..]);
+    // The largest one.
+    let max = u64::from(KCR_GHOST_MAX);
+    assert_eq!(ghost(0o100_600, max).unwrap().files[3].size, max);
+    // Not a regular file: a FIFO, a directory, no type at all.
+    for mode in [0o010_600, 0o040_755, 0o644] {
+        let e = ghost(mode, 8292).unwrap_err();
+        assert_eq!(e.record, "FILE");
+        assert!(
+            e.msg.contains(&format!(
+                "ghost file 20: mode {mode:#o} is not a regular file's"
+            )),
+            "{e}"
+        );
+    }
+    let e = ghost(0o100_600, max + 1).unwrap_err();
+    assert!(
+        e.msg
+            .contains("ghost file 20: size 67108865 above KCR_GHOST_MAX"),
+        "{e}"
+    );
+    // No device number, and a path where it was, which is absolute.
+    let mut b = body(&with_ghost(0));
+    let o = rec_off(&b, rec::PAGES) - ghost_record(20, 0o100_644, 8292).len();
+    let mut c = b.clone();
+    put(
+        &mut c,
+        o + offset_of!(kcr_rec_file, rdev),
+        &0x40_0001u32.to_le_bytes(),
+    );
+    let e = parse(&finish(c, N + 2)[..]).unwrap_err();
+    assert!(
+        e.msg.contains("ghost file 20: device number 0x400001"),
+        "{e}"
+    );
+    put(&mut b, o + size_of::<kcr_rec_file>(), b"t");
+    let e = parse(&finish(b, N + 2)[..]).unwrap_err();
+    assert!(e.msg.contains("path is not an absolute"), "{e}");
+}
+
+#[test]
+fn a_mapping_may_map_a_ghost_file() {
+    let img = parse(&with_mapped_ghost()[..]).unwrap();
+    let v = &img.tasks[0].mm.as_ref().unwrap().vmas[0];
+    assert_eq!((v.file, v.flags.as_slice()), (Some(20), &["shared"][..]));
+    // A shared mapping has no pages of its own, whatever it maps.
+    let b = body(&with_mapped_ghost());
+    let vma = rec_off(&b, rec::VMA);
+    let len = u32::from_le_bytes([b[vma + 4], b[vma + 5], b[vma + 6], b[vma + 7]]) as usize;
+    let mut p = record(rec::PAGES, size_of::<kcr_rec_pages>(), &[1u8; 4096]);
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, addr),
+        &0x400000u64.to_le_bytes(),
+    );
+    put(
+        &mut p,
+        offset_of!(kcr_rec_pages, nr_pages),
+        &1u32.to_le_bytes(),
+    );
+    let mut c = b[..vma + len].to_vec();
+    c.extend_from_slice(&p);
+    c.extend_from_slice(&b[vma + len..]);
+    let e = parse(&finish(c, N + 3)[..]).unwrap_err();
     assert!(e.msg.contains("outside their mapping"), "{e}");
 }
 
