@@ -22,6 +22,9 @@ it, as checkpatch asks.
                                    series leaves them, into the kernel
                                    tree DIR (only those that changed, so
                                    that make rebuilds only them)
+    series.py show FILE            print one new file (e.g.
+                                   include/uapi/linux/kcr.h) as the whole
+                                   series leaves it
 """
 import os
 import re
@@ -280,7 +283,22 @@ def install(dest):
     return 0
 
 
+def show(rel):
+    series = load_series()
+    index = {tag: n for n, tag, _, _ in series}
+    with open(os.path.join(TREE, rel)) as f:
+        text = render(rel, f.read(), index, len(series))
+    sys.stdout.write(text)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "show":
+        try:
+            return show(argv[1])
+        except (SeriesError, OSError) as e:
+            print(f"series: {e}", file=sys.stderr)
+            return 1
     if len(argv) == 2 and argv[0] == "install":
         try:
             return install(argv[1])

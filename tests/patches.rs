@@ -123,3 +123,24 @@ fn each_patch_applies_in_order() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The image format header as tests and images take it (xtask) is what
+/// series.py makes of the tree after the last patch.
+#[test]
+fn the_header_is_the_one_the_series_leaves() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("python3")
+        .arg(root.join("guest-kernel-cfg/series.py"))
+        .args(["show", "include/uapi/linux/kcr.h"])
+        .output()
+        .expect("running series.py show");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let series = String::from_utf8(out.stdout).unwrap();
+    let xtask = xtask::images::kcr_header().unwrap().unwrap();
+    assert_eq!(xtask.trim_end(), series.trim_end());
+    assert!(xtask.contains("#define KCR_VERSION") && !xtask.contains("@until"));
+}

@@ -150,41 +150,86 @@ fn base_dirs(a: &mut Archive) {
     a.add("dev/null", Entry::CharDev { major: 1, minor: 3 });
 }
 
-/// The image format's uapi header as the guest patch series creates it
-/// (the series is its one definition).
+/// The image format's uapi header as the whole guest patch series leaves
+/// it: `guest-kernel-cfg/linux/include/uapi/linux/kcr.h`, the source the
+/// series is generated from (tests/patches.rs checks they agree), with
+/// its patch markers resolved as guest-kernel-cfg/series.py does after
+/// the last patch: `@until TAG` blocks dropped, `@TAG` blocks kept.
+/// `None` when the tree has no such file.
 pub fn kcr_header() -> anyhow::Result<Option<String>> {
-    let patches = sorted_files(
-        &paths::root().join("guest-kernel-cfg/patches"),
-        Some("patch"),
-    );
-    let mut header = None;
-    for p in &patches {
-        let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        let mut lines = text.lines();
-        while let Some(l) = lines.next() {
-            if l != "+++ b/include/uapi/linux/kcr.h" {
-                continue;
-            }
-            if header.is_some() {
-                bail!(
-                    "{} modifies kcr.h again: apply the series to extract it",
-                    p.display()
-                );
-            }
-            let mut h = String::new();
-            for l in lines.by_ref() {
-                if l.starts_with("diff --git") || l == "-- " {
-                    break;
+    let path = paths::root().join("guest-kernel-cfg/linux/include/uapi/linux/kcr.h");
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    resolve_markers(&text)
+        .map(Some)
+        .with_context(|| format!("{}", path.display()))
+}
+
+/// The marker of a line, if it is one: (`file`/`until`/`end`/a tag, its
+/// argument).
+fn marker(line: &str) -> Option<(&str, Option<&str>)> {
+    let l = line.trim();
+    let body = if let Some(b) = l.strip_prefix("/*") {
+        b.strip_suffix("*/")?
+    } else {
+        l.strip_prefix('#')?
+    };
+    let mut words = body.split_whitespace();
+    let word = words.next()?.strip_prefix('@')?;
+    let arg = words.next();
+    let tag_ok = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    (words.next().is_none() && tag_ok(word) && arg.is_none_or(tag_ok)).then_some((word, arg))
+}
+
+/// `text` after every patch of the series: see [`kcr_header`].
+fn resolve_markers(text: &str) -> anyhow::Result<String> {
+    let mut keep: Vec<bool> = Vec::new();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        match marker(line) {
+            None => {
+                if keep.iter().all(|&k| k) {
+                    out.push_str(line);
+                    out.push('\n');
                 }
-                if let Some(rest) = l.strip_prefix('+') {
-                    h.push_str(rest);
-                    h.push('\n');
+            }
+            Some(("end", _)) => {
+                if keep.pop().is_none() {
+                    bail!("line {}: @end without a block", n + 1);
                 }
             }
-            header = Some(h);
+            Some(("file", _)) => {}
+            Some(("until", _)) => keep.push(false),
+            Some(_) => keep.push(true),
         }
     }
-    Ok(header)
+    if !keep.is_empty() {
+        bail!("a marker block is not closed");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::resolve_markers;
+
+    #[test]
+    fn markers_resolve_as_after_the_last_patch() {
+        let src = "/* @file uapi */\nA\n/* @until attrs */\n#define V 5\n/* @end */\n/* @attrs */\n#define V 6\n/* @end */\n * @not a marker\nB\n";
+        assert_eq!(
+            resolve_markers(src).unwrap(),
+            "A\n#define V 6\n * @not a marker\nB\n"
+        );
+        assert!(resolve_markers("/* @attrs */\nA\n").is_err());
+        assert!(resolve_markers("A\n/* @end */\n").is_err());
+    }
 }
 
 /// Builds the guest-side c/r test programs (guest-kernel-cfg/tests/*.c,

@@ -368,7 +368,7 @@ pub const RULES: &[Rule] = &[
         &[optional(to(
             "executable",
             offset_of!(kcr_rec_attrs, exe_ref),
-            file_of(&[file_kind::REG], "regular FILE"),
+            file_of(&[file_kind::REG, file_kind::GHOST], "regular or ghost FILE"),
         ))],
     ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),

@@ -162,7 +162,14 @@ int kcr_rst_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			       r->pdeath_signal, r->flags);
 	if (r->exe_ref) {
 		exe = kcr_obj_find_id(ctx, r->exe_ref, KCR_REC_FILE);
+/* @until ghost */
 		if (!exe || exe->kind != KCR_FILE_REG)
+/* @end */
+/* @ghost */
+		/* A program deleted while it runs (upgraded) too. */
+		if (!exe || (exe->kind != KCR_FILE_REG &&
+			     exe->kind != KCR_FILE_GHOST))
+/* @end */
 			return KCR_BAD(ctx, "executable reference %u is not a regular file",
 				       r->exe_ref);
 	}

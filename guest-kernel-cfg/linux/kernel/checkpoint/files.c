@@ -117,8 +117,20 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 /* @end */
 	if (file->f_path.mnt->mnt_flags & MNT_INTERNAL)
 		return "file on an internal mount";
+/* @until ghost */
 	if (d_unlinked(file->f_path.dentry))
 		return "deleted file";
+/* @end */
+/* @ghost */
+	if (d_unlinked(file->f_path.dentry)) {
+		/* Saved whole: kcr_write_file_obj() checks the rest. */
+		if (S_ISREG(mode)) {
+			*kind = KCR_FILE_GHOST;
+			return NULL;
+		}
+		return "deleted file that is not a regular file";
+	}
+/* @end */
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		*kind = KCR_FILE_REG;
@@ -170,8 +182,15 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 			return PTR_ERR(p);
 		}
 		len = strlen(p) + 1;
+/* @ghost */
+		/* d_path() names a deleted file "PATH (deleted)". */
+		if (kind == KCR_FILE_GHOST && len > sizeof(" (deleted)") &&
+		    !strcmp(p + len - sizeof(" (deleted)"), " (deleted)"))
+			len -= sizeof(" (deleted)") - 1;
+/* @end */
 		plen = ALIGN(len, 8);
 		memmove(ctx->buf, p, len);
+		((char *)ctx->buf)[len - 1] = '\0';
 		memset(ctx->buf + len, 0, plen - len);
 	}
 
@@ -191,6 +210,9 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		r.pos = file->f_pos;
 	}
 	switch (kind) {
+/* @ghost */
+	case KCR_FILE_GHOST:
+/* @end */
 	case KCR_FILE_REG:
 		r.size = i_size_read(inode);
 		mtime = inode_get_mtime(inode);
@@ -217,6 +239,10 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 	if (!ret && kind == KCR_FILE_SHMEM)
 		ret = kcr_dump_shmem(ctx, inode, r.size);
 /* @end */
+/* @ghost */
+	if (!ret && kind == KCR_FILE_GHOST)
+		ret = kcr_dump_ghost(ctx, file, r.size);
+/* @end */
 	return ret;
 }
 
@@ -241,6 +267,14 @@ int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd)
 				why, file);
 		return -EOPNOTSUPP;
 	}
+/* @ghost */
+	why = kind == KCR_FILE_GHOST ? kcr_ghost_why_not(ctx, file) : NULL;
+	if (why) {
+		kcr_log(ctx, "cannot checkpoint %s %d: %s (%pD)",
+			fd < 0 ? "a mapping, fd" : "fd", fd, why, file);
+		return -EOPNOTSUPP;
+	}
+/* @end */
 /* @pipe */
 	/* A FIFO's buffered data too, restored into the reopened FIFO. */
 	if (kind == KCR_FILE_PIPE || kind == KCR_FILE_FIFO) {
@@ -578,6 +612,9 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	char *path = ctx->buf;
 	u32 plen, oflags;
 	bool exec_only = false;
+/* @ghost */
+	struct file *ghost_w = NULL;
+/* @end */
 	int ret;
 
 	ret = kcr_read_rec(ctx, h, &r, sizeof(r));
@@ -588,7 +625,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	    h->len != sizeof(r) + plen || r.pos < 0 ||
 	    (r.f_flags & ~KCR_FILE_FLAGS_ALL) ||
 	    (r.f_flags & O_ACCMODE) == O_ACCMODE ||
+/* @until ghost */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_SHMEM ||
+/* @end */
+/* @ghost */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_GHOST ||
+/* @end */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
 	    (r.kind != KCR_FILE_PIPE && r.path_len < 2) ||
 /* @until pipe */
@@ -653,6 +695,19 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		goto add;
 	}
 /* @end */
+/* @ghost */
+	if (r.kind == KCR_FILE_GHOST) {
+		/* A new unnamed file; its pages follow. */
+		if (r.rdev || !S_ISREG(r.mode) || r.size > KCR_GHOST_MAX)
+			return KCR_BAD(ctx, "ghost file %u", r.objid);
+		file = kcr_rst_ghost(ctx, cred, path, &r, &ghost_w);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		kcr_set_nonblock(file, r.f_flags);
+		file->f_pos = r.pos;
+		goto add;
+	}
+/* @end */
 
 	/*
 	 * O_NONBLOCK: neither a tty's carrier nor a FIFO's peer must block
@@ -700,10 +755,17 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 add:
 /* @end */
 	obj = kcr_obj_add(ctx, NULL, r.objid, KCR_REC_FILE, file);
+/* @ghost */
+	if (!obj && ghost_w)
+		fput(ghost_w);
+/* @end */
 	if (!obj)
 		return -ENOMEM;
 	obj->kind = r.kind;
 	obj->exec_only = exec_only;
+/* @ghost */
+	obj->wfile = ghost_w;
+/* @end */
 	*objp = obj;
 	return 0;
 }

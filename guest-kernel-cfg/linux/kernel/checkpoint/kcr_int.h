@@ -455,4 +455,13 @@ int kcr_rst_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst,
 int kcr_apply_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
+/* @ghost */
+/* ghost.c */
+const char *kcr_ghost_why_not(struct kcr_ctx *ctx, struct file *file);
+int kcr_dump_ghost(struct kcr_ctx *ctx, struct file *file, loff_t size);
+struct file *kcr_rst_ghost(struct kcr_ctx *ctx, const struct cred *cred,
+			   char *path, const struct kcr_rec_file *r,
+			   struct file **writer);
+
+/* @end */
 #endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

@@ -86,8 +86,10 @@ static const char *kcr_snap_vma(struct mm_struct *mm,
 			/* memfd or MAP_SHARED | MAP_ANONYMOUS: saved whole. */
 			if (!vma_is_shmem(vma))
 				return "System V shared memory";
+/* @until ghost */
 		} else if (d_unlinked(file->f_path.dentry)) {
 			return "mapping of a deleted file";
+/* @end */
 		}
 		s->file = get_file(file);
 	} else if (!vma_is_anonymous(vma)) {
@@ -576,7 +578,13 @@ static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 						      KCR_REC_FILE);
 
 		if (!obj ||
+/* @until ghost */
 		    (obj->kind != KCR_FILE_REG && obj->kind != KCR_FILE_SHMEM) ||
+/* @end */
+/* @ghost */
+		    (obj->kind != KCR_FILE_REG && obj->kind != KCR_FILE_SHMEM &&
+		     obj->kind != KCR_FILE_GHOST) ||
+/* @end */
 		    !(obj->file->f_mode & FMODE_READ) ||
 		    ((v->flags & KCR_VMA_SHARED) && (v->prot & PROT_WRITE) &&
 		     !(obj->file->f_mode & FMODE_WRITE)))

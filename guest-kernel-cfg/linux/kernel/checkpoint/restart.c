@@ -268,6 +268,12 @@ int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
 				shm_next = 0;
 			}
 /* @end */
+/* @ghost */
+			if (!ret && obj->kind == KCR_FILE_GHOST) {
+				shm = obj;
+				shm_next = 0;
+			}
+/* @end */
 			break;
 /* @end */
 		default:

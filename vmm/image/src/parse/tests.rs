@@ -596,15 +596,15 @@ fn bad_attributes_are_refused_as_restart_does() {
         // Not a FILE, a directory, a pipe end.
         (
             field(exe, 99u32.to_le_bytes()),
-            "executable reference 99 names no earlier regular FILE",
+            "executable reference 99 names no earlier regular or ghost FILE",
         ),
         (
             field(exe, 6u32.to_le_bytes()),
-            "executable reference 6 names no earlier regular FILE",
+            "executable reference 6 names no earlier regular or ghost FILE",
         ),
         (
             field(exe, 7u32.to_le_bytes()),
-            "executable reference 7 names no earlier regular FILE",
+            "executable reference 7 names no earlier regular or ghost FILE",
         ),
         // Vectors that are not whole pairs, empty, too long, or do not end
         // with AT_NULL.

@@ -25,14 +25,22 @@
  *   KCR_REC_SIGHAND                     its signal handlers
  *   { KCR_REC_SIGPENDING }              its pending signals, in queue order
  *   { KCR_REC_PIPE | KCR_REC_FILE }     open files (cwd, root, fds, mappings)
+/* @until ghost */
  *     { KCR_REC_PAGES }                   contents of a KCR_FILE_SHMEM file
+/* @end */
+/* @ghost */
+ *     { KCR_REC_PAGES }                   contents of a KCR_FILE_SHMEM or
+ *                                         KCR_FILE_GHOST file
+/* @end */
  *   KCR_REC_FS                          umask, root and cwd
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
  *     { KCR_REC_FD }                      each descriptor, ascending
  *   KCR_REC_MM                          its address space, then:
  *     KCR_REC_VMA                         each mapping, ascending
  *       { KCR_REC_PAGES }                 contents of that mapping
+/* @attrs */
  *   KCR_REC_ATTRS                       its attributes (nice, prctl, exe, ...)
+/* @end */
  *   then, for each other thread of the process (nr_threads - 1 of them,
  *   in the kernel's thread list order):
  *   KCR_REC_TASK                        the thread (KCR_TASK_THREAD)
@@ -97,7 +105,12 @@
 #define KCR_RESTART_FLAGS_ALL		(KCR_RESTART_TREE | KCR_RESTART_JOIN)
 
 #define KCR_MAGIC		0x31474d4952434b4bULL	/* "KKCRIMG1" */
+/* @until attrs */
+#define KCR_VERSION		5
+/* @end */
+/* @attrs */
 #define KCR_VERSION		6
+/* @end */
 
 #define KCR_ARCH_X86_64		1
 
@@ -125,7 +138,9 @@ enum kcr_rec_type {
 	KCR_REC_FD	= 16,
 	KCR_REC_TREE	= 17,
 	KCR_REC_DEBUGREGS = 18,
+/* @attrs */
 	KCR_REC_ATTRS	= 19,
+/* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -291,6 +306,7 @@ struct kcr_rec_debugregs {
 	__u64 dr7;
 };
 
+/* @attrs */
 /*
  * KCR_REC_ATTRS: the attributes of a process that prctl(2),
  * setpriority(2), sched_setscheduler(2) and /proc/PID/oom_score_adj set,
@@ -321,6 +337,7 @@ struct kcr_rec_attrs {
 #define KCR_ATTR_ALL		0x7U
 
 #define KCR_AUXV_MAX		512
+/* @end */
 
 /* KCR_REC_MM */
 struct kcr_rec_mm {
@@ -425,6 +442,16 @@ struct kcr_rec_sigpending {
  * object: its "path" is its name ("memfd:x", "dev/zero"), size its size,
  * and its contents follow as KCR_REC_PAGES records whose addr is the
  * byte offset in the object.  restart() creates a new object.
+/* @ghost */
+ *
+ * A regular file deleted while open (and with no other name) is a
+ * KCR_FILE_GHOST object, as CRIU's ghost files: path is where it was,
+ * ino, mode, size and mtime as for a regular file, and its contents (at
+ * most KCR_GHOST_MAX bytes) follow as KCR_REC_PAGES records of its
+ * non-zero pages, addr being the byte offset.  restart() creates an
+ * unnamed file (O_TMPFILE) of that mode and size in the directory the
+ * path names, with the image's credentials, and writes the pages.
+/* @end */
  */
 struct kcr_rec_file {
 	struct kcr_hdr h;
@@ -450,6 +477,11 @@ struct kcr_rec_file {
 #define KCR_FILE_PIPE		4	/* one end of an anonymous pipe */
 #define KCR_FILE_CHR		5	/* /dev/null, /dev/zero, a tty, ... */
 #define KCR_FILE_SHMEM		6	/* memfd, shared anonymous memory */
+/* @ghost */
+#define KCR_FILE_GHOST		7	/* a regular file deleted while open */
+
+#define KCR_GHOST_MAX		(64U << 20)	/* bytes of a ghost file */
+/* @end */
 
 /*
  * O_* flags kept (x86_64 values): O_ACCMODE, O_APPEND, O_NONBLOCK,
@@ -512,7 +544,13 @@ struct kcr_rec_vma {
 
 /*
  * KCR_VMA_SHARED: MAP_SHARED of a regular file (its pages live in the
+/* @until ghost */
  * file and are not in the image) or of a KCR_FILE_SHMEM object.
+/* @end */
+/* @ghost */
+ * file and are not in the image), of a KCR_FILE_SHMEM object or of a
+ * KCR_FILE_GHOST file.
+/* @end */
  */
 #define KCR_VMA_SHARED		(1U << 0)
 #define KCR_VMA_GROWSDOWN	(1U << 1)
@@ -529,7 +567,13 @@ struct kcr_rec_vma {
  * KCR_REC_PAGES: nr_pages contiguous pages starting at addr, followed by
  * their contents (nr_pages * page_size bytes).  Pages belong to the
  * preceding KCR_REC_VMA and lie inside it, in ascending order; or to the
+/* @until ghost */
  * preceding KCR_FILE_SHMEM file object, addr being an offset in it.
+/* @end */
+/* @ghost */
+ * preceding KCR_FILE_SHMEM or KCR_FILE_GHOST file object, addr being an
+ * offset in it.
+/* @end */
  * Shared mappings have no pages of their own.
  */
 struct kcr_rec_pages {
