@@ -3613,6 +3613,54 @@ static void fuzz_threads(long n)
 	free(orig);
 }
 
+/*
+ * An image replaced while restart reads it (issue 25 point 11): restart
+ * reads a regular-file image twice, in the dry run and for real.  A
+ * writer keeps flipping a byte in the middle of the image file (outside
+ * the header) while restarts run from it: each must either restart from
+ * a consistent image or fail with an error, never be killed after the
+ * point of no return.  Returns the number killed.
+ */
+static int image_writer_race(const uint8_t *img, size_t len, int rounds)
+{
+	const char *path = "/tmp/kcr-race.img";
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), i, killed = 0;
+	pid_t writer;
+
+	if (fd < 0 || write(fd, img, len) != (ssize_t)len)
+		return -1;
+	writer = fork();
+	if (writer == 0) {
+		off_t at = len / 2;
+		uint8_t b = img[at];
+
+		for (;;) {
+			b ^= 0x40;
+			if (pwrite(fd, &b, 1, at) != 1)
+				_exit(1);
+		}
+	}
+	for (i = 0; i < rounds; i++) {
+		int status;
+		pid_t r = fork();
+
+		if (r == 0) {
+			int rfd = open(path, O_RDONLY);
+
+			alarm(20);
+			_exit(sys_restart(0, rfd, 0, -1) < 0 ? errno : 201);
+		}
+		waitpid(r, &status, 0);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			killed++;
+	}
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	close(fd);
+	unlink(path);
+	return killed;
+}
+
 static int cmd_fuzz(long n, uint64_t seed)
 {
 	long other;
@@ -3637,6 +3685,10 @@ static int cmd_fuzz(long n, uint64_t seed)
 	status = run_one(orig, olen, 1, 2);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED,
 	      "fuzz: unmodified image restarts from a pipe (status %#x)", status);
+	status = image_writer_race(orig, olen, 20);
+	CHECK(status == 0,
+	      "fuzz: an image file changing under restart: never killed after the point of no return (%d killed)",
+	      status);
 
 	/* Targeted cases, each must be refused before any damage. */
 	{

@@ -199,6 +199,12 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 
 /* @end */
 	kcr_ctx_rewind(ctx, ctx->pos);
+/* @restart */
+	if (ctx->image)
+		fput(ctx->image);
+	if (ctx->image_held)
+		allow_write_access(ctx->file);
+/* @end */
 	if (ctx->file) {
 		if (!(ctx->file->f_mode & FMODE_STREAM))
 			ctx->file->f_pos = ctx->pos;

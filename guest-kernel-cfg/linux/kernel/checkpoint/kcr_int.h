@@ -51,6 +51,11 @@ struct kcr_ctx {
 	struct file *logfile;	/* or NULL */
 	bool restart;
 	bool dry_run;		/* restart: validate only, change nothing */
+/* @restart */
+	/* restart: the caller's image file, when file is a private copy */
+	struct file *image;
+	bool image_held;	/* restart: writers of file are denied */
+/* @end */
 /* @hostinfo */
 	bool hostinfo;		/* checkpoint: KCR_CHECKPOINT_HOSTINFO */
 /* @end */

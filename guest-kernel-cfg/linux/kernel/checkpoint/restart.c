@@ -20,11 +20,13 @@
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
@@ -439,6 +441,64 @@ static int kcr_restart(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	return kcr_check_tail(ctx, &h);
 }
 
+/*
+ * A regular-file image is read twice, in the dry run and then for real:
+ * nobody may change it in between, or an image that passed every check
+ * could be swapped for one that fails after the caller's address space
+ * is gone.  Deny writers for the whole restart, as execve() does for the
+ * binary; if the file is open for writing (or is a memfd without write
+ * seals, whose writers are not counted), read it once into a private
+ * copy that both passes read.
+ */
+static int kcr_hold_image(struct kcr_ctx *ctx)
+{
+	const int seals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+	struct file *f = ctx->file, *copy;
+	loff_t in = ctx->pos, out = 0;
+	bool memfd = file_inode(f)->i_sb->s_flags & SB_KERNMOUNT;
+	ssize_t n, w;
+
+	if (memfd) {
+		long got = memfd_fcntl(f, F_GET_SEALS, 0);
+
+		if (got >= 0 && (got & seals) == seals)
+			return 0;
+	} else if (!deny_write_access(f)) {
+		ctx->image_held = true;
+		return 0;
+	}
+	copy = shmem_kernel_file_setup("kcr-image", 0, VM_NORESERVE);
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	for (;;) {
+		n = kernel_read(f, ctx->buf, KCR_BUF_SIZE, &in);
+		if (n <= 0)
+			break;
+		w = kernel_write(copy, ctx->buf, n, &out);
+		if (w != n) {
+			n = w < 0 ? w : -EIO;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			n = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (n < 0) {
+		kcr_log(ctx, "cannot copy the image, which has writers: %zd", n);
+		fput(copy);
+		return n;
+	}
+	kcr_log(ctx, "image has writers: read once into a private copy (%lld bytes)",
+		out);
+	/* The caller's file, for joiners to find. */
+	ctx->image = f;
+	ctx->file = copy;
+	ctx->pos = 0;
+	return 0;
+}
+
 SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
 {
@@ -510,8 +570,12 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 	}
 /* @end */
 	if (S_ISREG(file_inode(ctx->file)->i_mode)) {
-		loff_t start = ctx->pos;
+		loff_t start;
 
+		ret = kcr_hold_image(ctx);
+		if (ret)
+			goto out;
+		start = ctx->pos;
 		ctx->dry_run = true;
 		ret = kcr_restart(ctx, rst, tr);
 		if (ret)

@@ -357,7 +357,8 @@ static struct kcr_tree *kcr_tree_join(struct file *file, u32 *idx)
 	list_for_each_entry(tr, &kcr_trees, node) {
 		int i;
 
-		if (tr->ctx->file != file || tr->state != KCR_TREE_JOINING)
+		if ((tr->ctx->image ?: tr->ctx->file) != file ||
+		    tr->state != KCR_TREE_JOINING)
 			continue;
 		i = kcr_tree_find(tr->tt, tr->nr,
 				  task_pid_nr_ns(current, tr->ns));
