@@ -109,8 +109,8 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 			return "sealed memfd";
 		if ((file->f_flags & O_ACCMODE) != O_RDWR ||
 		    (file->f_flags & KCR_FILE_FLAGS_ALL &
-		     ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)))
-			return "memfd with O_APPEND, O_DIRECT or sync flags";
+		     ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE | O_APPEND)))
+			return "memfd with O_DIRECT or sync flags";
 		*kind = KCR_FILE_SHMEM;
 		return NULL;
 	}
@@ -612,6 +612,9 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	char *path = ctx->buf;
 	u32 plen, oflags;
 	bool exec_only = false;
+/* @shmem */
+	struct file *shm_w = NULL;
+/* @end */
 /* @ghost */
 	struct file *ghost_w = NULL;
 /* @end */
@@ -679,7 +682,8 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		/* A new object; its pages follow. */
 		if (r.path_len > NAME_MAX + 1 || r.rdev ||
 		    (r.f_flags & O_ACCMODE) != O_RDWR ||
-		    (r.f_flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) ||
+		    (r.f_flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE |
+				   O_APPEND)) ||
 		    !S_ISREG(r.mode) || r.size > MAX_LFS_FILESIZE)
 			return KCR_BAD(ctx, "shared memory object %u", r.objid);
 		file = shmem_file_setup(path, r.size, VM_NORESERVE);
@@ -690,7 +694,19 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		}
 		/* As memfd_create(). */
 		file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
-		file->f_flags |= O_LARGEFILE | (r.f_flags & O_NONBLOCK);
+		file->f_flags |= O_LARGEFILE |
+				 (r.f_flags & (O_NONBLOCK | O_APPEND));
+		/* What write() uses, as fcntl(F_SETFL) updates it. */
+		file->f_iocb_flags = iocb_flags(file);
+		/* Its pages go where they were, not at the end. */
+		if (r.f_flags & O_APPEND) {
+			shm_w = dentry_open(&file->f_path, O_RDWR | O_LARGEFILE,
+					    current_cred());
+			if (IS_ERR(shm_w)) {
+				fput(file);
+				return PTR_ERR(shm_w);
+			}
+		}
 		file->f_pos = r.pos;
 		goto add;
 	}
@@ -755,6 +771,10 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 add:
 /* @end */
 	obj = kcr_obj_add(ctx, NULL, r.objid, KCR_REC_FILE, file);
+/* @shmem */
+	if (!obj && shm_w)
+		fput(shm_w);
+/* @end */
 /* @ghost */
 	if (!obj && ghost_w)
 		fput(ghost_w);
@@ -763,8 +783,12 @@ add:
 		return -ENOMEM;
 	obj->kind = r.kind;
 	obj->exec_only = exec_only;
+/* @shmem */
+	obj->wfile = shm_w;
+/* @end */
 /* @ghost */
-	obj->wfile = ghost_w;
+	if (ghost_w)
+		obj->wfile = ghost_w;
 /* @end */
 	*objp = obj;
 	return 0;

@@ -205,13 +205,8 @@ int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 		return 0;
 	pos = r.addr;
 	n = min_t(u64, r.nr_pages * PAGE_SIZE, size - r.addr);
-/* @until ghost */
-	w = kernel_write(obj->file, ctx->buf, n, &pos);
-/* @end */
-/* @ghost */
-	/* A ghost file's own file may be read-only: its writer. */
+	/* An O_APPEND memfd's or a read-only ghost file's: their writer. */
 	w = kernel_write(obj->wfile ?: obj->file, ctx->buf, n, &pos);
-/* @end */
 	if (w != n) {
 		kcr_log(ctx, "cannot fill shared memory %u: %zd", obj->id, w);
 		return w < 0 ? w : -EIO;
