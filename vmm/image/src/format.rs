@@ -34,7 +34,7 @@ pub const KCR_SIGQ_TASK: u32 = 0;
 /// `KCR_SIGQ_SHARED`: the process-wide signal queue.
 pub const KCR_SIGQ_SHARED: u32 = 1;
 /// `KCR_FILE_FLAGS_ALL`: the O_* flags a FILE record may carry.
-pub const KCR_FILE_FLAGS_ALL: u32 = 0x14dc03;
+pub const KCR_FILE_FLAGS_ALL: u32 = 0x34dc03;
 /// `KCR_FD_CLOEXEC`.
 pub const KCR_FD_CLOEXEC: u32 = 1 << 0;
 /// `KCR_FD_FLAGS_ALL`.

@@ -54,9 +54,16 @@ static_assert(KCR_RLIM_NLIMITS == RLIM_NLIMITS);
 static_assert(KCR_NSIG == _NSIG);
 static_assert(sizeof(siginfo_t) == KCR_SIGINFO_SIZE);
 static_assert(KCR_NGROUPS_MAX == NGROUPS_MAX);
+/* @until opath */
 static_assert(KCR_FILE_FLAGS_ALL == (O_ACCMODE | O_APPEND | O_NONBLOCK |
 				     O_DSYNC | O_DIRECT | O_LARGEFILE |
 				     O_NOATIME | __O_SYNC));
+/* @end */
+/* @opath */
+static_assert(KCR_FILE_FLAGS_ALL == (O_ACCMODE | O_APPEND | O_NONBLOCK |
+				     O_DSYNC | O_DIRECT | O_LARGEFILE |
+				     O_NOATIME | __O_SYNC | O_PATH));
+/* @end */
 static_assert(sizeof(struct kcr_rec_groups) + KCR_NGROUPS_MAX * 4 <=
 	      KCR_REC_MAX_LEN);
 static_assert(sizeof(struct kcr_rec_pages) + KCR_BUF_SIZE <= KCR_REC_MAX_LEN);

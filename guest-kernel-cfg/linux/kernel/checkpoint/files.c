@@ -77,8 +77,10 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	struct inode *inode = file_inode(file);
 	umode_t mode = inode->i_mode;
 
+/* @until opath */
 	if (file->f_mode & FMODE_PATH)
 		return "O_PATH descriptor";
+/* @end */
 	if (file->f_flags & FASYNC)
 		return "file with O_ASYNC";
 	if (S_ISSOCK(mode))

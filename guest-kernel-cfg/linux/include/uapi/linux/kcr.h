@@ -483,11 +483,22 @@ struct kcr_rec_file {
 #define KCR_GHOST_MAX		(64U << 20)	/* bytes of a ghost file */
 /* @end */
 
+/* @until opath */
 /*
  * O_* flags kept (x86_64 values): O_ACCMODE, O_APPEND, O_NONBLOCK,
  * O_DSYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, __O_SYNC.
  */
 #define KCR_FILE_FLAGS_ALL	0x14dc03U
+/* @end */
+/* @opath */
+/*
+ * O_* flags kept (x86_64 values): O_ACCMODE, O_APPEND, O_NONBLOCK,
+ * O_DSYNC, O_DIRECT, O_LARGEFILE, O_NOATIME, __O_SYNC, O_PATH (a
+ * descriptor that only names the file: restart opens it with O_PATH,
+ * which needs no permission on the file itself).
+ */
+#define KCR_FILE_FLAGS_ALL	0x34dc03U
+/* @end */
 
 /*
  * KCR_REC_PIPE: an anonymous pipe, followed by its buffered data
