@@ -13,7 +13,7 @@
 
 int main(void)
 {
-	char *m, buf[8];
+	char *m;
 	int fd, w;
 
 	test_init();
@@ -40,9 +40,8 @@ int main(void)
 		fail("the write-only descriptor is not write-only");
 	if (write(w, "d", 1) != 1 || lseek(w, 0, SEEK_CUR) != 4)
 		fail("the write-only descriptor is not at offset 3");
-	/* The mapping still reaches the file: read it back through /proc. */
+	/* The mapping still reaches a file. */
 	m[1] = 'z';
-	snprintf(buf, sizeof(buf), "%c", m[1]);
 	if (msync(m, SIZE, MS_SYNC))
 		fail("msync: %s", strerror(errno));
 	if (access("mapped", F_OK) == 0 || access("wonly", F_OK) == 0)
