@@ -54,6 +54,9 @@ pub const KCR_RESTART_JOIN: u32 = 1 << 1;
 pub const KCR_RESTART_FLAGS_ALL: u32 = KCR_RESTART_TREE | KCR_RESTART_JOIN;
 /// `KCR_TREE_MAX`: most processes in a TREE record.
 pub const KCR_TREE_MAX: u32 = 1024;
+/// `KCR_TREE_ZOMBIE`: a tree entry that exited and was not reaped (no
+/// section; `exit_status` is its wait status).
+pub const KCR_TREE_ZOMBIE: u32 = 1 << 0;
 /// `KCR_THREADS_MAX`: most threads in one process.
 pub const KCR_THREADS_MAX: u32 = 1024;
 /// `KCR_AUXV_MAX`: longest auxiliary vector in an ATTRS record, in bytes.
@@ -605,7 +608,7 @@ pub struct kcr_tree_task {
     pub pgid: i32,
     pub sid: i32,
     pub flags: u32,
-    pub __pad: u32,
+    pub exit_status: u32,
 }
 
 /// `struct kcr_rec_tree`: followed by `nr_tasks` `kcr_tree_task`.
@@ -708,7 +711,7 @@ layout! {
     kcr_rec_fs { h, umask, root_ref, cwd_ref, __pad }
     kcr_rec_fdtable { h, objid, nr_fds }
     kcr_rec_fd { h, fd, flags, file_ref, __pad }
-    kcr_tree_task { pid, ppid, pgid, sid, flags, __pad }
+    kcr_tree_task { pid, ppid, pgid, sid, flags, exit_status }
     kcr_rec_tree { h, nr_tasks, __pad }
     kcr_rec_debugregs { h, addr, dr6, dr7 }
     kcr_rec_attrs { h, nice, policy, oom_score_adj, pdeath_signal, timer_slack_ns, flags, exe_ref,
@@ -753,6 +756,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
         ("KCR_RESTART_FLAGS_ALL", KCR_RESTART_FLAGS_ALL.into()),
         ("KCR_TREE_MAX", KCR_TREE_MAX.into()),
+        ("KCR_TREE_ZOMBIE", KCR_TREE_ZOMBIE.into()),
         ("KCR_THREADS_MAX", KCR_THREADS_MAX.into()),
         ("KCR_AUXV_MAX", KCR_AUXV_MAX.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),

@@ -382,6 +382,11 @@ struct Parser<'v, R: Read> {
 }
 
 impl<R: Read> Parser<'_, R> {
+    /// How many sections (processes with records) the image holds.
+    fn sections(&self) -> usize {
+        self.tree.as_ref().map_or(1, |v| live(v).count())
+    }
+
     fn err(&self, t: u32, msg: impl Into<String>) -> Error {
         Error {
             offset: self.offset,
@@ -844,7 +849,7 @@ impl<R: Read> Parser<'_, R> {
                     .header
                     .as_ref()
                     .is_some_and(|h| h.flags & KCR_CHECKPOINT_TREE != 0);
-                let want = self.tree.as_ref().map_or(1, Vec::len);
+                let want = self.sections();
                 if is_tree && self.tree.is_none() {
                     return Err(self.err(t, "a tree image needs its TREE record first"));
                 }
@@ -864,7 +869,11 @@ impl<R: Read> Parser<'_, R> {
                     );
                     return Err(self.err(t, why));
                 }
-                if let Some(e) = self.tree.as_ref().and_then(|v| v.get(self.tasks.len())) {
+                if let Some(e) = self
+                    .tree
+                    .as_ref()
+                    .and_then(|v| live(v).nth(self.tasks.len()))
+                {
                     if (e.pid, e.pid, e.ppid) != (k.pid, k.tgid, k.ppid) {
                         return Err(self.err(
                             t,
@@ -1275,7 +1284,7 @@ impl<R: Read> Parser<'_, R> {
         if matches!(self.r.read(&mut extra), Ok(n) if n > 0) {
             return Err(self.err(t, "bytes after the TAIL record"));
         }
-        let want = self.tree.as_ref().map_or(1, Vec::len);
+        let want = self.sections();
         if self.tasks.len() != want {
             return Err(self.err(
                 t,
@@ -1348,6 +1357,24 @@ impl<R: Read> Parser<'_, R> {
     }
 }
 
+/// The entries of a tree that have a section: all but the zombies.
+fn live(tt: &[kcr_tree_task]) -> impl Iterator<Item = &kcr_tree_task> {
+    tt.iter().filter(|e| e.flags & KCR_TREE_ZOMBIE == 0)
+}
+
+/// Is `s` a wait status that exit() or a fatal signal can leave (the
+/// kernel's kcr_zombie_status_ok())?
+pub fn zombie_status_ok(s: u32) -> bool {
+    let sig = s & 0x7f;
+    if s & !0xffff != 0 {
+        return false;
+    }
+    if sig == 0 {
+        return s & 0x80 == 0;
+    }
+    s & 0xff00 == 0 && sig != 0x7f && sig <= 64
+}
+
 /// The checks of the kernel's kcr_check_tree(): distinct pids, parents
 /// before children, sessions and process groups that restart(2) can make.
 pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
@@ -1359,8 +1386,18 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
                 e.pid, e.ppid, e.pgid, e.sid
             ))
         };
-        if e.pid <= 0 || e.ppid < 0 || e.pgid <= 0 || e.sid <= 0 || e.flags != 0 || e.__pad != 0 {
+        let zombie = e.flags & KCR_TREE_ZOMBIE != 0;
+        if e.pid <= 0
+            || e.ppid < 0
+            || e.pgid <= 0
+            || e.sid <= 0
+            || e.flags & !KCR_TREE_ZOMBIE != 0
+            || (!zombie && e.exit_status != 0)
+        {
             return bad("malformed entry");
+        }
+        if zombie && (i == 0 || !zombie_status_ok(e.exit_status)) {
+            return bad("zombie root, or a zombie's bad exit status");
         }
         if find(e.pid) != Some(i) {
             return bad("pid appears twice");
@@ -1378,6 +1415,9 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
         let Some(p) = parent.filter(|&p| p < i).map(|p| &tt[p]) else {
             return bad("parent is not an earlier process of the tree");
         };
+        if p.flags & KCR_TREE_ZOMBIE != 0 {
+            return bad("child of a zombie");
+        }
         if e.sid != e.pid && e.sid != p.sid {
             return bad("session is neither its own nor its parent's");
         }

@@ -328,7 +328,16 @@ pub fn entry(pid: i32, ppid: i32, pgid: i32, sid: i32) -> kcr_tree_task {
         pgid,
         sid,
         flags: 0,
-        __pad: 0,
+        exit_status: 0,
+    }
+}
+
+/// A TREE entry of a zombie that exited with wait status `status`.
+pub fn zombie(pid: i32, ppid: i32, pgid: i32, sid: i32, status: u32) -> kcr_tree_task {
+    kcr_tree_task {
+        flags: KCR_TREE_ZOMBIE,
+        exit_status: status,
+        ..entry(pid, ppid, pgid, sid)
     }
 }
 
@@ -345,7 +354,14 @@ pub fn tree_sample(tt: &[kcr_tree_task]) -> Vec<u8> {
     );
     let mut extra = Vec::new();
     for e in tt {
-        for v in [e.pid, e.ppid, e.pgid, e.sid, e.flags as i32, e.__pad as i32] {
+        for v in [
+            e.pid,
+            e.ppid,
+            e.pgid,
+            e.sid,
+            e.flags as i32,
+            e.exit_status as i32,
+        ] {
             extra.extend_from_slice(&v.to_le_bytes());
         }
     }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::format::KCR_TREE_ZOMBIE;
 use crate::parse::{Attrs, FileObj, Image, Task, Vma};
 
 fn prot(p: u32) -> String {
@@ -168,11 +169,16 @@ pub fn summary(img: &Image) -> String {
     if !img.tree.is_empty() {
         let _ = writeln!(s, "process tree: {} processes", img.tree.len());
         for e in &img.tree {
-            let _ = writeln!(
+            let _ = write!(
                 s,
                 "  pid {} ppid {} pgid {} sid {}",
                 e.pid, e.ppid, e.pgid, e.sid
             );
+            let _ = if e.flags & KCR_TREE_ZOMBIE != 0 {
+                writeln!(s, ", zombie (wait status {:#x})", e.exit_status)
+            } else {
+                writeln!(s)
+            };
         }
     }
     for p in &img.pipes {
@@ -358,9 +364,14 @@ pub fn tree(img: &Image) -> String {
     put("header/time".into(), h.time.to_string());
     put("header/xstate_size".into(), h.xstate_size.to_string());
     for e in &img.tree {
+        let zombie = if e.flags & KCR_TREE_ZOMBIE != 0 {
+            format!(" zombie {:#x}", e.exit_status)
+        } else {
+            String::new()
+        };
         put(
             format!("tree/{}", e.pid),
-            format!("ppid {} pgid {} sid {}", e.ppid, e.pgid, e.sid),
+            format!("ppid {} pgid {} sid {}{zombie}", e.ppid, e.pgid, e.sid),
         );
     }
     for p in &img.pipes {
@@ -526,6 +537,22 @@ mod tests {
     use super::*;
     use crate::parse::parse;
     use crate::samples::*;
+
+    #[test]
+    fn zombies_are_named() {
+        let tt = [entry(42, 1, 42, 42), zombie(50, 42, 42, 42, 42 << 8)];
+        let img = parse(&tree_sample(&tt)[..]).unwrap();
+        let s = summary(&img);
+        assert!(
+            s.contains("pid 50 ppid 42 pgid 42 sid 42, zombie (wait status 0x2a00)"),
+            "{s}"
+        );
+        let t = tree(&img);
+        assert!(
+            t.contains("tree/50 = ppid 42 pgid 42 sid 42 zombie 0x2a00"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn summary_tree_and_json_of_the_sample() {

@@ -579,13 +579,21 @@ static int kcr_collect_tree(struct kcr_ctx *ctx, struct task_struct *root,
 
 		ctx->pid = ts->tt[i].pid;
 		get_task_comm(ctx->comm, t);
-		if (t->exit_state) {
-			kcr_log(ctx, "exited child, not reaped yet (not supported)");
-			return -EBUSY;
-		}
 		if (!ctx->pid || task_active_pid_ns(t) != ns) {
 			kcr_log(ctx, "child in another pid namespace (not supported yet)");
 			return -EOPNOTSUPP;
+		}
+		if (t->exit_state) {
+/* @until zombie */
+			kcr_log(ctx, "exited child, not reaped yet (not supported)");
+			return -EBUSY;
+/* @end */
+/* @zombie */
+			ret = kcr_zombie_save(ctx, t, &ts->tt[i]);
+			if (ret)
+				return ret;
+			continue;
+/* @end */
 		}
 		rcu_read_lock();
 		inside = cgroup_is_descendant(task_dfl_cgroup(t),
@@ -618,9 +626,19 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		return -ENOMEM;
 	ret = kcr_collect_tree(ctx, t, tree, &ts);
 	/* Check everything before writing anything. */
+/* @until zombie */
 	for (i = 0; i < ts.nr && !ret; i++)
 		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, false,
 					 &ts.ncsw[i]);
+/* @end */
+/* @zombie */
+	for (i = 0; i < ts.nr && !ret; i++) {
+		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+			continue;
+		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, false,
+					 &ts.ncsw[i]);
+	}
+/* @end */
 	if (ret)
 		goto out;
 
@@ -635,9 +653,19 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		kcr_log(ctx, "writing the image failed: %d", ret);
 		goto out;
 	}
+/* @until zombie */
 	for (i = 0; i < ts.nr && !ret; i++)
 		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, true,
 					 &ts.ncsw[i]);
+/* @end */
+/* @zombie */
+	for (i = 0; i < ts.nr && !ret; i++) {
+		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+			continue;
+		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, true,
+					 &ts.ncsw[i]);
+	}
+/* @end */
 /* @freezer */
 	/* Nobody ran meanwhile: the image is one consistent state. */
 	for (i = 0; i < ts.nr && !ret && !self; i++) {
@@ -645,6 +673,10 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		struct mm_struct *mm = ts.tasks[i]->mm;
 		unsigned long n = 0;
 
+/* @zombie */
+		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+			continue;
+/* @end */
 		ctx->pid = ts.tt[i].pid;
 		get_task_comm(ctx->comm, ts.tasks[i]);
 		ret = kcr_get_threads(ctx, ts.tasks[i], &th);

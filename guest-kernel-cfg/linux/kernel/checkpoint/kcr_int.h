@@ -469,4 +469,13 @@ struct file *kcr_rst_ghost(struct kcr_ctx *ctx, const struct cred *cred,
 			   struct file **writer);
 
 /* @end */
+/* @zombie */
+/* zombie.c */
+bool kcr_zombie_status_ok(u32 status);
+int kcr_zombie_save(struct kcr_ctx *ctx, struct task_struct *t,
+		    struct kcr_tree_task *e);
+int kcr_zombies_wait(struct kcr_ctx *ctx, struct kcr_tree *tr);
+long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e);
+
+/* @end */
 #endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

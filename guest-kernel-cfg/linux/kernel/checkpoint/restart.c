@@ -418,6 +418,10 @@ static int kcr_restart(struct kcr_ctx *ctx, struct kcr_rst *rst,
 /* @end */
 	for (i = 0; i < nr && !ret; i++) {
 /* @tree-rst */
+/* @zombie */
+		if (tr && tr->tt[i].flags & KCR_TREE_ZOMBIE)
+			continue;
+/* @end */
 		if (i && !ctx->dry_run)
 			ret = kcr_tree_turn(tr, i, &h);
 		else

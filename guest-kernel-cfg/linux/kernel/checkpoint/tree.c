@@ -52,8 +52,21 @@ int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 
 		ctx->pid = t->pid;
 		if (t->pid <= 0 || t->ppid < 0 || t->pgid <= 0 || t->sid <= 0 ||
+/* @until zombie */
 		    t->flags || t->__pad)
+/* @end */
+/* @zombie */
+		    t->flags & ~KCR_TREE_ZOMBIE ||
+		    (!(t->flags & KCR_TREE_ZOMBIE) && t->exit_status))
+/* @end */
 			why = "malformed tree entry";
+/* @zombie */
+		else if (t->flags & KCR_TREE_ZOMBIE &&
+			 (!i || !kcr_zombie_status_ok(t->exit_status)))
+			why = "zombie root, or a zombie's bad exit status";
+		else if (p->flags & KCR_TREE_ZOMBIE)
+			why = "child of a zombie";
+/* @end */
 		else if (kcr_tree_find(tt, i, t->pid) >= 0)
 			why = "pid appears twice in the tree";
 		else if (t->sid == t->pid && t->pgid != t->pid)
@@ -321,6 +334,10 @@ int kcr_tree_start(struct kcr_ctx *ctx, struct kcr_tree *tr)
 		ret = kcr_tree_check(ctx, tr, true);
 	if (!ret)
 		kcr_tree_set_state(tr, KCR_TREE_RUNNING);
+/* @zombie */
+	if (!ret)
+		ret = kcr_zombies_wait(ctx, tr);
+/* @end */
 	return ret;
 }
 
@@ -395,6 +412,13 @@ long kcr_restart_join(int fd, struct kcr_rst *rst)
 	fput(file);
 	if (!tr)
 		return ret < 0 ? ret : -ESRCH;
+/* @zombie */
+	if (tr->tt[idx].flags & KCR_TREE_ZOMBIE) {
+		ret = kcr_zombie_exit(tr, &tr->tt[idx]);
+		kcr_tree_put(tr);
+		return ret;
+	}
+/* @end */
 
 	/* Wait for our turn, restore our section, hand the stream back. */
 	ret = wait_event_killable(tr->wq, READ_ONCE(tr->turn) == idx ||

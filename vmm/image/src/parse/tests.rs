@@ -130,6 +130,39 @@ fn tree_relations() {
         "root with a parent, session or group",
     );
     bad(1, entry(35, 34, 0, 34), "malformed");
+    // Zombies: any leaf but the root, with a status exit() or a signal
+    // can leave; never a parent, never other flags.
+    let mut z = good;
+    z[3] = zombie(38, 37, 35, 34, 42 << 8);
+    assert_eq!(check_tree(&z), Ok(()));
+    z[3] = zombie(38, 37, 35, 34, 9 | 0x80);
+    assert_eq!(check_tree(&z), Ok(()));
+    bad(0, zombie(34, 33, 34, 34, 0), "zombie root");
+    bad(3, zombie(38, 37, 35, 34, 0x7f), "bad exit status");
+    bad(3, zombie(38, 37, 35, 34, 0x1_0000), "bad exit status");
+    bad(3, zombie(38, 37, 35, 34, 0x180), "bad exit status");
+    bad(2, zombie(37, 34, 34, 34, 0), "child of a zombie");
+    let mut e = entry(38, 37, 35, 34);
+    e.exit_status = 1;
+    bad(3, e, "malformed");
+    e = zombie(38, 37, 35, 34, 0);
+    e.flags |= 2;
+    bad(3, e, "malformed");
+}
+
+#[test]
+fn zombies_have_no_section() {
+    // The sample's one process and two zombie children: one section.
+    let tt = [
+        entry(42, 1, 42, 42),
+        zombie(50, 42, 42, 42, 42 << 8),
+        zombie(51, 42, 51, 42, 15),
+    ];
+    let img = parse(&tree_sample(&tt)[..]).unwrap();
+    assert_eq!((img.tree.len(), img.tasks.len()), (3, 1));
+    // The same tree with the child alive announces a second section.
+    let e = parse(&tree_sample(&[tt[0], entry(50, 42, 42, 42)])[..]).unwrap_err();
+    assert!(e.msg.contains("1 tasks, the image announces 2"), "{e}");
 }
 
 #[test]

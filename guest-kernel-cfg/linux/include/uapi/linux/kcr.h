@@ -188,15 +188,35 @@ struct kcr_rec_header {
  * (setpgid()) itself, while user space creates every process with its
  * pid (clone3() with set_tid), calls setsid() in the session leaders
  * and setpgid(0, 0) in the group leaders before they create children.
+/* @zombie */
+ *
+ * A process that has exited and that its parent has not reaped yet (a
+ * zombie) is an entry with KCR_TREE_ZOMBIE and its wait status, and has
+ * no section.  User space creates it as any other process; restart()
+ * makes it exit with that status once the tree is checked, before any
+ * section is restored, so that its parent's wait() collects it after
+ * restart and the SIGCHLD of that exit is not kept.
+/* @end */
  */
 struct kcr_tree_task {
 	__s32 pid;
 	__s32 ppid;
 	__s32 pgid;
 	__s32 sid;
+/* @until zombie */
 	__u32 flags;		/* none defined yet, 0 */
 	__u32 __pad;
+/* @end */
+/* @zombie */
+	__u32 flags;		/* KCR_TREE_* */
+	__u32 exit_status;	/* a zombie's wait status, or 0 */
+/* @end */
 };
+/* @zombie */
+
+/* kcr_tree_task flags */
+#define KCR_TREE_ZOMBIE		0x1	/* exited, not reaped: no section */
+/* @end */
 
 struct kcr_rec_tree {
 	struct kcr_hdr h;
