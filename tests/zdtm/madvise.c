@@ -9,27 +9,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-static int has_flag(void *addr, const char *flag)
-{
-	char line[512], want[32];
-	unsigned long start = (unsigned long)addr, s, e;
-	int in = 0, found = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		fail("smaps: %s", strerror(errno));
-	snprintf(want, sizeof(want), " %s", flag);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') &&
-		    line[0] != 'V')
-			in = (s == start);
-		else if (in && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line, want) != NULL;
-	}
-	fclose(f);
-	return found;
-}
-
 int main(void)
 {
 	static const struct { int advice; const char *flag; } a[] = {
@@ -50,7 +29,7 @@ int main(void)
 		memset(m[i], 'A' + i, 8192);
 		if (madvise(m[i], 8192, a[i].advice))
 			fail("madvise %s: %s", a[i].flag, strerror(errno));
-		if (!has_flag(m[i], a[i].flag))
+		if (!vma_has_flag(m[i], a[i].flag))
 			fail("no %s before checkpoint", a[i].flag);
 	}
 	test_daemon();
@@ -58,7 +37,7 @@ int main(void)
 	for (i = 0; i < 3; i++) {
 		if (m[i][0] != 'A' + i || m[i][8191] != 'A' + i)
 			fail("mapping %s lost its contents", a[i].flag);
-		if (!has_flag(m[i], a[i].flag))
+		if (!vma_has_flag(m[i], a[i].flag))
 			fail("mapping lost its %s flag", a[i].flag);
 	}
 	c = fork();

@@ -99,4 +99,29 @@ static inline void test_waitsig(void)
 		sigsuspend(&none);
 }
 
+/*
+ * Does the mapping that starts at addr show flag (two letters, e.g. "lo")
+ * among its VmFlags in /proc/self/smaps?
+ */
+static inline int vma_has_flag(const void *addr, const char *flag)
+{
+	char line[512], want[32];
+	unsigned long start = (unsigned long)addr, s, e;
+	int in = 0, found = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		fail("smaps: %s", strerror(errno));
+	snprintf(want, sizeof(want), " %s", flag);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') &&
+		    line[0] != 'V')
+			in = (s == start);
+		else if (in && !strncmp(line, "VmFlags:", 8))
+			found = strstr(line, want) != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
 #endif

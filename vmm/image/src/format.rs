@@ -197,10 +197,20 @@ pub mod attr_flags {
     pub const SUBREAPER: u32 = 0x2;
     /// `KCR_ATTR_RESET_ON_FORK`: `SCHED_RESET_ON_FORK`.
     pub const RESET_ON_FORK: u32 = 0x4;
+    /// `KCR_ATTR_MCL_FUTURE`: `mlockall(MCL_FUTURE)`.
+    pub const MCL_FUTURE: u32 = 0x8;
+    /// `KCR_ATTR_MCL_ONFAULT`: `mlockall(MCL_FUTURE | MCL_ONFAULT)`.
+    pub const MCL_ONFAULT: u32 = 0x10;
     /// `KCR_ATTR_ALL`.
-    pub const ALL: u32 = 0x7;
+    pub const ALL: u32 = 0x1f;
     /// Names of the flags, bit 0 first.
-    pub const NAMES: [&str; 3] = ["thp-disable", "subreaper", "reset-on-fork"];
+    pub const NAMES: [&str; 5] = [
+        "thp-disable",
+        "subreaper",
+        "reset-on-fork",
+        "mlockall-future",
+        "mlockall-onfault",
+    ];
 }
 
 /// VMA flags.
@@ -223,10 +233,16 @@ pub mod vma_flags {
     pub const HEAP: u32 = 1 << 7;
     /// `KCR_VMA_STACK`.
     pub const STACK: u32 = 1 << 8;
+    /// `KCR_VMA_LOCKED`: `mlock()`.
+    pub const LOCKED: u32 = 1 << 9;
+    /// `KCR_VMA_LOCKONFAULT`: `mlock2(MLOCK_ONFAULT)`.
+    pub const LOCKONFAULT: u32 = 1 << 10;
+    /// `KCR_VMA_DROPPABLE`: `MAP_DROPPABLE`.
+    pub const DROPPABLE: u32 = 1 << 11;
     /// `KCR_VMA_FLAGS_ALL`.
-    pub const ALL: u32 = (1 << 9) - 1;
+    pub const ALL: u32 = (1 << 12) - 1;
     /// Names, in bit order.
-    pub const NAMES: [&str; 9] = [
+    pub const NAMES: [&str; 12] = [
         "shared",
         "growsdown",
         "vdso",
@@ -236,6 +252,9 @@ pub mod vma_flags {
         "wipeonfork",
         "heap",
         "stack",
+        "locked",
+        "lockonfault",
+        "droppable",
     ];
 }
 
@@ -797,10 +816,15 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_VMA_WIPEONFORK", vma_flags::WIPEONFORK.into()),
         ("KCR_VMA_HEAP", vma_flags::HEAP.into()),
         ("KCR_VMA_STACK", vma_flags::STACK.into()),
+        ("KCR_VMA_LOCKED", vma_flags::LOCKED.into()),
+        ("KCR_VMA_LOCKONFAULT", vma_flags::LOCKONFAULT.into()),
+        ("KCR_VMA_DROPPABLE", vma_flags::DROPPABLE.into()),
         ("KCR_VMA_FLAGS_ALL", vma_flags::ALL.into()),
         ("KCR_ATTR_THP_DISABLE", attr_flags::THP_DISABLE.into()),
         ("KCR_ATTR_SUBREAPER", attr_flags::SUBREAPER.into()),
         ("KCR_ATTR_RESET_ON_FORK", attr_flags::RESET_ON_FORK.into()),
+        ("KCR_ATTR_MCL_FUTURE", attr_flags::MCL_FUTURE.into()),
+        ("KCR_ATTR_MCL_ONFAULT", attr_flags::MCL_ONFAULT.into()),
         ("KCR_ATTR_ALL", attr_flags::ALL.into()),
     ]
 }

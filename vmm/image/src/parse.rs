@@ -566,6 +566,7 @@ impl<R: Read> Parser<'_, R> {
                 && OOM_SCORE_ADJ.contains(&a.oom_score_adj)
                 && a.pdeath_signal <= KCR_NSIG as u32
                 && a.flags & !attr_flags::ALL == 0
+                && (a.flags & attr_flags::MCL_ONFAULT == 0 || a.flags & attr_flags::MCL_FUTURE != 0)
                 && a.__pad == 0
         }) else {
             return Err(self.err(
@@ -1152,6 +1153,15 @@ impl<R: Read> Parser<'_, R> {
                 }
                 if v.flags & vma_flags::SHARED != 0 && v.file_ref == 0 {
                     return Err(self.err(t, "shared mapping without a file"));
+                }
+                if v.flags & vma_flags::LOCKONFAULT != 0 && v.flags & vma_flags::LOCKED == 0 {
+                    return Err(self.err(t, "lock-on-fault mapping that is not locked"));
+                }
+                let not_anon = vma_flags::SHARED | vma_flags::GROWSDOWN;
+                if v.flags & vma_flags::DROPPABLE != 0
+                    && (v.file_ref != 0 || v.flags & not_anon != 0)
+                {
+                    return Err(self.err(t, "droppable mapping that is not private anonymous"));
                 }
                 // As restart(2) checks: a file offset only for a file, and
                 // one whose last page has a byte offset.

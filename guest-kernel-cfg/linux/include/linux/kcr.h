@@ -22,6 +22,12 @@ int ptrace_set_debugreg(struct task_struct *tsk, int n, unsigned long val);
 int validate_prctl_map_addr(struct prctl_mm_map *prctl_map);
 int do_prlimit(struct task_struct *tsk, unsigned int resource,
 	       struct rlimit *new_rlim, struct rlimit *old_rlim);
+/* @mlock */
+
+/* mm/mlock.c: mlock2() of the caller's range, with its checks */
+__must_check int do_mlock(unsigned long start, size_t len,
+			  unsigned long flags);
+/* @end */
 
 #ifdef CONFIG_CHECKPOINT_RESTART
 /*

@@ -104,6 +104,9 @@ int kcr_write_attrs(struct kcr_ctx *ctx, struct task_struct *t,
 		r.flags |= KCR_ATTR_SUBREAPER;
 	if (t->sched_reset_on_fork)
 		r.flags |= KCR_ATTR_RESET_ON_FORK;
+/* @mlock */
+	r.flags |= kcr_mm_lock_flags(mm);
+/* @end */
 	exe = get_mm_exe_file(mm);
 	if (exe) {
 		struct kcr_obj *obj = kcr_obj_find_key(ctx, exe);
@@ -156,6 +159,10 @@ int kcr_rst_attrs(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	    r->oom_score_adj > OOM_SCORE_ADJ_MAX ||
 	    (r->pdeath_signal && !valid_signal(r->pdeath_signal)) ||
 	    r->timer_slack_ns > ULONG_MAX || (r->flags & ~KCR_ATTR_ALL) ||
+/* @mlock */
+	    ((r->flags & KCR_ATTR_MCL_ONFAULT) &&
+	     !(r->flags & KCR_ATTR_MCL_FUTURE)) ||
+/* @end */
 	    r->__pad)
 		return KCR_BAD(ctx, "attributes: nice %d policy %u oom %d pdeathsig %u flags %#x",
 			       r->nice, r->policy, r->oom_score_adj,

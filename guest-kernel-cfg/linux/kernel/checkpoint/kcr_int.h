@@ -193,6 +193,14 @@ struct kcr_rst_thread {
 /* @end */
 /* @restart */
 /* What restart(2) has read of one process, until it applies it. */
+/* @mlock */
+/* A mapping that restart locks once the credentials are restored. */
+struct kcr_rst_lock {
+	unsigned long start, len;
+	vm_flags_t flags;		/* VM_LOCKED, maybe VM_LOCKONFAULT */
+};
+
+/* @end */
 struct kcr_rst {
 	struct kcr_rec_header hdr;
 	struct kcr_rec_task task;
@@ -235,6 +243,10 @@ struct kcr_rst {
 	struct kcr_rec_attrs attrs;
 	u64 auxv[KCR_AUXV_MAX / sizeof(u64)];
 	struct file *exe;	/* the FILE object's, no reference of its own */
+/* @end */
+/* @mlock */
+	struct kcr_rst_lock *locks;	/* mappings to lock, in order */
+	u32 nr_locks, max_locks;
 /* @end */
 };
 
@@ -467,6 +479,14 @@ int kcr_dump_ghost(struct kcr_ctx *ctx, struct file *file, loff_t size);
 struct file *kcr_rst_ghost(struct kcr_ctx *ctx, const struct cred *cred,
 			   char *path, const struct kcr_rec_file *r,
 			   struct file **writer);
+
+/* @end */
+/* @mlock */
+/* mlock.c */
+u32 kcr_vma_lock_flags(vm_flags_t f);
+u32 kcr_mm_lock_flags(struct mm_struct *mm);
+int kcr_rst_note_lock(struct kcr_rst *rst, const struct kcr_rec_vma *v);
+int kcr_apply_mlock(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 /* @zombie */

@@ -66,12 +66,16 @@ static const char *kcr_snap_vma(struct mm_struct *mm,
 		return "userfaultfd-registered mapping";
 	if (f & VM_SHADOW_STACK)
 		return "shadow stack";
+/* @until mlock */
 	if (f & (VM_LOCKED | VM_LOCKONFAULT))
 		return "mlocked mapping";
+/* @end */
 	if (f & VM_SEALED)
 		return "sealed mapping";
+/* @until droppable */
 	if (f & VM_DROPPABLE)
 		return "droppable mapping";
+/* @end */
 	if (f & VM_GROWSUP)
 		return "grows-up mapping";
 	if (vma_is_secretmem(vma))
@@ -106,6 +110,13 @@ static const char *kcr_snap_vma(struct mm_struct *mm,
 		s->flags |= KCR_VMA_DONTDUMP;
 	if (f & VM_WIPEONFORK)
 		s->flags |= KCR_VMA_WIPEONFORK;
+/* @mlock */
+	s->flags |= kcr_vma_lock_flags(f);
+/* @end */
+/* @droppable */
+	if (f & VM_DROPPABLE)
+		s->flags |= KCR_VMA_DROPPABLE;
+/* @end */
 	if (!vma->vm_file && vma->vm_start <= mm->start_brk &&
 	    vma->vm_end >= mm->brk)
 		s->flags |= KCR_VMA_HEAP;
@@ -539,6 +550,14 @@ static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	    (v->flags & ~KCR_VMA_FLAGS_ALL) ||
 	    ((v->flags & KCR_VMA_SHARED) &&
 	     (!v->file_ref || (v->flags & KCR_VMA_GROWSDOWN))) ||
+/* @mlock */
+	    ((v->flags & KCR_VMA_LOCKONFAULT) &&
+	     !(v->flags & KCR_VMA_LOCKED)) ||
+/* @end */
+/* @droppable */
+	    ((v->flags & KCR_VMA_DROPPABLE) &&
+	     (v->file_ref || (v->flags & (KCR_VMA_SHARED | KCR_VMA_GROWSDOWN)))) ||
+/* @end */
 	    v->__pad || (!v->file_ref && v->pgoff) ||
 	    v->pgoff > (ULONG_MAX >> PAGE_SHIFT) - ((v->end - v->start) >> PAGE_SHIFT))
 		return KCR_BAD(ctx, "mapping %#llx-%#llx (prot %#x flags %#x) invalid",
@@ -605,6 +624,10 @@ static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		return 0;
 	mflags = MAP_FIXED_NOREPLACE;
 	mflags |= v->flags & KCR_VMA_SHARED ? MAP_SHARED : MAP_PRIVATE;
+/* @droppable */
+	if (v->flags & KCR_VMA_DROPPABLE)
+		mflags = MAP_FIXED_NOREPLACE | MAP_DROPPABLE;
+/* @end */
 	if (!file)
 		mflags |= MAP_ANONYMOUS;
 	if (v->flags & KCR_VMA_GROWSDOWN)
@@ -624,6 +647,10 @@ static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		ret = do_madvise(current->mm, v->start, len, MADV_DONTDUMP);
 	if (!ret && (v->flags & KCR_VMA_WIPEONFORK))
 		ret = do_madvise(current->mm, v->start, len, MADV_WIPEONFORK);
+/* @mlock */
+	if (!ret && (v->flags & KCR_VMA_LOCKED))
+		ret = kcr_rst_note_lock(rst, v);
+/* @end */
 	return ret;
 }
 

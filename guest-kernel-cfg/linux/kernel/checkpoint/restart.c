@@ -159,6 +159,9 @@ static void kcr_rst_release(struct kcr_rst *rst)
 /* @cpu */
 	kvfree(rst->regs.xstate);
 /* @end */
+/* @mlock */
+	kvfree(rst->locks);
+/* @end */
 /* @cred */
 	if (rst->open_cred)
 		put_cred(rst->open_cred);
@@ -346,6 +349,11 @@ objects_done:
 	/* Before the threads are made: they inherit what they share. */
 	if (!ret)
 		ret = kcr_apply_attrs(ctx, rst);
+/* @end */
+/* @mlock */
+	/* With the restored user's RLIMIT_MEMLOCK and capabilities. */
+	if (!ret)
+		ret = kcr_apply_mlock(ctx, rst);
 /* @end */
 	/* After the credentials, whose change resets it. */
 	if (!ret)

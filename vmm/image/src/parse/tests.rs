@@ -253,6 +253,53 @@ fn dangling_reference_and_bad_ranges() {
 }
 
 #[test]
+fn lock_and_droppable_flags_are_checked_as_restart_does() {
+    let b = body(&sample());
+    // The first VMA maps a file, the second is anonymous and private.
+    let vmas: Vec<usize> = b
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| *w == [7, 0, 0, 0, size_of::<kcr_rec_vma>() as u8, 0, 0, 0])
+        .map(|(i, _)| i)
+        .collect();
+    let with = |vma: usize, flags: u32| {
+        let mut c = b.clone();
+        let o = vma + offset_of!(kcr_rec_vma, flags);
+        let old = u32::from_le_bytes(c[o..o + 4].try_into().unwrap());
+        put(&mut c, o, &(old | flags).to_le_bytes());
+        parse(&finish(c, N)[..])
+    };
+    let locked = vma_flags::LOCKED | vma_flags::LOCKONFAULT;
+    let img = with(vmas[0], locked).unwrap();
+    let names = &img.tasks[0].mm.as_ref().unwrap().vmas[0].flags;
+    assert!(names.contains(&"lockonfault"), "{names:?}");
+    let e = with(vmas[0], vma_flags::LOCKONFAULT).unwrap_err();
+    assert!(
+        e.msg.contains("lock-on-fault mapping that is not locked"),
+        "{e}"
+    );
+    let e = with(vmas[0], vma_flags::DROPPABLE).unwrap_err();
+    assert!(
+        e.msg
+            .contains("droppable mapping that is not private anonymous"),
+        "{e}"
+    );
+    let anon = vmas
+        .iter()
+        .copied()
+        .find(|&o| b[o + offset_of!(kcr_rec_vma, file_ref)] == 0)
+        .unwrap();
+    let img = with(anon, vma_flags::DROPPABLE).unwrap();
+    assert!(img.tasks[0]
+        .mm
+        .as_ref()
+        .unwrap()
+        .vmas
+        .iter()
+        .any(|v| v.flags.contains(&"droppable")));
+}
+
+#[test]
 fn file_offsets_are_checked_as_restart_does() {
     // Found by the image_parse fuzz target: `image show` multiplied a
     // huge pgoff by the page size.
@@ -582,11 +629,17 @@ fn attributes_at_their_bounds_are_accepted() {
     let all = f(
         "flags",
         offset_of!(kcr_rec_attrs, flags),
-        &7u32.to_le_bytes(),
+        &0x1fu32.to_le_bytes(),
     );
     assert_eq!(
         all.tasks[0].attrs.as_ref().unwrap().flags,
-        ["thp-disable", "subreaper", "reset-on-fork"]
+        [
+            "thp-disable",
+            "subreaper",
+            "reset-on-fork",
+            "mlockall-future",
+            "mlockall-onfault"
+        ]
     );
     let none = f(
         "no exe",
@@ -621,7 +674,9 @@ fn bad_attributes_are_refused_as_restart_does() {
         (field(oom, 1001i32.to_le_bytes()), "oom 1001 "),
         (field(oom, (-1001i32).to_le_bytes()), "oom -1001 "),
         (field(sig, 65u32.to_le_bytes()), "pdeathsig 65 "),
-        (field(flags, 8u32.to_le_bytes()), "flags 0x8"),
+        (field(flags, 0x20u32.to_le_bytes()), "flags 0x20"),
+        // MCL_ONFAULT only comes with MCL_FUTURE.
+        (field(flags, 0x10u32.to_le_bytes()), "flags 0x10"),
         (
             field(offset_of!(kcr_rec_attrs, __pad), 1u32.to_le_bytes()),
             "attributes: nice 0 policy 0 oom 0 pdeathsig 0 flags 0",

@@ -354,7 +354,14 @@ struct kcr_rec_attrs {
 #define KCR_ATTR_THP_DISABLE	0x1	/* PR_SET_THP_DISABLE */
 #define KCR_ATTR_SUBREAPER	0x2	/* PR_SET_CHILD_SUBREAPER */
 #define KCR_ATTR_RESET_ON_FORK	0x4	/* SCHED_RESET_ON_FORK */
+/* @until mlock */
 #define KCR_ATTR_ALL		0x7U
+/* @end */
+/* @mlock */
+#define KCR_ATTR_MCL_FUTURE	0x8	/* mlockall(MCL_FUTURE) */
+#define KCR_ATTR_MCL_ONFAULT	0x10	/* mlockall(MCL_FUTURE | MCL_ONFAULT) */
+#define KCR_ATTR_ALL		0x1fU
+/* @end */
 
 #define KCR_AUXV_MAX		512
 /* @end */
@@ -592,7 +599,22 @@ struct kcr_rec_vma {
 #define KCR_VMA_WIPEONFORK	(1U << 6)
 #define KCR_VMA_HEAP		(1U << 7)	/* contains [start_brk, brk) */
 #define KCR_VMA_STACK		(1U << 8)	/* contains start_stack */
+/* @until mlock */
 #define KCR_VMA_FLAGS_ALL	((1U << 9) - 1)
+/* @end */
+/* @mlock */
+#define KCR_VMA_LOCKED		(1U << 9)	/* mlock() */
+#define KCR_VMA_LOCKONFAULT	(1U << 10)	/* mlock2(MLOCK_ONFAULT) */
+/* @end */
+/* @mlock */
+/* @until droppable */
+#define KCR_VMA_FLAGS_ALL	((1U << 11) - 1)
+/* @end */
+/* @end */
+/* @droppable */
+#define KCR_VMA_DROPPABLE	(1U << 11)	/* MAP_DROPPABLE */
+#define KCR_VMA_FLAGS_ALL	((1U << 12) - 1)
+/* @end */
 
 /*
  * KCR_REC_PAGES: nr_pages contiguous pages starting at addr, followed by
