@@ -550,6 +550,24 @@ static struct file *kcr_open_exec_only(const struct cred *caller,
 	return file;
 }
 
+/*
+ * A FIFO's write end opens without blocking only while the FIFO has a
+ * reader (else ENXIO), and its reader may come later in the image or not
+ * be checkpointed at all: hold a read-write file of the FIFO, with the
+ * same credentials, while the write end opens.  That file is closed on
+ * the way back to user space.
+ */
+static struct file *kcr_open_fifo_writer(const char *path, u32 oflags)
+{
+	struct file *keep, *file;
+
+	keep = filp_open(path, (oflags & ~O_ACCMODE) | O_RDWR, 0);
+	file = filp_open(path, oflags, 0);
+	if (!IS_ERR(keep))
+		fput(keep);
+	return file;
+}
+
 static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 			       const char *path, const struct kcr_rec_file *r,
 			       u32 oflags, bool *exec_only)
@@ -578,7 +596,10 @@ static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 		ret = -ESTALE;
 		goto out;
 	}
-	file = filp_open(path, oflags, 0);
+	if (r->kind == KCR_FILE_FIFO && (oflags & O_ACCMODE) == O_WRONLY)
+		file = kcr_open_fifo_writer(path, oflags);
+	else
+		file = filp_open(path, oflags, 0);
 	if (file == ERR_PTR(-EACCES) && r->kind == KCR_FILE_REG &&
 	    (oflags & O_ACCMODE) == O_RDONLY) {
 		file = kcr_open_exec_only(old, &p, oflags);
