@@ -81,6 +81,9 @@ pub mod file_kind {
     /// `KCR_FILE_GHOST`: a regular file deleted while open (and with no
     /// other name), its contents in the image.
     pub const GHOST: u32 = 7;
+    /// `KCR_FILE_GHOST_DIR`: a directory deleted while in use (a cwd, an
+    /// open directory); restart makes an empty one and removes it.
+    pub const GHOST_DIR: u32 = 8;
 
     /// The kind's name, or None for an unknown kind.
     pub fn name(k: u32) -> Option<&'static str> {
@@ -92,6 +95,7 @@ pub mod file_kind {
             CHR => "chardev",
             SHMEM => "shmem",
             GHOST => "ghost",
+            GHOST_DIR => "ghost-directory",
             _ => return None,
         })
     }
@@ -764,6 +768,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_CHR", file_kind::CHR.into()),
         ("KCR_FILE_SHMEM", file_kind::SHMEM.into()),
         ("KCR_FILE_GHOST", file_kind::GHOST.into()),
+        ("KCR_FILE_GHOST_DIR", file_kind::GHOST_DIR.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

@@ -25,6 +25,7 @@ const OOM_SCORE_ADJ: std::ops::RangeInclusive<i32> = -1000..=1000;
 const S_IFMT: u32 = 0o170_000;
 /// A regular file's type (`S_IFREG`).
 const S_IFREG: u32 = 0o100_000;
+const S_IFDIR: u32 = 0o040_000;
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -971,6 +972,15 @@ impl<R: Read> Parser<'_, R> {
                     if let Some(why) = why {
                         return Err(self.err(t, format!("ghost file {}: {why}", f.objid)));
                     }
+                }
+                // As restart(2) checks: an empty directory, read-only.
+                if f.kind == file_kind::GHOST_DIR
+                    && (f.mode & S_IFMT != S_IFDIR
+                        || f.size != 0
+                        || f.rdev != 0
+                        || f.f_flags & 3 != 0)
+                {
+                    return Err(self.err(t, format!("deleted directory {}", f.objid)));
                 }
                 if is_shm || is_ghost {
                     self.contents = Some(self.files.len());

@@ -228,7 +228,7 @@ const PIPE: Target = Target {
     kinds: &[],
     what: "PIPE",
 };
-const DIRECTORY: Target = file_of(&[file_kind::DIR], "directory");
+const DIRECTORY: Target = file_of(&[file_kind::DIR, file_kind::GHOST_DIR], "directory");
 
 /// Every record type, in the order of `enum kcr_rec_type`.
 pub const RULES: &[Rule] = &[

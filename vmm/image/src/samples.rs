@@ -664,6 +664,29 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// `sample()` with its root and cwd (object 6, "/") a deleted directory
+/// (`KCR_FILE_GHOST_DIR`) of mode `mode` and size `size`.
+pub fn with_ghost_cwd(mode: u32, size: u64) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::FILE);
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_file, kind),
+        &file_kind::GHOST_DIR.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_file, mode),
+        &mode.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_file, size),
+        &size.to_le_bytes(),
+    );
+    finish(b, N)
+}
+
 /// The offset of the first record of type `t` in `b`.
 ///
 /// # Panics

@@ -130,6 +130,12 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 			*kind = KCR_FILE_GHOST;
 			return NULL;
 		}
+/* @ghost-dir */
+		if (S_ISDIR(mode)) {
+			*kind = KCR_FILE_GHOST_DIR;
+			return NULL;
+		}
+/* @end */
 		return "deleted file that is not a regular file";
 	}
 /* @end */
@@ -186,7 +192,13 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		len = strlen(p) + 1;
 /* @ghost */
 		/* d_path() names a deleted file "PATH (deleted)". */
+/* @until ghost-dir */
 		if (kind == KCR_FILE_GHOST && len > sizeof(" (deleted)") &&
+/* @end */
+/* @ghost-dir */
+		if ((kind == KCR_FILE_GHOST || kind == KCR_FILE_GHOST_DIR) &&
+		    len > sizeof(" (deleted)") &&
+/* @end */
 		    !strcmp(p + len - sizeof(" (deleted)"), " (deleted)"))
 			len -= sizeof(" (deleted)") - 1;
 /* @end */
@@ -222,6 +234,9 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		r.mtime_nsec = mtime.tv_nsec;
 		fallthrough;
 	case KCR_FILE_DIR:
+/* @ghost-dir */
+	case KCR_FILE_GHOST_DIR:
+/* @end */
 	case KCR_FILE_FIFO:
 	case KCR_FILE_PIPE:
 		r.ino = inode->i_ino;
@@ -298,6 +313,7 @@ static int kcr_write_dir_obj(struct kcr_ctx *ctx, const struct path *path,
 	int ret;
 
 	if (!obj) {
+/* @until ghost-dir */
 		if (d_unlinked(path->dentry) ||
 		    (path->mnt->mnt_flags & MNT_INTERNAL)) {
 			kcr_log(ctx, "cannot checkpoint the %s: deleted or unreachable directory",
@@ -306,6 +322,18 @@ static int kcr_write_dir_obj(struct kcr_ctx *ctx, const struct path *path,
 		}
 		ret = kcr_write_file_rec(ctx, path->dentry, path, NULL,
 					 KCR_FILE_DIR, 0);
+/* @end */
+/* @ghost-dir */
+		if (path->mnt->mnt_flags & MNT_INTERNAL) {
+			kcr_log(ctx, "cannot checkpoint the %s: unreachable directory",
+				what);
+			return -EOPNOTSUPP;
+		}
+		/* A deleted one is made again, empty, on restart. */
+		ret = kcr_write_file_rec(ctx, path->dentry, path, NULL,
+					 d_unlinked(path->dentry) ?
+					 KCR_FILE_GHOST_DIR : KCR_FILE_DIR, 0);
+/* @end */
 		if (ret)
 			return ret;
 		obj = kcr_obj_find_key(ctx, path->dentry);
@@ -655,7 +683,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_SHMEM ||
 /* @end */
 /* @ghost */
+/* @until ghost-dir */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_GHOST ||
+/* @end */
+/* @end */
+/* @ghost-dir */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_GHOST_DIR ||
 /* @end */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
 	    (r.kind != KCR_FILE_PIPE && r.path_len < 2) ||
@@ -748,6 +781,19 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	}
 /* @end */
 
+/* @ghost-dir */
+	if (r.kind == KCR_FILE_GHOST_DIR) {
+		/* A new empty directory, removed once open. */
+		if (r.rdev || r.size || !S_ISDIR(r.mode) ||
+		    (r.f_flags & O_ACCMODE) != O_RDONLY)
+			return KCR_BAD(ctx, "deleted directory %u", r.objid);
+		file = kcr_rst_ghost_dir(ctx, cred, path, &r);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		kcr_set_nonblock(file, r.f_flags);
+		goto add;
+	}
+/* @end */
 	/*
 	 * O_NONBLOCK: neither a tty's carrier nor a FIFO's peer must block
 	 * us; the image's setting is applied after the open.
@@ -823,7 +869,13 @@ static struct file *kcr_rst_dir_ref(struct kcr_ctx *ctx, u32 ref,
 	struct kcr_obj *obj = kcr_obj_find_id(ctx, ref, KCR_REC_FILE);
 	int ret;
 
+/* @until ghost-dir */
 	if (!obj || obj->kind != KCR_FILE_DIR) {
+/* @end */
+/* @ghost-dir */
+	if (!obj || (obj->kind != KCR_FILE_DIR &&
+		     obj->kind != KCR_FILE_GHOST_DIR)) {
+/* @end */
 		kcr_log(ctx, "bad image: %s refers to %u, not a directory",
 			what, ref);
 		return ERR_PTR(-EINVAL);

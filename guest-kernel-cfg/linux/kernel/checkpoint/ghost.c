@@ -13,6 +13,10 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+/* @ghost-dir */
+#include <linux/random.h>
+#include <linux/slab.h>
+/* @end */
 #include <linux/string.h>
 
 #include "kcr_int.h"
@@ -163,3 +167,57 @@ out:
 			path, PTR_ERR(file));
 	return file;
 }
+/* @ghost-dir */
+
+/*
+ * Restart: a deleted directory (ghost @r, where @path was).  Make a
+ * directory of its mode next to that path, with the image's credentials
+ * @cred, open it and remove it: the result is what the task had, an
+ * empty directory that no name reaches.
+ */
+struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
+			       const char *path, const struct kcr_rec_file *r)
+{
+	const struct cred *old = override_creds(cred);
+	struct path dir, p;
+	struct file *file;
+	struct dentry *d;
+	char *name;
+	int ret;
+
+	name = kasprintf(GFP_KERNEL_ACCOUNT, "%s.kcr-%u-%08x", path, r->objid,
+			 get_random_u32());
+	if (!name) {
+		file = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	d = kern_path_create(AT_FDCWD, name, &dir, LOOKUP_DIRECTORY);
+	kfree(name);
+	if (IS_ERR(d)) {
+		file = ERR_CAST(d);
+		goto out;
+	}
+	ret = vfs_mkdir(mnt_idmap(dir.mnt), d_inode(dir.dentry), d,
+			r->mode & 07777);
+	if (ret) {
+		file = ERR_PTR(ret);
+	} else {
+		p.mnt = dir.mnt;
+		p.dentry = d;
+		file = dentry_open(&p, r->f_flags | O_DIRECTORY | O_LARGEFILE,
+				   cred);
+		ret = vfs_rmdir(mnt_idmap(dir.mnt), d_inode(dir.dentry), d);
+		if (ret && !IS_ERR(file)) {
+			fput(file);
+			file = ERR_PTR(ret);
+		}
+	}
+	done_path_create(&dir, d);
+out:
+	revert_creds(old);
+	if (IS_ERR(file))
+		kcr_log(ctx, "cannot make deleted directory %s again: %ld",
+			path, PTR_ERR(file));
+	return file;
+}
+/* @end */

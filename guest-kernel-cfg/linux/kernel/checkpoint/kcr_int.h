@@ -479,6 +479,10 @@ int kcr_dump_ghost(struct kcr_ctx *ctx, struct file *file, loff_t size);
 struct file *kcr_rst_ghost(struct kcr_ctx *ctx, const struct cred *cred,
 			   char *path, const struct kcr_rec_file *r,
 			   struct file **writer);
+/* @ghost-dir */
+struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
+			       const char *path, const struct kcr_rec_file *r);
+/* @end */
 
 /* @end */
 /* @mlock */

@@ -253,6 +253,17 @@ fn dangling_reference_and_bad_ranges() {
 }
 
 #[test]
+fn a_deleted_cwd_is_an_empty_directory() {
+    let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 6).unwrap();
+    assert_eq!(f.kind, "ghost-directory");
+    for (mode, size) in [(0o100_644, 0), (0o40_755, 4096)] {
+        let e = parse(&with_ghost_cwd(mode, size)[..]).unwrap_err();
+        assert!(e.msg.contains("deleted directory 6"), "{e}");
+    }
+}
+
+#[test]
 fn lock_and_droppable_flags_are_checked_as_restart_does() {
     let b = body(&sample());
     // The first VMA maps a file, the second is anonymous and private.

@@ -479,6 +479,14 @@ struct kcr_rec_sigpending {
  * unnamed file (O_TMPFILE) of that mode and size in the directory the
  * path names, with the image's credentials, and writes the pages.
 /* @end */
+/* @ghost-dir */
+ *
+ * A directory deleted while in use (a cwd, an open directory) is a
+ * KCR_FILE_GHOST_DIR object: path is where it was, ino and mode as for a
+ * directory, size 0, opened read-only.  A deleted directory is empty
+ * and stays so.  restart() makes a directory of that mode next to the
+ * path, with the image's credentials, opens it and removes it again.
+/* @end */
  */
 struct kcr_rec_file {
 	struct kcr_hdr h;
@@ -508,6 +516,9 @@ struct kcr_rec_file {
 #define KCR_FILE_GHOST		7	/* a regular file deleted while open */
 
 #define KCR_GHOST_MAX		(64U << 20)	/* bytes of a ghost file */
+/* @end */
+/* @ghost-dir */
+#define KCR_FILE_GHOST_DIR	8	/* a directory deleted while in use */
 /* @end */
 
 /* @until opath */
@@ -540,7 +551,12 @@ struct kcr_rec_pipe {
 	__u32 __pad;
 };
 
+/* @until ghost-dir */
 /* KCR_REC_FS: references to KCR_FILE_DIR file objects. */
+/* @end */
+/* @ghost-dir */
+/* KCR_REC_FS: references to KCR_FILE_DIR or KCR_FILE_GHOST_DIR objects. */
+/* @end */
 struct kcr_rec_fs {
 	struct kcr_hdr h;
 	__u32 umask;
