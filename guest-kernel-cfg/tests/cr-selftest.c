@@ -60,6 +60,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/eventfd.h>
+#include <linux/perf_event.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/klog.h>
@@ -98,6 +99,19 @@ static int quiet;
 static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
 {
 	return syscall(NR_CHECKPOINT, pid, fd, flags, logfd);
+}
+
+/* A file checkpoint never saves: a perf event counting our CPU time. */
+static int perf_self_clock(void)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(a),
+		.config = PERF_COUNT_SW_TASK_CLOCK,
+		.exclude_kernel = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
 static long sys_restart(pid_t pid, int fd, unsigned long flags, int logfd)
@@ -2816,10 +2830,13 @@ static int cmd_errors(void)
 		      "checkpoint with a socket open: EOPNOTSUPP");
 		close(sv[0]);
 		close(sv[1]);
-		efd = eventfd(0, 0);
+		/* An anonymous inode of a kind not saved: a perf event. */
+		efd = perf_self_clock();
+		if (efd < 0)
+			return 2;
 		ret = sys_checkpoint(0, fd, 0, 2);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with an eventfd open: EOPNOTSUPP");
+		      "checkpoint with a perf event open: EOPNOTSUPP");
 		close(efd);
 		close(fd);
 	}
@@ -3108,6 +3125,12 @@ static void fuzz_state(void)
 	if (fshared != MAP_FAILED && shanon != MAP_FAILED) {
 		memcpy(fshared, "memfd", 5);
 		memcpy(shanon, "shared", 6);
+	}
+	/* An eventfd with a count (a FILE and its EVENTFD record). */
+	fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
+	if (fd >= 0) {
+		dup2(fd, 46);
+		close(fd);
 	}
 }
 

@@ -84,6 +84,26 @@ pub mod file_kind {
     /// `KCR_FILE_GHOST_DIR`: a directory deleted while in use (a cwd, an
     /// open directory); restart makes an empty one and removes it.
     pub const GHOST_DIR: u32 = 8;
+    /// `KCR_FILE_EVENTFD`: an eventfd; a `KCR_REC_EVENTFD` follows. Kinds
+    /// from this one on have no path.
+    pub const EVENTFD: u32 = 9;
+
+    /// Whether a file of kind `k` has a path (pipes and the kinds from
+    /// [`EVENTFD`] on have none).
+    pub fn has_path(k: u32) -> bool {
+        k != PIPE && k < EVENTFD
+    }
+
+    /// The record types that hold the state of a file of a kind.
+    pub const STATE_RECORDS: [u32; 1] = [super::rec::EVENTFD];
+
+    /// The record of its own state that follows a file of kind `k`.
+    pub fn state_record(k: u32) -> Option<u32> {
+        match k {
+            EVENTFD => Some(super::rec::EVENTFD),
+            _ => None,
+        }
+    }
 
     /// The kind's name, or None for an unknown kind.
     pub fn name(k: u32) -> Option<&'static str> {
@@ -96,6 +116,7 @@ pub mod file_kind {
             SHMEM => "shmem",
             GHOST => "ghost",
             GHOST_DIR => "ghost-directory",
+            EVENTFD => "eventfd",
             _ => return None,
         })
     }
@@ -141,6 +162,8 @@ pub mod rec {
     pub const DEBUGREGS: u32 = 18;
     /// `KCR_REC_ATTRS`.
     pub const ATTRS: u32 = 19;
+    /// `KCR_REC_EVENTFD`.
+    pub const EVENTFD: u32 = 20;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -166,6 +189,7 @@ pub mod rec {
             TREE => "TREE",
             DEBUGREGS => "DEBUGREGS",
             ATTRS => "ATTRS",
+            EVENTFD => "EVENTFD",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -670,6 +694,20 @@ pub struct kcr_rec_pages {
     pub __pad: u32,
 }
 
+/// `struct kcr_rec_eventfd`: the state of the eventfd FILE it follows.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_eventfd {
+    pub h: kcr_hdr,
+    pub count: u64,
+    pub flags: u32,
+    pub __pad: u32,
+}
+
+/// `KCR_EFD_SEMAPHORE`: `EFD_SEMAPHORE`.
+pub const KCR_EFD_SEMAPHORE: u32 = 1;
+
 /// `struct kcr_rec_tail`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -741,6 +779,7 @@ layout! {
         auxv_len, __pad }
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
+    kcr_rec_eventfd { h, count, flags, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -769,6 +808,9 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_SHMEM", file_kind::SHMEM.into()),
         ("KCR_FILE_GHOST", file_kind::GHOST.into()),
         ("KCR_FILE_GHOST_DIR", file_kind::GHOST_DIR.into()),
+        ("KCR_FILE_EVENTFD", file_kind::EVENTFD.into()),
+        ("KCR_REC_EVENTFD", rec::EVENTFD.into()),
+        ("KCR_EFD_SEMAPHORE", KCR_EFD_SEMAPHORE.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

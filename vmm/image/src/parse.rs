@@ -295,6 +295,18 @@ pub struct FileObj {
     pub size: u64,
     /// st_mode.
     pub mode: u32,
+    /// An eventfd's state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eventfd: Option<Eventfd>,
+}
+
+/// The state of an eventfd (`KCR_REC_EVENTFD`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Eventfd {
+    /// The counter.
+    pub count: u64,
+    /// `EFD_SEMAPHORE`.
+    pub semaphore: bool,
 }
 
 /// A pipe object.
@@ -380,6 +392,9 @@ struct Parser<'v, R: Read> {
     /// The previous record was the MM, a VMA or the PAGES of a mapping:
     /// an ATTRS record may follow.
     after_memory: bool,
+    /// The previous record was a FILE whose kind has a state record
+    /// (index in `files`, that record's type): it must come next.
+    state_of: Option<(usize, u32)>,
 }
 
 impl<R: Read> Parser<'_, R> {
@@ -462,9 +477,9 @@ impl<R: Read> Parser<'_, R> {
                     Limit::Path {
                         max,
                         kind,
-                        empty_kind,
+                        has_path,
                     } => {
-                        let empty = kind.get(&self.buf) == empty_kind;
+                        let empty = !has_path(kind.get(&self.buf));
                         (n <= max && (n == 0) == empty, max)
                     }
                 };
@@ -716,6 +731,23 @@ impl<R: Read> Parser<'_, R> {
             return Err(self.err(t, "unexpected record"));
         };
         let after_memory = std::mem::take(&mut self.after_memory);
+        let state_of = self.state_of.take();
+        match state_of {
+            Some((i, want)) if t != want => {
+                let f = &self.files[i];
+                let why = format!(
+                    "{} file {} needs its {} record next",
+                    f.kind,
+                    f.objid,
+                    rec::name(want)
+                );
+                return Err(self.err(t, why));
+            }
+            None if file_kind::STATE_RECORDS.contains(&t) => {
+                return Err(self.err(t, "only right after the FILE whose state it holds"));
+            }
+            _ => {}
+        }
         if self.in_thread() && !rule.thread {
             return Err(self.err(
                 t,
@@ -928,7 +960,6 @@ impl<R: Read> Parser<'_, R> {
                 let f: kcr_rec_file = self.obj(t)?;
                 let kind = file_kind::name(f.kind)
                     .ok_or_else(|| self.err(t, format!("unknown file kind {}", f.kind)))?;
-                let is_pipe = f.kind == file_kind::PIPE;
                 let is_shm = f.kind == file_kind::SHMEM;
                 let is_ghost = f.kind == file_kind::GHOST;
                 if f.f_flags & !KCR_FILE_FLAGS_ALL != 0
@@ -939,7 +970,7 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, format!("flags {:#o} / position {}", f.f_flags, f.pos)));
                 }
                 let base = std::mem::size_of::<kcr_rec_file>();
-                let path = if is_pipe {
+                let path = if !file_kind::has_path(f.kind) {
                     String::new()
                 } else {
                     if f.pipe_ref != 0 && f.kind != file_kind::FIFO {
@@ -982,9 +1013,28 @@ impl<R: Read> Parser<'_, R> {
                 {
                     return Err(self.err(t, format!("deleted directory {}", f.objid)));
                 }
+                // As restart(2) checks: a file of no path is read-write
+                // with no position, size, inode number or time.
+                const O_NONBLOCK: u32 = 0o4000;
+                const O_LARGEFILE: u32 = 0o100000;
+                if f.kind == file_kind::EVENTFD
+                    && (f.f_flags & 3 != 2
+                        || f.f_flags & !(3 | O_NONBLOCK | O_LARGEFILE) != 0
+                        || f.ino != 0
+                        || f.size != 0
+                        || f.mtime_sec != 0
+                        || f.mtime_nsec != 0
+                        || f.pos != 0)
+                {
+                    let why = format!("{kind} file {} (flags {:#x})", f.objid, f.f_flags);
+                    return Err(self.err(t, why));
+                }
                 if is_shm || is_ghost {
                     self.contents = Some(self.files.len());
                     self.pages_end = 0;
+                }
+                if let Some(want) = file_kind::state_record(f.kind) {
+                    self.state_of = Some((self.files.len(), want));
                 }
                 self.files.push(FileObj {
                     objid: f.objid,
@@ -998,7 +1048,21 @@ impl<R: Read> Parser<'_, R> {
                     ino: f.ino,
                     size: f.size,
                     mode: f.mode,
+                    eventfd: None,
                 });
+            }
+            rec::EVENTFD => {
+                let r: kcr_rec_eventfd = self.obj(t)?;
+                if r.count == u64::MAX || r.flags & !KCR_EFD_SEMAPHORE != 0 || r.__pad != 0 {
+                    let why = format!("eventfd count {} flags {:#x}", r.count, r.flags);
+                    return Err(self.err(t, why));
+                }
+                if let Some((i, _)) = state_of {
+                    self.files[i].eventfd = Some(Eventfd {
+                        count: r.count,
+                        semaphore: r.flags & KCR_EFD_SEMAPHORE != 0,
+                    });
+                }
             }
             rec::PIPE => {
                 let p: kcr_rec_pipe = self.obj(t)?;
@@ -1278,6 +1342,16 @@ impl<R: Read> Parser<'_, R> {
 
     fn tail(mut self, crc: u32, len: u32) -> Result<Image, Error> {
         let t = rec::TAIL;
+        if let Some((i, want)) = self.state_of {
+            let f = &self.files[i];
+            let why = format!(
+                "{} file {} needs its {} record next",
+                f.kind,
+                f.objid,
+                rec::name(want)
+            );
+            return Err(self.err(t, why));
+        }
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;
         }
@@ -1481,6 +1555,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         pages_end: 0,
         contents: None,
         after_memory: false,
+        state_of: None,
     }
     .run()
 }

@@ -65,14 +65,14 @@ pub enum Limit {
     /// Exactly the `xstate_size` of the image's HEADER.
     HeaderXstate,
     /// A NUL-terminated path of at most `max` bytes, empty exactly for a
-    /// file of kind `empty_kind`.
+    /// file of a kind without a path ([`file_kind::has_path`]).
     Path {
         /// Longest path.
         max: u64,
         /// The record's file kind field.
         kind: Field,
         /// The kind that has no path.
-        empty_kind: u32,
+        has_path: fn(u32) -> bool,
     },
 }
 
@@ -273,7 +273,7 @@ pub const RULES: &[Rule] = &[
                 Limit::Path {
                     max: KCR_PATH_MAX as u64,
                     kind: Field(offset_of!(kcr_rec_file, kind)),
-                    empty_kind: file_kind::PIPE,
+                    has_path: file_kind::has_path,
                 },
                 |n, _| format!("path length {n}"),
             ),
@@ -371,6 +371,8 @@ pub const RULES: &[Rule] = &[
             file_of(&[file_kind::REG, file_kind::GHOST], "regular or ghost FILE"),
         ))],
     ),
+    // Right after its FILE (parse.rs checks the place).
+    fixed(rec::EVENTFD, size_of::<kcr_rec_eventfd>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -392,7 +394,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::ATTRS + 1 {
+        for t in 0..=rec::EVENTFD + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

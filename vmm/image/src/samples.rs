@@ -652,6 +652,15 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("process", sample()),
         ("tree", tree_sample(&[entry(42, 1, 42, 42)])),
         (
+            "zombie",
+            tree_sample(&[entry(42, 1, 42, 42), zombie(50, 42, 42, 42, 42 << 8)]),
+        ),
+        (
+            "eventfd",
+            with_files(&eventfd_records(5, KCR_EFD_SEMAPHORE), 2),
+        ),
+        ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
+        (
             "threads",
             threaded(
                 3,
@@ -685,6 +694,52 @@ pub fn with_ghost_cwd(mode: u32, size: u64) -> Vec<u8> {
         &size.to_le_bytes(),
     );
     finish(b, N)
+}
+
+/// A FILE record of kind `kind` with no path (object `objid`, open()
+/// flags `f_flags`).
+pub fn pathless_file(objid: u32, kind: u32, f_flags: u32) -> Vec<u8> {
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), &[]);
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, objid),
+        &objid.to_le_bytes(),
+    );
+    put(&mut f, offset_of!(kcr_rec_file, kind), &kind.to_le_bytes());
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, f_flags),
+        &f_flags.to_le_bytes(),
+    );
+    f
+}
+
+/// `sample()` with `extra` (records, `n` of them) inserted before its FS
+/// record, where a process's file objects end.
+pub fn with_files(extra: &[u8], n: u32) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::FS);
+    b.splice(o..o, extra.iter().copied());
+    finish(b, N + n)
+}
+
+/// An eventfd FILE (object 30, read-write, non-blocking) and its EVENTFD
+/// record with `count` and `flags`.
+pub fn eventfd_records(count: u64, flags: u32) -> Vec<u8> {
+    let mut v = pathless_file(30, file_kind::EVENTFD, 0o4002);
+    let mut e = record(rec::EVENTFD, size_of::<kcr_rec_eventfd>(), &[]);
+    put(
+        &mut e,
+        offset_of!(kcr_rec_eventfd, count),
+        &count.to_le_bytes(),
+    );
+    put(
+        &mut e,
+        offset_of!(kcr_rec_eventfd, flags),
+        &flags.to_le_bytes(),
+    );
+    v.extend(e);
+    v
 }
 
 /// The offset of the first record of type `t` in `b`.

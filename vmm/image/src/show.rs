@@ -27,6 +27,18 @@ fn file_desc(f: &FileObj) -> String {
             "ghost {} (deleted) {} pages saved ({} bytes, ino {}, mode {:o}, pos {}, flags {:#o})",
             f.path, f.pages, f.size, f.ino, f.mode, f.pos, f.f_flags
         ),
+        "eventfd" => {
+            let e = f.eventfd.unwrap_or(crate::parse::Eventfd {
+                count: 0,
+                semaphore: false,
+            });
+            format!(
+                "eventfd count {}{} (flags {:#o})",
+                e.count,
+                if e.semaphore { ", semaphore" } else { "" },
+                f.f_flags
+            )
+        }
         "chardev" => format!(
             "{} {} (char {}:{}, flags {:#o})",
             f.kind,
@@ -397,6 +409,10 @@ pub fn tree(img: &Image) -> String {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
+        if let Some(e) = f.eventfd {
+            put(format!("{p}/count"), e.count.to_string());
+            put(format!("{p}/semaphore"), e.semaphore.to_string());
+        }
         if f.kind == "chardev" {
             put(
                 format!("{p}/rdev"),
@@ -535,8 +551,22 @@ pub fn json(img: &Image) -> Result<String, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::KCR_EFD_SEMAPHORE;
     use crate::parse::parse;
     use crate::samples::*;
+
+    #[test]
+    fn eventfds_show_their_counter() {
+        let img = parse(&with_files(&eventfd_records(7, KCR_EFD_SEMAPHORE), 2)[..]).unwrap();
+        let s = summary(&img);
+        assert!(
+            s.contains("file #30: eventfd count 7, semaphore (flags 0o4002)"),
+            "{s}"
+        );
+        let t = tree(&img);
+        assert!(t.contains("files/30/count = 7"), "{t}");
+        assert!(json(&img).unwrap().contains("\"semaphore\": true"));
+    }
 
     #[test]
     fn zombies_are_named() {

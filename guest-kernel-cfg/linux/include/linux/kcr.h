@@ -22,6 +22,13 @@ int ptrace_set_debugreg(struct task_struct *tsk, int n, unsigned long val);
 int validate_prctl_map_addr(struct prctl_mm_map *prctl_map);
 int do_prlimit(struct task_struct *tsk, unsigned int resource,
 	       struct rlimit *new_rlim, struct rlimit *old_rlim);
+/* @eventfd */
+
+/* fs/eventfd.c: an eventfd's state, and a new eventfd file */
+struct file;
+int eventfd_get_state(struct file *file, u64 *count, unsigned int *flags);
+struct file *eventfd_file_create(u64 count, unsigned int flags);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

@@ -71,6 +71,17 @@ bool kcr_is_shmem(struct file *file)
 	       S_ISREG(file_inode(file)->i_mode);
 }
 
+/* @eventfd */
+/*
+ * Files of a filesystem have a path; pipes and the kinds from
+ * KCR_FILE_EVENTFD on (anonymous inodes) have none.
+ */
+bool kcr_file_has_path(u32 kind)
+{
+	return kind != KCR_FILE_PIPE && kind < KCR_FILE_EVENTFD;
+}
+
+/* @end */
 /* Classify an open file; returns why it cannot be checkpointed, or NULL. */
 static const char *kcr_file_kind(struct file *file, u32 *kind)
 {
@@ -85,8 +96,19 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 		return "file with O_ASYNC";
 	if (S_ISSOCK(mode))
 		return "socket";
+/* @eventfd */
+	if (kcr_is_eventfd(file)) {
+		*kind = KCR_FILE_EVENTFD;
+		return NULL;
+	}
+/* @end */
 	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC || !(mode & S_IFMT))
+/* @until eventfd */
 		return "anonymous inode (eventfd, epoll, signalfd, timerfd, io_uring, ...)";
+/* @end */
+/* @eventfd */
+		return "anonymous inode (epoll, signalfd, timerfd, io_uring, ...)";
+/* @end */
 /* @pipe */
 	if (S_ISFIFO(mode) && inode->i_sb->s_magic == PIPEFS_MAGIC) {
 		struct pipe_inode_info *pipe = get_pipe_info(file, false);
@@ -183,7 +205,12 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		len = min_t(size_t, len, NAME_MAX + 1);
 		plen = ALIGN(len, 8);
 		memset(ctx->buf + len, 0, plen - len);
+/* @until eventfd */
 	} else if (kind != KCR_FILE_PIPE) {
+/* @end */
+/* @eventfd */
+	} else if (kcr_file_has_path(kind)) {
+/* @end */
 		p = d_path(path, ctx->buf, KCR_PATH_MAX);
 		if (IS_ERR(p)) {
 			kcr_log(ctx, "cannot name a file: %ld", PTR_ERR(p));
@@ -259,6 +286,10 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 /* @ghost */
 	if (!ret && kind == KCR_FILE_GHOST)
 		ret = kcr_dump_ghost(ctx, file, r.size);
+/* @end */
+/* @eventfd */
+	if (!ret && kind == KCR_FILE_EVENTFD)
+		ret = kcr_write_eventfd(ctx, file);
 /* @end */
 	return ret;
 }
@@ -688,10 +719,21 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @ghost-dir */
+/* @until eventfd */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_GHOST_DIR ||
 /* @end */
+/* @end */
+/* @eventfd */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_EVENTFD ||
+/* @end */
+/* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
 	    (r.kind != KCR_FILE_PIPE && r.path_len < 2) ||
+/* @end */
+/* @eventfd */
+	    kcr_file_has_path(r.kind) != (r.path_len != 0) ||
+	    (r.path_len && r.path_len < 2) ||
+/* @end */
 /* @until pipe */
 	    (r.kind == KCR_FILE_PIPE) != (r.pipe_ref != 0) ||
 /* @end */
@@ -725,6 +767,15 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	}
 /* @end */
 
+/* @eventfd */
+	if (r.kind == KCR_FILE_EVENTFD) {
+		file = kcr_rst_eventfd(ctx, &r);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		kcr_set_nonblock(file, r.f_flags);
+		goto add;
+	}
+/* @end */
 	ret = kcr_read(ctx, path, plen);
 	if (ret)
 		return ret;

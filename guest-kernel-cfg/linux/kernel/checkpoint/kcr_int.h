@@ -485,6 +485,16 @@ struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 
 /* @end */
+/* @eventfd */
+/* eventfd.c */
+bool kcr_is_eventfd(struct file *file);
+int kcr_write_eventfd(struct kcr_ctx *ctx, struct file *file);
+struct file *kcr_rst_eventfd(struct kcr_ctx *ctx,
+			     const struct kcr_rec_file *f);
+/* files.c */
+bool kcr_file_has_path(u32 kind);
+
+/* @end */
 /* @mlock */
 /* mlock.c */
 u32 kcr_vma_lock_flags(vm_flags_t f);

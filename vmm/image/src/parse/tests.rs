@@ -253,6 +253,55 @@ fn dangling_reference_and_bad_ranges() {
 }
 
 #[test]
+fn eventfd_state_follows_its_file() {
+    let img = parse(&with_files(&eventfd_records(u64::MAX - 1, 1), 2)[..]).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 30).unwrap();
+    assert_eq!((f.kind, f.path.as_str()), ("eventfd", ""));
+    assert_eq!(
+        f.eventfd,
+        Some(Eventfd {
+            count: u64::MAX - 1,
+            semaphore: true
+        })
+    );
+    let bad = |img: Vec<u8>, want: &str| {
+        let e = parse(&img[..]).unwrap_err();
+        assert!(e.msg.contains(want), "{e}");
+    };
+    bad(
+        with_files(&eventfd_records(u64::MAX, 0), 2),
+        "eventfd count",
+    );
+    bad(with_files(&eventfd_records(1, 2), 2), "flags 0x2");
+    // The FILE alone, or the EVENTFD alone.
+    let v = eventfd_records(1, 0);
+    let file_len = size_of::<kcr_rec_file>();
+    bad(
+        with_files(&v[..file_len], 1),
+        "needs its EVENTFD record next",
+    );
+    bad(with_files(&v[file_len..], 1), "only right after the FILE");
+    // Read-only, or with a path.
+    let mut ro = v.clone();
+    put(
+        &mut ro,
+        offset_of!(kcr_rec_file, f_flags),
+        &0u32.to_le_bytes(),
+    );
+    bad(with_files(&ro, 2), "eventfd file 30 (flags 0x0)");
+    let mut pos = v.clone();
+    put(&mut pos, offset_of!(kcr_rec_file, pos), &1i64.to_le_bytes());
+    bad(with_files(&pos, 2), "eventfd file 30");
+    let mut named = v.clone();
+    put(
+        &mut named,
+        offset_of!(kcr_rec_file, path_len),
+        &8u32.to_le_bytes(),
+    );
+    bad(with_files(&named, 2), "path length 8");
+}
+
+#[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 6).unwrap();
@@ -429,10 +478,10 @@ fn bad_signal_and_file_records() {
     put(
         &mut c,
         o + offset_of!(kcr_rec_file, kind),
-        &9u32.to_le_bytes(),
+        &99u32.to_le_bytes(),
     );
     let e = parse(&finish(c, N)[..]).unwrap_err();
-    assert!(e.msg.contains("unknown file kind 9"), "{e}");
+    assert!(e.msg.contains("unknown file kind 99"), "{e}");
     // The cwd must be a directory.
     let mut c = b.clone();
     let o = rec_off(&c, rec::FS);

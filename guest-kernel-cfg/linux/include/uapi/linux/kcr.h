@@ -141,6 +141,9 @@ enum kcr_rec_type {
 /* @attrs */
 	KCR_REC_ATTRS	= 19,
 /* @end */
+/* @eventfd */
+	KCR_REC_EVENTFD	= 20,
+/* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -520,6 +523,14 @@ struct kcr_rec_file {
 /* @ghost-dir */
 #define KCR_FILE_GHOST_DIR	8	/* a directory deleted while in use */
 /* @end */
+/* @eventfd */
+/*
+ * Kinds from KCR_FILE_EVENTFD on are files of no filesystem path (anonymous
+ * inodes): their record has no path (path_len 0), ino, size, mtime and
+ * rdev are 0, and the record of the kind's own state follows it at once.
+ */
+#define KCR_FILE_EVENTFD	9	/* eventfd(2): a KCR_REC_EVENTFD follows */
+/* @end */
 
 /* @until opath */
 /*
@@ -652,6 +663,22 @@ struct kcr_rec_pages {
 	__u32 __pad;
 };
 
+/* @eventfd */
+/*
+ * KCR_REC_EVENTFD: the state of the KCR_FILE_EVENTFD file whose record it
+ * follows.  count is below 2^64 - 1, as write() keeps it; the file is
+ * O_RDWR, O_NONBLOCK kept in its f_flags as for any file.
+ */
+struct kcr_rec_eventfd {
+	struct kcr_hdr h;
+	__u64 count;
+	__u32 flags;		/* KCR_EFD_* */
+	__u32 __pad;
+};
+
+#define KCR_EFD_SEMAPHORE	0x1	/* EFD_SEMAPHORE */
+
+/* @end */
 /* KCR_REC_TAIL */
 struct kcr_rec_tail {
 	struct kcr_hdr h;
