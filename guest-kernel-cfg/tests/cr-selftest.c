@@ -60,6 +60,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <linux/perf_event.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
@@ -3130,6 +3131,12 @@ static void fuzz_state(void)
 	fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
 	if (fd >= 0) {
 		dup2(fd, 46);
+		close(fd);
+	}
+	/* A signalfd (a FILE and its SIGNALFD record). */
+	fd = signalfd(-1, &set, SFD_NONBLOCK);
+	if (fd >= 0) {
+		dup2(fd, 47);
 		close(fd);
 	}
 }

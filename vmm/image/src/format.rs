@@ -87,6 +87,8 @@ pub mod file_kind {
     /// `KCR_FILE_EVENTFD`: an eventfd; a `KCR_REC_EVENTFD` follows. Kinds
     /// from this one on have no path.
     pub const EVENTFD: u32 = 9;
+    /// `KCR_FILE_SIGNALFD`: a signalfd; a `KCR_REC_SIGNALFD` follows.
+    pub const SIGNALFD: u32 = 10;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none).
@@ -95,12 +97,13 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 1] = [super::rec::EVENTFD];
+    pub const STATE_RECORDS: [u32; 2] = [super::rec::EVENTFD, super::rec::SIGNALFD];
 
     /// The record of its own state that follows a file of kind `k`.
     pub fn state_record(k: u32) -> Option<u32> {
         match k {
             EVENTFD => Some(super::rec::EVENTFD),
+            SIGNALFD => Some(super::rec::SIGNALFD),
             _ => None,
         }
     }
@@ -117,6 +120,7 @@ pub mod file_kind {
             GHOST => "ghost",
             GHOST_DIR => "ghost-directory",
             EVENTFD => "eventfd",
+            SIGNALFD => "signalfd",
             _ => return None,
         })
     }
@@ -164,6 +168,8 @@ pub mod rec {
     pub const ATTRS: u32 = 19;
     /// `KCR_REC_EVENTFD`.
     pub const EVENTFD: u32 = 20;
+    /// `KCR_REC_SIGNALFD`.
+    pub const SIGNALFD: u32 = 21;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -190,6 +196,7 @@ pub mod rec {
             DEBUGREGS => "DEBUGREGS",
             ATTRS => "ATTRS",
             EVENTFD => "EVENTFD",
+            SIGNALFD => "SIGNALFD",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -708,6 +715,15 @@ pub struct kcr_rec_eventfd {
 /// `KCR_EFD_SEMAPHORE`: `EFD_SEMAPHORE`.
 pub const KCR_EFD_SEMAPHORE: u32 = 1;
 
+/// `struct kcr_rec_signalfd`: the signals of the signalfd FILE it follows.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_signalfd {
+    pub h: kcr_hdr,
+    pub mask: u64,
+}
+
 /// `struct kcr_rec_tail`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -780,6 +796,7 @@ layout! {
     kcr_rec_vma { h, start, end, pgoff, prot, flags, file_ref, __pad }
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_eventfd { h, count, flags, __pad }
+    kcr_rec_signalfd { h, mask }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -811,6 +828,8 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_EVENTFD", file_kind::EVENTFD.into()),
         ("KCR_REC_EVENTFD", rec::EVENTFD.into()),
         ("KCR_EFD_SEMAPHORE", KCR_EFD_SEMAPHORE.into()),
+        ("KCR_FILE_SIGNALFD", file_kind::SIGNALFD.into()),
+        ("KCR_REC_SIGNALFD", rec::SIGNALFD.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

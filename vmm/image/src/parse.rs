@@ -298,6 +298,9 @@ pub struct FileObj {
     /// An eventfd's state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eventfd: Option<Eventfd>,
+    /// A signalfd's signals, bit n - 1 for signal n.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signalfd: Option<u64>,
 }
 
 /// The state of an eventfd (`KCR_REC_EVENTFD`).
@@ -1017,7 +1020,8 @@ impl<R: Read> Parser<'_, R> {
                 // with no position, size, inode number or time.
                 const O_NONBLOCK: u32 = 0o4000;
                 const O_LARGEFILE: u32 = 0o100000;
-                if f.kind == file_kind::EVENTFD
+                if !file_kind::has_path(f.kind)
+                    && f.kind != file_kind::PIPE
                     && (f.f_flags & 3 != 2
                         || f.f_flags & !(3 | O_NONBLOCK | O_LARGEFILE) != 0
                         || f.ino != 0
@@ -1049,6 +1053,7 @@ impl<R: Read> Parser<'_, R> {
                     size: f.size,
                     mode: f.mode,
                     eventfd: None,
+                    signalfd: None,
                 });
             }
             rec::EVENTFD => {
@@ -1062,6 +1067,17 @@ impl<R: Read> Parser<'_, R> {
                         count: r.count,
                         semaphore: r.flags & KCR_EFD_SEMAPHORE != 0,
                     });
+                }
+            }
+            rec::SIGNALFD => {
+                let r: kcr_rec_signalfd = self.obj(t)?;
+                // SIGKILL and SIGSTOP cannot be taken through a signalfd.
+                if r.mask & (1 << 8 | 1 << 18) != 0 {
+                    let why = format!("signalfd mask {:#x} has SIGKILL or SIGSTOP", r.mask);
+                    return Err(self.err(t, why));
+                }
+                if let Some((i, _)) = state_of {
+                    self.files[i].signalfd = Some(r.mask);
                 }
             }
             rec::PIPE => {

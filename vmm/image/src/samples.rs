@@ -659,6 +659,10 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             "eventfd",
             with_files(&eventfd_records(5, KCR_EFD_SEMAPHORE), 2),
         ),
+        (
+            "signalfd",
+            with_files(&signalfd_records(1 << 9 | 1 << 16), 2),
+        ),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -739,6 +743,20 @@ pub fn eventfd_records(count: u64, flags: u32) -> Vec<u8> {
         &flags.to_le_bytes(),
     );
     v.extend(e);
+    v
+}
+
+/// A signalfd FILE (object 31, read-write) and its SIGNALFD record with
+/// `mask`.
+pub fn signalfd_records(mask: u64) -> Vec<u8> {
+    let mut v = pathless_file(31, file_kind::SIGNALFD, 0o2);
+    let mut r = record(rec::SIGNALFD, size_of::<kcr_rec_signalfd>(), &[]);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_signalfd, mask),
+        &mask.to_le_bytes(),
+    );
+    v.extend(r);
     v
 }
 

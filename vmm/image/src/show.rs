@@ -39,6 +39,11 @@ fn file_desc(f: &FileObj) -> String {
                 f.f_flags
             )
         }
+        "signalfd" => format!(
+            "signalfd of signals {} (flags {:#o})",
+            sig_list(f.signalfd.unwrap_or(0)),
+            f.f_flags
+        ),
         "chardev" => format!(
             "{} {} (char {}:{}, flags {:#o})",
             f.kind,
@@ -51,6 +56,19 @@ fn file_desc(f: &FileObj) -> String {
             "{} {} (ino {}, {} bytes, pos {}, flags {:#o})",
             f.kind, f.path, f.ino, f.size, f.pos, f.f_flags
         ),
+    }
+}
+
+/// The signals of a mask (bit n - 1 for signal n), "1,2,10" or "none".
+fn sig_list(mask: u64) -> String {
+    let v: Vec<String> = (0..64)
+        .filter(|b| mask >> b & 1 != 0)
+        .map(|b| (b + 1).to_string())
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(",")
     }
 }
 
@@ -409,6 +427,9 @@ pub fn tree(img: &Image) -> String {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
+        if let Some(m) = f.signalfd {
+            put(format!("{p}/signals"), sig_list(m));
+        }
         if let Some(e) = f.eventfd {
             put(format!("{p}/count"), e.count.to_string());
             put(format!("{p}/semaphore"), e.semaphore.to_string());
@@ -566,6 +587,17 @@ mod tests {
         let t = tree(&img);
         assert!(t.contains("files/30/count = 7"), "{t}");
         assert!(json(&img).unwrap().contains("\"semaphore\": true"));
+    }
+
+    #[test]
+    fn signalfds_show_their_signals() {
+        let img = parse(&with_files(&signalfd_records(1 << 9 | 1 << 16), 2)[..]).unwrap();
+        let s = summary(&img);
+        assert!(
+            s.contains("file #31: signalfd of signals 10,17 (flags 0o2)"),
+            "{s}"
+        );
+        assert!(tree(&img).contains("files/31/signals = 10,17"));
     }
 
     #[test]

@@ -29,6 +29,12 @@ struct file;
 int eventfd_get_state(struct file *file, u64 *count, unsigned int *flags);
 struct file *eventfd_file_create(u64 count, unsigned int flags);
 /* @end */
+/* @signalfd */
+
+/* fs/signalfd.c: a signalfd's mask, and a new signalfd file */
+int signalfd_get_mask(struct file *file, u64 *mask);
+struct file *signalfd_file_create(u64 mask);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

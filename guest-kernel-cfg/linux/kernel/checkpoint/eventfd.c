@@ -8,7 +8,6 @@
  */
 #include <linux/errno.h>
 #include <linux/eventfd.h>
-#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 
@@ -37,21 +36,13 @@ int kcr_write_eventfd(struct kcr_ctx *ctx, struct file *file)
 	return kcr_write(ctx, &r, sizeof(r));
 }
 
-/*
- * Restart: the eventfd of file record f, whose state record comes next.
- * In the dry run the record is only checked.
- */
+/* Restart: the eventfd of file record f, whose state record comes next. */
 struct file *kcr_rst_eventfd(struct kcr_ctx *ctx, const struct kcr_rec_file *f)
 {
 	struct kcr_rec_eventfd r;
 	struct kcr_hdr h;
 	int ret;
 
-	if ((f->f_flags & O_ACCMODE) != O_RDWR ||
-	    (f->f_flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) ||
-	    f->ino || f->size || f->mtime_sec || f->mtime_nsec || f->pos)
-		return ERR_PTR(KCR_BAD(ctx, "eventfd file %u (flags %#x)",
-				       f->objid, f->f_flags));
 	ret = kcr_expect(ctx, &h, KCR_REC_EVENTFD, sizeof(r));
 	if (!ret)
 		ret = kcr_read_rec(ctx, &h, &r, sizeof(r));

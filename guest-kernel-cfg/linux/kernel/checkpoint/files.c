@@ -97,17 +97,21 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	if (S_ISSOCK(mode))
 		return "socket";
 /* @eventfd */
-	if (kcr_is_eventfd(file)) {
-		*kind = KCR_FILE_EVENTFD;
+	*kind = kcr_anon_kind(file);
+	if (*kind)
 		return NULL;
-	}
 /* @end */
 	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC || !(mode & S_IFMT))
 /* @until eventfd */
 		return "anonymous inode (eventfd, epoll, signalfd, timerfd, io_uring, ...)";
 /* @end */
 /* @eventfd */
+/* @until signalfd */
 		return "anonymous inode (epoll, signalfd, timerfd, io_uring, ...)";
+/* @end */
+/* @end */
+/* @signalfd */
+		return "anonymous inode (epoll, timerfd, io_uring, ...)";
 /* @end */
 /* @pipe */
 	if (S_ISFIFO(mode) && inode->i_sb->s_magic == PIPEFS_MAGIC) {
@@ -288,8 +292,8 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		ret = kcr_dump_ghost(ctx, file, r.size);
 /* @end */
 /* @eventfd */
-	if (!ret && kind == KCR_FILE_EVENTFD)
-		ret = kcr_write_eventfd(ctx, file);
+	if (!ret && !kcr_file_has_path(kind) && kind != KCR_FILE_PIPE)
+		ret = kcr_write_anon(ctx, file, kind);
 /* @end */
 	return ret;
 }
@@ -724,7 +728,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @eventfd */
+/* @until signalfd */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_EVENTFD ||
+/* @end */
+/* @end */
+/* @signalfd */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_SIGNALFD ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
@@ -768,8 +777,8 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 
 /* @eventfd */
-	if (r.kind == KCR_FILE_EVENTFD) {
-		file = kcr_rst_eventfd(ctx, &r);
+	if (!kcr_file_has_path(r.kind) && r.kind != KCR_FILE_PIPE) {
+		file = kcr_rst_anon(ctx, &r);
 		if (IS_ERR(file))
 			return PTR_ERR(file);
 		kcr_set_nonblock(file, r.f_flags);

@@ -486,6 +486,10 @@ struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
 
 /* @end */
 /* @eventfd */
+/* anon.c: files of no path, each kind in a file of its own */
+u32 kcr_anon_kind(struct file *file);
+int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind);
+struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r);
 /* eventfd.c */
 bool kcr_is_eventfd(struct file *file);
 int kcr_write_eventfd(struct kcr_ctx *ctx, struct file *file);
@@ -493,6 +497,13 @@ struct file *kcr_rst_eventfd(struct kcr_ctx *ctx,
 			     const struct kcr_rec_file *f);
 /* files.c */
 bool kcr_file_has_path(u32 kind);
+/* @signalfd */
+/* signalfd.c */
+bool kcr_is_signalfd(struct file *file);
+int kcr_write_signalfd(struct kcr_ctx *ctx, struct file *file);
+struct file *kcr_rst_signalfd(struct kcr_ctx *ctx,
+			      const struct kcr_rec_file *f);
+/* @end */
 
 /* @end */
 /* @mlock */

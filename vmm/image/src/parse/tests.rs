@@ -302,6 +302,27 @@ fn eventfd_state_follows_its_file() {
 }
 
 #[test]
+fn signalfd_masks_never_hold_sigkill_or_sigstop() {
+    let img = parse(&with_files(&signalfd_records(1 << 9 | 1 << 16), 2)[..]).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 31).unwrap();
+    assert_eq!((f.kind, f.signalfd), ("signalfd", Some(1 << 9 | 1 << 16)));
+    for m in [1 << 8, 1 << 18] {
+        let e = parse(&with_files(&signalfd_records(m), 2)[..]).unwrap_err();
+        assert!(e.msg.contains("has SIGKILL or SIGSTOP"), "{e}");
+    }
+    // Another kind's state record after it.
+    let mut v = signalfd_records(1);
+    v.truncate(size_of::<kcr_rec_file>());
+    v.extend(&eventfd_records(1, 0)[size_of::<kcr_rec_file>()..]);
+    let e = parse(&with_files(&v, 2)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("signalfd file 31 needs its SIGNALFD record next"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 6).unwrap();

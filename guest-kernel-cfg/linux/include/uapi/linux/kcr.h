@@ -144,6 +144,9 @@ enum kcr_rec_type {
 /* @eventfd */
 	KCR_REC_EVENTFD	= 20,
 /* @end */
+/* @signalfd */
+	KCR_REC_SIGNALFD = 21,
+/* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -531,6 +534,9 @@ struct kcr_rec_file {
  */
 #define KCR_FILE_EVENTFD	9	/* eventfd(2): a KCR_REC_EVENTFD follows */
 /* @end */
+/* @signalfd */
+#define KCR_FILE_SIGNALFD	10	/* signalfd(2): a KCR_REC_SIGNALFD follows */
+/* @end */
 
 /* @until opath */
 /*
@@ -677,6 +683,18 @@ struct kcr_rec_eventfd {
 };
 
 #define KCR_EFD_SEMAPHORE	0x1	/* EFD_SEMAPHORE */
+
+/* @end */
+/* @signalfd */
+/*
+ * KCR_REC_SIGNALFD: the signals the KCR_FILE_SIGNALFD file it follows
+ * accepts, bit n - 1 for signal n; never SIGKILL or SIGSTOP.  What it
+ * reads are the reader's pending signals, saved with the reader.
+ */
+struct kcr_rec_signalfd {
+	struct kcr_hdr h;
+	__u64 mask;
+};
 
 /* @end */
 /* KCR_REC_TAIL */

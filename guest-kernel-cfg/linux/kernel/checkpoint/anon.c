@@ -1,0 +1,62 @@
+/* @file eventfd */
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel checkpoint/restart: files of no path (anonymous inodes), the
+ * FILE kinds from KCR_FILE_EVENTFD on.  Each kind keeps its checkpoint
+ * and restart in a file of its own; this one sends each file to its kind
+ * and checks what their FILE records share.
+ */
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+
+#include "kcr_int.h"
+
+/* Checkpoint: the kind of a file of no path that is saved, or 0. */
+u32 kcr_anon_kind(struct file *file)
+{
+	if (kcr_is_eventfd(file))
+		return KCR_FILE_EVENTFD;
+/* @signalfd */
+	if (kcr_is_signalfd(file))
+		return KCR_FILE_SIGNALFD;
+/* @end */
+	return 0;
+}
+
+/* Checkpoint: the state record that follows the FILE record. */
+int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
+{
+	switch (kind) {
+	case KCR_FILE_EVENTFD:
+		return kcr_write_eventfd(ctx, file);
+/* @signalfd */
+	case KCR_FILE_SIGNALFD:
+		return kcr_write_signalfd(ctx, file);
+/* @end */
+	}
+	return -EINVAL;
+}
+
+/*
+ * Restart: the file of FILE record r, whose state record comes next.  The
+ * record is read-write (O_NONBLOCK, applied afterwards, is the only other
+ * flag but O_LARGEFILE) and has no position, size, inode number or time.
+ */
+struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r)
+{
+	if ((r->f_flags & O_ACCMODE) != O_RDWR ||
+	    (r->f_flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) ||
+	    r->ino || r->size || r->mtime_sec || r->mtime_nsec || r->pos)
+		return ERR_PTR(KCR_BAD(ctx, "file %u of kind %u (flags %#x)",
+				       r->objid, r->kind, r->f_flags));
+	switch (r->kind) {
+	case KCR_FILE_EVENTFD:
+		return kcr_rst_eventfd(ctx, r);
+/* @signalfd */
+	case KCR_FILE_SIGNALFD:
+		return kcr_rst_signalfd(ctx, r);
+/* @end */
+	}
+	return ERR_PTR(-EINVAL);
+}
