@@ -61,6 +61,7 @@
 #include <grp.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <linux/perf_event.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
@@ -3131,6 +3132,15 @@ static void fuzz_state(void)
 	fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
 	if (fd >= 0) {
 		dup2(fd, 46);
+		close(fd);
+	}
+	/* An armed timerfd (a FILE and its TIMERFD record). */
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	if (fd >= 0) {
+		struct itimerspec it = { { 1, 0 }, { 100, 0 } };
+
+		timerfd_settime(fd, 0, &it, NULL);
+		dup2(fd, 48);
 		close(fd);
 	}
 	/* A signalfd (a FILE and its SIGNALFD record). */

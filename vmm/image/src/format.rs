@@ -89,6 +89,8 @@ pub mod file_kind {
     pub const EVENTFD: u32 = 9;
     /// `KCR_FILE_SIGNALFD`: a signalfd; a `KCR_REC_SIGNALFD` follows.
     pub const SIGNALFD: u32 = 10;
+    /// `KCR_FILE_TIMERFD`: a timerfd; a `KCR_REC_TIMERFD` follows.
+    pub const TIMERFD: u32 = 11;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none).
@@ -97,13 +99,18 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 2] = [super::rec::EVENTFD, super::rec::SIGNALFD];
+    pub const STATE_RECORDS: [u32; 3] = [
+        super::rec::EVENTFD,
+        super::rec::SIGNALFD,
+        super::rec::TIMERFD,
+    ];
 
     /// The record of its own state that follows a file of kind `k`.
     pub fn state_record(k: u32) -> Option<u32> {
         match k {
             EVENTFD => Some(super::rec::EVENTFD),
             SIGNALFD => Some(super::rec::SIGNALFD),
+            TIMERFD => Some(super::rec::TIMERFD),
             _ => None,
         }
     }
@@ -121,6 +128,7 @@ pub mod file_kind {
             GHOST_DIR => "ghost-directory",
             EVENTFD => "eventfd",
             SIGNALFD => "signalfd",
+            TIMERFD => "timerfd",
             _ => return None,
         })
     }
@@ -170,6 +178,8 @@ pub mod rec {
     pub const EVENTFD: u32 = 20;
     /// `KCR_REC_SIGNALFD`.
     pub const SIGNALFD: u32 = 21;
+    /// `KCR_REC_TIMERFD`.
+    pub const TIMERFD: u32 = 22;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -197,6 +207,7 @@ pub mod rec {
             ATTRS => "ATTRS",
             EVENTFD => "EVENTFD",
             SIGNALFD => "SIGNALFD",
+            TIMERFD => "TIMERFD",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -724,6 +735,24 @@ pub struct kcr_rec_signalfd {
     pub mask: u64,
 }
 
+/// `struct kcr_rec_timerfd`: the state of the timerfd FILE it follows.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_timerfd {
+    pub h: kcr_hdr,
+    pub clockid: u32,
+    pub flags: u32,
+    pub value_ns: i64,
+    pub interval_ns: i64,
+    pub ticks: u64,
+}
+
+/// `KCR_TFD_ABSTIME`: `TFD_TIMER_ABSTIME`.
+pub const KCR_TFD_ABSTIME: u32 = 1;
+/// `KCR_TFD_CANCEL_ON_SET`: `TFD_TIMER_CANCEL_ON_SET`.
+pub const KCR_TFD_CANCEL_ON_SET: u32 = 2;
+
 /// `struct kcr_rec_tail`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -797,6 +826,7 @@ layout! {
     kcr_rec_pages { h, addr, nr_pages, __pad }
     kcr_rec_eventfd { h, count, flags, __pad }
     kcr_rec_signalfd { h, mask }
+    kcr_rec_timerfd { h, clockid, flags, value_ns, interval_ns, ticks }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -830,6 +860,10 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_EFD_SEMAPHORE", KCR_EFD_SEMAPHORE.into()),
         ("KCR_FILE_SIGNALFD", file_kind::SIGNALFD.into()),
         ("KCR_REC_SIGNALFD", rec::SIGNALFD.into()),
+        ("KCR_FILE_TIMERFD", file_kind::TIMERFD.into()),
+        ("KCR_REC_TIMERFD", rec::TIMERFD.into()),
+        ("KCR_TFD_ABSTIME", KCR_TFD_ABSTIME.into()),
+        ("KCR_TFD_CANCEL_ON_SET", KCR_TFD_CANCEL_ON_SET.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

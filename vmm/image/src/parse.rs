@@ -301,6 +301,27 @@ pub struct FileObj {
     /// A signalfd's signals, bit n - 1 for signal n.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signalfd: Option<u64>,
+    /// A timerfd's state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timerfd: Option<Timerfd>,
+}
+
+/// The state of a timerfd (`KCR_REC_TIMERFD`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Timerfd {
+    /// "realtime", "monotonic" or "boottime".
+    pub clock: &'static str,
+    /// `TFD_TIMER_ABSTIME`.
+    pub absolute: bool,
+    /// `TFD_TIMER_CANCEL_ON_SET`.
+    pub cancel_on_set: bool,
+    /// Time left (ns), 0 if disarmed; the expiry since the epoch for an
+    /// absolute realtime timer.
+    pub value_ns: i64,
+    /// Interval (ns), 0 for a one-shot timer.
+    pub interval_ns: i64,
+    /// Expirations not read yet.
+    pub ticks: u64,
 }
 
 /// The state of an eventfd (`KCR_REC_EVENTFD`).
@@ -1054,6 +1075,7 @@ impl<R: Read> Parser<'_, R> {
                     mode: f.mode,
                     eventfd: None,
                     signalfd: None,
+                    timerfd: None,
                 });
             }
             rec::EVENTFD => {
@@ -1066,6 +1088,40 @@ impl<R: Read> Parser<'_, R> {
                     self.files[i].eventfd = Some(Eventfd {
                         count: r.count,
                         semaphore: r.flags & KCR_EFD_SEMAPHORE != 0,
+                    });
+                }
+            }
+            rec::TIMERFD => {
+                let r: kcr_rec_timerfd = self.obj(t)?;
+                // CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME.
+                let clock = match r.clockid {
+                    0 => "realtime",
+                    1 => "monotonic",
+                    7 => "boottime",
+                    _ => "",
+                };
+                let abs = r.flags & KCR_TFD_ABSTIME != 0;
+                let cancel = r.flags & KCR_TFD_CANCEL_ON_SET != 0;
+                if clock.is_empty()
+                    || r.flags & !(KCR_TFD_ABSTIME | KCR_TFD_CANCEL_ON_SET) != 0
+                    || (cancel && (!abs || r.clockid != 0))
+                    || r.value_ns < 0
+                    || r.interval_ns < 0
+                {
+                    let why = format!(
+                        "timerfd clock {} flags {:#x} value {} interval {}",
+                        r.clockid, r.flags, r.value_ns, r.interval_ns
+                    );
+                    return Err(self.err(t, why));
+                }
+                if let Some((i, _)) = state_of {
+                    self.files[i].timerfd = Some(Timerfd {
+                        clock,
+                        absolute: abs,
+                        cancel_on_set: cancel,
+                        value_ns: r.value_ns,
+                        interval_ns: r.interval_ns,
+                        ticks: r.ticks,
                     });
                 }
             }

@@ -374,6 +374,7 @@ pub const RULES: &[Rule] = &[
     // Right after its FILE (parse.rs checks the place).
     fixed(rec::EVENTFD, size_of::<kcr_rec_eventfd>()),
     fixed(rec::SIGNALFD, size_of::<kcr_rec_signalfd>()),
+    fixed(rec::TIMERFD, size_of::<kcr_rec_timerfd>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -395,7 +396,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::SIGNALFD + 1 {
+        for t in 0..=rec::TIMERFD + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

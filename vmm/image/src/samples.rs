@@ -663,6 +663,10 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             "signalfd",
             with_files(&signalfd_records(1 << 9 | 1 << 16), 2),
         ),
+        (
+            "timerfd",
+            with_files(&timerfd_records(1, 0, 3_000_000_000, 500_000_000, 2), 2),
+        ),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -755,6 +759,45 @@ pub fn signalfd_records(mask: u64) -> Vec<u8> {
         &mut r,
         offset_of!(kcr_rec_signalfd, mask),
         &mask.to_le_bytes(),
+    );
+    v.extend(r);
+    v
+}
+
+/// A timerfd FILE (object 32, read-write) and its TIMERFD record.
+pub fn timerfd_records(
+    clockid: u32,
+    flags: u32,
+    value_ns: i64,
+    interval_ns: i64,
+    ticks: u64,
+) -> Vec<u8> {
+    let mut v = pathless_file(32, file_kind::TIMERFD, 0o2);
+    let mut r = record(rec::TIMERFD, size_of::<kcr_rec_timerfd>(), &[]);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_timerfd, clockid),
+        &clockid.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_timerfd, flags),
+        &flags.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_timerfd, value_ns),
+        &value_ns.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_timerfd, interval_ns),
+        &interval_ns.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_timerfd, ticks),
+        &ticks.to_le_bytes(),
     );
     v.extend(r);
     v

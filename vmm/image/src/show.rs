@@ -39,6 +39,36 @@ fn file_desc(f: &FileObj) -> String {
                 f.f_flags
             )
         }
+        "timerfd" => {
+            let t = f.timerfd.unwrap_or(crate::parse::Timerfd {
+                clock: "",
+                absolute: false,
+                cancel_on_set: false,
+                value_ns: 0,
+                interval_ns: 0,
+                ticks: 0,
+            });
+            let when = if t.value_ns == 0 {
+                "disarmed".to_string()
+            } else if t.absolute && t.clock == "realtime" {
+                format!("expires at {} ns since the epoch", t.value_ns)
+            } else {
+                format!("{} ns left", t.value_ns)
+            };
+            format!(
+                "timerfd {}{}{}, {when}, interval {} ns, {} expirations unread (flags {:#o})",
+                t.clock,
+                if t.absolute { " absolute" } else { "" },
+                if t.cancel_on_set {
+                    " cancel-on-set"
+                } else {
+                    ""
+                },
+                t.interval_ns,
+                t.ticks,
+                f.f_flags
+            )
+        }
         "signalfd" => format!(
             "signalfd of signals {} (flags {:#o})",
             sig_list(f.signalfd.unwrap_or(0)),
@@ -427,6 +457,12 @@ pub fn tree(img: &Image) -> String {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
+        if let Some(t) = f.timerfd {
+            put(format!("{p}/clock"), t.clock.into());
+            put(format!("{p}/value_ns"), t.value_ns.to_string());
+            put(format!("{p}/interval_ns"), t.interval_ns.to_string());
+            put(format!("{p}/ticks"), t.ticks.to_string());
+        }
         if let Some(m) = f.signalfd {
             put(format!("{p}/signals"), sig_list(m));
         }
@@ -598,6 +634,16 @@ mod tests {
             "{s}"
         );
         assert!(tree(&img).contains("files/31/signals = 10,17"));
+    }
+
+    #[test]
+    fn timerfds_show_their_timer() {
+        let img = parse(&with_files(&timerfd_records(1, 0, 3_000, 500, 2), 2)[..]).unwrap();
+        let s = summary(&img);
+        let want =
+            "file #32: timerfd monotonic, 3000 ns left, interval 500 ns, 2 expirations unread";
+        assert!(s.contains(want), "{s}");
+        assert!(tree(&img).contains("files/32/ticks = 2"));
     }
 
     #[test]

@@ -35,6 +35,12 @@ struct file *eventfd_file_create(u64 count, unsigned int flags);
 int signalfd_get_mask(struct file *file, u64 *mask);
 struct file *signalfd_file_create(u64 mask);
 /* @end */
+/* @timerfd */
+
+/* fs/timerfd.c: a timerfd's state, and a new timerfd file */
+int timerfd_get_state(struct file *file, struct kcr_rec_timerfd *r);
+struct file *timerfd_file_create(const struct kcr_rec_timerfd *r);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

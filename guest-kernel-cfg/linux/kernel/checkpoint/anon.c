@@ -12,14 +12,21 @@
 
 #include "kcr_int.h"
 
-/* Checkpoint: the kind of a file of no path that is saved, or 0. */
-u32 kcr_anon_kind(struct file *file)
+/*
+ * Checkpoint: the kind of a file of no path that is saved, or 0; *why
+ * names a file of a known kind in a state that is not saved.
+ */
+u32 kcr_anon_kind(struct file *file, const char **why)
 {
 	if (kcr_is_eventfd(file))
 		return KCR_FILE_EVENTFD;
 /* @signalfd */
 	if (kcr_is_signalfd(file))
 		return KCR_FILE_SIGNALFD;
+/* @end */
+/* @timerfd */
+	if (kcr_is_timerfd(file, why))
+		return *why ? 0 : KCR_FILE_TIMERFD;
 /* @end */
 	return 0;
 }
@@ -33,6 +40,10 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 /* @signalfd */
 	case KCR_FILE_SIGNALFD:
 		return kcr_write_signalfd(ctx, file);
+/* @end */
+/* @timerfd */
+	case KCR_FILE_TIMERFD:
+		return kcr_write_timerfd(ctx, file);
 /* @end */
 	}
 	return -EINVAL;
@@ -56,6 +67,10 @@ struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r)
 /* @signalfd */
 	case KCR_FILE_SIGNALFD:
 		return kcr_rst_signalfd(ctx, r);
+/* @end */
+/* @timerfd */
+	case KCR_FILE_TIMERFD:
+		return kcr_rst_timerfd(ctx, r);
 /* @end */
 	}
 	return ERR_PTR(-EINVAL);

@@ -87,6 +87,9 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 {
 	struct inode *inode = file_inode(file);
 	umode_t mode = inode->i_mode;
+/* @eventfd */
+	const char *why;
+/* @end */
 
 /* @until opath */
 	if (file->f_mode & FMODE_PATH)
@@ -97,9 +100,10 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	if (S_ISSOCK(mode))
 		return "socket";
 /* @eventfd */
-	*kind = kcr_anon_kind(file);
-	if (*kind)
-		return NULL;
+	why = NULL;
+	*kind = kcr_anon_kind(file, &why);
+	if (*kind || why)
+		return why;
 /* @end */
 	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC || !(mode & S_IFMT))
 /* @until eventfd */
@@ -111,7 +115,12 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 /* @end */
 /* @end */
 /* @signalfd */
+/* @until timerfd */
 		return "anonymous inode (epoll, timerfd, io_uring, ...)";
+/* @end */
+/* @end */
+/* @timerfd */
+		return "anonymous inode (epoll, io_uring, ...)";
 /* @end */
 /* @pipe */
 	if (S_ISFIFO(mode) && inode->i_sb->s_magic == PIPEFS_MAGIC) {
@@ -733,7 +742,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @signalfd */
+/* @until timerfd */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_SIGNALFD ||
+/* @end */
+/* @end */
+/* @timerfd */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_TIMERFD ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||

@@ -487,7 +487,7 @@ struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @eventfd */
 /* anon.c: files of no path, each kind in a file of its own */
-u32 kcr_anon_kind(struct file *file);
+u32 kcr_anon_kind(struct file *file, const char **why);
 int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind);
 struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r);
 /* eventfd.c */
@@ -503,6 +503,13 @@ bool kcr_is_signalfd(struct file *file);
 int kcr_write_signalfd(struct kcr_ctx *ctx, struct file *file);
 struct file *kcr_rst_signalfd(struct kcr_ctx *ctx,
 			      const struct kcr_rec_file *f);
+/* @end */
+/* @timerfd */
+/* timerfd.c */
+bool kcr_is_timerfd(struct file *file, const char **why);
+int kcr_write_timerfd(struct kcr_ctx *ctx, struct file *file);
+struct file *kcr_rst_timerfd(struct kcr_ctx *ctx,
+			     const struct kcr_rec_file *f);
 /* @end */
 
 /* @end */

@@ -323,6 +323,36 @@ fn signalfd_masks_never_hold_sigkill_or_sigstop() {
 }
 
 #[test]
+fn timerfd_states_are_checked_as_restart_does() {
+    let img = parse(&with_files(&timerfd_records(1, 0, 3_000_000_000, 5, 2), 2)[..]).unwrap();
+    let t = img
+        .files
+        .iter()
+        .find(|f| f.objid == 32)
+        .unwrap()
+        .timerfd
+        .unwrap();
+    assert_eq!(
+        (t.clock, t.value_ns, t.interval_ns, t.ticks),
+        ("monotonic", 3_000_000_000, 5, 2)
+    );
+    // Absolute realtime with cancel-on-set is fine.
+    parse(&with_files(&timerfd_records(0, 3, 1 << 60, 0, 0), 2)[..]).unwrap();
+    for (clock, flags, value, interval) in [
+        (8, 0, 1, 0),  // CLOCK_REALTIME_ALARM
+        (1, 4, 1, 0),  // unknown flag
+        (1, 3, 1, 0),  // cancel-on-set of a monotonic timer
+        (0, 2, 1, 0),  // cancel-on-set of a relative timer
+        (1, 0, -1, 0), // negative time left
+        (1, 0, 1, -5), // negative interval
+    ] {
+        let img = with_files(&timerfd_records(clock, flags, value, interval, 0), 2);
+        let e = parse(&img[..]).unwrap_err();
+        assert!(e.msg.contains("timerfd clock"), "{clock} {flags}: {e}");
+    }
+}
+
+#[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 6).unwrap();

@@ -147,6 +147,9 @@ enum kcr_rec_type {
 /* @signalfd */
 	KCR_REC_SIGNALFD = 21,
 /* @end */
+/* @timerfd */
+	KCR_REC_TIMERFD	= 22,
+/* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -537,6 +540,9 @@ struct kcr_rec_file {
 /* @signalfd */
 #define KCR_FILE_SIGNALFD	10	/* signalfd(2): a KCR_REC_SIGNALFD follows */
 /* @end */
+/* @timerfd */
+#define KCR_FILE_TIMERFD	11	/* timerfd(2): a KCR_REC_TIMERFD follows */
+/* @end */
 
 /* @until opath */
 /*
@@ -695,6 +701,30 @@ struct kcr_rec_signalfd {
 	struct kcr_hdr h;
 	__u64 mask;
 };
+
+/* @end */
+/* @timerfd */
+/*
+ * KCR_REC_TIMERFD: the state of the KCR_FILE_TIMERFD file it follows.
+ * clockid is CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME (the alarm
+ * clocks are refused).  value_ns is the time left until the next
+ * expiry, 0 if disarmed; for an absolute CLOCK_REALTIME timer
+ * (KCR_TFD_ABSTIME) it is that expiry, in ns since the epoch.  restart
+ * arms the timer for the time left counted from the restart (however
+ * long the checkpoint lasted), or at the absolute expiry.  ticks are the
+ * expirations not read yet.
+ */
+struct kcr_rec_timerfd {
+	struct kcr_hdr h;
+	__u32 clockid;
+	__u32 flags;		/* KCR_TFD_* */
+	__s64 value_ns;
+	__s64 interval_ns;
+	__u64 ticks;
+};
+
+#define KCR_TFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */
+#define KCR_TFD_CANCEL_ON_SET	0x2	/* TFD_TIMER_CANCEL_ON_SET */
 
 /* @end */
 /* KCR_REC_TAIL */
