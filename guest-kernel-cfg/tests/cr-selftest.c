@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -3141,6 +3142,18 @@ static void fuzz_state(void)
 
 		timerfd_settime(fd, 0, &it, NULL);
 		dup2(fd, 48);
+		close(fd);
+	}
+	/* An epoll watching the eventfd and the pipe (an EPOLL record). */
+	fd = epoll_create1(0);
+	if (fd >= 0) {
+		struct epoll_event e = { .events = EPOLLIN | EPOLLET };
+
+		epoll_ctl(fd, EPOLL_CTL_ADD, 46, &e);
+		e.events = EPOLLIN;
+		e.data.u64 = 40;
+		epoll_ctl(fd, EPOLL_CTL_ADD, 40, &e);
+		dup2(fd, 49);
 		close(fd);
 	}
 	/* A signalfd (a FILE and its SIGNALFD record). */

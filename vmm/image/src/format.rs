@@ -91,6 +91,8 @@ pub mod file_kind {
     pub const SIGNALFD: u32 = 10;
     /// `KCR_FILE_TIMERFD`: a timerfd; a `KCR_REC_TIMERFD` follows.
     pub const TIMERFD: u32 = 11;
+    /// `KCR_FILE_EPOLL`: an epoll; a `KCR_REC_EPOLL` follows.
+    pub const EPOLL: u32 = 12;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none).
@@ -99,10 +101,11 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 3] = [
+    pub const STATE_RECORDS: [u32; 4] = [
         super::rec::EVENTFD,
         super::rec::SIGNALFD,
         super::rec::TIMERFD,
+        super::rec::EPOLL,
     ];
 
     /// The record of its own state that follows a file of kind `k`.
@@ -111,6 +114,7 @@ pub mod file_kind {
             EVENTFD => Some(super::rec::EVENTFD),
             SIGNALFD => Some(super::rec::SIGNALFD),
             TIMERFD => Some(super::rec::TIMERFD),
+            EPOLL => Some(super::rec::EPOLL),
             _ => None,
         }
     }
@@ -129,6 +133,7 @@ pub mod file_kind {
             EVENTFD => "eventfd",
             SIGNALFD => "signalfd",
             TIMERFD => "timerfd",
+            EPOLL => "epoll",
             _ => return None,
         })
     }
@@ -180,6 +185,8 @@ pub mod rec {
     pub const SIGNALFD: u32 = 21;
     /// `KCR_REC_TIMERFD`.
     pub const TIMERFD: u32 = 22;
+    /// `KCR_REC_EPOLL`.
+    pub const EPOLL: u32 = 23;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -208,6 +215,7 @@ pub mod rec {
             EVENTFD => "EVENTFD",
             SIGNALFD => "SIGNALFD",
             TIMERFD => "TIMERFD",
+            EPOLL => "EPOLL",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -748,6 +756,33 @@ pub struct kcr_rec_timerfd {
     pub ticks: u64,
 }
 
+/// `struct kcr_epoll_item`: one item of an EPOLL record's interest list.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_epoll_item {
+    pub file_ref: u32,
+    pub fd: i32,
+    pub events: u32,
+    pub flags: u32,
+    pub data: u64,
+}
+
+/// `struct kcr_rec_epoll`: followed by `nr_items` `kcr_epoll_item`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_epoll {
+    pub h: kcr_hdr,
+    pub nr_items: u32,
+    pub __pad: u32,
+}
+
+/// `KCR_EPOLL_READY`: the item was on the ready list.
+pub const KCR_EPOLL_READY: u32 = 1;
+/// `KCR_EPOLL_MAX`: most items in one EPOLL record.
+pub const KCR_EPOLL_MAX: u32 = 16384;
+
 /// `KCR_TFD_ABSTIME`: `TFD_TIMER_ABSTIME`.
 pub const KCR_TFD_ABSTIME: u32 = 1;
 /// `KCR_TFD_CANCEL_ON_SET`: `TFD_TIMER_CANCEL_ON_SET`.
@@ -827,6 +862,8 @@ layout! {
     kcr_rec_eventfd { h, count, flags, __pad }
     kcr_rec_signalfd { h, mask }
     kcr_rec_timerfd { h, clockid, flags, value_ns, interval_ns, ticks }
+    kcr_epoll_item { file_ref, fd, events, flags, data }
+    kcr_rec_epoll { h, nr_items, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -864,6 +901,10 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_TIMERFD", rec::TIMERFD.into()),
         ("KCR_TFD_ABSTIME", KCR_TFD_ABSTIME.into()),
         ("KCR_TFD_CANCEL_ON_SET", KCR_TFD_CANCEL_ON_SET.into()),
+        ("KCR_FILE_EPOLL", file_kind::EPOLL.into()),
+        ("KCR_REC_EPOLL", rec::EPOLL.into()),
+        ("KCR_EPOLL_READY", KCR_EPOLL_READY.into()),
+        ("KCR_EPOLL_MAX", KCR_EPOLL_MAX.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

@@ -304,6 +304,24 @@ pub struct FileObj {
     /// A timerfd's state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timerfd: Option<Timerfd>,
+    /// An epoll's interest list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoll: Option<Vec<EpollItem>>,
+}
+
+/// One item of an epoll's interest list (`struct kcr_epoll_item`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct EpollItem {
+    /// Object id of the file it watches.
+    pub file: u32,
+    /// The fd number it was added as.
+    pub fd: i32,
+    /// `EPOLL*` events as the kernel keeps them.
+    pub events: u32,
+    /// On the ready list.
+    pub ready: bool,
+    /// The user's data.
+    pub data: u64,
 }
 
 /// The state of a timerfd (`KCR_REC_TIMERFD`).
@@ -1076,6 +1094,7 @@ impl<R: Read> Parser<'_, R> {
                     eventfd: None,
                     signalfd: None,
                     timerfd: None,
+                    epoll: None,
                 });
             }
             rec::EVENTFD => {
@@ -1089,6 +1108,53 @@ impl<R: Read> Parser<'_, R> {
                         count: r.count,
                         semaphore: r.flags & KCR_EFD_SEMAPHORE != 0,
                     });
+                }
+            }
+            rec::EPOLL => {
+                let r: kcr_rec_epoll = self.obj(t)?;
+                if r.__pad != 0 {
+                    return Err(self.err(t, "non-zero padding"));
+                }
+                // As restart(2) checks each item: an earlier FILE, an fd
+                // number, known events (no EPOLLWAKEUP), known flags.
+                const EVENTS: u32 = 0x27ff | 1 << 28 | 1 << 30 | 1 << 31;
+                let base = std::mem::size_of::<kcr_rec_epoll>();
+                let size = std::mem::size_of::<kcr_epoll_item>();
+                let mut items = Vec::new();
+                for c in self.buf[base..base + r.nr_items as usize * size].chunks_exact(size) {
+                    let it = kcr_epoll_item::read_from_bytes(c)
+                        .map_err(|_| self.err(t, "short epoll item"))?;
+                    let is_file = matches!(self.objects.get(&it.file_ref), Some((rec::FILE, _)));
+                    if !is_file
+                        || it.fd < 0
+                        || it.events & !EVENTS != 0
+                        || it.flags & !KCR_EPOLL_READY != 0
+                    {
+                        let why = format!(
+                            "epoll item of file {} (fd {}, events {:#x}, flags {:#x})",
+                            it.file_ref, it.fd, it.events, it.flags
+                        );
+                        return Err(self.err(t, why));
+                    }
+                    if items
+                        .iter()
+                        .any(|e: &EpollItem| e.file == it.file_ref && e.fd == it.fd)
+                    {
+                        return Err(self.err(
+                            t,
+                            format!("file {} added twice as fd {}", it.file_ref, it.fd),
+                        ));
+                    }
+                    items.push(EpollItem {
+                        file: it.file_ref,
+                        fd: it.fd,
+                        events: it.events,
+                        ready: it.flags & KCR_EPOLL_READY != 0,
+                        data: it.data,
+                    });
+                }
+                if let Some((i, _)) = state_of {
+                    self.files[i].epoll = Some(items);
                 }
             }
             rec::TIMERFD => {

@@ -375,6 +375,14 @@ pub const RULES: &[Rule] = &[
     fixed(rec::EVENTFD, size_of::<kcr_rec_eventfd>()),
     fixed(rec::SIGNALFD, size_of::<kcr_rec_signalfd>()),
     fixed(rec::TIMERFD, size_of::<kcr_rec_timerfd>()),
+    counted(
+        rec::EPOLL,
+        size_of::<kcr_rec_epoll>(),
+        offset_of!(kcr_rec_epoll, nr_items),
+        size_of::<kcr_epoll_item>(),
+        Limit::Range(0, KCR_EPOLL_MAX as u64),
+        |n, _| format!("{n} epoll items"),
+    ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -396,7 +404,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::TIMERFD + 1 {
+        for t in 0..=rec::EPOLL + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

@@ -667,6 +667,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             "timerfd",
             with_files(&timerfd_records(1, 0, 3_000_000_000, 500_000_000, 2), 2),
         ),
+        ("epoll", with_epoll()),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -801,6 +802,40 @@ pub fn timerfd_records(
     );
     v.extend(r);
     v
+}
+
+/// An epoll FILE (object 33, read-write) and its EPOLL record with
+/// `items` (file_ref, fd, events, flags, data).
+pub fn epoll_records(items: &[(u32, i32, u32, u32, u64)]) -> Vec<u8> {
+    let mut v = pathless_file(33, file_kind::EPOLL, 0o2);
+    let mut tail = Vec::new();
+    for &(file_ref, fd, events, flags, data) in items {
+        tail.extend_from_slice(&file_ref.to_le_bytes());
+        tail.extend_from_slice(&fd.to_le_bytes());
+        tail.extend_from_slice(&events.to_le_bytes());
+        tail.extend_from_slice(&flags.to_le_bytes());
+        tail.extend_from_slice(&data.to_le_bytes());
+    }
+    let mut r = record(rec::EPOLL, size_of::<kcr_rec_epoll>(), &tail);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_epoll, nr_items),
+        &(items.len() as u32).to_le_bytes(),
+    );
+    v.extend(r);
+    v
+}
+
+/// `sample()` with an eventfd (object 30) and an epoll (object 33)
+/// watching it (edge-triggered, ready) and the sample's pipe end (object
+/// 7, level-triggered).
+pub fn with_epoll() -> Vec<u8> {
+    let mut v = eventfd_records(1, 0);
+    v.extend(epoll_records(&[
+        (30, 4, 0x8000_0019, KCR_EPOLL_READY, 7),
+        (7, 3, 0x19, 0, 0x99),
+    ]));
+    with_files(&v, 4)
 }
 
 /// The offset of the first record of type `t` in `b`.

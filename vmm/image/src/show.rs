@@ -39,6 +39,22 @@ fn file_desc(f: &FileObj) -> String {
                 f.f_flags
             )
         }
+        "epoll" => {
+            let items = f.epoll.as_deref().unwrap_or(&[]);
+            let mut s = format!("epoll of {} items (flags {:#o})", items.len(), f.f_flags);
+            for it in items {
+                let _ = write!(
+                    s,
+                    "; #{} as fd {} events {:#x}{} data {:#x}",
+                    it.file,
+                    it.fd,
+                    it.events,
+                    if it.ready { " ready" } else { "" },
+                    it.data
+                );
+            }
+            s
+        }
         "timerfd" => {
             let t = f.timerfd.unwrap_or(crate::parse::Timerfd {
                 clock: "",
@@ -457,6 +473,19 @@ pub fn tree(img: &Image) -> String {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
+        for (i, it) in f.epoll.iter().flatten().enumerate() {
+            put(
+                format!("{p}/items/{i}"),
+                format!(
+                    "files/{} fd {} events {:#x} data {:#x}{}",
+                    it.file,
+                    it.fd,
+                    it.events,
+                    it.data,
+                    if it.ready { " ready" } else { "" }
+                ),
+            );
+        }
         if let Some(t) = f.timerfd {
             put(format!("{p}/clock"), t.clock.into());
             put(format!("{p}/value_ns"), t.value_ns.to_string());
@@ -644,6 +673,17 @@ mod tests {
             "file #32: timerfd monotonic, 3000 ns left, interval 500 ns, 2 expirations unread";
         assert!(s.contains(want), "{s}");
         assert!(tree(&img).contains("files/32/ticks = 2"));
+    }
+
+    #[test]
+    fn epolls_show_their_items() {
+        let img = parse(&with_epoll()[..]).unwrap();
+        let s = summary(&img);
+        assert!(
+            s.contains("file #33: epoll of 2 items (flags 0o2); #30 as fd 4 events 0x80000019 ready data 0x7"),
+            "{s}"
+        );
+        assert!(tree(&img).contains("files/33/items/1 = files/7 fd 3 events 0x19 data 0x99"));
     }
 
     #[test]

@@ -41,6 +41,26 @@ struct file *signalfd_file_create(u64 mask);
 int timerfd_get_state(struct file *file, struct kcr_rec_timerfd *r);
 struct file *timerfd_file_create(const struct kcr_rec_timerfd *r);
 /* @end */
+/* @eventpoll */
+
+/* fs/eventpoll.c: an epoll's interest list, and making one again */
+struct epoll_event;
+struct kcr_ep_item {
+	struct file *file;	/* the target, a reference held */
+	int fd;			/* the fd it was added as */
+	u32 events;
+	u64 data;
+	bool ready;		/* on the ready list */
+};
+
+struct file *eventpoll_file_create(void);
+int eventpoll_get_items(struct file *epf, struct kcr_ep_item *items,
+			unsigned int max);
+int do_epoll_ctl_file(struct file *epf, int op, struct file *tfile, int fd,
+		      struct epoll_event *epds, bool nonblock);
+int eventpoll_set_item(struct file *epf, struct file *tfile, int fd,
+		       u32 events, bool ready);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

@@ -28,6 +28,10 @@ u32 kcr_anon_kind(struct file *file, const char **why)
 	if (kcr_is_timerfd(file, why))
 		return *why ? 0 : KCR_FILE_TIMERFD;
 /* @end */
+/* @epoll */
+	if (kcr_is_epoll(file, why))
+		return *why ? 0 : KCR_FILE_EPOLL;
+/* @end */
 	return 0;
 }
 
@@ -44,6 +48,10 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 /* @timerfd */
 	case KCR_FILE_TIMERFD:
 		return kcr_write_timerfd(ctx, file);
+/* @end */
+/* @epoll */
+	case KCR_FILE_EPOLL:
+		return kcr_write_epoll(ctx, file);
 /* @end */
 	}
 	return -EINVAL;
@@ -71,6 +79,10 @@ struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r)
 /* @timerfd */
 	case KCR_FILE_TIMERFD:
 		return kcr_rst_timerfd(ctx, r);
+/* @end */
+/* @epoll */
+	case KCR_FILE_EPOLL:
+		return kcr_rst_epoll(ctx, r);
 /* @end */
 	}
 	return ERR_PTR(-EINVAL);

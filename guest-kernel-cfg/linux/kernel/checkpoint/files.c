@@ -120,7 +120,12 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 /* @end */
 /* @end */
 /* @timerfd */
+/* @until epoll */
 		return "anonymous inode (epoll, io_uring, ...)";
+/* @end */
+/* @end */
+/* @epoll */
+		return "anonymous inode (io_uring, inotify, perf, ...)";
 /* @end */
 /* @pipe */
 	if (S_ISFIFO(mode) && inode->i_sb->s_magic == PIPEFS_MAGIC) {
@@ -341,6 +346,14 @@ int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd)
 	if (kind == KCR_FILE_PIPE || kind == KCR_FILE_FIFO) {
 		ret = kcr_write_pipe_obj(ctx, get_pipe_info(file, false),
 					 &pipe_ref);
+		if (ret)
+			return ret;
+	}
+/* @end */
+/* @epoll */
+	/* The files an epoll watches come first: its record names them. */
+	if (kind == KCR_FILE_EPOLL) {
+		ret = kcr_write_epoll_targets(ctx, file);
 		if (ret)
 			return ret;
 	}
@@ -747,7 +760,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @timerfd */
+/* @until epoll */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_TIMERFD ||
+/* @end */
+/* @end */
+/* @epoll */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_EPOLL ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||

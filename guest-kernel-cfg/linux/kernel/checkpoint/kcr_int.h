@@ -511,6 +511,13 @@ int kcr_write_timerfd(struct kcr_ctx *ctx, struct file *file);
 struct file *kcr_rst_timerfd(struct kcr_ctx *ctx,
 			     const struct kcr_rec_file *f);
 /* @end */
+/* @epoll */
+/* epoll.c */
+bool kcr_is_epoll(struct file *file, const char **why);
+int kcr_write_epoll_targets(struct kcr_ctx *ctx, struct file *file);
+int kcr_write_epoll(struct kcr_ctx *ctx, struct file *file);
+struct file *kcr_rst_epoll(struct kcr_ctx *ctx, const struct kcr_rec_file *f);
+/* @end */
 
 /* @end */
 /* @mlock */

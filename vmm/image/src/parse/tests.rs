@@ -353,6 +353,34 @@ fn timerfd_states_are_checked_as_restart_does() {
 }
 
 #[test]
+fn epoll_items_name_earlier_files() {
+    let img = parse(&with_epoll()[..]).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 33).unwrap();
+    let items = f.epoll.as_ref().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!((items[0].file, items[0].fd, items[0].ready), (30, 4, true));
+    let bad = |items: &[(u32, i32, u32, u32, u64)], want: &str| {
+        let mut v = eventfd_records(1, 0);
+        v.extend(epoll_records(items));
+        let e = parse(&with_files(&v, 4)[..]).unwrap_err();
+        assert!(e.msg.contains(want), "{e}");
+    };
+    bad(&[(99, 4, 1, 0, 0)], "epoll item of file 99");
+    bad(&[(8, 4, 1, 0, 0)], "epoll item of file 8"); // FDTABLE, not a FILE
+    bad(&[(30, -1, 1, 0, 0)], "fd -1");
+    bad(&[(30, 4, 1 << 29, 0, 0)], "events 0x20000000"); // EPOLLWAKEUP
+    bad(&[(30, 4, 1, 2, 0)], "flags 0x2");
+    bad(
+        &[(30, 4, 1, 0, 0), (30, 4, 4, 0, 0)],
+        "file 30 added twice as fd 4",
+    );
+    // The same file as two fds is fine.
+    let mut v = eventfd_records(1, 0);
+    v.extend(epoll_records(&[(30, 4, 1, 0, 0), (30, 5, 1, 0, 0)]));
+    parse(&with_files(&v, 4)[..]).unwrap();
+}
+
+#[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 6).unwrap();

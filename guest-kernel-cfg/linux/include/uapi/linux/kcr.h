@@ -150,6 +150,9 @@ enum kcr_rec_type {
 /* @timerfd */
 	KCR_REC_TIMERFD	= 22,
 /* @end */
+/* @epoll */
+	KCR_REC_EPOLL	= 23,
+/* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
 
@@ -543,6 +546,9 @@ struct kcr_rec_file {
 /* @timerfd */
 #define KCR_FILE_TIMERFD	11	/* timerfd(2): a KCR_REC_TIMERFD follows */
 /* @end */
+/* @epoll */
+#define KCR_FILE_EPOLL		12	/* epoll(7): a KCR_REC_EPOLL follows */
+/* @end */
 
 /* @until opath */
 /*
@@ -725,6 +731,37 @@ struct kcr_rec_timerfd {
 
 #define KCR_TFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */
 #define KCR_TFD_CANCEL_ON_SET	0x2	/* TFD_TIMER_CANCEL_ON_SET */
+
+/* @end */
+/* @epoll */
+/*
+ * KCR_REC_EPOLL: the interest list of the KCR_FILE_EPOLL file it follows,
+ * nr_items struct kcr_epoll_item in the kernel's order.  Each names the
+ * file it watches (an earlier FILE object: checkpoint writes the targets
+ * before the epoll, an epoll it watches included) and the fd number it
+ * was added as, which need not be open any more.  events are as the
+ * kernel keeps them: EPOLLERR and EPOLLHUP as EPOLL_CTL_ADD adds them,
+ * none but the EPOLLONESHOT/EPOLLET/EPOLLEXCLUSIVE bits for a one-shot
+ * item that fired; EPOLLWAKEUP is refused.  KCR_EPOLL_READY: the item was
+ * on the ready list (an edge-triggered event not reported yet).
+ */
+struct kcr_epoll_item {
+	__u32 file_ref;
+	__s32 fd;
+	__u32 events;
+	__u32 flags;		/* KCR_EPOLL_* */
+	__u64 data;
+};
+
+#define KCR_EPOLL_READY		0x1
+
+struct kcr_rec_epoll {
+	struct kcr_hdr h;
+	__u32 nr_items;		/* 0 .. KCR_EPOLL_MAX */
+	__u32 __pad;
+};
+
+#define KCR_EPOLL_MAX		16384
 
 /* @end */
 /* KCR_REC_TAIL */
