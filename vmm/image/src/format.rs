@@ -187,6 +187,8 @@ pub mod rec {
     pub const TIMERFD: u32 = 22;
     /// `KCR_REC_EPOLL`.
     pub const EPOLL: u32 = 23;
+    /// `KCR_REC_ITIMERS`.
+    pub const ITIMERS: u32 = 24;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -216,6 +218,7 @@ pub mod rec {
             SIGNALFD => "SIGNALFD",
             TIMERFD => "TIMERFD",
             EPOLL => "EPOLL",
+            ITIMERS => "ITIMERS",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -778,6 +781,24 @@ pub struct kcr_rec_epoll {
     pub __pad: u32,
 }
 
+/// `struct kcr_itimer`: one interval timer.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_itimer {
+    pub value_ns: i64,
+    pub interval_ns: i64,
+}
+
+/// `struct kcr_rec_itimers`: ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_itimers {
+    pub h: kcr_hdr,
+    pub it: [kcr_itimer; 3],
+}
+
 /// `KCR_EPOLL_READY`: the item was on the ready list.
 pub const KCR_EPOLL_READY: u32 = 1;
 /// `KCR_EPOLL_MAX`: most items in one EPOLL record.
@@ -864,6 +885,8 @@ layout! {
     kcr_rec_timerfd { h, clockid, flags, value_ns, interval_ns, ticks }
     kcr_epoll_item { file_ref, fd, events, flags, data }
     kcr_rec_epoll { h, nr_items, __pad }
+    kcr_itimer { value_ns, interval_ns }
+    kcr_rec_itimers { h, it }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -905,6 +928,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_EPOLL", rec::EPOLL.into()),
         ("KCR_EPOLL_READY", KCR_EPOLL_READY.into()),
         ("KCR_EPOLL_MAX", KCR_EPOLL_MAX.into()),
+        ("KCR_REC_ITIMERS", rec::ITIMERS.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

@@ -217,6 +217,10 @@ pub struct Task {
     pub attrs: Option<Attrs>,
     /// A process: its number of threads, itself included; a thread: 0.
     pub nr_threads: u32,
+    /// Interval timers (ITIMER_REAL, VIRTUAL, PROF: ns left, interval),
+    /// if one was armed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub itimers: Option<[(i64, i64); 3]>,
     /// `KCR_CHECKPOINT_HOSTINFO`: physical address of its user register
     /// frame on its kernel stack; else 0.
     pub regs_phys: u64,
@@ -251,6 +255,7 @@ impl Task {
             debugregs: None,
             mm: None,
             attrs: None,
+            itimers: None,
             nr_threads: k.nr_threads,
             regs_phys: k.regs_phys,
             threads: Vec::new(),
@@ -437,6 +442,8 @@ struct Parser<'v, R: Read> {
     /// The previous record was a FILE whose kind has a state record
     /// (index in `files`, that record's type): it must come next.
     state_of: Option<(usize, u32)>,
+    /// The type of the previous record (0 before the first).
+    prev_type: u32,
 }
 
 impl<R: Read> Parser<'_, R> {
@@ -750,6 +757,7 @@ impl<R: Read> Parser<'_, R> {
                 self.contents = None;
             }
             self.record(t, len)?;
+            self.prev_type = t;
             self.offset += u64::from(len);
             self.index += 1;
         }
@@ -800,7 +808,8 @@ impl<R: Read> Parser<'_, R> {
         if let Some(p) = self.tasks.last() {
             // The ATTRS record ends a process's own records: then come its
             // threads, the next process or the TAIL.
-            if p.attrs.is_some() && p.threads.is_empty() && t != rec::TASK && t != rec::ATTRS {
+            let own = t == rec::TASK || t == rec::ATTRS || t == rec::ITIMERS;
+            if p.attrs.is_some() && p.threads.is_empty() && !own {
                 return Err(self.err(
                     t,
                     format!(
@@ -867,6 +876,16 @@ impl<R: Read> Parser<'_, R> {
             rec::ATTRS => {
                 let a: kcr_rec_attrs = self.obj(t)?;
                 self.attrs(t, &a, after_memory)?;
+            }
+            rec::ITIMERS => {
+                let r: kcr_rec_itimers = self.obj(t)?;
+                if self.prev_type != rec::ATTRS {
+                    return Err(self.err(t, "only right after its process's ATTRS"));
+                }
+                if r.it.iter().any(|i| i.value_ns < 0 || i.interval_ns < 0) {
+                    return Err(self.err(t, "negative time left or interval"));
+                }
+                self.task(t)?.itimers = Some(r.it.map(|i| (i.value_ns, i.interval_ns)));
             }
             rec::DEBUGREGS => {
                 let d: kcr_rec_debugregs = self.obj(t)?;
@@ -1694,6 +1713,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         contents: None,
         after_memory: false,
         state_of: None,
+        prev_type: 0,
     }
     .run()
 }

@@ -383,6 +383,8 @@ pub const RULES: &[Rule] = &[
         Limit::Range(0, KCR_EPOLL_MAX as u64),
         |n, _| format!("{n} epoll items"),
     ),
+    // Right after its process's ATTRS (parse.rs checks the place).
+    fixed(rec::ITIMERS, size_of::<kcr_rec_itimers>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -404,7 +406,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::EPOLL + 1 {
+        for t in 0..=rec::ITIMERS + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

@@ -668,6 +668,10 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             with_files(&timerfd_records(1, 0, 3_000_000_000, 500_000_000, 2), 2),
         ),
         ("epoll", with_epoll()),
+        (
+            "itimers",
+            with_itimers([(3_000_000_000, 0), (0, 0), (1_000_000, 1_000_000)]),
+        ),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -836,6 +840,22 @@ pub fn with_epoll() -> Vec<u8> {
         (7, 3, 0x19, 0, 0x99),
     ]));
     with_files(&v, 4)
+}
+
+/// `sample()` with an ITIMERS record (ns left, interval of ITIMER_REAL,
+/// VIRTUAL, PROF) right after its ATTRS.
+pub fn with_itimers(it: [(i64, i64); 3]) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::ATTRS);
+    let len = u32::from_le_bytes([b[o + 4], b[o + 5], b[o + 6], b[o + 7]]) as usize;
+    let mut r = record(rec::ITIMERS, size_of::<kcr_rec_itimers>(), &[]);
+    for (i, (left, every)) in it.iter().enumerate() {
+        let off = offset_of!(kcr_rec_itimers, it) + i * size_of::<kcr_itimer>();
+        put(&mut r, off, &left.to_le_bytes());
+        put(&mut r, off + 8, &every.to_le_bytes());
+    }
+    b.splice(o + len..o + len, r);
+    finish(b, N + 1)
 }
 
 /// The offset of the first record of type `t` in `b`.

@@ -378,6 +378,15 @@ pub fn summary(img: &Image) -> String {
                 let _ = writeln!(s, "    {}", vma_line(img, v));
             }
         }
+        if let Some(it) = &t.itimers {
+            let v: Vec<String> = ["real", "virtual", "prof"]
+                .iter()
+                .zip(it)
+                .filter(|(_, (left, _))| *left != 0)
+                .map(|(n, (left, every))| format!("{n} {left} ns left, interval {every} ns"))
+                .collect();
+            let _ = writeln!(s, "  interval timers: {}", v.join("; "));
+        }
         if let Some(a) = &t.attrs {
             let _ = writeln!(s, "  attrs: {}", attrs_line(img, a));
             let auxv: Vec<String> = a.auxv.iter().map(auxv_entry).collect();
@@ -610,6 +619,12 @@ pub fn tree(img: &Image) -> String {
                 put(format!("{q}/pages"), v.pages.to_string());
             }
         }
+        for (n, (left, every)) in ["real", "virtual", "prof"]
+            .iter()
+            .zip(t.itimers.iter().flatten())
+        {
+            put(format!("{p}/itimers/{n}"), format!("{left} {every}"));
+        }
         if let Some(a) = &t.attrs {
             let q = format!("{p}/attrs");
             put(format!("{q}/nice"), a.nice.to_string());
@@ -684,6 +699,15 @@ mod tests {
             "{s}"
         );
         assert!(tree(&img).contains("files/33/items/1 = files/7 fd 3 events 0x19 data 0x99"));
+    }
+
+    #[test]
+    fn interval_timers_are_shown() {
+        let img = parse(&with_itimers([(3_000, 1_000), (0, 0), (5, 0)])[..]).unwrap();
+        let s = summary(&img);
+        let want = "interval timers: real 3000 ns left, interval 1000 ns; prof 5 ns left";
+        assert!(s.contains(want), "{s}");
+        assert!(tree(&img).contains("task-42/itimers/real = 3000 1000"));
     }
 
     #[test]

@@ -61,6 +61,15 @@ int do_epoll_ctl_file(struct file *epf, int op, struct file *tfile, int fd,
 int eventpoll_set_item(struct file *epf, struct file *tfile, int fd,
 		       u32 events, bool ready);
 /* @end */
+/* @itimers */
+
+/* kernel/time/itimer.c: getitimer() of a process, setitimer() of ours */
+struct itimerspec64;
+int do_getitimer_task(struct task_struct *tsk, int which,
+		      struct itimerspec64 *value);
+int do_setitimer(int which, struct itimerspec64 *value,
+		 struct itimerspec64 *ovalue);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

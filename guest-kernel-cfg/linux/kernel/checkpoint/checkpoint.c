@@ -486,6 +486,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret)
 		ret = kcr_write_attrs(ctx, t, mm);
 /* @end */
+/* @itimers */
+	if (!ret)
+		ret = kcr_write_itimers(ctx, t);
+/* @end */
 /* @threads */
 	if (!ret)
 		ret = kcr_write_threads(ctx, &ck->th, &ck->cpus);

@@ -248,6 +248,9 @@ struct kcr_rst {
 	struct kcr_rst_lock *locks;	/* mappings to lock, in order */
 	u32 nr_locks, max_locks;
 /* @end */
+/* @itimers */
+	struct kcr_rec_itimers itimers;	/* all 0 if none was armed */
+/* @end */
 };
 
 /* @end */
@@ -518,6 +521,14 @@ int kcr_write_epoll_targets(struct kcr_ctx *ctx, struct file *file);
 int kcr_write_epoll(struct kcr_ctx *ctx, struct file *file);
 struct file *kcr_rst_epoll(struct kcr_ctx *ctx, const struct kcr_rec_file *f);
 /* @end */
+
+/* @end */
+/* @itimers */
+/* itimers.c */
+int kcr_write_itimers(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_rst_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		    const struct kcr_hdr *h);
+int kcr_apply_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 /* @mlock */

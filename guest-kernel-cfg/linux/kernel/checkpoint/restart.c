@@ -314,6 +314,13 @@ objects_done:
 	if (!ret)
 		ret = kcr_read_hdr(ctx, hp);
 /* @end */
+/* @itimers */
+	if (!ret && hp->type == KCR_REC_ITIMERS) {
+		ret = kcr_rst_itimers(ctx, rst, hp);
+		if (!ret)
+			ret = kcr_read_hdr(ctx, hp);
+	}
+/* @end */
 /* @threads */
 	if (!ret)
 		ret = kcr_rst_threads(ctx, rst, hp);
@@ -368,6 +375,11 @@ objects_done:
 /* @signal */
 	if (!ret)
 		ret = kcr_apply_signals(ctx, rst);
+/* @end */
+/* @itimers */
+	/* Last: their time left counts from here. */
+	if (!ret)
+		ret = kcr_apply_itimers(ctx, rst);
 /* @end */
 	if (ret)
 		return ret;

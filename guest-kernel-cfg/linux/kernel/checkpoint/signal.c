@@ -111,10 +111,12 @@ again:
 	if (!hlist_empty(&t->signal->posix_timers)) {
 		why = "POSIX timers (not supported yet)";
 		why_err = -EOPNOTSUPP;
+/* @until itimers */
 	} else if (hrtimer_active(&t->signal->real_timer) ||
 		   t->signal->it[0].expires || t->signal->it[1].expires) {
 		why = "interval timer or alarm() armed (not supported yet)";
 		why_err = -EOPNOTSUPP;
+/* @end */
 	}
 #endif
 	n = kcr_snap_queue(&t->pending, KCR_SIGQ_TASK, snap, max);

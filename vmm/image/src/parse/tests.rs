@@ -381,6 +381,25 @@ fn epoll_items_name_earlier_files() {
 }
 
 #[test]
+fn interval_timers_follow_their_process_s_attrs() {
+    let img = parse(&with_itimers([(3, 1), (0, 0), (0, 0)])[..]).unwrap();
+    assert_eq!(img.tasks[0].itimers, Some([(3, 1), (0, 0), (0, 0)]));
+    let e = parse(&with_itimers([(-3, 1), (0, 0), (0, 0)])[..]).unwrap_err();
+    assert!(e.msg.contains("negative time left"), "{e}");
+    // Anywhere else: before the ATTRS record.
+    let mut b = body(&with_itimers([(3, 1), (0, 0), (0, 0)]));
+    let a = rec_off(&b, rec::ATTRS);
+    let i = rec_off(&b, rec::ITIMERS);
+    let it: Vec<u8> = b.drain(i..i + size_of::<kcr_rec_itimers>()).collect();
+    b.splice(a..a, it);
+    let e = parse(&finish(b, N + 1)[..]).unwrap_err();
+    assert!(
+        e.msg.contains("only right after its process's ATTRS"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 6).unwrap();

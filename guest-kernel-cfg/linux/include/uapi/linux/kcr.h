@@ -41,6 +41,9 @@
 /* @attrs */
  *   KCR_REC_ATTRS                       its attributes (nice, prctl, exe, ...)
 /* @end */
+/* @itimers */
+ *   [ KCR_REC_ITIMERS ]                 its interval timers, if one is armed
+/* @end */
  *   then, for each other thread of the process (nr_threads - 1 of them,
  *   in the kernel's thread list order):
  *   KCR_REC_TASK                        the thread (KCR_TASK_THREAD)
@@ -152,6 +155,9 @@ enum kcr_rec_type {
 /* @end */
 /* @epoll */
 	KCR_REC_EPOLL	= 23,
+/* @end */
+/* @itimers */
+	KCR_REC_ITIMERS	= 24,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -762,6 +768,26 @@ struct kcr_rec_epoll {
 };
 
 #define KCR_EPOLL_MAX		16384
+
+/* @end */
+/* @itimers */
+/*
+ * KCR_REC_ITIMERS: the interval timers of a process (setitimer(2);
+ * alarm() is ITIMER_REAL), it[ITIMER_REAL], it[ITIMER_VIRTUAL],
+ * it[ITIMER_PROF], as getitimer() shows them: value_ns is the time left
+ * (wall-clock time for ITIMER_REAL, CPU time of the process for the
+ * others), 0 if disarmed.  Written only when one is armed.  restart arms
+ * each for the time it had left, counted from the restart.
+ */
+struct kcr_itimer {
+	__s64 value_ns;
+	__s64 interval_ns;
+};
+
+struct kcr_rec_itimers {
+	struct kcr_hdr h;
+	struct kcr_itimer it[3];
+};
 
 /* @end */
 /* KCR_REC_TAIL */
