@@ -251,6 +251,10 @@ struct kcr_rst {
 /* @itimers */
 	struct kcr_rec_itimers itimers;	/* all 0 if none was armed */
 /* @end */
+/* @zombie */
+	bool zombie;		/* a zombie of a tree: exit with exit_status */
+	u32 exit_status;
+/* @end */
 };
 
 /* @end */
@@ -545,7 +549,9 @@ bool kcr_zombie_status_ok(u32 status);
 int kcr_zombie_save(struct kcr_ctx *ctx, struct task_struct *t,
 		    struct kcr_tree_task *e);
 int kcr_zombies_wait(struct kcr_ctx *ctx, struct kcr_tree *tr);
-long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e);
+long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e,
+		     struct kcr_rst *rst);
+void __noreturn kcr_zombie_do_exit(struct kcr_rst *rst);
 
 /* @end */
 #endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

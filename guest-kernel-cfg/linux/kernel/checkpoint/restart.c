@@ -557,6 +557,12 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 /* @tree-rst */
 	if (flags & KCR_RESTART_JOIN) {
 		ret = kcr_restart_join(fd, rst);
+/* @zombie */
+		if (!ret && rst->zombie) {
+			kcr_rst_release(rst);
+			kcr_zombie_do_exit(rst);
+		}
+/* @end */
 		goto out_rst;
 	}
 /* @end */

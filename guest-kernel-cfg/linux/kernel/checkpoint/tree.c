@@ -414,7 +414,7 @@ long kcr_restart_join(int fd, struct kcr_rst *rst)
 		return ret < 0 ? ret : -ESRCH;
 /* @zombie */
 	if (tr->tt[idx].flags & KCR_TREE_ZOMBIE) {
-		ret = kcr_zombie_exit(tr, &tr->tt[idx]);
+		ret = kcr_zombie_exit(tr, &tr->tt[idx], rst);
 		kcr_tree_put(tr);
 		return ret;
 	}

@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
+#include <linux/slab.h>
 
 #include "kcr_int.h"
 
@@ -97,19 +98,30 @@ int kcr_zombies_wait(struct kcr_ctx *ctx, struct kcr_tree *tr)
 
 /*
  * Restart, a zombie of the tree (entry e): wait until the root checked
- * the tree, then exit with the saved status.  Returns only on failure.
+ * the tree; then restart() exits with rst->exit_status, once it has
+ * freed what it holds (kcr_zombie_do_exit()).
  */
-long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e)
+long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e,
+		     struct kcr_rst *rst)
 {
-	u32 status = e->exit_status;
 	int ret;
 
 	ret = wait_event_killable(tr->wq,
 				  READ_ONCE(tr->state) != KCR_TREE_JOINING);
 	if (!ret && READ_ONCE(tr->state) == KCR_TREE_FAILED)
 		ret = -EINVAL;
-	if (ret)
-		return ret;
-	kcr_tree_put(tr);
+	if (!ret) {
+		rst->zombie = true;
+		rst->exit_status = e->exit_status;
+	}
+	return ret;
+}
+
+/* The end of restart() in a zombie: free rst and exit as the zombie did. */
+void __noreturn kcr_zombie_do_exit(struct kcr_rst *rst)
+{
+	u32 status = rst->exit_status;
+
+	kfree(rst);
 	do_exit(status);
 }
