@@ -447,6 +447,18 @@ struct Parser<'v, R: Read> {
 }
 
 impl<R: Read> Parser<'_, R> {
+    /// Record `t` where file `files[i]` needed its state record `want`.
+    fn missing_state(&self, t: u32, i: usize, want: u32) -> Error {
+        let f = &self.files[i];
+        let why = format!(
+            "{} file {} needs its {} record next",
+            f.kind,
+            f.objid,
+            rec::name(want)
+        );
+        self.err(t, why)
+    }
+
     /// How many sections (processes with records) the image holds.
     fn sections(&self) -> usize {
         self.tree.as_ref().map_or(1, |v| live(v).count())
@@ -783,16 +795,7 @@ impl<R: Read> Parser<'_, R> {
         let after_memory = std::mem::take(&mut self.after_memory);
         let state_of = self.state_of.take();
         match state_of {
-            Some((i, want)) if t != want => {
-                let f = &self.files[i];
-                let why = format!(
-                    "{} file {} needs its {} record next",
-                    f.kind,
-                    f.objid,
-                    rec::name(want)
-                );
-                return Err(self.err(t, why));
-            }
+            Some((i, want)) if t != want => return Err(self.missing_state(t, i, want)),
             None if file_kind::STATE_RECORDS.contains(&t) => {
                 return Err(self.err(t, "only right after the FILE whose state it holds"));
             }
@@ -1500,14 +1503,7 @@ impl<R: Read> Parser<'_, R> {
     fn tail(mut self, crc: u32, len: u32) -> Result<Image, Error> {
         let t = rec::TAIL;
         if let Some((i, want)) = self.state_of {
-            let f = &self.files[i];
-            let why = format!(
-                "{} file {} needs its {} record next",
-                f.kind,
-                f.objid,
-                rec::name(want)
-            );
-            return Err(self.err(t, why));
+            return Err(self.missing_state(t, i, want));
         }
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;

@@ -57,6 +57,15 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 	return -EINVAL;
 }
 
+/* Restart: the state record of a file, of record type @type, @size bytes. */
+int kcr_read_state(struct kcr_ctx *ctx, u32 type, void *r, u32 size)
+{
+	struct kcr_hdr h;
+	int ret = kcr_expect(ctx, &h, type, size);
+
+	return ret ? ret : kcr_read_rec(ctx, &h, r, size);
+}
+
 /*
  * Restart: the file of FILE record r, whose state record comes next.  The
  * record is read-write (O_NONBLOCK, applied afterwards, is the only other

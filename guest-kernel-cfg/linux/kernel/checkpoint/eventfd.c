@@ -40,12 +40,9 @@ int kcr_write_eventfd(struct kcr_ctx *ctx, struct file *file)
 struct file *kcr_rst_eventfd(struct kcr_ctx *ctx, const struct kcr_rec_file *f)
 {
 	struct kcr_rec_eventfd r;
-	struct kcr_hdr h;
 	int ret;
 
-	ret = kcr_expect(ctx, &h, KCR_REC_EVENTFD, sizeof(r));
-	if (!ret)
-		ret = kcr_read_rec(ctx, &h, &r, sizeof(r));
+	ret = kcr_read_state(ctx, KCR_REC_EVENTFD, &r, sizeof(r));
 	if (ret)
 		return ERR_PTR(ret);
 	if (r.count == U64_MAX || (r.flags & ~KCR_EFD_SEMAPHORE) || r.__pad)

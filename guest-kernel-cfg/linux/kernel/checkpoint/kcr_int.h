@@ -497,6 +497,7 @@ struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
 u32 kcr_anon_kind(struct file *file, const char **why);
 int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind);
 struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r);
+int kcr_read_state(struct kcr_ctx *ctx, u32 type, void *r, u32 size);
 /* eventfd.c */
 bool kcr_is_eventfd(struct file *file);
 int kcr_write_eventfd(struct kcr_ctx *ctx, struct file *file);

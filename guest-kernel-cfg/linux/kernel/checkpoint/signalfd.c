@@ -38,12 +38,9 @@ struct file *kcr_rst_signalfd(struct kcr_ctx *ctx,
 			      const struct kcr_rec_file *f)
 {
 	struct kcr_rec_signalfd r;
-	struct kcr_hdr h;
 	int ret;
 
-	ret = kcr_expect(ctx, &h, KCR_REC_SIGNALFD, sizeof(r));
-	if (!ret)
-		ret = kcr_read_rec(ctx, &h, &r, sizeof(r));
+	ret = kcr_read_state(ctx, KCR_REC_SIGNALFD, &r, sizeof(r));
 	if (ret)
 		return ERR_PTR(ret);
 	if (r.mask & (sigmask(SIGKILL) | sigmask(SIGSTOP)))

@@ -41,12 +41,9 @@ int kcr_write_timerfd(struct kcr_ctx *ctx, struct file *file)
 struct file *kcr_rst_timerfd(struct kcr_ctx *ctx, const struct kcr_rec_file *f)
 {
 	struct kcr_rec_timerfd r;
-	struct kcr_hdr h;
 	int ret;
 
-	ret = kcr_expect(ctx, &h, KCR_REC_TIMERFD, sizeof(r));
-	if (!ret)
-		ret = kcr_read_rec(ctx, &h, &r, sizeof(r));
+	ret = kcr_read_state(ctx, KCR_REC_TIMERFD, &r, sizeof(r));
 	if (ret)
 		return ERR_PTR(ret);
 	if ((r.clockid != CLOCK_REALTIME && r.clockid != CLOCK_MONOTONIC &&
