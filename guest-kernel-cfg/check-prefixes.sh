@@ -32,6 +32,9 @@ for p in "${patches[@]}"; do
     [ -f "$SRC/arch/x86/kernel/kcr.c" ] && grep -q '^CONFIG_CHECKPOINT_RESTART=y' "$SRC/.config" &&
         targets+=(arch/x86/kernel/kcr.o arch/x86/kernel/ptrace.o arch/x86/kernel/fpu/xstate.o)
     [ -d "$SRC/kernel/checkpoint" ] && targets+=(kernel/checkpoint/)
+    # Every other C file the patches so far change (fs/eventfd.c, ...).
+    mapfile -t -O "${#targets[@]}" targets < <(grep -h '^+++ b/.*\.c$' "${patches[@]:0:n}" |
+        sed 's|^+++ b/||; s|\.c$|.o|' | grep -v '^kernel/checkpoint/' | sort -u)
     log=$(make -C "$SRC" -j2 "${targets[@]}" 2>&1) || { echo "$log" | tail -30; echo "check-prefixes: $(basename "$p"): build failed" >&2; fail=1; continue; }
     if echo "$log" | grep -E 'warning:|error:' >/dev/null; then
         echo "$log" | grep -E -A3 'warning:|error:' | head -30
