@@ -87,13 +87,14 @@ fn each_patch_applies_in_order() {
         "{} is missing: run guest-kernel-cfg/series.py generate (it extracts the files the series changes)",
         upstream.display()
     );
-    let tmp = std::env::temp_dir().join(format!("cr-vmm-series-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).expect("creating a temporary tree");
+    let tmp = TempTree(std::env::temp_dir().join(format!("cr-vmm-series-{}", std::process::id())));
+    let tmp = &tmp.0;
+    let _ = std::fs::remove_dir_all(tmp);
+    std::fs::create_dir_all(tmp).expect("creating a temporary tree");
     let st = Command::new("cp")
         .arg("-a")
         .arg(format!("{}/.", upstream.display()))
-        .arg(&tmp)
+        .arg(tmp)
         .status()
         .expect("cp");
     assert!(st.success());
@@ -109,7 +110,7 @@ fn each_patch_applies_in_order() {
                 "--no-backup-if-mismatch",
                 "-d",
             ])
-            .arg(&tmp)
+            .arg(tmp)
             .stdin(std::fs::File::open(p).expect("open"))
             .output()
             .expect("patch");
@@ -121,7 +122,15 @@ fn each_patch_applies_in_order() {
         );
         eprintln!("applies: {}", p.file_name().unwrap().to_string_lossy());
     }
-    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A temporary tree, removed when the test ends, failed or not.
+struct TempTree(std::path::PathBuf);
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The image format header as tests and images take it (xtask) is what
