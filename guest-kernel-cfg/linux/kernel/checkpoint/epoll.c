@@ -23,15 +23,25 @@
 			  EPOLLWRNORM | EPOLLWRBAND | EPOLLMSG | EPOLLRDHUP | \
 			  EPOLLEXCLUSIVE | EPOLLONESHOT | EPOLLET)
 
-/* The interest list of epoll file, or an ERR_PTR; *nr: its length. */
+/*
+ * The interest list of epoll file, or an ERR_PTR; *nr: its length.  Room
+ * for a small set first, for KCR_EPOLL_MAX items only if it has more.
+ */
 static struct kcr_ep_item *kcr_epoll_items(struct file *file, int *nr)
 {
 	struct kcr_ep_item *items;
+	unsigned int max = 64;
 
-	items = kvmalloc_array(KCR_EPOLL_MAX, sizeof(*items), GFP_KERNEL);
-	if (!items)
-		return ERR_PTR(-ENOMEM);
-	*nr = eventpoll_get_items(file, items, KCR_EPOLL_MAX);
+	for (;;) {
+		items = kvmalloc_array(max, sizeof(*items), GFP_KERNEL);
+		if (!items)
+			return ERR_PTR(-ENOMEM);
+		*nr = eventpoll_get_items(file, items, max);
+		if (*nr != -E2BIG || max == KCR_EPOLL_MAX)
+			break;
+		kvfree(items);
+		max = KCR_EPOLL_MAX;
+	}
 	if (*nr < 0) {
 		kvfree(items);
 		return ERR_PTR(*nr);
