@@ -300,6 +300,35 @@ pub struct TreeTask {
     pub pgid: i32,
     /// Its session.
     pub sid: i32,
+    /// `KCR_TREE_*`: a zombie, or the placeholder of a dead leader.
+    pub flags: u32,
+}
+
+/// `KCR_TREE_DEAD`: the placeholder of a session or group leader that
+/// exited and was reaped.
+const TREE_DEAD: u32 = 2;
+
+/// Index of the process that creates `tree[i]` (as the kernel's
+/// kcr_tree_creator()): its parent, except for a process of a dead
+/// leader's session that its parent is not in, which that leader's
+/// placeholder creates (it then shares the process's parent).
+pub fn tree_creator(tree: &[TreeTask], i: usize) -> Option<usize> {
+    let t = tree.get(i)?;
+    let find = |pid: i32| tree.iter().position(|e| e.pid == pid);
+    let parent = find(t.ppid)?;
+    if t.sid == t.pid || t.sid == tree[parent].sid {
+        return Some(parent);
+    }
+    match find(t.sid) {
+        Some(s)
+            if tree[s].flags & TREE_DEAD != 0
+                && tree[s].sid == tree[s].pid
+                && tree[s].ppid == t.ppid =>
+        {
+            Some(s)
+        }
+        _ => Some(parent),
+    }
 }
 
 /// What the first records of an image say.
@@ -354,6 +383,7 @@ pub fn image_kind(b: &[u8]) -> std::io::Result<Option<ImageKind>> {
                 ppid: f(1),
                 pgid: f(2),
                 sid: f(3),
+                flags: f(4) as u32,
             }
         })
         .collect::<Vec<_>>();
@@ -426,6 +456,10 @@ pub unsafe fn clone_with_pid(pid: i32, flags: u64) -> std::io::Result<i32> {
 /// may run in the child of a multi-threaded process.
 pub unsafe fn tree_make(tree: &[TreeTask], i: usize, fd: i32, logfd: i32) -> ! {
     let e = tree[i];
+    // A process that adopts what a dead leader creates is a subreaper
+    // before it creates the leader (its section restores the flag too).
+    let adopts =
+        (i + 1..tree.len()).any(|j| tree[j].ppid == e.pid && tree_creator(tree, j) != Some(i));
     // SAFETY: plain system calls on this process.
     unsafe {
         if e.sid == e.pid && libc::setsid() < 0 {
@@ -434,10 +468,15 @@ pub unsafe fn tree_make(tree: &[TreeTask], i: usize, fd: i32, logfd: i32) -> ! {
         if e.pgid == e.pid && e.sid != e.pid && libc::setpgid(0, 0) != 0 {
             libc::_exit(11);
         }
-        for (j, c) in tree.iter().enumerate().skip(i + 1) {
-            if c.ppid != e.pid {
+        if adopts && libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
+            libc::_exit(16);
+        }
+        for j in i + 1..tree.len() {
+            let maybe = tree[j].ppid == e.pid || (e.flags & TREE_DEAD != 0 && tree[j].sid == e.pid);
+            if !maybe || tree_creator(tree, j) != Some(i) {
                 continue;
             }
+            let c = tree[j];
             match clone_with_pid(c.pid, 0) {
                 Ok(0) => tree_make(tree, j, fd, logfd),
                 Ok(_) => {}
@@ -647,17 +686,48 @@ mod tests {
                 ppid: 33,
                 pgid: 34,
                 sid: 34,
+                flags: 0,
             },
             TreeTask {
                 pid: 35,
                 ppid: 34,
                 pgid: 35,
                 sid: 34,
+                flags: 0,
             },
         ];
         assert_eq!(image_kind(&b).ok(), Some(Some(ImageKind::Tree(want))));
         b[440 + 8] = 3;
         assert!(image_kind(&b).is_err());
         assert!(image_kind(&[9, 0, 0, 0, 8, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn creators() {
+        let t = |pid, ppid, pgid, sid, flags| TreeTask {
+            pid,
+            ppid,
+            pgid,
+            sid,
+            flags,
+        };
+        // A subreaper root 10; dead session leader 20 (placeholder) with
+        // the members 21 (adopted by 10) and 22 (21's child); dead group
+        // leader 30 in the root's session, created by the root.
+        let tree = [
+            t(10, 1, 10, 10, 0),
+            t(20, 10, 20, 20, TREE_DEAD),
+            t(21, 10, 20, 20, 0),
+            t(22, 21, 22, 20, 0),
+            t(31, 10, 30, 10, 0),
+            t(30, 10, 30, 10, TREE_DEAD),
+        ];
+        let got: Vec<_> = (0..tree.len()).map(|i| tree_creator(&tree, i)).collect();
+        assert_eq!(got, [None, Some(0), Some(1), Some(2), Some(0), Some(0)]);
+        // Not the placeholder's parent: the parent creates it (and the
+        // kernel refuses the tree).
+        let mut other = tree;
+        other[2].ppid = 22;
+        assert_eq!(tree_creator(&other, 2), Some(3));
     }
 }

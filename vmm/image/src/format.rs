@@ -57,6 +57,12 @@ pub const KCR_TREE_MAX: u32 = 1024;
 /// `KCR_TREE_ZOMBIE`: a tree entry that exited and was not reaped (no
 /// section; `exit_status` is its wait status).
 pub const KCR_TREE_ZOMBIE: u32 = 1 << 0;
+/// `KCR_TREE_DEAD`: the placeholder of a session or group leader that
+/// exited and was reaped (no section; it leads its group, and its session
+/// when `sid == pid`).
+pub const KCR_TREE_DEAD: u32 = 1 << 1;
+/// The tree entries without a section (`KCR_TREE_GONE` in the kernel).
+pub const KCR_TREE_GONE: u32 = KCR_TREE_ZOMBIE | KCR_TREE_DEAD;
 /// `KCR_THREADS_MAX`: most threads in one process.
 pub const KCR_THREADS_MAX: u32 = 1024;
 /// `KCR_AUXV_MAX`: longest auxiliary vector in an ATTRS record, in bytes.
@@ -941,6 +947,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_RESTART_FLAGS_ALL", KCR_RESTART_FLAGS_ALL.into()),
         ("KCR_TREE_MAX", KCR_TREE_MAX.into()),
         ("KCR_TREE_ZOMBIE", KCR_TREE_ZOMBIE.into()),
+        ("KCR_TREE_DEAD", KCR_TREE_DEAD.into()),
         ("KCR_THREADS_MAX", KCR_THREADS_MAX.into()),
         ("KCR_AUXV_MAX", KCR_AUXV_MAX.into()),
         ("KCR_REC_HEADER", rec::HEADER.into()),

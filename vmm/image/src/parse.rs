@@ -1604,9 +1604,33 @@ impl<R: Read> Parser<'_, R> {
     }
 }
 
-/// The entries of a tree that have a section: all but the zombies.
+/// The entries of a tree that have a section: all but the zombies and
+/// the dead leaders.
 fn live(tt: &[kcr_tree_task]) -> impl Iterator<Item = &kcr_tree_task> {
-    tt.iter().filter(|e| e.flags & KCR_TREE_ZOMBIE == 0)
+    tt.iter().filter(|e| e.flags & KCR_TREE_GONE == 0)
+}
+
+/// Index of the entry that creates `tt[i]` on restart (the kernel's
+/// kcr_tree_creator()): its parent, or the placeholder of its session's
+/// dead leader when its parent is in another session and is the
+/// placeholder's parent too.
+pub fn tree_creator(tt: &[kcr_tree_task], i: usize) -> Option<usize> {
+    let t = tt.get(i)?;
+    let find = |pid: i32| tt.iter().position(|e| e.pid == pid);
+    let parent = find(t.ppid)?;
+    if t.sid == t.pid || t.sid == tt[parent].sid {
+        return Some(parent);
+    }
+    match find(t.sid) {
+        Some(s)
+            if tt[s].flags & KCR_TREE_DEAD != 0
+                && tt[s].sid == tt[s].pid
+                && tt[s].ppid == t.ppid =>
+        {
+            Some(s)
+        }
+        _ => Some(parent),
+    }
 }
 
 /// Is `s` a wait status that exit() or a fatal signal can leave (the
@@ -1634,11 +1658,13 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
             ))
         };
         let zombie = e.flags & KCR_TREE_ZOMBIE != 0;
+        let dead = e.flags & KCR_TREE_DEAD != 0;
         if e.pid <= 0
             || e.ppid < 0
             || e.pgid <= 0
             || e.sid <= 0
-            || e.flags & !KCR_TREE_ZOMBIE != 0
+            || e.flags & !KCR_TREE_GONE != 0
+            || (dead && zombie)
             || (!zombie && e.exit_status != 0)
         {
             return bad("malformed entry");
@@ -1646,25 +1672,34 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
         if zombie && (i == 0 || !zombie_status_ok(e.exit_status)) {
             return bad("zombie root, or a zombie's bad exit status");
         }
+        let parent = find(e.ppid);
+        if parent.is_some_and(|p| tt[p].flags & KCR_TREE_GONE != 0) {
+            return bad("child of a zombie or of a dead leader");
+        }
+        if dead && (i == 0 || e.pgid != e.pid) {
+            return bad("dead leader that is the root or leads no group");
+        }
         if find(e.pid) != Some(i) {
             return bad("pid appears twice");
         }
         if e.sid == e.pid && e.pgid != e.pid {
             return bad("session leader outside its own process group");
         }
-        let (parent, leader, sess) = (find(e.ppid), find(e.pgid), find(e.sid));
+        let (leader, sess) = (find(e.pgid), find(e.sid));
         if i == 0 {
             if parent.is_some() || sess.is_some_and(|s| s > 0) || leader.is_some_and(|l| l > 0) {
                 return bad("root with a parent, session or group among its descendants");
             }
             continue;
         }
-        let Some(p) = parent.filter(|&p| p < i).map(|p| &tt[p]) else {
+        let maker = tree_creator(tt, i);
+        if parent.is_none_or(|p| p >= i) || maker.is_none_or(|m| m >= i) {
+            return bad("parent is not an earlier process of the tree");
+        }
+        // Where it gets its session and group from.
+        let Some(p) = maker.map(|m| &tt[m]) else {
             return bad("parent is not an earlier process of the tree");
         };
-        if p.flags & KCR_TREE_ZOMBIE != 0 {
-            return bad("child of a zombie");
-        }
         if e.sid != e.pid && e.sid != p.sid {
             return bad("session is neither its own nor its parent's");
         }

@@ -341,6 +341,15 @@ pub fn zombie(pid: i32, ppid: i32, pgid: i32, sid: i32, status: u32) -> kcr_tree
     }
 }
 
+/// A TREE entry of the placeholder of a dead session (`sid == pid`) or
+/// group leader, created by `ppid`.
+pub fn dead_leader(pid: i32, ppid: i32, sid: i32) -> kcr_tree_task {
+    kcr_tree_task {
+        flags: KCR_TREE_DEAD,
+        ..entry(pid, ppid, pid, sid)
+    }
+}
+
 /// `sample()` turned into a tree image of its one process, with `tt`
 /// as the TREE record.
 pub fn tree_sample(tt: &[kcr_tree_task]) -> Vec<u8> {
@@ -654,6 +663,10 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         (
             "zombie",
             tree_sample(&[entry(42, 1, 42, 42), zombie(50, 42, 42, 42, 42 << 8)]),
+        ),
+        (
+            "dead-leader",
+            tree_sample(&[entry(42, 1, 42, 42), dead_leader(50, 42, 50)]),
         ),
         (
             "eventfd",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::format::KCR_TREE_ZOMBIE;
+use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
 use crate::parse::{Attrs, FileObj, Image, Task, Vma};
 
 fn prot(p: u32) -> String {
@@ -252,6 +252,8 @@ pub fn summary(img: &Image) -> String {
             );
             let _ = if e.flags & KCR_TREE_ZOMBIE != 0 {
                 writeln!(s, ", zombie (wait status {:#x})", e.exit_status)
+            } else if e.flags & KCR_TREE_DEAD != 0 {
+                writeln!(s, ", dead leader (placeholder)")
             } else {
                 writeln!(s)
             };
@@ -451,6 +453,8 @@ pub fn tree(img: &Image) -> String {
     for e in &img.tree {
         let zombie = if e.flags & KCR_TREE_ZOMBIE != 0 {
             format!(" zombie {:#x}", e.exit_status)
+        } else if e.flags & KCR_TREE_DEAD != 0 {
+            " dead".to_string()
         } else {
             String::new()
         };

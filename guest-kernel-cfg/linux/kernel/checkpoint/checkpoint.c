@@ -518,7 +518,13 @@ static void kcr_release_tree(struct kcr_tree_snap *ts)
 	u32 i;
 
 	for (i = 0; i < ts->nr; i++)
+/* @until leaders */
 		put_task_struct(ts->tasks[i]);
+/* @end */
+/* @leaders */
+		if (ts->tasks[i])	/* NULL: a dead leader */
+			put_task_struct(ts->tasks[i]);
+/* @end */
 	kvfree(ts->tasks);
 	kvfree(ts->ncsw);
 	kvfree(ts->tt);
@@ -609,6 +615,11 @@ static int kcr_collect_tree(struct kcr_ctx *ctx, struct task_struct *root,
 			return -EBUSY;
 		}
 	}
+/* @leaders */
+	ret = kcr_dead_leaders(ctx, ts, max, ns);
+	if (ret)
+		return ret;
+/* @end */
 	return tree ? kcr_check_tree(ctx, ts->tt, ts->nr) : 0;
 /* @end */
 /* @until tree */
@@ -637,7 +648,7 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 /* @end */
 /* @zombie */
 	for (i = 0; i < ts.nr && !ret; i++) {
-		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+		if (ts.tt[i].flags & KCR_TREE_GONE)
 			continue;
 		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, false,
 					 &ts.ncsw[i]);
@@ -664,7 +675,7 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 /* @end */
 /* @zombie */
 	for (i = 0; i < ts.nr && !ret; i++) {
-		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+		if (ts.tt[i].flags & KCR_TREE_GONE)
 			continue;
 		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, true,
 					 &ts.ncsw[i]);
@@ -674,18 +685,17 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 	/* Nobody ran meanwhile: the image is one consistent state. */
 	for (i = 0; i < ts.nr && !ret && !self; i++) {
 		struct kcr_threads th = {};
-		struct mm_struct *mm = ts.tasks[i]->mm;
 		unsigned long n = 0;
 
 /* @zombie */
-		if (ts.tt[i].flags & KCR_TREE_ZOMBIE)
+		if (ts.tt[i].flags & KCR_TREE_GONE)
 			continue;
 /* @end */
 		ctx->pid = ts.tt[i].pid;
 		get_task_comm(ctx->comm, ts.tasks[i]);
 		ret = kcr_get_threads(ctx, ts.tasks[i], &th);
 		if (!ret)
-			ret = kcr_check_threads(ctx, &th, mm, &n);
+			ret = kcr_check_threads(ctx, &th, ts.tasks[i]->mm, &n);
 		if (!ret && n != ts.ncsw[i]) {
 			kcr_log(ctx, "task ran during checkpoint");
 			ret = -EBUSY;

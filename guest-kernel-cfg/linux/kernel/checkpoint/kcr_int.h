@@ -443,6 +443,7 @@ int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 /* @tree */
 /* tree.c */
 int kcr_tree_find(const struct kcr_tree_task *tt, u32 nr, pid_t pid);
+int kcr_tree_creator(const struct kcr_tree_task *tt, u32 nr, u32 i);
 int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 		   u32 nr);
 int kcr_write_tree(struct kcr_ctx *ctx, struct kcr_tree_snap *ts);
@@ -553,6 +554,21 @@ int kcr_zombies_wait(struct kcr_ctx *ctx, struct kcr_tree *tr);
 long kcr_zombie_exit(struct kcr_tree *tr, const struct kcr_tree_task *e,
 		     struct kcr_rst *rst);
 void __noreturn kcr_zombie_do_exit(struct kcr_rst *rst);
+/* Tree entries without a section, which exit on restart. */
+/* @until leaders */
+#define KCR_TREE_GONE	KCR_TREE_ZOMBIE
+/* @end */
+/* @leaders */
+#define KCR_TREE_GONE	(KCR_TREE_ZOMBIE | KCR_TREE_DEAD)
+/* @end */
+
+/* @end */
+/* @leaders */
+/* leaders.c */
+int kcr_dead_leaders(struct kcr_ctx *ctx, struct kcr_tree_snap *ts, u32 max,
+		     struct pid_namespace *ns);
+int kcr_dead_done(struct kcr_ctx *ctx, struct kcr_tree *tr);
+void kcr_dead_reap(struct kcr_tree *tr, u32 idx);
 
 /* @end */
 #endif /* _KERNEL_CHECKPOINT_KCR_INT_H */

@@ -439,7 +439,7 @@ static int kcr_restart(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	for (i = 0; i < nr && !ret; i++) {
 /* @tree-rst */
 /* @zombie */
-		if (tr && tr->tt[i].flags & KCR_TREE_ZOMBIE)
+		if (tr && tr->tt[i].flags & KCR_TREE_GONE)
 			continue;
 /* @end */
 		if (i && !ctx->dry_run)

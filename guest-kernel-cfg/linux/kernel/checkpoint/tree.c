@@ -28,6 +28,33 @@ int kcr_tree_find(const struct kcr_tree_task *tt, u32 nr, pid_t pid)
 }
 
 /*
+ * Index of the process of the tree that creates process i on restart
+ * (clone3()): its parent, or -1 if that is not in the tree.
+/* @leaders */
+ * A process of a session whose leader is dead and that its parent is not
+ * in is created by that leader's placeholder entry, if it has the same
+ * parent (KCR_TREE_DEAD).
+/* @end */
+ */
+int kcr_tree_creator(const struct kcr_tree_task *tt, u32 nr, u32 i)
+{
+	const struct kcr_tree_task *t = &tt[i];
+	int parent = kcr_tree_find(tt, nr, t->ppid);
+/* @leaders */
+	int s;
+
+	if (parent < 0 || t->sid == t->pid || t->sid == tt[parent].sid)
+		return parent;
+	s = kcr_tree_find(tt, nr, t->sid);
+	if (s >= 0 && tt[s].flags & KCR_TREE_DEAD && tt[s].sid == tt[s].pid &&
+	    tt[s].ppid == t->ppid)
+		return s;
+/* @end */
+
+	return parent;
+}
+
+/*
  * Check the relations of a process tree (see KCR_REC_TREE): distinct
  * pids, parents before children, and sessions and process groups that
  * restart() can recreate.  Used on checkpoint (refuse a tree that could
@@ -48,7 +75,9 @@ int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 		int parent = kcr_tree_find(tt, nr, t->ppid);
 		int leader = kcr_tree_find(tt, nr, t->pgid);
 		int sess = kcr_tree_find(tt, nr, t->sid);
-		const struct kcr_tree_task *p = parent >= 0 ? &tt[parent] : t;
+		int maker = kcr_tree_creator(tt, nr, i);
+		/* Where the process gets its session and group from. */
+		const struct kcr_tree_task *p = maker >= 0 ? &tt[maker] : t;
 
 		ctx->pid = t->pid;
 		if (t->pid <= 0 || t->ppid < 0 || t->pgid <= 0 || t->sid <= 0 ||
@@ -56,7 +85,13 @@ int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 		    t->flags || t->__pad)
 /* @end */
 /* @zombie */
+/* @until leaders */
 		    t->flags & ~KCR_TREE_ZOMBIE ||
+/* @end */
+/* @leaders */
+		    t->flags & ~KCR_TREE_GONE ||
+		    (t->flags & KCR_TREE_DEAD && t->flags != KCR_TREE_DEAD) ||
+/* @end */
 		    (!(t->flags & KCR_TREE_ZOMBIE) && t->exit_status))
 /* @end */
 			why = "malformed tree entry";
@@ -64,8 +99,16 @@ int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 		else if (t->flags & KCR_TREE_ZOMBIE &&
 			 (!i || !kcr_zombie_status_ok(t->exit_status)))
 			why = "zombie root, or a zombie's bad exit status";
-		else if (p->flags & KCR_TREE_ZOMBIE)
+/* @until leaders */
+		else if (parent >= 0 && tt[parent].flags & KCR_TREE_ZOMBIE)
 			why = "child of a zombie";
+/* @end */
+/* @leaders */
+		else if (parent >= 0 && tt[parent].flags & KCR_TREE_GONE)
+			why = "child of a zombie or of a dead leader";
+		else if (t->flags & KCR_TREE_DEAD && (!i || t->pgid != t->pid))
+			why = "dead leader that is the root or leads no group";
+/* @end */
 /* @end */
 		else if (kcr_tree_find(tt, i, t->pid) >= 0)
 			why = "pid appears twice in the tree";
@@ -73,7 +116,7 @@ int kcr_check_tree(struct kcr_ctx *ctx, const struct kcr_tree_task *tt,
 			why = "session leader outside its own process group";
 		else if (!i && (parent >= 0 || sess > 0 || leader > 0))
 			why = "root with a parent, session or group among its descendants";
-		else if (i && (parent < 0 || parent >= i))
+		else if (i && (parent < 0 || parent >= i || maker >= i))
 			why = "parent is not an earlier process of the tree";
 		else if (t->sid != t->pid && t->sid != p->sid)
 			why = "session is neither its own nor its parent's";
@@ -231,8 +274,9 @@ static int kcr_tree_check(struct kcr_ctx *ctx, struct kcr_tree *tr,
 		ppid = task_tgid_nr_ns(t->real_parent, ns);
 		sid = task_session_nr_ns(t, ns);
 		pgid = task_pgrp_nr_ns(t, ns);
+		/* Its creator is its parent until it is reparented. */
 		if (t->exit_state || task_pid_nr_ns(t, ns) != e->pid ||
-		    (i && ppid != e->ppid) ||
+		    (i && ppid != tr->tt[kcr_tree_creator(tr->tt, tr->nr, i)].pid) ||
 		    sid != kcr_tree_id(tr, e->sid, rsid) ||
 		    (final && pgid != kcr_tree_id(tr, e->pgid, rpgid)) ||
 		    (!final && e->pgid == e->pid && pgid != e->pid))
@@ -338,6 +382,10 @@ int kcr_tree_start(struct kcr_ctx *ctx, struct kcr_tree *tr)
 	if (!ret)
 		ret = kcr_zombies_wait(ctx, tr);
 /* @end */
+/* @leaders */
+	if (!ret)
+		ret = kcr_dead_done(ctx, tr);
+/* @end */
 	return ret;
 }
 
@@ -413,7 +461,7 @@ long kcr_restart_join(int fd, struct kcr_rst *rst)
 	if (!tr)
 		return ret < 0 ? ret : -ESRCH;
 /* @zombie */
-	if (tr->tt[idx].flags & KCR_TREE_ZOMBIE) {
+	if (tr->tt[idx].flags & KCR_TREE_GONE) {
 		ret = kcr_zombie_exit(tr, &tr->tt[idx], rst);
 		kcr_tree_put(tr);
 		return ret;
@@ -426,6 +474,9 @@ long kcr_restart_join(int fd, struct kcr_rst *rst)
 	if (!ret && kcr_tree_state(tr) == KCR_TREE_FAILED)
 		ret = -EINVAL;
 	if (!ret) {
+/* @leaders */
+		kcr_dead_reap(tr, idx);
+/* @end */
 		h = tr->hdr;
 		ret = kcr_restart_one(tr->ctx, rst, &h, &tr->tt[idx]);
 		spin_lock(&kcr_trees_lock);

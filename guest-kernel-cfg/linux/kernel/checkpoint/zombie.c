@@ -80,7 +80,7 @@ int kcr_zombies_wait(struct kcr_ctx *ctx, struct kcr_tree *tr)
 	u32 i;
 
 	for (i = 1; i < tr->nr; i++) {
-		if (!(tr->tt[i].flags & KCR_TREE_ZOMBIE))
+		if (!(tr->tt[i].flags & KCR_TREE_GONE))
 			continue;
 		while (!READ_ONCE(tr->tasks[i]->exit_state)) {
 			if (fatal_signal_pending(current))

@@ -148,6 +148,67 @@ fn tree_relations() {
     e = zombie(38, 37, 35, 34, 0);
     e.flags |= 2;
     bad(3, e, "malformed");
+    e = dead_leader(38, 37, 34);
+    e.flags |= 4;
+    bad(3, e, "malformed");
+}
+
+#[test]
+fn dead_leaders() {
+    // Root 10 (a subreaper); the placeholder of dead session leader 20,
+    // with the members 21 (adopted by 10, created by 20) and 22 (21's
+    // child); dead group leader 30 in the root's session, joined by 31.
+    let good = [
+        entry(10, 1, 10, 10),
+        dead_leader(20, 10, 20),
+        entry(21, 10, 20, 20),
+        entry(22, 21, 22, 20),
+        entry(31, 10, 30, 10),
+        dead_leader(30, 10, 10),
+    ];
+    assert_eq!(check_tree(&good), Ok(()));
+    let creators: Vec<_> = (0..good.len()).map(|i| tree_creator(&good, i)).collect();
+    assert_eq!(
+        creators,
+        [None, Some(0), Some(1), Some(2), Some(0), Some(0)]
+    );
+    let bad = |i: usize, e: kcr_tree_task, why: &str| {
+        let mut tt = good;
+        tt[i] = e;
+        let err = check_tree(&tt).unwrap_err();
+        assert!(err.contains(why), "entry {i}: {err}");
+    };
+    bad(0, dead_leader(10, 1, 10), "dead leader that is the root");
+    bad(5, entry(30, 10, 31, 10), "cannot be joined");
+    let mut e = dead_leader(20, 10, 20);
+    e.pgid = 21;
+    bad(1, e, "leads no group");
+    e = dead_leader(30, 10, 10);
+    e.exit_status = 9;
+    bad(5, e, "malformed");
+    e.exit_status = 0;
+    e.flags |= KCR_TREE_ZOMBIE;
+    bad(5, e, "malformed");
+    // Nothing is the child of a placeholder.
+    bad(
+        3,
+        entry(22, 20, 22, 20),
+        "child of a zombie or of a dead leader",
+    );
+    // A member of the dead session that the placeholder does not share a
+    // parent with cannot be created in that session.
+    bad(2, entry(21, 1, 20, 20), "parent is not an earlier");
+    let mut other = good;
+    other[1].ppid = 22;
+    assert!(check_tree(&other).is_err());
+    // The placeholder after the member it creates.
+    let mut late = good;
+    late.swap(1, 2);
+    let err = check_tree(&late).unwrap_err();
+    assert!(err.contains("parent is not an earlier"), "{err}");
+    // Placeholders have no section.
+    let img = parse(&tree_sample(&[entry(42, 1, 42, 42), dead_leader(50, 42, 42)])[..]).unwrap();
+    assert_eq!((img.tree.len(), img.tasks.len()), (2, 1));
 }
 
 #[test]

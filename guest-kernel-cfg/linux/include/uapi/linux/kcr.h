@@ -215,6 +215,21 @@ struct kcr_rec_header {
  * section is restored, so that its parent's wait() collects it after
  * restart and the SIGCHLD of that exit is not kept.
 /* @end */
+/* @leaders */
+ *
+ * A session or process group of the tree whose leader has exited and
+ * been reaped is led by a placeholder entry (KCR_TREE_DEAD, no section):
+ * the dead leader's pid, with pgid == pid, and sid == pid for a session.
+ * Its ppid is the process that creates it and reaps it.  A process of
+ * the session of a dead leader S whose parent is in another session (it
+ * was reparented to a child subreaper, its parent) is created by S's
+ * placeholder, whose ppid must then be that parent too.  User space
+ * makes the placeholders as any other process, restart() lets them exit
+ * once the groups are set, and each parent reaps its placeholders before
+ * its section is restored.  The processes they created are reparented
+ * to their parent, which must therefore be a child subreaper already
+ * (prctl(PR_SET_CHILD_SUBREAPER) before it creates its children).
+/* @end */
  */
 struct kcr_tree_task {
 	__s32 pid;
@@ -234,6 +249,9 @@ struct kcr_tree_task {
 
 /* kcr_tree_task flags */
 #define KCR_TREE_ZOMBIE		0x1	/* exited, not reaped: no section */
+/* @end */
+/* @leaders */
+#define KCR_TREE_DEAD		0x2	/* exited and reaped leader: no section */
 /* @end */
 
 struct kcr_rec_tree {
