@@ -2417,7 +2417,7 @@ static void keep_memfd(int keep)
  * with the image's ids, and checkpoint never saves a proc file.  Returns
  * 0 when refused.
  */
-static int confused_deputy(const char *target)
+static int confused_deputy(const char *target, int proc)
 {
 	struct stat st;
 	uint8_t *img;
@@ -2471,6 +2471,14 @@ static int confused_deputy(const char *target)
 		f->size = st.st_size;
 		f->mtime_sec = st.st_mtim.tv_sec;
 		f->mtime_nsec = st.st_mtim.tv_nsec;
+		if (proc) {
+			/* As a file of /proc: no inode number, size or time. */
+			f->kind = KCR_FILE_PROC;
+			f->ino = 0;
+			f->size = 0;
+			f->mtime_sec = 0;
+			f->mtime_nsec = 0;
+		}
 		found = 1;
 	}
 	fix_tail(img, len);
@@ -2642,13 +2650,15 @@ static int cmd_security(void)
 	      "security: a dumpable uid-1000 process stays dumpable across a root restart");
 	CHECK(!nproc_kept(),
 	      "security: a root restart into a user at its RLIMIT_NPROC: the next execve() fails");
-	CHECK(!confused_deputy("/proc/1/mem"),
+	CHECK(!confused_deputy("/proc/1/mem", 0),
 	      "security: an image edited to name /proc/1/mem is refused to a root restarter");
+	CHECK(!confused_deputy("/proc/1/mem", 1),
+	      "security: an image edited to name /proc/1/mem as a file of /proc is refused to a root restarter");
 	mfd = open(ROOT_ONLY, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (mfd < 0 || fchmod(mfd, 0600))
 		return 2;
 	close(mfd);
-	CHECK(!confused_deputy(ROOT_ONLY),
+	CHECK(!confused_deputy(ROOT_ONLY, 0),
 	      "security: an image edited to name a root-only file is refused to a root restarter");
 	/*
 	 * Execute-only for uid 1000: restart maps such a file (a program
@@ -2656,7 +2666,7 @@ static int cmd_security(void)
 	 */
 	if (chmod(ROOT_ONLY, 0711))
 		return 2;
-	CHECK(!confused_deputy(ROOT_ONLY),
+	CHECK(!confused_deputy(ROOT_ONLY, 0),
 	      "security: an image edited to give a descriptor of an execute-only file is refused");
 	unlink(ROOT_ONLY);
 	printf("%s: security: %d failure(s)\n", failures ? "FAIL" : "PASS",
@@ -2841,6 +2851,21 @@ static int cmd_errors(void)
 		ret = sys_checkpoint(0, fd, 0, 2);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
 		      "checkpoint with a perf event open: EOPNOTSUPP");
+		close(efd);
+		/* Files of /proc: another process's, or written outside ours. */
+		efd = open("/proc/1/status", O_RDONLY);
+		if (efd < 0)
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint with /proc/1/status open: EOPNOTSUPP");
+		close(efd);
+		efd = open("/proc/sys/kernel/hostname", O_RDWR);
+		if (efd < 0)
+			return 2;
+		ret = sys_checkpoint(0, fd, 0, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint with /proc/sys/kernel/hostname open for writing: EOPNOTSUPP");
 		close(efd);
 		close(fd);
 	}

@@ -99,11 +99,14 @@ pub mod file_kind {
     pub const TIMERFD: u32 = 11;
     /// `KCR_FILE_EPOLL`: an epoll; a `KCR_REC_EPOLL` follows.
     pub const EPOLL: u32 = 12;
+    /// `KCR_FILE_PROC`: a file or directory of /proc, reopened by path
+    /// (`/proc/self/...` for the process's own directory).
+    pub const PROC: u32 = 13;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
-    /// [`EVENTFD`] on have none).
+    /// [`EVENTFD`] on have none, but [`PROC`]).
     pub fn has_path(k: u32) -> bool {
-        k != PIPE && k < EVENTFD
+        (k != PIPE && k < EVENTFD) || k == PROC
     }
 
     /// The record types that hold the state of a file of a kind.
@@ -140,6 +143,7 @@ pub mod file_kind {
             SIGNALFD => "signalfd",
             TIMERFD => "timerfd",
             EPOLL => "epoll",
+            PROC => "proc",
             _ => return None,
         })
     }
@@ -931,6 +935,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_TFD_ABSTIME", KCR_TFD_ABSTIME.into()),
         ("KCR_TFD_CANCEL_ON_SET", KCR_TFD_CANCEL_ON_SET.into()),
         ("KCR_FILE_EPOLL", file_kind::EPOLL.into()),
+        ("KCR_FILE_PROC", file_kind::PROC.into()),
         ("KCR_REC_EPOLL", rec::EPOLL.into()),
         ("KCR_EPOLL_READY", KCR_EPOLL_READY.into()),
         ("KCR_EPOLL_MAX", KCR_EPOLL_MAX.into()),

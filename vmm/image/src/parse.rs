@@ -1077,6 +1077,17 @@ impl<R: Read> Parser<'_, R> {
                 {
                     return Err(self.err(t, format!("deleted directory {}", f.objid)));
                 }
+                // As restart(2) checks: a file of /proc is a regular file
+                // or directory of no inode number, size or time.
+                if f.kind == file_kind::PROC
+                    && (!matches!(f.mode & S_IFMT, S_IFREG | S_IFDIR)
+                        || f.ino != 0
+                        || f.size != 0
+                        || f.mtime_sec != 0
+                        || f.mtime_nsec != 0)
+                {
+                    return Err(self.err(t, format!("file of /proc {}", f.objid)));
+                }
                 // As restart(2) checks: a file of no path is read-write
                 // with no position, size, inode number or time.
                 const O_NONBLOCK: u32 = 0o4000;

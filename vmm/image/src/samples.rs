@@ -682,6 +682,10 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("epoll", with_epoll()),
         (
+            "proc",
+            with_files(&proc_file(30, "/proc/self/maps", 0o100_444, 0), 1),
+        ),
+        (
             "itimers",
             with_itimers([(3_000_000_000, 0), (0, 0), (1_000_000, 1_000_000)]),
         ),
@@ -737,6 +741,24 @@ pub fn pathless_file(objid: u32, kind: u32, f_flags: u32) -> Vec<u8> {
         offset_of!(kcr_rec_file, f_flags),
         &f_flags.to_le_bytes(),
     );
+    f
+}
+
+/// A FILE record of /proc (`KCR_FILE_PROC`, object `objid`) at `path`,
+/// of mode `mode`, opened with `f_flags`.
+pub fn proc_file(objid: u32, path: &str, mode: u32, f_flags: u32) -> Vec<u8> {
+    let mut p = path.as_bytes().to_vec();
+    p.push(0);
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), &p);
+    for (off, v) in [
+        (offset_of!(kcr_rec_file, objid), objid),
+        (offset_of!(kcr_rec_file, kind), file_kind::PROC),
+        (offset_of!(kcr_rec_file, f_flags), f_flags),
+        (offset_of!(kcr_rec_file, mode), mode),
+        (offset_of!(kcr_rec_file, path_len), p.len() as u32),
+    ] {
+        put(&mut f, off, &v.to_le_bytes());
+    }
     f
 }
 

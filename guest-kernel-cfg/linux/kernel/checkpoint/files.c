@@ -78,7 +78,13 @@ bool kcr_is_shmem(struct file *file)
  */
 bool kcr_file_has_path(u32 kind)
 {
+/* @until proc */
 	return kind != KCR_FILE_PIPE && kind < KCR_FILE_EVENTFD;
+/* @end */
+/* @proc */
+	return (kind != KCR_FILE_PIPE && kind < KCR_FILE_EVENTFD) ||
+	       kind == KCR_FILE_PROC;
+/* @end */
 }
 
 /* @end */
@@ -197,8 +203,20 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	default:
 		return "block device or other special file";
 	}
+/* @proc */
+	/* kcr_proc_why_not() checks which. */
+	if (inode->i_sb->s_magic == PROC_SUPER_MAGIC) {
+		*kind = KCR_FILE_PROC;
+		return NULL;
+	}
+/* @end */
 	if (kcr_pseudo_fs(inode->i_sb))
+/* @until proc */
 		return "file on a pseudo filesystem (proc, sysfs, ...)";
+/* @end */
+/* @proc */
+		return "file on a pseudo filesystem (sysfs, debugfs, ...)";
+/* @end */
 	return NULL;
 }
 
@@ -246,6 +264,13 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 /* @end */
 		    !strcmp(p + len - sizeof(" (deleted)"), " (deleted)"))
 			len -= sizeof(" (deleted)") - 1;
+/* @end */
+/* @proc */
+		memmove(ctx->buf, p, len);
+		((char *)ctx->buf)[len - 1] = '\0';
+		if (kind == KCR_FILE_PROC)
+			len = kcr_proc_self_path(ctx, file, ctx->buf, len);
+		p = ctx->buf;
 /* @end */
 		plen = ALIGN(len, 8);
 		memmove(ctx->buf, p, len);
@@ -339,6 +364,17 @@ int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd)
 		kcr_log(ctx, "cannot checkpoint %s %d: %s (%pD)",
 			fd < 0 ? "a mapping, fd" : "fd", fd, why, file);
 		return -EOPNOTSUPP;
+	}
+/* @end */
+/* @proc */
+	if (kind == KCR_FILE_PROC) {
+		why = fd < 0 ? "mapping of a file of /proc" :
+		      kcr_proc_why_not(ctx, file);
+		if (why) {
+			kcr_log(ctx, "cannot checkpoint fd %d: %s (%pD)", fd,
+				why, file);
+			return -EOPNOTSUPP;
+		}
 	}
 /* @end */
 /* @pipe */
@@ -512,6 +548,10 @@ int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 
 	for (i = 0; i < fs->nr; i++) {
 		why = kcr_file_kind(fs->fds[i].file, &kind);
+/* @proc */
+		if (!why && kind == KCR_FILE_PROC)
+			why = kcr_proc_why_not(ctx, fs->fds[i].file);
+/* @end */
 		if (!why && kcr_file_locked(fs->fds[i].file, fs->files))
 			why = "file with locks or leases (not supported yet)";
 		if (why) {
@@ -599,6 +639,11 @@ static bool kcr_same_file(struct inode *inode, const struct kcr_rec_file *r)
 		return S_ISFIFO(r->mode) && inode->i_ino == r->ino;
 	case KCR_FILE_CHR:
 		return S_ISCHR(r->mode) && inode->i_rdev == r->rdev;
+/* @proc */
+	case KCR_FILE_PROC:
+		/* Its inode numbers are made up at each lookup. */
+		return S_ISREG(r->mode) || S_ISDIR(r->mode);
+/* @end */
 	}
 	return false;
 }
@@ -670,7 +715,14 @@ static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 		kcr_log(ctx, "cannot find %s: %d", path, ret);
 		goto out;
 	}
+/* @until proc */
 	if (kcr_pseudo_fs(p.dentry->d_sb) ||
+/* @end */
+/* @proc */
+	if (r->kind == KCR_FILE_PROC)
+		why = kcr_proc_why_not_path(&p, oflags);
+	else if (kcr_pseudo_fs(p.dentry->d_sb) ||
+/* @end */
 	    (p.mnt->mnt_flags & MNT_INTERNAL))
 		why = "a file on a pseudo filesystem, which checkpoint refuses";
 	else if (!kcr_same_file(d_inode(p.dentry), r))
@@ -699,7 +751,14 @@ static struct file *kcr_reopen(struct kcr_ctx *ctx, const struct cred *cred,
 		goto out;
 	}
 	if (!kcr_same_file(file_inode(file), r) ||
+/* @until proc */
 	    kcr_pseudo_fs(file_inode(file)->i_sb)) {
+/* @end */
+/* @proc */
+	    (r->kind == KCR_FILE_PROC ?
+	     !!kcr_proc_why_not_path(&file->f_path, oflags) :
+	     kcr_pseudo_fs(file_inode(file)->i_sb))) {
+/* @end */
 		kcr_log(ctx, "file %s changed since the checkpoint", path);
 		fput(file);
 		file = NULL;
@@ -765,7 +824,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @epoll */
+/* @until proc */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_EPOLL ||
+/* @end */
+/* @end */
+/* @proc */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_PROC ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
@@ -782,6 +846,11 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 	    (r.kind == KCR_FILE_PIPE && !r.pipe_ref) ||
 	    (r.pipe_ref && r.kind != KCR_FILE_PIPE &&
 	     r.kind != KCR_FILE_FIFO) ||
+/* @end */
+/* @proc */
+	    (r.kind == KCR_FILE_PROC &&
+	     ((!S_ISREG(r.mode) && !S_ISDIR(r.mode)) || r.ino || r.size ||
+	      r.mtime_sec || r.mtime_nsec)) ||
 /* @end */
 	    (r.kind != KCR_FILE_CHR && r.rdev))
 		return KCR_BAD(ctx, "malformed file record at offset %llu",
@@ -909,7 +978,19 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		return PTR_ERR(file);
 	ctx->exec_only |= exec_only;
 	kcr_set_nonblock(file, r.f_flags);
+/* @until proc */
 	if (r.pos && !(file->f_mode & FMODE_STREAM)) {
+/* @end */
+/* @proc */
+	if (r.kind == KCR_FILE_PROC && S_ISREG(r.mode)) {
+		/*
+		 * Not seeked: a seq_file would make its output up to there
+		 * now, from the caller's state; the first read makes it from
+		 * the restored one.
+		 */
+		file->f_pos = r.pos;
+	} else if (r.pos && !(file->f_mode & FMODE_STREAM)) {
+/* @end */
 		loff_t pos = vfs_llseek(file, r.pos, SEEK_SET);
 
 		if (pos != r.pos) {

@@ -314,6 +314,36 @@ fn dangling_reference_and_bad_ranges() {
 }
 
 #[test]
+fn proc_files() {
+    let img = parse(&with_files(&proc_file(30, "/proc/self/maps", 0o100_444, 2), 1)[..]).unwrap();
+    let f = img.files.iter().find(|f| f.objid == 30).unwrap();
+    assert_eq!((f.kind, f.path.as_str()), ("proc", "/proc/self/maps"));
+    let dir = proc_file(31, "/proc/self/fd", 0o040_500, 0);
+    assert!(parse(&with_files(&dir, 1)[..]).is_ok());
+    let bad = |rec: Vec<u8>, want: &str| {
+        let e = parse(&with_files(&rec, 1)[..]).unwrap_err();
+        assert!(e.msg.contains(want), "{e}");
+    };
+    // A symlink, a device; an inode number or a size.
+    bad(
+        proc_file(30, "/proc/self/exe", 0o120_777, 0),
+        "file of /proc 30",
+    );
+    bad(
+        proc_file(30, "/proc/self/x", 0o020_600, 0),
+        "file of /proc 30",
+    );
+    let mut f = proc_file(30, "/proc/self/status", 0o100_444, 0);
+    put(&mut f, offset_of!(kcr_rec_file, ino), &7u64.to_le_bytes());
+    bad(f, "file of /proc 30");
+    let mut f = proc_file(30, "/proc/self/status", 0o100_444, 0);
+    put(&mut f, offset_of!(kcr_rec_file, size), &1u64.to_le_bytes());
+    bad(f, "file of /proc 30");
+    // It has a path.
+    bad(proc_file(30, "", 0o100_444, 0), "path");
+}
+
+#[test]
 fn eventfd_state_follows_its_file() {
     let img = parse(&with_files(&eventfd_records(u64::MAX - 1, 1), 2)[..]).unwrap();
     let f = img.files.iter().find(|f| f.objid == 30).unwrap();

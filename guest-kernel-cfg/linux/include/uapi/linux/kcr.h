@@ -573,6 +573,16 @@ struct kcr_rec_file {
 /* @epoll */
 #define KCR_FILE_EPOLL		12	/* epoll(7): a KCR_REC_EPOLL follows */
 /* @end */
+/* @proc */
+/*
+ * A file or directory of /proc, with a path all the same: one of the
+ * process's own /proc/PID directory, saved as /proc/self/..., in any
+ * access mode, or one outside any process's directory, read-only.  ino,
+ * size and mtime are 0; restart reopens it by path in the same pid
+ * namespace, and a regular file once more after the address space.
+ */
+#define KCR_FILE_PROC		13	/* a file of /proc, reopened by path */
+/* @end */
 
 /* @until opath */
 /*
