@@ -199,6 +199,11 @@ pub mod rec {
     pub const EPOLL: u32 = 23;
     /// `KCR_REC_ITIMERS`.
     pub const ITIMERS: u32 = 24;
+    /// `KCR_REC_MM_FORK`: the address space starts as a copy of the
+    /// parent's.
+    pub const MM_FORK: u32 = 25;
+    /// `KCR_REC_COW_PAGES`: pages still the parent's (no contents).
+    pub const COW_PAGES: u32 = 26;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -229,6 +234,8 @@ pub mod rec {
             TIMERFD => "TIMERFD",
             EPOLL => "EPOLL",
             ITIMERS => "ITIMERS",
+            MM_FORK => "MM_FORK",
+            COW_PAGES => "COW_PAGES",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -306,10 +313,12 @@ pub mod vma_flags {
     pub const LOCKONFAULT: u32 = 1 << 10;
     /// `KCR_VMA_DROPPABLE`: `MAP_DROPPABLE`.
     pub const DROPPABLE: u32 = 1 << 11;
+    /// `KCR_VMA_COW`: the parent's mapping, as fork() copied it.
+    pub const COW: u32 = 1 << 12;
     /// `KCR_VMA_FLAGS_ALL`.
-    pub const ALL: u32 = (1 << 12) - 1;
+    pub const ALL: u32 = (1 << 13) - 1;
     /// Names, in bit order.
-    pub const NAMES: [&str; 12] = [
+    pub const NAMES: [&str; 13] = [
         "shared",
         "growsdown",
         "vdso",
@@ -322,6 +331,7 @@ pub mod vma_flags {
         "locked",
         "lockonfault",
         "droppable",
+        "cow",
     ];
 }
 
@@ -809,6 +819,17 @@ pub struct kcr_rec_itimers {
     pub it: [kcr_itimer; 3],
 }
 
+/// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
+/// of its parent's (`ppid`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_mm_fork {
+    pub h: kcr_hdr,
+    pub ppid: i32,
+    pub __pad: u32,
+}
+
 /// `KCR_EPOLL_READY`: the item was on the ready list.
 pub const KCR_EPOLL_READY: u32 = 1;
 /// `KCR_EPOLL_MAX`: most items in one EPOLL record.
@@ -897,6 +918,7 @@ layout! {
     kcr_rec_epoll { h, nr_items, __pad }
     kcr_itimer { value_ns, interval_ns }
     kcr_rec_itimers { h, it }
+    kcr_rec_mm_fork { h, ppid, __pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -940,6 +962,8 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_EPOLL_READY", KCR_EPOLL_READY.into()),
         ("KCR_EPOLL_MAX", KCR_EPOLL_MAX.into()),
         ("KCR_REC_ITIMERS", rec::ITIMERS.into()),
+        ("KCR_REC_MM_FORK", rec::MM_FORK.into()),
+        ("KCR_REC_COW_PAGES", rec::COW_PAGES.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
@@ -996,6 +1020,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_VMA_LOCKED", vma_flags::LOCKED.into()),
         ("KCR_VMA_LOCKONFAULT", vma_flags::LOCKONFAULT.into()),
         ("KCR_VMA_DROPPABLE", vma_flags::DROPPABLE.into()),
+        ("KCR_VMA_COW", vma_flags::COW.into()),
         ("KCR_VMA_FLAGS_ALL", vma_flags::ALL.into()),
         ("KCR_ATTR_THP_DISABLE", attr_flags::THP_DISABLE.into()),
         ("KCR_ATTR_SUBREAPER", attr_flags::SUBREAPER.into()),

@@ -87,6 +87,9 @@ pub struct Vma {
     pub file: Option<u32>,
     /// Pages with contents in the image.
     pub pages: u64,
+    /// Pages that stay the parent's (`KCR_REC_COW_PAGES`, a
+    /// `KCR_VMA_COW` mapping's).
+    pub cow_pages: u64,
 }
 
 /// An address space.
@@ -96,6 +99,8 @@ pub struct Mm {
     pub fields: kcr_rec_mm,
     /// Its mappings, ascending.
     pub vmas: Vec<Vma>,
+    /// `KCR_REC_MM_FORK`: it starts as a copy of this parent's.
+    pub fork_of: Option<i32>,
 }
 
 /// A signal's disposition (only those not at SIG_DFL are listed).
@@ -880,6 +885,51 @@ impl<R: Read> Parser<'_, R> {
                 let a: kcr_rec_attrs = self.obj(t)?;
                 self.attrs(t, &a, after_memory)?;
             }
+            rec::MM_FORK => {
+                let r: kcr_rec_mm_fork = self.obj(t)?;
+                if self.prev_type != rec::MM {
+                    return Err(self.err(t, "only right after its process's MM"));
+                }
+                // As restart(2) checks: the parent is an earlier process
+                // of the tree with a section.
+                let me = self.tasks.len().saturating_sub(1);
+                let parent = self.tasks[..me].iter().position(|p| p.pid == r.ppid);
+                let task = self.task(t)?;
+                if r.__pad != 0 || parent.is_none() || r.ppid != task.ppid {
+                    let why = format!("address space copied from {}, not the parent", r.ppid);
+                    return Err(self.err(t, why));
+                }
+                if let Some(mm) = task.mm.as_mut() {
+                    mm.fork_of = Some(r.ppid);
+                }
+                self.after_memory = true;
+            }
+            rec::COW_PAGES => {
+                let p: kcr_rec_pages = self.obj(t)?;
+                let pages_end = self.pages_end;
+                let e = self.err(
+                    t,
+                    format!(
+                        "copy-on-write pages {:#x}+{} outside a copied mapping or out of order",
+                        p.addr, p.nr_pages
+                    ),
+                );
+                let end = p.addr.saturating_add(u64::from(p.nr_pages) * PAGE_SIZE);
+                let vma = self.task(t)?.mm.as_mut().and_then(|m| m.vmas.last_mut());
+                let Some(vma) = vma.filter(|v| {
+                    v.flags.contains(&"cow")
+                        && p.addr.is_multiple_of(PAGE_SIZE)
+                        && p.addr >= v.start.max(pages_end)
+                        && end <= v.end
+                        && (1..=KCR_PAGES_MAX).contains(&p.nr_pages)
+                        && p.__pad == 0
+                }) else {
+                    return Err(e);
+                };
+                vma.cow_pages += u64::from(p.nr_pages);
+                self.pages_end = end;
+                self.after_memory = true;
+            }
             rec::ITIMERS => {
                 let r: kcr_rec_itimers = self.obj(t)?;
                 if self.prev_type != rec::ATTRS {
@@ -1378,6 +1428,7 @@ impl<R: Read> Parser<'_, R> {
                 task.mm = Some(Mm {
                     fields: m,
                     vmas: Vec::new(),
+                    fork_of: None,
                 });
                 self.after_memory = true;
             }
@@ -1407,6 +1458,31 @@ impl<R: Read> Parser<'_, R> {
                     && (v.file_ref != 0 || v.flags & not_anon != 0)
                 {
                     return Err(self.err(t, "droppable mapping that is not private anonymous"));
+                }
+                // As restart(2) checks: a copy of the parent's mapping
+                // only in a copied address space, of a kind fork() copies
+                // with its pages.
+                let not_cow = not_anon
+                    | vma_flags::VDSO
+                    | vma_flags::VVAR
+                    | vma_flags::DONTFORK
+                    | vma_flags::WIPEONFORK
+                    | vma_flags::DROPPABLE;
+                let forked = self
+                    .tasks
+                    .last()
+                    .and_then(|k| k.mm.as_ref())
+                    .is_some_and(|m| m.fork_of.is_some());
+                if v.flags & vma_flags::COW != 0
+                    && (!forked || v.file_ref != 0 || v.flags & not_cow != 0)
+                {
+                    return Err(self.err(
+                        t,
+                        format!(
+                            "copy-on-write mapping {:#x}-{:#x} (flags {:#x})",
+                            v.start, v.end, v.flags
+                        ),
+                    ));
                 }
                 // As restart(2) checks: a file offset only for a file, and
                 // one whose last page has a byte offset.
@@ -1439,6 +1515,7 @@ impl<R: Read> Parser<'_, R> {
                     flags: flag_names(v.flags, &vma_flags::NAMES),
                     file: (v.file_ref != 0).then_some(v.file_ref),
                     pages: 0,
+                    cow_pages: 0,
                 });
             }
             rec::PAGES => {

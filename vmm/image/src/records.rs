@@ -385,6 +385,9 @@ pub const RULES: &[Rule] = &[
     ),
     // Right after its process's ATTRS (parse.rs checks the place).
     fixed(rec::ITIMERS, size_of::<kcr_rec_itimers>()),
+    // Right after its process's MM; in a COW mapping (parse.rs checks).
+    fixed(rec::MM_FORK, size_of::<kcr_rec_mm_fork>()),
+    fixed(rec::COW_PAGES, size_of::<kcr_rec_pages>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -406,7 +409,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::ITIMERS + 1 {
+        for t in 0..=rec::COW_PAGES + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());

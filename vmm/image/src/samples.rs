@@ -681,6 +681,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             with_files(&timerfd_records(1, 0, 3_000_000_000, 500_000_000, 2), 2),
         ),
         ("epoll", with_epoll()),
+        ("cow", cow_tree_sample(&[(0x600000, 1), (0x604000, 2)])),
         (
             "proc",
             with_files(&proc_file(30, "/proc/self/maps", 0o100_444, 0), 1),
@@ -760,6 +761,122 @@ pub fn proc_file(objid: u32, path: &str, mode: u32, f_flags: u32) -> Vec<u8> {
         put(&mut f, off, &v.to_le_bytes());
     }
     f
+}
+
+/// The records of `b` (a body without HEADER handling): offset, type and
+/// length of each.
+pub fn records_of(b: &[u8]) -> Vec<(usize, u32, usize)> {
+    let mut v = Vec::new();
+    let mut off = 0;
+    while off + 8 <= b.len() {
+        let word = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        let (t, len) = (word(off), word(off + 4) as usize);
+        v.push((off, t, len));
+        off += len.max(8);
+    }
+    v
+}
+
+/// Adds `by` to every object id a record of `b` defines or refers to.
+fn offset_ids(b: &mut [u8], by: u32) {
+    for (off, t, _) in records_of(b) {
+        let fields: &[usize] = match t {
+            rec::TASK => &[offset_of!(kcr_rec_task, objid)],
+            rec::SIGHAND => &[offset_of!(kcr_rec_sighand, objid)],
+            rec::PIPE => &[offset_of!(kcr_rec_pipe, objid)],
+            rec::FILE => &[
+                offset_of!(kcr_rec_file, objid),
+                offset_of!(kcr_rec_file, pipe_ref),
+            ],
+            rec::FS => &[
+                offset_of!(kcr_rec_fs, root_ref),
+                offset_of!(kcr_rec_fs, cwd_ref),
+            ],
+            rec::FDTABLE => &[offset_of!(kcr_rec_fdtable, objid)],
+            rec::FD => &[offset_of!(kcr_rec_fd, file_ref)],
+            rec::MM => &[offset_of!(kcr_rec_mm, objid)],
+            rec::VMA => &[offset_of!(kcr_rec_vma, file_ref)],
+            rec::ATTRS => &[offset_of!(kcr_rec_attrs, exe_ref)],
+            _ => &[],
+        };
+        for &f in fields {
+            let o = off + f;
+            let v = u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+            if v != 0 {
+                put(b, o, &(v + by).to_le_bytes());
+            }
+        }
+    }
+}
+
+/// A tree of process 42 and its child 43, whose address space is a copy
+/// of 42's (`KCR_REC_MM_FORK`): the child's anonymous mapping at 0x600000
+/// is a `KCR_VMA_COW` one, with `cow` runs of pages still the parent's
+/// (address, number) around its own 3 pages at 0x601000. The child's
+/// section is the parent's with its own object ids.
+pub fn cow_tree_sample(cow: &[(u64, u32)]) -> Vec<u8> {
+    let parent = tree_sample(&[entry(42, 1, 42, 42), entry(43, 42, 42, 42)]);
+    let mut b = body(&parent);
+    let mut child = b[rec_off(&b, rec::TASK)..].to_vec();
+    offset_ids(&mut child, 100);
+    for (f, v) in [
+        (offset_of!(kcr_rec_task, pid), 43i32),
+        (offset_of!(kcr_rec_task, tgid), 43),
+        (offset_of!(kcr_rec_task, ppid), 42),
+    ] {
+        put(&mut child, f, &v.to_le_bytes());
+    }
+    let mut out = Vec::new();
+    let mut n = 0u32;
+    for (off, t, len) in records_of(&child) {
+        let mut r = child[off..off + len].to_vec();
+        if t == rec::VMA && r[offset_of!(kcr_rec_vma, file_ref)] == 0 {
+            put(
+                &mut r,
+                offset_of!(kcr_rec_vma, flags),
+                &vma_flags::COW.to_le_bytes(),
+            );
+        }
+        let is_pages = t == rec::PAGES;
+        if is_pages {
+            for &(addr, nr) in cow.iter().filter(|c| c.0 < 0x601000) {
+                out.extend(cow_pages_record(addr, nr));
+                n += 1;
+            }
+        }
+        out.extend(r);
+        n += 1;
+        if t == rec::MM {
+            let mut f = record(rec::MM_FORK, size_of::<kcr_rec_mm_fork>(), &[]);
+            put(
+                &mut f,
+                offset_of!(kcr_rec_mm_fork, ppid),
+                &42i32.to_le_bytes(),
+            );
+            out.extend(f);
+            n += 1;
+        }
+        if is_pages {
+            for &(addr, nr) in cow.iter().filter(|c| c.0 >= 0x601000) {
+                out.extend(cow_pages_record(addr, nr));
+                n += 1;
+            }
+        }
+    }
+    b.extend(out);
+    finish(b, N + 1 + n)
+}
+
+/// A COW_PAGES record of `nr` pages at `addr`.
+pub fn cow_pages_record(addr: u64, nr: u32) -> Vec<u8> {
+    let mut r = record(rec::COW_PAGES, size_of::<kcr_rec_pages>(), &[]);
+    put(&mut r, offset_of!(kcr_rec_pages, addr), &addr.to_le_bytes());
+    put(
+        &mut r,
+        offset_of!(kcr_rec_pages, nr_pages),
+        &nr.to_le_bytes(),
+    );
+    r
 }
 
 /// `sample()` with `extra` (records, `n` of them) inserted before its FS

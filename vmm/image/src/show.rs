@@ -214,8 +214,13 @@ fn vma_line(img: &Image, v: &Vma) -> String {
     } else {
         format!(" [{}]", v.flags.join(","))
     };
+    let cow = if v.cow_pages > 0 {
+        format!(" (+{} still the parent's)", v.cow_pages)
+    } else {
+        String::new()
+    };
     format!(
-        "{:012x}-{:012x} {}{file}{flags} pages {}",
+        "{:012x}-{:012x} {}{file}{flags} pages {}{cow}",
         v.start,
         v.end,
         prot(v.prot),
@@ -369,6 +374,9 @@ pub fn summary(img: &Image) -> String {
                 m.start_stack,
                 m.vdso
             );
+            if let Some(ppid) = mm.fork_of {
+                let _ = writeln!(s, "  mm: starts as a copy of parent {ppid}'s (fork)");
+            }
             if m.pgd_phys != 0 || t.regs_phys != 0 {
                 let _ = writeln!(
                     s,
@@ -612,6 +620,9 @@ pub fn tree(img: &Image) -> String {
                 format!("{:#x}-{:#x}", mm.fields.start_brk, mm.fields.brk),
             );
             put(format!("{p}/mm/vdso"), format!("{:#x}", mm.fields.vdso));
+            if let Some(ppid) = mm.fork_of {
+                put(format!("{p}/mm/fork_of"), ppid.to_string());
+            }
             for (i, v) in mm.vmas.iter().enumerate() {
                 let q = format!("{p}/mm/vmas/{i}");
                 put(format!("{q}/start"), format!("{:#x}", v.start));
@@ -621,6 +632,9 @@ pub fn tree(img: &Image) -> String {
                     put(format!("{q}/file"), format!("files/{id}"));
                 }
                 put(format!("{q}/pages"), v.pages.to_string());
+                if v.cow_pages > 0 {
+                    put(format!("{q}/cow_pages"), v.cow_pages.to_string());
+                }
             }
         }
         for (n, (left, every)) in ["real", "virtual", "prof"]

@@ -109,4 +109,10 @@ u64 kcr_arch_regs_phys(struct task_struct *t);
 u64 kcr_arch_pgd_phys(struct mm_struct *mm);
 #endif
 
+/* @cow-rst */
+/* kernel/fork.c, fs/exec.c: a copy of an mm as fork() makes it, made ours */
+struct mm_struct *kcr_dup_mm(struct mm_struct *oldmm);
+int kcr_exec_mm(struct mm_struct *mm);
+
+/* @end */
 #endif /* _LINUX_KCR_H */

@@ -401,6 +401,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 /* @memory */
 	ret = kcr_snap_mm(ctx, mm, &ck->ms);
 /* @end */
+/* @cow */
+	if (!ret && write)
+		ret = kcr_cow_snap(ctx, t, &ck->ms);
+/* @end */
 /* @files */
 	if (!ret)
 		ret = kcr_snap_files(ctx, t, &ck->fs);
@@ -479,6 +483,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 /* @end */
 	kcr_init_rec(ctx, &ck->ms.rec, KCR_REC_MM, sizeof(ck->ms.rec));
 	ret = kcr_write(ctx, &ck->ms.rec, sizeof(ck->ms.rec));
+/* @cow */
+	if (!ret)
+		ret = kcr_cow_write_fork(ctx);
+/* @end */
 	for (i = 0; i < ck->ms.nr && !ret; i++)
 		ret = kcr_write_vma(ctx, mm, &ck->ms.vmas[i]);
 /* @end */
@@ -498,6 +506,9 @@ out_io:
 	if (ret)
 		kcr_log(ctx, "writing the image failed: %d", ret);
 out:
+/* @cow */
+	kcr_cow_release(ctx);
+/* @end */
 /* @memory */
 	kcr_release_snap(&ck->ms);
 /* @end */
@@ -640,6 +651,10 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!hdr)
 		return -ENOMEM;
 	ret = kcr_collect_tree(ctx, t, tree, &ts);
+/* @cow */
+	if (tree)
+		ctx->tree = &ts;
+/* @end */
 	/* Check everything before writing anything. */
 /* @until zombie */
 	for (i = 0; i < ts.nr && !ret; i++)
@@ -711,6 +726,9 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 			kcr_log(ctx, "writing the image failed: %d", ret);
 	}
 out:
+/* @cow */
+	ctx->tree = NULL;
+/* @end */
 	kcr_release_tree(&ts);
 	kfree(hdr);
 	return ret;

@@ -81,6 +81,17 @@ struct kcr_ctx {
 	/* restart: a process maps a file its user may only execute */
 	bool exec_only;
 /* @end */
+/* @cow */
+	/* checkpoint: the tree being saved, or NULL */
+	struct kcr_tree_snap *tree;
+	/* checkpoint: the parent's mm, while KCR_VMA_COW mappings are saved */
+	struct mm_struct *cow_mm;
+	pid_t cow_ppid;
+/* @end */
+/* @cow-rst */
+	/* restart: the tree being restarted, or NULL */
+	struct kcr_tree *rst_tree;
+/* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
 };
@@ -102,6 +113,9 @@ struct kcr_vma_snap {
 	struct file *file;	/* reference held, or NULL */
 	u32 prot;
 	u32 flags;		/* KCR_VMA_* */
+/* @cow */
+	struct anon_vma *anon_root;	/* its anon_vma's root, or NULL */
+/* @end */
 };
 
 struct kcr_mm_snap {
@@ -215,6 +229,13 @@ struct kcr_rst {
 	bool mm_gone;		/* past the point of no return */
 	unsigned long vvar_start, vvar_end;
 	bool vdso_done;
+/* @end */
+/* @cow-rst */
+	bool fork_rec;		/* the image has KCR_REC_MM_FORK */
+	bool forked;		/* the mm is a copy of the parent's */
+	unsigned long cow_kept;	/* the copy is done with below this */
+	unsigned long cow_zap;	/* a KCR_VMA_COW mapping's pages from here */
+	unsigned long cow_end;	/* ... to its end; 0 outside one */
 /* @end */
 /* @cred */
 	struct kcr_rec_rlimits rlim;
@@ -569,6 +590,29 @@ const char *kcr_proc_why_not(struct kcr_ctx *ctx, struct file *file);
 size_t kcr_proc_self_path(struct kcr_ctx *ctx, struct file *file, char *buf,
 			  size_t len);
 const char *kcr_proc_why_not_path(const struct path *p, u32 oflags);
+
+/* @end */
+/* @cow */
+/* cow.c */
+int kcr_cow_snap(struct kcr_ctx *ctx, struct task_struct *t,
+		 struct kcr_mm_snap *ms);
+void kcr_cow_release(struct kcr_ctx *ctx);
+int kcr_cow_write_fork(struct kcr_ctx *ctx);
+int kcr_cow_shared(struct kcr_ctx *ctx, unsigned long addr,
+		   struct page **pages, unsigned int nr, bool *shared);
+int kcr_cow_write_rec(struct kcr_ctx *ctx, unsigned long addr,
+		      unsigned int nr);
+/* @end */
+/* @cow-rst */
+int kcr_cow_start(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		  const struct kcr_hdr *h);
+int kcr_cow_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		const struct kcr_rec_vma *v);
+int kcr_cow_zap(struct kcr_rst *rst, unsigned long end);
+int kcr_rst_cow_pages(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		      const struct kcr_hdr *h, const struct kcr_rec_vma *v,
+		      u64 *next);
+int kcr_cow_finish(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 /* @leaders */

@@ -15,6 +15,9 @@
 #include <linux/mount.h>
 #include <linux/pagewalk.h>
 #include <linux/prctl.h>
+/* @cow */
+#include <linux/rmap.h>
+/* @end */
 #include <linux/sched/mm.h>
 #include <linux/secretmem.h>
 #include <linux/shmem_fs.h>
@@ -100,6 +103,9 @@ static const char *kcr_snap_vma(struct mm_struct *mm,
 		return "special mapping";
 	}
 
+/* @cow */
+	s->anon_root = vma->anon_vma ? vma->anon_vma->root : NULL;
+/* @end */
 	if (f & VM_MAYSHARE)
 		s->flags |= KCR_VMA_SHARED;
 	if (f & VM_GROWSDOWN)
@@ -306,6 +312,31 @@ static int kcr_write_run(struct kcr_ctx *ctx, unsigned long addr,
 	return kcr_write_pages(ctx, pages, nr);
 }
 
+/* @cow */
+/*
+ * A run of pages of a KCR_VMA_COW mapping: those still the parent's as
+ * KCR_REC_COW_PAGES, the others with their contents.
+ */
+static int kcr_write_cow_run(struct kcr_ctx *ctx, unsigned long addr,
+			     struct page **pages, unsigned int nr)
+{
+	bool shared[KCR_PAGES_MAX];
+	unsigned int i, j;
+	int ret;
+
+	ret = kcr_cow_shared(ctx, addr, pages, nr, shared);
+	for (i = 0; i < nr && !ret; i = j) {
+		for (j = i + 1; j < nr && shared[j] == shared[i]; j++)
+			;
+		ret = shared[i] ?
+		      kcr_cow_write_rec(ctx, addr + i * PAGE_SIZE, j - i) :
+		      kcr_write_run(ctx, addr + i * PAGE_SIZE, pages + i,
+				    j - i);
+	}
+	return ret;
+}
+
+/* @end */
 static int kcr_dump_pages(struct kcr_ctx *ctx, struct mm_struct *mm,
 			  const struct kcr_vma_snap *s)
 {
@@ -345,7 +376,14 @@ static int kcr_dump_pages(struct kcr_ctx *ctx, struct mm_struct *mm,
 		if (got < 0)
 			return got;
 
+/* @until cow */
 		ret = kcr_write_run(ctx, w.start, pages, got);
+/* @end */
+/* @cow */
+		ret = s->flags & KCR_VMA_COW ?
+		      kcr_write_cow_run(ctx, w.start, pages, got) :
+		      kcr_write_run(ctx, w.start, pages, got);
+/* @end */
 		for (i = 0; i < got; i++)
 			put_page(pages[i]);
 		if (ret)
@@ -498,8 +536,15 @@ int kcr_read_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 	return 0;
 }
 
+/* @until cow-rst */
 static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 			 const struct kcr_rec_vma *v, u64 *next)
+/* @end */
+/* @cow-rst */
+static int kcr_rst_pages(struct kcr_ctx *ctx, struct kcr_rst *rst,
+			 const struct kcr_hdr *h, const struct kcr_rec_vma *v,
+			 u64 *next)
+/* @end */
 {
 	struct kcr_rec_pages r;
 	int ret;
@@ -521,6 +566,12 @@ static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 	}
 	if (ctx->dry_run)
 		return 0;
+/* @cow-rst */
+	/* In a copied mapping: its own pages, not the parent's. */
+	ret = kcr_cow_zap(rst, *next);
+	if (ret)
+		return ret;
+/* @end */
 	ret = kcr_fill_pages(r.addr, r.nr_pages, ctx->buf);
 	if (ret) {
 		kcr_log(ctx, "cannot fill pages at %#llx: %d", r.addr, ret);
@@ -564,6 +615,12 @@ static int kcr_rst_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			       v->start, v->end, v->prot, v->flags);
 	len = v->end - v->start;
 	*prev_end = v->end;
+/* @cow-rst */
+	/* In a copy of the parent's address space: keep, or make room. */
+	ret = kcr_cow_vma(ctx, rst, v);
+	if (ret)
+		return ret < 0 ? ret : 0;
+/* @end */
 
 	if (v->flags & (KCR_VMA_VDSO | KCR_VMA_VVAR)) {
 		if (v->file_ref ||
@@ -696,6 +753,21 @@ int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		ret = kcr_read_hdr(ctx, &h);
 		if (ret)
 			return ret;
+/* @cow-rst */
+		/* The point of no return: a copy of the parent's, or nothing. */
+		if (!nr && !in_vma && !rst->fork_rec &&
+		    h.type == KCR_REC_MM_FORK) {
+			ret = kcr_cow_start(ctx, rst, &h);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (!nr && !in_vma && !rst->forked) {
+			ret = kcr_unmap_all(ctx, rst);
+			if (ret)
+				return ret;
+		}
+/* @end */
 /* @until attrs */
 		if ((h.type == KCR_REC_TAIL || h.type == KCR_REC_TASK) &&
 		    nr == rst->mm.nr_vmas)
@@ -709,7 +781,17 @@ int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			if (!in_vma)
 				return KCR_BAD(ctx, "pages outside a mapping at offset %llu",
 					       kcr_rec_off(ctx));
+/* @until cow-rst */
 			ret = kcr_rst_pages(ctx, &h, &v, &next);
+/* @end */
+/* @cow-rst */
+			ret = kcr_rst_pages(ctx, rst, &h, &v, &next);
+		} else if (h.type == KCR_REC_COW_PAGES) {
+			if (!in_vma)
+				return KCR_BAD(ctx, "pages outside a mapping at offset %llu",
+					       kcr_rec_off(ctx));
+			ret = kcr_rst_cow_pages(ctx, rst, &h, &v, &next);
+/* @end */
 		} else if (nr < rst->mm.nr_vmas) {
 			ret = kcr_rst_vma(ctx, rst, &h, &v, &prev_end);
 			/* vDSO/vvar and shared mappings carry no pages. */
@@ -727,6 +809,11 @@ int kcr_rst_memory(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	}
 	if (rst->mm.vdso && !rst->vdso_done)
 		return KCR_BAD(ctx, "vDSO mapping missing");
+/* @cow-rst */
+	ret = kcr_cow_finish(ctx, rst);
+	if (ret)
+		return ret;
+/* @end */
 	*hp = h;
 	return 0;
 }

@@ -300,8 +300,10 @@ objects_done:
 	ret = kcr_read_hdr(ctx, &h);
 	if (!ret)
 		ret = kcr_rst_mm_rec(ctx, &h, &rst->mm);
+/* @until cow-rst */
 	if (!ret)
 		ret = kcr_unmap_all(ctx, rst);
+/* @end */
 	if (!ret)
 		ret = kcr_rst_memory(ctx, rst, hp);
 /* @end */

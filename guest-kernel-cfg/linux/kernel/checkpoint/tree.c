@@ -196,6 +196,9 @@ struct kcr_tree *kcr_tree_new(struct kcr_ctx *ctx)
 	INIT_LIST_HEAD(&tr->node);
 	init_waitqueue_head(&tr->wq);
 	tr->ctx = ctx;
+/* @cow-rst */
+	ctx->rst_tree = tr;
+/* @end */
 	tr->ns = get_pid_ns(task_active_pid_ns(current));
 	tr->state = KCR_TREE_JOINING;
 	return tr;

@@ -1136,3 +1136,62 @@ fn only_a_process_is_stopped() {
     let e = parse(&threaded(2, &[(th, r)])[..]).unwrap_err();
     assert!(e.msg.contains("is not one of process 42"), "{e}");
 }
+
+#[test]
+fn cow_pages_of_a_forked_child() {
+    let img = parse(&cow_tree_sample(&[(0x600000, 1), (0x604000, 2)])[..]).unwrap();
+    assert_eq!(img.tasks.len(), 2);
+    let mm = img.tasks[1].mm.as_ref().unwrap();
+    assert_eq!(mm.fork_of, Some(42));
+    let v = mm.vmas.iter().find(|v| v.start == 0x600000).unwrap();
+    assert_eq!((v.pages, v.cow_pages), (3, 3));
+    assert!(v.flags.contains(&"cow"));
+    assert_eq!(img.tasks[0].mm.as_ref().unwrap().fork_of, None);
+    // Overlapping its own pages, or past the mapping.
+    let bad = |img: Vec<u8>, want: &str| {
+        let e = parse(&img[..]).unwrap_err();
+        assert!(e.msg.contains(want), "{e}");
+    };
+    bad(cow_tree_sample(&[(0x600000, 2)]), "out of order");
+    bad(
+        cow_tree_sample(&[(0x60f000, 2)]),
+        "outside a copied mapping",
+    );
+    bad(
+        cow_tree_sample(&[(0x600000, 0)]),
+        "outside a copied mapping",
+    );
+    // The fork record names another process, or comes late.
+    let mut b = body(&cow_tree_sample(&[]));
+    let recs = records_of(&b);
+    let f = recs.iter().find(|r| r.1 == rec::MM_FORK).unwrap().0;
+    let mut c = b.clone();
+    put(
+        &mut c,
+        f + offset_of!(kcr_rec_mm_fork, ppid),
+        &43i32.to_le_bytes(),
+    );
+    let n = recs.len() as u32;
+    bad(finish(c, n), "not the parent");
+    let fork = b[f..f + size_of::<kcr_rec_mm_fork>()].to_vec();
+    b.drain(f..f + fork.len());
+    // After the child's first mapping (its file mapping, not a copy).
+    let v = f + size_of::<kcr_rec_vma>().next_multiple_of(8);
+    let mut late = b.clone();
+    late.splice(v..v, fork);
+    bad(finish(late, n), "only right after its process's MM");
+    // Without the fork record, a COW mapping is refused.
+    bad(finish(b, n - 1), "copy-on-write mapping");
+    // In the root's own section: no parent to copy.
+    let mut one = body(&tree_sample(&[entry(42, 1, 42, 42)]));
+    let m = rec_off(&one, rec::MM);
+    let mut fr = record(rec::MM_FORK, size_of::<kcr_rec_mm_fork>(), &[]);
+    put(
+        &mut fr,
+        offset_of!(kcr_rec_mm_fork, ppid),
+        &1i32.to_le_bytes(),
+    );
+    let mlen = size_of::<kcr_rec_mm>().next_multiple_of(8);
+    one.splice(m + mlen..m + mlen, fr);
+    bad(finish(one, N + 2), "not the parent");
+}

@@ -36,8 +36,14 @@
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
  *     { KCR_REC_FD }                      each descriptor, ascending
  *   KCR_REC_MM                          its address space, then:
+/* @cow */
+ *     [ KCR_REC_MM_FORK ]                 it starts as a copy of the parent's
+/* @end */
  *     KCR_REC_VMA                         each mapping, ascending
  *       { KCR_REC_PAGES }                 contents of that mapping
+/* @cow */
+ *       { KCR_REC_COW_PAGES }             pages still shared with the parent
+/* @end */
 /* @attrs */
  *   KCR_REC_ATTRS                       its attributes (nice, prctl, exe, ...)
 /* @end */
@@ -158,6 +164,10 @@ enum kcr_rec_type {
 /* @end */
 /* @itimers */
 	KCR_REC_ITIMERS	= 24,
+/* @end */
+/* @cow */
+	KCR_REC_MM_FORK	= 25,
+	KCR_REC_COW_PAGES = 26,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -692,7 +702,13 @@ struct kcr_rec_vma {
 /* @end */
 /* @droppable */
 #define KCR_VMA_DROPPABLE	(1U << 11)	/* MAP_DROPPABLE */
+/* @until cow */
 #define KCR_VMA_FLAGS_ALL	((1U << 12) - 1)
+/* @end */
+/* @end */
+/* @cow */
+#define KCR_VMA_COW		(1U << 12)	/* the parent's, copied by fork() */
+#define KCR_VMA_FLAGS_ALL	((1U << 13) - 1)
 /* @end */
 
 /*
@@ -714,6 +730,27 @@ struct kcr_rec_pages {
 	__u32 nr_pages;		/* 1 .. KCR_PAGES_MAX */
 	__u32 __pad;
 };
+/* @cow */
+
+/*
+ * Pages a process and its parent still share copy-on-write, as fork()
+ * left them (both processes in the tree, the parent's section first).
+ * KCR_REC_MM_FORK, right after the child's KCR_REC_MM: its address space
+ * starts as a copy of the parent's restored one, made as fork() makes it.
+ * A KCR_VMA_COW mapping (private, anonymous, not grows-down, dontfork or
+ * wipeonfork) is the one the copy has at that range: the parent has one
+ * there with the same range, protection and flags, which fork() copied.
+ * Its pages are then either its own (KCR_REC_PAGES) or still the
+ * parent's at the same addresses (KCR_REC_COW_PAGES: a struct
+ * kcr_rec_pages without contents, h.len == sizeof(struct kcr_rec_pages));
+ * any other page of it is none, as the rest of the copy.
+ */
+struct kcr_rec_mm_fork {
+	struct kcr_hdr h;
+	__s32 ppid;		/* the parent, whose address space is copied */
+	__u32 __pad;
+};
+/* @end */
 
 /* @eventfd */
 /*
