@@ -44,7 +44,12 @@ for p in "${patches[@]}"; do
     fi
     if [ -d "$SRC/kernel/checkpoint" ]; then
         objs=("$SRC"/kernel/checkpoint/*.o)
-        defined=$(nm --defined-only "${objs[@]}" "$SRC"/arch/x86/kernel/kcr.o "$SRC"/arch/x86/kernel/fpu/xstate.o "$SRC"/arch/x86/kernel/ptrace.o 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
+        # kcr_* helpers the series adds to upstream files (kernel/fork.c, ...).
+        upstream=()
+        for t in "${targets[@]}"; do
+            case $t in *.o) [ -f "$SRC/$t" ] && upstream+=("$SRC/$t") ;; esac
+        done
+        defined=$(nm --defined-only "${objs[@]}" "$SRC"/arch/x86/kernel/kcr.o "$SRC"/arch/x86/kernel/fpu/xstate.o "$SRC"/arch/x86/kernel/ptrace.o "${upstream[@]}" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
         undef=$(nm -u "${objs[@]}" 2>/dev/null | awk '{ print $2 }' | grep '^kcr_' | sort -u || true)
         missing=$(comm -23 <(echo "$undef") <(echo "$defined") | grep . || true)
         if [ -n "$missing" ]; then

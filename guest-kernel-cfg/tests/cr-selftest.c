@@ -1055,6 +1055,65 @@ static int cmd_tree_agent(const char *img, const char *agent)
 	return failures ? 1 : 0;
 }
 
+/*
+ * A process frozen while it waits in vfork() for its child (which shares
+ * its memory) is refused at once, by name, and both go on afterwards.
+ */
+static int vfork_refused(const char *img)
+{
+	int rd[2], fd, status;
+	pid_t root, kid;
+	long ret;
+
+	if (pipe(rd))
+		return 2;
+	root = fork();
+	if (root == 0) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(CG "/cgroup.procs", buf))
+			_exit(4);
+		if (vfork() == 0) {
+			/* Shares our memory: system calls only, then exit. */
+			pid_t me = syscall(SYS_getpid);
+
+			if (write(rd[1], &me, sizeof(me)) != sizeof(me))
+				_exit(5);
+			syscall(SYS_pause);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	if (root < 0 || read(rd[0], &kid, sizeof(kid)) != sizeof(kid)) {
+		FAIL("vfork: the child did not start");
+		return 1;
+	}
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("vfork: the cgroup did not freeze");
+		ret = 0;
+	} else {
+		ret = sys_checkpoint(root, fd, KCR_CHECKPOINT_TREE, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint of a process in vfork(): EOPNOTSUPP (%ld %s)",
+		      ret, ret ? strerror(errno) : "ok");
+	}
+	close(fd);
+	write_str(CG "/cgroup.freeze", "0");
+	kill(kid, SIGKILL);
+	kill(root, SIGKILL);
+	while (waitpid(root, &status, 0) < 0 && errno == EINTR)
+		;
+	/* The child, ours once its parent died (we are a subreaper). */
+	while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
+		;
+	close(rd[0]);
+	close(rd[1]);
+	return failures ? 1 : 0;
+}
+
 static int cmd_tree(const char *img)
 {
 	pid_t root, pids[4] = { 0 }, r;
@@ -1134,6 +1193,7 @@ static int cmd_tree(const char *img)
 	status = tree_restart(img, 1);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "tree restarted again in a new pid namespace (status %#x)", status);
+	vfork_refused(img);
 	rmdir(CG);
 	return failures ? 1 : 0;
 }

@@ -222,6 +222,19 @@ static bool kcr_same_cred(const struct cred *a, const struct cred *b)
 		a->user == b->user);
 }
 
+/* Is t waiting in vfork() for a child to exec or exit? */
+static bool kcr_in_vfork(struct task_struct *t)
+{
+	struct task_struct *c;
+	bool in = false;
+
+	read_lock(&tasklist_lock);
+	list_for_each_entry(c, &t->children, sibling)
+		in |= READ_ONCE(c->vfork_done) != NULL;
+	read_unlock(&tasklist_lock);
+	return in;
+}
+
 /*
  * Every thread of a process that another task checkpoints: parked by the
  * cgroup v2 freezer, sharing the process's fd table, fs and credentials
@@ -268,6 +281,12 @@ static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 		}
 		/* Parked by the freezer, or stopped by job control inside it. */
 		n = wait_task_inactive(t, TASK_INTERRUPTIBLE | __TASK_STOPPED);
+		if (!n && kcr_in_vfork(t)) {
+			/* The cgroup counts it frozen: it cannot run. */
+			kcr_log(ctx,
+				"process waiting in vfork() for its child to exec or exit (not supported)");
+			return -EOPNOTSUPP;
+		}
 		if (!n) {
 			kcr_log(ctx, "task is not stopped in the freezer");
 			return -EBUSY;
