@@ -1461,7 +1461,8 @@ impl<R: Read> Parser<'_, R> {
                 }
                 // As restart(2) checks: a copy of the parent's mapping
                 // only in a copied address space, of a kind fork() copies
-                // with its pages.
+                // with its pages (anonymous, or of a file: the same file
+                // object as the parent's, which restart checks).
                 let not_cow = not_anon
                     | vma_flags::VDSO
                     | vma_flags::VVAR
@@ -1473,9 +1474,7 @@ impl<R: Read> Parser<'_, R> {
                     .last()
                     .and_then(|k| k.mm.as_ref())
                     .is_some_and(|m| m.fork_of.is_some());
-                if v.flags & vma_flags::COW != 0
-                    && (!forked || v.file_ref != 0 || v.flags & not_cow != 0)
-                {
+                if v.flags & vma_flags::COW != 0 && (!forked || v.flags & not_cow != 0) {
                     return Err(self.err(
                         t,
                         format!(

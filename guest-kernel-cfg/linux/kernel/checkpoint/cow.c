@@ -3,8 +3,9 @@
 /*
  * In-kernel checkpoint/restart: pages a process and its parent still share
  * copy-on-write, as fork() left them.  checkpoint marks the private
- * anonymous mappings of a child that are fork()'s copies of its parent's
- * (KCR_VMA_COW: the same range and flags, the same anon_vma root) and,
+ * mappings of a child that are fork()'s copies of its parent's
+ * (KCR_VMA_COW: the same range, flags, file and offset, the same anon_vma
+ * root) and,
  * in them, the pages that are still the parent's (KCR_REC_COW_PAGES)
  * instead of writing them again.  restart makes the child's address
  * space a copy of the parent's restored one, as fork() makes it
@@ -70,11 +71,13 @@ int kcr_cow_snap(struct kcr_ctx *ctx, struct task_struct *t,
 	for (i = 0; i < ms->nr; i++) {
 		struct kcr_vma_snap *s = &ms->vmas[i];
 
-		if (s->file || !s->anon_root || (s->flags & KCR_COW_NOT))
+		if (!s->anon_root || (s->flags & KCR_COW_NOT))
 			continue;
 		vma = vma_lookup(pmm, s->start);
+		/* A file mapping: the one open file fork() shared. */
 		if (!vma || vma->vm_start != s->start ||
-		    vma->vm_end != s->end || vma->vm_file || !vma->anon_vma ||
+		    vma->vm_end != s->end || vma->vm_file != s->file ||
+		    (s->file && vma->vm_pgoff != s->pgoff) || !vma->anon_vma ||
 		    vma->anon_vma->root != s->anon_root ||
 		    ((vma->vm_flags ^ s->vm_flags) & KCR_COW_SAME))
 			continue;
@@ -229,13 +232,15 @@ int kcr_cow_zap(struct kcr_rst *rst, unsigned long end)
 int kcr_cow_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		const struct kcr_rec_vma *v)
 {
+	struct file *file = NULL;
 	struct vm_area_struct *vma;
+	struct kcr_obj *obj;
 	vm_flags_t want;
 	bool ok;
 	int ret;
 
 	if ((v->flags & KCR_VMA_COW) &&
-	    (!rst->fork_rec || v->file_ref || (v->flags & KCR_COW_NOT)))
+	    (!rst->fork_rec || (v->flags & KCR_COW_NOT)))
 		return KCR_BAD(ctx, "copy-on-write mapping %#llx-%#llx (flags %#x)",
 			       v->start, v->end, v->flags);
 	if (!rst->forked)
@@ -253,14 +258,24 @@ int kcr_cow_vma(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			goto fail;
 		return 0;
 	}
+	if (v->file_ref) {
+		/* Checked as for any mapping by the dry run. */
+		obj = kcr_obj_find_id(ctx, v->file_ref, KCR_REC_FILE);
+		file = obj ? obj->file : NULL;
+	}
 	want = (v->prot & PROT_READ ? VM_READ : 0) |
 	       (v->prot & PROT_WRITE ? VM_WRITE : 0) |
 	       (v->prot & PROT_EXEC ? VM_EXEC : 0) |
 	       (v->flags & KCR_VMA_DONTDUMP ? VM_DONTDUMP : 0);
 	mmap_read_lock(current->mm);
 	vma = vma_lookup(current->mm, v->start);
+	/*
+	 * Of a file: the very file of the image's mapping, so the copy shows
+	 * the child nothing of a file it does not map itself.
+	 */
 	ok = vma && vma->vm_start == v->start && vma->vm_end == v->end &&
-	     !vma->vm_file && vma_is_anonymous(vma) &&
+	     (file ? vma->vm_file == file && vma->vm_pgoff == v->pgoff :
+		     vma_is_anonymous(vma)) &&
 	     (vma->vm_flags & KCR_COW_SAME) == want;
 	mmap_read_unlock(current->mm);
 	if (!ok) {

@@ -737,9 +737,10 @@ struct kcr_rec_pages {
  * left them (both processes in the tree, the parent's section first).
  * KCR_REC_MM_FORK, right after the child's KCR_REC_MM: its address space
  * starts as a copy of the parent's restored one, made as fork() makes it.
- * A KCR_VMA_COW mapping (private, anonymous, not grows-down, dontfork or
- * wipeonfork) is the one the copy has at that range: the parent has one
- * there with the same range, protection and flags, which fork() copied.
+ * A KCR_VMA_COW mapping (private, not grows-down, dontfork or wipeonfork)
+ * is the one the copy has at that range: the parent has one there with
+ * the same range, protection, flags, file object and offset, which
+ * fork() copied.
  * Its pages are then either its own (KCR_REC_PAGES) or still the
  * parent's at the same addresses (KCR_REC_COW_PAGES: a struct
  * kcr_rec_pages without contents, h.len == sizeof(struct kcr_rec_pages));
