@@ -105,6 +105,23 @@ static long sys_checkpoint(pid_t pid, int fd, unsigned long flags, int logfd)
 	return syscall(NR_CHECKPOINT, pid, fd, flags, logfd);
 }
 
+/*
+ * A self-checkpoint into img while holding the open file held: refused
+ * with EOPNOTSUPP.  Closes held; 2 if it could not be opened.
+ */
+static int refused_holding(int img, int held, const char *what)
+{
+	long ret;
+
+	if (held < 0)
+		return 2;
+	ret = syscall(NR_CHECKPOINT, 0, img, 0, 2);
+	CHECK(ret < 0 && errno == EOPNOTSUPP,
+	      "checkpoint with %s open: EOPNOTSUPP", what);
+	close(held);
+	return 0;
+}
+
 /* A file checkpoint never saves: a perf event counting our CPU time. */
 static int perf_self_clock(void)
 {
@@ -1193,7 +1210,9 @@ static int cmd_tree(const char *img)
 	status = tree_restart(img, 1);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "tree restarted again in a new pid namespace (status %#x)", status);
-	vfork_refused(img);
+	/* Its own image file: the tree's stays for later readers. */
+	vfork_refused("/tmp/kcr-vfork.img");
+	unlink("/tmp/kcr-vfork.img");
 	rmdir(CG);
 	return failures ? 1 : 0;
 }
@@ -2913,20 +2932,11 @@ static int cmd_errors(void)
 		      "checkpoint with a perf event open: EOPNOTSUPP");
 		close(efd);
 		/* Files of /proc: another process's, or written outside ours. */
-		efd = open("/proc/1/status", O_RDONLY);
-		if (efd < 0)
+		if (refused_holding(fd, open("/proc/1/status", O_RDONLY),
+				    "/proc/1/status") ||
+		    refused_holding(fd, open("/proc/sys/kernel/hostname", O_RDWR),
+				    "/proc/sys/kernel/hostname for writing"))
 			return 2;
-		ret = sys_checkpoint(0, fd, 0, 2);
-		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with /proc/1/status open: EOPNOTSUPP");
-		close(efd);
-		efd = open("/proc/sys/kernel/hostname", O_RDWR);
-		if (efd < 0)
-			return 2;
-		ret = sys_checkpoint(0, fd, 0, 2);
-		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with /proc/sys/kernel/hostname open for writing: EOPNOTSUPP");
-		close(efd);
 		close(fd);
 	}
 

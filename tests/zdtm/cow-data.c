@@ -7,7 +7,6 @@
  * writes one; the child still reads what it read before.
  */
 #include "zdtm.h"
-#include <stdint.h>
 #include <sys/wait.h>
 
 #define PAGES 8
@@ -16,30 +15,15 @@
 static char data[PAGES * PG] __attribute__((aligned(PG))) = { 1 };
 static char bss[PAGES * PG] __attribute__((aligned(PG)));
 
-static uint64_t pfn(pid_t pid, void *addr)
-{
-	char path[64];
-	uint64_t e = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)addr / PG * 8) != 8)
-		fail("reading %s: %s", path, strerror(errno));
-	close(fd);
-	if (!(e >> 63))
-		fail("page %p of %d not present", addr, pid);
-	return e & ((1ULL << 55) - 1);
-}
 
 static void shared(pid_t c, const char *when)
 {
 	int i;
 
 	for (i = 0; i < PAGES; i++) {
-		if (pfn(getpid(), data + i * PG) != pfn(c, data + i * PG))
+		if (page_pfn(getpid(), data + i * PG) != page_pfn(c, data + i * PG))
 			fail("%s: page %d of .data not shared", when, i);
-		if (pfn(getpid(), bss + i * PG) != pfn(c, bss + i * PG))
+		if (page_pfn(getpid(), bss + i * PG) != page_pfn(c, bss + i * PG))
 			fail("%s: page %d of .bss not shared", when, i);
 	}
 }
@@ -74,8 +58,8 @@ int main(void)
 	shared(c, "after restart");
 	data[0] = 'X';
 	bss[PG] = 'Y';
-	if (pfn(getpid(), data) == pfn(c, data) ||
-	    pfn(getpid(), bss + PG) == pfn(c, bss + PG))
+	if (page_pfn(getpid(), data) == page_pfn(c, data) ||
+	    page_pfn(getpid(), bss + PG) == page_pfn(c, bss + PG))
 		fail("a written page is still shared");
 	if (write(p[1], "g", 1) != 1 || waitpid(c, &st, 0) != c ||
 	    !WIFEXITED(st) || WEXITSTATUS(st))

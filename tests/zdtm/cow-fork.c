@@ -5,27 +5,11 @@
  * /proc/PID/pagemap) until one side writes, and the contents are right.
  */
 #include "zdtm.h"
-#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
 #define PAGES 16
 
-static uint64_t pfn(pid_t pid, void *addr)
-{
-	char path[64];
-	uint64_t e = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)addr / 4096 * 8) != 8)
-		fail("reading %s: %s", path, strerror(errno));
-	close(fd);
-	if (!(e >> 63))
-		fail("page %p of %d not present", addr, pid);
-	return e & ((1ULL << 55) - 1);
-}
 
 int main(void)
 {
@@ -55,16 +39,16 @@ int main(void)
 	}
 	close(p[0]);
 	for (i = 0; i < PAGES; i++)
-		if (pfn(getpid(), m + i * 4096) != pfn(c, m + i * 4096))
+		if (page_pfn(getpid(), m + i * 4096) != page_pfn(c, m + i * 4096))
 			fail("page %d not shared before checkpoint", i);
 	test_daemon();
 	test_waitsig();
 	for (i = 0; i < PAGES; i++)
-		if (pfn(getpid(), m + i * 4096) != pfn(c, m + i * 4096))
+		if (page_pfn(getpid(), m + i * 4096) != page_pfn(c, m + i * 4096))
 			fail("page %d of %d no longer shared with the child", i,
 			     PAGES);
 	m[0] = 'z';
-	if (pfn(getpid(), m) == pfn(c, m))
+	if (page_pfn(getpid(), m) == page_pfn(c, m))
 		fail("a written page is still shared");
 	if (write(p[1], "g", 1) != 1 || waitpid(c, &st, 0) != c ||
 	    !WIFEXITED(st) || WEXITSTATUS(st))

@@ -10,7 +10,6 @@
  * zeros, not the parent's later writes.
  */
 #include "zdtm.h"
-#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -19,20 +18,10 @@
 
 static char *m;
 
-static uint64_t pfn(pid_t pid, int page)
+/* The physical page of page number page of m in process pid. */
+static unsigned long long pfn(pid_t pid, int page)
 {
-	char path[64];
-	uint64_t e = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)(m + page * PG) / PG * 8) != 8)
-		fail("reading %s: %s", path, strerror(errno));
-	close(fd);
-	if (!(e >> 63))
-		fail("page %d of %d not present", page, pid);
-	return e & ((1ULL << 55) - 1);
+	return page_pfn(pid, m + page * PG);
 }
 
 /* The contents a child or grandchild must see: 0 if right. */
@@ -98,18 +87,17 @@ int main(void)
 	test_daemon();
 	test_waitsig();
 	for (i = 0; i < 8; i++) {
-		uint64_t p = pfn(getpid(), i), pc_ = pfn(c, i), pg = pfn(g, i);
+		unsigned long long p = pfn(getpid(), i), pc_ = pfn(c, i),
+				   pg = pfn(g, i);
 
 		if (i == 2 && (p == pc_ || pc_ != pg))
 			fail("page 2: parent %llx, child %llx, grandchild %llx",
-			     (unsigned long long)p, (unsigned long long)pc_,
-			     (unsigned long long)pg);
+			     p, pc_, pg);
 		if (i == 3 && p == pc_)
 			fail("page 3, written by the parent, still shared");
 		if (i != 2 && i != 3 && (p != pc_ || p != pg))
 			fail("page %d no longer shared: %llx %llx %llx", i,
-			     (unsigned long long)p, (unsigned long long)pc_,
-			     (unsigned long long)pg);
+			     p, pc_, pg);
 	}
 	if (m[3 * PG] != 'p' || m[9 * PG] != 'q' || m[2 * PG] != 'C')
 		fail("the parent's pages changed");

@@ -6,23 +6,10 @@
  * to the memfd afterwards shows through both where neither wrote.
  */
 #include "zdtm.h"
-#include <stdint.h>
 #include <sys/mman.h>
 
 #define PG 4096
 
-static uint64_t pfn(void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)addr / PG * 8) != 8)
-		fail("pagemap: %s", strerror(errno));
-	close(fd);
-	if (!(e >> 63))
-		fail("page %p not present", addr);
-	return e & ((1ULL << 55) - 1);
-}
 
 static void check(char *a, char *b, const char *when)
 {
@@ -37,10 +24,10 @@ static void check(char *a, char *b, const char *when)
 	if (a[0] != 'z' || b[0] != 'a' || a[PG] != 'b' || b[3 * PG] != 'd')
 		fail("%s: contents %c %c %c %c", when, a[0], b[0], a[PG],
 		     b[3 * PG]);
-	if (pfn(a) == pfn(b))
+	if (page_pfn(getpid(), a) == page_pfn(getpid(), b))
 		fail("%s: the written page is shared", when);
 	for (i = 1; i < 4; i++)
-		if (pfn(a + i * PG) != pfn(b + i * PG))
+		if (page_pfn(getpid(), a + i * PG) != page_pfn(getpid(), b + i * PG))
 			fail("%s: page %d of the memfd is two pages", when, i);
 }
 

@@ -124,4 +124,24 @@ static inline int vma_has_flag(const void *addr, const char *flag)
 	return found;
 }
 
+/*
+ * The physical page (PFN, from /proc/PID/pagemap) that process pid maps at
+ * addr; fails the case if the page is not present.
+ */
+static inline unsigned long long page_pfn(pid_t pid, const void *addr)
+{
+	unsigned long long e = 0;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || pread(fd, &e, 8, (unsigned long)addr / 4096 * 8) != 8)
+		fail("reading %s: %s", path, strerror(errno));
+	close(fd);
+	if (!(e >> 63))
+		fail("page %p of %d not present", addr, pid);
+	return e & ((1ULL << 55) - 1);
+}
+
 #endif
