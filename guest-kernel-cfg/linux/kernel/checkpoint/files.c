@@ -265,17 +265,17 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 		    !strcmp(p + len - sizeof(" (deleted)"), " (deleted)"))
 			len -= sizeof(" (deleted)") - 1;
 /* @end */
-/* @proc */
-		memmove(ctx->buf, p, len);
-		((char *)ctx->buf)[len - 1] = '\0';
-		if (kind == KCR_FILE_PROC)
-			len = kcr_proc_self_path(ctx, file, ctx->buf, len);
-		p = ctx->buf;
-/* @end */
 		plen = ALIGN(len, 8);
 		memmove(ctx->buf, p, len);
 		((char *)ctx->buf)[len - 1] = '\0';
 		memset(ctx->buf + len, 0, plen - len);
+/* @proc */
+		if (kind == KCR_FILE_PROC) {
+			len = kcr_proc_self_path(file, ctx->buf, len);
+			plen = ALIGN(len, 8);
+			memset(ctx->buf + len, 0, plen - len);
+		}
+/* @end */
 	}
 
 	obj = kcr_obj_add(ctx, key, ctx->next_objid, KCR_REC_FILE, NULL);

@@ -587,8 +587,7 @@ void __noreturn kcr_zombie_do_exit(struct kcr_rst *rst);
 /* @proc */
 /* proc.c */
 const char *kcr_proc_why_not(struct kcr_ctx *ctx, struct file *file);
-size_t kcr_proc_self_path(struct kcr_ctx *ctx, struct file *file, char *buf,
-			  size_t len);
+size_t kcr_proc_self_path(struct file *file, char *buf, size_t len);
 const char *kcr_proc_why_not_path(const struct path *p, u32 oflags);
 
 /* @end */

@@ -94,8 +94,7 @@ const char *kcr_proc_why_not(struct kcr_ctx *ctx, struct file *file)
  * directory, in buf (len bytes with the NUL, room for KCR_PATH_MAX), as
  * /proc/self/...; returns the new length.
  */
-size_t kcr_proc_self_path(struct kcr_ctx *ctx, struct file *file, char *buf,
-			  size_t len)
+size_t kcr_proc_self_path(struct file *file, char *buf, size_t len)
 {
 	pid_t owner = kcr_proc_owner(file->f_path.dentry);
 	char top[16], *tmp, *rel;
