@@ -70,6 +70,16 @@ int do_getitimer_task(struct task_struct *tsk, int which,
 int do_setitimer(int which, struct itimerspec64 *value,
 		 struct itimerspec64 *ovalue);
 /* @end */
+/* @ptimers */
+
+/* kernel/time/posix-timers.c: a frozen process's timer, and one of ours */
+struct k_itimer;
+bool kcr_ptimer_clock_ok(clockid_t clock);
+int kcr_ptimer_get(struct k_itimer *timr, struct kcr_rec_ptimer *r);
+/* @ptimers-rst */
+int kcr_ptimer_restore(const struct kcr_rec_ptimer *r);
+/* @end */
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

@@ -407,6 +407,11 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (ret)
 		goto out;
 /* @end */
+/* @ptimers */
+	ret = kcr_check_ptimers(ctx, t);
+	if (ret)
+		goto out;
+/* @end */
 /* @until threads */
 	if (ck->th.nr > 1) {
 		kcr_log(ctx, "multi-threaded process (not supported yet)");
@@ -516,6 +521,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 /* @itimers */
 	if (!ret)
 		ret = kcr_write_itimers(ctx, t);
+/* @end */
+/* @ptimers */
+	if (!ret)
+		ret = kcr_write_ptimers(ctx, t);
 /* @end */
 /* @threads */
 	if (!ret)

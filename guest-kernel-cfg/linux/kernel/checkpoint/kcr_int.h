@@ -272,6 +272,12 @@ struct kcr_rst {
 /* @itimers */
 	struct kcr_rec_itimers itimers;	/* all 0 if none was armed */
 /* @end */
+/* @ptimers-rst */
+	struct kcr_rec_ptimer *ptimers;	/* POSIX timers, by id */
+	u32 nr_ptimers;
+	s32 ptimers_next_id;
+	bool has_ptimers;		/* a PTIMERS record was read */
+/* @end */
 /* @zombie */
 	bool zombie;		/* a zombie of a tree: exit with exit_status */
 	u32 exit_status;
@@ -556,6 +562,17 @@ int kcr_write_itimers(struct kcr_ctx *ctx, struct task_struct *t);
 int kcr_rst_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		    const struct kcr_hdr *h);
 int kcr_apply_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @ptimers */
+/* ptimers.c */
+int kcr_check_ptimers(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_write_ptimers(struct kcr_ctx *ctx, struct task_struct *t);
+/* @ptimers-rst */
+int kcr_rst_ptimers(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		    const struct kcr_hdr *h);
+int kcr_apply_ptimers(struct kcr_ctx *ctx, struct kcr_rst *rst);
+/* @end */
 
 /* @end */
 /* @mlock */

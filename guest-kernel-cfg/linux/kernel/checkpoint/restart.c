@@ -162,6 +162,9 @@ static void kcr_rst_release(struct kcr_rst *rst)
 /* @mlock */
 	kvfree(rst->locks);
 /* @end */
+/* @ptimers-rst */
+	kvfree(rst->ptimers);
+/* @end */
 /* @cred */
 	if (rst->open_cred)
 		put_cred(rst->open_cred);
@@ -323,6 +326,13 @@ objects_done:
 			ret = kcr_read_hdr(ctx, hp);
 	}
 /* @end */
+/* @ptimers-rst */
+	if (!ret && hp->type == KCR_REC_PTIMERS) {
+		ret = kcr_rst_ptimers(ctx, rst, hp);
+		if (!ret)
+			ret = kcr_read_hdr(ctx, hp);
+	}
+/* @end */
 /* @threads */
 	if (!ret)
 		ret = kcr_rst_threads(ctx, rst, hp);
@@ -382,6 +392,10 @@ objects_done:
 	/* Last: their time left counts from here. */
 	if (!ret)
 		ret = kcr_apply_itimers(ctx, rst);
+/* @end */
+/* @ptimers-rst */
+	if (!ret)
+		ret = kcr_apply_ptimers(ctx, rst);
 /* @end */
 	if (ret)
 		return ret;

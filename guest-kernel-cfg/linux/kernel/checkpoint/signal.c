@@ -39,6 +39,11 @@ static unsigned int kcr_snap_queue(struct sigpending *pending, u32 queue,
 		if (sig < 1 || sig > _NSIG || !sigismember(&pending->signal, sig))
 			continue;
 		sigaddset(&queued, sig);
+/* @ptimers */
+		/* A POSIX timer's own: saved, and queued again, with it. */
+		if (q->flags & SIGQUEUE_PREALLOC)
+			continue;
+/* @end */
 		if (n < max) {
 			out[n].queue = queue;
 			copy_siginfo(&out[n].info, &q->info);
@@ -106,6 +111,7 @@ again:
 	else if (sigismember(&t->pending.signal, SIGSTOP) ||
 		 sigismember(&t->signal->shared_pending.signal, SIGSTOP))
 		why = "SIGSTOP pending (job control is not supported)";
+/* @until ptimers */
 #ifdef CONFIG_POSIX_TIMERS
 	/* Timers are not saved: refuse rather than lose them. */
 	if (!hlist_empty(&t->signal->posix_timers)) {
@@ -119,6 +125,7 @@ again:
 /* @end */
 	}
 #endif
+/* @end */
 	n = kcr_snap_queue(&t->pending, KCR_SIGQ_TASK, snap, max);
 	if (!thread)
 		n += kcr_snap_queue(&t->signal->shared_pending, KCR_SIGQ_SHARED,

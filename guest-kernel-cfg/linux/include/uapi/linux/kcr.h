@@ -50,6 +50,10 @@
 /* @itimers */
  *   [ KCR_REC_ITIMERS ]                 its interval timers, if one is armed
 /* @end */
+/* @ptimers */
+ *   [ KCR_REC_PTIMERS                   its POSIX timers, if it made one
+ *     { KCR_REC_PTIMER } ]              each timer, by increasing id
+/* @end */
  *   then, for each other thread of the process (nr_threads - 1 of them,
  *   in the kernel's thread list order):
  *   KCR_REC_TASK                        the thread (KCR_TASK_THREAD)
@@ -168,6 +172,10 @@ enum kcr_rec_type {
 /* @cow */
 	KCR_REC_MM_FORK	= 25,
 	KCR_REC_COW_PAGES = 26,
+/* @end */
+/* @ptimers */
+	KCR_REC_PTIMERS	= 27,
+	KCR_REC_PTIMER	= 28,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -854,6 +862,59 @@ struct kcr_rec_itimers {
 	struct kcr_hdr h;
 	struct kcr_itimer it[3];
 };
+
+/* @end */
+/* @ptimers */
+/*
+ * KCR_REC_PTIMERS: the POSIX timers of a process (timer_create(2)),
+ * written when it has one or ever made one; nr KCR_REC_PTIMER records
+ * follow, by increasing id.  next_id is the id the next timer_create()
+ * tries first, so that timers made after restart get the same ids.
+ */
+struct kcr_rec_ptimers {
+	struct kcr_hdr h;
+	__u32 nr;		/* <= KCR_PTIMERS_MAX */
+	__s32 next_id;		/* 0 .. INT_MAX */
+};
+
+#define KCR_PTIMERS_MAX		4096
+
+/*
+ * KCR_REC_PTIMER: one POSIX timer, restarted with the same id.  clock is
+ * CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI (timers
+ * on CPU-time and alarm clocks are refused); notify, signo, tid and
+ * sigval are the sigevent (tid: the thread of the process that
+ * SIGEV_THREAD_ID names).  value_ns is the time left, 0 if disarmed,
+ * counted from the restart; with KCR_PTIMER_ABS (armed with TIMER_ABSTIME
+ * on CLOCK_REALTIME) it is the wall-clock time of expiry instead.
+ * overrun_last is what timer_getoverrun() returns, overrun what the next
+ * signal will add (-1: none).  KCR_PTIMER_ACTIVE: the timer runs (an
+ * interval timer whose signal waits to be delivered does not: delivery
+ * rearms it).  KCR_PTIMER_PENDING: the timer's signal is queued and not
+ * yet delivered, with sig_overrun as its si_overrun; restart queues it
+ * again.
+ */
+struct kcr_rec_ptimer {
+	struct kcr_hdr h;
+	__s32 id;		/* 0 .. INT_MAX */
+	__s32 clock;
+	__s32 notify;		/* SIGEV_SIGNAL, _NONE, _THREAD, _THREAD_ID */
+	__s32 signo;		/* 1 .. KCR_NSIG unless SIGEV_NONE */
+	__s32 tid;		/* SIGEV_THREAD_ID only, else 0 */
+	__u32 flags;		/* KCR_PTIMER_* */
+	__s32 sig_overrun;	/* >= 0, 0 unless KCR_PTIMER_PENDING */
+	__u32 __pad;
+	__u64 sigval;		/* sigev_value */
+	__s64 value_ns;
+	__s64 interval_ns;
+	__s64 overrun;		/* >= -1 */
+	__s64 overrun_last;	/* >= 0 */
+};
+
+#define KCR_PTIMER_ABS		0x1
+#define KCR_PTIMER_ACTIVE	0x2
+#define KCR_PTIMER_PENDING	0x4
+#define KCR_PTIMER_FLAGS	0x7
 
 /* @end */
 /* KCR_REC_TAIL */
