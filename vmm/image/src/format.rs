@@ -69,6 +69,9 @@ pub const KCR_THREADS_MAX: u32 = 1024;
 pub const KCR_AUXV_MAX: u32 = 512;
 /// `KCR_GHOST_MAX`: largest ghost file (`file_kind::GHOST`), in bytes.
 pub const KCR_GHOST_MAX: u32 = 64 << 20;
+/// `KCR_PTIMERS_MAX`: most POSIX timers in one process (PTIMER records
+/// after a PTIMERS record).
+pub const KCR_PTIMERS_MAX: u32 = 4096;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -204,6 +207,11 @@ pub mod rec {
     pub const MM_FORK: u32 = 25;
     /// `KCR_REC_COW_PAGES`: pages still the parent's (no contents).
     pub const COW_PAGES: u32 = 26;
+    /// `KCR_REC_PTIMERS`: the POSIX timers of a process; `nr` PTIMER
+    /// records follow.
+    pub const PTIMERS: u32 = 27;
+    /// `KCR_REC_PTIMER`: one POSIX timer.
+    pub const PTIMER: u32 = 28;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -236,6 +244,8 @@ pub mod rec {
             ITIMERS => "ITIMERS",
             MM_FORK => "MM_FORK",
             COW_PAGES => "COW_PAGES",
+            PTIMERS => "PTIMERS",
+            PTIMER => "PTIMER",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -285,6 +295,22 @@ pub mod attr_flags {
         "mlockall-future",
         "mlockall-onfault",
     ];
+}
+
+/// POSIX timer flags of a PTIMER record (`KCR_PTIMER_*`).
+pub mod ptimer_flags {
+    /// `KCR_PTIMER_ABS`: armed with `TIMER_ABSTIME` on `CLOCK_REALTIME`;
+    /// `value_ns` is the wall-clock time of expiry.
+    pub const ABS: u32 = 0x1;
+    /// `KCR_PTIMER_ACTIVE`: the timer runs.
+    pub const ACTIVE: u32 = 0x2;
+    /// `KCR_PTIMER_PENDING`: its signal is queued and not yet delivered
+    /// (with `sig_overrun` as its `si_overrun`).
+    pub const PENDING: u32 = 0x4;
+    /// `KCR_PTIMER_FLAGS`.
+    pub const ALL: u32 = 0x7;
+    /// Names of the flags, bit 0 first.
+    pub const NAMES: [&str; 3] = ["abs", "active", "pending"];
 }
 
 /// VMA flags.
@@ -819,6 +845,42 @@ pub struct kcr_rec_itimers {
     pub it: [kcr_itimer; 3],
 }
 
+/// `struct kcr_rec_ptimers`: the POSIX timers of a process; `nr` (at most
+/// `KCR_PTIMERS_MAX`) PTIMER records follow, by increasing id. `next_id`
+/// is the id the next `timer_create()` tries first.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_ptimers {
+    pub h: kcr_hdr,
+    pub nr: u32,
+    pub next_id: i32,
+}
+
+/// `struct kcr_rec_ptimer`: one POSIX timer (`timer_create(2)`): its id,
+/// clock, sigevent (`notify`, `signo`, `tid`, `sigval`), time left (or,
+/// with `ptimer_flags::ABS`, the wall-clock time of expiry), interval and
+/// overrun counts.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_ptimer {
+    pub h: kcr_hdr,
+    pub id: i32,
+    pub clock: i32,
+    pub notify: i32,
+    pub signo: i32,
+    pub tid: i32,
+    pub flags: u32,
+    pub sig_overrun: i32,
+    pub __pad: u32,
+    pub sigval: u64,
+    pub value_ns: i64,
+    pub interval_ns: i64,
+    pub overrun: i64,
+    pub overrun_last: i64,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -919,6 +981,9 @@ layout! {
     kcr_itimer { value_ns, interval_ns }
     kcr_rec_itimers { h, it }
     kcr_rec_mm_fork { h, ppid, __pad }
+    kcr_rec_ptimers { h, nr, next_id }
+    kcr_rec_ptimer { h, id, clock, notify, signo, tid, flags, sig_overrun, __pad, sigval, value_ns,
+        interval_ns, overrun, overrun_last }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -964,6 +1029,13 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_ITIMERS", rec::ITIMERS.into()),
         ("KCR_REC_MM_FORK", rec::MM_FORK.into()),
         ("KCR_REC_COW_PAGES", rec::COW_PAGES.into()),
+        ("KCR_REC_PTIMERS", rec::PTIMERS.into()),
+        ("KCR_REC_PTIMER", rec::PTIMER.into()),
+        ("KCR_PTIMERS_MAX", KCR_PTIMERS_MAX.into()),
+        ("KCR_PTIMER_ABS", ptimer_flags::ABS.into()),
+        ("KCR_PTIMER_ACTIVE", ptimer_flags::ACTIVE.into()),
+        ("KCR_PTIMER_PENDING", ptimer_flags::PENDING.into()),
+        ("KCR_PTIMER_FLAGS", ptimer_flags::ALL.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

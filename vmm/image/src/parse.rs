@@ -26,6 +26,26 @@ const S_IFMT: u32 = 0o170_000;
 /// A regular file's type (`S_IFREG`).
 const S_IFREG: u32 = 0o100_000;
 const S_IFDIR: u32 = 0o040_000;
+/// The clocks a POSIX timer may be on (`CLOCK_REALTIME`,
+/// `CLOCK_MONOTONIC`, `CLOCK_BOOTTIME`, `CLOCK_TAI`), with their names.
+const PTIMER_CLOCKS: [(i32, &str); 4] = [
+    (CLOCK_REALTIME, "realtime"),
+    (1, "monotonic"),
+    (7, "boottime"),
+    (11, "tai"),
+];
+const CLOCK_REALTIME: i32 = 0;
+/// The `sigev_notify` values of a POSIX timer (`SIGEV_SIGNAL`,
+/// `SIGEV_NONE`, `SIGEV_THREAD`, `SIGEV_SIGNAL | SIGEV_THREAD_ID`), with
+/// their names.
+const PTIMER_NOTIFY: [(i32, &str); 4] = [
+    (0, "signal"),
+    (SIGEV_NONE, "none"),
+    (2, "thread"),
+    (SIGEV_THREAD_ID, "thread-id"),
+];
+const SIGEV_NONE: i32 = 1;
+const SIGEV_THREAD_ID: i32 = 4;
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -172,6 +192,46 @@ pub struct Attrs {
     pub auxv: Vec<(u64, u64)>,
 }
 
+/// A POSIX timer of a process (`KCR_REC_PTIMER`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Ptimer {
+    /// Its id (what `timer_create()` returned), 0 ..= `i32::MAX`.
+    pub id: i32,
+    /// "realtime", "monotonic", "boottime" or "tai".
+    pub clock: &'static str,
+    /// `sigev_notify`: "signal", "none", "thread" or "thread-id".
+    pub notify: &'static str,
+    /// The signal it sends, 1 ..= 64 (unless `notify` is "none").
+    pub signo: i32,
+    /// "thread-id": the thread it signals; else 0.
+    pub tid: i32,
+    /// `KCR_PTIMER_*` names.
+    pub flags: Vec<&'static str>,
+    /// Its queued signal's `si_overrun` ("pending" only; else 0).
+    pub sig_overrun: i32,
+    /// `sigev_value`.
+    pub sigval: u64,
+    /// Time left (ns), 0 if disarmed; with "abs", the wall-clock time of
+    /// expiry (ns since the epoch).
+    pub value_ns: i64,
+    /// Interval (ns), 0 for a one-shot timer.
+    pub interval_ns: i64,
+    /// What its next signal will add to the overrun count (-1: none).
+    pub overrun: i64,
+    /// What `timer_getoverrun()` returns.
+    pub overrun_last: i64,
+}
+
+/// The POSIX timers of a process (`KCR_REC_PTIMERS` and its PTIMER
+/// records).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Ptimers {
+    /// The id the next `timer_create()` tries first.
+    pub next_id: i32,
+    /// Its timers, by increasing id.
+    pub timers: Vec<Ptimer>,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -226,6 +286,9 @@ pub struct Task {
     /// if one was armed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub itimers: Option<[(i64, i64); 3]>,
+    /// A process: its POSIX timers, if it made one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptimers: Option<Ptimers>,
     /// `KCR_CHECKPOINT_HOSTINFO`: physical address of its user register
     /// frame on its kernel stack; else 0.
     pub regs_phys: u64,
@@ -261,6 +324,7 @@ impl Task {
             mm: None,
             attrs: None,
             itimers: None,
+            ptimers: None,
             nr_threads: k.nr_threads,
             regs_phys: k.regs_phys,
             threads: Vec::new(),
@@ -449,6 +513,8 @@ struct Parser<'v, R: Read> {
     state_of: Option<(usize, u32)>,
     /// The type of the previous record (0 before the first).
     prev_type: u32,
+    /// PTIMER records still to come after the last PTIMERS record.
+    ptimers_left: u32,
 }
 
 impl<R: Read> Parser<'_, R> {
@@ -460,6 +526,22 @@ impl<R: Read> Parser<'_, R> {
             f.kind,
             f.objid,
             rec::name(want)
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` where a PTIMER record still had to come (`left` of
+    /// them).
+    fn missing_ptimer(&self, t: u32, left: u32) -> Error {
+        let p = self.tasks.last();
+        let got = p
+            .and_then(|p| p.ptimers.as_ref())
+            .map_or(0, |pt| pt.timers.len());
+        let why = format!(
+            "{} where POSIX timer {got} of {} of process {} belongs",
+            rec::name(t),
+            got + left as usize,
+            p.map_or(0, |p| p.pid)
         );
         self.err(t, why)
     }
@@ -806,6 +888,18 @@ impl<R: Read> Parser<'_, R> {
             }
             _ => {}
         }
+        // A PTIMERS record's timers follow it, all of them, and nothing
+        // else does.
+        let ptimers_left = std::mem::take(&mut self.ptimers_left);
+        if ptimers_left > 0 && t != rec::PTIMER {
+            return Err(self.missing_ptimer(t, ptimers_left));
+        }
+        if ptimers_left == 0 && t == rec::PTIMER {
+            return Err(self.err(
+                t,
+                "only after its process's PTIMERS record, as many as it announces",
+            ));
+        }
         if self.in_thread() && !rule.thread {
             return Err(self.err(
                 t,
@@ -814,9 +908,12 @@ impl<R: Read> Parser<'_, R> {
         }
         self.check_place(t, rule)?;
         if let Some(p) = self.tasks.last() {
-            // The ATTRS record ends a process's own records: then come its
-            // threads, the next process or the TAIL.
-            let own = t == rec::TASK || t == rec::ATTRS || t == rec::ITIMERS;
+            // The ATTRS record ends a process's own records (but for its
+            // timers): then come its threads, the next process or the TAIL.
+            let own = matches!(
+                t,
+                rec::TASK | rec::ATTRS | rec::ITIMERS | rec::PTIMERS | rec::PTIMER
+            );
             if p.attrs.is_some() && p.threads.is_empty() && !own {
                 return Err(self.err(
                     t,
@@ -939,6 +1036,36 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, "negative time left or interval"));
                 }
                 self.task(t)?.itimers = Some(r.it.map(|i| (i.value_ns, i.interval_ns)));
+            }
+            rec::PTIMERS => {
+                let r: kcr_rec_ptimers = self.obj(t)?;
+                if self.prev_type != rec::ATTRS && self.prev_type != rec::ITIMERS {
+                    return Err(self.err(t, "only right after its process's ATTRS or ITIMERS"));
+                }
+                // As restart(2) checks.
+                if r.nr > KCR_PTIMERS_MAX || r.next_id < 0 {
+                    let why = format!("{} POSIX timers, next id {}", r.nr, r.next_id);
+                    return Err(self.err(t, why));
+                }
+                self.ptimers_left = r.nr;
+                self.task(t)?.ptimers = Some(Ptimers {
+                    next_id: r.next_id,
+                    timers: Vec::new(),
+                });
+            }
+            rec::PTIMER => {
+                let r: kcr_rec_ptimer = self.obj(t)?;
+                let task = self.task(t)?;
+                let prev = task
+                    .ptimers
+                    .as_ref()
+                    .and_then(|p| p.timers.last())
+                    .map_or(-1, |p| p.id);
+                let timer = check_ptimer(&r, prev).map_err(|m| self.err(t, m))?;
+                let e = self.err(t, "no PTIMERS record before it");
+                let pt = self.task(t)?.ptimers.as_mut().ok_or(e)?;
+                pt.timers.push(timer);
+                self.ptimers_left = ptimers_left.saturating_sub(1);
             }
             rec::DEBUGREGS => {
                 let d: kcr_rec_debugregs = self.obj(t)?;
@@ -1592,6 +1719,9 @@ impl<R: Read> Parser<'_, R> {
         if let Some((i, want)) = self.state_of {
             return Err(self.missing_state(t, i, want));
         }
+        if self.ptimers_left > 0 {
+            return Err(self.missing_ptimer(t, self.ptimers_left));
+        }
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;
         }
@@ -1801,6 +1931,65 @@ pub fn check_tree(tt: &[kcr_tree_task]) -> Result<(), String> {
     Ok(())
 }
 
+/// The checks of the kernel's kcr_check_ptimer() on one PTIMER record,
+/// `prev` being the id of the timer before it (-1 for the first): what
+/// restart(2) can make again. Returns the timer.
+pub fn check_ptimer(r: &kcr_rec_ptimer, prev: i32) -> Result<Ptimer, String> {
+    let none = r.notify == SIGEV_NONE;
+    let f = r.flags;
+    if r.id < 0 || r.id <= prev {
+        return Err(format!("POSIX timer id {} after {prev}", r.id));
+    }
+    let clock = PTIMER_CLOCKS.iter().find(|c| c.0 == r.clock).map(|c| c.1);
+    let notify = PTIMER_NOTIFY.iter().find(|n| n.0 == r.notify).map(|n| n.1);
+    let (Some(clock), Some(notify)) = (clock, notify) else {
+        return Err(format!(
+            "POSIX timer {}: clock {}, sigev_notify {}",
+            r.id, r.clock, r.notify
+        ));
+    };
+    let thread_id = r.notify & SIGEV_THREAD_ID != 0;
+    if (!none && !(1..=KCR_NSIG as i32).contains(&r.signo))
+        || (if thread_id { r.tid <= 0 } else { r.tid != 0 })
+    {
+        return Err(format!(
+            "POSIX timer {}: signal {}, thread {}",
+            r.id, r.signo, r.tid
+        ));
+    }
+    if f & !ptimer_flags::ALL != 0
+        || r.__pad != 0
+        || r.value_ns < 0
+        || r.interval_ns < 0
+        || r.overrun < -1
+        || r.overrun_last < 0
+        || r.sig_overrun < 0
+        || (r.sig_overrun != 0 && f & ptimer_flags::PENDING == 0)
+        || (f & ptimer_flags::ABS != 0 && (r.clock != CLOCK_REALTIME || r.value_ns == 0))
+        || (f & ptimer_flags::ACTIVE != 0 && (none || r.value_ns == 0))
+        || (f & ptimer_flags::PENDING != 0 && none)
+    {
+        return Err(format!(
+            "POSIX timer {}: flags {f:#x}, value {}, interval {}, overrun {}/{}/{}",
+            r.id, r.value_ns, r.interval_ns, r.overrun, r.overrun_last, r.sig_overrun
+        ));
+    }
+    Ok(Ptimer {
+        id: r.id,
+        clock,
+        notify,
+        signo: r.signo,
+        tid: r.tid,
+        flags: flag_names(f, &ptimer_flags::NAMES),
+        sig_overrun: r.sig_overrun,
+        sigval: r.sigval,
+        value_ns: r.value_ns,
+        interval_ns: r.interval_ns,
+        overrun: r.overrun,
+        overrun_last: r.overrun_last,
+    })
+}
+
 /// Reads and validates a whole image from `r`.
 pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
     parse_with(r, None)
@@ -1832,6 +2021,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         after_memory: false,
         state_of: None,
         prev_type: 0,
+        ptimers_left: 0,
     }
     .run()
 }

@@ -388,6 +388,11 @@ pub const RULES: &[Rule] = &[
     // Right after its process's MM; in a COW mapping (parse.rs checks).
     fixed(rec::MM_FORK, size_of::<kcr_rec_mm_fork>()),
     fixed(rec::COW_PAGES, size_of::<kcr_rec_pages>()),
+    // Right after its process's ATTRS or ITIMERS; then exactly as many
+    // PTIMER records as it announces, and nowhere else (parse.rs checks
+    // the places, the count and the timers).
+    fixed(rec::PTIMERS, size_of::<kcr_rec_ptimers>()),
+    fixed(rec::PTIMER, size_of::<kcr_rec_ptimer>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -409,10 +414,21 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::COW_PAGES + 1 {
+        for t in 0..=rec::PTIMER + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
+    }
+
+    #[test]
+    fn posix_timer_records_have_their_fixed_sizes() {
+        for (t, want) in [(rec::PTIMERS, 16), (rec::PTIMER, 80)] {
+            let size = rule(t).map(|r| r.size);
+            assert!(
+                matches!(size, Some(Size::Fixed(n)) if n == want),
+                "{size:?}"
+            );
+        }
     }
 
     #[test]

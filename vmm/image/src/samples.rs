@@ -4,6 +4,8 @@
 
 use std::mem::{offset_of, size_of};
 
+use zerocopy::FromZeros;
+
 use crate::format::*;
 
 /// Writes `v` into `b` at `off`.
@@ -690,6 +692,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             "itimers",
             with_itimers([(3_000_000_000, 0), (0, 0), (1_000_000, 1_000_000)]),
         ),
+        ("ptimers", with_ptimers(6, &sample_ptimers())),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -1008,6 +1011,131 @@ pub fn with_itimers(it: [(i64, i64); 3]) -> Vec<u8> {
     }
     b.splice(o + len..o + len, r);
     finish(b, N + 1)
+}
+
+/// A PTIMER record's fields: timer `id` on clock `clock` (`CLOCK_*`),
+/// notifying as `notify` (`SIGEV_*`) with signal `signo`; disarmed, no
+/// thread, no flags, every other field 0.
+pub fn ptimer(id: i32, clock: i32, notify: i32, signo: i32) -> kcr_rec_ptimer {
+    let mut p = kcr_rec_ptimer::new_zeroed();
+    p.h = kcr_hdr {
+        type_: rec::PTIMER,
+        len: size_of::<kcr_rec_ptimer>() as u32,
+    };
+    kcr_rec_ptimer {
+        id,
+        clock,
+        notify,
+        signo,
+        ..p
+    }
+}
+
+/// The PTIMER record of `p` (its header as [`record`] makes it).
+pub fn ptimer_record(p: &kcr_rec_ptimer) -> Vec<u8> {
+    let mut r = record(rec::PTIMER, size_of::<kcr_rec_ptimer>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_ptimer, id), p.id),
+        (offset_of!(kcr_rec_ptimer, clock), p.clock),
+        (offset_of!(kcr_rec_ptimer, notify), p.notify),
+        (offset_of!(kcr_rec_ptimer, signo), p.signo),
+        (offset_of!(kcr_rec_ptimer, tid), p.tid),
+        (offset_of!(kcr_rec_ptimer, sig_overrun), p.sig_overrun),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    for (off, v) in [
+        (offset_of!(kcr_rec_ptimer, flags), p.flags),
+        (offset_of!(kcr_rec_ptimer, __pad), p.__pad),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    for (off, v) in [
+        (offset_of!(kcr_rec_ptimer, value_ns), p.value_ns),
+        (offset_of!(kcr_rec_ptimer, interval_ns), p.interval_ns),
+        (offset_of!(kcr_rec_ptimer, overrun), p.overrun),
+        (offset_of!(kcr_rec_ptimer, overrun_last), p.overrun_last),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_ptimer, sigval),
+        &p.sigval.to_le_bytes(),
+    );
+    r
+}
+
+/// A PTIMERS record (`nr` = the number of `timers`, `next_id`) and the
+/// PTIMER record of each of `timers`.
+pub fn ptimers_records(next_id: i32, timers: &[kcr_rec_ptimer]) -> Vec<u8> {
+    let mut v = record(rec::PTIMERS, size_of::<kcr_rec_ptimers>(), &[]);
+    put(
+        &mut v,
+        offset_of!(kcr_rec_ptimers, nr),
+        &(timers.len() as u32).to_le_bytes(),
+    );
+    put(
+        &mut v,
+        offset_of!(kcr_rec_ptimers, next_id),
+        &next_id.to_le_bytes(),
+    );
+    for p in timers {
+        v.extend(ptimer_record(p));
+    }
+    v
+}
+
+/// `sample()` with a PTIMERS record (`next_id`) and the PTIMER records of
+/// `timers` right after its ATTRS.
+pub fn with_ptimers(next_id: i32, timers: &[kcr_rec_ptimer]) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::ATTRS);
+    let len = u32::from_le_bytes([b[o + 4], b[o + 5], b[o + 6], b[o + 7]]) as usize;
+    b.splice(o + len..o + len, ptimers_records(next_id, timers));
+    finish(b, N + 1 + timers.len() as u32)
+}
+
+/// Timers of every kind restart(2) takes, for [`with_ptimers`]: 0, an
+/// absolute `CLOCK_REALTIME` one with `SIGALRM`; 1, a `CLOCK_MONOTONIC`
+/// interval timer whose `SIGUSR1` is queued; 3, a `CLOCK_BOOTTIME` one
+/// with `SIGEV_NONE` (5 s left, never `KCR_PTIMER_ACTIVE`); 4, a disarmed `SIGEV_THREAD` one; 5, a `CLOCK_TAI`
+/// interval timer signalling thread 42 (`SIGEV_THREAD_ID`, signal 34).
+pub fn sample_ptimers() -> Vec<kcr_rec_ptimer> {
+    vec![
+        kcr_rec_ptimer {
+            flags: ptimer_flags::ABS | ptimer_flags::ACTIVE,
+            value_ns: 1_900_000_000_000_000_000,
+            overrun: -1,
+            ..ptimer(0, 0, 0, 14)
+        },
+        kcr_rec_ptimer {
+            flags: ptimer_flags::PENDING,
+            sig_overrun: 2,
+            value_ns: 500_000_000,
+            interval_ns: 500_000_000,
+            overrun: 3,
+            overrun_last: 1,
+            ..ptimer(1, 1, 0, 10)
+        },
+        kcr_rec_ptimer {
+            value_ns: 5_000_000_000,
+            ..ptimer(3, 7, 1, 0)
+        },
+        kcr_rec_ptimer {
+            sigval: 0x7f00_0000_1000,
+            ..ptimer(4, 0, 2, 10)
+        },
+        kcr_rec_ptimer {
+            flags: ptimer_flags::ACTIVE,
+            tid: 42,
+            sigval: 0xdead,
+            value_ns: 1_000_000,
+            interval_ns: 1_000_000,
+            overrun: -1,
+            ..ptimer(5, 11, 4, 34)
+        },
+    ]
 }
 
 /// The offset of the first record of type `t` in `b`.

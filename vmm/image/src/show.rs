@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
-use crate::parse::{Attrs, FileObj, Image, Task, Vma};
+use crate::parse::{Attrs, FileObj, Image, Ptimer, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -203,6 +203,37 @@ fn attrs_line(img: &Image, a: &Attrs) -> String {
     )
 }
 
+/// A POSIX timer in one line (without its id).
+fn ptimer_line(tm: &Ptimer) -> String {
+    let notify = match tm.notify {
+        "none" => "no signal".to_string(),
+        "thread-id" => format!("signal {} to thread {}", tm.signo, tm.tid),
+        "thread" => format!("signal {} (SIGEV_THREAD)", tm.signo),
+        _ => format!("signal {}", tm.signo),
+    };
+    let when = if tm.value_ns == 0 {
+        "disarmed".to_string()
+    } else if tm.flags.contains(&"abs") {
+        format!("expires at {} ns since the epoch", tm.value_ns)
+    } else {
+        format!("{} ns left", tm.value_ns)
+    };
+    let pending = if tm.flags.contains(&"pending") {
+        format!(", signal queued (si_overrun {})", tm.sig_overrun)
+    } else {
+        String::new()
+    };
+    let flags = if tm.flags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", tm.flags.join(","))
+    };
+    format!(
+        "{}, {notify}, sigval {:#x}, {when}, interval {} ns, overrun {} (next {}){pending}{flags}",
+        tm.clock, tm.sigval, tm.interval_ns, tm.overrun_last, tm.overrun
+    )
+}
+
 fn vma_line(img: &Image, v: &Vma) -> String {
     let file = v
         .file
@@ -396,6 +427,17 @@ pub fn summary(img: &Image) -> String {
                 .map(|(n, (left, every))| format!("{n} {left} ns left, interval {every} ns"))
                 .collect();
             let _ = writeln!(s, "  interval timers: {}", v.join("; "));
+        }
+        if let Some(pt) = &t.ptimers {
+            let _ = writeln!(
+                s,
+                "  POSIX timers: {}, next id {}",
+                pt.timers.len(),
+                pt.next_id
+            );
+            for tm in &pt.timers {
+                let _ = writeln!(s, "    timer {}: {}", tm.id, ptimer_line(tm));
+            }
         }
         if let Some(a) = &t.attrs {
             let _ = writeln!(s, "  attrs: {}", attrs_line(img, a));
@@ -643,6 +685,29 @@ pub fn tree(img: &Image) -> String {
         {
             put(format!("{p}/itimers/{n}"), format!("{left} {every}"));
         }
+        if let Some(pt) = &t.ptimers {
+            put(format!("{p}/ptimers/next_id"), pt.next_id.to_string());
+            for tm in &pt.timers {
+                put(
+                    format!("{p}/ptimers/{}", tm.id),
+                    format!(
+                        "{} {} sig {} tid {} sigval {:#x} value {} interval {} overrun {} last {} \
+                         sig_overrun {} [{}]",
+                        tm.clock,
+                        tm.notify,
+                        tm.signo,
+                        tm.tid,
+                        tm.sigval,
+                        tm.value_ns,
+                        tm.interval_ns,
+                        tm.overrun,
+                        tm.overrun_last,
+                        tm.sig_overrun,
+                        tm.flags.join(",")
+                    ),
+                );
+            }
+        }
         if let Some(a) = &t.attrs {
             let q = format!("{p}/attrs");
             put(format!("{q}/nice"), a.nice.to_string());
@@ -726,6 +791,49 @@ mod tests {
         let want = "interval timers: real 3000 ns left, interval 1000 ns; prof 5 ns left";
         assert!(s.contains(want), "{s}");
         assert!(tree(&img).contains("task-42/itimers/real = 3000 1000"));
+    }
+
+    #[test]
+    fn posix_timers_are_shown() {
+        let img = parse(&with_ptimers(6, &sample_ptimers())[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "  POSIX timers: 5, next id 6\n",
+            "    timer 0: realtime, signal 14, sigval 0x0, expires at 1900000000000000000 ns \
+             since the epoch, interval 0 ns, overrun 0 (next -1) [abs,active]\n",
+            "    timer 1: monotonic, signal 10, sigval 0x0, 500000000 ns left, interval \
+             500000000 ns, overrun 1 (next 3), signal queued (si_overrun 2) [pending]\n",
+            "    timer 3: boottime, no signal, sigval 0x0, 5000000000 ns left, interval 0 ns, \
+             overrun 0 (next 0)\n",
+            "    timer 4: realtime, signal 10 (SIGEV_THREAD), sigval 0x7f0000001000, disarmed,",
+            "    timer 5: tai, signal 34 to thread 42, sigval 0xdead, 1000000 ns left,",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "task-42/ptimers/next_id = 6\n",
+            "task-42/ptimers/1 = monotonic signal sig 10 tid 0 sigval 0x0 value 500000000 \
+             interval 500000000 overrun 3 last 1 sig_overrun 2 [pending]\n",
+            "task-42/ptimers/5 = tai thread-id sig 34 tid 42 sigval 0xdead value 1000000 \
+             interval 1000000 overrun -1 last 0 sig_overrun 0 [active]\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let p = &j["tasks"][0]["ptimers"];
+        assert_eq!(p["next_id"], 6);
+        assert_eq!(
+            p["timers"][0]["flags"],
+            serde_json::json!(["abs", "active"])
+        );
+        assert_eq!(p["timers"][4]["notify"], "thread-id");
+        assert_eq!(p["timers"][4]["tid"], 42);
+        // None in an image without them.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("POSIX timers"));
+        assert!(!tree(&img).contains("ptimers"));
+        assert!(!json(&img).unwrap().contains("ptimers"));
     }
 
     #[test]

@@ -490,6 +490,329 @@ fn interval_timers_follow_their_process_s_attrs() {
     );
 }
 
+/// `b` (a body) with the `nr` of its PTIMERS record set to `nr`.
+fn with_ptimers_nr(mut b: Vec<u8>, nr: u32) -> Vec<u8> {
+    let o = rec_off(&b, rec::PTIMERS);
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_ptimers, nr),
+        &nr.to_le_bytes(),
+    );
+    b
+}
+
+/// [`with_ptimers`]`(7, timers)` as a process of 2 threads, its thread
+/// 43's records after its timers.
+fn threaded_ptimers(timers: &[kcr_rec_ptimer]) -> Vec<u8> {
+    let mut b = body(&with_ptimers(7, timers));
+    let t = rec_off(&b, rec::TASK);
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, flags),
+        &0u32.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, nr_threads),
+        &2u32.to_le_bytes(),
+    );
+    let (th, r) = thread_records(43, 50, &[]);
+    b.extend(th);
+    finish(b, N + 1 + timers.len() as u32 + r)
+}
+
+#[test]
+fn posix_timers_follow_their_process_s_attrs_or_itimers() {
+    let img = parse(&with_ptimers(6, &sample_ptimers())[..]).unwrap();
+    assert_eq!(img.records, N + 6);
+    let pt = img.tasks[0].ptimers.as_ref().unwrap();
+    assert_eq!(pt.next_id, 6);
+    let ids: Vec<i32> = pt.timers.iter().map(|t| t.id).collect();
+    assert_eq!(ids, [0, 1, 3, 4, 5]);
+    let t = &pt.timers[0];
+    assert_eq!((t.clock, t.notify, t.signo), ("realtime", "signal", 14));
+    assert_eq!(t.flags, ["abs", "active"]);
+    assert_eq!((t.value_ns, t.overrun), (1_900_000_000_000_000_000, -1));
+    let t = &pt.timers[1];
+    assert_eq!(
+        (t.clock, t.flags.as_slice()),
+        ("monotonic", &["pending"][..])
+    );
+    assert_eq!(
+        (t.sig_overrun, t.interval_ns, t.overrun, t.overrun_last),
+        (2, 500_000_000, 3, 1)
+    );
+    assert_eq!(
+        (pt.timers[2].clock, pt.timers[2].notify),
+        ("boottime", "none")
+    );
+    assert_eq!(
+        (pt.timers[3].notify, pt.timers[3].sigval),
+        ("thread", 0x7f00_0000_1000)
+    );
+    let t = &pt.timers[4];
+    assert_eq!(
+        (t.clock, t.notify, t.tid, t.signo),
+        ("tai", "thread-id", 42, 34)
+    );
+    // None left, but the next id is kept.
+    let img = parse(&with_ptimers(3, &[])[..]).unwrap();
+    let pt = img.tasks[0].ptimers.as_ref().unwrap();
+    assert_eq!((pt.next_id, pt.timers.len()), (3, 0));
+    assert!(parse(&sample()[..]).unwrap().tasks[0].ptimers.is_none());
+    // Right after the ITIMERS record too.
+    let mut b = body(&with_itimers([(3, 1), (0, 0), (0, 0)]));
+    b.extend(ptimers_records(2, &[ptimer(1, 1, 0, 10)]));
+    let img = parse(&finish(b, N + 3)[..]).unwrap();
+    assert!(img.tasks[0].itimers.is_some());
+    assert_eq!(img.tasks[0].ptimers.as_ref().unwrap().timers[0].id, 1);
+    // At the bounds restart(2) takes.
+    let edge = [
+        kcr_rec_ptimer {
+            overrun: -1,
+            ..ptimer(0, 0, 0, 1)
+        },
+        ptimer(1, 1, 0, KCR_NSIG as i32),
+        ptimer(2, 7, 1, 0),
+        ptimer(3, 11, 1, 99), // no signal: its number does not matter
+        kcr_rec_ptimer {
+            tid: i32::MAX,
+            ..ptimer(4, 0, 4, 10)
+        },
+        kcr_rec_ptimer {
+            flags: ptimer_flags::PENDING,
+            ..ptimer(i32::MAX, 0, 0, 10)
+        },
+    ];
+    let img = parse(&with_ptimers(i32::MAX, &edge)[..]).unwrap();
+    assert_eq!(img.tasks[0].ptimers.as_ref().unwrap().timers.len(), 6);
+    // In a process with threads, before its threads' records, signalling
+    // one of them.
+    let th = kcr_rec_ptimer {
+        tid: 43,
+        ..ptimer(0, 1, 4, 10)
+    };
+    let img = parse(&threaded_ptimers(&[th])[..]).unwrap();
+    let p = &img.tasks[0];
+    assert_eq!(
+        (p.ptimers.as_ref().unwrap().timers[0].tid, p.threads.len()),
+        (43, 1)
+    );
+}
+
+#[test]
+fn bad_posix_timers_are_refused_as_restart_does() {
+    let flags = |flags, value_ns, t: kcr_rec_ptimer| kcr_rec_ptimer {
+        flags,
+        value_ns,
+        ..t
+    };
+    let sig = ptimer(0, 0, 0, 10);
+    let cases: Vec<(Vec<kcr_rec_ptimer>, &str)> = vec![
+        // Ids strictly increasing, from 0.
+        (
+            vec![ptimer(2, 0, 0, 10), ptimer(2, 0, 0, 10)],
+            "POSIX timer id 2 after 2",
+        ),
+        (
+            vec![ptimer(3, 0, 0, 10), ptimer(1, 0, 0, 10)],
+            "POSIX timer id 1 after 3",
+        ),
+        (vec![ptimer(-1, 0, 0, 10)], "POSIX timer id -1 after -1"),
+        // CPU-time and alarm clocks, unknown sigev_notify values.
+        (
+            vec![ptimer(0, 2, 0, 10)],
+            "POSIX timer 0: clock 2, sigev_notify 0",
+        ),
+        (vec![ptimer(0, 3, 0, 10)], "clock 3, sigev_notify 0"),
+        (vec![ptimer(0, 8, 0, 10)], "clock 8, sigev_notify 0"),
+        (vec![ptimer(0, -6, 0, 10)], "clock -6, sigev_notify 0"),
+        (vec![ptimer(0, 0, 3, 10)], "clock 0, sigev_notify 3"),
+        (vec![ptimer(0, 0, 6, 10)], "clock 0, sigev_notify 6"),
+        // Signals; a thread exactly for SIGEV_THREAD_ID.
+        (
+            vec![ptimer(0, 0, 0, 0)],
+            "POSIX timer 0: signal 0, thread 0",
+        ),
+        (vec![ptimer(0, 0, 2, 65)], "signal 65, thread 0"),
+        (
+            vec![kcr_rec_ptimer { tid: 43, ..sig }],
+            "POSIX timer 0: signal 10, thread 43",
+        ),
+        (
+            vec![kcr_rec_ptimer {
+                tid: 43,
+                ..ptimer(0, 0, 1, 0)
+            }],
+            "signal 0, thread 43",
+        ),
+        (vec![ptimer(0, 0, 4, 10)], "signal 10, thread 0"),
+        (
+            vec![kcr_rec_ptimer {
+                tid: -1,
+                ..ptimer(0, 0, 4, 10)
+            }],
+            "signal 10, thread -1",
+        ),
+        // Flags, padding, times and overrun counts.
+        (vec![flags(0x8, 0, sig)], "POSIX timer 0: flags 0x8,"),
+        (
+            vec![kcr_rec_ptimer { __pad: 1, ..sig }],
+            "POSIX timer 0: flags 0x0, value 0, interval 0, overrun 0/0/0",
+        ),
+        (vec![flags(0, -1, sig)], "value -1,"),
+        (
+            vec![kcr_rec_ptimer {
+                interval_ns: -1,
+                ..sig
+            }],
+            "interval -1,",
+        ),
+        (
+            vec![kcr_rec_ptimer { overrun: -2, ..sig }],
+            "overrun -2/0/0",
+        ),
+        (
+            vec![kcr_rec_ptimer {
+                overrun_last: -1,
+                ..sig
+            }],
+            "overrun 0/-1/0",
+        ),
+        (
+            vec![kcr_rec_ptimer {
+                flags: ptimer_flags::PENDING,
+                sig_overrun: -1,
+                ..sig
+            }],
+            "overrun 0/0/-1",
+        ),
+        (
+            vec![kcr_rec_ptimer {
+                sig_overrun: 1,
+                ..sig
+            }],
+            "flags 0x0, value 0, interval 0, overrun 0/0/1",
+        ),
+        // Absolute: on CLOCK_REALTIME, with an expiry.
+        (
+            vec![flags(ptimer_flags::ABS, 5, ptimer(0, 1, 0, 10))],
+            "flags 0x1, value 5,",
+        ),
+        (
+            vec![flags(ptimer_flags::ABS, 0, sig)],
+            "flags 0x1, value 0,",
+        ),
+        // Running: with a signal and time left.
+        (
+            vec![flags(ptimer_flags::ACTIVE, 5, ptimer(0, 0, 1, 0))],
+            "flags 0x2, value 5,",
+        ),
+        (
+            vec![flags(ptimer_flags::ACTIVE, 0, sig)],
+            "flags 0x2, value 0,",
+        ),
+        // Pending: with a signal.
+        (
+            vec![flags(ptimer_flags::PENDING, 0, ptimer(0, 0, 1, 0))],
+            "flags 0x4, value 0,",
+        ),
+    ];
+    for (timers, want) in cases {
+        let e = parse(&with_ptimers(9, &timers)[..]).unwrap_err();
+        assert_eq!(e.record, "PTIMER", "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // The PTIMERS record's own fields.
+    let e = parse(&with_ptimers(-1, &[])[..]).unwrap_err();
+    assert_eq!(e.record, "PTIMERS", "{e}");
+    assert!(e.msg.contains("0 POSIX timers, next id -1"), "{e}");
+    let b = with_ptimers_nr(body(&with_ptimers(0, &[])), KCR_PTIMERS_MAX + 1);
+    let e = parse(&finish(b, N + 1)[..]).unwrap_err();
+    assert!(e.msg.contains("4097 POSIX timers, next id 0"), "{e}");
+}
+
+#[test]
+fn posix_timers_are_exactly_the_ones_announced() {
+    let timers = sample_ptimers();
+    let n = N + 1 + timers.len() as u32;
+    let b = body(&with_ptimers(6, &timers));
+    // More announced than follow: the TAIL, or the next task, where the
+    // next one belongs.
+    let e = parse(&finish(with_ptimers_nr(b.clone(), 6), n)[..]).unwrap_err();
+    assert_eq!(e.record, "TAIL", "{e}");
+    assert!(
+        e.msg
+            .contains("TAIL where POSIX timer 5 of 6 of process 42 belongs"),
+        "{e}"
+    );
+    let tb = with_ptimers_nr(body(&threaded_ptimers(&[ptimer(0, 0, 0, 10)])), 2);
+    let e = parse(&finish(tb, N + 5)[..]).unwrap_err();
+    assert!(e.msg.contains("TASK where POSIX timer 1 of 2"), "{e}");
+    // Fewer announced than follow.
+    let e = parse(&finish(with_ptimers_nr(b.clone(), 4), n)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("PTIMER", n - 1), "{e}");
+    assert!(
+        e.msg
+            .contains("only after its process's PTIMERS record, as many as it announces"),
+        "{e}"
+    );
+    // A PTIMER record without its PTIMERS, or anywhere else.
+    let (rest, _) = cut(&b, rec::PTIMERS);
+    let e = parse(&finish(rest, n - 1)[..]).unwrap_err();
+    assert_eq!(e.record, "PTIMER", "{e}");
+    assert!(e.msg.contains("only after its process's PTIMERS"), "{e}");
+    let stray = ptimer_record(&ptimer(0, 0, 0, 10));
+    let c = insert_before(&body(&sample()), rec::FS, &stray);
+    let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+    assert!(e.msg.contains("only after its process's PTIMERS"), "{e}");
+    // A PTIMER of the wrong length.
+    let (mut c, _) = cut(&body(&with_ptimers(1, &[ptimer(0, 0, 0, 10)])), rec::PTIMER);
+    c.extend(record(rec::PTIMER, size_of::<kcr_rec_ptimer>() + 8, &[]));
+    let e = parse(&finish(c, N + 2)[..]).unwrap_err();
+    assert!(e.msg.contains("length 88, expected 80"), "{e}");
+}
+
+#[test]
+fn posix_timers_are_a_process_s_after_its_attrs() {
+    let pt = ptimers_records(1, &[ptimer(0, 0, 0, 10)]);
+    // Before the ATTRS record.
+    let c = insert_before(&body(&sample()), rec::ATTRS, &pt);
+    let e = parse(&finish(c, N + 2)[..]).unwrap_err();
+    assert_eq!(e.record, "PTIMERS", "{e}");
+    assert!(
+        e.msg
+            .contains("only right after its process's ATTRS or ITIMERS"),
+        "{e}"
+    );
+    // Twice.
+    let mut b = body(&with_ptimers(1, &[ptimer(0, 0, 0, 10)]));
+    b.extend(&pt);
+    let e = parse(&finish(b, N + 4)[..]).unwrap_err();
+    assert!(
+        e.msg.contains("only right after its process's ATTRS"),
+        "{e}"
+    );
+    // ITIMERS comes first.
+    let mut b = body(&with_ptimers(1, &[]));
+    let it = body(&with_itimers([(3, 1), (0, 0), (0, 0)]));
+    let (_, itr) = cut(&it, rec::ITIMERS);
+    b.extend(itr);
+    let e = parse(&finish(b, N + 2)[..]).unwrap_err();
+    assert_eq!(e.record, "ITIMERS", "{e}");
+    // Among a thread's records.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    th.extend(&pt);
+    let e = parse(&threaded(2, &[(th, r + 2)])[..]).unwrap_err();
+    assert_eq!(e.record, "PTIMERS", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    // After the thread records of its process.
+    let mut b = body(&threaded(2, &[thread_records(43, 50, &[])]));
+    b.extend(&pt);
+    let e = parse(&finish(b, N + 5)[..]).unwrap_err();
+    assert_eq!(e.record, "PTIMERS", "{e}");
+}
+
 #[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
