@@ -2940,38 +2940,36 @@ static int cmd_errors(void)
 		close(fd);
 	}
 
-	/* Locks are not saved: a file with a lock of ours is refused. */
+	/* Leases are not saved: a file with a lease of ours is refused. */
 	{
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		int lfd = open("/tmp/kcr-lock", O_RDWR | O_CREAT, 0600);
+		int lfd = open("/tmp/kcr-lease", O_RDWR | O_CREAT, 0600);
 
+		if (lfd < 0)
+			return 2;
+		close(lfd);
+		lfd = open("/tmp/kcr-lease", O_RDONLY);
 		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (lfd < 0 || flock(lfd, LOCK_EX))
+		if (lfd < 0 || fcntl(lfd, F_SETLEASE, F_RDLCK))
 			return 2;
 		ret = sys_checkpoint(0, fd, 0, 2);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint holding a flock(): EOPNOTSUPP");
-		flock(lfd, LOCK_UN);
-		if (fcntl(lfd, F_SETLK, &fl))
-			return 2;
-		ret = sys_checkpoint(0, fd, 0, 2);
-		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint holding a POSIX lock: EOPNOTSUPP");
+		      "checkpoint holding a lease: EOPNOTSUPP");
+		fcntl(lfd, F_SETLEASE, F_UNLCK);
 		close(lfd);
 		close(fd);
 	}
 
-	/* POSIX timers are not saved yet: a process with one is refused. */
+	/* Timers on CPU-time clocks are not saved: refused. */
 	{
 		timer_t tid;
 
 		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (timer_create(CLOCK_MONOTONIC, NULL, &tid))
+		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, NULL, &tid))
 			return 2;
 		ret = sys_checkpoint(0, fd, 0, 2);
 		timer_delete(tid);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with a POSIX timer: EOPNOTSUPP");
+		      "checkpoint with a POSIX timer on a CPU-time clock: EOPNOTSUPP");
 		close(fd);
 	}
 

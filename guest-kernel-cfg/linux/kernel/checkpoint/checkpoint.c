@@ -492,6 +492,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret)
 		ret = kcr_write_fdtable(ctx, &ck->fs);
 /* @end */
+/* @locks */
+	if (!ret)
+		ret = kcr_write_locks(ctx, &ck->fs);
+/* @end */
 	if (ret)
 		goto out_io;
 

@@ -518,6 +518,7 @@ again:
 	goto again;
 }
 
+/* @until locks */
 /* Does the task hold a lock or lease on the file?  They are not saved. */
 static bool kcr_file_locked(struct file *file, const void *files)
 {
@@ -538,6 +539,7 @@ static bool kcr_file_locked(struct file *file, const void *files)
 	spin_unlock(&flctx->flc_lock);
 	return found;
 }
+/* @end */
 
 /* Refuse unsupported descriptors before anything is written. */
 int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
@@ -552,8 +554,14 @@ int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 		if (!why && kind == KCR_FILE_PROC)
 			why = kcr_proc_why_not(ctx, fs->fds[i].file);
 /* @end */
+/* @until locks */
 		if (!why && kcr_file_locked(fs->fds[i].file, fs->files))
 			why = "file with locks or leases (not supported yet)";
+/* @end */
+/* @locks */
+		if (!why && kcr_file_leased(fs->fds[i].file))
+			why = "file with a lease (not supported)";
+/* @end */
 		if (why) {
 			kcr_log(ctx, "cannot checkpoint fd %u: %s (%pD)",
 				fs->fds[i].fd, why, fs->fds[i].file);

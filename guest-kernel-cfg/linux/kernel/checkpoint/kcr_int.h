@@ -193,6 +193,14 @@ struct kcr_rst_fd {
 	u32 flags;		/* KCR_FD_* */
 	struct file *file;	/* owned by the object hash */
 };
+/* @locks */
+
+struct kcr_rst_lock_file {
+	struct file *file;	/* one of the fd table's */
+	u32 kind, type;		/* KCR_LOCK_*, F_RDLCK or F_WRLCK */
+	loff_t start, end;
+};
+/* @end */
 
 /* @end */
 /* @threads */
@@ -271,6 +279,10 @@ struct kcr_rst {
 /* @end */
 /* @itimers */
 	struct kcr_rec_itimers itimers;	/* all 0 if none was armed */
+/* @end */
+/* @locks */
+	struct kcr_rst_lock_file *flocks;	/* locks to take, in order */
+	u32 nr_flocks;
 /* @end */
 /* @ptimers-rst */
 	struct kcr_rec_ptimer *ptimers;	/* POSIX timers, by id */
@@ -562,6 +574,15 @@ int kcr_write_itimers(struct kcr_ctx *ctx, struct task_struct *t);
 int kcr_rst_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		    const struct kcr_hdr *h);
 int kcr_apply_itimers(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @locks */
+/* locks.c */
+bool kcr_file_leased(struct file *file);
+int kcr_write_locks(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_rst_lock(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		 const struct kcr_hdr *h);
+int kcr_apply_locks(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 /* @ptimers */

@@ -165,6 +165,9 @@ static void kcr_rst_release(struct kcr_rst *rst)
 /* @ptimers-rst */
 	kvfree(rst->ptimers);
 /* @end */
+/* @locks */
+	kvfree(rst->flocks);
+/* @end */
 /* @cred */
 	if (rst->open_cred)
 		put_cred(rst->open_cred);
@@ -301,6 +304,13 @@ objects_done:
 /* @end */
 /* @memory-rst */
 	ret = kcr_read_hdr(ctx, &h);
+/* @locks */
+	while (!ret && h.type == KCR_REC_LOCK) {
+		ret = kcr_rst_lock(ctx, rst, &h);
+		if (!ret)
+			ret = kcr_read_hdr(ctx, &h);
+	}
+/* @end */
 	if (!ret)
 		ret = kcr_rst_mm_rec(ctx, &h, &rst->mm);
 /* @until cow-rst */
@@ -351,6 +361,11 @@ objects_done:
 /* @files-rst */
 	if (!ret)
 		ret = kcr_apply_files(ctx, rst);
+/* @end */
+/* @locks */
+	/* Owned by the fd table just installed (POSIX locks). */
+	if (!ret)
+		ret = kcr_apply_locks(ctx, rst);
 /* @end */
 /* @threads */
 	/* Threads are made after the credentials, with the restarter's. */

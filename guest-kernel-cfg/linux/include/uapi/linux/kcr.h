@@ -35,6 +35,9 @@
  *   KCR_REC_FS                          umask, root and cwd
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
  *     { KCR_REC_FD }                      each descriptor, ascending
+/* @locks */
+ *   { KCR_REC_LOCK }                    file locks it holds
+/* @end */
  *   KCR_REC_MM                          its address space, then:
 /* @cow */
  *     [ KCR_REC_MM_FORK ]                 it starts as a copy of the parent's
@@ -176,6 +179,9 @@ enum kcr_rec_type {
 /* @ptimers */
 	KCR_REC_PTIMERS	= 27,
 	KCR_REC_PTIMER	= 28,
+/* @end */
+/* @locks */
+	KCR_REC_LOCK	= 29,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -915,6 +921,34 @@ struct kcr_rec_ptimer {
 #define KCR_PTIMER_ACTIVE	0x2
 #define KCR_PTIMER_PENDING	0x4
 #define KCR_PTIMER_FLAGS	0x7
+
+/* @end */
+/* @locks */
+/*
+ * KCR_REC_LOCK: a file lock, after the process's fd table, on the open
+ * file file_ref (a FILE object that one of its descriptors refers to):
+ * kind KCR_LOCK_POSIX, a record lock of the process (fcntl(F_SETLK));
+ * KCR_LOCK_OFD, an open file description lock (F_OFD_SETLK); or
+ * KCR_LOCK_FLOCK, a flock() lock.  OFD and flock() locks belong to the
+ * open file: each process that has it open writes them, and taking one
+ * again is harmless.  type is F_RDLCK or F_WRLCK; the lock covers bytes
+ * start..end, end included (end OFFSET_MAX: to the end of the file;
+ * flock(): the whole file).  Restart takes each again without waiting.
+ */
+struct kcr_rec_lock {
+	struct kcr_hdr h;
+	__u32 file_ref;
+	__u32 kind;		/* KCR_LOCK_* */
+	__u32 type;		/* F_RDLCK or F_WRLCK */
+	__u32 __pad;
+	__s64 start;		/* >= 0 */
+	__s64 end;		/* >= start */
+};
+
+#define KCR_LOCK_POSIX		1
+#define KCR_LOCK_OFD		2
+#define KCR_LOCK_FLOCK		3
+#define KCR_LOCKS_MAX		1024	/* per process */
 
 /* @end */
 /* KCR_REC_TAIL */
