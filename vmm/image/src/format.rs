@@ -72,6 +72,8 @@ pub const KCR_GHOST_MAX: u32 = 64 << 20;
 /// `KCR_PTIMERS_MAX`: most POSIX timers in one process (PTIMER records
 /// after a PTIMERS record).
 pub const KCR_PTIMERS_MAX: u32 = 4096;
+/// `KCR_LOCKS_MAX`: most file locks (LOCK records) of one process.
+pub const KCR_LOCKS_MAX: u32 = 1024;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -212,6 +214,8 @@ pub mod rec {
     pub const PTIMERS: u32 = 27;
     /// `KCR_REC_PTIMER`: one POSIX timer.
     pub const PTIMER: u32 = 28;
+    /// `KCR_REC_LOCK`: a file lock of a process, after its fd table.
+    pub const LOCK: u32 = 29;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -246,6 +250,7 @@ pub mod rec {
             COW_PAGES => "COW_PAGES",
             PTIMERS => "PTIMERS",
             PTIMER => "PTIMER",
+            LOCK => "LOCK",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -311,6 +316,28 @@ pub mod ptimer_flags {
     pub const ALL: u32 = 0x7;
     /// Names of the flags, bit 0 first.
     pub const NAMES: [&str; 3] = ["abs", "active", "pending"];
+}
+
+/// File lock kinds of a LOCK record (`KCR_LOCK_*`).
+pub mod lock_kind {
+    /// `KCR_LOCK_POSIX`: a record lock of the process (`fcntl(F_SETLK)`).
+    pub const POSIX: u32 = 1;
+    /// `KCR_LOCK_OFD`: an open file description lock (`F_OFD_SETLK`),
+    /// the open file's.
+    pub const OFD: u32 = 2;
+    /// `KCR_LOCK_FLOCK`: a `flock()` lock, the open file's, on the whole
+    /// file.
+    pub const FLOCK: u32 = 3;
+
+    /// The kind's name, or None for an unknown kind.
+    pub fn name(k: u32) -> Option<&'static str> {
+        Some(match k {
+            POSIX => "posix",
+            OFD => "ofd",
+            FLOCK => "flock",
+            _ => return None,
+        })
+    }
 }
 
 /// VMA flags.
@@ -881,6 +908,24 @@ pub struct kcr_rec_ptimer {
     pub overrun_last: i64,
 }
 
+/// `struct kcr_rec_lock`: a file lock of a process (kind
+/// [`lock_kind`]), on the open file `file_ref`, which one of its
+/// descriptors refers to: `type_` `F_RDLCK` (0) or `F_WRLCK` (1), bytes
+/// `start ..= end` (`end` `i64::MAX`, the kernel's `OFFSET_MAX`: to the end
+/// of the file; a `flock()` lock: `0 ..= OFFSET_MAX`, the whole file).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_lock {
+    pub h: kcr_hdr,
+    pub file_ref: u32,
+    pub kind: u32,
+    pub type_: u32,
+    pub __pad: u32,
+    pub start: i64,
+    pub end: i64,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -984,6 +1029,7 @@ layout! {
     kcr_rec_ptimers { h, nr, next_id }
     kcr_rec_ptimer { h, id, clock, notify, signo, tid, flags, sig_overrun, __pad, sigval, value_ns,
         interval_ns, overrun, overrun_last }
+    kcr_rec_lock { h, file_ref, kind, type_ = "type", __pad, start, end }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -1036,6 +1082,11 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_PTIMER_ACTIVE", ptimer_flags::ACTIVE.into()),
         ("KCR_PTIMER_PENDING", ptimer_flags::PENDING.into()),
         ("KCR_PTIMER_FLAGS", ptimer_flags::ALL.into()),
+        ("KCR_REC_LOCK", rec::LOCK.into()),
+        ("KCR_LOCK_POSIX", lock_kind::POSIX.into()),
+        ("KCR_LOCK_OFD", lock_kind::OFD.into()),
+        ("KCR_LOCK_FLOCK", lock_kind::FLOCK.into()),
+        ("KCR_LOCKS_MAX", KCR_LOCKS_MAX.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

@@ -46,6 +46,11 @@ const PTIMER_NOTIFY: [(i32, &str); 4] = [
 ];
 const SIGEV_NONE: i32 = 1;
 const SIGEV_THREAD_ID: i32 = 4;
+/// The types of a file lock (`F_RDLCK`, `F_WRLCK`), with their names.
+const LOCK_TYPES: [(u32, &str); 2] = [(0, "read"), (1, "write")];
+/// The kernel's `OFFSET_MAX`: the end of a lock to the end of the file
+/// (and of every `flock()` lock).
+const OFFSET_MAX: i64 = i64::MAX;
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -232,6 +237,25 @@ pub struct Ptimers {
     pub timers: Vec<Ptimer>,
 }
 
+/// A file lock of a process (`KCR_REC_LOCK`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Lock {
+    /// Object id of the open file it is on, which one of the process's
+    /// descriptors refers to.
+    pub file: u32,
+    /// "posix" (`fcntl(F_SETLK)`, the process's), "ofd" (`F_OFD_SETLK`)
+    /// or "flock" (the open file's).
+    pub kind: &'static str,
+    /// "read" (`F_RDLCK`) or "write" (`F_WRLCK`).
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    /// Its first byte, >= 0.
+    pub start: i64,
+    /// Its last byte (included), >= `start`; `i64::MAX`: to the end of
+    /// the file ("flock": always 0 ..= `i64::MAX`).
+    pub end: i64,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -269,6 +293,10 @@ pub struct Task {
     pub nr_fds: Option<u32>,
     /// File descriptors, ascending.
     pub fds: Vec<Fd>,
+    /// A process: the file locks it holds (LOCK records after its fd
+    /// table), in stream order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<Lock>,
     /// General registers.
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
@@ -318,6 +346,7 @@ impl Task {
             fs: None,
             nr_fds: None,
             fds: Vec::new(),
+            locks: Vec::new(),
             regs: None,
             xstate: None,
             debugregs: None,
@@ -1542,6 +1571,35 @@ impl<R: Read> Parser<'_, R> {
                     file: f.file_ref,
                 });
             }
+            rec::LOCK => {
+                let r: kcr_rec_lock = self.obj(t)?;
+                let prev = self.prev_type;
+                let task = self.task(t)?;
+                // Right after its fd table, all of it, or another LOCK:
+                // restart(2) reads them between the fd table and the MM.
+                let placed = matches!(prev, rec::FDTABLE | rec::FD | rec::LOCK)
+                    && task.mm.is_none()
+                    && task.nr_fds.is_some_and(|n| task.fds.len() == n as usize);
+                let nr = task.locks.len();
+                let open = task.fds.iter().any(|f| f.file == r.file_ref);
+                if !placed {
+                    return Err(self.err(
+                        t,
+                        "only right after its process's fd table (FDTABLE and FD records), \
+                         before its MM",
+                    ));
+                }
+                // As restart(2) checks, in its order.
+                let lock = check_lock(&r).map_err(|m| self.err(t, m))?;
+                if nr >= KCR_LOCKS_MAX as usize {
+                    return Err(self.err(t, format!("more than {KCR_LOCKS_MAX} file locks")));
+                }
+                if !open {
+                    let why = format!("lock on file object {}, open at no fd", r.file_ref);
+                    return Err(self.err(t, why));
+                }
+                self.task(t)?.locks.push(lock);
+            }
             rec::MM => {
                 let m: kcr_rec_mm = self.obj(t)?;
                 if m.pgd_phys != 0 && !self.hostinfo() {
@@ -1988,6 +2046,35 @@ pub fn check_ptimer(r: &kcr_rec_ptimer, prev: i32) -> Result<Ptimer, String> {
         overrun: r.overrun,
         overrun_last: r.overrun_last,
     })
+}
+
+/// The checks of the kernel's kcr_rst_lock() on the fields of one LOCK
+/// record (its place, the count and its file are the parser's): a known
+/// kind and type, bytes `start ..= end` from 0, the whole file for a
+/// `flock()` lock. Returns the lock.
+pub fn check_lock(r: &kcr_rec_lock) -> Result<Lock, String> {
+    let kind = lock_kind::name(r.kind);
+    let type_ = LOCK_TYPES.iter().find(|l| l.0 == r.type_).map(|l| l.1);
+    match (kind, type_) {
+        (Some(kind), Some(type_))
+            if r.__pad == 0
+                && r.start >= 0
+                && r.end >= r.start
+                && (r.kind != lock_kind::FLOCK || (r.start == 0 && r.end == OFFSET_MAX)) =>
+        {
+            Ok(Lock {
+                file: r.file_ref,
+                kind,
+                type_,
+                start: r.start,
+                end: r.end,
+            })
+        }
+        _ => Err(format!(
+            "lock of kind {}, type {}, bytes {}..{}",
+            r.kind, r.type_, r.start, r.end
+        )),
+    }
 }
 
 /// Reads and validates a whole image from `r`.

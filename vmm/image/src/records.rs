@@ -393,6 +393,10 @@ pub const RULES: &[Rule] = &[
     // the places, the count and the timers).
     fixed(rec::PTIMERS, size_of::<kcr_rec_ptimers>()),
     fixed(rec::PTIMER, size_of::<kcr_rec_ptimer>()),
+    // Right after its process's fd table (FDTABLE and FD records), before
+    // its MM; its file is one of the process's descriptors' (parse.rs
+    // checks the place, the file, the count and the lock).
+    fixed(rec::LOCK, size_of::<kcr_rec_lock>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -414,7 +418,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::PTIMER + 1 {
+        for t in 0..=rec::LOCK + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
@@ -429,6 +433,12 @@ mod tests {
                 "{size:?}"
             );
         }
+    }
+
+    #[test]
+    fn lock_records_have_their_fixed_size() {
+        let size = rule(rec::LOCK).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(40))), "{size:?}");
     }
 
     #[test]

@@ -693,6 +693,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             with_itimers([(3_000_000_000, 0), (0, 0), (1_000_000, 1_000_000)]),
         ),
         ("ptimers", with_ptimers(6, &sample_ptimers())),
+        ("locks", with_locks(&sample_locks())),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -800,6 +801,7 @@ fn offset_ids(b: &mut [u8], by: u32) {
             rec::MM => &[offset_of!(kcr_rec_mm, objid)],
             rec::VMA => &[offset_of!(kcr_rec_vma, file_ref)],
             rec::ATTRS => &[offset_of!(kcr_rec_attrs, exe_ref)],
+            rec::LOCK => &[offset_of!(kcr_rec_lock, file_ref)],
             _ => &[],
         };
         for &f in fields {
@@ -1135,6 +1137,76 @@ pub fn sample_ptimers() -> Vec<kcr_rec_ptimer> {
             overrun: -1,
             ..ptimer(5, 11, 4, 34)
         },
+    ]
+}
+
+/// `F_RDLCK`: the type of a read (shared) lock.
+pub const F_RDLCK: u32 = 0;
+/// `F_WRLCK`: the type of a write (exclusive) lock.
+pub const F_WRLCK: u32 = 1;
+
+/// A LOCK record's fields: a lock of kind `kind` (`KCR_LOCK_*`) and type
+/// `type_` ([`F_RDLCK`], [`F_WRLCK`]) on file object `file_ref`, bytes
+/// `start ..= end`; no padding.
+pub fn lock(file_ref: u32, kind: u32, type_: u32, start: i64, end: i64) -> kcr_rec_lock {
+    let mut l = kcr_rec_lock::new_zeroed();
+    l.h = kcr_hdr {
+        type_: rec::LOCK,
+        len: size_of::<kcr_rec_lock>() as u32,
+    };
+    kcr_rec_lock {
+        file_ref,
+        kind,
+        type_,
+        start,
+        end,
+        ..l
+    }
+}
+
+/// The LOCK record of `l` (its header as [`record`] makes it).
+pub fn lock_record(l: &kcr_rec_lock) -> Vec<u8> {
+    let mut r = record(rec::LOCK, size_of::<kcr_rec_lock>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_lock, file_ref), l.file_ref),
+        (offset_of!(kcr_rec_lock, kind), l.kind),
+        (offset_of!(kcr_rec_lock, type_), l.type_),
+        (offset_of!(kcr_rec_lock, __pad), l.__pad),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    for (off, v) in [
+        (offset_of!(kcr_rec_lock, start), l.start),
+        (offset_of!(kcr_rec_lock, end), l.end),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// The LOCK records of `locks`, in order.
+pub fn locks_records(locks: &[kcr_rec_lock]) -> Vec<u8> {
+    locks.iter().flat_map(lock_record).collect()
+}
+
+/// `sample()` with the LOCK records of `locks` right after its fd table
+/// (its last FD record), before its MM.
+pub fn with_locks(locks: &[kcr_rec_lock]) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::MM);
+    b.splice(o..o, locks_records(locks));
+    finish(b, N + locks.len() as u32)
+}
+
+/// Locks of every kind restart(2) takes, for [`with_locks`], all on the
+/// sample's program (object 2, fd 3, open read-only): a POSIX read lock
+/// of bytes 0 ..= 4095, an OFD read lock from byte 8192 to the end of the
+/// file (`OFFSET_MAX`) and a `flock()` read (shared) lock.
+pub fn sample_locks() -> Vec<kcr_rec_lock> {
+    vec![
+        lock(2, lock_kind::POSIX, F_RDLCK, 0, 4095),
+        lock(2, lock_kind::OFD, F_RDLCK, 8192, i64::MAX),
+        lock(2, lock_kind::FLOCK, F_RDLCK, 0, i64::MAX),
     ]
 }
 

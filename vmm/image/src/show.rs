@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
-use crate::parse::{Attrs, FileObj, Image, Ptimer, Task, Vma};
+use crate::parse::{Attrs, FileObj, Image, Lock, Ptimer, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -234,6 +234,27 @@ fn ptimer_line(tm: &Ptimer) -> String {
     )
 }
 
+/// A file lock in one line.
+fn lock_line(img: &Image, l: &Lock) -> String {
+    let kind = match l.kind {
+        "posix" => "POSIX",
+        "ofd" => "OFD",
+        k => k,
+    };
+    let bytes = if l.kind == "flock" {
+        "the whole file".to_string()
+    } else if l.end == i64::MAX {
+        format!("bytes {}..end of file", l.start)
+    } else {
+        format!("bytes {}..{}", l.start, l.end)
+    };
+    format!(
+        "{kind} {} lock on {}, {bytes}",
+        l.type_,
+        file_name(img, l.file)
+    )
+}
+
 fn vma_line(img: &Image, v: &Vma) -> String {
     let file = v
         .file
@@ -354,6 +375,12 @@ pub fn summary(img: &Image) -> String {
                 if fd.cloexec { " (cloexec)" } else { "" },
                 file_name(img, fd.file)
             );
+        }
+        if !t.locks.is_empty() {
+            let _ = writeln!(s, "  file locks: {}", t.locks.len());
+            for (i, l) in t.locks.iter().enumerate() {
+                let _ = writeln!(s, "    lock {i}: {}", lock_line(img, l));
+            }
         }
         let _ = writeln!(
             s,
@@ -592,6 +619,15 @@ pub fn tree(img: &Image) -> String {
                 put(format!("{p}/fds/{}/cloexec", fd.fd), "1".into());
             }
         }
+        for (i, l) in t.locks.iter().enumerate() {
+            put(
+                format!("{p}/locks/{i}"),
+                format!(
+                    "{} {} files/{} {}..{}",
+                    l.kind, l.type_, l.file, l.start, l.end
+                ),
+            );
+        }
         put(
             format!("{p}/signals/blocked"),
             format!("{:#x}", t.sigblocked),
@@ -735,7 +771,7 @@ pub fn json(img: &Image) -> Result<String, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::KCR_EFD_SEMAPHORE;
+    use crate::format::{lock_kind, KCR_EFD_SEMAPHORE};
     use crate::parse::parse;
     use crate::samples::*;
 
@@ -834,6 +870,44 @@ mod tests {
         assert!(!summary(&img).contains("POSIX timers"));
         assert!(!tree(&img).contains("ptimers"));
         assert!(!json(&img).unwrap().contains("ptimers"));
+    }
+
+    #[test]
+    fn file_locks_are_shown() {
+        let mut locks = sample_locks();
+        locks.push(lock(7, lock_kind::POSIX, F_WRLCK, 10, 19));
+        let img = parse(&with_locks(&locks)[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "  file locks: 4\n",
+            "    lock 0: POSIX read lock on #2 /bin/counter, bytes 0..4095\n",
+            "    lock 1: OFD read lock on #2 /bin/counter, bytes 8192..end of file\n",
+            "    lock 2: flock read lock on #2 /bin/counter, the whole file\n",
+            "    lock 3: POSIX write lock on #7 pipe, bytes 10..19\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "task-42/locks/0 = posix read files/2 0..4095\n",
+            "task-42/locks/1 = ofd read files/2 8192..9223372036854775807\n",
+            "task-42/locks/2 = flock read files/2 0..9223372036854775807\n",
+            "task-42/locks/3 = posix write files/7 10..19\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let l = &j["tasks"][0]["locks"];
+        assert_eq!(
+            l[3],
+            serde_json::json!({"file": 7, "kind": "posix", "type": "write", "start": 10, "end": 19})
+        );
+        assert_eq!(l[1]["end"], i64::MAX);
+        // None in an image without them.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("file locks"));
+        assert!(!tree(&img).contains("/locks/"));
+        assert!(!json(&img).unwrap().contains("\"locks\""));
     }
 
     #[test]

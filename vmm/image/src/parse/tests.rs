@@ -813,6 +813,302 @@ fn posix_timers_are_a_process_s_after_its_attrs() {
     assert_eq!(e.record, "PTIMERS", "{e}");
 }
 
+/// [`with_locks`]`(locks)` as a process of 2 threads, its thread 43's
+/// records after its ATTRS.
+fn threaded_locks(locks: &[kcr_rec_lock]) -> Vec<u8> {
+    let mut b = body(&with_locks(locks));
+    let t = rec_off(&b, rec::TASK);
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, flags),
+        &0u32.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, nr_threads),
+        &2u32.to_le_bytes(),
+    );
+    let (th, r) = thread_records(43, 50, &[]);
+    b.extend(th);
+    finish(b, N + locks.len() as u32 + r)
+}
+
+/// `b` with `r[i]` inserted before its `i`-th record of type `t`.
+fn insert_before_each(b: &[u8], t: u32, r: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    for (off, ty, len) in records_of(b) {
+        if ty == t && i < r.len() {
+            out.extend_from_slice(&r[i]);
+            i += 1;
+        }
+        out.extend_from_slice(&b[off..off + len]);
+    }
+    out
+}
+
+#[test]
+fn file_locks_follow_their_process_s_fd_table() {
+    let img = parse(&with_locks(&sample_locks())[..]).unwrap();
+    assert_eq!(img.records, N + 3);
+    let l = &img.tasks[0].locks;
+    assert_eq!(
+        l[0],
+        Lock {
+            file: 2,
+            kind: "posix",
+            type_: "read",
+            start: 0,
+            end: 4095
+        }
+    );
+    assert_eq!((l[1].kind, l[1].start, l[1].end), ("ofd", 8192, i64::MAX));
+    assert_eq!((l[2].kind, l[2].start, l[2].end), ("flock", 0, i64::MAX));
+    assert_eq!(l.len(), 3);
+    assert!(parse(&sample()[..]).unwrap().tasks[0].locks.is_empty());
+    // At the bounds restart(2) takes, on the file of either descriptor.
+    let edge = [
+        lock(7, lock_kind::POSIX, F_WRLCK, 0, 0),
+        lock(7, lock_kind::OFD, F_WRLCK, i64::MAX, i64::MAX),
+        lock(2, lock_kind::FLOCK, F_WRLCK, 0, i64::MAX),
+        lock(2, lock_kind::POSIX, F_RDLCK, 5, i64::MAX),
+    ];
+    let img = parse(&with_locks(&edge)[..]).unwrap();
+    let l = &img.tasks[0].locks;
+    assert_eq!(l.iter().map(|l| l.file).collect::<Vec<_>>(), [7, 7, 2, 2]);
+    assert_eq!(
+        l.iter().map(|l| l.type_).collect::<Vec<_>>(),
+        ["write", "write", "write", "read"]
+    );
+    // KCR_LOCKS_MAX of them.
+    let many = vec![lock(2, lock_kind::POSIX, F_RDLCK, 0, 0); KCR_LOCKS_MAX as usize];
+    let img = parse(&with_locks(&many)[..]).unwrap();
+    assert_eq!(img.tasks[0].locks.len(), 1024);
+    // In a process with threads: the process's, before its threads.
+    let img = parse(&threaded_locks(&sample_locks())[..]).unwrap();
+    let p = &img.tasks[0];
+    assert_eq!((p.locks.len(), p.threads.len()), (3, 1));
+    assert!(p.threads[0].locks.is_empty());
+    // In each process of a tree, on its own descriptors' files (the
+    // child's ids are its parent's + 100), KCR_LOCKS_MAX per process.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let parent = locks_records(&many);
+    let child = locks_records(&[
+        lock(102, lock_kind::OFD, F_RDLCK, 0, 9),
+        lock(107, lock_kind::FLOCK, F_WRLCK, 0, i64::MAX),
+    ]);
+    let b = insert_before_each(&tree, rec::MM, &[parent, child]);
+    let img = parse(&finish(b, n + 1024 + 2)[..]).unwrap();
+    assert_eq!(img.tasks[0].locks.len(), 1024);
+    let files: Vec<u32> = img.tasks[1].locks.iter().map(|l| l.file).collect();
+    assert_eq!(files, [102, 107]);
+    // A process with no descriptor: its fd table may be followed by a
+    // LOCK record, which names no file it has open.
+    let (b, _) = cut(&body(&sample()), rec::FD);
+    let (mut b, _) = cut(&b, rec::FD);
+    let o = rec_off(&b, rec::FDTABLE);
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_fdtable, nr_fds),
+        &0u32.to_le_bytes(),
+    );
+    assert!(parse(&finish(b.clone(), N - 2)[..]).unwrap().tasks[0]
+        .fds
+        .is_empty());
+    let c = insert_before(&b, rec::MM, &lock_record(&sample_locks()[0]));
+    let e = parse(&finish(c, N - 1)[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(
+        e.msg.contains("lock on file object 2, open at no fd"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_file_locks_are_refused_as_restart_does() {
+    use lock_kind::{FLOCK, OFD, POSIX};
+    let ok = lock(2, POSIX, F_RDLCK, 0, 9);
+    let cases: Vec<(kcr_rec_lock, &str)> = vec![
+        // Kinds and types.
+        (
+            lock(2, 0, F_RDLCK, 0, 9),
+            "lock of kind 0, type 0, bytes 0..9",
+        ),
+        (
+            lock(2, 4, F_WRLCK, 0, 9),
+            "lock of kind 4, type 1, bytes 0..9",
+        ),
+        // F_UNLCK.
+        (
+            lock(2, POSIX, 2, 0, 9),
+            "lock of kind 1, type 2, bytes 0..9",
+        ),
+        (
+            lock(2, OFD, u32::MAX, 0, 9),
+            "lock of kind 2, type 4294967295, bytes 0..9",
+        ),
+        // Padding.
+        (
+            kcr_rec_lock { __pad: 1, ..ok },
+            "lock of kind 1, type 0, bytes 0..9",
+        ),
+        // Ranges: from byte 0, end not before start.
+        (
+            lock(2, POSIX, F_RDLCK, -1, 9),
+            "lock of kind 1, type 0, bytes -1..9",
+        ),
+        (
+            lock(2, POSIX, F_RDLCK, i64::MIN, -1),
+            "bytes -9223372036854775808..-1",
+        ),
+        (
+            lock(2, OFD, F_WRLCK, 10, 9),
+            "lock of kind 2, type 1, bytes 10..9",
+        ),
+        // A flock() lock is on the whole file.
+        (
+            lock(2, FLOCK, F_RDLCK, 1, i64::MAX),
+            "lock of kind 3, type 0, bytes 1..9223372036854775807",
+        ),
+        (
+            lock(2, FLOCK, F_WRLCK, 0, 4095),
+            "lock of kind 3, type 1, bytes 0..4095",
+        ),
+        // Its file: one that a descriptor of the process refers to, not
+        // the root directory (a FILE no fd refers to), the pipe (a PIPE
+        // object), the task, or nothing.
+        (
+            lock(6, POSIX, F_RDLCK, 0, 9),
+            "lock on file object 6, open at no fd",
+        ),
+        (
+            lock(5, POSIX, F_RDLCK, 0, 9),
+            "lock on file object 5, open at no fd",
+        ),
+        (
+            lock(1, OFD, F_RDLCK, 0, 9),
+            "lock on file object 1, open at no fd",
+        ),
+        (
+            lock(0, FLOCK, F_RDLCK, 0, i64::MAX),
+            "lock on file object 0, open at no fd",
+        ),
+        (
+            lock(99, POSIX, F_RDLCK, 0, 9),
+            "lock on file object 99, open at no fd",
+        ),
+        // The lock's own fields are checked first.
+        (lock(99, 0, F_RDLCK, 0, 9), "lock of kind 0, type 0"),
+    ];
+    for (l, want) in cases {
+        let e = parse(&with_locks(&[ok, l])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("LOCK", 17), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // More than KCR_LOCKS_MAX, before the file of the one too many is
+    // looked at, after its own fields are.
+    let mut many = vec![ok; KCR_LOCKS_MAX as usize];
+    for (last, want) in [
+        (ok, "more than 1024 file locks"),
+        (lock(99, POSIX, F_RDLCK, 0, 9), "more than 1024 file locks"),
+        (
+            lock(2, POSIX, 2, 0, 9),
+            "lock of kind 1, type 2, bytes 0..9",
+        ),
+    ] {
+        many.push(last);
+        let e = parse(&with_locks(&many)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("LOCK", 16 + 1024), "{e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+        many.pop();
+    }
+    // A LOCK of the wrong length.
+    let c = insert_before(
+        &body(&sample()),
+        rec::MM,
+        &record(rec::LOCK, size_of::<kcr_rec_lock>() + 8, &[]),
+    );
+    let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(e.msg.contains("length 48, expected 40"), "{e}");
+}
+
+#[test]
+fn file_locks_are_a_process_s_right_after_its_fd_table() {
+    let l = lock_record(&lock(2, lock_kind::POSIX, F_RDLCK, 0, 9));
+    let place = "only right after its process's fd table (FDTABLE and FD records), before its MM";
+    let b = body(&sample());
+    // Before its fd table, before its FD records, among them, after its
+    // MM, among or after its mappings.
+    let fd = rec_off(&b, rec::FD) + size_of::<kcr_rec_fd>();
+    let mut among_fds = b[..fd].to_vec();
+    among_fds.extend(&l);
+    among_fds.extend_from_slice(&b[fd..]);
+    let mut cases = vec![among_fds];
+    for t in [
+        rec::FS,
+        rec::FDTABLE,
+        rec::FD,
+        rec::VMA,
+        rec::PAGES,
+        rec::ATTRS,
+    ] {
+        cases.push(insert_before(&b, t, &l));
+    }
+    for c in cases {
+        let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+        assert_eq!(e.record, "LOCK", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // After the ATTRS record, which ends its process's records.
+    let mut c = body(&with_locks(&sample_locks()));
+    c.extend(&l);
+    let e = parse(&finish(c, N + 4)[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(
+        e.msg
+            .contains("LOCK after the ATTRS record of process 42, which ends its records"),
+        "{e}"
+    );
+    // Where a PTIMER belongs.
+    let mut c = body(&with_ptimers(1, &[]));
+    let o = rec_off(&c, rec::PTIMERS);
+    put(
+        &mut c,
+        o + offset_of!(kcr_rec_ptimers, nr),
+        &1u32.to_le_bytes(),
+    );
+    c.extend(&l);
+    let e = parse(&finish(c, N + 2)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("LOCK where POSIX timer 0 of 1 of process 42 belongs"),
+        "{e}"
+    );
+    // Among a thread's records, and after them.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    th.extend(&l);
+    let e = parse(&threaded(2, &[(th, r + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    let mut c = body(&threaded_locks(&sample_locks()));
+    c.extend(&l);
+    let e = parse(&finish(c, N + 3 + 3 + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    // In the next process's section, on a file of the process before.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let c = insert_before_each(&tree, rec::MM, &[Vec::new(), l.clone()]);
+    let e = parse(&finish(c, n + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "LOCK", "{e}");
+    assert!(
+        e.msg.contains("lock on file object 2, open at no fd"),
+        "{e}"
+    );
+}
+
 #[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
