@@ -80,6 +80,11 @@ int kcr_ptimer_get(struct k_itimer *timr, struct kcr_rec_ptimer *r);
 int kcr_ptimer_restore(const struct kcr_rec_ptimer *r);
 /* @end */
 /* @end */
+/* @seals */
+
+/* mm/memfd.c: the seals of a restored memfd */
+int memfd_restore_seals(struct file *file, unsigned int seals);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

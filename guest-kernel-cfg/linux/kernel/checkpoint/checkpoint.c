@@ -496,6 +496,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret)
 		ret = kcr_write_locks(ctx, &ck->fs);
 /* @end */
+/* @fown */
+	if (!ret)
+		ret = kcr_write_fown(ctx, &ck->fs);
+/* @end */
 	if (ret)
 		goto out_io;
 

@@ -227,6 +227,9 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 		kvfree(entry);
 	xa_destroy(&ctx->shm_reach);
 /* @end */
+/* @seals */
+	kfree(ctx->seals);
+/* @end */
 	kvfree(ctx->buf);
 	kfree(ctx->crc_desc);
 	if (ctx->crc_tfm)

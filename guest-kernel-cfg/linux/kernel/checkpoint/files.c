@@ -101,8 +101,10 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	if (file->f_mode & FMODE_PATH)
 		return "O_PATH descriptor";
 /* @end */
+/* @until fown */
 	if (file->f_flags & FASYNC)
 		return "file with O_ASYNC";
+/* @end */
 	if (S_ISSOCK(mode))
 		return "socket";
 /* @eventfd */
@@ -151,10 +153,12 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 /* @end */
 /* @shmem */
 	if (kcr_is_shmem(file)) {
+/* @until seals */
 		int seals = memfd_fcntl(file, F_GET_SEALS, 0);
 
 		if (seals > 0 && (seals & ~F_SEAL_SEAL))
 			return "sealed memfd";
+/* @end */
 		if ((file->f_flags & O_ACCMODE) != O_RDWR ||
 		    (file->f_flags & KCR_FILE_FLAGS_ALL &
 		     ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE | O_APPEND)))
@@ -325,6 +329,10 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 /* @shmem */
 	if (!ret && kind == KCR_FILE_SHMEM)
 		ret = kcr_dump_shmem(ctx, inode, r.size);
+/* @end */
+/* @seals */
+	if (!ret && kind == KCR_FILE_SHMEM)
+		ret = kcr_write_seals(ctx, file, r.objid);
 /* @end */
 /* @ghost */
 	if (!ret && kind == KCR_FILE_GHOST)

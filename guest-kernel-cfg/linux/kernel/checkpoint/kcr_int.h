@@ -46,6 +46,13 @@ struct kcr_obj {
 };
 
 /* @end */
+/* @seals */
+struct kcr_seal {
+	struct file *file;	/* a KCR_FILE_SHMEM object's */
+	u32 seals;
+};
+
+/* @end */
 struct kcr_ctx {
 	struct file *file;	/* the image */
 	struct file *logfile;	/* or NULL */
@@ -91,6 +98,11 @@ struct kcr_ctx {
 /* @cow-rst */
 	/* restart: the tree being restarted, or NULL */
 	struct kcr_tree *rst_tree;
+/* @end */
+/* @seals */
+	/* restart: seals to set once every process is restored */
+	struct kcr_seal *seals;
+	u32 nr_seals, max_seals;
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
@@ -201,6 +213,14 @@ struct kcr_rst_lock_file {
 	loff_t start, end;
 };
 /* @end */
+/* @fown */
+
+struct kcr_rst_fown {
+	struct file *file;	/* one of the fd table's */
+	u32 fd;			/* its lowest descriptor */
+	struct kcr_rec_fown rec;
+};
+/* @end */
 
 /* @end */
 /* @threads */
@@ -283,6 +303,10 @@ struct kcr_rst {
 /* @locks */
 	struct kcr_rst_lock_file *flocks;	/* locks to take, in order */
 	u32 nr_flocks;
+/* @end */
+/* @fown */
+	struct kcr_rst_fown *fowns;	/* at most one per descriptor */
+	u32 nr_fowns;
 /* @end */
 /* @ptimers-rst */
 	struct kcr_rec_ptimer *ptimers;	/* POSIX timers, by id */
@@ -583,6 +607,21 @@ int kcr_write_locks(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
 int kcr_rst_lock(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		 const struct kcr_hdr *h);
 int kcr_apply_locks(struct kcr_ctx *ctx, struct kcr_rst *rst);
+
+/* @end */
+/* @seals */
+/* seals.c */
+int kcr_write_seals(struct kcr_ctx *ctx, struct file *file, u32 objid);
+int kcr_rst_seals(struct kcr_ctx *ctx, const struct kcr_hdr *h);
+int kcr_apply_seals(struct kcr_ctx *ctx);
+
+/* @end */
+/* @fown */
+/* fown.c */
+int kcr_write_fown(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_rst_fown(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		 const struct kcr_hdr *h);
+int kcr_apply_fown(struct kcr_ctx *ctx, struct kcr_rst *rst);
 
 /* @end */
 /* @ptimers */

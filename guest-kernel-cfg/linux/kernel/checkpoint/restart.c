@@ -168,6 +168,9 @@ static void kcr_rst_release(struct kcr_rst *rst)
 /* @locks */
 	kvfree(rst->flocks);
 /* @end */
+/* @fown */
+	kvfree(rst->fowns);
+/* @end */
 /* @cred */
 	if (rst->open_cred)
 		put_cred(rst->open_cred);
@@ -287,6 +290,11 @@ int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
 /* @end */
 			break;
 /* @end */
+/* @seals */
+		case KCR_REC_SEALS:
+			ret = kcr_rst_seals(ctx, &h);
+			break;
+/* @end */
 		default:
 			goto objects_done;
 		}
@@ -307,6 +315,13 @@ objects_done:
 /* @locks */
 	while (!ret && h.type == KCR_REC_LOCK) {
 		ret = kcr_rst_lock(ctx, rst, &h);
+		if (!ret)
+			ret = kcr_read_hdr(ctx, &h);
+	}
+/* @end */
+/* @fown */
+	while (!ret && h.type == KCR_REC_FOWN) {
+		ret = kcr_rst_fown(ctx, rst, &h);
 		if (!ret)
 			ret = kcr_read_hdr(ctx, &h);
 	}
@@ -403,6 +418,14 @@ objects_done:
 	if (!ret)
 		ret = kcr_apply_signals(ctx, rst);
 /* @end */
+/* @fown */
+	/*
+	 * After the credentials, which F_SETOWN records for SIGIO, and the
+	 * threads, which F_SETOWN_EX may name.
+	 */
+	if (!ret)
+		ret = kcr_apply_fown(ctx, rst);
+/* @end */
 /* @itimers */
 	/* Last: their time left counts from here. */
 	if (!ret)
@@ -493,7 +516,16 @@ static int kcr_restart(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	if (h.type != KCR_REC_TAIL)
 		return KCR_BAD(ctx, "unexpected record type %u at offset %llu",
 			       h.type, kcr_rec_off(ctx));
+/* @until seals */
 	return kcr_check_tail(ctx, &h);
+/* @end */
+/* @seals */
+	ret = kcr_check_tail(ctx, &h);
+	/* Every process has its mappings: F_SEAL_FUTURE_WRITE now. */
+	if (!ret && !ctx->dry_run)
+		ret = kcr_apply_seals(ctx);
+	return ret;
+/* @end */
 }
 
 /*

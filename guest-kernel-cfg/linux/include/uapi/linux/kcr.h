@@ -38,6 +38,9 @@
 /* @locks */
  *   { KCR_REC_LOCK }                    file locks it holds
 /* @end */
+/* @fown */
+ *   { KCR_REC_FOWN }                    O_ASYNC and owners of its files
+/* @end */
  *   KCR_REC_MM                          its address space, then:
 /* @cow */
  *     [ KCR_REC_MM_FORK ]                 it starts as a copy of the parent's
@@ -182,6 +185,12 @@ enum kcr_rec_type {
 /* @end */
 /* @locks */
 	KCR_REC_LOCK	= 29,
+/* @end */
+/* @fown */
+	KCR_REC_FOWN	= 30,
+/* @end */
+/* @seals */
+	KCR_REC_SEALS	= 31,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -949,6 +958,46 @@ struct kcr_rec_lock {
 #define KCR_LOCK_OFD		2
 #define KCR_LOCK_FLOCK		3
 #define KCR_LOCKS_MAX		1024	/* per process */
+
+/* @end */
+/* @fown */
+/*
+ * KCR_REC_FOWN: signal-driven I/O on the open file file_ref (a FILE
+ * object one of the process's descriptors refers to), after its LOCK
+ * records, once per file and process, when the file has O_ASYNC, an
+ * owner or a signal: KCR_FOWN_ASYNC (O_ASYNC is set: restart sets it
+ * through the file's lowest descriptor, which SIGIO's si_fd then
+ * names), the owner pid of type F_OWNER_TID, F_OWNER_PID or
+ * F_OWNER_PGRP (F_SETOWN_EX; pid 0: none), and signum (F_SETSIG; 0:
+ * SIGIO).  An owner that is the process itself names the restarting
+ * process.
+ */
+struct kcr_rec_fown {
+	struct kcr_hdr h;
+	__u32 file_ref;
+	__u32 flags;		/* KCR_FOWN_* */
+	__s32 pid;		/* >= 0 */
+	__u32 type;		/* F_OWNER_*; 0 when pid is 0 */
+	__s32 signum;		/* 0 .. KCR_NSIG */
+	__u32 __pad;
+};
+
+#define KCR_FOWN_ASYNC		0x1
+
+/* @end */
+/* @seals */
+/*
+ * KCR_REC_SEALS: the seals of a KCR_FILE_SHMEM file (memfd_create(2)
+ * with MFD_ALLOW_SEALING, F_ADD_SEALS), right after its contents, when
+ * they are not F_SEAL_SEAL alone (a file never made sealable): F_SEAL_*
+ * bits, 0 for a sealable file with no seal.  restart sets them once the
+ * whole image is restored.
+ */
+struct kcr_rec_seals {
+	struct kcr_hdr h;
+	__u32 file_ref;		/* the FILE object */
+	__u32 seals;		/* F_SEAL_* */
+};
 
 /* @end */
 /* KCR_REC_TAIL */
