@@ -216,6 +216,12 @@ pub mod rec {
     pub const PTIMER: u32 = 28;
     /// `KCR_REC_LOCK`: a file lock of a process, after its fd table.
     pub const LOCK: u32 = 29;
+    /// `KCR_REC_FOWN`: O_ASYNC, the owner and the signal of an open file
+    /// of a process, after its LOCK records.
+    pub const FOWN: u32 = 30;
+    /// `KCR_REC_SEALS`: the seals of a shmem FILE, after its contents,
+    /// among its process's object records.
+    pub const SEALS: u32 = 31;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -251,6 +257,8 @@ pub mod rec {
             PTIMERS => "PTIMERS",
             PTIMER => "PTIMER",
             LOCK => "LOCK",
+            FOWN => "FOWN",
+            SEALS => "SEALS",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -338,6 +346,30 @@ pub mod lock_kind {
             _ => return None,
         })
     }
+}
+
+/// The seals of a SEALS record (`F_SEAL_*` of `<linux/fcntl.h>`, not
+/// `kcr.h`'s).
+pub mod seal_flags {
+    /// `F_SEAL_SEAL`: no seal may be added (alone: the state of a memfd
+    /// never made sealable, which restart gives every shmem file and no
+    /// SEALS record holds).
+    pub const SEAL: u32 = 0x1;
+    /// `F_SEAL_SHRINK`: the file may not shrink.
+    pub const SHRINK: u32 = 0x2;
+    /// `F_SEAL_GROW`: the file may not grow.
+    pub const GROW: u32 = 0x4;
+    /// `F_SEAL_WRITE`: the contents may not change.
+    pub const WRITE: u32 = 0x8;
+    /// `F_SEAL_FUTURE_WRITE`: no new writable mapping or write; the
+    /// writable mappings made before it stay.
+    pub const FUTURE_WRITE: u32 = 0x10;
+    /// `F_SEAL_EXEC`: the mode's execute bits may not change.
+    pub const EXEC: u32 = 0x20;
+    /// Every seal restart(2) takes (its `KCR_ALL_SEALS`).
+    pub const ALL: u32 = SEAL | SHRINK | GROW | WRITE | FUTURE_WRITE | EXEC;
+    /// Names of the seals, bit 0 first.
+    pub const NAMES: [&str; 6] = ["seal", "shrink", "grow", "write", "future-write", "exec"];
 }
 
 /// VMA flags.
@@ -926,6 +958,40 @@ pub struct kcr_rec_lock {
     pub end: i64,
 }
 
+/// `struct kcr_rec_fown`: signal-driven I/O on the open file `file_ref`,
+/// which one of the process's descriptors refers to: `flags`
+/// ([`KCR_FOWN_ASYNC`]: O_ASYNC is set), the owner `pid` (>= 0; 0: none)
+/// of type `type_` `F_OWNER_TID` (0), `F_OWNER_PID` (1) or `F_OWNER_PGRP`
+/// (2) (0 when `pid` is 0), and `signum` (`F_SETSIG`, 0 ..= `KCR_NSIG`;
+/// 0: `SIGIO`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_fown {
+    pub h: kcr_hdr,
+    pub file_ref: u32,
+    pub flags: u32,
+    pub pid: i32,
+    pub type_: u32,
+    pub signum: i32,
+    pub __pad: u32,
+}
+
+/// `KCR_FOWN_ASYNC`: a FOWN record's file has O_ASYNC set.
+pub const KCR_FOWN_ASYNC: u32 = 0x1;
+
+/// `struct kcr_rec_seals`: the seals ([`seal_flags`]) of the shmem file
+/// `file_ref` (a memfd), after its contents; never [`seal_flags::SEAL`]
+/// alone, which is the default; 0 for a sealable file with no seal.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_seals {
+    pub h: kcr_hdr,
+    pub file_ref: u32,
+    pub seals: u32,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -1030,6 +1096,8 @@ layout! {
     kcr_rec_ptimer { h, id, clock, notify, signo, tid, flags, sig_overrun, __pad, sigval, value_ns,
         interval_ns, overrun, overrun_last }
     kcr_rec_lock { h, file_ref, kind, type_ = "type", __pad, start, end }
+    kcr_rec_fown { h, file_ref, flags, pid, type_ = "type", signum, __pad }
+    kcr_rec_seals { h, file_ref, seals }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -1087,6 +1155,9 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_LOCK_OFD", lock_kind::OFD.into()),
         ("KCR_LOCK_FLOCK", lock_kind::FLOCK.into()),
         ("KCR_LOCKS_MAX", KCR_LOCKS_MAX.into()),
+        ("KCR_REC_FOWN", rec::FOWN.into()),
+        ("KCR_FOWN_ASYNC", KCR_FOWN_ASYNC.into()),
+        ("KCR_REC_SEALS", rec::SEALS.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

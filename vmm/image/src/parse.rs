@@ -51,6 +51,9 @@ const LOCK_TYPES: [(u32, &str); 2] = [(0, "read"), (1, "write")];
 /// The kernel's `OFFSET_MAX`: the end of a lock to the end of the file
 /// (and of every `flock()` lock).
 const OFFSET_MAX: i64 = i64::MAX;
+/// The types of a file's owner (`F_OWNER_TID`, `F_OWNER_PID`,
+/// `F_OWNER_PGRP`), with their names.
+const FOWN_TYPES: [(u32, &str); 3] = [(0, "tid"), (1, "pid"), (2, "pgrp")];
 
 /// A bad image: where, in which record, and what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -256,6 +259,26 @@ pub struct Lock {
     pub end: i64,
 }
 
+/// Signal-driven I/O on an open file of a process (`KCR_REC_FOWN`):
+/// O_ASYNC, the file's owner (`F_SETOWN_EX`) and its signal (`F_SETSIG`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Fown {
+    /// Object id of the open file, which one of the process's
+    /// descriptors refers to.
+    pub file: u32,
+    /// O_ASYNC is set (`KCR_FOWN_ASYNC`).
+    #[serde(rename = "async")]
+    pub async_: bool,
+    /// The owner's id, > 0; 0: no owner.
+    pub pid: i32,
+    /// The owner's type: "tid" (`F_OWNER_TID`), "pid" (`F_OWNER_PID`) or
+    /// "pgrp" (`F_OWNER_PGRP`); None without an owner.
+    #[serde(rename = "type")]
+    pub type_: Option<&'static str>,
+    /// The signal sent (`F_SETSIG`), 1 ..= 64; 0: `SIGIO`.
+    pub signum: i32,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -297,6 +320,10 @@ pub struct Task {
     /// table), in stream order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locks: Vec<Lock>,
+    /// A process: O_ASYNC, owners and signals of its open files (FOWN
+    /// records after its LOCK records), in stream order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fowns: Vec<Fown>,
     /// General registers.
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
@@ -347,6 +374,7 @@ impl Task {
             nr_fds: None,
             fds: Vec::new(),
             locks: Vec::new(),
+            fowns: Vec::new(),
             regs: None,
             xstate: None,
             debugregs: None,
@@ -410,6 +438,12 @@ pub struct FileObj {
     /// An epoll's interest list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoll: Option<Vec<EpollItem>>,
+    /// A shmem file's seals (its SEALS record), by name
+    /// ([`seal_flags::NAMES`]): empty for a sealable file with no seal;
+    /// None without a SEALS record (a shmem file: `F_SEAL_SEAL` alone,
+    /// a memfd never made sealable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seals: Option<Vec<&'static str>>,
 }
 
 /// One item of an epoll's interest list (`struct kcr_epoll_item`).
@@ -1334,6 +1368,7 @@ impl<R: Read> Parser<'_, R> {
                     signalfd: None,
                     timerfd: None,
                     epoll: None,
+                    seals: None,
                 });
             }
             rec::EVENTFD => {
@@ -1599,6 +1634,69 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, why));
                 }
                 self.task(t)?.locks.push(lock);
+            }
+            rec::FOWN => {
+                let r: kcr_rec_fown = self.obj(t)?;
+                let prev = self.prev_type;
+                let task = self.task(t)?;
+                // After its fd table, all of it, and its LOCK records, or
+                // another FOWN: restart(2) reads them between the LOCK
+                // records and the MM.
+                let placed = matches!(prev, rec::FDTABLE | rec::FD | rec::LOCK | rec::FOWN)
+                    && task.mm.is_none()
+                    && task.nr_fds.is_some_and(|n| task.fds.len() == n as usize);
+                let (nr, nr_fds) = (task.fowns.len(), task.fds.len());
+                let open = task.fds.iter().any(|f| f.file == r.file_ref);
+                let twice = task.fowns.iter().any(|f| f.file == r.file_ref);
+                if !placed {
+                    return Err(self.err(
+                        t,
+                        "only after its process's fd table (FDTABLE and FD records) and LOCK \
+                         records, before its MM",
+                    ));
+                }
+                // As restart(2) checks, in its order.
+                let fown = check_fown(&r).map_err(|m| self.err(t, m))?;
+                if nr >= nr_fds {
+                    return Err(self.err(t, "more file owner records than descriptors"));
+                }
+                if !open {
+                    let why = format!("file owner of file object {}, open at no fd", r.file_ref);
+                    return Err(self.err(t, why));
+                }
+                if twice {
+                    let why = format!("second file owner record of file object {}", r.file_ref);
+                    return Err(self.err(t, why));
+                }
+                self.task(t)?.fowns.push(fown);
+            }
+            rec::SEALS => {
+                let r: kcr_rec_seals = self.obj(t)?;
+                let task = self.task(t)?;
+                // Among the process's object records, which its FS ends:
+                // restart(2) reads it in its loop over them, wherever
+                // there (right after the file's contents when checkpoint
+                // writes it).
+                if task.fs.is_some() || task.nr_fds.is_some() || task.mm.is_some() {
+                    return Err(
+                        self.err(t, "only among its process's object records, before its FS")
+                    );
+                }
+                // As restart(2) checks: a shmem FILE read before it, of
+                // any process of the image, and its seals.
+                let shm = self.objects.get(&r.file_ref) == Some(&(rec::FILE, file_kind::SHMEM));
+                let i = self.files.iter().position(|f| f.objid == r.file_ref);
+                let seals = check_seals(&r, shm).map_err(|m| self.err(t, m))?;
+                let e = self.err(
+                    t,
+                    format!("seals {:#x} of file object {}", r.seals, r.file_ref),
+                );
+                let i = i.ok_or(e)?;
+                if self.files[i].seals.is_some() {
+                    let why = format!("second seals record of file object {}", r.file_ref);
+                    return Err(self.err(t, why));
+                }
+                self.files[i].seals = Some(seals);
             }
             rec::MM => {
                 let m: kcr_rec_mm = self.obj(t)?;
@@ -2075,6 +2173,52 @@ pub fn check_lock(r: &kcr_rec_lock) -> Result<Lock, String> {
             r.kind, r.type_, r.start, r.end
         )),
     }
+}
+
+/// The checks of the kernel's kcr_rst_fown() on the fields of one FOWN
+/// record (its place, the count and its file are the parser's): known
+/// flags, no padding, an owner id >= 0 of a known type (0 without an
+/// owner), a signal 0 ..= `KCR_NSIG`, and something to set. Returns the
+/// file's owner.
+pub fn check_fown(r: &kcr_rec_fown) -> Result<Fown, String> {
+    let type_ = FOWN_TYPES.iter().find(|o| o.0 == r.type_).map(|o| o.1);
+    match type_ {
+        Some(type_)
+            if r.flags & !KCR_FOWN_ASYNC == 0
+                && r.__pad == 0
+                && r.pid >= 0
+                && (r.pid != 0 || r.type_ == 0)
+                && (0..=KCR_NSIG as i32).contains(&r.signum)
+                && (r.flags != 0 || r.pid != 0 || r.signum != 0) =>
+        {
+            Ok(Fown {
+                file: r.file_ref,
+                async_: r.flags & KCR_FOWN_ASYNC != 0,
+                pid: r.pid,
+                type_: (r.pid != 0).then_some(type_),
+                signum: r.signum,
+            })
+        }
+        _ => Err(format!(
+            "file owner: flags {:#x}, owner {} of type {}, signal {}",
+            r.flags, r.pid, r.type_, r.signum
+        )),
+    }
+}
+
+/// The checks of the kernel's kcr_rst_seals() on one SEALS record (its
+/// place and whether its file was read are the parser's): its file a
+/// shmem FILE (`shmem`), known seals ([`seal_flags::ALL`]), not
+/// `F_SEAL_SEAL` alone (the default, never written). Returns the seals'
+/// names.
+pub fn check_seals(r: &kcr_rec_seals, shmem: bool) -> Result<Vec<&'static str>, String> {
+    if !shmem || r.seals & !seal_flags::ALL != 0 || r.seals == seal_flags::SEAL {
+        return Err(format!(
+            "seals {:#x} of file object {}",
+            r.seals, r.file_ref
+        ));
+    }
+    Ok(flag_names(r.seals, &seal_flags::NAMES))
 }
 
 /// Reads and validates a whole image from `r`.

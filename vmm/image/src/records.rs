@@ -397,6 +397,14 @@ pub const RULES: &[Rule] = &[
     // its MM; its file is one of the process's descriptors' (parse.rs
     // checks the place, the file, the count and the lock).
     fixed(rec::LOCK, size_of::<kcr_rec_lock>()),
+    // After its process's fd table and LOCK records, before its MM; its
+    // file is one of the process's descriptors' (parse.rs checks the
+    // place, the file, the count and the owner).
+    fixed(rec::FOWN, size_of::<kcr_rec_fown>()),
+    // Among its process's object records (before its FS), naming a shmem
+    // FILE read before it (parse.rs checks the place, the file and the
+    // seals, with restart(2)'s message for a file that is not one).
+    fixed(rec::SEALS, size_of::<kcr_rec_seals>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -418,7 +426,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::LOCK + 1 {
+        for t in 0..=rec::SEALS + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
@@ -439,6 +447,18 @@ mod tests {
     fn lock_records_have_their_fixed_size() {
         let size = rule(rec::LOCK).map(|r| r.size);
         assert!(matches!(size, Some(Size::Fixed(40))), "{size:?}");
+    }
+
+    #[test]
+    fn fown_records_have_their_fixed_size() {
+        let size = rule(rec::FOWN).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(32))), "{size:?}");
+    }
+
+    #[test]
+    fn seals_records_have_their_fixed_size() {
+        let size = rule(rec::SEALS).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(16))), "{size:?}");
     }
 
     #[test]

@@ -557,6 +557,32 @@ pub fn with_memfd(page_addr: u64) -> Vec<u8> {
     finish(c, N + 2)
 }
 
+/// A SEALS record: the seals `seals` (`F_SEAL_*`, [`seal_flags`]) of
+/// file object `file_ref`.
+pub fn seals_record(file_ref: u32, seals: u32) -> Vec<u8> {
+    let mut r = record(rec::SEALS, size_of::<kcr_rec_seals>(), &[]);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_seals, file_ref),
+        &file_ref.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_seals, seals),
+        &seals.to_le_bytes(),
+    );
+    r
+}
+
+/// [`with_memfd`]`(0)` (its memfd: object 20) with a SEALS record of
+/// `seals` right after the memfd's contents, as checkpoint writes it.
+pub fn with_seals(seals: u32) -> Vec<u8> {
+    let mut b = body(&with_memfd(0));
+    let o = rec_off(&b, rec::FS);
+    b.splice(o..o, seals_record(20, seals));
+    finish(b, N + 3)
+}
+
 /// A ghost file's path in the samples (where it was before it was
 /// deleted).
 pub const GHOST_PATH: &str = "/tmp/data.log";
@@ -694,6 +720,13 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("ptimers", with_ptimers(6, &sample_ptimers())),
         ("locks", with_locks(&sample_locks())),
+        ("fown", with_fowns(&sample_fowns())),
+        (
+            "seals",
+            with_seals(
+                seal_flags::SEAL | seal_flags::SHRINK | seal_flags::GROW | seal_flags::WRITE,
+            ),
+        ),
         ("ghost-cwd", with_ghost_cwd(0o40_755, 0)),
         (
             "threads",
@@ -802,6 +835,8 @@ fn offset_ids(b: &mut [u8], by: u32) {
             rec::VMA => &[offset_of!(kcr_rec_vma, file_ref)],
             rec::ATTRS => &[offset_of!(kcr_rec_attrs, exe_ref)],
             rec::LOCK => &[offset_of!(kcr_rec_lock, file_ref)],
+            rec::FOWN => &[offset_of!(kcr_rec_fown, file_ref)],
+            rec::SEALS => &[offset_of!(kcr_rec_seals, file_ref)],
             _ => &[],
         };
         for &f in fields {
@@ -1207,6 +1242,74 @@ pub fn sample_locks() -> Vec<kcr_rec_lock> {
         lock(2, lock_kind::POSIX, F_RDLCK, 0, 4095),
         lock(2, lock_kind::OFD, F_RDLCK, 8192, i64::MAX),
         lock(2, lock_kind::FLOCK, F_RDLCK, 0, i64::MAX),
+    ]
+}
+
+/// `F_OWNER_TID`: a FOWN record's owner is a thread.
+pub const F_OWNER_TID: u32 = 0;
+/// `F_OWNER_PID`: a FOWN record's owner is a process.
+pub const F_OWNER_PID: u32 = 1;
+/// `F_OWNER_PGRP`: a FOWN record's owner is a process group.
+pub const F_OWNER_PGRP: u32 = 2;
+
+/// A FOWN record's fields: on file object `file_ref`, flags `flags`
+/// ([`KCR_FOWN_ASYNC`]), owner `pid` of type `type_` ([`F_OWNER_TID`],
+/// [`F_OWNER_PID`], [`F_OWNER_PGRP`]) and signal `signum`; no padding.
+pub fn fown(file_ref: u32, flags: u32, pid: i32, type_: u32, signum: i32) -> kcr_rec_fown {
+    let mut f = kcr_rec_fown::new_zeroed();
+    f.h = kcr_hdr {
+        type_: rec::FOWN,
+        len: size_of::<kcr_rec_fown>() as u32,
+    };
+    kcr_rec_fown {
+        file_ref,
+        flags,
+        pid,
+        type_,
+        signum,
+        ..f
+    }
+}
+
+/// The FOWN record of `f` (its header as [`record`] makes it).
+pub fn fown_record(f: &kcr_rec_fown) -> Vec<u8> {
+    let mut r = record(rec::FOWN, size_of::<kcr_rec_fown>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_fown, file_ref), f.file_ref),
+        (offset_of!(kcr_rec_fown, flags), f.flags),
+        (offset_of!(kcr_rec_fown, pid), f.pid as u32),
+        (offset_of!(kcr_rec_fown, type_), f.type_),
+        (offset_of!(kcr_rec_fown, signum), f.signum as u32),
+        (offset_of!(kcr_rec_fown, __pad), f.__pad),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// The FOWN records of `fowns`, in order.
+pub fn fowns_records(fowns: &[kcr_rec_fown]) -> Vec<u8> {
+    fowns.iter().flat_map(fown_record).collect()
+}
+
+/// `sample()` with the FOWN records of `fowns` after its fd table (and
+/// its LOCK records, of which it has none), before its MM.
+pub fn with_fowns(fowns: &[kcr_rec_fown]) -> Vec<u8> {
+    let mut b = body(&sample());
+    let o = rec_off(&b, rec::MM);
+    b.splice(o..o, fowns_records(fowns));
+    finish(b, N + fowns.len() as u32)
+}
+
+/// The owners of both of the sample's open files (as many FOWN records
+/// as it has descriptors), for [`with_fowns`]: O_ASYNC on the pipe
+/// (object 7, fd 0), its `SIGIO` (signal 0) for process 42; the program
+/// (object 2, fd 3) without O_ASYNC, owned by process group 42, with
+/// signal `SIGUSR1` (10).
+pub fn sample_fowns() -> Vec<kcr_rec_fown> {
+    vec![
+        fown(7, KCR_FOWN_ASYNC, 42, F_OWNER_PID, 0),
+        fown(2, 0, 42, F_OWNER_PGRP, 10),
     ]
 }
 

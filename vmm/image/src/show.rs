@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
-use crate::parse::{Attrs, FileObj, Image, Lock, Ptimer, Task, Vma};
+use crate::parse::{Attrs, FileObj, Fown, Image, Lock, Ptimer, Task, Vma};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -20,8 +20,17 @@ fn file_desc(f: &FileObj) -> String {
             f.pipe.unwrap_or(0)
         ),
         "shmem" => format!(
-            "{} {} ({} bytes, {} pages saved, pos {})",
-            f.kind, f.path, f.size, f.pages, f.pos
+            "{} {} ({} bytes, {} pages saved, pos {}){}",
+            f.kind,
+            f.path,
+            f.size,
+            f.pages,
+            f.pos,
+            match f.seals.as_deref() {
+                None => String::new(),
+                Some([]) => ", sealable, no seals".to_string(),
+                Some(v) => format!(", seals {}", v.join(",")),
+            }
         ),
         "ghost" => format!(
             "ghost {} (deleted) {} pages saved ({} bytes, ino {}, mode {:o}, pos {}, flags {:#o})",
@@ -255,6 +264,25 @@ fn lock_line(img: &Image, l: &Lock) -> String {
     )
 }
 
+/// O_ASYNC, the owner and the signal of an open file in one line.
+fn fown_line(img: &Image, f: &Fown) -> String {
+    let owner = match f.type_ {
+        Some("tid") => format!("owner thread {}", f.pid),
+        Some("pgrp") => format!("owner process group {}", f.pid),
+        Some(_) => format!("owner process {}", f.pid),
+        None => "no owner".to_string(),
+    };
+    let signal = match f.signum {
+        0 => "signal SIGIO".to_string(),
+        n => format!("signal {n}"),
+    };
+    format!(
+        "{}: {}, {owner}, {signal}",
+        file_name(img, f.file),
+        if f.async_ { "O_ASYNC" } else { "no O_ASYNC" }
+    )
+}
+
 fn vma_line(img: &Image, v: &Vma) -> String {
     let file = v
         .file
@@ -380,6 +408,12 @@ pub fn summary(img: &Image) -> String {
             let _ = writeln!(s, "  file locks: {}", t.locks.len());
             for (i, l) in t.locks.iter().enumerate() {
                 let _ = writeln!(s, "    lock {i}: {}", lock_line(img, l));
+            }
+        }
+        if !t.fowns.is_empty() {
+            let _ = writeln!(s, "  file owners: {}", t.fowns.len());
+            for (i, f) in t.fowns.iter().enumerate() {
+                let _ = writeln!(s, "    fown {i}: {}", fown_line(img, f));
             }
         }
         let _ = writeln!(
@@ -563,6 +597,14 @@ pub fn tree(img: &Image) -> String {
             put(format!("{p}/size"), f.size.to_string());
             put(format!("{p}/pages"), f.pages.to_string());
         }
+        if let Some(v) = &f.seals {
+            let seals = if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(",")
+            };
+            put(format!("{p}/seals"), seals);
+        }
         for (i, it) in f.epoll.iter().flatten().enumerate() {
             put(
                 format!("{p}/items/{i}"),
@@ -625,6 +667,19 @@ pub fn tree(img: &Image) -> String {
                 format!(
                     "{} {} files/{} {}..{}",
                     l.kind, l.type_, l.file, l.start, l.end
+                ),
+            );
+        }
+        for (i, f) in t.fowns.iter().enumerate() {
+            put(
+                format!("{p}/fown/{i}"),
+                format!(
+                    "files/{} async {} owner {} {} sig {}",
+                    f.file,
+                    u8::from(f.async_),
+                    f.type_.unwrap_or("none"),
+                    f.pid,
+                    f.signum
                 ),
             );
         }
@@ -911,6 +966,63 @@ mod tests {
     }
 
     #[test]
+    fn file_owners_are_shown() {
+        let mut img = parse(&with_fowns(&sample_fowns())[..]).unwrap();
+        // Owners of every type, and none (more than the sample's two
+        // descriptors take: show.rs does not mind).
+        img.tasks[0].fowns.extend([
+            Fown {
+                file: 7,
+                async_: true,
+                pid: 43,
+                type_: Some("tid"),
+                signum: 64,
+            },
+            Fown {
+                file: 99,
+                async_: false,
+                pid: 0,
+                type_: None,
+                signum: 29,
+            },
+        ]);
+        let s = summary(&img);
+        for want in [
+            "  file owners: 4\n",
+            "    fown 0: #7 pipe: O_ASYNC, owner process 42, signal SIGIO\n",
+            "    fown 1: #2 /bin/counter: no O_ASYNC, owner process group 42, signal 10\n",
+            "    fown 2: #7 pipe: O_ASYNC, owner thread 43, signal 64\n",
+            "    fown 3: #99: no O_ASYNC, no owner, signal 29\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "task-42/fown/0 = files/7 async 1 owner pid 42 sig 0\n",
+            "task-42/fown/1 = files/2 async 0 owner pgrp 42 sig 10\n",
+            "task-42/fown/2 = files/7 async 1 owner tid 43 sig 64\n",
+            "task-42/fown/3 = files/99 async 0 owner none 0 sig 29\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = &j["tasks"][0]["fowns"];
+        assert_eq!(
+            f[0],
+            serde_json::json!({"file": 7, "async": true, "pid": 42, "type": "pid", "signum": 0})
+        );
+        assert_eq!(
+            f[3],
+            serde_json::json!({"file": 99, "async": false, "pid": 0, "type": null, "signum": 29})
+        );
+        // None in an image without them.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("file owners"));
+        assert!(!tree(&img).contains("/fown/"));
+        assert!(!json(&img).unwrap().contains("\"fowns\""));
+    }
+
+    #[test]
     fn zombies_are_named() {
         let tt = [entry(42, 1, 42, 42), zombie(50, 42, 42, 42, 42 << 8)];
         let img = parse(&tree_sample(&tt)[..]).unwrap();
@@ -1021,6 +1133,47 @@ mod tests {
             let s = summary(&parse(&img[..]).unwrap());
             assert!(s.contains(want), "missing {want:?} in:\n{s}");
         }
+    }
+
+    #[test]
+    fn memfd_seals_are_shown() {
+        use crate::format::seal_flags::*;
+        let img = parse(&with_seals(SEAL | SHRINK | GROW | WRITE)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #20: shmem memfd:x (8292 bytes, 1 pages saved, pos 0), \
+                    seals seal,shrink,grow,write\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        assert!(
+            t.contains("files/20/seals = seal,shrink,grow,write\n"),
+            "{t}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let m = &j["files"][3];
+        assert_eq!(m["objid"], 20);
+        assert_eq!(
+            m["seals"],
+            serde_json::json!(["seal", "shrink", "grow", "write"])
+        );
+        // A sealable memfd with no seal, and every seal but F_SEAL_SEAL.
+        let img = parse(&with_seals(0)[..]).unwrap();
+        let s = summary(&img);
+        assert!(s.contains("pos 0), sealable, no seals\n"), "{s}");
+        assert!(tree(&img).contains("files/20/seals = none\n"));
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        assert_eq!(j["files"][3]["seals"], serde_json::json!([]));
+        let img = parse(&with_seals(ALL & !SEAL)[..]).unwrap();
+        assert!(
+            summary(&img).contains(", seals shrink,grow,write,future-write,exec\n"),
+            "{}",
+            summary(&img)
+        );
+        // None without a SEALS record (F_SEAL_SEAL alone).
+        let img = parse(&with_memfd(8192)[..]).unwrap();
+        let s = summary(&img);
+        assert!(s.contains("pos 0)\n") && !s.contains("seal"), "{s}");
+        assert!(!tree(&img).contains("/seals"));
+        assert!(!json(&img).unwrap().contains("\"seals\""));
     }
 
     #[test]

@@ -1109,6 +1109,573 @@ fn file_locks_are_a_process_s_right_after_its_fd_table() {
     );
 }
 
+/// [`with_fowns`]`(fowns)` as a process of 2 threads, its thread 43's
+/// records after its ATTRS.
+fn threaded_fowns(fowns: &[kcr_rec_fown]) -> Vec<u8> {
+    let mut b = body(&with_fowns(fowns));
+    let t = rec_off(&b, rec::TASK);
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, flags),
+        &0u32.to_le_bytes(),
+    );
+    put(
+        &mut b,
+        t + offset_of!(kcr_rec_task, nr_threads),
+        &2u32.to_le_bytes(),
+    );
+    let (th, r) = thread_records(43, 50, &[]);
+    b.extend(th);
+    finish(b, N + fowns.len() as u32 + r)
+}
+
+#[test]
+fn file_owners_follow_their_process_s_locks() {
+    let img = parse(&with_fowns(&sample_fowns())[..]).unwrap();
+    assert_eq!(img.records, N + 2);
+    assert_eq!(
+        img.tasks[0].fowns,
+        [
+            Fown {
+                file: 7,
+                async_: true,
+                pid: 42,
+                type_: Some("pid"),
+                signum: 0
+            },
+            Fown {
+                file: 2,
+                async_: false,
+                pid: 42,
+                type_: Some("pgrp"),
+                signum: 10
+            }
+        ]
+    );
+    assert!(parse(&sample()[..]).unwrap().tasks[0].fowns.is_empty());
+    // At the bounds restart(2) takes: O_ASYNC alone, a signal alone, an
+    // owner alone, of each type.
+    for (edge, want) in [
+        (
+            [
+                fown(2, KCR_FOWN_ASYNC, 0, 0, 0),
+                fown(7, 0, i32::MAX, F_OWNER_TID, 64),
+            ],
+            [(true, 0, None, 0), (false, i32::MAX, Some("tid"), 64)],
+        ),
+        (
+            [fown(7, 0, 0, 0, 1), fown(2, 0, 1, F_OWNER_PID, 0)],
+            [(false, 0, None, 1), (false, 1, Some("pid"), 0)],
+        ),
+        (
+            [
+                fown(7, 0, 1, F_OWNER_PGRP, 0),
+                fown(2, KCR_FOWN_ASYNC, 43, F_OWNER_TID, 29),
+            ],
+            [(false, 1, Some("pgrp"), 0), (true, 43, Some("tid"), 29)],
+        ),
+    ] {
+        let img = parse(&with_fowns(&edge)[..]).unwrap();
+        let got: Vec<_> = img.tasks[0]
+            .fowns
+            .iter()
+            .map(|f| (f.async_, f.pid, f.type_, f.signum))
+            .collect();
+        assert_eq!(got, want);
+    }
+    // After the process's LOCK records.
+    let b = body(&with_locks(&sample_locks()));
+    let c = insert_before(&b, rec::MM, &fowns_records(&sample_fowns()));
+    let img = parse(&finish(c, N + 3 + 2)[..]).unwrap();
+    assert_eq!((img.tasks[0].locks.len(), img.tasks[0].fowns.len()), (3, 2));
+    // In a process with threads: the process's, before its threads.
+    let img = parse(&threaded_fowns(&sample_fowns())[..]).unwrap();
+    let p = &img.tasks[0];
+    assert_eq!((p.fowns.len(), p.threads.len()), (2, 1));
+    assert!(p.threads[0].fowns.is_empty());
+    // In each process of a tree, on its own descriptors' files (the
+    // child's ids are its parent's + 100), as many as each has
+    // descriptors; the child's after its LOCK records.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let parent = fowns_records(&sample_fowns());
+    let mut child = locks_records(&[lock(102, lock_kind::FLOCK, F_WRLCK, 0, i64::MAX)]);
+    child.extend(fowns_records(&[
+        fown(107, KCR_FOWN_ASYNC, 43, F_OWNER_PID, 0),
+        fown(102, 0, 0, 0, 10),
+    ]));
+    let b = insert_before_each(&tree, rec::MM, &[parent, child]);
+    let img = parse(&finish(b, n + 2 + 1 + 2)[..]).unwrap();
+    assert_eq!(
+        img.tasks[0].fowns,
+        parse(&with_fowns(&sample_fowns())[..]).unwrap().tasks[0].fowns
+    );
+    let files: Vec<u32> = img.tasks[1].fowns.iter().map(|f| f.file).collect();
+    assert_eq!(files, [107, 102]);
+    assert_eq!(img.tasks[1].locks.len(), 1);
+    // A process with no descriptor: its fd table may be followed by a
+    // FOWN record, one more than its descriptors (which restart(2)
+    // finds before it looks for the file).
+    let (b, _) = cut(&body(&sample()), rec::FD);
+    let (mut b, _) = cut(&b, rec::FD);
+    let o = rec_off(&b, rec::FDTABLE);
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_fdtable, nr_fds),
+        &0u32.to_le_bytes(),
+    );
+    let c = insert_before(&b, rec::MM, &fown_record(&sample_fowns()[0]));
+    let e = parse(&finish(c, N - 1)[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(
+        e.msg.contains("more file owner records than descriptors"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_file_owners_are_refused_as_restart_does() {
+    let ok = fown(2, 0, 42, F_OWNER_PID, 0);
+    let cases: Vec<(kcr_rec_fown, &str)> = vec![
+        // Flags: KCR_FOWN_ASYNC only.
+        (
+            fown(2, 0x2, 42, F_OWNER_PID, 0),
+            "file owner: flags 0x2, owner 42 of type 1, signal 0",
+        ),
+        (
+            fown(2, 0x3, 0, 0, 0),
+            "file owner: flags 0x3, owner 0 of type 0, signal 0",
+        ),
+        (
+            fown(2, u32::MAX, 42, F_OWNER_PID, 0),
+            "file owner: flags 0xffffffff, owner 42 of type 1, signal 0",
+        ),
+        // Padding.
+        (
+            kcr_rec_fown { __pad: 1, ..ok },
+            "file owner: flags 0x0, owner 42 of type 1, signal 0",
+        ),
+        // Owners: an id >= 0, of a known type, type 0 without one.
+        (
+            fown(2, 0, -1, F_OWNER_PID, 0),
+            "file owner: flags 0x0, owner -1 of type 1, signal 0",
+        ),
+        (
+            fown(2, KCR_FOWN_ASYNC, i32::MIN, F_OWNER_TID, 10),
+            "file owner: flags 0x1, owner -2147483648 of type 0, signal 10",
+        ),
+        (
+            fown(2, 0, 42, 3, 0),
+            "file owner: flags 0x0, owner 42 of type 3, signal 0",
+        ),
+        (
+            fown(2, 0, 42, u32::MAX, 0),
+            "file owner: flags 0x0, owner 42 of type 4294967295, signal 0",
+        ),
+        (
+            fown(2, KCR_FOWN_ASYNC, 0, F_OWNER_PID, 0),
+            "file owner: flags 0x1, owner 0 of type 1, signal 0",
+        ),
+        (
+            fown(2, 0, 0, F_OWNER_PGRP, 10),
+            "file owner: flags 0x0, owner 0 of type 2, signal 10",
+        ),
+        // Signals: 0 ..= 64.
+        (
+            fown(2, 0, 42, F_OWNER_PID, 65),
+            "file owner: flags 0x0, owner 42 of type 1, signal 65",
+        ),
+        (
+            fown(2, KCR_FOWN_ASYNC, 0, 0, -1),
+            "file owner: flags 0x1, owner 0 of type 0, signal -1",
+        ),
+        (
+            fown(2, 0, 42, F_OWNER_TID, i32::MIN),
+            "file owner: flags 0x0, owner 42 of type 0, signal -2147483648",
+        ),
+        // Nothing to set.
+        (
+            fown(2, 0, 0, 0, 0),
+            "file owner: flags 0x0, owner 0 of type 0, signal 0",
+        ),
+        // Its file: one that a descriptor of the process refers to, not
+        // the root directory (a FILE no fd refers to), the pipe (a PIPE
+        // object), the task, or nothing.
+        (
+            fown(6, KCR_FOWN_ASYNC, 0, 0, 0),
+            "file owner of file object 6, open at no fd",
+        ),
+        (
+            fown(5, KCR_FOWN_ASYNC, 0, 0, 0),
+            "file owner of file object 5, open at no fd",
+        ),
+        (
+            fown(1, 0, 42, F_OWNER_PID, 0),
+            "file owner of file object 1, open at no fd",
+        ),
+        (
+            fown(0, 0, 0, 0, 10),
+            "file owner of file object 0, open at no fd",
+        ),
+        (
+            fown(99, 0, 42, F_OWNER_PGRP, 0),
+            "file owner of file object 99, open at no fd",
+        ),
+        // The record's own fields are checked first.
+        (
+            fown(99, 0, 0, 0, 0),
+            "file owner: flags 0x0, owner 0 of type 0",
+        ),
+    ];
+    for (f, want) in cases {
+        let e = parse(&with_fowns(&[ok, f])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("FOWN", 17), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // More than the process's descriptors (2), before the file of the
+    // one too many is looked at, after its own fields are.
+    for (last, want) in [
+        (ok, "more file owner records than descriptors"),
+        (
+            fown(99, 0, 42, F_OWNER_PID, 0),
+            "more file owner records than descriptors",
+        ),
+        (
+            fown(2, 0, 42, 3, 0),
+            "file owner: flags 0x0, owner 42 of type 3, signal 0",
+        ),
+    ] {
+        let other = fown(7, KCR_FOWN_ASYNC, 0, 0, 0);
+        let e = parse(&with_fowns(&[ok, other, last])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("FOWN", 18), "{e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // One record a file: a second one for the same file is refused.
+    let e = parse(&with_fowns(&[ok, fown(2, KCR_FOWN_ASYNC, 0, 0, 0)])[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("FOWN", 17), "{e}");
+    assert!(
+        e.msg.contains("second file owner record of file object 2"),
+        "{e}"
+    );
+    // A FOWN of the wrong length.
+    let c = insert_before(
+        &body(&sample()),
+        rec::MM,
+        &record(rec::FOWN, size_of::<kcr_rec_fown>() + 8, &[]),
+    );
+    let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(e.msg.contains("length 40, expected 32"), "{e}");
+}
+
+#[test]
+fn file_owners_are_a_process_s_after_its_fd_table_and_locks() {
+    let f = fown_record(&fown(2, KCR_FOWN_ASYNC, 0, 0, 0));
+    let place =
+        "only after its process's fd table (FDTABLE and FD records) and LOCK records, before its MM";
+    let b = body(&sample());
+    // Before its fd table, before its FD records, among them, after its
+    // MM, among or after its mappings.
+    let fd = rec_off(&b, rec::FD) + size_of::<kcr_rec_fd>();
+    let mut among_fds = b[..fd].to_vec();
+    among_fds.extend(&f);
+    among_fds.extend_from_slice(&b[fd..]);
+    let mut cases = vec![among_fds];
+    for t in [
+        rec::FS,
+        rec::FDTABLE,
+        rec::FD,
+        rec::VMA,
+        rec::PAGES,
+        rec::ATTRS,
+    ] {
+        cases.push(insert_before(&b, t, &f));
+    }
+    for c in cases {
+        let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+        assert_eq!(e.record, "FOWN", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // Before a LOCK record: a LOCK after a FOWN is refused, first or
+    // among other LOCK records.
+    let lock_place =
+        "only right after its process's fd table (FDTABLE and FD records), before its MM";
+    let l = lock_record(&lock(2, lock_kind::POSIX, F_RDLCK, 0, 9));
+    for locks_before in [0, 1] {
+        let mut r = l.repeat(locks_before);
+        r.extend(&f);
+        r.extend(&l);
+        let c = insert_before(&b, rec::MM, &r);
+        let e = parse(&finish(c, N + 2 + locks_before as u32)[..]).unwrap_err();
+        assert_eq!(e.record, "LOCK", "{e}");
+        assert!(e.msg.contains(lock_place), "{e}");
+    }
+    // After the ATTRS record, which ends its process's records.
+    let mut c = body(&with_fowns(&sample_fowns()));
+    c.extend(&f);
+    let e = parse(&finish(c, N + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(
+        e.msg
+            .contains("FOWN after the ATTRS record of process 42, which ends its records"),
+        "{e}"
+    );
+    // Where a PTIMER belongs.
+    let mut c = body(&with_ptimers(1, &[]));
+    let o = rec_off(&c, rec::PTIMERS);
+    put(
+        &mut c,
+        o + offset_of!(kcr_rec_ptimers, nr),
+        &1u32.to_le_bytes(),
+    );
+    c.extend(&f);
+    let e = parse(&finish(c, N + 2)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("FOWN where POSIX timer 0 of 1 of process 42 belongs"),
+        "{e}"
+    );
+    // Among a thread's records, and after them.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    th.extend(&f);
+    let e = parse(&threaded(2, &[(th, r + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    let mut c = body(&threaded_fowns(&sample_fowns()));
+    c.extend(&f);
+    let e = parse(&finish(c, N + 2 + 3 + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    // In the next process's section, on a file of the process before.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let c = insert_before_each(&tree, rec::MM, &[Vec::new(), f.clone()]);
+    let e = parse(&finish(c, n + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "FOWN", "{e}");
+    assert!(
+        e.msg.contains("file owner of file object 2, open at no fd"),
+        "{e}"
+    );
+}
+
+/// [`with_memfd`]`(0)` (its memfd: object 20, then one page of it) with
+/// the records `r` right before its FS, after the memfd's contents.
+fn memfd_then(r: &[u8]) -> Vec<u8> {
+    let b = body(&with_memfd(0));
+    let n = records_of(r).len() as u32;
+    finish(insert_before(&b, rec::FS, r), N + 2 + n)
+}
+
+/// The memfd's FILE and PAGES records of [`with_memfd`]`(0)`.
+fn memfd_records() -> Vec<u8> {
+    let b = body(&with_memfd(0));
+    let recs = records_of(&b);
+    let fs = recs.iter().position(|r| r.1 == rec::FS).unwrap();
+    let (start, end) = (recs[fs - 2].0, recs[fs].0);
+    assert_eq!((recs[fs - 2].1, recs[fs - 1].1), (rec::FILE, rec::PAGES));
+    b[start..end].to_vec()
+}
+
+/// The seals of file object `id` in `img`.
+fn seals_of(img: &Image, id: u32) -> Option<Vec<&'static str>> {
+    img.files
+        .iter()
+        .find(|f| f.objid == id)
+        .unwrap()
+        .seals
+        .clone()
+}
+
+#[test]
+fn memfd_seals_follow_its_contents() {
+    use seal_flags::*;
+    let img = parse(&with_seals(SEAL | SHRINK | GROW | WRITE)[..]).unwrap();
+    assert_eq!(img.records, N + 3);
+    assert_eq!(
+        seals_of(&img, 20),
+        Some(vec!["seal", "shrink", "grow", "write"])
+    );
+    assert_eq!(img.files.iter().filter(|f| f.seals.is_some()).count(), 1);
+    // Without a SEALS record: F_SEAL_SEAL alone, nothing to show.
+    let img = parse(&with_memfd(8192)[..]).unwrap();
+    assert!(img.files.iter().all(|f| f.seals.is_none()));
+    assert!(parse(&sample()[..])
+        .unwrap()
+        .files
+        .iter()
+        .all(|f| f.seals.is_none()));
+    // Every value restart(2) takes: none (sealable), each seal alone but
+    // F_SEAL_SEAL, F_SEAL_SEAL with another, all of them.
+    for (seals, want) in [
+        (0, vec![]),
+        (SHRINK, vec!["shrink"]),
+        (GROW, vec!["grow"]),
+        (WRITE, vec!["write"]),
+        (FUTURE_WRITE, vec!["future-write"]),
+        (EXEC, vec!["exec"]),
+        (SEAL | WRITE, vec!["seal", "write"]),
+        (
+            ALL & !SEAL,
+            vec!["shrink", "grow", "write", "future-write", "exec"],
+        ),
+        (
+            ALL,
+            vec!["seal", "shrink", "grow", "write", "future-write", "exec"],
+        ),
+    ] {
+        let img = parse(&with_seals(seals)[..]).unwrap();
+        assert_eq!(seals_of(&img, 20), Some(want), "seals {seals:#x}");
+    }
+    // An empty memfd has no contents: its SEALS record follows its FILE.
+    let (b, _) = cut(&body(&with_seals(WRITE)), rec::PAGES);
+    let img = parse(&finish(b, N + 2)[..]).unwrap();
+    let m = img.files.iter().find(|f| f.objid == 20).unwrap();
+    assert_eq!((m.pages, m.seals.clone()), (0, Some(vec!["write"])));
+    // Anywhere after it among the process's object records, as restart(2)
+    // takes it: after other objects.
+    let mut r = eventfd_records(5, 0);
+    r.extend(seals_record(20, GROW));
+    let img = parse(&memfd_then(&r)[..]).unwrap();
+    assert_eq!(seals_of(&img, 20), Some(vec!["grow"]));
+    assert_eq!(img.files.iter().filter(|f| f.objid == 30).count(), 1);
+    // In a tree: in the child's object records, the parent's memfd (the
+    // objects are the image's).
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let mut parent = memfd_records();
+    parent.extend(seals_record(20, SHRINK));
+    let mut b = insert_before_each(&tree, rec::FS, &[memfd_records(), Vec::new()]);
+    let img = parse(&finish(b.clone(), n + 2)[..]).unwrap();
+    assert_eq!(seals_of(&img, 20), None);
+    b = insert_before_each(&tree, rec::FS, &[memfd_records(), seals_record(20, EXEC)]);
+    let img = parse(&finish(b, n + 3)[..]).unwrap();
+    assert_eq!(seals_of(&img, 20), Some(vec!["exec"]));
+    let b = insert_before_each(&tree, rec::FS, &[parent, Vec::new()]);
+    let img = parse(&finish(b, n + 3)[..]).unwrap();
+    assert_eq!(seals_of(&img, 20), Some(vec!["shrink"]));
+}
+
+#[test]
+fn bad_memfd_seals_are_refused_as_restart_does() {
+    use seal_flags::*;
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        // Its file: a FILE of kind KCR_FILE_SHMEM, not the program (a
+        // regular file), the root directory, the pipe end, the PIPE, the
+        // task, or nothing.
+        (seals_record(2, WRITE), "seals 0x8 of file object 2"),
+        (seals_record(6, WRITE), "seals 0x8 of file object 6"),
+        (seals_record(7, 0), "seals 0x0 of file object 7"),
+        (seals_record(5, WRITE), "seals 0x8 of file object 5"),
+        (seals_record(1, WRITE), "seals 0x8 of file object 1"),
+        (seals_record(0, WRITE), "seals 0x8 of file object 0"),
+        (seals_record(99, SHRINK), "seals 0x2 of file object 99"),
+        // Known seals only.
+        (seals_record(20, 0x40), "seals 0x40 of file object 20"),
+        (seals_record(20, ALL | 0x40), "seals 0x7f of file object 20"),
+        (
+            seals_record(20, 0x8000_0000),
+            "seals 0x80000000 of file object 20",
+        ),
+        (
+            seals_record(20, u32::MAX),
+            "seals 0xffffffff of file object 20",
+        ),
+        // Never F_SEAL_SEAL alone, the default.
+        (seals_record(20, SEAL), "seals 0x1 of file object 20"),
+        // Once a file, even with the same seals.
+        (
+            [seals_record(20, WRITE), seals_record(20, WRITE)].concat(),
+            "second seals record of file object 20",
+        ),
+        (
+            [seals_record(20, 0), seals_record(20, SEAL | GROW)].concat(),
+            "second seals record of file object 20",
+        ),
+        // The wrong length, longer or shorter.
+        (
+            record(rec::SEALS, size_of::<kcr_rec_seals>() + 8, &[]),
+            "length 24, expected 16",
+        ),
+        (record(rec::SEALS, 8, &[]), "length 8, expected 16"),
+    ];
+    for (r, want) in cases {
+        let img = memfd_then(&r);
+        let e = parse(&img[..]).unwrap_err();
+        let last = records_of(&body(&img))
+            .iter()
+            .rposition(|r| r.1 == rec::SEALS)
+            .unwrap();
+        assert_eq!((e.record, e.index), ("SEALS", last as u32), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // A shmem FILE that comes after it, not before.
+    let b = body(&with_memfd(0));
+    let c = insert_before(&b, rec::PIPE, &seals_record(20, WRITE));
+    let e = parse(&finish(c, N + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(e.msg.contains("seals 0x8 of file object 20"), "{e}");
+    // Of a ghost file, which has contents too.
+    let c = insert_before(&body(&with_ghost(0)), rec::FS, &seals_record(20, WRITE));
+    let e = parse(&finish(c, N + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(e.msg.contains("seals 0x8 of file object 20"), "{e}");
+}
+
+#[test]
+fn memfd_seals_are_among_a_process_s_object_records() {
+    let s = seals_record(20, seal_flags::WRITE);
+    let place = "only among its process's object records, before its FS";
+    let b = body(&with_memfd(0));
+    // After its FS: before or among its fd table, before its MM, among
+    // or after its mappings.
+    for t in [rec::FDTABLE, rec::FD, rec::MM, rec::VMA, rec::ATTRS] {
+        let e = parse(&finish(insert_before(&b, t, &s), N + 3)[..]).unwrap_err();
+        assert_eq!(e.record, "SEALS", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // After the ATTRS record, which ends its process's records.
+    let mut c = body(&with_seals(seal_flags::WRITE));
+    c.extend(&s);
+    let e = parse(&finish(c, N + 4)[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(
+        e.msg
+            .contains("SEALS after the ATTRS record of process 42, which ends its records"),
+        "{e}"
+    );
+    // Before the first TASK.
+    let e = parse(&finish(insert_before(&b, rec::TASK, &s), N + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(e.msg.contains("no TASK record before it"), "{e}");
+    // Among a thread's records.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    th.extend(&s);
+    let e = parse(&threaded(2, &[(th, r + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    // Between the memfd's contents: the pages after it are no longer
+    // the memfd's (restart(2) ends its objects there and wants an FS).
+    let mut pages = cut(&b, rec::PAGES).1;
+    put(
+        &mut pages,
+        offset_of!(kcr_rec_pages, addr),
+        &4096u64.to_le_bytes(),
+    );
+    let img = parse(&memfd_then(&pages)[..]).unwrap();
+    assert_eq!(img.files.iter().find(|f| f.objid == 20).unwrap().pages, 2);
+    let e = parse(&memfd_then(&[s.clone(), pages].concat())[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("PAGES", 15), "{e}");
+    assert!(e.msg.contains("no VMA record before it"), "{e}");
+    // In the child's section after its FS, of the parent's memfd.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let c = insert_before_each(&tree, rec::FS, &[memfd_records(), Vec::new()]);
+    let c = insert_before_each(&c, rec::FDTABLE, &[Vec::new(), s.clone()]);
+    let e = parse(&finish(c, n + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "SEALS", "{e}");
+    assert!(e.msg.contains(place), "{e}");
+}
+
 #[test]
 fn a_deleted_cwd_is_an_empty_directory() {
     let img = parse(&with_ghost_cwd(0o40_755, 0)[..]).unwrap();
