@@ -3,7 +3,8 @@
 //! drained by the guest agent, against writing the same number of bytes
 //! through the same kind of pipe from user space, alternating in one guest
 //! (`guest-agent ckpt-bench`); plus the image size against the process's
-//! resident memory.
+//! resident memory. The same run also boots a guest for the event-loop
+//! case (`guest-agent evloop-bench`, see [`crate::evloop`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use anyhow::bail;
 use xtask::kvm_probe::Mode;
 use xtask::{nested, run};
 
+use crate::evloop;
 use crate::stats::{field, list, median};
 
 /// Sizes measured, in MiB.
@@ -21,17 +23,29 @@ pub fn checkpoint(mode: Mode, runs: u32) -> anyhow::Result<()> {
     if runs < 3 {
         bail!("--runs must be at least 3");
     }
-    let script = format!(
+    let mut script = format!(
         "\"$CRVMM\" run --kernel \"$IMAGES/bzImage\" --initrd \"$IMAGES/initramfs.cpio\" \
          --mem-mib 1024 --append '-- guest-agent ckpt-bench {SIZES} {runs}' </dev/null\n"
     );
+    script.push_str(&evloop::script(runs));
     let opts = nested::Options {
-        timeout: Duration::from_secs(120 * u64::from(runs) + 300),
+        timeout: Duration::from_secs(130 * u64::from(runs) + 420),
         echo: false,
         ..Default::default()
     };
-    eprintln!("bench checkpoint: {SIZES} MiB, {runs} runs each, alternating, guest {mode}");
+    eprintln!(
+        "bench checkpoint: {SIZES} MiB, {runs} runs each, alternating; then an event-loop process \
+         vs a plain one, {runs} runs each, alternating; guest {mode}"
+    );
     let out = run::script(mode, &script, &opts)?;
+    // Both cases print what they have; the first error is returned.
+    let pipe = pipe_case(mode, &out, runs);
+    let event_loop = evloop::report(mode, &out, runs);
+    pipe.and(event_loop)
+}
+
+/// checkpoint(2) into a pipe against a user-space pipe write.
+fn pipe_case(mode: Mode, out: &nested::Output, runs: u32) -> anyhow::Result<()> {
     // mib -> (checkpoint us, pipe us, ratios, size ratio)
     #[derive(Default)]
     struct Row {

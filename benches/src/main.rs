@@ -10,6 +10,7 @@ use xtask::kvm_probe::Mode;
 
 mod boot;
 mod checkpoint;
+mod evloop;
 mod snapshot;
 mod stats;
 mod vsock;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cr;
+mod evloop_bench;
 mod init;
 mod service;
 
@@ -20,7 +21,10 @@ const USAGE: &str = "usage:
                                                 (--newpid: in a new pid namespace)
   guest-agent counter [MILLISECONDS]            a workload that counts
   guest-agent hog MIB                           a workload with MIB of dirty memory
-  guest-agent ckpt-bench MIB[,MIB...] RUNS      checkpoint into a pipe vs a user-space pipe write";
+  guest-agent ckpt-bench MIB[,MIB...] RUNS      checkpoint into a pipe vs a user-space pipe write
+  guest-agent evloop-bench RUNS [KIB]           checkpoint and restart of an event-loop process vs
+                                                a plain one, each with KIB of anonymous memory
+                                                (default 4096)";
 
 fn checkpoint_cmd(args: &[String]) -> ExitCode {
     let mut pid = None;
@@ -108,6 +112,24 @@ fn main() -> ExitCode {
                     }
                 }
                 ExitCode::SUCCESS
+            }
+            Some("evloop-bench") => {
+                let runs = args.get(2).and_then(|r| r.parse::<u32>().ok());
+                let rss = match args.get(3) {
+                    None => Some(evloop_bench::DEFAULT_RSS_KIB),
+                    Some(k) => k.parse::<u64>().ok(),
+                };
+                let (Some(runs), Some(rss)) = (runs.filter(|r| *r > 0), rss) else {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                };
+                match evloop_bench::evloop_bench(runs, rss) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("guest-agent: evloop-bench: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
             }
             Some("counter") => {
                 let ms = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(200);
