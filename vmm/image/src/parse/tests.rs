@@ -503,8 +503,10 @@ fn with_ptimers_nr(mut b: Vec<u8>, nr: u32) -> Vec<u8> {
 
 /// [`with_ptimers`]`(7, timers)` as a process of 2 threads, its thread
 /// 43's records after its timers.
-fn threaded_ptimers(timers: &[kcr_rec_ptimer]) -> Vec<u8> {
-    let mut b = body(&with_ptimers(7, timers));
+/// `img`, `sample()` with `extra` more records, as a process of two
+/// threads: its thread's records follow.
+fn two_threads(img: &[u8], extra: u32) -> Vec<u8> {
+    let mut b = body(img);
     let t = rec_off(&b, rec::TASK);
     put(
         &mut b,
@@ -518,7 +520,11 @@ fn threaded_ptimers(timers: &[kcr_rec_ptimer]) -> Vec<u8> {
     );
     let (th, r) = thread_records(43, 50, &[]);
     b.extend(th);
-    finish(b, N + 1 + timers.len() as u32 + r)
+    finish(b, N + extra + r)
+}
+
+fn threaded_ptimers(timers: &[kcr_rec_ptimer]) -> Vec<u8> {
+    two_threads(&with_ptimers(7, timers), 1 + timers.len() as u32)
 }
 
 #[test]
@@ -816,21 +822,7 @@ fn posix_timers_are_a_process_s_after_its_attrs() {
 /// [`with_locks`]`(locks)` as a process of 2 threads, its thread 43's
 /// records after its ATTRS.
 fn threaded_locks(locks: &[kcr_rec_lock]) -> Vec<u8> {
-    let mut b = body(&with_locks(locks));
-    let t = rec_off(&b, rec::TASK);
-    put(
-        &mut b,
-        t + offset_of!(kcr_rec_task, flags),
-        &0u32.to_le_bytes(),
-    );
-    put(
-        &mut b,
-        t + offset_of!(kcr_rec_task, nr_threads),
-        &2u32.to_le_bytes(),
-    );
-    let (th, r) = thread_records(43, 50, &[]);
-    b.extend(th);
-    finish(b, N + locks.len() as u32 + r)
+    two_threads(&with_locks(locks), locks.len() as u32)
 }
 
 /// `b` with `r[i]` inserted before its `i`-th record of type `t`.
@@ -1112,21 +1104,7 @@ fn file_locks_are_a_process_s_right_after_its_fd_table() {
 /// [`with_fowns`]`(fowns)` as a process of 2 threads, its thread 43's
 /// records after its ATTRS.
 fn threaded_fowns(fowns: &[kcr_rec_fown]) -> Vec<u8> {
-    let mut b = body(&with_fowns(fowns));
-    let t = rec_off(&b, rec::TASK);
-    put(
-        &mut b,
-        t + offset_of!(kcr_rec_task, flags),
-        &0u32.to_le_bytes(),
-    );
-    put(
-        &mut b,
-        t + offset_of!(kcr_rec_task, nr_threads),
-        &2u32.to_le_bytes(),
-    );
-    let (th, r) = thread_records(43, 50, &[]);
-    b.extend(th);
-    finish(b, N + fowns.len() as u32 + r)
+    two_threads(&with_fowns(fowns), fowns.len() as u32)
 }
 
 #[test]
