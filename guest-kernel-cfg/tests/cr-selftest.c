@@ -3268,6 +3268,43 @@ static void fuzz_state(void)
 		dup2(fd, 47);
 		close(fd);
 	}
+	/* POSIX timers, one signalling a blocked signal (PTIMERS, PTIMER). */
+	{
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+				       .sigev_signo = SIGUSR2 };
+		struct itimerspec it = { { 100, 0 }, { 100, 0 } };
+		timer_t t;
+
+		if (!timer_create(CLOCK_MONOTONIC, &ev, &t))
+			timer_settime(t, 0, &it, NULL);
+		ev.sigev_notify = SIGEV_NONE;
+		if (!timer_create(CLOCK_BOOTTIME, &ev, &t))
+			timer_settime(t, 0, &it, NULL);
+	}
+	/*
+	 * Read locks, which the restarted copies take again beside this
+	 * process's (LOCK): POSIX, OFD and flock().
+	 */
+	{
+		struct flock l = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+				   .l_start = 2, .l_len = 4 };
+
+		fcntl(42, F_SETLK, &l);
+		l.l_start = 8;
+		fcntl(42, F_OFD_SETLK, &l);
+		flock(42, LOCK_SH);
+	}
+	/* Signal-driven I/O on the pipe's read end (FOWN). */
+	fcntl(40, F_SETOWN, getpid());
+	fcntl(40, F_SETSIG, SIGUSR2);
+	fcntl(40, F_SETFL, fcntl(40, F_GETFL) | O_ASYNC);
+	/* A sealed memfd (SEALS). */
+	fd = memfd_create("kcr-fuzz-sealed", MFD_ALLOW_SEALING);
+	if (fd >= 0 && !ftruncate(fd, 4096) &&
+	    !fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)) {
+		dup2(fd, 50);
+		close(fd);
+	}
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -3901,8 +3938,11 @@ static int cmd_fuzz(long n, uint64_t seed)
 		}
 		CHECK(sh && sp && fr && fd && find_rec(orig, KCR_REC_PIPE) &&
 		      find_rec(orig, KCR_REC_FS) && find_rec(orig, KCR_REC_RLIMITS) &&
-		      find_rec(orig, KCR_REC_GROUPS) && nshm == 2,
+		      find_rec(orig, KCR_REC_GROUPS) && nshm == 3,
 		      "fuzz: the image has signal, file, pipe, shmem, fs, fd, rlimit and group records");
+		CHECK(find_rec(orig, KCR_REC_PTIMER) && find_rec(orig, KCR_REC_LOCK) &&
+		      find_rec(orig, KCR_REC_FOWN) && find_rec(orig, KCR_REC_SEALS),
+		      "fuzz: the image has POSIX timer, lock, file owner and seals records");
 		if (sh && sp && fr && fd) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =

@@ -239,8 +239,9 @@ static bool kcr_in_vfork(struct task_struct *t)
  * Every thread of a process that another task checkpoints: parked by the
  * cgroup v2 freezer, sharing the process's fd table, fs and credentials
  * (what restart recreates with CLONE_THREAD), and of a kind this version
- * saves.  *ncsw: the sum of their switch counts, which grows if any of
- * them runs.
+ * saves.  *ncsw: the sum of the times they left the frozen state, which
+ * grows if any of them is thawed and runs.  A signal wakes a frozen task
+ * in its freezer trap, which it does not leave: that is not counted.
  */
 static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 			     struct mm_struct *mm, unsigned long *ncsw)
@@ -291,7 +292,7 @@ static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 			kcr_log(ctx, "task is not stopped in the freezer");
 			return -EBUSY;
 		}
-		sum += n & LONG_MAX;
+		sum += READ_ONCE(t->kcr_thaws);
 	}
 	ctx->pid = task_pid_vnr(p);
 	*ncsw = sum | LONG_MIN;

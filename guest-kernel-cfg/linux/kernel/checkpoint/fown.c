@@ -111,9 +111,13 @@ int kcr_rst_fown(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	return 0;
 }
 
-/* The owner of f as a struct pid (a reference), or NULL and *ret. */
-static struct pid *kcr_fown_pid(struct kcr_rst *rst,
-				const struct kcr_rst_fown *f, int *ret)
+/*
+ * The owner of f as a struct pid (a reference), or NULL when no process
+ * has its id here (one outside the image, restarted in another pid
+ * namespace): then SIGIO goes nowhere, as when an owner exits.
+ */
+static struct pid *kcr_fown_pid(struct kcr_ctx *ctx, struct kcr_rst *rst,
+				const struct kcr_rst_fown *f)
 {
 	pid_t nr = f->rec.pid;
 	struct pid *pid;
@@ -125,7 +129,8 @@ static struct pid *kcr_fown_pid(struct kcr_rst *rst,
 	pid = get_pid(find_vpid(nr));
 	rcu_read_unlock();
 	if (!pid)
-		*ret = -ESRCH;
+		kcr_log(ctx, "fd %u (%pD): its owner %d is not here: no owner",
+			f->fd, f->file, nr);
 	return pid;
 }
 
@@ -151,13 +156,10 @@ int kcr_apply_fown(struct kcr_ctx *ctx, struct kcr_rst *rst)
 		struct pid *pid = NULL;
 
 		ret = file_f_owner_allocate(file);
-		if (!ret && f->rec.pid)
-			pid = kcr_fown_pid(rst, f, &ret);
-		if (ret) {
-			kcr_log(ctx, "fd %u (%pD): cannot set its owner %d: %d",
-				f->fd, file, f->rec.pid, ret);
+		if (ret)
 			break;
-		}
+		if (f->rec.pid)
+			pid = kcr_fown_pid(ctx, rst, f);
 		__f_setown(file, pid, types[f->rec.type], 1);
 		put_pid(pid);
 		file_f_owner(file)->signum = f->rec.signum;

@@ -7,10 +7,34 @@
  * left, counted from the end of the restart.
  */
 #include <linux/errno.h>
+#include <linux/hrtimer.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/time.h>
 
 #include "kcr_int.h"
+
+/*
+ * An interval ITIMER_REAL whose SIGALRM waits to be dequeued, which rearms
+ * it, reads as disarmed: its time left is that to its next period.
+ */
+static s64 kcr_real_timer_left(struct task_struct *t)
+{
+	struct hrtimer *timer = &t->signal->real_timer;
+	s64 left = 0, incr;
+	ktime_t late;
+
+	spin_lock_irq(&t->sighand->siglock);
+	incr = ktime_to_ns(t->signal->it_real_incr);
+	if (incr > 0 && !hrtimer_active(timer)) {
+		late = ktime_sub(hrtimer_cb_get_time(timer),
+				 hrtimer_get_expires(timer));
+		left = late < 0 ? -ktime_to_ns(late) :
+		       incr - ktime_to_ns(late) % incr;
+	}
+	spin_unlock_irq(&t->sighand->siglock);
+	return left;
+}
 
 /* Checkpoint: the ITIMERS record of process t, if one of them is armed. */
 int kcr_write_itimers(struct kcr_ctx *ctx, struct task_struct *t)
@@ -26,6 +50,8 @@ int kcr_write_itimers(struct kcr_ctx *ctx, struct task_struct *t)
 			return ret;
 		r.it[i].value_ns = timespec64_to_ns(&v.it_value);
 		r.it[i].interval_ns = timespec64_to_ns(&v.it_interval);
+		if (i == ITIMER_REAL && !r.it[i].value_ns)
+			r.it[i].value_ns = kcr_real_timer_left(t);
 		armed |= r.it[i].value_ns != 0;
 	}
 	if (!armed)
