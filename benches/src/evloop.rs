@@ -93,18 +93,8 @@ pub fn parse<'a>(lines: impl IntoIterator<Item = &'a str>) -> Runs {
     runs
 }
 
-/// Medians of one workload.
-#[derive(Debug, PartialEq)]
-pub struct Medians {
-    pub ckpt_ms: f64,
-    pub rst_ms: f64,
-    pub freeze_ms: f64,
-    pub rss_kib: f64,
-    pub anon_kib: f64,
-    pub image_bytes: f64,
-    pub threads: f64,
-    pub epoll_items: f64,
-}
+/// Medians of one workload: each field the median of the runs' samples.
+pub type Medians = Sample;
 
 /// What the benchmark reports.
 #[derive(Debug, PartialEq)]
