@@ -82,6 +82,7 @@ pub fn serve(port: u32) -> i32 {
             return 1;
         }
     };
+    bounded_heap();
     let stale = cr::cleanup_stale_groups();
     if stale > 0 {
         println!("crvmm-agent: thawed {stale} process group(s) left frozen by a previous agent");
@@ -115,6 +116,21 @@ pub fn serve(port: u32) -> i32 {
         {
             eprintln!("crvmm-agent: cannot start a connection thread: {e}");
         }
+    }
+}
+
+/// The agent runs for the life of the guest and starts a thread per
+/// connection. glibc's defaults would give those threads arenas of their
+/// own and, once a large image frame is freed, keep later ones of that
+/// size in the heap instead of mapping them: resident memory then creeps
+/// up with every connection. One arena and a fixed mmap threshold keep
+/// it flat (the agent's allocations are few and far from hot).
+fn bounded_heap() {
+    // SAFETY: mallopt only changes allocator tunables; called before any
+    // connection thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
