@@ -144,6 +144,8 @@ pub fn run(args: &[String]) -> ExitCode {
     mount("proc", "/proc", "proc");
     mount("sysfs", "/sys", "sysfs");
     mount("devtmpfs", "/dev", "devtmpfs");
+    // Ptys: /dev/ptmx opens a new one, its slave is /dev/pts/N.
+    mount("devpts", "/dev/pts", "devpts");
     mount("tmpfs", "/tmp", "tmpfs");
     mount("tmpfs", "/run", "tmpfs");
     // cgroup v2: its freezer is how checkpoint() of another tree freezes it.

@@ -66,6 +66,7 @@
 #include <sys/timerfd.h>
 #include <linux/perf_event.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/fsuid.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -3305,6 +3306,23 @@ static void fuzz_state(void)
 		dup2(fd, 50);
 		close(fd);
 	}
+	/* inotify: two watches and an event queued (INOTIFY_WATCH, _EVENT). */
+	fd = inotify_init1(IN_NONBLOCK);
+	if (fd >= 0 && inotify_add_watch(fd, "/tmp", IN_CREATE | IN_DELETE) > 0 &&
+	    inotify_add_watch(fd, "/tmp/kcr-fuzz.txt", IN_MODIFY | IN_ONESHOT) > 0) {
+		int t = open("/tmp/kcr-fuzz-inotify", O_CREAT | O_WRONLY, 0644);
+
+		if (t >= 0)
+			close(t);
+		dup2(fd, 51);
+		close(fd);
+	}
+	/* A terminal, not made the controlling one (FILE and its TTY). */
+	fd = open("/dev/ttyS0", O_RDWR | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0) {
+		dup2(fd, 52);
+		close(fd);
+	}
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -3359,6 +3377,66 @@ static void feed_pipe(int wfd, const uint8_t *img, size_t len)
 		off += n;
 	}
 	_exit(0);
+}
+
+static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd);
+
+/*
+ * Targeted cases for the inotify records: each forged field is refused
+ * (EINVAL), and a watch whose path now names another file (ESTALE).
+ */
+static void fuzz_inotify(const uint8_t *orig, uint8_t *img, size_t olen)
+{
+	size_t w = find_rec(orig, KCR_REC_INOTIFY_WATCH);
+	size_t e = find_rec(orig, KCR_REC_INOTIFY_EVENT);
+	struct kcr_rec_inotify_watch *rw;
+	struct kcr_rec_inotify_event *re;
+	int status;
+
+	if (!w || !e)
+		return;
+	memcpy(img, orig, olen);
+	rw = (void *)(img + w);
+	rw->wd = 0;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: inotify watch descriptor 0: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	rw = (void *)(img + w);
+	rw->mask = IN_ONESHOT;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: inotify watch of no event: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	rw = (void *)(img + w);
+	((char *)(rw + 1))[0] = 'x';
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: inotify watch of a relative path: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	rw = (void *)(img + w);
+	rw->ino ^= 1;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == ESTALE,
+	      "fuzz: inotify watch of another inode: ESTALE (status %#x)", status);
+	memcpy(img, orig, olen);
+	re = (void *)(img + e);
+	re->mask = IN_Q_OVERFLOW;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: inotify overflow event of a watch: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	re = (void *)(img + e);
+	re->name_len += 1;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: inotify event name longer than it is: EINVAL (status %#x)", status);
 }
 
 static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd)
@@ -3943,6 +4021,20 @@ static int cmd_fuzz(long n, uint64_t seed)
 		CHECK(find_rec(orig, KCR_REC_PTIMER) && find_rec(orig, KCR_REC_LOCK) &&
 		      find_rec(orig, KCR_REC_FOWN) && find_rec(orig, KCR_REC_SEALS),
 		      "fuzz: the image has POSIX timer, lock, file owner and seals records");
+		CHECK(find_rec(orig, KCR_REC_INOTIFY_WATCH) &&
+		      find_rec(orig, KCR_REC_INOTIFY_EVENT) &&
+		      find_rec(orig, KCR_REC_TTY),
+		      "fuzz: the image has inotify watch and event, and terminal records");
+		if (find_rec(orig, KCR_REC_TTY)) {
+			memcpy(img, orig, olen);
+			((struct kcr_rec_tty *)(img + find_rec(orig, KCR_REC_TTY)))->c_line = 1;
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: terminal with a line discipline other than N_TTY: EINVAL (status %#x)",
+			      status);
+		}
+		fuzz_inotify(orig, img, olen);
 		if (sh && sp && fr && fd) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =

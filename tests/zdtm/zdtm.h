@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 static volatile sig_atomic_t zdtm_stopped;
 
@@ -142,6 +143,111 @@ static inline unsigned long long page_pfn(pid_t pid, const void *addr)
 	if (!(e >> 63))
 		fail("page %p of %d not present", addr, pid);
 	return e & ((1ULL << 55) - 1);
+}
+
+/*
+ * A terminal for the case: a pty whose master is held by a process
+ * outside the case's tree (so not checkpointed), as sshd or a terminal
+ * emulator would hold it. Returns the slave's path.
+ *
+ * The holder writes its pid to "$ZDTM_READY.tty". zdtm-run, after the
+ * checkpoint has killed the case, sends it SIGUSR1: it closes the master,
+ * which destroys the pty, and opens a new one, which gets the same
+ * number, with default modes and no size, as after a reboot; then it
+ * creates "$ZDTM_READY.tty-recycled" (with "same" in it if the new pty
+ * has the old one's path). Restart must set the terminal's state again.
+ * zdtm-run ends the holder with SIGTERM.
+ */
+static volatile sig_atomic_t zdtm_recycle;
+
+static inline void zdtm_on_usr1(int sig)
+{
+	(void)sig;
+	zdtm_recycle = 1;
+}
+
+static inline int zdtm_open_master(char *name, size_t len)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, name, len))
+		return -1;
+	return m;
+}
+
+static inline __attribute__((noreturn)) void zdtm_hold(int out)
+{
+	char name[64], again[64], path[256], buf[256];
+	const char *ready = getenv("ZDTM_READY");
+	struct sigaction sa = { .sa_handler = zdtm_on_usr1 };
+	sigset_t none;
+	FILE *f;
+	int m;
+
+	for (m = 3; m < 1024; m++)
+		if (m != out)
+			close(m);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	m = zdtm_open_master(name, sizeof(name));
+	if (m < 0 || !ready)
+		_exit(1);
+	snprintf(path, sizeof(path), "%s.tty", ready);
+	f = fopen(path, "w");
+	if (!f)
+		_exit(1);
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	if (write(out, name, strlen(name) + 1) < 0)
+		_exit(1);
+	close(out);
+	for (;;) {
+		/* Drain what the case writes, so that it never blocks. */
+		while (read(m, buf, sizeof(buf)) > 0)
+			;
+		usleep(20000);
+		if (!zdtm_recycle)
+			continue;
+		zdtm_recycle = 0;
+		close(m);
+		m = zdtm_open_master(again, sizeof(again));
+		snprintf(path, sizeof(path), "%s.tty-recycled", ready);
+		f = fopen(path, "w");
+		if (f) {
+			fprintf(f, "%s\n", m >= 0 && !strcmp(name, again) ?
+				"same" : "other");
+			fclose(f);
+		}
+	}
+}
+
+static inline const char *zdtm_pty(void)
+{
+	static char name[64];
+	int p[2], st;
+	pid_t c;
+
+	if (pipe(p))
+		fail("pipe: %s", strerror(errno));
+	c = fork();
+	if (c < 0)
+		fail("fork: %s", strerror(errno));
+	if (c == 0) {
+		close(p[0]);
+		setsid();
+		if (fork() == 0)
+			zdtm_hold(p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	if (waitpid(c, &st, 0) != c || read(p[0], name, sizeof(name)) <= 0)
+		fail("no pty from the holder");
+	close(p[0]);
+	name[sizeof(name) - 1] = '\0';
+	return name;
 }
 
 #endif

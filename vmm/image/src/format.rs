@@ -74,6 +74,26 @@ pub const KCR_GHOST_MAX: u32 = 64 << 20;
 pub const KCR_PTIMERS_MAX: u32 = 4096;
 /// `KCR_LOCKS_MAX`: most file locks (LOCK records) of one process.
 pub const KCR_LOCKS_MAX: u32 = 1024;
+/// `KCR_INOTIFY_WATCHES_MAX`: most watches of one inotify (INOTIFY_WATCH
+/// records after its INOTIFY record).
+pub const KCR_INOTIFY_WATCHES_MAX: u32 = 65536;
+/// `KCR_INOTIFY_EVENTS_MAX`: most queued events of one inotify
+/// (INOTIFY_EVENT records after its watches): a full queue of the default
+/// size (16384) and its `IN_Q_OVERFLOW`.
+pub const KCR_INOTIFY_EVENTS_MAX: u32 = 16385;
+/// `KCR_INOTIFY_WATCH_MASK`: the bits of a watch's mask
+/// ([`inotify_mask::ALL_EVENTS`], [`inotify_mask::EXCL_UNLINK`],
+/// [`inotify_mask::ONESHOT`]).
+pub const KCR_INOTIFY_WATCH_MASK: u32 = 0x8400_0fff;
+/// `KCR_INOTIFY_EVENT_MASK`: the bits of a queued event's mask
+/// ([`inotify_mask::ALL_EVENTS`], [`inotify_mask::UNMOUNT`],
+/// [`inotify_mask::Q_OVERFLOW`], [`inotify_mask::IGNORED`],
+/// [`inotify_mask::ISDIR`]).
+pub const KCR_INOTIFY_EVENT_MASK: u32 = 0x4000_efff;
+/// The kernel's `NAME_MAX` (`<linux/limits.h>`, not `kcr.h`'s): the
+/// longest name of a queued inotify event (INOTIFY_EVENT record), in
+/// bytes without a NUL.
+pub const NAME_MAX: u32 = 255;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -107,6 +127,9 @@ pub mod file_kind {
     /// `KCR_FILE_PROC`: a file or directory of /proc, reopened by path
     /// (`/proc/self/...` for the process's own directory).
     pub const PROC: u32 = 13;
+    /// `KCR_FILE_INOTIFY`: an inotify, open read-only; a `KCR_REC_INOTIFY`
+    /// follows (then its watches and queued events).
+    pub const INOTIFY: u32 = 14;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none, but [`PROC`]).
@@ -115,11 +138,12 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 4] = [
+    pub const STATE_RECORDS: [u32; 5] = [
         super::rec::EVENTFD,
         super::rec::SIGNALFD,
         super::rec::TIMERFD,
         super::rec::EPOLL,
+        super::rec::INOTIFY,
     ];
 
     /// The record of its own state that follows a file of kind `k`.
@@ -129,6 +153,7 @@ pub mod file_kind {
             SIGNALFD => Some(super::rec::SIGNALFD),
             TIMERFD => Some(super::rec::TIMERFD),
             EPOLL => Some(super::rec::EPOLL),
+            INOTIFY => Some(super::rec::INOTIFY),
             _ => None,
         }
     }
@@ -149,6 +174,7 @@ pub mod file_kind {
             TIMERFD => "timerfd",
             EPOLL => "epoll",
             PROC => "proc",
+            INOTIFY => "inotify",
             _ => return None,
         })
     }
@@ -222,6 +248,22 @@ pub mod rec {
     /// `KCR_REC_SEALS`: the seals of a shmem FILE, after its contents,
     /// among its process's object records.
     pub const SEALS: u32 = 31;
+    /// `KCR_REC_INOTIFY`: the state of the inotify FILE it follows;
+    /// `nr_watches` INOTIFY_WATCH then `nr_events` INOTIFY_EVENT records
+    /// follow it.
+    pub const INOTIFY: u32 = 32;
+    /// `KCR_REC_INOTIFY_WATCH`: one watch of an inotify, by path.
+    pub const INOTIFY_WATCH: u32 = 33;
+    /// `KCR_REC_INOTIFY_EVENT`: one event queued on an inotify and not
+    /// read.
+    pub const INOTIFY_EVENT: u32 = 34;
+    /// `KCR_REC_TTY`: the termios and window size of the terminal whose
+    /// FILE (a `KCR_FILE_CHR` of a device that [`super::tty::is_tty`])
+    /// it follows.
+    pub const TTY: u32 = 35;
+    /// `KCR_REC_CTTY`: the controlling terminal of a process, after its
+    /// FOWN records.
+    pub const CTTY: u32 = 36;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -259,6 +301,11 @@ pub mod rec {
             LOCK => "LOCK",
             FOWN => "FOWN",
             SEALS => "SEALS",
+            INOTIFY => "INOTIFY",
+            INOTIFY_WATCH => "INOTIFY_WATCH",
+            INOTIFY_EVENT => "INOTIFY_EVENT",
+            TTY => "TTY",
+            CTTY => "CTTY",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -370,6 +417,150 @@ pub mod seal_flags {
     pub const ALL: u32 = SEAL | SHRINK | GROW | WRITE | FUTURE_WRITE | EXEC;
     /// Names of the seals, bit 0 first.
     pub const NAMES: [&str; 6] = ["seal", "shrink", "grow", "write", "future-write", "exec"];
+}
+
+/// `KCR_TTY_IFLAGS`: the `c_iflag` bits of a TTY record (`IGNBRK` ..
+/// `IUTF8`).
+pub const KCR_TTY_IFLAGS: u32 = 0x7fff;
+/// `KCR_TTY_OFLAGS`: the `c_oflag` bits of a TTY record (`OPOST` ..
+/// `FFDLY`).
+pub const KCR_TTY_OFLAGS: u32 = 0xffff;
+/// `KCR_TTY_LFLAGS`: the `c_lflag` bits of a TTY record (`ISIG` ..
+/// `EXTPROC`).
+pub const KCR_TTY_LFLAGS: u32 = 0x1_ffff;
+
+/// Terminals: which character devices a TTY record describes (the
+/// kernel's `kcr_rdev_is_tty()`), by the device numbers of
+/// `<linux/major.h>` (not `kcr.h`'s), and the line discipline and
+/// control characters of their termios (`<asm/termbits.h>`,
+/// `<linux/tty.h>`).
+pub mod tty {
+    /// `TTY_MAJOR`: virtual consoles and serial ports (any minor).
+    pub const TTY_MAJOR: u32 = 4;
+    /// `TTYAUX_MAJOR`: `/dev/tty` (minor 0), `/dev/console` (minor 1).
+    pub const TTYAUX_MAJOR: u32 = 5;
+    /// `UNIX98_PTY_SLAVE_MAJOR`: the first major of pty slaves
+    /// (`/dev/pts/N`).
+    pub const UNIX98_PTY_SLAVE_MAJOR: u32 = 136;
+    /// `UNIX98_PTY_MAJOR_COUNT`: pty slaves have majors
+    /// [`UNIX98_PTY_SLAVE_MAJOR`] .. + this.
+    pub const UNIX98_PTY_MAJOR_COUNT: u32 = 8;
+    /// hvc's major (`HVC_MAJOR` of `drivers/tty/hvc/hvc_console.c`).
+    pub const HVC_MAJOR: u32 = 229;
+    /// `N_TTY`: the only line discipline a TTY record may hold.
+    pub const N_TTY: u8 = 0;
+    /// `NCCS`: control characters in a termios (`c_cc`).
+    pub const NCCS: usize = 19;
+
+    /// A FILE record's `rdev` of device `major`:`minor`.
+    pub const fn rdev(major: u32, minor: u32) -> u32 {
+        major << 20 | minor
+    }
+
+    /// The major of a FILE record's `rdev`.
+    pub const fn major(rdev: u32) -> u32 {
+        rdev >> 20
+    }
+
+    /// The minor of a FILE record's `rdev`.
+    pub const fn minor(rdev: u32) -> u32 {
+        rdev & 0xf_ffff
+    }
+
+    /// `/dev/tty`, the caller's controlling terminal, which checkpoint
+    /// refuses (reopened by path it would be the restarter's).
+    pub const DEV_TTY: u32 = rdev(TTYAUX_MAJOR, 0);
+    /// `/dev/console`.
+    pub const DEV_CONSOLE: u32 = rdev(TTYAUX_MAJOR, 1);
+
+    /// Whether a character device FILE of `rdev` is a terminal, which a
+    /// TTY record follows: a virtual console or serial port (major 4), a
+    /// pty slave (136 .. 143), hvc (229) or `/dev/console` (5:1).
+    pub fn is_tty(rdev: u32) -> bool {
+        let maj = major(rdev);
+        maj == TTY_MAJOR
+            || maj == HVC_MAJOR
+            || rdev == DEV_CONSOLE
+            || (UNIX98_PTY_SLAVE_MAJOR..UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT)
+                .contains(&maj)
+    }
+}
+
+/// The bits of an inotify mask (`IN_*` of `<linux/inotify.h>`, not
+/// `kcr.h`'s) that INOTIFY_WATCH ([`KCR_INOTIFY_WATCH_MASK`]) and
+/// INOTIFY_EVENT ([`KCR_INOTIFY_EVENT_MASK`]) records carry.
+pub mod inotify_mask {
+    /// `IN_ACCESS`: the file was read.
+    pub const ACCESS: u32 = 0x1;
+    /// `IN_MODIFY`: the file was written.
+    pub const MODIFY: u32 = 0x2;
+    /// `IN_ATTRIB`: its metadata changed.
+    pub const ATTRIB: u32 = 0x4;
+    /// `IN_CLOSE_WRITE`: a file open for writing was closed.
+    pub const CLOSE_WRITE: u32 = 0x8;
+    /// `IN_CLOSE_NOWRITE`: a file not open for writing was closed.
+    pub const CLOSE_NOWRITE: u32 = 0x10;
+    /// `IN_OPEN`: the file was opened.
+    pub const OPEN: u32 = 0x20;
+    /// `IN_MOVED_FROM`: a name moved out of the directory.
+    pub const MOVED_FROM: u32 = 0x40;
+    /// `IN_MOVED_TO`: a name moved into the directory.
+    pub const MOVED_TO: u32 = 0x80;
+    /// `IN_CREATE`: a name was created in the directory.
+    pub const CREATE: u32 = 0x100;
+    /// `IN_DELETE`: a name was deleted from the directory.
+    pub const DELETE: u32 = 0x200;
+    /// `IN_DELETE_SELF`: the watched file was deleted.
+    pub const DELETE_SELF: u32 = 0x400;
+    /// `IN_MOVE_SELF`: the watched file was moved.
+    pub const MOVE_SELF: u32 = 0x800;
+    /// `IN_ALL_EVENTS`: every event a watch may ask for.
+    pub const ALL_EVENTS: u32 = 0xfff;
+    /// `IN_UNMOUNT` (events only): the file's filesystem was unmounted.
+    pub const UNMOUNT: u32 = 0x2000;
+    /// `IN_Q_OVERFLOW` (events only): the queue overflowed; alone, with
+    /// watch descriptor -1.
+    pub const Q_OVERFLOW: u32 = 0x4000;
+    /// `IN_IGNORED` (events only): the watch was removed.
+    pub const IGNORED: u32 = 0x8000;
+    /// `IN_EXCL_UNLINK` (watches only): no events of unlinked children.
+    pub const EXCL_UNLINK: u32 = 0x0400_0000;
+    /// `IN_ISDIR` (events only): the event is about a directory.
+    pub const ISDIR: u32 = 0x4000_0000;
+    /// `IN_ONESHOT` (watches only): removed after its first event.
+    pub const ONESHOT: u32 = 0x8000_0000;
+    /// Every bit a watch or event record may carry, with its name, by
+    /// increasing value.
+    pub const NAMES: [(u32, &str); 18] = [
+        (ACCESS, "access"),
+        (MODIFY, "modify"),
+        (ATTRIB, "attrib"),
+        (CLOSE_WRITE, "close-write"),
+        (CLOSE_NOWRITE, "close-nowrite"),
+        (OPEN, "open"),
+        (MOVED_FROM, "moved-from"),
+        (MOVED_TO, "moved-to"),
+        (CREATE, "create"),
+        (DELETE, "delete"),
+        (DELETE_SELF, "delete-self"),
+        (MOVE_SELF, "move-self"),
+        (UNMOUNT, "unmount"),
+        (Q_OVERFLOW, "q-overflow"),
+        (IGNORED, "ignored"),
+        (EXCL_UNLINK, "excl-unlink"),
+        (ISDIR, "isdir"),
+        (ONESHOT, "oneshot"),
+    ];
+
+    /// The names of the bits of `mask` that [`NAMES`] has, by increasing
+    /// value.
+    pub fn names(mask: u32) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .filter(|(bit, _)| mask & bit != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
 }
 
 /// VMA flags.
@@ -992,6 +1183,96 @@ pub struct kcr_rec_seals {
     pub seals: u32,
 }
 
+/// `struct kcr_rec_inotify`: the state of the inotify FILE it follows:
+/// `nr_watches` (at most [`KCR_INOTIFY_WATCHES_MAX`]) INOTIFY_WATCH
+/// records follow it, then `nr_events` (at most
+/// [`KCR_INOTIFY_EVENTS_MAX`]) INOTIFY_EVENT records, oldest first.
+/// `cursor` (>= 0) is where the search for the next watch descriptor
+/// starts.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_inotify {
+    pub h: kcr_hdr,
+    pub nr_watches: u32,
+    pub nr_events: u32,
+    pub cursor: i32,
+    pub pad: u32,
+}
+
+/// `struct kcr_rec_inotify_watch` (followed by `path_len` bytes of path,
+/// 2 ..= `KCR_PATH_MAX`, absolute and NUL-terminated, zero-padded to 8):
+/// watch descriptor `wd` (> 0, unique in its inotify) of the inode `ino`
+/// at the path, with `mask` ([`inotify_mask`] bits within
+/// [`KCR_INOTIFY_WATCH_MASK`], one event at least).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_inotify_watch {
+    pub h: kcr_hdr,
+    pub wd: i32,
+    pub mask: u32,
+    pub ino: u64,
+    pub path_len: u32,
+    pub pad: u32,
+}
+
+/// `struct kcr_rec_inotify_event` (followed by `name_len` bytes of name,
+/// 0 ..= [`NAME_MAX`], without a NUL, zero-padded to 8): a queued event as
+/// `read()` returns it: `wd` (> 0; -1 for [`inotify_mask::Q_OVERFLOW`]
+/// alone), `mask` (within [`KCR_INOTIFY_EVENT_MASK`]), `cookie`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_inotify_event {
+    pub h: kcr_hdr,
+    pub wd: i32,
+    pub mask: u32,
+    pub cookie: u32,
+    pub name_len: u32,
+}
+
+/// `struct kcr_rec_tty`: the termios and window size of the terminal
+/// whose FILE record it follows (every FILE of a terminal,
+/// [`tty::is_tty`], has one): `c_line` [`tty::N_TTY`], `c_iflag`,
+/// `c_oflag` and `c_lflag` within [`KCR_TTY_IFLAGS`], [`KCR_TTY_OFLAGS`]
+/// and [`KCR_TTY_LFLAGS`], `pad` 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_tty {
+    pub h: kcr_hdr,
+    pub c_iflag: u32,
+    pub c_oflag: u32,
+    pub c_cflag: u32,
+    pub c_lflag: u32,
+    pub c_line: u8,
+    pub c_cc: [u8; tty::NCCS],
+    pub c_ispeed: u32,
+    pub c_ospeed: u32,
+    pub ws_row: u16,
+    pub ws_col: u16,
+    pub ws_xpixel: u16,
+    pub ws_ypixel: u16,
+    pub pad: u32,
+}
+
+/// `struct kcr_rec_ctty`: the controlling terminal of a process, after
+/// its FOWN records, at most one: `file_ref` an earlier FILE object of
+/// the terminal (one that no descriptor of the process need refer to),
+/// `sid` (> 0) the session the terminal belongs to, `fg_pgrp` (>= 0) its
+/// foreground process group (0: none), `pad` 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_ctty {
+    pub h: kcr_hdr,
+    pub file_ref: u32,
+    pub sid: i32,
+    pub fg_pgrp: i32,
+    pub pad: u32,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -1098,6 +1379,12 @@ layout! {
     kcr_rec_lock { h, file_ref, kind, type_ = "type", __pad, start, end }
     kcr_rec_fown { h, file_ref, flags, pid, type_ = "type", signum, __pad }
     kcr_rec_seals { h, file_ref, seals }
+    kcr_rec_inotify { h, nr_watches, nr_events, cursor, pad }
+    kcr_rec_inotify_watch { h, wd, mask, ino, path_len, pad }
+    kcr_rec_inotify_event { h, wd, mask, cookie, name_len }
+    kcr_rec_tty { h, c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc, c_ispeed, c_ospeed, ws_row,
+        ws_col, ws_xpixel, ws_ypixel, pad }
+    kcr_rec_ctty { h, file_ref, sid, fg_pgrp, pad }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -1158,6 +1445,19 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_REC_FOWN", rec::FOWN.into()),
         ("KCR_FOWN_ASYNC", KCR_FOWN_ASYNC.into()),
         ("KCR_REC_SEALS", rec::SEALS.into()),
+        ("KCR_FILE_INOTIFY", file_kind::INOTIFY.into()),
+        ("KCR_REC_INOTIFY", rec::INOTIFY.into()),
+        ("KCR_REC_INOTIFY_WATCH", rec::INOTIFY_WATCH.into()),
+        ("KCR_REC_INOTIFY_EVENT", rec::INOTIFY_EVENT.into()),
+        ("KCR_INOTIFY_WATCHES_MAX", KCR_INOTIFY_WATCHES_MAX.into()),
+        ("KCR_INOTIFY_EVENTS_MAX", KCR_INOTIFY_EVENTS_MAX.into()),
+        ("KCR_INOTIFY_WATCH_MASK", KCR_INOTIFY_WATCH_MASK.into()),
+        ("KCR_INOTIFY_EVENT_MASK", KCR_INOTIFY_EVENT_MASK.into()),
+        ("KCR_REC_TTY", rec::TTY.into()),
+        ("KCR_TTY_IFLAGS", KCR_TTY_IFLAGS.into()),
+        ("KCR_TTY_OFLAGS", KCR_TTY_OFLAGS.into()),
+        ("KCR_TTY_LFLAGS", KCR_TTY_LFLAGS.into()),
+        ("KCR_REC_CTTY", rec::CTTY.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
@@ -1223,4 +1523,85 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_ATTR_MCL_ONFAULT", attr_flags::MCL_ONFAULT.into()),
         ("KCR_ATTR_ALL", attr_flags::ALL.into()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_records_are_those_of_the_kinds_of_no_path() {
+        let mut want = Vec::new();
+        for k in 0..=file_kind::INOTIFY + 1 {
+            let state = file_kind::state_record(k);
+            assert_eq!(
+                state.is_some(),
+                file_kind::name(k).is_some() && !file_kind::has_path(k) && k != file_kind::PIPE,
+                "kind {k}"
+            );
+            want.extend(state);
+        }
+        assert_eq!(want, file_kind::STATE_RECORDS);
+        assert_eq!(
+            file_kind::state_record(file_kind::INOTIFY),
+            Some(rec::INOTIFY)
+        );
+    }
+
+    #[test]
+    fn terminals_are_the_devices_a_tty_record_follows() {
+        use tty::*;
+        for (maj, min) in [
+            (4, 0),
+            (4, 64),
+            (4, 0xf_ffff),
+            (5, 1),
+            (136, 0),
+            (136, 7),
+            (143, 0xf_ffff),
+            (229, 0),
+            (229, 3),
+        ] {
+            assert!(is_tty(rdev(maj, min)), "{maj}:{min}");
+            assert_eq!((major(rdev(maj, min)), minor(rdev(maj, min))), (maj, min));
+        }
+        // /dev/tty, ptmx, a pty master, the majors around the slaves',
+        // /dev/null.
+        for (maj, min) in [
+            (5, 0),
+            (5, 2),
+            (128, 0),
+            (135, 0),
+            (144, 0),
+            (1, 3),
+            (0, 4),
+            (228, 0),
+            (230, 0),
+        ] {
+            assert!(!is_tty(rdev(maj, min)), "{maj}:{min}");
+        }
+        assert_eq!(DEV_TTY, 5 << 20);
+        assert_eq!(std::mem::size_of::<kcr_rec_tty>(), 64);
+        assert_eq!(std::mem::size_of::<kcr_rec_ctty>(), 24);
+    }
+
+    #[test]
+    fn inotify_masks_are_the_named_bits() {
+        use inotify_mask::*;
+        assert_eq!(KCR_INOTIFY_WATCH_MASK, ALL_EVENTS | EXCL_UNLINK | ONESHOT);
+        assert_eq!(
+            KCR_INOTIFY_EVENT_MASK,
+            ALL_EVENTS | UNMOUNT | Q_OVERFLOW | IGNORED | ISDIR
+        );
+        let mut all = 0;
+        for (bit, name) in NAMES {
+            assert_eq!(bit.count_ones(), 1, "{name}");
+            assert_eq!(all & bit, 0, "{name} twice");
+            assert!(bit > all, "{name} out of order");
+            all |= bit;
+        }
+        assert_eq!(all, KCR_INOTIFY_WATCH_MASK | KCR_INOTIFY_EVENT_MASK);
+        assert_eq!(names(CREATE | ISDIR), ["create", "isdir"]);
+        assert_eq!(names(0x1000 | 0x0100_0000), Vec::<&str>::new());
+    }
 }

@@ -1,7 +1,7 @@
 //! Reading and validating a checkpoint image, one record at a time (an image
 //! is never held in memory whole: page contents are only checksummed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use serde::Serialize;
@@ -279,6 +279,18 @@ pub struct Fown {
     pub signum: i32,
 }
 
+/// The controlling terminal of a process (`KCR_REC_CTTY`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Ctty {
+    /// Object id of a FILE of the terminal (one that no descriptor of the
+    /// process need refer to).
+    pub file: u32,
+    /// The session the terminal belongs to, > 0.
+    pub sid: i32,
+    /// Its foreground process group; 0: none.
+    pub fg_pgrp: i32,
+}
+
 /// A task.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -324,6 +336,10 @@ pub struct Task {
     /// records after its LOCK records), in stream order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fowns: Vec<Fown>,
+    /// A process: its controlling terminal (the CTTY record after its
+    /// FOWN records), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctty: Option<Ctty>,
     /// General registers.
     pub regs: Option<kcr_x86_regs>,
     /// xstate features and size.
@@ -375,6 +391,7 @@ impl Task {
             fds: Vec::new(),
             locks: Vec::new(),
             fowns: Vec::new(),
+            ctty: None,
             regs: None,
             xstate: None,
             debugregs: None,
@@ -444,6 +461,88 @@ pub struct FileObj {
     /// a memfd never made sealable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seals: Option<Vec<&'static str>>,
+    /// An inotify's watches and queued events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inotify: Option<Inotify>,
+    /// A terminal's termios and window size (its TTY record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tty: Option<Tty>,
+}
+
+/// The termios and window size of a terminal (`KCR_REC_TTY`), as
+/// `TCGETS2` and `TIOCGWINSZ` show them.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Tty {
+    /// Input modes (within `KCR_TTY_IFLAGS`).
+    pub c_iflag: u32,
+    /// Output modes (within `KCR_TTY_OFLAGS`).
+    pub c_oflag: u32,
+    /// Control modes.
+    pub c_cflag: u32,
+    /// Local modes (within `KCR_TTY_LFLAGS`).
+    pub c_lflag: u32,
+    /// The line discipline: always `N_TTY` (0).
+    pub c_line: u8,
+    /// The control characters (`VINTR` first).
+    pub c_cc: [u8; tty::NCCS],
+    /// Input speed (baud).
+    pub c_ispeed: u32,
+    /// Output speed (baud).
+    pub c_ospeed: u32,
+    /// Window rows.
+    pub ws_row: u16,
+    /// Window columns.
+    pub ws_col: u16,
+    /// Window width in pixels.
+    pub ws_xpixel: u16,
+    /// Window height in pixels.
+    pub ws_ypixel: u16,
+}
+
+/// The state of an inotify (`KCR_REC_INOTIFY` and its INOTIFY_WATCH and
+/// INOTIFY_EVENT records).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Inotify {
+    /// Where the search for the next watch descriptor starts (so that
+    /// `inotify_add_watch()` after restart returns what it would have).
+    pub cursor: i32,
+    /// Its watches, in the kernel's order.
+    pub watches: Vec<InotifyWatch>,
+    /// The events queued and not read, oldest first.
+    pub events: Vec<InotifyEvent>,
+}
+
+/// A watch of an inotify (`KCR_REC_INOTIFY_WATCH`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InotifyWatch {
+    /// Its watch descriptor, > 0, unique in its inotify.
+    pub wd: i32,
+    /// `IN_*` bits as `inotify_add_watch()` took them: events, and
+    /// `IN_EXCL_UNLINK`, `IN_ONESHOT`.
+    pub mask: u32,
+    /// The names of `mask`'s bits ([`inotify_mask::NAMES`]).
+    pub mask_names: Vec<&'static str>,
+    /// The watched inode's number.
+    pub ino: u64,
+    /// The watched file's path (absolute).
+    pub path: String,
+}
+
+/// An event queued on an inotify and not read
+/// (`KCR_REC_INOTIFY_EVENT`), as `read()` returns it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InotifyEvent {
+    /// The watch descriptor it is about (of a watch that may be gone
+    /// since), > 0; -1 for a queue overflow.
+    pub wd: i32,
+    /// Its `IN_*` bits.
+    pub mask: u32,
+    /// The names of `mask`'s bits ([`inotify_mask::NAMES`]).
+    pub mask_names: Vec<&'static str>,
+    /// Its cookie (what relates an `IN_MOVED_FROM` to its `IN_MOVED_TO`).
+    pub cookie: u32,
+    /// The name in the watched directory it is about; empty if none.
+    pub name: String,
 }
 
 /// One item of an epoll's interest list (`struct kcr_epoll_item`).
@@ -571,13 +670,32 @@ struct Parser<'v, R: Read> {
     /// The previous record was the MM, a VMA or the PAGES of a mapping:
     /// an ATTRS record may follow.
     after_memory: bool,
-    /// The previous record was a FILE whose kind has a state record
-    /// (index in `files`, that record's type): it must come next.
+    /// The previous record was a FILE whose kind has a state record, or
+    /// the FILE of a terminal, which has a TTY record (index in `files`,
+    /// that record's type): it must come next.
     state_of: Option<(usize, u32)>,
     /// The type of the previous record (0 before the first).
     prev_type: u32,
     /// PTIMER records still to come after the last PTIMERS record.
     ptimers_left: u32,
+    /// The inotify whose INOTIFY_WATCH or INOTIFY_EVENT records are still
+    /// to come.
+    inotify_left: Option<InotifyLeft>,
+}
+
+/// An inotify FILE whose INOTIFY record announced watches or events that
+/// are still to come.
+struct InotifyLeft {
+    /// Its index in `files`.
+    file: usize,
+    /// INOTIFY_WATCH records still to come.
+    watches: u32,
+    /// INOTIFY_EVENT records still to come, after the watches.
+    events: u32,
+    /// The watch descriptors of its watches so far.
+    wds: HashSet<i32>,
+    /// The paths of its watches so far.
+    paths: HashSet<Vec<u8>>,
 }
 
 impl<R: Read> Parser<'_, R> {
@@ -605,6 +723,27 @@ impl<R: Read> Parser<'_, R> {
             rec::name(t),
             got + left as usize,
             p.map_or(0, |p| p.pid)
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` where an INOTIFY_WATCH or INOTIFY_EVENT record of the
+    /// inotify `left` describes still had to come.
+    fn missing_inotify(&self, t: u32, left: &InotifyLeft) -> Error {
+        let f = &self.files[left.file];
+        let (w, e) = f
+            .inotify
+            .as_ref()
+            .map_or((0, 0), |i| (i.watches.len(), i.events.len()));
+        let why = if left.watches > 0 {
+            format!("watch {w} of {}", w + left.watches as usize)
+        } else {
+            format!("event {e} of {}", e + left.events as usize)
+        };
+        let why = format!(
+            "{} where {why} of inotify {} belongs",
+            rec::name(t),
+            f.objid
         );
         self.err(t, why)
     }
@@ -949,6 +1088,13 @@ impl<R: Read> Parser<'_, R> {
             None if file_kind::STATE_RECORDS.contains(&t) => {
                 return Err(self.err(t, "only right after the FILE whose state it holds"));
             }
+            None if t == rec::TTY => {
+                return Err(self.err(
+                    t,
+                    "only right after the FILE of a terminal (a character device of major 4, \
+                     136-143 or 229, or 5:1), one for each",
+                ));
+            }
             _ => {}
         }
         // A PTIMERS record's timers follow it, all of them, and nothing
@@ -962,6 +1108,28 @@ impl<R: Read> Parser<'_, R> {
                 t,
                 "only after its process's PTIMERS record, as many as it announces",
             ));
+        }
+        // An INOTIFY record's watches, then its events, follow it, all of
+        // them, and nothing else does.
+        let inotify_left = self.inotify_left.take();
+        match &inotify_left {
+            Some(left) => {
+                let want = if left.watches > 0 {
+                    rec::INOTIFY_WATCH
+                } else {
+                    rec::INOTIFY_EVENT
+                };
+                if t != want {
+                    return Err(self.missing_inotify(t, left));
+                }
+            }
+            None if matches!(t, rec::INOTIFY_WATCH | rec::INOTIFY_EVENT) => {
+                return Err(self.err(
+                    t,
+                    "only after its inotify's INOTIFY record, as many as it announces",
+                ));
+            }
+            None => {}
         }
         if self.in_thread() && !rule.thread {
             return Err(self.err(
@@ -1329,12 +1497,14 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, format!("file of /proc {}", f.objid)));
                 }
                 // As restart(2) checks: a file of no path is read-write
-                // with no position, size, inode number or time.
+                // (an inotify read-only, as inotify_init1() opens it) with
+                // no position, size, inode number or time.
                 const O_NONBLOCK: u32 = 0o4000;
                 const O_LARGEFILE: u32 = 0o100000;
+                let access = if f.kind == file_kind::INOTIFY { 0 } else { 2 };
                 if !file_kind::has_path(f.kind)
                     && f.kind != file_kind::PIPE
-                    && (f.f_flags & 3 != 2
+                    && (f.f_flags & 3 != access
                         || f.f_flags & !(3 | O_NONBLOCK | O_LARGEFILE) != 0
                         || f.ino != 0
                         || f.size != 0
@@ -1349,8 +1519,22 @@ impl<R: Read> Parser<'_, R> {
                     self.contents = Some(self.files.len());
                     self.pages_end = 0;
                 }
+                // Reopened by path /dev/tty would be the restarter's
+                // controlling terminal: checkpoint refuses it (restart(2)
+                // would take it).
+                let chr = f.kind == file_kind::CHR;
+                if chr && f.rdev == tty::DEV_TTY {
+                    let why = format!(
+                        "file {}: /dev/tty (5:0), which checkpoint never writes (the terminal \
+                         is saved by its own path)",
+                        f.objid
+                    );
+                    return Err(self.err(t, why));
+                }
                 if let Some(want) = file_kind::state_record(f.kind) {
                     self.state_of = Some((self.files.len(), want));
+                } else if chr && tty::is_tty(f.rdev) {
+                    self.state_of = Some((self.files.len(), rec::TTY));
                 }
                 self.files.push(FileObj {
                     objid: f.objid,
@@ -1369,6 +1553,8 @@ impl<R: Read> Parser<'_, R> {
                     timerfd: None,
                     epoll: None,
                     seals: None,
+                    inotify: None,
+                    tty: None,
                 });
             }
             rec::EVENTFD => {
@@ -1429,6 +1615,148 @@ impl<R: Read> Parser<'_, R> {
                 }
                 if let Some((i, _)) = state_of {
                     self.files[i].epoll = Some(items);
+                }
+            }
+            rec::INOTIFY => {
+                let r: kcr_rec_inotify = self.obj(t)?;
+                let Some((i, _)) = state_of else {
+                    return Err(self.err(t, "only right after the FILE whose state it holds"));
+                };
+                // As restart(2) checks.
+                if r.nr_watches > KCR_INOTIFY_WATCHES_MAX
+                    || r.nr_events > KCR_INOTIFY_EVENTS_MAX
+                    || r.cursor < 0
+                    || r.pad != 0
+                {
+                    let why = format!(
+                        "inotify {}: {} watches, {} events, cursor {}",
+                        self.files[i].objid, r.nr_watches, r.nr_events, r.cursor
+                    );
+                    return Err(self.err(t, why));
+                }
+                self.files[i].inotify = Some(Inotify {
+                    cursor: r.cursor,
+                    watches: Vec::new(),
+                    events: Vec::new(),
+                });
+                if r.nr_watches > 0 || r.nr_events > 0 {
+                    self.inotify_left = Some(InotifyLeft {
+                        file: i,
+                        watches: r.nr_watches,
+                        events: r.nr_events,
+                        wds: HashSet::new(),
+                        paths: HashSet::new(),
+                    });
+                }
+            }
+            rec::INOTIFY_WATCH => {
+                let r: kcr_rec_inotify_watch = self.obj(t)?;
+                let Some(mut left) = inotify_left else {
+                    return Err(self.err(t, "no INOTIFY record before it"));
+                };
+                let objid = self.files[left.file].objid;
+                let base = std::mem::size_of::<kcr_rec_inotify_watch>();
+                let n = r.path_len as usize;
+                let body = &self.buf[base..base + n.next_multiple_of(8)];
+                // As restart(2) checks: the fields, then the path (its
+                // length was checked by the record's rule): absolute,
+                // NUL-terminated where its length says, zero-padded.
+                if r.wd <= 0
+                    || r.pad != 0
+                    || r.mask & inotify_mask::ALL_EVENTS == 0
+                    || r.mask & !KCR_INOTIFY_WATCH_MASK != 0
+                {
+                    let why = format!(
+                        "inotify {objid}: watch {} (mask {:#x}, path of {n} bytes)",
+                        r.wd, r.mask
+                    );
+                    return Err(self.err(t, why));
+                }
+                let path = &body[..n - 1];
+                if path.first() != Some(&b'/')
+                    || path.contains(&0)
+                    || body[n - 1..].iter().any(|&b| b != 0)
+                {
+                    let why = format!("inotify {objid}: malformed path of watch {}", r.wd);
+                    return Err(self.err(t, why));
+                }
+                // restart(2) gives each watch its descriptor, which fails
+                // for one taken (ENOSPC), and looks each path up: one path
+                // twice is one inode watched twice (EEXIST), or another
+                // inode than the one saved (ESTALE).
+                if !left.wds.insert(r.wd) {
+                    let why = format!("inotify {objid}: watch descriptor {} twice", r.wd);
+                    return Err(self.err(t, why));
+                }
+                let path_str = String::from_utf8_lossy(path).into_owned();
+                if !left.paths.insert(path.to_vec()) {
+                    let why = format!("inotify {objid}: {path_str} watched twice");
+                    return Err(self.err(t, why));
+                }
+                let e = self.err(t, "no INOTIFY record before it");
+                let ino = self.files[left.file].inotify.as_mut().ok_or(e)?;
+                ino.watches.push(InotifyWatch {
+                    wd: r.wd,
+                    mask: r.mask,
+                    mask_names: inotify_mask::names(r.mask),
+                    ino: r.ino,
+                    path: path_str,
+                });
+                left.watches = left.watches.saturating_sub(1);
+                if left.watches > 0 || left.events > 0 {
+                    self.inotify_left = Some(left);
+                }
+            }
+            rec::INOTIFY_EVENT => {
+                let r: kcr_rec_inotify_event = self.obj(t)?;
+                let Some(mut left) = inotify_left else {
+                    return Err(self.err(t, "no INOTIFY record before it"));
+                };
+                let objid = self.files[left.file].objid;
+                let base = std::mem::size_of::<kcr_rec_inotify_event>();
+                let n = r.name_len as usize;
+                let body = &self.buf[base..base + n.next_multiple_of(8)];
+                // As restart(2) checks: the fields (an overflow is
+                // IN_Q_OVERFLOW alone, of watch -1, with nothing else;
+                // any other event is a watch's), then the name (its
+                // length was checked by the record's rule): no NUL in it,
+                // zero-padded.
+                let overflow = r.mask & inotify_mask::Q_OVERFLOW != 0;
+                if r.mask == 0
+                    || r.mask & !KCR_INOTIFY_EVENT_MASK != 0
+                    || (overflow
+                        && (r.mask != inotify_mask::Q_OVERFLOW
+                            || r.wd != -1
+                            || r.name_len != 0
+                            || r.cookie != 0))
+                    || (!overflow && r.wd <= 0)
+                {
+                    let why = format!(
+                        "inotify {objid}: event of watch {} (mask {:#x}, name of {n} bytes)",
+                        r.wd, r.mask
+                    );
+                    return Err(self.err(t, why));
+                }
+                let name = &body[..n];
+                if name.contains(&0) || body[n..].iter().any(|&b| b != 0) {
+                    let why = format!(
+                        "inotify {objid}: malformed name in an event of watch {}",
+                        r.wd
+                    );
+                    return Err(self.err(t, why));
+                }
+                let e = self.err(t, "no INOTIFY record before it");
+                let ino = self.files[left.file].inotify.as_mut().ok_or(e)?;
+                ino.events.push(InotifyEvent {
+                    wd: r.wd,
+                    mask: r.mask,
+                    mask_names: inotify_mask::names(r.mask),
+                    cookie: r.cookie,
+                    name: String::from_utf8_lossy(name).into_owned(),
+                });
+                left.events = left.events.saturating_sub(1);
+                if left.events > 0 {
+                    self.inotify_left = Some(left);
                 }
             }
             rec::TIMERFD => {
@@ -1698,6 +2026,86 @@ impl<R: Read> Parser<'_, R> {
                 }
                 self.files[i].seals = Some(seals);
             }
+            rec::TTY => {
+                let r: kcr_rec_tty = self.obj(t)?;
+                let Some((i, _)) = state_of else {
+                    return Err(self.err(t, "only right after the FILE of a terminal"));
+                };
+                // As restart(2) checks: N_TTY, no flag the kernel does not
+                // define, no padding.
+                if r.c_line != tty::N_TTY
+                    || r.c_iflag & !KCR_TTY_IFLAGS != 0
+                    || r.c_oflag & !KCR_TTY_OFLAGS != 0
+                    || r.c_lflag & !KCR_TTY_LFLAGS != 0
+                    || r.pad != 0
+                {
+                    let why = format!(
+                        "terminal {}: line discipline {}, flags {:#x} {:#x} {:#x}",
+                        self.files[i].objid, r.c_line, r.c_iflag, r.c_oflag, r.c_lflag
+                    );
+                    return Err(self.err(t, why));
+                }
+                self.files[i].tty = Some(Tty {
+                    c_iflag: r.c_iflag,
+                    c_oflag: r.c_oflag,
+                    c_cflag: r.c_cflag,
+                    c_lflag: r.c_lflag,
+                    c_line: r.c_line,
+                    c_cc: r.c_cc,
+                    c_ispeed: r.c_ispeed,
+                    c_ospeed: r.c_ospeed,
+                    ws_row: r.ws_row,
+                    ws_col: r.ws_col,
+                    ws_xpixel: r.ws_xpixel,
+                    ws_ypixel: r.ws_ypixel,
+                });
+            }
+            rec::CTTY => {
+                let r: kcr_rec_ctty = self.obj(t)?;
+                let prev = self.prev_type;
+                let task = self.task(t)?;
+                // After its fd table, all of it, its LOCK and its FOWN
+                // records: restart(2) reads it between the FOWN records
+                // and the MM.
+                let placed = matches!(
+                    prev,
+                    rec::FDTABLE | rec::FD | rec::LOCK | rec::FOWN | rec::CTTY
+                ) && task.mm.is_none()
+                    && task.nr_fds.is_some_and(|n| task.fds.len() == n as usize);
+                let (pid, twice) = (task.pid, task.ctty.is_some());
+                if !placed {
+                    return Err(self.err(
+                        t,
+                        "only after its process's fd table (FDTABLE and FD records), LOCK and \
+                         FOWN records, before its MM",
+                    ));
+                }
+                if twice {
+                    let why = format!("second controlling terminal record of process {pid}");
+                    return Err(self.err(t, why));
+                }
+                // As restart(2) checks: an earlier FILE of a terminal, of
+                // any process of the image (no descriptor need refer to
+                // it), a session, a foreground group or none, no padding.
+                let chr = self.objects.get(&r.file_ref) == Some(&(rec::FILE, file_kind::CHR));
+                let terminal = chr
+                    && self
+                        .files
+                        .iter()
+                        .any(|f| f.objid == r.file_ref && tty::is_tty(f.rdev));
+                if !terminal || r.sid <= 0 || r.fg_pgrp < 0 || r.pad != 0 {
+                    let why = format!(
+                        "controlling terminal: file {}, session {}, foreground group {}",
+                        r.file_ref, r.sid, r.fg_pgrp
+                    );
+                    return Err(self.err(t, why));
+                }
+                self.task(t)?.ctty = Some(Ctty {
+                    file: r.file_ref,
+                    sid: r.sid,
+                    fg_pgrp: r.fg_pgrp,
+                });
+            }
             rec::MM => {
                 let m: kcr_rec_mm = self.obj(t)?;
                 if m.pgd_phys != 0 && !self.hostinfo() {
@@ -1877,6 +2285,9 @@ impl<R: Read> Parser<'_, R> {
         }
         if self.ptimers_left > 0 {
             return Err(self.missing_ptimer(t, self.ptimers_left));
+        }
+        if let Some(left) = &self.inotify_left {
+            return Err(self.missing_inotify(t, left));
         }
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;
@@ -2253,6 +2664,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         state_of: None,
         prev_type: 0,
         ptimers_left: 0,
+        inotify_left: None,
     }
     .run()
 }

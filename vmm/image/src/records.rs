@@ -405,6 +405,36 @@ pub const RULES: &[Rule] = &[
     // FILE read before it (parse.rs checks the place, the file and the
     // seals, with restart(2)'s message for a file that is not one).
     fixed(rec::SEALS, size_of::<kcr_rec_seals>()),
+    // Right after its inotify FILE; then exactly as many INOTIFY_WATCH
+    // records as it announces, then as many INOTIFY_EVENT records, and
+    // nowhere else (parse.rs checks the places, the counts, the watches
+    // and the events).
+    fixed(rec::INOTIFY, size_of::<kcr_rec_inotify>()),
+    counted(
+        rec::INOTIFY_WATCH,
+        size_of::<kcr_rec_inotify_watch>(),
+        offset_of!(kcr_rec_inotify_watch, path_len),
+        1,
+        Limit::Range(2, KCR_PATH_MAX as u64),
+        |n, _| format!("watch path of {n} bytes"),
+    ),
+    counted(
+        rec::INOTIFY_EVENT,
+        size_of::<kcr_rec_inotify_event>(),
+        offset_of!(kcr_rec_inotify_event, name_len),
+        1,
+        Limit::Range(0, NAME_MAX as u64),
+        |n, _| format!("event name of {n} bytes"),
+    ),
+    // Right after the FILE of a terminal (a character device that
+    // tty::is_tty), exactly one, and nowhere else (parse.rs checks the
+    // place and the termios).
+    fixed(rec::TTY, size_of::<kcr_rec_tty>()),
+    // After its process's fd table, LOCK and FOWN records, before its MM,
+    // at most one; naming an earlier FILE of a terminal, which no
+    // descriptor need refer to (parse.rs checks the place, the count and
+    // the fields, with restart(2)'s message for a file that is not one).
+    fixed(rec::CTTY, size_of::<kcr_rec_ctty>()),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -426,7 +456,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::SEALS + 1 {
+        for t in 0..=rec::CTTY + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
@@ -459,6 +489,32 @@ mod tests {
     fn seals_records_have_their_fixed_size() {
         let size = rule(rec::SEALS).map(|r| r.size);
         assert!(matches!(size, Some(Size::Fixed(16))), "{size:?}");
+    }
+
+    #[test]
+    fn inotify_records_have_their_sizes() {
+        let size = rule(rec::INOTIFY).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(24))), "{size:?}");
+        // A structure, then a path or a name padded to 8.
+        for (t, want) in [(rec::INOTIFY_WATCH, 32), (rec::INOTIFY_EVENT, 24)] {
+            let size = rule(t).map(|r| r.size);
+            assert!(
+                matches!(size, Some(Size::Counted { base, unit: 1, .. }) if base == want),
+                "{size:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn terminal_records_have_their_sizes() {
+        for (t, want) in [(rec::TTY, 64), (rec::CTTY, 24)] {
+            let size = rule(t).map(|r| r.size);
+            assert!(
+                matches!(size, Some(Size::Fixed(n)) if n == want),
+                "{size:?}"
+            );
+            assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty()));
+        }
     }
 
     #[test]

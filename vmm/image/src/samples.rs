@@ -709,6 +709,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
             with_files(&timerfd_records(1, 0, 3_000_000_000, 500_000_000, 2), 2),
         ),
         ("epoll", with_epoll()),
+        ("inotify", with_inotify()),
         ("cow", cow_tree_sample(&[(0x600000, 1), (0x604000, 2)])),
         (
             "proc",
@@ -721,6 +722,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("ptimers", with_ptimers(6, &sample_ptimers())),
         ("locks", with_locks(&sample_locks())),
         ("fown", with_fowns(&sample_fowns())),
+        ("tty", with_tty()),
         (
             "seals",
             with_seals(
@@ -837,6 +839,7 @@ fn offset_ids(b: &mut [u8], by: u32) {
             rec::LOCK => &[offset_of!(kcr_rec_lock, file_ref)],
             rec::FOWN => &[offset_of!(kcr_rec_fown, file_ref)],
             rec::SEALS => &[offset_of!(kcr_rec_seals, file_ref)],
+            rec::CTTY => &[offset_of!(kcr_rec_ctty, file_ref)],
             _ => &[],
         };
         for &f in fields {
@@ -1311,6 +1314,268 @@ pub fn sample_fowns() -> Vec<kcr_rec_fown> {
         fown(7, KCR_FOWN_ASYNC, 42, F_OWNER_PID, 0),
         fown(2, 0, 42, F_OWNER_PGRP, 10),
     ]
+}
+
+/// An INOTIFY_WATCH record: watch descriptor `wd`, `mask`, inode `ino`
+/// and `path` (without its NUL, which the record adds: `path_len` is its
+/// length + 1), zero-padded; no padding in the structure.
+pub fn inotify_watch_record(wd: i32, mask: u32, ino: u64, path: &[u8]) -> Vec<u8> {
+    let mut p = path.to_vec();
+    p.push(0);
+    let mut r = record(rec::INOTIFY_WATCH, size_of::<kcr_rec_inotify_watch>(), &p);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inotify_watch, wd),
+        &wd.to_le_bytes(),
+    );
+    for (off, v) in [
+        (offset_of!(kcr_rec_inotify_watch, mask), mask),
+        (offset_of!(kcr_rec_inotify_watch, path_len), p.len() as u32),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inotify_watch, ino),
+        &ino.to_le_bytes(),
+    );
+    r
+}
+
+/// An INOTIFY_EVENT record: watch descriptor `wd`, `mask`, `cookie` and
+/// `name` (`name_len` is its length, no NUL), zero-padded.
+pub fn inotify_event_record(wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Vec<u8> {
+    let mut r = record(rec::INOTIFY_EVENT, size_of::<kcr_rec_inotify_event>(), name);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inotify_event, wd),
+        &wd.to_le_bytes(),
+    );
+    for (off, v) in [
+        (offset_of!(kcr_rec_inotify_event, mask), mask),
+        (offset_of!(kcr_rec_inotify_event, cookie), cookie),
+        (
+            offset_of!(kcr_rec_inotify_event, name_len),
+            name.len() as u32,
+        ),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// An inotify FILE (object 34, read-only, non-blocking) and its INOTIFY
+/// record (`cursor`; `nr_watches` and `nr_events` the numbers of
+/// `watches` and `events`), then `watches` and `events` (INOTIFY_WATCH and
+/// INOTIFY_EVENT records, as [`inotify_watch_record`] and
+/// [`inotify_event_record`] make them): `2 + watches.len() +
+/// events.len()` records.
+pub fn inotify_records(cursor: i32, watches: &[Vec<u8>], events: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = pathless_file(34, file_kind::INOTIFY, 0o4000);
+    let mut r = record(rec::INOTIFY, size_of::<kcr_rec_inotify>(), &[]);
+    for (off, n) in [
+        (offset_of!(kcr_rec_inotify, nr_watches), watches.len()),
+        (offset_of!(kcr_rec_inotify, nr_events), events.len()),
+    ] {
+        put(&mut r, off, &(n as u32).to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inotify, cursor),
+        &cursor.to_le_bytes(),
+    );
+    v.extend(r);
+    v.extend(watches.concat());
+    v.extend(events.concat());
+    v
+}
+
+/// The watches of [`with_inotify`]: descriptor 1 on `/tmp` (inode 2) for
+/// names created, deleted and moved in it; descriptor 3 on `/etc/hosts`
+/// (inode 1234) for one write or close after writing, without events of
+/// unlinked children (`IN_EXCL_UNLINK`, `IN_ONESHOT`).
+pub fn sample_inotify_watches() -> Vec<Vec<u8>> {
+    use inotify_mask::*;
+    vec![
+        inotify_watch_record(1, MOVED_FROM | MOVED_TO | CREATE | DELETE, 2, b"/tmp"),
+        inotify_watch_record(
+            3,
+            MODIFY | CLOSE_WRITE | EXCL_UNLINK | ONESHOT,
+            1234,
+            b"/etc/hosts",
+        ),
+    ]
+}
+
+/// The queued events of [`with_inotify`], oldest first: in `/tmp`
+/// (descriptor 1), `a.txt` created, then renamed to `notes-2026.txt`
+/// (cookie 7), a directory `dir12345` created (a name of 8 bytes, no
+/// padding); watch 2 (removed since) `IN_IGNORED`; a queue overflow.
+pub fn sample_inotify_events() -> Vec<Vec<u8>> {
+    use inotify_mask::*;
+    vec![
+        inotify_event_record(1, CREATE, 0, b"a.txt"),
+        inotify_event_record(1, MOVED_FROM, 7, b"a.txt"),
+        inotify_event_record(1, MOVED_TO, 7, b"notes-2026.txt"),
+        inotify_event_record(1, CREATE | ISDIR, 0, b"dir12345"),
+        inotify_event_record(2, IGNORED, 0, b""),
+        inotify_event_record(-1, Q_OVERFLOW, 0, b""),
+    ]
+}
+
+/// `sample()` with an inotify (object 34, [`inotify_records`]) of cursor 4
+/// with [`sample_inotify_watches`] and [`sample_inotify_events`] among
+/// its file objects: 10 more records.
+pub fn with_inotify() -> Vec<u8> {
+    let (w, e) = (sample_inotify_watches(), sample_inotify_events());
+    let n = 2 + w.len() + e.len();
+    with_files(&inotify_records(4, &w, &e), n as u32)
+}
+
+/// An FD record: descriptor `fd` of file object `file_ref`, with `flags`
+/// ([`KCR_FD_CLOEXEC`]).
+pub fn fd_record(fd: u32, file_ref: u32, flags: u32) -> Vec<u8> {
+    let mut d = record(rec::FD, size_of::<kcr_rec_fd>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_fd, fd), fd),
+        (offset_of!(kcr_rec_fd, flags), flags),
+        (offset_of!(kcr_rec_fd, file_ref), file_ref),
+    ] {
+        put(&mut d, off, &v.to_le_bytes());
+    }
+    d
+}
+
+/// A FILE record of a character device (`KCR_FILE_CHR`): object `objid`
+/// at `path`, device `rdev` ([`tty::rdev`]), open read-write (`O_RDWR`),
+/// inode 6, mode `S_IFCHR | 0620`.
+pub fn chr_file(objid: u32, path: &str, rdev: u32) -> Vec<u8> {
+    let mut p = path.as_bytes().to_vec();
+    p.push(0);
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), &p);
+    for (off, v) in [
+        (offset_of!(kcr_rec_file, objid), objid),
+        (offset_of!(kcr_rec_file, kind), file_kind::CHR),
+        (offset_of!(kcr_rec_file, f_flags), 2),
+        (offset_of!(kcr_rec_file, mode), 0o20_620),
+        (offset_of!(kcr_rec_file, rdev), rdev),
+        (offset_of!(kcr_rec_file, path_len), p.len() as u32),
+    ] {
+        put(&mut f, off, &v.to_le_bytes());
+    }
+    put(&mut f, offset_of!(kcr_rec_file, ino), &6u64.to_le_bytes());
+    f
+}
+
+/// The terminal of the samples' pty, as an editor leaves it: raw
+/// (`cfmakeraw()` of the kernel's default termios: `IUTF8` in, `ONLCR`
+/// out, `B38400 | CS8 | CREAD | HUPCL`, `ECHOE | ECHOK | ECHOCTL |
+/// ECHOKE`; the default control characters with `VMIN` 1), 38400 baud,
+/// a window of 37 rows and 123 columns, 984 x 666 pixels.
+pub fn sample_termios() -> kcr_rec_tty {
+    let mut t = kcr_rec_tty::new_zeroed();
+    t.h = kcr_hdr {
+        type_: rec::TTY,
+        len: size_of::<kcr_rec_tty>() as u32,
+    };
+    kcr_rec_tty {
+        c_iflag: 0x4000,
+        c_oflag: 0x4,
+        c_cflag: 0x4bf,
+        c_lflag: 0xa30,
+        c_cc: [
+            3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0, 0, 0,
+        ],
+        c_ispeed: 38400,
+        c_ospeed: 38400,
+        ws_row: 37,
+        ws_col: 123,
+        ws_xpixel: 984,
+        ws_ypixel: 666,
+        ..t
+    }
+}
+
+/// The TTY record of `t` (its header as [`record`] makes it).
+pub fn tty_record(t: &kcr_rec_tty) -> Vec<u8> {
+    let mut r = record(rec::TTY, size_of::<kcr_rec_tty>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_tty, c_iflag), t.c_iflag),
+        (offset_of!(kcr_rec_tty, c_oflag), t.c_oflag),
+        (offset_of!(kcr_rec_tty, c_cflag), t.c_cflag),
+        (offset_of!(kcr_rec_tty, c_lflag), t.c_lflag),
+        (offset_of!(kcr_rec_tty, c_ispeed), t.c_ispeed),
+        (offset_of!(kcr_rec_tty, c_ospeed), t.c_ospeed),
+        (offset_of!(kcr_rec_tty, pad), t.pad),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(&mut r, offset_of!(kcr_rec_tty, c_line), &[t.c_line]);
+    put(&mut r, offset_of!(kcr_rec_tty, c_cc), &t.c_cc);
+    for (off, v) in [
+        (offset_of!(kcr_rec_tty, ws_row), t.ws_row),
+        (offset_of!(kcr_rec_tty, ws_col), t.ws_col),
+        (offset_of!(kcr_rec_tty, ws_xpixel), t.ws_xpixel),
+        (offset_of!(kcr_rec_tty, ws_ypixel), t.ws_ypixel),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// The pty slave of the samples: the FILE of `/dev/pts/3` (136:3, object
+/// `objid`, [`chr_file`]) and its TTY record of `t`: 2 records.
+pub fn pty_records(objid: u32, t: &kcr_rec_tty) -> Vec<u8> {
+    let mut v = chr_file(objid, "/dev/pts/3", tty::rdev(136, 3));
+    v.extend(tty_record(t));
+    v
+}
+
+/// A CTTY record: the terminal of file object `file_ref`, of session
+/// `sid`, with foreground process group `fg_pgrp`; no padding.
+pub fn ctty_record(file_ref: u32, sid: i32, fg_pgrp: i32) -> Vec<u8> {
+    let mut r = record(rec::CTTY, size_of::<kcr_rec_ctty>(), &[]);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_ctty, file_ref),
+        &file_ref.to_le_bytes(),
+    );
+    for (off, v) in [
+        (offset_of!(kcr_rec_ctty, sid), sid),
+        (offset_of!(kcr_rec_ctty, fg_pgrp), fg_pgrp),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// `sample()` as a program on a terminal: the pty slave `/dev/pts/3`
+/// (object 40, [`pty_records`] with [`sample_termios`]) among its file
+/// objects, open at fd 0 (the sample's pipe end, object 7, moves to fd
+/// 4: three descriptors), and a CTTY record naming it, of session 42
+/// with process group 42 in the foreground, after the fd table: 4 more
+/// records.
+pub fn with_tty() -> Vec<u8> {
+    let mut b = body(&sample());
+    let fs = rec_off(&b, rec::FS);
+    b.splice(fs..fs, pty_records(40, &sample_termios()));
+    let ft = rec_off(&b, rec::FDTABLE);
+    put(
+        &mut b,
+        ft + offset_of!(kcr_rec_fdtable, nr_fds),
+        &3u32.to_le_bytes(),
+    );
+    let fd0 = rec_off(&b, rec::FD);
+    put(
+        &mut b,
+        fd0 + offset_of!(kcr_rec_fd, file_ref),
+        &40u32.to_le_bytes(),
+    );
+    let mm = rec_off(&b, rec::MM);
+    let mut r = fd_record(4, 7, 0);
+    r.extend(ctty_record(40, 42, 42));
+    b.splice(mm..mm, r);
+    finish(b, N + 4)
 }
 
 /// The offset of the first record of type `t` in `b`.

@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
-use crate::parse::{Attrs, FileObj, Fown, Image, Lock, Ptimer, Task, Vma};
+use crate::parse::{
+    Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer, Task, Tty, Vma,
+};
 
 fn prot(p: u32) -> String {
     let b = |bit, c| if p & bit != 0 { c } else { '-' };
@@ -94,24 +96,103 @@ fn file_desc(f: &FileObj) -> String {
                 f.f_flags
             )
         }
+        "inotify" => {
+            let (cursor, watches, events) = f.inotify.as_ref().map_or((0, &[][..], &[][..]), |i| {
+                (i.cursor, &i.watches[..], &i.events[..])
+            });
+            let mut s = format!(
+                "inotify of {} watches, {} queued events, cursor {cursor} (flags {:#o})",
+                watches.len(),
+                events.len(),
+                f.f_flags
+            );
+            for w in watches {
+                let _ = write!(s, "\n  watch {}", inotify_watch_line(w));
+            }
+            for (i, e) in events.iter().enumerate() {
+                let _ = write!(s, "\n  event {i}: {}", inotify_event_line(e));
+            }
+            s
+        }
         "signalfd" => format!(
             "signalfd of signals {} (flags {:#o})",
             sig_list(f.signalfd.unwrap_or(0)),
             f.f_flags
         ),
         "chardev" => format!(
-            "{} {} (char {}:{}, flags {:#o})",
+            "{} {} (char {}:{}, flags {:#o}){}",
             f.kind,
             f.path,
             f.rdev >> 20,
             f.rdev & 0xfffff,
-            f.f_flags
+            f.f_flags,
+            f.tty
+                .as_ref()
+                .map(|t| format!(", terminal {}", tty_line(t)))
+                .unwrap_or_default()
         ),
         _ => format!(
             "{} {} (ino {}, {} bytes, pos {}, flags {:#o})",
             f.kind, f.path, f.ino, f.size, f.pos, f.f_flags
         ),
     }
+}
+
+/// A terminal's termios flags, speed and window size in one line:
+/// `iflag 0x4000 oflag 0x4 cflag 0x4bf lflag 0xa30, 38400 baud, window
+/// 37x123 (984x666 pixels)` (rows x columns).
+fn tty_line(t: &Tty) -> String {
+    let speed = if t.c_ispeed == t.c_ospeed {
+        format!("{} baud", t.c_ospeed)
+    } else {
+        format!("{}/{} baud in/out", t.c_ispeed, t.c_ospeed)
+    };
+    format!(
+        "iflag {:#x} oflag {:#x} cflag {:#x} lflag {:#x}, {speed}, window {}x{} ({}x{} pixels)",
+        t.c_iflag, t.c_oflag, t.c_cflag, t.c_lflag, t.ws_row, t.ws_col, t.ws_xpixel, t.ws_ypixel
+    )
+}
+
+/// A process's controlling terminal in one line.
+fn ctty_line(img: &Image, c: &Ctty) -> String {
+    let fg = match c.fg_pgrp {
+        0 => "no foreground group".to_string(),
+        g => format!("foreground group {g}"),
+    };
+    format!("{}, session {}, {fg}", file_name(img, c.file), c.sid)
+}
+
+/// An inotify mask: `0x300 [create,delete]`.
+fn inotify_mask_text(mask: u32, names: &[&str]) -> String {
+    format!("{mask:#x} [{}]", names.join(","))
+}
+
+/// An inotify watch in one line: `1: /tmp (ino 2), mask 0x300
+/// [create,delete]`.
+fn inotify_watch_line(w: &InotifyWatch) -> String {
+    format!(
+        "{}: {} (ino {}), mask {}",
+        w.wd,
+        w.path,
+        w.ino,
+        inotify_mask_text(w.mask, &w.mask_names)
+    )
+}
+
+/// A queued inotify event in one line: `watch 1, mask 0x100 [create],
+/// cookie 0, name "a.txt"` (no name for an event without one).
+fn inotify_event_line(e: &InotifyEvent) -> String {
+    let name = if e.name.is_empty() {
+        String::new()
+    } else {
+        format!(", name {:?}", e.name)
+    };
+    format!(
+        "watch {}, mask {}, cookie {}{name}",
+        e.wd,
+        inotify_mask_text(e.mask, &e.mask_names),
+        e.cookie
+    )
 }
 
 /// The signals of a mask (bit n - 1 for signal n), "1,2,10" or "none".
@@ -416,6 +497,9 @@ pub fn summary(img: &Image) -> String {
                 let _ = writeln!(s, "    fown {i}: {}", fown_line(img, f));
             }
         }
+        if let Some(c) = &t.ctty {
+            let _ = writeln!(s, "  controlling terminal: {}", ctty_line(img, c));
+        }
         let _ = writeln!(
             s,
             "  signals: blocked {:#x}, {} handlers, {} pending{}",
@@ -627,6 +711,32 @@ pub fn tree(img: &Image) -> String {
         if let Some(m) = f.signalfd {
             put(format!("{p}/signals"), sig_list(m));
         }
+        if let Some(ino) = &f.inotify {
+            put(format!("{p}/cursor"), ino.cursor.to_string());
+            for w in &ino.watches {
+                put(
+                    format!("{p}/watches/{}", w.wd),
+                    format!(
+                        "{} ino {} mask {}",
+                        w.path,
+                        w.ino,
+                        inotify_mask_text(w.mask, &w.mask_names)
+                    ),
+                );
+            }
+            for (i, e) in ino.events.iter().enumerate() {
+                put(
+                    format!("{p}/events/{i}"),
+                    format!(
+                        "wd {} mask {} cookie {} name {:?}",
+                        e.wd,
+                        inotify_mask_text(e.mask, &e.mask_names),
+                        e.cookie,
+                        e.name
+                    ),
+                );
+            }
+        }
         if let Some(e) = f.eventfd {
             put(format!("{p}/count"), e.count.to_string());
             put(format!("{p}/semaphore"), e.semaphore.to_string());
@@ -636,6 +746,30 @@ pub fn tree(img: &Image) -> String {
                 format!("{p}/rdev"),
                 format!("{}:{}", f.rdev >> 20, f.rdev & 0xfffff),
             );
+        }
+        if let Some(t) = &f.tty {
+            let q = format!("{p}/tty");
+            for (k, v) in [
+                ("iflag", t.c_iflag),
+                ("oflag", t.c_oflag),
+                ("cflag", t.c_cflag),
+                ("lflag", t.c_lflag),
+            ] {
+                put(format!("{q}/{k}"), format!("{v:#x}"));
+            }
+            put(format!("{q}/line"), t.c_line.to_string());
+            let cc: Vec<String> = t.c_cc.iter().map(|c| format!("{c:02x}")).collect();
+            put(format!("{q}/cc"), cc.join(" "));
+            put(format!("{q}/ispeed"), t.c_ispeed.to_string());
+            put(format!("{q}/ospeed"), t.c_ospeed.to_string());
+            for (k, v) in [
+                ("rows", t.ws_row),
+                ("cols", t.ws_col),
+                ("xpixel", t.ws_xpixel),
+                ("ypixel", t.ws_ypixel),
+            ] {
+                put(format!("{q}/{k}"), v.to_string());
+            }
         }
     }
     for t in &img.tasks {
@@ -682,6 +816,11 @@ pub fn tree(img: &Image) -> String {
                     f.signum
                 ),
             );
+        }
+        if let Some(c) = &t.ctty {
+            put(format!("{p}/ctty/file"), format!("files/{}", c.file));
+            put(format!("{p}/ctty/sid"), c.sid.to_string());
+            put(format!("{p}/ctty/fg_pgrp"), c.fg_pgrp.to_string());
         }
         put(
             format!("{p}/signals/blocked"),
@@ -876,6 +1015,75 @@ mod tests {
     }
 
     #[test]
+    fn inotifies_show_their_watches_and_events() {
+        let img = parse(&with_inotify()[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #34: inotify of 2 watches, 6 queued events, cursor 4 (flags 0o4000)\n\
+             \x20 watch 1: /tmp (ino 2), mask 0x3c0 [moved-from,moved-to,create,delete]\n\
+             \x20 watch 3: /etc/hosts (ino 1234), mask 0x8400000a \
+             [modify,close-write,excl-unlink,oneshot]\n\
+             \x20 event 0: watch 1, mask 0x100 [create], cookie 0, name \"a.txt\"\n\
+             \x20 event 1: watch 1, mask 0x40 [moved-from], cookie 7, name \"a.txt\"\n\
+             \x20 event 2: watch 1, mask 0x80 [moved-to], cookie 7, name \"notes-2026.txt\"\n\
+             \x20 event 3: watch 1, mask 0x40000100 [create,isdir], cookie 0, name \"dir12345\"\n\
+             \x20 event 4: watch 2, mask 0x8000 [ignored], cookie 0\n\
+             \x20 event 5: watch -1, mask 0x4000 [q-overflow], cookie 0\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        for want in [
+            "files/34/kind = inotify\n",
+            "files/34/flags = 0o4000\n",
+            "files/34/cursor = 4\n",
+            "files/34/watches/1 = /tmp ino 2 mask 0x3c0 [moved-from,moved-to,create,delete]\n",
+            "files/34/watches/3 = /etc/hosts ino 1234 mask 0x8400000a \
+             [modify,close-write,excl-unlink,oneshot]\n",
+            "files/34/events/0 = wd 1 mask 0x100 [create] cookie 0 name \"a.txt\"\n",
+            "files/34/events/2 = wd 1 mask 0x80 [moved-to] cookie 7 name \"notes-2026.txt\"\n",
+            "files/34/events/4 = wd 2 mask 0x8000 [ignored] cookie 0 name \"\"\n",
+            "files/34/events/5 = wd -1 mask 0x4000 [q-overflow] cookie 0 name \"\"\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = &j["files"][3];
+        assert_eq!((&f["objid"], &f["kind"]), (&34.into(), &"inotify".into()));
+        let i = &f["inotify"];
+        assert_eq!(i["cursor"], 4);
+        assert_eq!(
+            i["watches"][1],
+            serde_json::json!({
+                "wd": 3,
+                "mask": 0x8400_000a_u32,
+                "mask_names": ["modify", "close-write", "excl-unlink", "oneshot"],
+                "ino": 1234,
+                "path": "/etc/hosts"
+            })
+        );
+        assert_eq!(
+            i["events"][2],
+            serde_json::json!({
+                "wd": 1,
+                "mask": 0x80,
+                "mask_names": ["moved-to"],
+                "cookie": 7,
+                "name": "notes-2026.txt"
+            })
+        );
+        assert_eq!(i["events"][5]["wd"], -1);
+        // An inotify with nothing: its line alone.
+        let img = parse(&with_files(&inotify_records(1, &[], &[]), 2)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #34: inotify of 0 watches, 0 queued events, cursor 1 (flags 0o4000)\n";
+        assert!(s.contains(want), "{s}");
+        assert!(!s.contains("  watch") && !s.contains("  event"), "{s}");
+        // None in an image without one.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("inotify"));
+        assert!(!tree(&img).contains("/watches/"));
+        assert!(!json(&img).unwrap().contains("\"inotify\""));
+    }
+
+    #[test]
     fn interval_timers_are_shown() {
         let img = parse(&with_itimers([(3_000, 1_000), (0, 0), (5, 0)])[..]).unwrap();
         let s = summary(&img);
@@ -1020,6 +1228,90 @@ mod tests {
         assert!(!summary(&img).contains("file owners"));
         assert!(!tree(&img).contains("/fown/"));
         assert!(!json(&img).unwrap().contains("\"fowns\""));
+    }
+
+    #[test]
+    fn terminals_show_their_termios_and_controlling_terminal() {
+        let mut img = parse(&with_tty()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #40: chardev /dev/pts/3 (char 136:3, flags 0o2), terminal iflag 0x4000 \
+             oflag 0x4 cflag 0x4bf lflag 0xa30, 38400 baud, window 37x123 (984x666 pixels)\n",
+            "  fd 0: #40 /dev/pts/3\n",
+            "  controlling terminal: #40 /dev/pts/3, session 42, foreground group 42\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/40/kind = chardev\n",
+            "files/40/rdev = 136:3\n",
+            "files/40/tty/iflag = 0x4000\n",
+            "files/40/tty/oflag = 0x4\n",
+            "files/40/tty/cflag = 0x4bf\n",
+            "files/40/tty/lflag = 0xa30\n",
+            "files/40/tty/line = 0\n",
+            "files/40/tty/cc = 03 1c 7f 15 04 00 01 00 11 13 1a 00 12 0f 17 16 00 00 00\n",
+            "files/40/tty/ispeed = 38400\n",
+            "files/40/tty/ospeed = 38400\n",
+            "files/40/tty/rows = 37\n",
+            "files/40/tty/cols = 123\n",
+            "files/40/tty/xpixel = 984\n",
+            "files/40/tty/ypixel = 666\n",
+            "task-42/ctty/file = files/40\n",
+            "task-42/ctty/sid = 42\n",
+            "task-42/ctty/fg_pgrp = 42\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = &j["files"][3];
+        assert_eq!((&f["objid"], &f["kind"]), (&40.into(), &"chardev".into()));
+        assert_eq!(
+            f["tty"],
+            serde_json::json!({
+                "c_iflag": 0x4000,
+                "c_oflag": 0x4,
+                "c_cflag": 0x4bf,
+                "c_lflag": 0xa30,
+                "c_line": 0,
+                "c_cc": [3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17,
+                         0x16, 0, 0, 0],
+                "c_ispeed": 38400,
+                "c_ospeed": 38400,
+                "ws_row": 37,
+                "ws_col": 123,
+                "ws_xpixel": 984,
+                "ws_ypixel": 666
+            })
+        );
+        assert_eq!(
+            j["tasks"][0]["ctty"],
+            serde_json::json!({"file": 40, "sid": 42, "fg_pgrp": 42})
+        );
+        // Speeds that differ, no foreground group.
+        let tty = img.files[3].tty.as_mut().unwrap();
+        (tty.c_ispeed, tty.ws_row, tty.ws_col) = (9600, 0, 0);
+        img.tasks[0].ctty.as_mut().unwrap().fg_pgrp = 0;
+        let s = summary(&img);
+        for want in [
+            "lflag 0xa30, 9600/38400 baud in/out, window 0x0 (984x666 pixels)\n",
+            "  controlling terminal: #40 /dev/pts/3, session 42, no foreground group\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        // None in an image without them; other character devices have no
+        // terminal.
+        let img = parse(&with_files(&chr_file(41, "/dev/null", 1 << 20 | 3), 1)[..]).unwrap();
+        let s = summary(&img);
+        assert!(
+            s.contains("file #41: chardev /dev/null (char 1:3, flags 0o2)\n"),
+            "{s}"
+        );
+        assert!(!s.contains("terminal"), "{s}");
+        assert!(!tree(&img).contains("/tty/") && !tree(&img).contains("/ctty/"));
+        let j = json(&img).unwrap();
+        assert!(!j.contains("\"tty\"") && !j.contains("\"ctty\""), "{j}");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! kernel's uapi header `include/uapi/linux/kcr.h`, the format's one
 //! definition: the header is compiled with the host C compiler and every
 //! struct size, field offset, field size and constant must match. The two
-//! cannot drift apart without this test failing.
+//! cannot drift apart without this test failing. The `IN_*` bits the
+//! inotify records carry, which `kcr.h` takes from `<linux/inotify.h>`,
+//! are checked against that header the same way.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -16,10 +18,97 @@ fn kcr_h() -> String {
         .expect("no patch in guest-kernel-cfg/patches creates include/uapi/linux/kcr.h")
 }
 
-#[test]
-fn rust_mirror_matches_the_kernel_header() {
+/// Compiles and runs the C program `src` (with `kcr.h` next to it) and
+/// returns what it prints.
+fn run_c(src: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("kcr.h"), kcr_h()).unwrap();
+    let c = dir.path().join("layout.c");
+    std::fs::write(&c, src).unwrap();
+    let exe = dir.path().join("layout");
+    let out = Command::new("cc")
+        .arg("-Wall")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&c)
+        .output()
+        .expect("a C compiler (cc) is needed for this test");
+    assert!(
+        out.status.success(),
+        "compiling against kcr.h failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(&exe).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The inotify bits that `format::inotify_mask` names (and the
+/// `NAME_MAX` its event names are bounded by) are those of the kernel's
+/// `<linux/inotify.h>` (`<linux/limits.h>`), which `kcr.h` does not
+/// define: each name is its `IN_*` constant's.
+#[test]
+fn inotify_bits_match_the_kernel_headers() {
+    use kcr_image::format::{inotify_mask, NAME_MAX};
+    let mut want: Vec<(String, u64)> = inotify_mask::NAMES
+        .iter()
+        .map(|(bit, name)| {
+            let c = format!("IN_{}", name.to_uppercase().replace('-', "_"));
+            (c, u64::from(*bit))
+        })
+        .collect();
+    want.push(("IN_ALL_EVENTS".into(), inotify_mask::ALL_EVENTS.into()));
+    want.push(("NAME_MAX".into(), NAME_MAX.into()));
+    let mut c = String::from(
+        "#include <stdio.h>\n#include <linux/inotify.h>\n#include <linux/limits.h>\n\
+         int main(void) {\n",
+    );
+    for (name, _) in &want {
+        let _ = writeln!(
+            c,
+            "printf(\"{name} %llu\\n\", (unsigned long long)({name}));"
+        );
+    }
+    c.push_str("return 0;\n}\n");
+    let rust_side: String = want.iter().map(|(n, v)| format!("{n} {v}\n")).collect();
+    assert_eq!(run_c(&c), rust_side);
+}
+
+/// The terminal constants that `format::tty` names (which `kcr.h` takes
+/// from the kernel's `<linux/major.h>`, `<linux/tty.h>` and
+/// `<asm/termbits.h>`), and the flag masks of `kcr.h` as the runs of bits
+/// its comments name (`IGNBRK .. IUTF8`, `OPOST .. FFDLY`, `ISIG ..
+/// EXTPROC`), are those headers'.
+#[test]
+fn tty_constants_match_the_kernel_headers() {
+    use kcr_image::format::{tty, KCR_TTY_IFLAGS, KCR_TTY_LFLAGS, KCR_TTY_OFLAGS};
+    let want: Vec<(&str, u64)> = vec![
+        ("TTY_MAJOR", tty::TTY_MAJOR.into()),
+        ("TTYAUX_MAJOR", tty::TTYAUX_MAJOR.into()),
+        ("UNIX98_PTY_SLAVE_MAJOR", tty::UNIX98_PTY_SLAVE_MAJOR.into()),
+        ("UNIX98_PTY_MAJOR_COUNT", tty::UNIX98_PTY_MAJOR_COUNT.into()),
+        ("N_TTY", tty::N_TTY.into()),
+        ("NCCS", tty::NCCS as u64),
+        ("(IGNBRK | ((IUTF8 << 1) - 1))", KCR_TTY_IFLAGS.into()),
+        ("(OPOST | ((FFDLY << 1) - 1))", KCR_TTY_OFLAGS.into()),
+        ("(ISIG | ((EXTPROC << 1) - 1))", KCR_TTY_LFLAGS.into()),
+    ];
+    let mut c = String::from(
+        "#include <stdio.h>\n#include <asm/termbits.h>\n#include <linux/major.h>\n\
+         #include <linux/tty.h>\nint main(void) {\n",
+    );
+    for (name, _) in &want {
+        let _ = writeln!(
+            c,
+            "printf(\"{name} %llu\\n\", (unsigned long long)({name}));"
+        );
+    }
+    c.push_str("return 0;\n}\n");
+    let rust_side: String = want.iter().map(|(n, v)| format!("{n} {v}\n")).collect();
+    assert_eq!(run_c(&c), rust_side);
+}
+
+#[test]
+fn rust_mirror_matches_the_kernel_header() {
     let mut c = String::from(
         "#include <stdio.h>\n#include <stddef.h>\n#include \"kcr.h\"\nint main(void) {\n",
     );
@@ -40,23 +129,7 @@ fn rust_mirror_matches_the_kernel_header() {
         );
     }
     c.push_str("return 0;\n}\n");
-    let src = dir.path().join("layout.c");
-    std::fs::write(&src, c).unwrap();
-    let exe = dir.path().join("layout");
-    let out = Command::new("cc")
-        .arg("-Wall")
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .output()
-        .expect("a C compiler (cc) is needed for this test");
-    assert!(
-        out.status.success(),
-        "compiling against kcr.h failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new(&exe).output().unwrap();
-    let c_side = String::from_utf8(out.stdout).unwrap();
+    let c_side = run_c(&c);
 
     let mut rust_side = String::new();
     for (s, f, off, size) in layout() {

@@ -85,6 +85,58 @@ int kcr_ptimer_restore(const struct kcr_rec_ptimer *r);
 /* mm/memfd.c: the seals of a restored memfd */
 int memfd_restore_seals(struct file *file, unsigned int seals);
 /* @end */
+/* @inotify */
+
+/* fs/notify/inotify/inotify_user.c: an inotify's watches and queue */
+#include <linux/limits.h>
+struct inode;
+struct kcr_in_watch {
+	struct inode *inode;	/* the watched inode, a reference held */
+	int wd;
+	u32 mask;		/* as inotify_add_watch() took it */
+};
+
+struct kcr_in_event {
+	int wd;
+	u32 mask;		/* IN_* as read() returns it */
+	u32 cookie;
+	u32 name_len;		/* strlen(name) */
+	char name[NAME_MAX + 1];
+};
+
+bool inotify_file(struct file *file);
+int inotify_get_watches(struct file *file, struct kcr_in_watch *w,
+			unsigned int max, int *cursor);
+int inotify_get_events(struct file *file, struct kcr_in_event *ev,
+		       unsigned int max);
+/* @inotify-rst */
+struct file *inotify_file_create(void);
+int inotify_restore_watch(struct file *file, struct inode *inode, u32 mask,
+			  int wd);
+void inotify_restore_cursor(struct file *file, int cursor);
+int inotify_restore_event(struct file *file, const struct kcr_in_event *ev);
+/* @end */
+
+/* fs/namespace.c: a mount through which a dentry is reached */
+struct dentry;
+struct vfsmount;
+struct vfsmount *kcr_mount_of(struct dentry *dentry);
+/* @end */
+/* @tty */
+
+/* drivers/tty/tty_io.c: the terminal of a file, and a file of a terminal */
+struct tty_struct;
+struct tty_struct *tty_of_file(struct file *file);
+struct file *tty_find_file(struct tty_struct *tty,
+			   bool (*match)(struct file *file, void *arg),
+			   void *arg);
+/* @end */
+/* @ctty */
+
+/* drivers/tty/tty_jobctrl.c: a process's controlling terminal */
+struct tty_struct *tty_get_ctty(struct task_struct *t, pid_t *sid, pid_t *fg);
+int tty_restore_ctty(struct tty_struct *tty, pid_t fg);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

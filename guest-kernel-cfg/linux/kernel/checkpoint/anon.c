@@ -32,6 +32,10 @@ u32 kcr_anon_kind(struct file *file, const char **why)
 	if (kcr_is_epoll(file, why))
 		return *why ? 0 : KCR_FILE_EPOLL;
 /* @end */
+/* @inotify */
+	if (inotify_file(file))
+		return KCR_FILE_INOTIFY;
+/* @end */
 	return 0;
 }
 
@@ -53,6 +57,10 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 	case KCR_FILE_EPOLL:
 		return kcr_write_epoll(ctx, file);
 /* @end */
+/* @inotify */
+	case KCR_FILE_INOTIFY:
+		return kcr_write_inotify(ctx, file);
+/* @end */
 	}
 	return -EINVAL;
 }
@@ -68,12 +76,26 @@ int kcr_read_state(struct kcr_ctx *ctx, u32 type, void *r, u32 size)
 
 /*
  * Restart: the file of FILE record r, whose state record comes next.  The
+/* @until inotify-rst */
  * record is read-write (O_NONBLOCK, applied afterwards, is the only other
  * flag but O_LARGEFILE) and has no position, size, inode number or time.
  */
 struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r)
 {
 	if ((r->f_flags & O_ACCMODE) != O_RDWR ||
+/* @end */
+/* @inotify-rst */
+ * record is read-write, an inotify read-only (O_NONBLOCK, applied
+ * afterwards, is the only other flag but O_LARGEFILE) and has no position,
+ * size, inode number or time.  cred: the restored task's credentials.
+ */
+struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *r)
+{
+	u32 acc = r->kind == KCR_FILE_INOTIFY ? O_RDONLY : O_RDWR;
+
+	if ((r->f_flags & O_ACCMODE) != acc ||
+/* @end */
 	    (r->f_flags & ~(O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) ||
 	    r->ino || r->size || r->mtime_sec || r->mtime_nsec || r->pos)
 		return ERR_PTR(KCR_BAD(ctx, "file %u of kind %u (flags %#x)",
@@ -92,6 +114,10 @@ struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r)
 /* @epoll */
 	case KCR_FILE_EPOLL:
 		return kcr_rst_epoll(ctx, r);
+/* @end */
+/* @inotify-rst */
+	case KCR_FILE_INOTIFY:
+		return kcr_rst_inotify(ctx, cred, r);
 /* @end */
 	}
 	return ERR_PTR(-EINVAL);

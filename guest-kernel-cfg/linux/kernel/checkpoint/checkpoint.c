@@ -489,6 +489,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret)
 		ret = kcr_write_exe_obj(ctx, mm);
 /* @end */
+/* @ctty */
+	if (!ret)
+		ret = kcr_write_ctty_obj(ctx, t);
+/* @end */
 /* @files */
 	if (!ret)
 		ret = kcr_write_fdtable(ctx, &ck->fs);
@@ -500,6 +504,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 /* @fown */
 	if (!ret)
 		ret = kcr_write_fown(ctx, &ck->fs);
+/* @end */
+/* @ctty */
+	if (!ret)
+		ret = kcr_write_ctty(ctx, t);
 /* @end */
 	if (ret)
 		goto out_io;

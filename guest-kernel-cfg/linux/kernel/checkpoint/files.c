@@ -133,7 +133,12 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 /* @end */
 /* @end */
 /* @epoll */
+/* @until inotify */
 		return "anonymous inode (io_uring, inotify, perf, ...)";
+/* @end */
+/* @end */
+/* @inotify */
+		return "anonymous inode (io_uring, fanotify, perf, ...)";
 /* @end */
 /* @pipe */
 	if (S_ISFIFO(mode) && inode->i_sb->s_magic == PIPEFS_MAGIC) {
@@ -202,6 +207,16 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	case S_IFCHR:
 		if (!kcr_chrdev_ok(inode->i_rdev))
 			return "unsupported character device";
+/* @tty */
+		/* Reopened by path it would be the restarter's terminal. */
+		if (inode->i_rdev == MKDEV(TTYAUX_MAJOR, 0))
+			return "/dev/tty (open the terminal by its own path)";
+		if (kcr_rdev_is_tty(inode->i_rdev)) {
+			why = kcr_tty_why_not(file);
+			if (why)
+				return why;
+		}
+/* @end */
 		*kind = KCR_FILE_CHR;
 		return NULL;
 	default:
@@ -341,6 +356,10 @@ static int kcr_write_file_rec(struct kcr_ctx *ctx, const void *key,
 /* @eventfd */
 	if (!ret && !kcr_file_has_path(kind) && kind != KCR_FILE_PIPE)
 		ret = kcr_write_anon(ctx, file, kind);
+/* @end */
+/* @tty */
+	if (!ret && kind == KCR_FILE_CHR && kcr_rdev_is_tty(inode->i_rdev))
+		ret = kcr_write_tty(ctx, file);
 /* @end */
 	return ret;
 }
@@ -845,7 +864,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @proc */
+/* @until inotify-rst */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_PROC ||
+/* @end */
+/* @end */
+/* @inotify-rst */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_INOTIFY ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||
@@ -895,7 +919,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 
 /* @eventfd */
 	if (!kcr_file_has_path(r.kind) && r.kind != KCR_FILE_PIPE) {
+/* @until inotify-rst */
 		file = kcr_rst_anon(ctx, &r);
+/* @end */
+/* @inotify-rst */
+		file = kcr_rst_anon(ctx, cred, &r);
+/* @end */
 		if (IS_ERR(file))
 			return PTR_ERR(file);
 		kcr_set_nonblock(file, r.f_flags);
@@ -994,6 +1023,15 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 		return PTR_ERR(file);
 	ctx->exec_only |= exec_only;
 	kcr_set_nonblock(file, r.f_flags);
+/* @tty */
+	if (r.kind == KCR_FILE_CHR && kcr_rdev_is_tty(r.rdev)) {
+		ret = kcr_rst_tty(ctx, file, &r);
+		if (ret) {
+			fput(file);
+			return ret;
+		}
+	}
+/* @end */
 /* @until proc */
 	if (r.pos && !(file->f_mode & FMODE_STREAM)) {
 /* @end */

@@ -308,6 +308,10 @@ struct kcr_rst {
 	struct kcr_rst_fown *fowns;	/* at most one per descriptor */
 	u32 nr_fowns;
 /* @end */
+/* @ctty */
+	struct kcr_rec_ctty ctty;	/* if has_ctty */
+	bool has_ctty;
+/* @end */
 /* @ptimers-rst */
 	struct kcr_rec_ptimer *ptimers;	/* POSIX timers, by id */
 	u32 nr_ptimers;
@@ -560,7 +564,13 @@ struct file *kcr_rst_ghost_dir(struct kcr_ctx *ctx, const struct cred *cred,
 /* anon.c: files of no path, each kind in a file of its own */
 u32 kcr_anon_kind(struct file *file, const char **why);
 int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind);
+/* @until inotify-rst */
 struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct kcr_rec_file *r);
+/* @end */
+/* @inotify-rst */
+struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *r);
+/* @end */
 int kcr_read_state(struct kcr_ctx *ctx, u32 type, void *r, u32 size);
 /* eventfd.c */
 bool kcr_is_eventfd(struct file *file);
@@ -614,6 +624,31 @@ int kcr_apply_locks(struct kcr_ctx *ctx, struct kcr_rst *rst);
 int kcr_write_seals(struct kcr_ctx *ctx, struct file *file, u32 objid);
 int kcr_rst_seals(struct kcr_ctx *ctx, const struct kcr_hdr *h);
 int kcr_apply_seals(struct kcr_ctx *ctx);
+
+/* @end */
+/* @tty */
+/* tty.c */
+bool kcr_rdev_is_tty(dev_t dev);
+const char *kcr_tty_why_not(struct file *file);
+int kcr_write_tty(struct kcr_ctx *ctx, struct file *file);
+int kcr_rst_tty(struct kcr_ctx *ctx, struct file *file,
+		const struct kcr_rec_file *f);
+/* @ctty */
+int kcr_write_ctty_obj(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_write_ctty(struct kcr_ctx *ctx, struct task_struct *t);
+int kcr_rst_ctty(struct kcr_ctx *ctx, struct kcr_rst *rst,
+		 const struct kcr_hdr *h);
+int kcr_apply_ctty(struct kcr_ctx *ctx, struct kcr_rst *rst);
+/* @end */
+
+/* @end */
+/* @inotify */
+/* inotify.c */
+int kcr_write_inotify(struct kcr_ctx *ctx, struct file *file);
+/* @inotify-rst */
+struct file *kcr_rst_inotify(struct kcr_ctx *ctx, const struct cred *cred,
+			     const struct kcr_rec_file *f);
+/* @end */
 
 /* @end */
 /* @fown */

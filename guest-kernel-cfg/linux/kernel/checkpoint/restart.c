@@ -326,6 +326,13 @@ objects_done:
 			ret = kcr_read_hdr(ctx, &h);
 	}
 /* @end */
+/* @ctty */
+	if (!ret && h.type == KCR_REC_CTTY) {
+		ret = kcr_rst_ctty(ctx, rst, &h);
+		if (!ret)
+			ret = kcr_read_hdr(ctx, &h);
+	}
+/* @end */
 	if (!ret)
 		ret = kcr_rst_mm_rec(ctx, &h, &rst->mm);
 /* @until cow-rst */
@@ -425,6 +432,11 @@ objects_done:
 	 */
 	if (!ret)
 		ret = kcr_apply_fown(ctx, rst);
+/* @end */
+/* @ctty */
+	/* In its session and process group, restored with the tree. */
+	if (!ret)
+		ret = kcr_apply_ctty(ctx, rst);
 /* @end */
 /* @itimers */
 	/* Last: their time left counts from here. */

@@ -471,6 +471,695 @@ fn epoll_items_name_earlier_files() {
     parse(&with_files(&v, 4)[..]).unwrap();
 }
 
+/// `sample()` with an inotify (object 34) of cursor 4 with `watches` and
+/// `events` among its file objects.
+fn inotify_img(watches: &[Vec<u8>], events: &[Vec<u8>]) -> Vec<u8> {
+    let n = 2 + watches.len() + events.len();
+    with_files(&inotify_records(4, watches, events), n as u32)
+}
+
+/// The inotify state of object 34 of `img`.
+fn inotify_of(img: &Image) -> &Inotify {
+    let f = img.files.iter().find(|f| f.objid == 34).unwrap();
+    f.inotify.as_ref().unwrap()
+}
+
+/// An inotify FILE (object 34) whose INOTIFY record announces
+/// `nr_watches` watches and `nr_events` events, followed by `rest`
+/// (records); with the sample's records around them, and as many
+/// records as there are.
+fn inotify_announcing(nr_watches: u32, nr_events: u32, rest: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = inotify_records(4, &[], &[]);
+    let o = size_of::<kcr_rec_file>();
+    for (f, n) in [
+        (offset_of!(kcr_rec_inotify, nr_watches), nr_watches),
+        (offset_of!(kcr_rec_inotify, nr_events), nr_events),
+    ] {
+        put(&mut v, o + f, &n.to_le_bytes());
+    }
+    v.extend(rest.concat());
+    with_files(&v, 2 + rest.len() as u32)
+}
+
+#[test]
+fn inotify_state_follows_its_file() {
+    use inotify_mask::*;
+    let img = parse(&with_inotify()[..]).unwrap();
+    assert_eq!(img.records, N + 10);
+    let f = img.files.iter().find(|f| f.objid == 34).unwrap();
+    assert_eq!(
+        (f.kind, f.path.as_str(), f.f_flags),
+        ("inotify", "", 0o4000)
+    );
+    let i = inotify_of(&img);
+    assert_eq!(i.cursor, 4);
+    assert_eq!(
+        i.watches,
+        [
+            InotifyWatch {
+                wd: 1,
+                mask: 0x3c0,
+                mask_names: vec!["moved-from", "moved-to", "create", "delete"],
+                ino: 2,
+                path: "/tmp".into(),
+            },
+            InotifyWatch {
+                wd: 3,
+                mask: 0x8400_000a,
+                mask_names: vec!["modify", "close-write", "excl-unlink", "oneshot"],
+                ino: 1234,
+                path: "/etc/hosts".into(),
+            },
+        ]
+    );
+    let events: Vec<_> = i
+        .events
+        .iter()
+        .map(|e| (e.wd, e.mask, e.cookie, e.name.as_str()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (1, CREATE, 0, "a.txt"),
+            (1, MOVED_FROM, 7, "a.txt"),
+            (1, MOVED_TO, 7, "notes-2026.txt"),
+            (1, CREATE | ISDIR, 0, "dir12345"),
+            (2, IGNORED, 0, ""),
+            (-1, Q_OVERFLOW, 0, ""),
+        ]
+    );
+    assert_eq!(i.events[3].mask_names, ["create", "isdir"]);
+    assert!(parse(&sample()[..])
+        .unwrap()
+        .files
+        .iter()
+        .all(|f| f.inotify.is_none()));
+    // Nothing watched nor queued; events of watches removed since, and
+    // no watch; watches and no event; the cursor's bounds.
+    for (cursor, w, e) in [
+        (0, vec![], vec![]),
+        (i32::MAX, vec![], vec![]),
+        (7, vec![], sample_inotify_events()),
+        (1, sample_inotify_watches(), vec![]),
+    ] {
+        let img = with_files(
+            &inotify_records(cursor, &w, &e),
+            2 + (w.len() + e.len()) as u32,
+        );
+        let img = parse(&img[..]).unwrap();
+        let i = inotify_of(&img);
+        assert_eq!(
+            (i.cursor, i.watches.len(), i.events.len()),
+            (cursor, w.len(), e.len())
+        );
+    }
+    // Read-only, O_NONBLOCK and O_LARGEFILE its only other flags, no
+    // position or path.
+    let bad = |img: Vec<u8>, want: &str| {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!(e.record, "FILE", "{e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    };
+    let file = |f_flags: u32| {
+        let mut v = inotify_records(4, &[], &[]);
+        put(
+            &mut v,
+            offset_of!(kcr_rec_file, f_flags),
+            &f_flags.to_le_bytes(),
+        );
+        with_files(&v, 2)
+    };
+    for ok in [0, 0o4000, 0o100000, 0o104000] {
+        parse(&file(ok)[..]).unwrap();
+    }
+    bad(file(0o2), "inotify file 34 (flags 0x2)");
+    bad(file(0o1), "inotify file 34 (flags 0x1)");
+    bad(file(0o4002), "inotify file 34 (flags 0x802)");
+    bad(file(0o2000), "inotify file 34 (flags 0x400)"); // O_APPEND
+    let mut v = inotify_records(4, &[], &[]);
+    put(&mut v, offset_of!(kcr_rec_file, pos), &1i64.to_le_bytes());
+    bad(with_files(&v, 2), "inotify file 34 (flags 0x800)");
+    let mut v = inotify_records(4, &[], &[]);
+    put(&mut v, offset_of!(kcr_rec_file, ino), &2u64.to_le_bytes());
+    bad(with_files(&v, 2), "inotify file 34 (flags 0x800)");
+    let mut v = inotify_records(4, &[], &[]);
+    put(
+        &mut v,
+        offset_of!(kcr_rec_file, path_len),
+        &8u32.to_le_bytes(),
+    );
+    bad(with_files(&v, 2), "path length 8");
+    // The other kinds of no path stay read-write.
+    let ro = pathless_file(30, file_kind::EVENTFD, 0);
+    let v = [
+        ro,
+        eventfd_records(1, 0)[size_of::<kcr_rec_file>()..].to_vec(),
+    ]
+    .concat();
+    bad(with_files(&v, 2), "eventfd file 30 (flags 0x0)");
+    // The FILE alone, the INOTIFY alone, another kind's state record.
+    let v = inotify_records(4, &[], &[]);
+    let file_len = size_of::<kcr_rec_file>();
+    let e = parse(&with_files(&v[..file_len], 1)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("inotify file 34 needs its INOTIFY record next"),
+        "{e}"
+    );
+    let e = parse(&with_files(&v[file_len..], 1)[..]).unwrap_err();
+    assert_eq!(e.record, "INOTIFY", "{e}");
+    assert!(e.msg.contains("only right after the FILE"), "{e}");
+    let mut w = v[..file_len].to_vec();
+    w.extend(&eventfd_records(1, 0)[file_len..]);
+    let e = parse(&with_files(&w, 2)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("inotify file 34 needs its INOTIFY record next"),
+        "{e}"
+    );
+    let mut w = eventfd_records(1, 0)[..file_len].to_vec();
+    w.extend(&v[file_len..]);
+    let e = parse(&with_files(&w, 2)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("eventfd file 30 needs its EVENTFD record next"),
+        "{e}"
+    );
+    // In a process with threads: among the process's objects, before
+    // its threads' records.
+    let img = parse(&two_threads(&with_inotify(), 10)[..]).unwrap();
+    assert_eq!(inotify_of(&img).watches.len(), 2);
+    assert_eq!(img.tasks[0].threads.len(), 1);
+    // An epoll may watch it, once read.
+    let mut v = inotify_records(4, &sample_inotify_watches(), &[]);
+    v.extend(epoll_records(&[(34, 5, 1, 0, 0)]));
+    let img = parse(&with_files(&v, 6)[..]).unwrap();
+    let ep = img.files.iter().find(|f| f.objid == 33).unwrap();
+    assert_eq!(ep.epoll.as_ref().map(|i| i[0].file), Some(34));
+}
+
+#[test]
+fn bad_inotify_records_are_refused_as_restart_does() {
+    // nr_watches, nr_events, cursor, pad.
+    let inotify = |fields: [u32; 4]| {
+        let mut v = inotify_records(0, &[], &[]);
+        let o = size_of::<kcr_rec_file>();
+        for (f, x) in [
+            offset_of!(kcr_rec_inotify, nr_watches),
+            offset_of!(kcr_rec_inotify, nr_events),
+            offset_of!(kcr_rec_inotify, cursor),
+            offset_of!(kcr_rec_inotify, pad),
+        ]
+        .into_iter()
+        .zip(fields)
+        {
+            put(&mut v, o + f, &x.to_le_bytes());
+        }
+        with_files(&v, 2)
+    };
+    let cases: [([u32; 4], &str); 6] = [
+        (
+            [65537, 0, 0, 0],
+            "inotify 34: 65537 watches, 0 events, cursor 0",
+        ),
+        ([u32::MAX, 0, 0, 0], "inotify 34: 4294967295 watches"),
+        (
+            [0, 16386, 0, 0],
+            "inotify 34: 0 watches, 16386 events, cursor 0",
+        ),
+        (
+            [0, 0, -1i32 as u32, 0],
+            "inotify 34: 0 watches, 0 events, cursor -1",
+        ),
+        ([0, 0, i32::MIN as u32, 0], "cursor -2147483648"),
+        ([0, 0, 0, 1], "inotify 34: 0 watches, 0 events, cursor 0"),
+    ];
+    for (fields, want) in cases {
+        let e = parse(&inotify(fields)[..]).unwrap_err();
+        assert_eq!(e.record, "INOTIFY", "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // The wrong length, longer or shorter.
+    for size in [size_of::<kcr_rec_inotify>() + 8, 16] {
+        let mut v = inotify_records(0, &[], &[]);
+        v.truncate(size_of::<kcr_rec_file>());
+        v.extend(record(rec::INOTIFY, size, &[]));
+        let e = parse(&with_files(&v, 2)[..]).unwrap_err();
+        assert_eq!(e.record, "INOTIFY", "{e}");
+        assert!(
+            e.msg.contains(&format!("length {size}, expected 24")),
+            "{e}"
+        );
+    }
+    // At the bounds: as many watches and events as restart(2) takes (a
+    // full queue of the default size and its overflow).
+    let watches: Vec<Vec<u8>> = (1..=KCR_INOTIFY_WATCHES_MAX as i32)
+        .map(|wd| {
+            let path = format!("/w{wd}");
+            inotify_watch_record(wd, inotify_mask::ACCESS, 9, path.as_bytes())
+        })
+        .collect();
+    let mut events: Vec<Vec<u8>> = (1..KCR_INOTIFY_EVENTS_MAX)
+        .map(|_| inotify_event_record(1, inotify_mask::ACCESS, 0, b""))
+        .collect();
+    events.push(inotify_event_record(-1, inotify_mask::Q_OVERFLOW, 0, b""));
+    let img = parse(&inotify_img(&watches, &events)[..]).unwrap();
+    let i = inotify_of(&img);
+    assert_eq!((i.watches.len(), i.events.len()), (65536, 16385));
+}
+
+#[test]
+fn bad_inotify_watches_are_refused_as_restart_does() {
+    use inotify_mask::*;
+    let w = |wd: i32, mask: u32| inotify_watch_record(wd, mask, 2, b"/tmp");
+    let with = |mut r: Vec<u8>, off: usize, v: &[u8]| {
+        put(&mut r, off, v);
+        r
+    };
+    let path_len = offset_of!(kcr_rec_inotify_watch, path_len);
+    let base = size_of::<kcr_rec_inotify_watch>();
+    let mut cases: Vec<(Vec<u8>, &str)> = vec![
+        // A watch descriptor > 0.
+        (
+            w(0, CREATE),
+            "inotify 34: watch 0 (mask 0x100, path of 5 bytes)",
+        ),
+        (w(-1, CREATE), "inotify 34: watch -1 (mask 0x100"),
+        (w(i32::MIN, CREATE), "inotify 34: watch -2147483648 (mask"),
+        // An event at least, and no bit but the events, IN_EXCL_UNLINK and
+        // IN_ONESHOT: no event-only bit, no bit inotify_add_watch() does
+        // not keep, no unknown bit.
+        (w(1, 0), "inotify 34: watch 1 (mask 0x0, path of 5 bytes)"),
+        (w(1, EXCL_UNLINK | ONESHOT), "watch 1 (mask 0x84000000"),
+        (w(1, CREATE | 0x1000), "watch 1 (mask 0x1100"),
+        (w(1, CREATE | UNMOUNT), "watch 1 (mask 0x2100"),
+        (w(1, CREATE | Q_OVERFLOW), "watch 1 (mask 0x4100"),
+        (w(1, CREATE | IGNORED), "watch 1 (mask 0x8100"),
+        (w(1, CREATE | ISDIR), "watch 1 (mask 0x40000100"),
+        (w(1, CREATE | 0x0100_0000), "watch 1 (mask 0x1000100"), // IN_ONLYDIR
+        (w(1, CREATE | 0x0200_0000), "watch 1 (mask 0x2000100"), // IN_DONT_FOLLOW
+        (w(1, CREATE | 0x1000_0000), "watch 1 (mask 0x10000100"), // IN_MASK_CREATE
+        (w(1, CREATE | 0x2000_0000), "watch 1 (mask 0x20000100"), // IN_MASK_ADD
+        (w(1, CREATE | 0x10000), "watch 1 (mask 0x10100"),
+        // No padding.
+        (
+            with(w(1, CREATE), offset_of!(kcr_rec_inotify_watch, pad), &[1]),
+            "inotify 34: watch 1 (mask 0x100, path of 5 bytes)",
+        ),
+        // A path of 2 ..= 4096 bytes with its NUL.
+        (
+            {
+                let mut r = record(rec::INOTIFY_WATCH, base, &[]);
+                put(
+                    &mut r,
+                    offset_of!(kcr_rec_inotify_watch, wd),
+                    &1i32.to_le_bytes(),
+                );
+                put(
+                    &mut r,
+                    offset_of!(kcr_rec_inotify_watch, mask),
+                    &CREATE.to_le_bytes(),
+                );
+                r
+            },
+            "watch path of 0 bytes",
+        ),
+        (
+            with(w(1, CREATE), path_len, &1u32.to_le_bytes()),
+            "watch path of 1 bytes",
+        ),
+        (
+            inotify_watch_record(1, CREATE, 2, &[b'/'; 4096]),
+            "watch path of 4097 bytes",
+        ),
+        // Absolute, NUL-terminated where its length says and nowhere
+        // before, zero-padded.
+        (
+            inotify_watch_record(1, CREATE, 2, b"tmp"),
+            "inotify 34: malformed path of watch 1",
+        ),
+        (
+            inotify_watch_record(1, CREATE, 2, b"/t\0mp"),
+            "malformed path of watch 1",
+        ),
+        (
+            inotify_watch_record(1, CREATE, 2, b"\0tmp"),
+            "malformed path of watch 1",
+        ),
+        (
+            with(w(1, CREATE), path_len, &4u32.to_le_bytes()),
+            "malformed path of watch 1",
+        ),
+        (
+            with(w(1, CREATE), base + 6, b"x"),
+            "malformed path of watch 1",
+        ),
+        (
+            with(w(1, CREATE), base + 7, &[1]),
+            "malformed path of watch 1",
+        ),
+        // The length: the structure and the path, padded to 8.
+        (
+            with(
+                inotify_watch_record(1, CREATE, 2, b"/tmp/long-path"),
+                path_len,
+                &5u32.to_le_bytes(),
+            ),
+            "length 48, expected 40",
+        ),
+        (
+            with(w(1, CREATE), path_len, &9u32.to_le_bytes()),
+            "length 40, expected 48",
+        ),
+    ];
+    // The last byte of the path its NUL even when it fills the padding.
+    let mut r = inotify_watch_record(1, CREATE, 2, b"/tmp/abcdefghij");
+    put(&mut r, path_len, &16u32.to_le_bytes());
+    put(&mut r, base + 15, b"k");
+    cases.push((r, "malformed path of watch 1"));
+    for (r, want) in cases {
+        let img = inotify_img(&[r], &[]);
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("INOTIFY_WATCH", 14), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Each descriptor once, each path once (restart would watch one
+    // inode twice, or find another inode there): the second is refused.
+    for (a, b, want) in [
+        (
+            w(2, CREATE),
+            inotify_watch_record(2, DELETE, 7, b"/etc"),
+            "inotify 34: watch descriptor 2 twice",
+        ),
+        (
+            w(1, CREATE),
+            inotify_watch_record(2, DELETE, 7, b"/tmp"),
+            "inotify 34: /tmp watched twice",
+        ),
+        (w(1, CREATE), w(2, CREATE), "inotify 34: /tmp watched twice"),
+    ] {
+        let img = inotify_img(&[inotify_watch_record(5, ACCESS, 5, b"/srv"), a, b], &[]);
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("INOTIFY_WATCH", 16), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // At the bounds restart(2) takes: every event with both flags, the
+    // largest descriptor, the shortest and the longest path, one inode
+    // number twice (two filesystems), a path of 8 bytes with its NUL
+    // (no padding).
+    let long = [b"/".as_slice(), &[b'x'; 4094]].concat();
+    let ok = [
+        inotify_watch_record(i32::MAX, KCR_INOTIFY_WATCH_MASK, u64::MAX, b"/"),
+        inotify_watch_record(1, ACCESS, 0, &long),
+        inotify_watch_record(2, MOVE_SELF | ONESHOT, 2, b"/mnt"),
+        inotify_watch_record(3, DELETE_SELF | EXCL_UNLINK, 2, b"/abcdef"),
+    ];
+    let img = parse(&inotify_img(&ok, &[])[..]).unwrap();
+    let paths: Vec<_> = inotify_of(&img)
+        .watches
+        .iter()
+        .map(|w| w.path.len())
+        .collect();
+    assert_eq!(paths, [1, 4095, 4, 7]);
+    assert_eq!(inotify_of(&img).watches[0].mask_names.len(), 14);
+    // Watches in the kernel's order, not by descriptor; one path that is
+    // the other's directory is another inode.
+    let img = inotify_img(
+        &[w(3, CREATE), inotify_watch_record(1, CREATE, 3, b"/tmp/x")],
+        &[],
+    );
+    let wds: Vec<_> = inotify_of(&parse(&img[..]).unwrap())
+        .watches
+        .iter()
+        .map(|w| w.wd)
+        .collect();
+    assert_eq!(wds, [3, 1]);
+}
+
+#[test]
+fn bad_inotify_events_are_refused_as_restart_does() {
+    use inotify_mask::*;
+    let ev =
+        |wd: i32, mask: u32, cookie: u32, name: &[u8]| inotify_event_record(wd, mask, cookie, name);
+    let base = size_of::<kcr_rec_inotify_event>();
+    let name_len = offset_of!(kcr_rec_inotify_event, name_len);
+    let with = |mut r: Vec<u8>, off: usize, v: &[u8]| {
+        put(&mut r, off, v);
+        r
+    };
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        // A mask, and no bit but the events, IN_UNMOUNT, IN_Q_OVERFLOW,
+        // IN_IGNORED and IN_ISDIR.
+        (
+            ev(1, 0, 0, b""),
+            "inotify 34: event of watch 1 (mask 0x0, name of 0 bytes)",
+        ),
+        (
+            ev(1, CREATE | 0x1000, 0, b"a"),
+            "event of watch 1 (mask 0x1100, name of 1 bytes)",
+        ),
+        (
+            ev(1, CREATE | 0x10000, 0, b""),
+            "event of watch 1 (mask 0x10100",
+        ),
+        (
+            ev(1, MODIFY | ONESHOT, 0, b""),
+            "event of watch 1 (mask 0x80000002",
+        ),
+        (
+            ev(1, MODIFY | EXCL_UNLINK, 0, b""),
+            "event of watch 1 (mask 0x4000002",
+        ),
+        (
+            ev(1, CREATE | 0x0100_0000, 0, b""),
+            "event of watch 1 (mask 0x1000100",
+        ),
+        // An overflow: IN_Q_OVERFLOW alone, of watch -1, no cookie, no
+        // name.
+        (
+            ev(-1, Q_OVERFLOW | CREATE, 0, b""),
+            "event of watch -1 (mask 0x4100",
+        ),
+        (
+            ev(-1, Q_OVERFLOW | ISDIR, 0, b""),
+            "event of watch -1 (mask 0x40004000",
+        ),
+        (
+            ev(1, Q_OVERFLOW, 0, b""),
+            "event of watch 1 (mask 0x4000, name of 0 bytes)",
+        ),
+        (ev(0, Q_OVERFLOW, 0, b""), "event of watch 0 (mask 0x4000"),
+        (ev(-2, Q_OVERFLOW, 0, b""), "event of watch -2 (mask 0x4000"),
+        (
+            ev(-1, Q_OVERFLOW, 0, b"x"),
+            "event of watch -1 (mask 0x4000, name of 1 bytes)",
+        ),
+        (
+            ev(-1, Q_OVERFLOW, 1, b""),
+            "event of watch -1 (mask 0x4000, name of 0 bytes)",
+        ),
+        // Any other event: of a watch descriptor > 0.
+        (ev(0, CREATE, 0, b"a"), "event of watch 0 (mask 0x100"),
+        (ev(-1, CREATE, 0, b"a"), "event of watch -1 (mask 0x100"),
+        (ev(-1, IGNORED, 0, b""), "event of watch -1 (mask 0x8000"),
+        (ev(i32::MIN, CREATE, 0, b""), "event of watch -2147483648"),
+        // A name of at most NAME_MAX bytes, no NUL in it, zero-padded.
+        (ev(1, CREATE, 0, &[b'n'; 256]), "event name of 256 bytes"),
+        (
+            with(ev(1, CREATE, 0, b""), name_len, &u32::MAX.to_le_bytes()),
+            "event name of 4294967295 bytes",
+        ),
+        (
+            ev(1, CREATE, 0, b"a\0b"),
+            "inotify 34: malformed name in an event of watch 1",
+        ),
+        (
+            ev(1, CREATE, 0, b"\0"),
+            "malformed name in an event of watch 1",
+        ),
+        (
+            with(ev(1, CREATE, 0, b"a.txt"), base + 5, b"x"),
+            "malformed name in an event of watch 1",
+        ),
+        (
+            with(ev(1, CREATE, 0, b"a.txt"), base + 7, &[1]),
+            "malformed name in an event of watch 1",
+        ),
+        (
+            with(ev(1, CREATE, 0, b"a.txt"), name_len, &3u32.to_le_bytes()),
+            "malformed name in an event of watch 1",
+        ),
+        // The length: the structure and the name, padded to 8.
+        (
+            with(ev(1, CREATE, 0, b"a.txt"), name_len, &9u32.to_le_bytes()),
+            "length 32, expected 40",
+        ),
+        (
+            with(
+                ev(1, CREATE, 0, b"notes-2026.txt"),
+                name_len,
+                &0u32.to_le_bytes(),
+            ),
+            "length 40, expected 24",
+        ),
+    ];
+    for (r, want) in cases {
+        let img = inotify_img(&[], &[r]);
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("INOTIFY_EVENT", 14), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // At the bounds restart(2) takes: every bit but IN_Q_OVERFLOW, the
+    // largest descriptor and cookie, the longest name; a watch that is
+    // not in the image (removed since); overflows twice.
+    let ok = [
+        ev(
+            i32::MAX,
+            KCR_INOTIFY_EVENT_MASK & !Q_OVERFLOW,
+            u32::MAX,
+            &[0xff; 255],
+        ),
+        ev(99, DELETE_SELF, 0, b""),
+        ev(-1, Q_OVERFLOW, 0, b""),
+        ev(-1, Q_OVERFLOW, 0, b""),
+    ];
+    let img = parse(&inotify_img(&[], &ok)[..]).unwrap();
+    let e = &inotify_of(&img).events;
+    assert_eq!(
+        (e[0].wd, e[0].cookie, e[0].mask_names.len()),
+        (i32::MAX, u32::MAX, 15)
+    );
+    assert_eq!(e[0].name.chars().count(), 255);
+    assert_eq!(e.len(), 4);
+}
+
+#[test]
+fn inotify_watches_and_events_are_exactly_the_ones_announced() {
+    use inotify_mask::*;
+    let w = |wd: i32| inotify_watch_record(wd, CREATE, 2, format!("/w{wd}").as_bytes());
+    let ev = |wd: i32| inotify_event_record(wd, CREATE, 0, b"a");
+    // Watches and events announced, the records after the INOTIFY, the
+    // record refused and its index, why.
+    type Case<'a> = (u32, u32, Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Case> = vec![
+        // Fewer than announced: the next record (the FS) where one
+        // belongs.
+        (
+            2,
+            0,
+            vec![w(1)],
+            ("FS", 15),
+            "FS where watch 1 of 2 of inotify 34 belongs",
+        ),
+        (
+            0,
+            2,
+            vec![ev(1)],
+            ("FS", 15),
+            "FS where event 1 of 2 of inotify 34 belongs",
+        ),
+        (
+            1,
+            1,
+            vec![w(1)],
+            ("FS", 15),
+            "FS where event 0 of 1 of inotify 34 belongs",
+        ),
+        (
+            1,
+            0,
+            vec![],
+            ("FS", 14),
+            "FS where watch 0 of 1 of inotify 34 belongs",
+        ),
+        // An event where a watch belongs: the watches come first.
+        (
+            1,
+            1,
+            vec![ev(1), w(1)],
+            ("INOTIFY_EVENT", 14),
+            "INOTIFY_EVENT where watch 0 of 1 of inotify 34 belongs",
+        ),
+        (
+            2,
+            1,
+            vec![w(1), ev(1), w(2)],
+            ("INOTIFY_EVENT", 15),
+            "INOTIFY_EVENT where watch 1 of 2 of inotify 34 belongs",
+        ),
+        // More than announced, or a watch after the events.
+        (
+            1,
+            0,
+            vec![w(1), w(2)],
+            ("INOTIFY_WATCH", 15),
+            "only after its inotify's INOTIFY record, as many as it announces",
+        ),
+        (
+            0,
+            1,
+            vec![ev(1), ev(1)],
+            ("INOTIFY_EVENT", 15),
+            "only after its inotify's INOTIFY record, as many as it announces",
+        ),
+        (
+            1,
+            1,
+            vec![w(1), ev(1), w(2)],
+            ("INOTIFY_WATCH", 16),
+            "only after its inotify's INOTIFY record, as many as it announces",
+        ),
+        // Another object where one belongs.
+        (
+            1,
+            0,
+            vec![eventfd_records(1, 0)],
+            ("FILE", 14),
+            "FILE where watch 0 of 1 of inotify 34 belongs",
+        ),
+    ];
+    for (nw, ne, rest, (record, index), want) in cases {
+        let e = parse(&inotify_announcing(nw, ne, &rest)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Without an INOTIFY record: after another file's state, among the
+    // process's other records, after its ATTRS, in a thread.
+    let stray = [w(1), ev(1)];
+    for r in &stray {
+        let mut v = eventfd_records(1, 0);
+        v.extend(r);
+        let e = parse(&with_files(&v, 3)[..]).unwrap_err();
+        assert_eq!(e.index, 14, "{e}");
+        assert!(
+            e.msg.contains("only after its inotify's INOTIFY record"),
+            "{e}"
+        );
+        for t in [rec::FDTABLE, rec::MM, rec::ATTRS] {
+            let c = insert_before(&body(&sample()), t, r);
+            let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+            assert!(
+                e.msg.contains("only after its inotify's INOTIFY record"),
+                "{e}"
+            );
+        }
+        let mut c = body(&sample());
+        c.extend(r);
+        let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+        assert!(
+            e.msg.contains("only after its inotify's INOTIFY record"),
+            "{e}"
+        );
+        let (mut th, n) = thread_records(43, 50, &[]);
+        th.extend(r);
+        let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
+        assert!(
+            e.msg.contains("only after its inotify's INOTIFY record"),
+            "{e}"
+        );
+    }
+}
+
 #[test]
 fn interval_timers_follow_their_process_s_attrs() {
     let img = parse(&with_itimers([(3, 1), (0, 0), (0, 0)])[..]).unwrap();
@@ -1434,6 +2123,597 @@ fn file_owners_are_a_process_s_after_its_fd_table_and_locks() {
         e.msg.contains("file owner of file object 2, open at no fd"),
         "{e}"
     );
+}
+
+/// `sample()` with the pty slave (object 40, [`pty_records`]) of
+/// termios `t` among its file objects: its TTY record is record 13.
+fn tty_img(t: &kcr_rec_tty) -> Vec<u8> {
+    with_files(&pty_records(40, t), 2)
+}
+
+/// `sample()` with the pty slave (object 40) among its file objects,
+/// which no descriptor refers to, and `r` (records) after its fd table,
+/// before its MM (record 18 the first).
+fn with_ctty(r: &[u8]) -> Vec<u8> {
+    let b = body(&with_files(&pty_records(40, &sample_termios()), 2));
+    let n = records_of(r).len() as u32;
+    finish(insert_before(&b, rec::MM, r), N + 2 + n)
+}
+
+/// The termios of file object `id` of `img`.
+fn tty_of(img: &Image, id: u32) -> Option<Tty> {
+    img.files.iter().find(|f| f.objid == id).unwrap().tty
+}
+
+#[test]
+fn terminals_carry_their_termios_and_a_process_its_terminal() {
+    let img = parse(&with_tty()[..]).unwrap();
+    assert_eq!(img.records, N + 4);
+    let t = sample_termios();
+    assert_eq!(
+        tty_of(&img, 40),
+        Some(Tty {
+            c_iflag: 0x4000,
+            c_oflag: 0x4,
+            c_cflag: 0x4bf,
+            c_lflag: 0xa30,
+            c_line: 0,
+            c_cc: t.c_cc,
+            c_ispeed: 38400,
+            c_ospeed: 38400,
+            ws_row: 37,
+            ws_col: 123,
+            ws_xpixel: 984,
+            ws_ypixel: 666,
+        })
+    );
+    let p = &img.tasks[0];
+    let fds: Vec<_> = p.fds.iter().map(|f| (f.fd, f.file)).collect();
+    assert_eq!(fds, [(0, 40), (3, 2), (4, 7)]);
+    assert_eq!(
+        p.ctty,
+        Some(Ctty {
+            file: 40,
+            sid: 42,
+            fg_pgrp: 42
+        })
+    );
+    let plain = parse(&sample()[..]).unwrap();
+    assert!(plain.tasks[0].ctty.is_none());
+    assert!(plain.files.iter().all(|f| f.tty.is_none()));
+    // Every terminal has its TTY record: major 4, the pty slaves' (136
+    // to 143), hvc's (229), /dev/console (5:1); no other character
+    // device has one (/dev/null, ptmx, a pty master, the majors around
+    // the slaves').
+    for (maj, min, path) in [
+        (4, 1, "/dev/tty1"),
+        (4, 64, "/dev/ttyS0"),
+        (136, 0, "/dev/pts/0"),
+        (143, 0xf_ffff, "/dev/pts/8388607"),
+        (229, 0, "/dev/hvc0"),
+        (5, 1, "/dev/console"),
+    ] {
+        let mut v = chr_file(41, path, tty::rdev(maj, min));
+        v.extend(tty_record(&t));
+        let img = parse(&with_files(&v, 2)[..]).unwrap();
+        assert_eq!(tty_of(&img, 41).map(|t| t.ws_col), Some(123), "{path}");
+    }
+    for (maj, min, path) in [
+        (1, 3, "/dev/null"),
+        (5, 2, "/dev/ptmx"),
+        (128, 0, "/dev/ptm"),
+        (135, 0, "/dev/x"),
+        (144, 0, "/dev/y"),
+        (228, 0, "/dev/z"),
+    ] {
+        let img = with_files(&chr_file(41, path, tty::rdev(maj, min)), 1);
+        assert_eq!(tty_of(&parse(&img[..]).unwrap(), 41), None, "{path}");
+    }
+    // At the bounds restart(2) takes: every flag it defines, any control
+    // modes, control characters, speeds and size.
+    let edge = kcr_rec_tty {
+        c_iflag: KCR_TTY_IFLAGS,
+        c_oflag: KCR_TTY_OFLAGS,
+        c_cflag: u32::MAX,
+        c_lflag: KCR_TTY_LFLAGS,
+        c_cc: [0xff; 19],
+        c_ispeed: u32::MAX,
+        c_ospeed: 0,
+        ws_row: u16::MAX,
+        ws_col: 0,
+        ws_xpixel: u16::MAX,
+        ws_ypixel: 1,
+        ..t
+    };
+    let img = parse(&tty_img(&edge)[..]).unwrap();
+    let got = tty_of(&img, 40).unwrap();
+    assert_eq!(
+        (got.c_iflag, got.c_oflag, got.c_cflag, got.c_lflag),
+        (0x7fff, 0xffff, u32::MAX, 0x1_ffff)
+    );
+    assert_eq!(
+        (got.c_cc, got.c_ispeed, got.ws_row, got.ws_ypixel),
+        ([0xff; 19], u32::MAX, u16::MAX, 1)
+    );
+    // In a process with threads: the process's, before its threads.
+    let img = parse(&two_threads(&with_tty(), 4)[..]).unwrap();
+    let p = &img.tasks[0];
+    assert_eq!((p.ctty.map(|c| c.file), p.threads.len()), (Some(40), 1));
+    assert!(p.threads[0].ctty.is_none());
+    assert!(tty_of(&img, 40).is_some());
+}
+
+#[test]
+fn dev_tty_is_refused() {
+    // /dev/tty (5:0), which checkpoint refuses: reopened by path, it
+    // would be the restarter's terminal. Its neighbours are not.
+    let img = with_files(&chr_file(41, "/dev/tty", tty::rdev(5, 0)), 1);
+    let e = parse(&img[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("FILE", 12), "{e}");
+    assert!(
+        e.msg
+            .contains("file 41: /dev/tty (5:0), which checkpoint never writes"),
+        "{e}"
+    );
+    let mut v = chr_file(41, "/dev/tty", tty::rdev(5, 0));
+    v.extend(tty_record(&sample_termios()));
+    let e = parse(&with_files(&v, 2)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("FILE", 12), "{e}");
+    parse(&with_files(&chr_file(41, "/dev/ptmx", tty::rdev(5, 2)), 1)[..]).unwrap();
+    // Of a character device only.
+    let mut f = chr_file(41, "/tmp/x", tty::rdev(5, 0));
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    parse(&with_files(&f, 1)[..]).unwrap();
+}
+
+#[test]
+fn a_terminal_s_file_has_exactly_one_tty_record_right_after_it() {
+    let t = sample_termios();
+    let pty = chr_file(40, "/dev/pts/3", tty::rdev(136, 3));
+    let tr = tty_record(&t);
+    let needs = "chardev file 40 needs its TTY record next";
+    let stray = "only right after the FILE of a terminal";
+    let null = chr_file(41, "/dev/null", tty::rdev(1, 3));
+    // The records among the objects, the record refused and its index,
+    // why: the FILE alone (the FS where its TTY belongs), another FILE
+    // or another kind's state where it belongs; two TTY records; a TTY
+    // after another character device, after an eventfd's state, where
+    // the eventfd's belongs, before the FILE.
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![pty.clone()], ("FS", 13), needs),
+        (
+            vec![pty.clone(), null.clone(), tr.clone()],
+            ("FILE", 13),
+            needs,
+        ),
+        (
+            vec![
+                pty.clone(),
+                eventfd_records(1, 0)[size_of::<kcr_rec_file>()..].to_vec(),
+            ],
+            ("EVENTFD", 13),
+            needs,
+        ),
+        (
+            vec![pty.clone(), tr.clone(), tr.clone()],
+            ("TTY", 14),
+            stray,
+        ),
+        (vec![null.clone(), tr.clone()], ("TTY", 13), stray),
+        (vec![eventfd_records(1, 0), tr.clone()], ("TTY", 14), stray),
+        (
+            vec![pathless_file(30, file_kind::EVENTFD, 0o4002), tr.clone()],
+            ("TTY", 13),
+            "eventfd file 30 needs its EVENTFD record next",
+        ),
+        (vec![tr.clone(), pty.clone()], ("TTY", 12), stray),
+    ];
+    for (recs, (record, index), want) in cases {
+        let n = recs.len() as u32;
+        let e = parse(&with_files(&recs.concat(), n)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // The FILE last: the TAIL where its TTY belongs.
+    let b = body(&sample());
+    let mut c = b[..rec_off(&b, rec::FS)].to_vec();
+    c.extend(&pty);
+    let e = parse(&finish(c, 13)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TAIL", 13), "{e}");
+    assert!(e.msg.contains(needs), "{e}");
+    // A TTY among the process's other records, after its ATTRS, in a
+    // thread.
+    for t in [rec::FS, rec::FDTABLE, rec::MM, rec::ATTRS] {
+        let c = insert_before(&body(&sample()), t, &tr);
+        let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+        assert_eq!(e.record, "TTY", "{e}");
+        assert!(e.msg.contains(stray), "{e}");
+    }
+    let mut c = body(&sample());
+    c.extend(&tr);
+    let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+    assert!(e.msg.contains(stray), "{e}");
+    let (mut th, n) = thread_records(43, 50, &[]);
+    th.extend(&tr);
+    let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "TTY", "{e}");
+    assert!(e.msg.contains(stray), "{e}");
+    // A terminal's device number in a file of another kind: no TTY
+    // record, and none may follow.
+    let mut reg = pty.clone();
+    put(
+        &mut reg,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    let img = parse(&with_files(&reg, 1)[..]).unwrap();
+    assert_eq!(tty_of(&img, 40), None);
+    reg.extend(&tr);
+    let e = parse(&with_files(&reg, 2)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TTY", 13), "{e}");
+    assert!(e.msg.contains(stray), "{e}");
+}
+
+#[test]
+fn bad_terminal_records_are_refused_as_restart_does() {
+    let t = sample_termios();
+    let cases: Vec<(kcr_rec_tty, &str)> = vec![
+        // The line discipline: N_TTY.
+        (
+            kcr_rec_tty { c_line: 1, ..t },
+            "terminal 40: line discipline 1, flags 0x4000 0x4 0xa30",
+        ),
+        (
+            kcr_rec_tty { c_line: 0xff, ..t },
+            "terminal 40: line discipline 255, flags",
+        ),
+        // No flag bit the kernel does not define (input, output, local;
+        // the control modes are the driver's).
+        (
+            kcr_rec_tty {
+                c_iflag: 0x8000,
+                ..t
+            },
+            "terminal 40: line discipline 0, flags 0x8000 0x4 0xa30",
+        ),
+        (
+            kcr_rec_tty {
+                c_iflag: u32::MAX,
+                ..t
+            },
+            "flags 0xffffffff 0x4 0xa30",
+        ),
+        (
+            kcr_rec_tty {
+                c_oflag: 0x1_0004,
+                ..t
+            },
+            "terminal 40: line discipline 0, flags 0x4000 0x10004 0xa30",
+        ),
+        (
+            kcr_rec_tty {
+                c_lflag: 0x2_0a30,
+                ..t
+            },
+            "terminal 40: line discipline 0, flags 0x4000 0x4 0x20a30",
+        ),
+        (
+            kcr_rec_tty {
+                c_lflag: 0x8000_0000,
+                ..t
+            },
+            "flags 0x4000 0x4 0x80000000",
+        ),
+        // No padding.
+        (
+            kcr_rec_tty { pad: 1, ..t },
+            "terminal 40: line discipline 0, flags 0x4000 0x4 0xa30",
+        ),
+    ];
+    for (r, want) in cases {
+        let e = parse(&tty_img(&r)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("TTY", 13), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // The wrong length, longer or shorter.
+    for size in [size_of::<kcr_rec_tty>() + 8, 56, 8] {
+        let mut v = chr_file(40, "/dev/pts/3", tty::rdev(136, 3));
+        v.extend(record(rec::TTY, size, &[]));
+        let e = parse(&with_files(&v, 2)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("TTY", 13), "{e}");
+        assert!(
+            e.msg.contains(&format!("length {size}, expected 64")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn controlling_terminals_name_an_earlier_terminal() {
+    // A terminal no descriptor refers to (checkpoint writes one for the
+    // controlling terminal if need be): object 40, fd 0 still the pipe.
+    let img = parse(&with_ctty(&ctty_record(40, 42, 0))[..]).unwrap();
+    let p = &img.tasks[0];
+    assert!(p.fds.iter().all(|f| f.file != 40));
+    assert_eq!(
+        p.ctty,
+        Some(Ctty {
+            file: 40,
+            sid: 42,
+            fg_pgrp: 0
+        })
+    );
+    // At the bounds restart(2) takes.
+    let img = parse(&with_ctty(&ctty_record(40, i32::MAX, i32::MAX))[..]).unwrap();
+    assert_eq!(
+        img.tasks[0].ctty.map(|c| (c.sid, c.fg_pgrp)),
+        Some((i32::MAX, i32::MAX))
+    );
+    let img = parse(&with_ctty(&ctty_record(40, 1, 0))[..]).unwrap();
+    assert_eq!(img.tasks[0].ctty.map(|c| c.sid), Some(1));
+    // Of every kind of terminal.
+    for (maj, min) in [(4, 1), (5, 1), (143, 9), (229, 0)] {
+        let mut v = chr_file(41, "/dev/t", tty::rdev(maj, min));
+        v.extend(tty_record(&sample_termios()));
+        let b = body(&with_files(&v, 2));
+        let img = finish(insert_before(&b, rec::MM, &ctty_record(41, 42, 42)), N + 3);
+        let img = parse(&img[..]).unwrap();
+        assert_eq!(img.tasks[0].ctty.map(|c| c.file), Some(41), "{maj}:{min}");
+    }
+    // After the process's LOCK and FOWN records; right after its FDTABLE
+    // when it has no descriptor.
+    let mut r = locks_records(&sample_locks());
+    r.extend(fowns_records(&sample_fowns()));
+    r.extend(ctty_record(40, 42, 42));
+    let img = parse(&with_ctty(&r)[..]).unwrap();
+    let p = &img.tasks[0];
+    assert_eq!((p.locks.len(), p.fowns.len()), (3, 2));
+    assert_eq!(p.ctty.map(|c| c.file), Some(40));
+    let b = body(&with_files(&pty_records(40, &sample_termios()), 2));
+    let (b, _) = cut(&b, rec::FD);
+    let (mut b, _) = cut(&b, rec::FD);
+    let o = rec_off(&b, rec::FDTABLE);
+    put(
+        &mut b,
+        o + offset_of!(kcr_rec_fdtable, nr_fds),
+        &0u32.to_le_bytes(),
+    );
+    let c = insert_before(&b, rec::MM, &ctty_record(40, 42, 42));
+    let img = parse(&finish(c, N + 1)[..]).unwrap();
+    assert_eq!(img.tasks[0].ctty.map(|c| c.file), Some(40));
+    // In each process of a tree: the child's names its parent's
+    // terminal (objects are the image's), or its own.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let tree = insert_before(&tree, rec::FS, &pty_records(40, &sample_termios()));
+    for (child, want) in [(40, 40), (107, 0)] {
+        let c = insert_before_each(
+            &tree,
+            rec::MM,
+            &[ctty_record(40, 42, 42), ctty_record(child, 42, 43)],
+        );
+        let r = parse(&finish(c, n + 2 + 2)[..]);
+        if want == 0 {
+            // The child's pipe end (object 107) is not a terminal.
+            let e = r.unwrap_err();
+            assert_eq!(e.record, "CTTY", "{e}");
+            assert!(
+                e.msg
+                    .contains("controlling terminal: file 107, session 42, foreground group 43"),
+                "{e}"
+            );
+            continue;
+        }
+        let img = r.unwrap();
+        let c: Vec<_> = img.tasks.iter().map(|t| t.ctty.map(|c| c.file)).collect();
+        assert_eq!(c, [Some(want), Some(want)]);
+        assert_eq!(img.tasks[1].ctty.map(|c| c.fg_pgrp), Some(43));
+    }
+}
+
+#[test]
+fn bad_controlling_terminals_are_refused_as_restart_does() {
+    // The sample's objects: 1 its task, 5 its pipe, 6 /, 2 its program,
+    // 7 its pipe end; 41 /dev/null; 42 a regular file with a terminal's
+    // device number; 99 none; 43 a terminal defined after the record.
+    let null = chr_file(41, "/dev/null", tty::rdev(1, 3));
+    let mut reg = chr_file(42, "/tmp/x", tty::rdev(136, 3));
+    put(
+        &mut reg,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    let mut objs = pty_records(40, &sample_termios());
+    objs.extend(&null);
+    objs.extend(&reg);
+    let b = body(&with_files(&objs, 4));
+    let img = |r: &[u8]| finish(insert_before(&b, rec::MM, r), N + 5);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        // Its file: an earlier FILE of a terminal.
+        (
+            ctty_record(0, 42, 42),
+            "controlling terminal: file 0, session 42, foreground group 42",
+        ),
+        (ctty_record(99, 42, 42), "controlling terminal: file 99,"),
+        (ctty_record(1, 42, 42), "controlling terminal: file 1,"),
+        (ctty_record(5, 42, 42), "controlling terminal: file 5,"),
+        (ctty_record(6, 42, 42), "controlling terminal: file 6,"),
+        (ctty_record(2, 42, 42), "controlling terminal: file 2,"),
+        (ctty_record(7, 42, 42), "controlling terminal: file 7,"),
+        (ctty_record(41, 42, 42), "controlling terminal: file 41,"),
+        (ctty_record(42, 42, 42), "controlling terminal: file 42,"),
+        // A session > 0, a foreground group >= 0.
+        (
+            ctty_record(40, 0, 42),
+            "controlling terminal: file 40, session 0, foreground group 42",
+        ),
+        (
+            ctty_record(40, -1, 0),
+            "controlling terminal: file 40, session -1, foreground group 0",
+        ),
+        (
+            ctty_record(40, i32::MIN, 42),
+            "controlling terminal: file 40, session -2147483648",
+        ),
+        (
+            ctty_record(40, 42, -1),
+            "controlling terminal: file 40, session 42, foreground group -1",
+        ),
+        (
+            ctty_record(40, 42, i32::MIN),
+            "foreground group -2147483648",
+        ),
+        // No padding.
+        (
+            {
+                let mut r = ctty_record(40, 42, 42);
+                put(&mut r, offset_of!(kcr_rec_ctty, pad), &[1]);
+                r
+            },
+            "controlling terminal: file 40, session 42, foreground group 42",
+        ),
+        // The length.
+        (
+            record(rec::CTTY, size_of::<kcr_rec_ctty>() + 8, &[]),
+            "length 32, expected 24",
+        ),
+        (record(rec::CTTY, 16, &[]), "length 16, expected 24"),
+    ];
+    for (r, want) in cases {
+        let e = parse(&img(&r)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("CTTY", 20), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // A terminal of the next process, not an earlier one: the parent's
+    // CTTY names the child's terminal (object 43).
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let c = insert_before_each(
+        &tree,
+        rec::FS,
+        &[Vec::new(), pty_records(43, &sample_termios())],
+    );
+    let c = insert_before(&c, rec::MM, &ctty_record(43, 42, 42));
+    let e = parse(&finish(c, n + 3)[..]).unwrap_err();
+    assert_eq!(e.record, "CTTY", "{e}");
+    assert!(e.msg.contains("controlling terminal: file 43,"), "{e}");
+}
+
+#[test]
+fn a_controlling_terminal_is_once_a_process_s_after_its_fown_records() {
+    let c = ctty_record(40, 42, 42);
+    let place = "only after its process's fd table (FDTABLE and FD records), LOCK and FOWN \
+                 records, before its MM";
+    let b = body(&with_files(&pty_records(40, &sample_termios()), 2));
+    let n = N + 2 + 1;
+    // Before its FS, its fd table, among its FD records, after its MM,
+    // among or after its mappings.
+    let fd = rec_off(&b, rec::FD) + size_of::<kcr_rec_fd>();
+    let mut among_fds = b[..fd].to_vec();
+    among_fds.extend(&c);
+    among_fds.extend_from_slice(&b[fd..]);
+    let mut cases = vec![among_fds];
+    for t in [
+        rec::FS,
+        rec::FDTABLE,
+        rec::FD,
+        rec::VMA,
+        rec::PAGES,
+        rec::ATTRS,
+    ] {
+        cases.push(insert_before(&b, t, &c));
+    }
+    for img in cases {
+        let e = parse(&finish(img, n)[..]).unwrap_err();
+        assert_eq!(e.record, "CTTY", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // Right after the fd table, its LOCK and FOWN records: not after
+    // another record there (a file's TTY), nor after its MM, even with
+    // its last FD record after the MM.
+    let mut r = pty_records(41, &sample_termios());
+    r.extend(&c);
+    let mut after_mm = b.clone();
+    let o = rec_off(&after_mm, rec::FDTABLE);
+    put(
+        &mut after_mm,
+        o + offset_of!(kcr_rec_fdtable, nr_fds),
+        &3u32.to_le_bytes(),
+    );
+    let mut fd_c = fd_record(4, 40, 0);
+    fd_c.extend(&c);
+    for img in [
+        finish(insert_before(&b, rec::MM, &r), n + 2),
+        finish(insert_before(&after_mm, rec::VMA, &fd_c), n + 1),
+    ] {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!(e.record, "CTTY", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // Before a LOCK or FOWN record: those after it are refused.
+    let lock = lock_record(&lock(2, lock_kind::POSIX, F_RDLCK, 0, 9));
+    let fown = fown_record(&fown(2, KCR_FOWN_ASYNC, 0, 0, 0));
+    for (after, record, want) in [
+        (
+            &lock,
+            "LOCK",
+            "only right after its process's fd table (FDTABLE and FD records), before its MM",
+        ),
+        (
+            &fown,
+            "FOWN",
+            "only after its process's fd table (FDTABLE and FD records) and LOCK records, \
+             before its MM",
+        ),
+    ] {
+        let mut r = c.clone();
+        r.extend(after);
+        let e = parse(&with_ctty(&r)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, 19), "{e}");
+        assert!(e.msg.contains(want), "{e}");
+    }
+    // Once: a second one is refused, for the same terminal or another.
+    for second in [40, 41] {
+        let mut r = c.clone();
+        r.extend(ctty_record(second, 42, 42));
+        let mut objs = pty_records(40, &sample_termios());
+        objs.extend(pty_records(41, &sample_termios()));
+        let b = body(&with_files(&objs, 4));
+        let e = parse(&finish(insert_before(&b, rec::MM, &r), N + 6)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("CTTY", 21), "{e}");
+        assert!(
+            e.msg
+                .contains("second controlling terminal record of process 42"),
+            "{e}"
+        );
+    }
+    // After the ATTRS record, which ends its process's records.
+    let mut img = body(&with_ctty(&c));
+    img.extend(&c);
+    let e = parse(&finish(img, N + 4)[..]).unwrap_err();
+    assert_eq!(e.record, "CTTY", "{e}");
+    assert!(
+        e.msg
+            .contains("CTTY after the ATTRS record of process 42, which ends its records"),
+        "{e}"
+    );
+    // Among a thread's records, and after them.
+    let (mut th, r) = thread_records(43, 50, &[]);
+    th.extend(&c);
+    let mut img = body(&two_threads(&with_ctty(&c), 3));
+    let e = parse(&threaded(2, &[(th, r + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "CTTY", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    img.extend(&c);
+    let e = parse(&finish(img, N + 3 + 3 + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "CTTY", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    parse(&two_threads(&with_ctty(&c), 3)[..]).unwrap();
 }
 
 /// [`with_memfd`]`(0)` (its memfd: object 20, then one page of it) with

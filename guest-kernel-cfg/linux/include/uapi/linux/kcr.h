@@ -32,6 +32,16 @@
  *     { KCR_REC_PAGES }                   contents of a KCR_FILE_SHMEM or
  *                                         KCR_FILE_GHOST file
 /* @end */
+/* @seals */
+ *     [ KCR_REC_SEALS ]                   seals of a KCR_FILE_SHMEM file
+/* @end */
+/* @inotify */
+ *     KCR_REC_INOTIFY, { KCR_REC_INOTIFY_WATCH }, { KCR_REC_INOTIFY_EVENT }
+ *                                         the state of a KCR_FILE_INOTIFY
+/* @end */
+/* @tty */
+ *     KCR_REC_TTY                         the state of a terminal's FILE
+/* @end */
  *   KCR_REC_FS                          umask, root and cwd
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
  *     { KCR_REC_FD }                      each descriptor, ascending
@@ -40,6 +50,9 @@
 /* @end */
 /* @fown */
  *   { KCR_REC_FOWN }                    O_ASYNC and owners of its files
+/* @end */
+/* @ctty */
+ *   [ KCR_REC_CTTY ]                    its controlling terminal
 /* @end */
  *   KCR_REC_MM                          its address space, then:
 /* @cow */
@@ -191,6 +204,17 @@ enum kcr_rec_type {
 /* @end */
 /* @seals */
 	KCR_REC_SEALS	= 31,
+/* @end */
+/* @inotify */
+	KCR_REC_INOTIFY	= 32,
+	KCR_REC_INOTIFY_WATCH = 33,
+	KCR_REC_INOTIFY_EVENT = 34,
+/* @end */
+/* @tty */
+	KCR_REC_TTY	= 35,
+/* @end */
+/* @ctty */
+	KCR_REC_CTTY	= 36,
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -616,6 +640,9 @@ struct kcr_rec_file {
  */
 #define KCR_FILE_PROC		13	/* a file of /proc, reopened by path */
 /* @end */
+/* @inotify */
+#define KCR_FILE_INOTIFY	14	/* inotify(7): a KCR_REC_INOTIFY follows */
+/* @end */
 
 /* @until opath */
 /*
@@ -997,6 +1024,117 @@ struct kcr_rec_seals {
 	struct kcr_hdr h;
 	__u32 file_ref;		/* the FILE object */
 	__u32 seals;		/* F_SEAL_* */
+};
+
+/* @end */
+/* @inotify */
+/*
+ * KCR_REC_INOTIFY: the KCR_FILE_INOTIFY file it follows (read-only, as
+ * inotify_init1() opens it) has nr_watches watches, a
+ * KCR_REC_INOTIFY_WATCH each, then nr_events events queued and not read,
+ * a KCR_REC_INOTIFY_EVENT each, oldest first.  cursor is where the search
+ * for the next watch descriptor starts, so that inotify_add_watch()
+ * after restart returns what it would have.
+ */
+struct kcr_rec_inotify {
+	struct kcr_hdr h;
+	__u32 nr_watches;	/* 0 .. KCR_INOTIFY_WATCHES_MAX */
+	__u32 nr_events;	/* 0 .. KCR_INOTIFY_EVENTS_MAX */
+	__s32 cursor;		/* >= 0 */
+	__u32 pad;
+};
+
+#define KCR_INOTIFY_WATCHES_MAX	65536
+/* A full queue of the default size (16384) and its IN_Q_OVERFLOW. */
+#define KCR_INOTIFY_EVENTS_MAX	16385
+
+/*
+ * KCR_REC_INOTIFY_WATCH: a watch of the inode at path (path_len bytes
+ * with the NUL, then zeros to a multiple of 8), found through a mount of
+ * the checkpointing process's mount namespace; restart looks it up
+ * without following a last symlink and checks that it is still inode
+ * ino.  mask is as inotify_add_watch() took it: IN_ALL_EVENTS bits (one
+ * at least), IN_EXCL_UNLINK, IN_ONESHOT.  wd is the watch descriptor,
+ * unique in the file.
+ */
+struct kcr_rec_inotify_watch {
+	struct kcr_hdr h;
+	__s32 wd;		/* > 0 */
+	__u32 mask;
+	__u64 ino;
+	__u32 path_len;		/* 2 .. KCR_PATH_MAX, the path is absolute */
+	__u32 pad;
+};
+
+#define KCR_INOTIFY_WATCH_MASK	0x84000fffU	/* IN_ALL_EVENTS, EXCL, ONESHOT */
+
+/*
+ * KCR_REC_INOTIFY_EVENT: a queued event as read() returns it: wd (that of
+ * a watch that may be gone since, or -1 with IN_Q_OVERFLOW alone), mask
+ * (IN_ALL_EVENTS, IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR),
+ * cookie, and name_len bytes of name without a NUL (0 .. 255), then zeros
+ * to a multiple of 8.
+ */
+struct kcr_rec_inotify_event {
+	struct kcr_hdr h;
+	__s32 wd;
+	__u32 mask;
+	__u32 cookie;
+	__u32 name_len;
+};
+
+#define KCR_INOTIFY_EVENT_MASK	0x4000efffU
+
+/* @end */
+/* @tty */
+/*
+ * KCR_REC_TTY: the terminal of the KCR_FILE_CHR file it follows, when that
+ * is a terminal (a serial port or other major 4 device, a pty slave of
+ * majors 136-143, hvc (229), /dev/console): its termios and its window
+ * size, set again once the file is reopened.  Every FILE record of a
+ * terminal has one (with the same values).  The line discipline must be
+ * N_TTY (0); the flags hold no bit the kernel does not define.
+ */
+struct kcr_rec_tty {
+	struct kcr_hdr h;
+	__u32 c_iflag;		/* within KCR_TTY_IFLAGS */
+	__u32 c_oflag;		/* within KCR_TTY_OFLAGS */
+	__u32 c_cflag;
+	__u32 c_lflag;		/* within KCR_TTY_LFLAGS */
+	__u8 c_line;
+	__u8 c_cc[19];
+	__u32 c_ispeed;
+	__u32 c_ospeed;
+	__u16 ws_row;
+	__u16 ws_col;
+	__u16 ws_xpixel;
+	__u16 ws_ypixel;
+	__u32 pad;
+};
+
+#define KCR_TTY_IFLAGS		0x7fffU		/* IGNBRK .. IUTF8 */
+#define KCR_TTY_OFLAGS		0xffffU		/* OPOST .. FFDLY */
+#define KCR_TTY_LFLAGS		0x1ffffU	/* ISIG .. EXTPROC */
+
+/* @end */
+/* @ctty */
+/*
+ * KCR_REC_CTTY: the controlling terminal of the process, after its FOWN
+ * records; none if it has no controlling terminal.  file_ref is a
+ * KCR_FILE_CHR object of the terminal (one of an open file of it, which
+ * checkpoint writes with the process's other objects if no fd of the
+ * image has it).  sid is the session the terminal belongs to, fg_pgrp
+ * its foreground process group (0: none).  Restart gives the process
+ * the terminal only if it is in session sid again: the session leader
+ * makes it the session's terminal with that foreground group, a member
+ * takes it as fork() gives it.
+ */
+struct kcr_rec_ctty {
+	struct kcr_hdr h;
+	__u32 file_ref;
+	__s32 sid;		/* > 0 */
+	__s32 fg_pgrp;		/* >= 0 */
+	__u32 pad;
 };
 
 /* @end */
