@@ -33,6 +33,9 @@ pub struct Sample {
     pub ckpt_ms: f64,
     pub rst_ms: f64,
     pub freeze_ms: f64,
+    /// The part of `freeze_ms` spent making the freeze group (0 if the
+    /// guest did not say).
+    pub group_ms: f64,
     pub rss_kib: f64,
     pub anon_kib: f64,
     pub image_bytes: f64,
@@ -82,6 +85,7 @@ pub fn parse<'a>(lines: impl IntoIterator<Item = &'a str>) -> Runs {
                 ckpt_ms: c / 1000.0,
                 rst_ms: r / 1000.0,
                 freeze_ms: f / 1000.0,
+                group_ms: num("group_us").unwrap_or(0.0) / 1000.0,
                 rss_kib: rss,
                 anon_kib: anon,
                 image_bytes: img,
@@ -112,6 +116,7 @@ fn medians(s: &[&Sample]) -> Medians {
         ckpt_ms: m(|x| x.ckpt_ms),
         rst_ms: m(|x| x.rst_ms),
         freeze_ms: m(|x| x.freeze_ms),
+        group_ms: m(|x| x.group_ms),
         rss_kib: m(|x| x.rss_kib),
         anon_kib: m(|x| x.anon_kib),
         image_bytes: m(|x| x.image_bytes),
@@ -202,12 +207,15 @@ pub fn report(mode: Mode, out: &Output, runs: u32) -> anyhow::Result<()> {
         p.image_bytes / 1024.0
     );
     println!(
-        "event loop ({mode}): checkpoint median evloop {:.2} ms, plain {:.2} ms (freeze {:.2} / {:.2} ms); \
+        "event loop ({mode}): checkpoint median evloop {:.2} ms, plain {:.2} ms (freeze {:.2} / {:.2} ms, \
+         of which making the freeze group {:.2} / {:.2} ms); \
          median ratio evloop/plain = {:.2} (target <= {TARGET}: {})",
         e.ckpt_ms,
         p.ckpt_ms,
         e.freeze_ms,
         p.freeze_ms,
+        e.group_ms,
+        p.group_ms,
         s.ckpt_ratio,
         verdict(s.ckpt_ratio)
     );

@@ -30,7 +30,8 @@
 //!   checkpoint(2) into a file in /tmp (tmpfs) returned and the file was
 //!   synced: the image is complete. The workload is then killed and
 //!   reaped (`--kill`). `freeze_us` is the part until the group was
-//!   frozen. The FIFO is drained while the workload is frozen, so that no
+//!   frozen, `group_us` the part of that spent making the group (its
+//!   cgroup and moving the workload into it). The FIFO is drained while the workload is frozen, so that no
 //!   tick is in the image (restart would write it back).
 //! - `rst_us`: from the restart request (opening the image and forking
 //!   the restarter, with the original pid, which calls restart(2)) until
@@ -44,7 +45,7 @@
 //! the plain one must tick again; then it is killed and reaped. One line
 //! per workload and run:
 //!
-//! `evloop-bench: run=N kind=evloop|plain ckpt_us=.. rst_us=.. freeze_us=..
+//! `evloop-bench: run=N kind=evloop|plain ckpt_us=.. rst_us=.. freeze_us=.. group_us=..
 //! rss_kib=.. anon_kib=.. image_bytes=.. threads=.. fds=.. epoll_items=..`
 //! (the shape is read from /proc before the checkpoint, and must be the
 //! same after restart)
@@ -783,18 +784,20 @@ fn start(kind: Kind, rss_kib: u64) -> io::Result<Child> {
 struct Sample {
     ckpt: Duration,
     freeze: Duration,
+    group: Duration,
     rst: Duration,
     image_bytes: u64,
     shape: Shape,
 }
 
 /// Checkpoints the workload `child` (killed and reaped afterwards):
-/// (until frozen, until the image is complete, image size).
+/// (until frozen, until the image is complete, image size, the part of
+/// the first spent making the freeze group).
 fn timed_checkpoint(
     child: &mut Child,
     fifo: &mut Fifo,
     log: &mut File,
-) -> io::Result<(Duration, Duration, u64)> {
+) -> io::Result<(Duration, Duration, u64, Duration)> {
     let pid = child.pid;
     // Created before the request: a new empty file (the previous image is
     // removed after each restart).
@@ -802,6 +805,7 @@ fn timed_checkpoint(
     clear_log(log)?;
     let t0 = Instant::now();
     let group = cr::FreezeGroup::new(pid)?;
+    let made = t0.elapsed();
     group.set_frozen_every(true, Duration::ZERO)?;
     let freeze = t0.elapsed();
     // No tick in the image (restart would write it back into the FIFO).
@@ -814,7 +818,7 @@ fn timed_checkpoint(
     drop(img);
     group.finish(cr::After::Kill)?;
     child.reap()?;
-    Ok((freeze, ckpt, bytes))
+    Ok((freeze, ckpt, bytes, made))
 }
 
 /// Restarts the image of the workload that was `pid`: (the restored
@@ -925,7 +929,7 @@ fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Res
     })?;
     let before = shape(child.pid)?;
     check_shape(kind, &before, "before the checkpoint")?;
-    let (freeze, ckpt, image_bytes) = timed_checkpoint(&mut child, fifo, log)?;
+    let (freeze, ckpt, image_bytes, group) = timed_checkpoint(&mut child, fifo, log)?;
     let (mut restored, rst) = timed_restart(child.pid, kind, fifo, log)?;
     check_restored(kind, &mut restored, fifo, &before)?;
     restored.kill("restored workload")?;
@@ -933,6 +937,7 @@ fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Res
     Ok(Sample {
         ckpt,
         freeze,
+        group,
         rst,
         image_bytes,
         shape: before,
@@ -942,12 +947,14 @@ fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Res
 /// The line printed for one sample (parsed by `benches/src/evloop.rs`).
 fn line(run: u32, kind: Kind, s: &Sample) -> String {
     format!(
-        "evloop-bench: run={run} kind={} ckpt_us={} rst_us={} freeze_us={} rss_kib={} anon_kib={} \
+        "evloop-bench: run={run} kind={} ckpt_us={} rst_us={} freeze_us={} group_us={} rss_kib={} \
+         anon_kib={} \
          image_bytes={} threads={} fds={} epoll_items={}",
         kind.name(),
         s.ckpt.as_micros(),
         s.rst.as_micros(),
         s.freeze.as_micros(),
+        s.group.as_micros(),
         s.shape.rss_kib,
         s.shape.anon_kib,
         s.image_bytes,
@@ -1028,6 +1035,7 @@ mod tests {
         let s = Sample {
             ckpt: Duration::from_micros(1500),
             freeze: Duration::from_micros(200),
+            group: Duration::from_micros(120),
             rst: Duration::from_micros(2500),
             image_bytes: 4_300_000,
             shape: Shape {
@@ -1040,7 +1048,7 @@ mod tests {
         };
         assert_eq!(
             line(3, Kind::Evloop, &s),
-            "evloop-bench: run=3 kind=evloop ckpt_us=1500 rst_us=2500 freeze_us=200 \
+            "evloop-bench: run=3 kind=evloop ckpt_us=1500 rst_us=2500 freeze_us=200 group_us=120 \
              rss_kib=5200 anon_kib=4100 image_bytes=4300000 threads=2 fds=16 epoll_items=10"
         );
     }
