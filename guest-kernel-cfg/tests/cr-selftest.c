@@ -3183,6 +3183,57 @@ static const char *mutate(uint8_t *img, size_t *len, const uint8_t *orig,
 }
 
 /* State that puts every kind of record in the fuzzed image. */
+/*
+ * A controlling terminal (CTTY): a pty whose master another process holds
+ * (not in the image: a pty master would be refused; not our child, whom
+ * the fuzzer's waits would wait for), made this process's after setsid().
+ * The restarted copies, members of this session, take it.
+ */
+static void fuzz_ctty(void)
+{
+	char name[64] = "";
+	pid_t c, me = getpid();
+	int p[2], fd, st;
+
+	if (pipe(p))
+		return;
+	c = fork();
+	if (c == 0 && fork() == 0) {
+		int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+		if (m < 0 || grantpt(m) || unlockpt(m) ||
+		    ptsname_r(m, name, sizeof(name)) ||
+		    write(p[1], name, sizeof(name)) != sizeof(name))
+			_exit(1);
+		close(p[1]);
+		/* Until the fuzzer is gone. */
+		while (!kill(me, 0))
+			usleep(100000);
+		_exit(0);
+	}
+	if (c == 0)
+		_exit(0);
+	close(p[1]);
+	if (c > 0)
+		waitpid(c, &st, 0);
+	if (c < 0 || read(p[0], name, sizeof(name)) != sizeof(name) ||
+	    !name[0]) {
+		printf("fuzz: no pty for a controlling terminal\n");
+		close(p[0]);
+		return;
+	}
+	close(p[0]);
+	if (setsid() < 0) {
+		printf("fuzz: no controlling terminal: setsid: %s\n", strerror(errno));
+		return;
+	}
+	fd = open(name, O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 53);
+		close(fd);
+	}
+}
+
 static void fuzz_state(void)
 {
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
@@ -3329,6 +3380,7 @@ static void fuzz_state(void)
 		dup2(fd, 52);
 		close(fd);
 	}
+	fuzz_ctty();
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -4030,8 +4082,35 @@ static int cmd_fuzz(long n, uint64_t seed)
 		CHECK(find_rec(orig, KCR_REC_INOTIFY_WATCH) &&
 		      find_rec(orig, KCR_REC_INOTIFY_EVENT),
 		      "fuzz: the image has inotify watch and event records");
-		CHECK(find_rec(orig, KCR_REC_TTY),
-		      "fuzz: the image has a terminal record");
+		CHECK(find_rec(orig, KCR_REC_TTY) && find_rec(orig, KCR_REC_CTTY),
+		      "fuzz: the image has terminal and controlling terminal records");
+		if (find_rec(orig, KCR_REC_CTTY)) {
+			struct kcr_rec_ctty *ct;
+
+			memcpy(img, orig, olen);
+			ct = (void *)(img + find_rec(orig, KCR_REC_CTTY));
+			ct->sid = 0;
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: controlling terminal of session 0: EINVAL (status %#x)",
+			      status);
+			memcpy(img, orig, olen);
+			ct = (void *)(img + find_rec(orig, KCR_REC_CTTY));
+			for (i = 0; i < nr_recs; i++) {
+				const struct kcr_rec_file *f = (const void *)(orig + rec_off[i]);
+
+				if (f->h.type == KCR_REC_FILE && f->kind != KCR_FILE_CHR) {
+					ct->file_ref = f->objid;
+					break;
+				}
+			}
+			fix_tail(img, olen);
+			status = run_one(img, olen, 0, 2);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+			      "fuzz: controlling terminal that is no terminal: EINVAL (status %#x)",
+			      status);
+		}
 		if (find_rec(orig, KCR_REC_TTY)) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_tty *)(img + find_rec(orig, KCR_REC_TTY)))->c_line = 1;
