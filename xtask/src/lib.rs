@@ -14,5 +14,6 @@ pub mod nested;
 pub mod paths;
 pub mod pins;
 pub mod run;
+pub mod soak;
 pub mod testrun;
 pub mod timing;

@@ -76,6 +76,21 @@ enum Cmd {
         #[command(flatten)]
         mode: ModeArgs,
     },
+    /// Boot the nested CI host RUNS times (JOBS at once) and run a
+    /// checkpoint/restart/snapshot job in each, with the tests' stall
+    /// detection and no retry: counts stalls and shows what each stalled
+    /// QEMU was doing (docs/ci.md).
+    Soak {
+        /// CI hosts to boot in all.
+        #[arg(long, default_value_t = 20)]
+        runs: u32,
+        /// CI hosts at once (default: the number of CPUs plus one, as
+        /// `cargo xtask test` runs its jobs).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        mode: ModeArgs,
+    },
     /// Install dependencies, build, and run every test.
     Test {
         #[command(flatten)]
@@ -347,6 +362,18 @@ fn main() -> ExitCode {
             Ok(nested::run(&script, &opts)?.status)
         })(),
         Cmd::Demo { mode } => mode.resolve().and_then(demo),
+        Cmd::Soak { runs, jobs, mode } => {
+            let workers = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
+            });
+            mode.resolve().and_then(|m| {
+                build_images(&mut Timings::new())?;
+                eprintln!("soak: {runs} runs of the CI host, {workers} at once");
+                let r = xtask::soak::soak(m, runs, workers)?;
+                println!("{}", r.summary());
+                Ok(if r.stalls + r.failures == 0 { 0 } else { 1 })
+            })
+        }
         Cmd::Test { mode, jobs } => {
             // One more job than CPUs: the guests of the end-to-end tests
             // spend part of their time waiting (timers, sockets, sleeps).

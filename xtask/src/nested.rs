@@ -7,7 +7,8 @@
 //! The command and any extra files travel as a second cpio archive appended
 //! to the CI host's initramfs (the kernel unpacks concatenated archives).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -145,7 +146,7 @@ pub fn run(script: &str, opts: &Options) -> anyhow::Result<Output> {
         let data = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
         extra.file(dst, 0o755, data);
     }
-    let initrd = tempfile_path("initramfs")?;
+    let initrd = tempfile_path("initramfs.cpio")?;
     {
         let mut f = std::fs::File::create(&initrd.0)?;
         f.write_all(&std::fs::read(paths::host_initramfs())?)?;
@@ -166,7 +167,7 @@ fn tempfile_path(tag: &str) -> anyhow::Result<TempPath> {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir();
     Ok(TempPath(dir.join(format!(
-        "crvmm-nested-{}-{}-{tag}.cpio",
+        "crvmm-nested-{}-{}-{tag}",
         std::process::id(),
         n
     ))))
@@ -174,6 +175,10 @@ fn tempfile_path(tag: &str) -> anyhow::Result<TempPath> {
 
 fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
     let (accel, _) = accel_args();
+    // Every CI host has a monitor: what a stalled one was doing is read
+    // through it before it is killed.
+    let monitor = tempfile_path("monitor.sock")?;
+    let _ = std::fs::remove_file(&monitor.0);
     let mut append = String::from("console=ttyS0 reboot=t panic=-1 quiet");
     if let Some(khz) = host_tsc_khz() {
         append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
@@ -190,7 +195,8 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
         .arg(initrd)
         .arg("-append")
         .arg(&append)
-        .args(["-display", "none", "-serial", "stdio", "-monitor", "none"])
+        .args(["-display", "none", "-serial", "stdio", "-monitor"])
+        .arg(format!("unix:{},server=on,wait=off", monitor.0.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -235,10 +241,11 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
             .last()
             .map_or(start.elapsed(), |l| start.elapsed().saturating_sub(l.at));
         if let Some(stall) = opts.stall_after.filter(|s| quiet >= *s) {
+            let what = diagnose(child.id(), &monitor.0);
             let _ = child.kill();
             let _ = child.wait();
             bail!(
-                "{STALL_MARKER}: it printed nothing for {} s; last output:\n{}",
+                "{STALL_MARKER}: it printed nothing for {} s; last output:\n{}\n{what}",
                 stall.as_secs(),
                 tail(&lines)
             );
@@ -282,6 +289,106 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
     }
 }
 
+/// What a QEMU (`pid`) that went silent is doing: each of its threads'
+/// state, wait channel and system call (from /proc), and the CI host's
+/// vCPUs and registers, asked through its monitor socket.
+pub fn diagnose(pid: u32, monitor: &Path) -> String {
+    let mut s = format!("QEMU {pid}: threads (tid, name, state, wait channel, syscall):\n");
+    let mut tids: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    tids.sort_unstable();
+    for tid in tids {
+        let read = |f: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/{f}"))
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        };
+        let stat = read("stat");
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').next())
+            .unwrap_or("?")
+            .to_string();
+        let syscall = read("syscall");
+        s.push_str(&format!(
+            "  {tid} {} {state} {} {}\n",
+            read("comm"),
+            read("wchan"),
+            syscall.split(' ').take(3).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    for cmd in ["info cpus", "info registers"] {
+        s.push_str(&format!("monitor: {cmd}\n"));
+        match monitor_command(monitor, cmd) {
+            Ok(out) => s.push_str(&out),
+            Err(e) => s.push_str(&format!("  (no answer: {e})\n")),
+        }
+    }
+    s
+}
+
+/// One HMP command over the monitor socket at `path`: its output.
+pub fn monitor_command(path: &Path, cmd: &str) -> std::io::Result<String> {
+    const PROMPT: &[u8] = b"(qemu) ";
+    let mut sock = UnixStream::connect(path)?;
+    sock.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let until_prompt = |sock: &mut UnixStream| -> std::io::Result<Vec<u8>> {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.ends_with(PROMPT) {
+            let n = sock.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        Ok(got)
+    };
+    until_prompt(&mut sock)?;
+    sock.write_all(format!("{cmd}\n").as_bytes())?;
+    let out = until_prompt(&mut sock)?;
+    Ok(clean_monitor_output(&out, cmd))
+}
+
+/// The monitor's answer without its echo of the command, its prompt and
+/// the terminal escapes of its line editor.
+fn clean_monitor_output(raw: &[u8], cmd: &str) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    for line in text.split('\n') {
+        let mut l = String::new();
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // CSI: ESC [ params final-byte.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for f in chars.by_ref() {
+                        if f.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+            } else if c != '\r' {
+                l.push(c);
+            }
+        }
+        let t = l.trim_end();
+        if t.is_empty() || t.ends_with(cmd) || t == "(qemu)" {
+            continue;
+        }
+        out.push_str("  ");
+        out.push_str(t);
+        out.push('\n');
+    }
+    out
+}
+
 fn tail(lines: &[Line]) -> String {
     let start = lines.len().saturating_sub(30);
     lines[start..]
@@ -313,6 +420,45 @@ mod tests {
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn monitor_output_loses_echo_prompt_and_escapes() {
+        let raw = b"info cpus\r\n\x1b[K* CPU #0: thread_id=4242 (halted)\r\n(qemu) ";
+        assert_eq!(
+            clean_monitor_output(raw, "info cpus"),
+            "  * CPU #0: thread_id=4242 (halted)\n"
+        );
+    }
+
+    #[test]
+    fn the_monitor_of_a_real_qemu_answers() {
+        let sock = tempfile_path("test-monitor.sock").expect("path");
+        let mut q = Command::new("qemu-system-x86_64")
+            .args(["-M", "none", "-nodefaults", "-display", "none", "-monitor"])
+            .arg(format!("unix:{},server=on,wait=off", sock.0.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("qemu-system-x86_64 (images/install-deps.sh installs it)");
+        let t = Instant::now();
+        while !sock.0.exists() && t.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let got = monitor_command(&sock.0, "info version");
+        let _ = q.kill();
+        let _ = q.wait();
+        let got = got.expect("an answer");
+        assert!(got.trim().starts_with(|c: char| c.is_ascii_digit()), "{got:?}");
+        let d = diagnose(std::process::id(), &sock.0);
+        assert!(d.contains("no answer"), "{d}");
+    }
+
+    #[test]
+    fn a_process_is_diagnosed_from_proc() {
+        let d = diagnose(std::process::id(), Path::new("/nonexistent/monitor.sock"));
+        assert!(d.contains(&format!("  {} ", std::process::id())), "{d}");
+        assert!(d.contains("(no answer:"), "{d}");
     }
 
     #[test]

@@ -1,0 +1,211 @@
+//! `cargo xtask soak`: boots the nested-KVM CI host many times, several at
+//! once as `cargo xtask test` does, and runs one representative job in
+//! each (the guest booted under cr-vmm, a checkpoint and a restart over
+//! vsock, a VM snapshot), with the tests' stall detection and no retry.
+//! Every stall is reported with the CI host's last output and what its
+//! QEMU was doing ([`nested::diagnose`]); the summary counts runs, stalls
+//! and other failures (issue 27: a CI host that stops for good).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::kvm_probe::Mode;
+use crate::nested::{self, Options, STALL_MARKER};
+use crate::run;
+
+/// The job each CI host runs. It prints `soak-step=` lines as it goes and
+/// `soak-ok` at the end; a step that fails prints `soak-fail=STEP`.
+pub const JOB: &str = r#"V=/tmp/v.sock
+A=/tmp/api.sock
+c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
+fail() { echo "soak-fail=$1"; tail -n 20 /tmp/vm.log; exit 1; }
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
+    --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
+vm=$!
+c version > /dev/null || fail boot
+echo soak-step=booted
+pid=$(c spawn -- /bin/guest-agent counter 50) || fail spawn
+sleep 1
+c checkpoint --pid "$pid" -o /tmp/soak.img --kill > /dev/null || fail checkpoint
+echo soak-step=checkpointed
+pid=$(c restart /tmp/soak.img) || fail restart
+echo soak-step=restarted
+"$CRVMM" snapshot --api-sock $A --dir /tmp/soak.snap > /tmp/snap.out 2>&1 || fail snapshot
+echo soak-step=snapshot
+c ps > /dev/null || fail after-snapshot
+kill $vm
+wait $vm
+echo soak-ok
+"#;
+
+/// How one run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The job ran to its end.
+    Ok,
+    /// The CI host printed nothing for [`nested::STALL_SECS`]: the
+    /// diagnosis (last output, QEMU's threads, the vCPUs' state).
+    Stall(String),
+    /// Any other failure: what it printed or the error.
+    Failed(String),
+}
+
+/// Classifies a run from what [`run::script`] returned.
+pub fn outcome(r: &anyhow::Result<nested::Output>) -> Outcome {
+    match r {
+        Ok(out) if out.status == 0 && out.lines.iter().any(|l| l.text == "soak-ok") => Outcome::Ok,
+        Ok(out) => Outcome::Failed(format!("exit status {}:\n{}", out.status, out.text())),
+        Err(e) => {
+            let text = format!("{e:#}");
+            if text.starts_with(STALL_MARKER) {
+                Outcome::Stall(text)
+            } else {
+                Outcome::Failed(text)
+            }
+        }
+    }
+}
+
+/// What the soak found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub runs: u32,
+    pub stalls: u32,
+    pub failures: u32,
+    /// Wall-clock time of each run that ended, in seconds.
+    pub secs: Vec<f64>,
+}
+
+impl Report {
+    pub fn summary(&self) -> String {
+        let mut secs = self.secs.clone();
+        secs.sort_by(f64::total_cmp);
+        let median = secs.get(secs.len() / 2).copied().unwrap_or(0.0);
+        format!(
+            "soak: {} runs, {} stalls, {} other failures (median run {:.0} s)",
+            self.runs, self.stalls, self.failures, median
+        )
+    }
+}
+
+/// Runs the job `runs` times, `jobs` CI hosts at once. Only nested mode
+/// has a CI host to soak.
+pub fn soak(mode: Mode, runs: u32, jobs: usize) -> anyhow::Result<Report> {
+    if mode != Mode::Nested {
+        anyhow::bail!(
+            "soak boots the nested CI host, and guests here run on this host's /dev/kvm: \
+             use `cargo xtask soak --nested`"
+        );
+    }
+    let next = AtomicU32::new(0);
+    let report = Mutex::new(Report::default());
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= runs {
+                    return;
+                }
+                let opts = Options {
+                    timeout: Duration::from_secs(900),
+                    stall_after: Some(Duration::from_secs(nested::STALL_SECS)),
+                    echo: false,
+                    ..Default::default()
+                };
+                let t = Instant::now();
+                let r = run::script(mode, JOB, &opts);
+                let secs = t.elapsed().as_secs_f64();
+                let o = outcome(&r);
+                let mut rep = report.lock().unwrap_or_else(|p| p.into_inner());
+                rep.runs += 1;
+                rep.secs.push(secs);
+                let at = started.elapsed().as_secs();
+                match o {
+                    Outcome::Ok => {
+                        eprintln!("soak: run {}/{runs}: ok ({secs:.0} s; {at} s in)", i + 1)
+                    }
+                    Outcome::Stall(why) => {
+                        rep.stalls += 1;
+                        eprintln!(
+                            "soak: run {}/{runs}: STALL ({secs:.0} s; {at} s in)\n{why}",
+                            i + 1
+                        );
+                    }
+                    Outcome::Failed(why) => {
+                        rep.failures += 1;
+                        eprintln!(
+                            "soak: run {}/{runs}: FAILED ({secs:.0} s; {at} s in)\n{why}",
+                            i + 1
+                        );
+                    }
+                }
+            });
+        }
+    });
+    Ok(report.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nested::{Line, Output};
+
+    fn out(status: i32, lines: &[&str]) -> anyhow::Result<Output> {
+        Ok(Output {
+            status,
+            lines: lines
+                .iter()
+                .map(|t| Line {
+                    at: Duration::ZERO,
+                    text: t.to_string(),
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(
+            outcome(&out(0, &["soak-step=booted", "soak-ok"])),
+            Outcome::Ok
+        );
+        assert!(matches!(
+            outcome(&out(0, &["soak-step=booted"])),
+            Outcome::Failed(_)
+        ));
+        assert!(matches!(
+            outcome(&out(1, &["soak-fail=restart", "soak-ok"])),
+            Outcome::Failed(_)
+        ));
+        let stall: anyhow::Result<Output> = Err(anyhow::anyhow!(
+            "{STALL_MARKER}: it printed nothing for 240 s"
+        ));
+        assert!(matches!(outcome(&stall), Outcome::Stall(_)));
+        let other: anyhow::Result<Output> = Err(anyhow::anyhow!("nested run timed out"));
+        assert!(matches!(outcome(&other), Outcome::Failed(_)));
+    }
+
+    #[test]
+    fn the_summary_counts() {
+        let r = Report {
+            runs: 3,
+            stalls: 1,
+            failures: 0,
+            secs: vec![90.0, 60.0, 240.0],
+        };
+        assert_eq!(
+            r.summary(),
+            "soak: 3 runs, 1 stalls, 0 other failures (median run 90 s)"
+        );
+    }
+
+    #[test]
+    fn the_job_steps_through_checkpoint_restart_and_snapshot() {
+        for step in ["booted", "checkpointed", "restarted", "snapshot"] {
+            assert!(JOB.contains(&format!("echo soak-step={step}")), "{step}");
+        }
+        assert!(JOB.trim_end().ends_with("echo soak-ok"));
+    }
+}
