@@ -449,7 +449,10 @@ mod tests {
         let _ = q.kill();
         let _ = q.wait();
         let got = got.expect("an answer");
-        assert!(got.trim().starts_with(|c: char| c.is_ascii_digit()), "{got:?}");
+        assert!(
+            got.trim().starts_with(|c: char| c.is_ascii_digit()),
+            "{got:?}"
+        );
         let d = diagnose(std::process::id(), &sock.0);
         assert!(d.contains("no answer"), "{d}");
     }

@@ -58,18 +58,29 @@ fn inotify_bits_match_the_kernel_headers() {
         .collect();
     want.push(("IN_ALL_EVENTS".into(), inotify_mask::ALL_EVENTS.into()));
     want.push(("NAME_MAX".into(), NAME_MAX.into()));
-    let mut c = String::from(
-        "#include <stdio.h>\n#include <linux/inotify.h>\n#include <linux/limits.h>\n\
-         int main(void) {\n",
-    );
-    for (name, _) in &want {
+    assert_c_values(&["linux/inotify.h", "linux/limits.h"], &want);
+}
+
+/// Each C expression of `want` has the value given, with `headers`
+/// included.
+fn assert_c_values<S: AsRef<str>>(headers: &[&str], want: &[(S, u64)]) {
+    let mut c = String::from("#include <stdio.h>\n");
+    for h in headers {
+        let _ = writeln!(c, "#include <{h}>");
+    }
+    c.push_str("int main(void) {\n");
+    for (name, _) in want {
+        let name = name.as_ref();
         let _ = writeln!(
             c,
             "printf(\"{name} %llu\\n\", (unsigned long long)({name}));"
         );
     }
     c.push_str("return 0;\n}\n");
-    let rust_side: String = want.iter().map(|(n, v)| format!("{n} {v}\n")).collect();
+    let rust_side: String = want
+        .iter()
+        .map(|(n, v)| format!("{} {v}\n", n.as_ref()))
+        .collect();
     assert_eq!(run_c(&c), rust_side);
 }
 
@@ -92,19 +103,7 @@ fn tty_constants_match_the_kernel_headers() {
         ("(OPOST | ((FFDLY << 1) - 1))", KCR_TTY_OFLAGS.into()),
         ("(ISIG | ((EXTPROC << 1) - 1))", KCR_TTY_LFLAGS.into()),
     ];
-    let mut c = String::from(
-        "#include <stdio.h>\n#include <asm/termbits.h>\n#include <linux/major.h>\n\
-         #include <linux/tty.h>\nint main(void) {\n",
-    );
-    for (name, _) in &want {
-        let _ = writeln!(
-            c,
-            "printf(\"{name} %llu\\n\", (unsigned long long)({name}));"
-        );
-    }
-    c.push_str("return 0;\n}\n");
-    let rust_side: String = want.iter().map(|(n, v)| format!("{n} {v}\n")).collect();
-    assert_eq!(run_c(&c), rust_side);
+    assert_c_values(&["asm/termbits.h", "linux/major.h", "linux/tty.h"], &want);
 }
 
 #[test]
