@@ -117,3 +117,38 @@ fn guest_poweroff_exits_cleanly() {
     assert!(has_line(&out, "System halted"), "{text}");
     assert_eq!(crvmm_status(&out), 0, "{text}");
 }
+
+/// A CI host that goes silent is given up on, and the error says what
+/// its QEMU was doing: the threads from /proc and the vCPUs from the
+/// monitor socket (issue 27). Only the nested path has a CI host.
+#[test]
+fn a_silent_ci_host_is_diagnosed() {
+    if e2e::mode() != xtask::kvm_probe::Mode::Nested {
+        eprintln!("skipped: guests run on this host's /dev/kvm, there is no CI host to stall");
+        return;
+    }
+    let opts = xtask::nested::Options {
+        timeout: std::time::Duration::from_secs(300),
+        stall_after: Some(std::time::Duration::from_secs(15)),
+        echo: true,
+        ..Default::default()
+    };
+    let err = xtask::run::script(
+        xtask::kvm_probe::Mode::Nested,
+        "echo going-quiet; sleep 120; echo woke",
+        &opts,
+    )
+    .expect_err("a CI host silent for 15 s is given up on");
+    let text = format!("{err:#}");
+    eprintln!("{text}");
+    assert!(text.starts_with(xtask::nested::STALL_MARKER), "{text}");
+    assert!(text.contains("going-quiet"), "no last output: {text}");
+    assert!(text.contains("threads (tid, name, state"), "{text}");
+    assert!(text.contains("qemu-system-x86"), "no QEMU thread: {text}");
+    assert!(text.contains("monitor: info cpus\n  * CPU #0"), "{text}");
+    assert!(text.contains("RIP="), "no registers: {text}");
+    assert!(
+        text.contains("monitor: info lapic\n  dumping local APIC state"),
+        "{text}"
+    );
+}

@@ -291,7 +291,8 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
 
 /// What a QEMU (`pid`) that went silent is doing: each of its threads'
 /// state, wait channel and system call (from /proc), and the CI host's
-/// vCPUs and registers, asked through its monitor socket.
+/// vCPUs, registers and local APIC (its timer), asked through its
+/// monitor socket.
 pub fn diagnose(pid: u32, monitor: &Path) -> String {
     let mut s = format!("QEMU {pid}: threads (tid, name, state, wait channel, syscall):\n");
     let mut tids: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -322,7 +323,7 @@ pub fn diagnose(pid: u32, monitor: &Path) -> String {
             syscall.split(' ').take(3).collect::<Vec<_>>().join(" ")
         ));
     }
-    for cmd in ["info cpus", "info registers"] {
+    for cmd in ["info cpus", "info registers", "info lapic"] {
         s.push_str(&format!("monitor: {cmd}\n"));
         match monitor_command(monitor, cmd) {
             Ok(out) => s.push_str(&out),
