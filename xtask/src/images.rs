@@ -46,7 +46,25 @@ pub fn build_static_binaries() -> anyhow::Result<()> {
             "-p",
             "guest-agent",
         ])
-        .env("RUSTFLAGS", "-C target-feature=+crt-static"))
+        .env("RUSTFLAGS", static_rustflags()))
+}
+
+/// Static linking, and the checkout's and cargo's directories named the
+/// same wherever they are (panic messages carry source paths), so that
+/// the binaries, and the initramfs archives holding them, are the same
+/// from any clone on any machine.
+fn static_rustflags() -> String {
+    let mut flags = format!(
+        "-C target-feature=+crt-static --remap-path-prefix={}=/cr-vmm",
+        paths::root().display()
+    );
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(h) = cargo_home {
+        flags.push_str(&format!(" --remap-path-prefix={}=/cargo", h.display()));
+    }
+    flags
 }
 
 /// Builds one kernel with `images/build-kernel.sh`: `fragments` on top of
@@ -427,8 +445,10 @@ pub fn build_all(t: &mut Timings) -> anyhow::Result<Built> {
     Ok(Built { outputs })
 }
 
-/// Rebuilds the guest kernel and initramfs from scratch in a second tree
-/// and compares them with the regular build.
+/// Rebuilds the kernel (the guest's, which the CI host boots too) from
+/// scratch in a second tree and both initramfs archives (guest and CI
+/// host) afresh, compares them with the regular build, and prints their
+/// SHA-256 (to compare across machines).
 pub fn verify_reproducible() -> anyhow::Result<()> {
     let root = paths::root();
     let second = paths::out().join("repro");
@@ -444,11 +464,23 @@ pub fn verify_reproducible() -> anyhow::Result<()> {
     if a != b {
         bail!("guest bzImage differs between two clean builds");
     }
-    let mut x = Vec::new();
-    guest_initramfs()?.write(&mut x, SOURCE_DATE_EPOCH)?;
-    if x != std::fs::read(paths::guest_initramfs())? {
-        bail!("guest initramfs differs from a fresh build");
+    for (name, archive, built) in [
+        ("guest", guest_initramfs()?, paths::guest_initramfs()),
+        ("CI host", host_initramfs()?, paths::host_initramfs()),
+    ] {
+        let mut x = Vec::new();
+        archive.write(&mut x, SOURCE_DATE_EPOCH)?;
+        if x != std::fs::read(&built)? {
+            bail!("the {name} initramfs differs from a fresh build");
+        }
     }
-    eprintln!("images: guest bzImage and initramfs are bit-identical across two builds");
+    eprintln!("images: the kernel and both initramfs archives are bit-identical across two builds");
+    for p in [
+        paths::guest_kernel(),
+        paths::guest_initramfs(),
+        paths::host_initramfs(),
+    ] {
+        println!("{}  {}", crate::pins::sha256_file(&p)?, p.display());
+    }
     Ok(())
 }
