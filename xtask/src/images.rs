@@ -293,6 +293,14 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
         fs::remove_file(&tmp)?;
         built.push((name, exe));
     }
+    // A program whose source is gone (renamed, removed) must not stay in
+    // the initramfs: the archive would depend on the checkout's history.
+    for stale in sorted_files(&out.join("bin"), None) {
+        if !built.iter().any(|(_, exe)| *exe == stale) {
+            eprintln!("images: removing {}: its source is gone", stale.display());
+            fs::remove_file(&stale)?;
+        }
+    }
     Ok(built)
 }
 
