@@ -46,23 +46,27 @@ pub fn build_static_binaries() -> anyhow::Result<()> {
             "-p",
             "guest-agent",
         ])
-        .env("RUSTFLAGS", static_rustflags()))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_ENCODED_RUSTFLAGS", static_rustflags().join("\x1f")))
 }
 
 /// Static linking, and the checkout's and cargo's directories named the
 /// same wherever they are (panic messages carry source paths), so that
 /// the binaries, and the initramfs archives holding them, are the same
 /// from any clone on any machine.
-fn static_rustflags() -> String {
-    let mut flags = format!(
-        "-C target-feature=+crt-static --remap-path-prefix={}=/cr-vmm",
-        paths::root().display()
-    );
+fn static_rustflags() -> Vec<String> {
+    // One flag per element (CARGO_ENCODED_RUSTFLAGS): a path with spaces
+    // stays one argument.
+    let mut flags = vec![
+        "-C".to_string(),
+        "target-feature=+crt-static".to_string(),
+        format!("--remap-path-prefix={}=/cr-vmm", paths::root().display()),
+    ];
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     if let Some(h) = cargo_home {
-        flags.push_str(&format!(" --remap-path-prefix={}=/cargo", h.display()));
+        flags.push(format!("--remap-path-prefix={}=/cargo", h.display()));
     }
     flags
 }
