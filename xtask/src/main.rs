@@ -88,6 +88,18 @@ enum Cmd {
         /// `cargo xtask test` runs its jobs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Checkpoint/restart/snapshot rounds in each CI host (more rounds,
+        /// longer-lived CI hosts).
+        #[arg(long, default_value_t = 1)]
+        cycles: u32,
+        /// Extra words for the CI host kernel's command line, to try a
+        /// candidate fix (e.g. "idle=poll").
+        #[arg(long, default_value = "")]
+        host_append: String,
+        /// QEMU `-accel` for the CI host in place of "tcg" (e.g.
+        /// "tcg,thread=single").
+        #[arg(long)]
+        accel: Option<String>,
         #[command(flatten)]
         mode: ModeArgs,
     },
@@ -362,14 +374,31 @@ fn main() -> ExitCode {
             Ok(nested::run(&script, &opts)?.status)
         })(),
         Cmd::Demo { mode } => mode.resolve().and_then(demo),
-        Cmd::Soak { runs, jobs, mode } => {
+        Cmd::Soak {
+            runs,
+            jobs,
+            cycles,
+            host_append,
+            accel,
+            mode,
+        } => {
             let workers = jobs.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
             });
             mode.resolve().and_then(|m| {
                 build_images(&mut Timings::new())?;
-                eprintln!("soak: {runs} runs of the CI host, {workers} at once");
-                let r = xtask::soak::soak(m, runs, workers)?;
+                let v = xtask::soak::Variant {
+                    cycles,
+                    host_append,
+                    accel,
+                };
+                eprintln!(
+                    "soak: {runs} runs of the CI host, {workers} at once, {cycles} cycles each, \
+                     extra host command line '{}', accel {}",
+                    v.host_append,
+                    v.accel.as_deref().unwrap_or("tcg")
+                );
+                let r = xtask::soak::soak(m, runs, workers, &v)?;
                 println!("{}", r.summary());
                 Ok(if r.stalls + r.failures == 0 { 0 } else { 1 })
             })

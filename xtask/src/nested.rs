@@ -51,6 +51,11 @@ pub struct Options {
     /// a 2-core machine. Benchmarks whose VMM threads should run in
     /// parallel (as on a real host) ask for 2.
     pub cpus: u32,
+    /// Extra words for the CI host kernel's command line (soak variants).
+    pub host_append: String,
+    /// QEMU `-accel` value in place of the default TCG one (soak
+    /// variants); ignored where the CI host runs on KVM.
+    pub accel: Option<String>,
 }
 
 impl Default for Options {
@@ -62,6 +67,8 @@ impl Default for Options {
             mem_mib: 3072,
             cpus: 1,
             stall_after: None,
+            host_append: String::new(),
+            accel: None,
         }
     }
 }
@@ -174,7 +181,10 @@ fn tempfile_path(tag: &str) -> anyhow::Result<TempPath> {
 }
 
 fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
-    let (accel, _) = accel_args();
+    let (mut accel, how) = accel_args();
+    if let (Some(a), "TCG") = (&opts.accel, how) {
+        accel[1] = a.clone();
+    }
     // Every CI host has a monitor: what a stalled one was doing is read
     // through it before it is killed.
     let monitor = tempfile_path("monitor.sock")?;
@@ -182,6 +192,10 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
     let mut append = String::from("console=ttyS0 reboot=t panic=-1 quiet");
     if let Some(khz) = host_tsc_khz() {
         append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
+    }
+    if !opts.host_append.is_empty() {
+        append.push(' ');
+        append.push_str(&opts.host_append);
     }
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(["-M", "q35", "-smp", &opts.cpus.max(1).to_string()])

@@ -14,30 +14,52 @@ use crate::kvm_probe::Mode;
 use crate::nested::{self, Options, STALL_MARKER};
 use crate::run;
 
-/// The job each CI host runs. It prints `soak-step=` lines as it goes and
+/// The job each CI host runs: the guest booted under cr-vmm with a vsock
+/// agent, then `cycles` rounds of a checkpoint (`--kill`), a restart over
+/// vsock and a VM snapshot. More cycles make a longer-lived CI host, the
+/// kind that stalled. It prints `soak-step=` lines as it goes and
 /// `soak-ok` at the end; a step that fails prints `soak-fail=STEP`.
-pub const JOB: &str = r#"V=/tmp/v.sock
+pub fn job(cycles: u32) -> String {
+    format!(
+        r#"V=/tmp/v.sock
 A=/tmp/api.sock
-c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
-fail() { echo "soak-fail=$1"; tail -n 20 /tmp/vm.log; exit 1; }
-"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
-    --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
+c() {{ sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }}
+fail() {{ echo "soak-fail=$1"; tail -n 20 /tmp/vm.log; exit 1; }}
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256     --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
 vm=$!
 c version > /dev/null || fail boot
 echo soak-step=booted
 pid=$(c spawn -- /bin/guest-agent counter 50) || fail spawn
-sleep 1
-c checkpoint --pid "$pid" -o /tmp/soak.img --kill > /dev/null || fail checkpoint
-echo soak-step=checkpointed
-pid=$(c restart /tmp/soak.img) || fail restart
-echo soak-step=restarted
-"$CRVMM" snapshot --api-sock $A --dir /tmp/soak.snap > /tmp/snap.out 2>&1 || fail snapshot
-echo soak-step=snapshot
-c ps > /dev/null || fail after-snapshot
+i=0
+while [ $i -lt {cycles} ]; do
+    i=$((i + 1))
+    sleep 1
+    c checkpoint --pid "$pid" -o /tmp/soak.img --kill > /dev/null || fail checkpoint
+    echo soak-step=checkpointed cycle=$i
+    pid=$(c restart /tmp/soak.img) || fail restart
+    echo soak-step=restarted cycle=$i
+    rm -rf /tmp/soak.snap
+    "$CRVMM" snapshot --api-sock $A --dir /tmp/soak.snap > /tmp/snap.out 2>&1 || fail snapshot
+    echo soak-step=snapshot cycle=$i
+    c ps > /dev/null || fail after-snapshot
+done
 kill $vm
 wait $vm
 echo soak-ok
-"#;
+"#
+    )
+}
+
+/// What changes the CI host for a soak (to test a candidate fix).
+#[derive(Debug, Clone, Default)]
+pub struct Variant {
+    /// Checkpoint/restart/snapshot rounds per run.
+    pub cycles: u32,
+    /// Extra words for the CI host kernel's command line.
+    pub host_append: String,
+    /// QEMU `-accel` value in place of the default.
+    pub accel: Option<String>,
+}
 
 /// How one run ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,7 +113,7 @@ impl Report {
 
 /// Runs the job `runs` times, `jobs` CI hosts at once. Only nested mode
 /// has a CI host to soak.
-pub fn soak(mode: Mode, runs: u32, jobs: usize) -> anyhow::Result<Report> {
+pub fn soak(mode: Mode, runs: u32, jobs: usize, v: &Variant) -> anyhow::Result<Report> {
     if mode != Mode::Nested {
         anyhow::bail!(
             "soak boots the nested CI host, and guests here run on this host's /dev/kvm: \
@@ -109,13 +131,15 @@ pub fn soak(mode: Mode, runs: u32, jobs: usize) -> anyhow::Result<Report> {
                     return;
                 }
                 let opts = Options {
-                    timeout: Duration::from_secs(900),
+                    timeout: Duration::from_secs(900 + 120 * u64::from(v.cycles)),
                     stall_after: Some(Duration::from_secs(nested::STALL_SECS)),
                     echo: false,
+                    host_append: v.host_append.clone(),
+                    accel: v.accel.clone(),
                     ..Default::default()
                 };
                 let t = Instant::now();
-                let r = run::script(mode, JOB, &opts);
+                let r = run::script(mode, &job(v.cycles.max(1)), &opts);
                 let secs = t.elapsed().as_secs_f64();
                 let o = outcome(&r);
                 let mut rep = report.lock().unwrap_or_else(|p| p.into_inner());
@@ -203,9 +227,11 @@ mod tests {
 
     #[test]
     fn the_job_steps_through_checkpoint_restart_and_snapshot() {
+        let j = job(7);
         for step in ["booted", "checkpointed", "restarted", "snapshot"] {
-            assert!(JOB.contains(&format!("echo soak-step={step}")), "{step}");
+            assert!(j.contains(&format!("echo soak-step={step}")), "{step}");
         }
-        assert!(JOB.trim_end().ends_with("echo soak-ok"));
+        assert!(j.contains("while [ $i -lt 7 ]"));
+        assert!(j.trim_end().ends_with("echo soak-ok"));
     }
 }
