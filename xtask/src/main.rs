@@ -92,6 +92,10 @@ enum Cmd {
         /// longer-lived CI hosts).
         #[arg(long, default_value_t = 1)]
         cycles: u32,
+        /// Seconds each CI host then idles with its guest running (a
+        /// heartbeat every 10 s).
+        #[arg(long, default_value_t = 0)]
+        idle: u32,
         /// Extra words for the CI host kernel's command line, to try a
         /// candidate fix (e.g. "idle=poll").
         #[arg(long, default_value = "")]
@@ -378,6 +382,7 @@ fn main() -> ExitCode {
             runs,
             jobs,
             cycles,
+            idle,
             host_append,
             accel,
             mode,
@@ -389,11 +394,12 @@ fn main() -> ExitCode {
                 build_images(&mut Timings::new())?;
                 let v = xtask::soak::Variant {
                     cycles,
+                    idle_secs: idle,
                     host_append,
                     accel,
                 };
                 eprintln!(
-                    "soak: {runs} runs of the CI host, {workers} at once, {cycles} cycles each, \
+                    "soak: {runs} runs of the CI host, {workers} at once, {cycles} cycles and {idle} s idle each, \
                      extra host command line '{}', accel {}",
                     v.host_append,
                     v.accel.as_deref().unwrap_or("tcg")

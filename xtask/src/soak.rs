@@ -16,10 +16,13 @@ use crate::run;
 
 /// The job each CI host runs: the guest booted under cr-vmm with a vsock
 /// agent, then `cycles` rounds of a checkpoint (`--kill`), a restart over
-/// vsock and a VM snapshot. More cycles make a longer-lived CI host, the
-/// kind that stalled. It prints `soak-step=` lines as it goes and
-/// `soak-ok` at the end; a step that fails prints `soak-fail=STEP`.
-pub fn job(cycles: u32) -> String {
+/// vsock and a VM snapshot, then `idle_secs` with the guest left running
+/// (a heartbeat line every 10 s). More cycles or idle time make a
+/// longer-lived CI host, the kind that stalled; an idle CI host with an
+/// idle guest is what was seen stalled under Firecracker. It prints
+/// `soak-step=` lines as it goes and `soak-ok` at the end; a step that
+/// fails prints `soak-fail=STEP`.
+pub fn job(cycles: u32, idle_secs: u32) -> String {
     format!(
         r#"V=/tmp/v.sock
 A=/tmp/api.sock
@@ -43,6 +46,13 @@ while [ $i -lt {cycles} ]; do
     echo soak-step=snapshot cycle=$i
     c ps > /dev/null || fail after-snapshot
 done
+t=0
+while [ $t -lt {idle_secs} ]; do
+    sleep 10
+    t=$((t + 10))
+    echo soak-step=idle secs=$t
+done
+c ps > /dev/null || fail after-idle
 kill $vm
 wait $vm
 echo soak-ok
@@ -55,6 +65,8 @@ echo soak-ok
 pub struct Variant {
     /// Checkpoint/restart/snapshot rounds per run.
     pub cycles: u32,
+    /// Seconds each CI host then idles with its guest running.
+    pub idle_secs: u32,
     /// Extra words for the CI host kernel's command line.
     pub host_append: String,
     /// QEMU `-accel` value in place of the default.
@@ -131,7 +143,9 @@ pub fn soak(mode: Mode, runs: u32, jobs: usize, v: &Variant) -> anyhow::Result<R
                     return;
                 }
                 let opts = Options {
-                    timeout: Duration::from_secs(900 + 120 * u64::from(v.cycles)),
+                    timeout: Duration::from_secs(
+                        900 + 120 * u64::from(v.cycles) + 2 * u64::from(v.idle_secs),
+                    ),
                     stall_after: Some(Duration::from_secs(nested::STALL_SECS)),
                     echo: false,
                     host_append: v.host_append.clone(),
@@ -139,7 +153,7 @@ pub fn soak(mode: Mode, runs: u32, jobs: usize, v: &Variant) -> anyhow::Result<R
                     ..Default::default()
                 };
                 let t = Instant::now();
-                let r = run::script(mode, &job(v.cycles.max(1)), &opts);
+                let r = run::script(mode, &job(v.cycles.max(1), v.idle_secs), &opts);
                 let secs = t.elapsed().as_secs_f64();
                 let o = outcome(&r);
                 let mut rep = report.lock().unwrap_or_else(|p| p.into_inner());
@@ -227,11 +241,12 @@ mod tests {
 
     #[test]
     fn the_job_steps_through_checkpoint_restart_and_snapshot() {
-        let j = job(7);
+        let j = job(7, 30);
         for step in ["booted", "checkpointed", "restarted", "snapshot"] {
             assert!(j.contains(&format!("echo soak-step={step}")), "{step}");
         }
         assert!(j.contains("while [ $i -lt 7 ]"));
+        assert!(j.contains("while [ $t -lt 30 ]"));
         assert!(j.trim_end().ends_with("echo soak-ok"));
     }
 }
