@@ -255,7 +255,20 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
             .last()
             .map_or(start.elapsed(), |l| start.elapsed().saturating_sub(l.at));
         if let Some(stall) = opts.stall_after.filter(|s| quiet >= *s) {
-            let what = diagnose(child.id(), &monitor.0);
+            let mut what = diagnose(child.id(), &monitor.0);
+            // Does an NMI wake the CI host's vCPU? Linux answers one it did
+            // not expect with a line on the console.
+            what.push_str("monitor: nmi; the CI host's output in the next 10 s:\n");
+            if let Err(e) = monitor_command(&monitor.0, "nmi") {
+                what.push_str(&format!("  (no answer: {e})\n"));
+            }
+            let poke = Instant::now();
+            while poke.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(text)) = rx.recv_timeout(Duration::from_millis(500)) {
+                    what.push_str(&format!("  {text}\n"));
+                }
+            }
+            what.push_str(&monitor_command(&monitor.0, "info cpus").unwrap_or_default());
             let _ = child.kill();
             let _ = child.wait();
             bail!(
@@ -331,20 +344,60 @@ pub fn diagnose(pid: u32, monitor: &Path) -> String {
             .to_string();
         let syscall = read("syscall");
         s.push_str(&format!(
-            "  {tid} {} {state} {} {}\n",
+            "  {tid} {} {state} {} {}{}\n",
             read("comm"),
             read("wchan"),
-            syscall.split(' ').take(3).collect::<Vec<_>>().join(" ")
+            syscall.split(' ').take(3).collect::<Vec<_>>().join(" "),
+            ppoll_timeout(pid, &syscall)
         ));
     }
-    for cmd in ["info cpus", "info registers", "info lapic"] {
+    // The LAPIC twice, 2 s apart: is its timer still counting down?
+    for cmd in ["info cpus", "info registers", "info lapic", "info lapic"] {
         s.push_str(&format!("monitor: {cmd}\n"));
         match monitor_command(monitor, cmd) {
             Ok(out) => s.push_str(&out),
             Err(e) => s.push_str(&format!("  (no answer: {e})\n")),
         }
+        if cmd == "info lapic" {
+            std::thread::sleep(Duration::from_secs(2));
+        }
     }
     s
+}
+
+/// For a thread blocked in ppoll(2) (`syscall` is its /proc `syscall`
+/// line), the timeout it passed, read from QEMU's memory: none means QEMU
+/// has no timer armed at all (its main loop waits for file descriptors
+/// only), so the CI host's timer interrupt cannot come.
+fn ppoll_timeout(pid: u32, syscall: &str) -> String {
+    const PPOLL: &str = "271";
+    let mut f = syscall.split(' ');
+    if f.next() != Some(PPOLL) {
+        return String::new();
+    }
+    let Some(addr) = f
+        .nth(2)
+        .and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok())
+    else {
+        return String::new();
+    };
+    if addr == 0 {
+        return " (ppoll timeout: none)".into();
+    }
+    let mut ts = [0u8; 16];
+    let read = std::fs::File::open(format!("/proc/{pid}/mem")).and_then(|f| {
+        use std::os::unix::fs::FileExt;
+        f.read_exact_at(&mut ts, addr)
+    });
+    match read {
+        Ok(()) => {
+            let (sec, nsec) = ts.split_at(8);
+            let sec = i64::from_ne_bytes(sec.try_into().unwrap_or_default());
+            let nsec = i64::from_ne_bytes(nsec.try_into().unwrap_or_default());
+            format!(" (ppoll timeout: {sec}.{nsec:09} s)")
+        }
+        Err(e) => format!(" (ppoll timeout unreadable: {e})"),
+    }
 }
 
 /// One HMP command over the monitor socket at `path`: its output.
@@ -477,6 +530,21 @@ mod tests {
         let d = diagnose(std::process::id(), Path::new("/nonexistent/monitor.sock"));
         assert!(d.contains(&format!("  {} ", std::process::id())), "{d}");
         assert!(d.contains("(no answer:"), "{d}");
+    }
+
+    #[test]
+    fn a_ppoll_timeout_is_read_from_the_process_memory() {
+        assert_eq!(ppoll_timeout(1, "7 0x1 0x2 0x0"), "");
+        assert_eq!(
+            ppoll_timeout(1, "271 0x5 0x3 0x0 0x0 0x8"),
+            " (ppoll timeout: none)"
+        );
+        let ts: [i64; 2] = [3, 250_000_000];
+        let line = format!("271 0x5 0x3 {:#x} 0x0 0x8", ts.as_ptr() as u64);
+        assert_eq!(
+            ppoll_timeout(std::process::id(), &line),
+            " (ppoll timeout: 3.250000000 s)"
+        );
     }
 
     #[test]
