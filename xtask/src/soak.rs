@@ -28,6 +28,11 @@ pub fn job(cycles: u32, idle_secs: u32) -> String {
 A=/tmp/api.sock
 c() {{ sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }}
 fail() {{ echo "soak-fail=$1"; tail -n 20 /tmp/vm.log; exit 1; }}
+# The CI host's clocks as it booted them: the first things to compare
+# between a run that stalled and one that did not.
+dmesg | grep -iE 'apic|tsc|clocksource|clockevent|hpet|calibrat' | sed 's/^/soak-clock: /'
+echo "soak-clock: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)" \
+    "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
 "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256     --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
 vm=$!
 c version > /dev/null || fail boot
