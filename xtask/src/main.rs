@@ -114,6 +114,10 @@ enum Cmd {
         /// Test jobs run at once (default: the number of CPUs plus one).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Run a job once more when its nested CI host stalled (reported
+        /// as such). Off by default: a stall is a failure (docs/ci.md).
+        #[arg(long)]
+        retry_stalls: bool,
     },
     /// Benchmarks, each against a baseline in the same run: `boot` (cr-vmm
     /// vs QEMU microvm to the guest's init), `checkpoint` (checkpoint(2)
@@ -193,9 +197,9 @@ fn demo(mode: Mode) -> anyhow::Result<i32> {
     Ok(out.status)
 }
 
-fn test(mode: Mode, workers: usize) -> anyhow::Result<()> {
+fn test(mode: Mode, workers: usize, retry_stalls: bool) -> anyhow::Result<()> {
     let mut t = Timings::new();
-    let r = test_phases(mode, workers, &mut t);
+    let r = test_phases(mode, workers, retry_stalls, &mut t);
     eprint!("{}", t.table());
     let (counts, failed) = r?;
     // The closing line: every libtest test of the run (the ignored ones are
@@ -215,6 +219,7 @@ fn test(mode: Mode, workers: usize) -> anyhow::Result<()> {
 fn test_phases(
     mode: Mode,
     workers: usize,
+    retry_stalls: bool,
     t: &mut Timings,
 ) -> anyhow::Result<(testrun::Counts, Vec<String>)> {
     build_images(t)?;
@@ -283,6 +288,7 @@ fn test_phases(
             ("CRVMM_TEST_SLOWDOWN", slowdown.to_string()),
         ],
         &testrun::log_dir(),
+        retry_stalls,
     )?;
     testrun::save_times(&results);
     for (name, took, ok) in testrun::by_binary(&results) {
@@ -299,7 +305,13 @@ fn test_phases(
     let failed: Vec<String> = results
         .iter()
         .filter(|r| !r.ok)
-        .map(|r| r.name.clone())
+        .map(|r| {
+            if r.stalled {
+                format!("{} (CI host stalled)", r.name)
+            } else {
+                r.name.clone()
+            }
+        })
         .collect();
     let retried: Vec<&str> = results
         .iter()
@@ -308,7 +320,7 @@ fn test_phases(
         .collect();
     if !retried.is_empty() {
         eprintln!(
-            "xtask: {} job(s) ran twice because their CI host stalled: {}",
+            "xtask: {} job(s) ran twice because their CI host stalled (--retry-stalls): {}",
             retried.len(),
             retried.join(", ")
         );
@@ -409,13 +421,19 @@ fn main() -> ExitCode {
                 Ok(if r.stalls + r.failures == 0 { 0 } else { 1 })
             })
         }
-        Cmd::Test { mode, jobs } => {
+        Cmd::Test {
+            mode,
+            jobs,
+            retry_stalls,
+        } => {
             // One more job than CPUs: the guests of the end-to-end tests
             // spend part of their time waiting (timers, sockets, sleeps).
             let workers = jobs.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) + 1
             });
-            mode.resolve().and_then(|m| test(m, workers)).map(|_| 0)
+            mode.resolve()
+                .and_then(|m| test(m, workers, retry_stalls))
+                .map(|_| 0)
         }
         Cmd::Fuzz {
             targets,

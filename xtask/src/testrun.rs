@@ -142,6 +142,8 @@ pub struct JobResult {
     pub counts: Counts,
     /// Run a second time after its CI host stalled.
     pub retried: bool,
+    /// Its (last) run's CI host stalled.
+    pub stalled: bool,
 }
 
 /// Test counts, as libtest reports them.
@@ -281,12 +283,15 @@ pub fn save_times(results: &[JobResult]) {
 
 /// Runs `jobs` on `workers` workers at once, each job's output captured in
 /// a log and printed when it ends (whole, so that lines of two jobs never
-/// mix), with `env` added to every job's environment.
+/// mix), with `env` added to every job's environment. A job whose CI host
+/// stalled ([`crate::nested::STALL_MARKER`]) fails like any other, unless
+/// `retry_stalls` (`cargo xtask test --retry-stalls`) gives it one more run.
 pub fn run_parallel(
     jobs: Vec<Job>,
     workers: usize,
     env: &[(&str, String)],
     dir: &std::path::Path,
+    retry_stalls: bool,
 ) -> anyhow::Result<Vec<JobResult>> {
     use std::sync::{mpsc, Arc, Mutex};
     let dir = dir.to_path_buf();
@@ -312,17 +317,21 @@ pub fn run_parallel(
             };
             let Some(job) = job else { break };
             let mut r = run_job(&job, w, &dir, &env);
-            // A CI host that stalled (not the code under test: see
-            // nested::STALL_MARKER) gets the job one more run, reported.
-            if let Ok((res, log)) = &r {
-                if !res.ok && log.contains(crate::nested::STALL_MARKER) {
+            // Asked for (--retry-stalls): a CI host that stalled (not the
+            // code under test: see nested::STALL_MARKER) gets the job one
+            // more run, reported.
+            if let Ok((res, log)) = &mut r {
+                res.stalled = log.contains(crate::nested::STALL_MARKER);
+            }
+            if let (true, Ok((res, log))) = (retry_stalls, &r) {
+                if !res.ok && res.stalled {
                     let tail: Vec<&str> = log
                         .lines()
                         .skip_while(|l| !l.contains(crate::nested::STALL_MARKER))
                         .take(20)
                         .collect();
                     eprintln!(
-                        "xtask: RETRY {}: the CI host stalled (printed nothing for {} s); running it once more. It said:\n{}",
+                        "xtask: RETRY {} (--retry-stalls): the CI host stalled (printed nothing for {} s); running it once more. It said:\n{}",
                         res.name,
                         crate::nested::STALL_SECS,
                         tail.join("\n")
@@ -342,10 +351,11 @@ pub fn run_parallel(
     let mut results = Vec::new();
     for r in rx {
         let (res, log) = r?;
-        let mark = match (res.ok, res.retried) {
-            (true, false) => "PASS",
-            (true, true) => "PASS (after a CI-host stall)",
-            (false, _) => "FAIL",
+        let mark = match (res.ok, res.retried, res.stalled) {
+            (true, false, _) => "PASS",
+            (true, true, _) => "PASS (after a CI-host stall, --retry-stalls)",
+            (false, _, true) => "FAIL (its CI host stalled: docs/ci.md)",
+            (false, _, false) => "FAIL",
         };
         if !res.ok {
             eprintln!("{log}");
@@ -428,6 +438,7 @@ fn run_job(
             ok,
             counts,
             retried: false,
+            stalled: false,
         },
         text,
     ))
@@ -475,7 +486,7 @@ not json"#;
     }
 
     #[test]
-    fn jobs_run_side_by_side_and_a_stalled_ci_host_gets_one_more_run() {
+    fn jobs_run_side_by_side_and_a_stalled_ci_host_gets_one_more_run_if_asked() {
         let dir = std::env::temp_dir().join(format!("xtask-testrun-{}", std::process::id()));
         let flag = dir.join("ran-once");
         let marker = crate::nested::STALL_MARKER;
@@ -502,7 +513,7 @@ not json"#;
         ];
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut r = run_parallel(jobs, 2, &[("X", "1".into())], &dir).unwrap();
+        let mut r = run_parallel(jobs.clone(), 2, &[("X", "1".into())], &dir, true).unwrap();
         r.sort_by(|a, b| a.name.cmp(&b.name));
         let got: Vec<(&str, bool, bool)> = r
             .iter()
@@ -524,6 +535,23 @@ not json"#;
                 failed: 0,
                 ignored: 1
             }
+        );
+        // Without --retry-stalls a stall is a failure, marked as a stall
+        // (run_parallel empties `dir`, so the job stalls again).
+        let mut r = run_parallel(jobs, 2, &[], &dir, false).unwrap();
+        r.sort_by(|a, b| a.name.cmp(&b.name));
+        let got: Vec<(&str, bool, bool, bool)> = r
+            .iter()
+            .map(|r| (r.name.as_str(), r.ok, r.retried, r.stalled))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("fail", false, false, false),
+                ("pass", true, false, false),
+                ("plain-fail", false, false, false),
+                ("stall", false, false, true),
+            ]
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
