@@ -352,7 +352,13 @@ pub fn diagnose(pid: u32, monitor: &Path) -> String {
         ));
     }
     // The LAPIC twice, 2 s apart: is its timer still counting down?
-    for cmd in ["info cpus", "info registers", "info lapic", "info lapic"] {
+    for cmd in [
+        "info status",
+        "info cpus",
+        "info registers",
+        "info lapic",
+        "info lapic",
+    ] {
         s.push_str(&format!("monitor: {cmd}\n"));
         match monitor_command(monitor, cmd) {
             Ok(out) => s.push_str(&out),

@@ -44,7 +44,8 @@ while [ $i -lt {cycles} ]; do
     sleep 1
     c checkpoint --pid "$pid" -o /tmp/soak.img --kill > /dev/null || fail checkpoint
     echo soak-step=checkpointed cycle=$i
-    pid=$(c restart /tmp/soak.img) || fail restart
+    out=$(c restart /tmp/soak.img) || fail restart
+    pid=${{out##*guest pid }}
     echo soak-step=restarted cycle=$i
     rm -rf /tmp/soak.snap
     "$CRVMM" snapshot --api-sock $A --dir /tmp/soak.snap > /tmp/snap.out 2>&1 || fail snapshot
