@@ -74,6 +74,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -2913,17 +2914,38 @@ static int cmd_errors(void)
 
 	/* Open files that cannot be checkpointed are refused, with a log line. */
 	{
-		int sv[2], efd = eventfd(0, 0);
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int sv[2], s, one = 1, efd;
+		pid_t holder;
 
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || efd < 0)
-			return 2;
 		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		close(efd);
-		ret = sys_checkpoint(0, fd, 0, 2);
-		CHECK(ret < 0 && errno == EOPNOTSUPP,
-		      "checkpoint with a socket open: EOPNOTSUPP");
-		close(sv[0]);
+		/* Unix sockets in states not saved yet: a name, SO_PASSCRED. */
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		memcpy(sun.sun_path, "\0kcr-refused", 12);
+		if (s < 0 || bind(s, (struct sockaddr *)&sun,
+				  offsetof(struct sockaddr_un, sun_path) + 12))
+			return 2;
+		if (refused_holding(fd, s, "a Unix socket with an abstract name"))
+			return 2;
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
+			return 2;
+		if (refused_holding(fd, s, "a Unix socket with SO_PASSCRED"))
+			return 2;
+		/* A peer in a process outside the checkpoint. */
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			return 2;
+		holder = fork();
+		if (holder == 0) {
+			close(sv[0]);
+			pause();
+			_exit(0);
+		}
 		close(sv[1]);
+		if (refused_holding(fd, sv[0], "a Unix socket whose peer is outside"))
+			return 2;
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
 		/* An anonymous inode of a kind not saved: a perf event. */
 		efd = perf_self_clock();
 		if (efd < 0)
@@ -3381,6 +3403,30 @@ static void fuzz_state(void)
 		close(fd);
 	}
 	fuzz_ctty();
+	/*
+	 * Unix sockets: a stream pair with data queued both ways, and a
+	 * datagram socket whose peer was closed with a datagram still
+	 * queued (UNIX, UNIX_QUEUE, UNIX_SKB).
+	 */
+	{
+		int sp[2], dg[2];
+
+		if (!socketpair(AF_UNIX, SOCK_STREAM, 0, sp) &&
+		    !socketpair(AF_UNIX, SOCK_DGRAM, 0, dg)) {
+			if (write(sp[0], "ping", 4) != 4 ||
+			    write(sp[1], "pong!", 5) != 5 ||
+			    write(dg[1], "dgram", 5) != 5)
+				printf("fuzz: cannot queue on a socket: %s\n",
+				       strerror(errno));
+			dup2(sp[0], 54);
+			dup2(sp[1], 55);
+			dup2(dg[0], 56);
+			close(sp[0]);
+			close(sp[1]);
+			close(dg[0]);
+			close(dg[1]);
+		}
+	}
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -3495,6 +3541,61 @@ static void fuzz_inotify(const uint8_t *orig, uint8_t *img, size_t olen)
 	status = run_one(img, olen, 0, 2);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
 	      "fuzz: inotify event name longer than it is: EINVAL (status %#x)", status);
+}
+
+/*
+ * Targeted cases for the Unix socket records: each forged field is
+ * refused with EINVAL, and nothing is connected to what the image did
+ * not define.
+ */
+static void fuzz_unix(const uint8_t *orig, uint8_t *img, size_t olen)
+{
+	size_t u = find_rec(orig, KCR_REC_UNIX);
+	size_t q = find_rec(orig, KCR_REC_UNIX_QUEUE);
+	size_t b = find_rec(orig, KCR_REC_UNIX_SKB);
+	int status;
+
+	if (!u || !q || !b)
+		return;
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix *)(img + u))->type = SOCK_RAW;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket of type SOCK_RAW: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix *)(img + u))->addr_len = 5;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket with a name: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_queue *)(img + q))->peer = 2;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket peer of an unknown kind: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_queue *)(img + q))->peer_ref = 0xfffff;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket peer the image does not define: EINVAL (status %#x)",
+	      status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_queue *)(img + q))->bytes += 1;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket queue of more bytes than its buffers: EINVAL (status %#x)",
+	      status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_skb *)(img + b))->len += 8;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket buffer longer than its record: EINVAL (status %#x)",
+	      status);
 }
 
 static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd)
@@ -4121,6 +4222,10 @@ static int cmd_fuzz(long n, uint64_t seed)
 			      status);
 		}
 		fuzz_inotify(orig, img, olen);
+		CHECK(find_rec(orig, KCR_REC_UNIX) && find_rec(orig, KCR_REC_UNIX_QUEUE) &&
+		      find_rec(orig, KCR_REC_UNIX_SKB),
+		      "fuzz: the image has Unix socket, queue and buffer records");
+		fuzz_unix(orig, img, olen);
 		if (sh && sp && fr && fd) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =

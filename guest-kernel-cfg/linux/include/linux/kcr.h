@@ -137,6 +137,19 @@ struct file *tty_find_file(struct tty_struct *tty,
 struct tty_struct *tty_get_ctty(struct task_struct *t, pid_t *sid, pid_t *fg);
 int tty_restore_ctty(struct tty_struct *tty, pid_t fg);
 /* @end */
+/* @unix-queue-rst */
+
+/* net/unix/af_unix.c: a socket's connection and queue, rebuilt */
+#include <linux/uidgid_types.h>
+struct net;
+struct pid;
+struct sock;
+struct sock *unix_kcr_ghost(struct net *net, int type);
+void unix_kcr_release(struct sock *sk);
+int unix_kcr_connect(struct sock *sk, struct sock *peer);
+int unix_kcr_queue(struct sock *rcv, struct sock *sender, const void *data,
+		   unsigned int len, struct pid *pid, kuid_t uid, kgid_t gid);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

@@ -61,6 +61,10 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 	case KCR_FILE_INOTIFY:
 		return kcr_write_inotify(ctx, file);
 /* @end */
+/* @unix */
+	case KCR_FILE_UNIX:
+		return kcr_write_unix(ctx, file);
+/* @end */
 	}
 	return -EINVAL;
 }
@@ -118,6 +122,10 @@ struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct cred *cred,
 /* @inotify-rst */
 	case KCR_FILE_INOTIFY:
 		return kcr_rst_inotify(ctx, cred, r);
+/* @end */
+/* @unix-rst */
+	case KCR_FILE_UNIX:
+		return kcr_rst_unix(ctx, cred, r);
 /* @end */
 	}
 	return ERR_PTR(-EINVAL);

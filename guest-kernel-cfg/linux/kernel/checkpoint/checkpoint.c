@@ -444,6 +444,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret && !write)
 		ret = kcr_note_shmem(ctx, &ck->ms, &ck->fs);
 /* @end */
+/* @unix */
+	if (!ret && !write)
+		ret = kcr_note_unix(ctx, &ck->fs);
+/* @end */
 	if (ret || !write)
 		goto out;
 
@@ -492,6 +496,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 /* @ctty */
 	if (!ret)
 		ret = kcr_write_ctty_obj(ctx, t);
+/* @end */
+/* @unix-queue */
+	if (!ret)
+		ret = kcr_write_unix_queues(ctx);
 /* @end */
 /* @files */
 	if (!ret)
@@ -713,6 +721,11 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		ret = kcr_checkpoint_one(ctx, ts.tasks[i], self, false,
 					 &ts.ncsw[i]);
 	}
+/* @end */
+/* @unix-queue */
+	/* Every socket's peer and queue, once all fd tables are known. */
+	if (!ret)
+		ret = kcr_check_unix(ctx);
 /* @end */
 	if (ret)
 		goto out;

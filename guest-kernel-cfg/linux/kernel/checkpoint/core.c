@@ -151,6 +151,12 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 /* @shmem */
 	xa_init(&ctx->shm_reach);
 /* @end */
+/* @unix */
+	xa_init(&ctx->unix_seen);
+/* @end */
+/* @unix-rst */
+	xa_init(&ctx->unix_rst);
+/* @end */
 	ctx->restart = restart;
 	ctx->crc = ~0U;
 	ctx->next_objid = 1;
@@ -229,6 +235,9 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 /* @end */
 /* @seals */
 	kfree(ctx->seals);
+/* @end */
+/* @unix */
+	kcr_unix_release(ctx);
 /* @end */
 	kvfree(ctx->buf);
 	kfree(ctx->crc_desc);
@@ -544,6 +553,9 @@ void kcr_ctx_rewind(struct kcr_ctx *ctx, loff_t pos)
 {
 /* @objhash */
 	kcr_obj_clear(ctx);
+/* @end */
+/* @unix-rst */
+	kcr_unix_rst_release(ctx);
 /* @end */
 	ctx->pos = pos;
 	ctx->crc = ~0U;

@@ -169,13 +169,23 @@ int kcr_check_sandbox(struct kcr_ctx *ctx, struct task_struct *t)
 }
 
 /* Is id one of the caller's, or may it set any? */
+/* @until unix-rst */
 static bool kcr_uid_ok(kuid_t id, const struct cred *c)
+/* @end */
+/* @unix-rst */
+bool kcr_uid_ok(kuid_t id, const struct cred *c)
+/* @end */
 {
 	return uid_eq(id, c->uid) || uid_eq(id, c->euid) ||
 	       uid_eq(id, c->suid) || ns_capable(c->user_ns, CAP_SETUID);
 }
 
+/* @until unix-rst */
 static bool kcr_gid_ok(kgid_t id, const struct cred *c)
+/* @end */
+/* @unix-rst */
+bool kcr_gid_ok(kgid_t id, const struct cred *c)
+/* @end */
 {
 	return gid_eq(id, c->gid) || gid_eq(id, c->egid) ||
 	       gid_eq(id, c->sgid) || ns_capable(c->user_ns, CAP_SETGID);

@@ -105,8 +105,18 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 	if (file->f_flags & FASYNC)
 		return "file with O_ASYNC";
 /* @end */
+/* @until unix */
 	if (S_ISSOCK(mode))
 		return "socket";
+/* @end */
+/* @unix */
+	if (S_ISSOCK(mode)) {
+		why = kcr_unix_why_not(file);
+		if (!why)
+			*kind = KCR_FILE_UNIX;
+		return why;
+	}
+/* @end */
 /* @eventfd */
 	why = NULL;
 	*kind = kcr_anon_kind(file, &why);
@@ -869,7 +879,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @inotify-rst */
+/* @until unix-rst */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_INOTIFY ||
+/* @end */
+/* @end */
+/* @unix-rst */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_UNIX ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||

@@ -104,6 +104,22 @@ struct kcr_ctx {
 	struct kcr_seal *seals;
 	u32 nr_seals, max_seals;
 /* @end */
+/* @unix */
+	/* checkpoint: the file (held) of each socket of an fd table, by sock */
+	struct xarray unix_seen;
+/* @unix-queue */
+	/* checkpoint: sockets written whose queue record is still to come */
+	struct file **unix_todo;
+	u32 nr_unix_todo, max_unix_todo;
+/* @end */
+/* @end */
+/* @unix-rst */
+	/* restart: struct kcr_unix_rst of each socket made, by file */
+	struct xarray unix_rst;
+/* @unix-queue-rst */
+	u32 nr_unix_unqueued;	/* made in this section, no queue yet */
+/* @end */
+/* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
 };
@@ -639,6 +655,29 @@ int kcr_write_ctty(struct kcr_ctx *ctx, struct task_struct *t);
 int kcr_rst_ctty(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		 const struct kcr_hdr *h);
 int kcr_apply_ctty(struct kcr_ctx *ctx, struct kcr_rst *rst);
+/* @end */
+
+/* @end */
+/* @unix */
+/* unix.c */
+const char *kcr_unix_why_not(struct file *file);
+int kcr_note_unix(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_write_unix(struct kcr_ctx *ctx, struct file *file);
+void kcr_unix_release(struct kcr_ctx *ctx);
+/* @unix-queue */
+int kcr_check_unix(struct kcr_ctx *ctx);
+int kcr_write_unix_queues(struct kcr_ctx *ctx);
+/* @end */
+/* @unix-rst */
+struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *f);
+bool kcr_uid_ok(kuid_t id, const struct cred *c);
+bool kcr_gid_ok(kgid_t id, const struct cred *c);
+void kcr_unix_rst_release(struct kcr_ctx *ctx);
+/* @end */
+/* @unix-queue-rst */
+int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h);
+int kcr_rst_unix_done(struct kcr_ctx *ctx);
 /* @end */
 
 /* @end */

@@ -295,6 +295,11 @@ int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			ret = kcr_rst_seals(ctx, &h);
 			break;
 /* @end */
+/* @unix-queue-rst */
+		case KCR_REC_UNIX_QUEUE:
+			ret = kcr_rst_unix_queue(ctx, &h);
+			break;
+/* @end */
 		default:
 			goto objects_done;
 		}
@@ -303,6 +308,11 @@ int kcr_restart_one(struct kcr_ctx *ctx, struct kcr_rst *rst,
 		cond_resched();
 	}
 objects_done:
+/* @unix-queue-rst */
+	ret = kcr_rst_unix_done(ctx);
+	if (ret)
+		return ret;
+/* @end */
 /* @files-rst */
 	ret = kcr_rst_fs(ctx, rst, &h);
 	if (!ret)

@@ -42,6 +42,14 @@
 /* @tty */
  *     KCR_REC_TTY                         the state of a terminal's FILE
 /* @end */
+/* @unix */
+ *     KCR_REC_UNIX                        the state of a KCR_FILE_UNIX file
+/* @unix-queue */
+ *   { KCR_REC_UNIX_QUEUE                  the connection and receive queue
+ *     { KCR_REC_UNIX_SKB } }              of a socket of this section, after
+ *                                         every file object it names
+/* @end */
+/* @end */
  *   KCR_REC_FS                          umask, root and cwd
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
  *     { KCR_REC_FD }                      each descriptor, ascending
@@ -215,6 +223,13 @@ enum kcr_rec_type {
 /* @end */
 /* @ctty */
 	KCR_REC_CTTY	= 36,
+/* @end */
+/* @unix */
+	KCR_REC_UNIX	= 37,
+/* @unix-queue */
+	KCR_REC_UNIX_QUEUE = 38,
+	KCR_REC_UNIX_SKB = 40,
+/* @end */
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
 };
@@ -642,6 +657,9 @@ struct kcr_rec_file {
 /* @end */
 /* @inotify */
 #define KCR_FILE_INOTIFY	14	/* inotify(7): a KCR_REC_INOTIFY follows */
+/* @end */
+/* @unix */
+#define KCR_FILE_UNIX		15	/* AF_UNIX socket: a KCR_REC_UNIX follows */
 /* @end */
 
 /* @until opath */
@@ -1136,6 +1154,110 @@ struct kcr_rec_ctty {
 	__s32 fg_pgrp;		/* >= 0 */
 	__u32 pad;
 };
+
+/* @end */
+/* @unix */
+/*
+ * KCR_REC_UNIX: the state of the AF_UNIX socket of the KCR_FILE_UNIX
+ * FILE record it follows (read-write, mode S_IFSOCK | permissions).  Its
+ * connection and its queue are not part of it: they come in a
+ * KCR_REC_UNIX_QUEUE once every socket they name is defined.  Fields
+ * marked (*) are for later kinds of state and must be 0 here.
+ */
+struct kcr_rec_unix {
+	struct kcr_hdr h;
+	__u32 type;		/* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+	__u32 state;		/* TCP_ESTABLISHED 1 or TCP_CLOSE 7 */
+	__u32 flags;		/* KCR_UNIX_* */
+	__u32 shutdown;		/* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	__s32 err;		/* pending SO_ERROR, 0 .. 4095 */
+	__s32 peek_off;		/* SO_PEEK_OFF, -1: off */
+	__u32 backlog;		/* sk_max_ack_backlog (datagram queue limit) */
+	__u32 sndbuf;		/* SO_SNDBUF as getsockopt() reports it */
+	__u32 rcvbuf;		/* SO_RCVBUF as getsockopt() reports it */
+	__u32 userlocks;	/* KCR_UNIX_SNDBUF_LOCK | KCR_UNIX_RCVBUF_LOCK */
+	__u32 rcvlowat;		/* SO_RCVLOWAT, >= 1 */
+	__u32 linger;		/* SO_LINGER seconds, with KCR_UNIX_LINGER */
+	__u64 rcvtimeo_us;	/* SO_RCVTIMEO, 0: none */
+	__u64 sndtimeo_us;	/* SO_SNDTIMEO, 0: none */
+	__u32 ino_mode;		/* the socket inode: S_IFSOCK | permissions */
+	__u32 ino_uid;		/* its owner */
+	__u32 ino_gid;
+	__s32 peer_pid;		/* SO_PEERCRED, with KCR_UNIX_PEERCRED */
+	__u32 peer_uid;
+	__u32 peer_gid;
+	__u32 peer_ngroups;	/* (*) */
+	__u32 addr_len;		/* (*) its name */
+	__u8 addr[112];		/* (*) */
+	__u64 node_ino;		/* (*) */
+	__u32 node_mode;	/* (*) */
+	__u32 node_uid;		/* (*) */
+	__u32 node_gid;		/* (*) */
+	__u32 node_len;		/* (*) */
+};
+
+#define KCR_UNIX_PEERCRED	0x10	/* peer_pid/uid/gid are set */
+#define KCR_UNIX_OOBINLINE	0x20	/* SO_OOBINLINE */
+#define KCR_UNIX_KEEPALIVE	0x40	/* SO_KEEPALIVE */
+#define KCR_UNIX_LINGER		0x80	/* SO_LINGER on */
+#define KCR_UNIX_FLAGS_ALL	0xf0U
+
+#define KCR_UNIX_SNDBUF_LOCK	0x1
+#define KCR_UNIX_RCVBUF_LOCK	0x2
+
+/* @unix-queue */
+/*
+ * KCR_REC_UNIX_QUEUE: the connection of socket file_ref (a KCR_FILE_UNIX
+ * object of this section, one QUEUE each) and its receive queue, the
+ * nr_skbs KCR_REC_UNIX_SKB records that follow, oldest first, bytes in
+ * all.  peer is KCR_UNIX_PEER_NONE, KCR_UNIX_PEER_FILE (peer_ref: a
+ * socket of the image of the same type; a stream or seqpacket pair names
+ * each other) or KCR_UNIX_PEER_DEAD (the peer was closed: a stream
+ * socket then reads its queue, then end of file).
+ */
+struct kcr_rec_unix_queue {
+	struct kcr_hdr h;
+	__u32 file_ref;
+	__u32 peer;		/* KCR_UNIX_PEER_* */
+	__u32 peer_ref;		/* KCR_UNIX_PEER_FILE: the peer's object */
+	__u32 peer_addr_len;	/* (*) */
+	__u32 nr_embryos;	/* (*) */
+	__u32 nr_skbs;		/* <= KCR_UNIX_QUEUE_SKBS */
+	__u64 bytes;		/* <= KCR_UNIX_QUEUE_BYTES */
+	__u8 peer_addr[112];	/* (*) */
+};
+
+#define KCR_UNIX_PEER_NONE	0
+#define KCR_UNIX_PEER_FILE	1
+#define KCR_UNIX_PEER_DEAD	3
+
+#define KCR_UNIX_QUEUE_SKBS	65536
+#define KCR_UNIX_QUEUE_BYTES	(64ULL << 20)
+
+/*
+ * KCR_REC_UNIX_SKB: one buffer of a receive queue, followed by its len
+ * bytes not read yet (padded to 8).  Stream buffers may be merged where
+ * a reader could not tell.  The credentials it carries (what
+ * SCM_CREDENTIALS shows, with KCR_UNIX_SKB_CREDS): pid as seen by the
+ * checkpointer, 0 for a process that is not in the image, and uid/gid.
+ * sender_ref: for SOCK_DGRAM, the sending socket if it is in the image,
+ * else 0.
+ */
+struct kcr_rec_unix_skb {
+	struct kcr_hdr h;
+	__u32 len;		/* <= KCR_UNIX_SKB_MAX */
+	__u32 flags;		/* KCR_UNIX_SKB_* */
+	__s32 pid;
+	__u32 uid;
+	__u32 gid;
+	__u32 nr_fds;		/* (*) */
+	__u32 sender_ref;
+	__u32 sender_addr_len;	/* (*) */
+};
+
+#define KCR_UNIX_SKB_CREDS	0x1
+#define KCR_UNIX_SKB_MAX	((1U << 20) - 2048)
+/* @end */
 
 /* @end */
 /* KCR_REC_TAIL */

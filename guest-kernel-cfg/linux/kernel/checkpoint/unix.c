@@ -1,0 +1,914 @@
+/* @file unix */
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel checkpoint/restart: AF_UNIX sockets.
+ *
+ * A socket is a file object (KCR_FILE_UNIX) whose FILE record is followed
+ * by a KCR_REC_UNIX with its own state.  Its connection and its receive
+ * queue name other sockets, so they come later in the section: a
+ * KCR_REC_UNIX_QUEUE per socket, written once every socket it names has
+ * been written, then its buffers (KCR_REC_UNIX_SKB).  Restart thus never
+ * meets a reference to a socket it has not made, and two sockets that
+ * name each other cost nothing.
+ *
+ * The sockets saved are those of the checkpointed processes' fd tables:
+ * unnamed, not listening, connected to a socket of the image or to one
+ * that was closed.  Anything else is refused by name.
+ */
+#include <linux/cred.h>
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/nsproxy.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/af_unix.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "kcr_int.h"
+
+/* Socket flags that are saved, or are not state (sock_flags). */
+#define KCR_UNIX_SK_FLAGS						\
+	(BIT(SOCK_DONE) | BIT(SOCK_URGINLINE) | BIT(SOCK_KEEPOPEN) |	\
+	 BIT(SOCK_LINGER) | BIT(SOCK_ZAPPED) | BIT(SOCK_FASYNC) |	\
+	 BIT(SOCK_USE_WRITE_QUEUE) | BIT(SOCK_RCU_FREE))
+
+static u32 kcr_to_us(long timeo)
+{
+	return timeo == MAX_SCHEDULE_TIMEOUT ? 0 : jiffies_to_usecs(timeo);
+}
+
+/* Checkpoint: why the socket of file cannot be saved, or NULL. */
+const char *kcr_unix_why_not(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+	struct sock *sk;
+
+	if (!sock)
+		return "socket file opened with O_PATH";
+	sk = sock->sk;
+	if (!sk || sk->sk_family != AF_UNIX)
+		return "socket other than AF_UNIX (not supported)";
+	if (sock_net(sk) != current->nsproxy->net_ns)
+		return "Unix socket of another network namespace";
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		return "listening Unix socket (not supported yet)";
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED &&
+	    READ_ONCE(sk->sk_state) != TCP_CLOSE)
+		return "Unix socket in a transient state";
+	/* Pairs with the release of a name being bound. */
+	if (smp_load_acquire(&unix_sk(sk)->addr))
+		return "Unix socket with a name (bound, or accepted: not supported yet)";
+/* @until unix-queue */
+	if (READ_ONCE(unix_peer(sk)) || skb_queue_len_lockless(&sk->sk_receive_queue))
+		return "connected Unix socket, or one with data (not supported yet)";
+/* @end */
+	if (test_bit(SOCK_PASSCRED, &sock->flags) ||
+	    test_bit(SOCK_PASSPIDFD, &sock->flags))
+		return "Unix socket with SO_PASSCRED or SO_PASSPIDFD (not supported yet)";
+	if (test_bit(SOCK_PASSSEC, &sock->flags))
+		return "Unix socket with SO_PASSSEC (not saved)";
+	if (rcu_access_pointer(sk->sk_filter))
+		return "socket filter, SO_ATTACH_FILTER (not saved)";
+	if (sk->sk_flags & ~KCR_UNIX_SK_FLAGS)
+		return "socket option not saved (SO_TIMESTAMP*, SO_DEBUG, SO_RXQ_OVFL, ...)";
+	if (READ_ONCE(sk->sk_mark) || READ_ONCE(sk->sk_priority) ||
+	    READ_ONCE(sk->sk_bound_dev_if) || READ_ONCE(sk->sk_tsflags))
+		return "socket option not saved (SO_MARK, SO_PRIORITY, SO_TIMESTAMPING, ...)";
+	return NULL;
+}
+
+/*
+ * Checkpoint, phase 1: note each socket of the fd table, with a reference
+ * to its file.  A socket of the image is one noted here.
+ */
+int kcr_note_unix(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < fs->nr && !ret; i++) {
+		struct file *file = fs->fds[i].file;
+		struct socket *sock = sock_from_file(file);
+
+		if (!sock || xa_load(&ctx->unix_seen, (unsigned long)sock->sk))
+			continue;
+		ret = xa_err(xa_store(&ctx->unix_seen, (unsigned long)sock->sk,
+				      get_file(file), GFP_KERNEL_ACCOUNT));
+		if (ret)
+			fput(file);
+	}
+	return ret;
+}
+
+static struct file *kcr_unix_file(struct kcr_ctx *ctx, struct sock *sk)
+{
+	return xa_load(&ctx->unix_seen, (unsigned long)sk);
+}
+
+/* @unix-queue */
+/* One buffer of a queue, held while it is written. */
+struct kcr_unix_buf {
+	struct sk_buff *skb;
+	u32 off, len;
+	struct kcr_rec_unix_skb rec;
+};
+
+/* A socket's connection and queue, taken at one moment. */
+struct kcr_unix_snap {
+	struct sock *peer;		/* reference held, or NULL */
+	u32 peer_kind;			/* KCR_UNIX_PEER_* */
+	struct kcr_unix_buf *bufs;
+	u32 nr, max;
+	u64 bytes;
+};
+
+static void kcr_unix_snap_free(struct kcr_unix_snap *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->nr; i++)
+		kfree_skb(s->bufs[i].skb);
+	kvfree(s->bufs);
+	if (s->peer)
+		sock_put(s->peer);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Take the connection and queue of sk.  Refuses (with -EOPNOTSUPP, logged)
+ * what is not saved: a peer outside the image, files or out-of-band data
+ * in the queue, a datagram from a named socket outside the image.
+ */
+static int kcr_unix_snap(struct kcr_ctx *ctx, struct sock *sk,
+			 struct kcr_unix_snap *s)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct user_namespace *uns = current_user_ns();
+	struct unix_sock *u = unix_sk(sk);
+	const char *why = NULL;
+	struct sk_buff *skb;
+	u32 n, tries = 0;
+	int ret;
+
+	ret = mutex_lock_interruptible(&u->iolock);
+	if (ret)
+		return ret;
+again:
+	unix_state_lock(sk);
+	spin_lock(&sk->sk_receive_queue.lock);
+	n = skb_queue_len(&sk->sk_receive_queue);
+	if (n > s->max) {
+		spin_unlock(&sk->sk_receive_queue.lock);
+		unix_state_unlock(sk);
+		if (n > KCR_UNIX_QUEUE_SKBS || ++tries > 3) {
+			ret = n > KCR_UNIX_QUEUE_SKBS ? -EOPNOTSUPP : -EBUSY;
+			kcr_log(ctx, "Unix socket queue of %u buffers: %s", n,
+				ret == -EBUSY ? "it keeps changing" :
+				"too many to save");
+			goto out;
+		}
+		kvfree(s->bufs);
+		s->max = n + 16;
+		s->bufs = kvcalloc(s->max, sizeof(*s->bufs), GFP_KERNEL_ACCOUNT);
+		if (!s->bufs) {
+			s->max = 0;
+			ret = -ENOMEM;
+			goto out;
+		}
+		goto again;
+	}
+#if IS_ENABLED(CONFIG_AF_UNIX_OOB)
+	if (READ_ONCE(u->oob_skb))
+		why = "out-of-band data in a Unix socket queue (not supported yet)";
+#endif
+	s->peer = unix_peer(sk);
+	if (s->peer) {
+		sock_hold(s->peer);
+		if (sock_flag(s->peer, SOCK_DEAD))
+			s->peer_kind = KCR_UNIX_PEER_DEAD;
+		else if (kcr_unix_file(ctx, s->peer))
+			s->peer_kind = KCR_UNIX_PEER_FILE;
+		else
+			why = "Unix socket connected to a socket outside the checkpoint";
+	}
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		struct kcr_unix_buf *b = &s->bufs[s->nr];
+		struct sock *from = skb->sk;
+
+		if (why)
+			break;
+		if (UNIXCB(skb).fp) {
+			why = "files in flight on a Unix socket, SCM_RIGHTS (not supported yet)";
+			break;
+		}
+		if (sk->sk_type == SOCK_DGRAM && from &&
+		    !kcr_unix_file(ctx, from) &&
+		    /* Pairs with the release of a name being bound. */
+		    smp_load_acquire(&unix_sk(from)->addr)) {
+			why = "datagram from a named socket outside the checkpoint";
+			break;
+		}
+		b->off = UNIXCB(skb).consumed;
+		b->len = skb->len - b->off;
+		if (b->len > KCR_UNIX_SKB_MAX) {
+			why = "datagram larger than KCR_UNIX_SKB_MAX";
+			break;
+		}
+		b->rec.len = b->len;
+		if (UNIXCB(skb).pid) {
+			b->rec.flags = KCR_UNIX_SKB_CREDS;
+			b->rec.pid = pid_nr_ns(UNIXCB(skb).pid, ns);
+			b->rec.uid = from_kuid_munged(uns, UNIXCB(skb).uid);
+			b->rec.gid = from_kgid_munged(uns, UNIXCB(skb).gid);
+		}
+		b->skb = skb_get(skb);
+		s->bytes += b->len;
+		s->nr++;
+	}
+	if (!why && s->bytes > KCR_UNIX_QUEUE_BYTES)
+		why = "Unix socket queue larger than KCR_UNIX_QUEUE_BYTES";
+	spin_unlock(&sk->sk_receive_queue.lock);
+	unix_state_unlock(sk);
+	if (why) {
+		kcr_log(ctx, "cannot checkpoint: %s", why);
+		ret = -EOPNOTSUPP;
+	}
+out:
+	mutex_unlock(&u->iolock);
+	if (ret)
+		kcr_unix_snap_free(s);
+	return ret;
+}
+
+/* Checkpoint, phase 1: every noted socket can be saved with its queue. */
+int kcr_check_unix(struct kcr_ctx *ctx)
+{
+	struct kcr_unix_snap s = {};
+	unsigned long index;
+	struct file *file;
+	int ret = 0;
+
+	xa_for_each(&ctx->unix_seen, index, file) {
+		ret = kcr_unix_snap(ctx, (struct sock *)index, &s);
+		if (ret) {
+			kcr_log(ctx, "the socket: %pD", file);
+			break;
+		}
+		kcr_unix_snap_free(&s);
+	}
+	return ret;
+}
+
+/* @end */
+/* Checkpoint: the KCR_REC_UNIX after a socket's FILE record. */
+int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
+{
+	struct user_namespace *uns = current_user_ns();
+	struct socket *sock = sock_from_file(file);
+	struct kcr_rec_unix r = {};
+	struct inode *inode = SOCK_INODE(sock);
+	struct sock *sk = sock->sk;
+/* @unix-queue */
+	struct file **todo;
+	int ret;
+/* @end */
+
+	if (kcr_unix_file(ctx, sk) != file) {
+		kcr_log(ctx, "Unix socket held only by another file (not supported yet): %pD",
+			file);
+		return -EOPNOTSUPP;
+	}
+	r.type = sk->sk_type;
+	r.state = READ_ONCE(sk->sk_state);
+	r.shutdown = READ_ONCE(sk->sk_shutdown);
+	r.err = READ_ONCE(sk->sk_err);
+	r.peek_off = READ_ONCE(sk->sk_peek_off);
+	r.backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	r.sndbuf = READ_ONCE(sk->sk_sndbuf);
+	r.rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	r.userlocks = (sk->sk_userlocks & SOCK_SNDBUF_LOCK ?
+		       KCR_UNIX_SNDBUF_LOCK : 0) |
+		      (sk->sk_userlocks & SOCK_RCVBUF_LOCK ?
+		       KCR_UNIX_RCVBUF_LOCK : 0);
+	r.rcvlowat = READ_ONCE(sk->sk_rcvlowat);
+	r.rcvtimeo_us = kcr_to_us(READ_ONCE(sk->sk_rcvtimeo));
+	r.sndtimeo_us = kcr_to_us(READ_ONCE(sk->sk_sndtimeo));
+	if (sock_flag(sk, SOCK_URGINLINE))
+		r.flags |= KCR_UNIX_OOBINLINE;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		r.flags |= KCR_UNIX_KEEPALIVE;
+	if (sock_flag(sk, SOCK_LINGER)) {
+		r.flags |= KCR_UNIX_LINGER;
+		r.linger = READ_ONCE(sk->sk_lingertime) / HZ;
+	}
+	r.ino_mode = inode->i_mode;
+	r.ino_uid = from_kuid_munged(uns, inode->i_uid);
+	r.ino_gid = from_kgid_munged(uns, inode->i_gid);
+	spin_lock(&sk->sk_peer_lock);
+	if (sk->sk_peer_cred) {
+		r.flags |= KCR_UNIX_PEERCRED;
+		r.peer_pid = pid_vnr(sk->sk_peer_pid);
+		r.peer_uid = from_kuid_munged(uns, sk->sk_peer_cred->euid);
+		r.peer_gid = from_kgid_munged(uns, sk->sk_peer_cred->egid);
+	}
+	spin_unlock(&sk->sk_peer_lock);
+	kcr_init_rec(ctx, &r, KCR_REC_UNIX, sizeof(r));
+/* @until unix-queue */
+	return kcr_write(ctx, &r, sizeof(r));
+/* @end */
+/* @unix-queue */
+	ret = kcr_write(ctx, &r, sizeof(r));
+	if (ret)
+		return ret;
+
+	/* Its queue comes once every socket it names is written. */
+	if (ctx->nr_unix_todo == ctx->max_unix_todo) {
+		u32 max = max(16U, 2 * ctx->max_unix_todo);
+
+		todo = kvrealloc(ctx->unix_todo, max * sizeof(*todo),
+				 GFP_KERNEL_ACCOUNT);
+		if (!todo)
+			return -ENOMEM;
+		ctx->unix_todo = todo;
+		ctx->max_unix_todo = max;
+	}
+	ctx->unix_todo[ctx->nr_unix_todo++] = file;
+	return 0;
+/* @end */
+}
+
+/* @unix-queue */
+/* The id of the object of a socket of the image, written first if need be. */
+static int kcr_unix_ref(struct kcr_ctx *ctx, struct sock *sk, u32 *id)
+{
+	struct file *file = kcr_unix_file(ctx, sk);
+	struct kcr_obj *obj;
+	int ret;
+
+	if (!file)
+		return -EBUSY;
+	ret = kcr_write_file_obj(ctx, file, -1);
+	if (ret)
+		return ret;
+	obj = kcr_obj_find_key(ctx, file);
+	if (!obj)
+		return -EBUSY;
+	*id = obj->id;
+	return 0;
+}
+
+static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
+{
+	struct sock *sk = sock_from_file(file)->sk;
+	struct kcr_rec_unix_queue q = {};
+	struct kcr_unix_snap s = {};
+	u32 i, off, n;
+	int ret;
+
+	ret = kcr_unix_snap(ctx, sk, &s);
+	if (ret == -EOPNOTSUPP)
+		ret = -EBUSY;	/* it passed phase 1: it changed since */
+	if (ret)
+		return ret;
+	q.file_ref = kcr_obj_find_key(ctx, file)->id;
+	q.peer = s.peer_kind;
+	if (s.peer_kind == KCR_UNIX_PEER_FILE)
+		ret = kcr_unix_ref(ctx, s.peer, &q.peer_ref);
+	for (i = 0; i < s.nr && !ret; i++) {
+		struct sock *from = s.bufs[i].skb->sk;
+
+		if (sk->sk_type == SOCK_DGRAM && from &&
+		    kcr_unix_file(ctx, from))
+			ret = kcr_unix_ref(ctx, from, &s.bufs[i].rec.sender_ref);
+	}
+	if (ret)
+		goto out;
+	q.nr_skbs = s.nr;
+	q.bytes = s.bytes;
+	kcr_init_rec(ctx, &q, KCR_REC_UNIX_QUEUE, sizeof(q));
+	ret = kcr_write(ctx, &q, sizeof(q));
+	for (i = 0; i < s.nr && !ret; i++) {
+		struct kcr_unix_buf *b = &s.bufs[i];
+		u32 plen = ALIGN(b->len, 8);
+
+		kcr_init_rec(ctx, &b->rec, KCR_REC_UNIX_SKB,
+			     sizeof(b->rec) + plen);
+		ret = kcr_write(ctx, &b->rec, sizeof(b->rec));
+		for (off = 0; off < plen && !ret; off += n) {
+			n = min_t(u32, plen - off, KCR_BUF_SIZE);
+			memset(ctx->buf, 0, n);
+			if (off < b->len)
+				ret = skb_copy_bits(b->skb, b->off + off,
+						    ctx->buf,
+						    min(n, b->len - off));
+			if (!ret)
+				ret = kcr_write(ctx, ctx->buf, n);
+		}
+	}
+out:
+	kcr_unix_snap_free(&s);
+	if (ret == -EBUSY)
+		kcr_log(ctx, "Unix socket changed during checkpoint: %pD", file);
+	return ret;
+}
+
+/*
+ * Checkpoint: the queue records of the sockets written so far, before the
+ * process's KCR_REC_FS.  Writing one may write the sockets it names, whose
+ * queues then follow in the same loop.
+ */
+int kcr_write_unix_queues(struct kcr_ctx *ctx)
+{
+	u32 i;
+	int ret = 0;
+
+	for (i = 0; i < ctx->nr_unix_todo && !ret; i++)
+		ret = kcr_write_unix_queue(ctx, ctx->unix_todo[i]);
+	ctx->nr_unix_todo = 0;
+	return ret;
+}
+
+/* @end */
+/* Drop the checkpoint's notes. */
+void kcr_unix_release(struct kcr_ctx *ctx)
+{
+	unsigned long index;
+	struct file *file;
+
+	xa_for_each(&ctx->unix_seen, index, file)
+		fput(file);
+	xa_destroy(&ctx->unix_seen);
+/* @unix-queue */
+	kvfree(ctx->unix_todo);
+	ctx->unix_todo = NULL;
+	ctx->nr_unix_todo = 0;
+	ctx->max_unix_todo = 0;
+/* @end */
+}
+/* @unix-rst */
+
+/* Restart: a socket made from its records, until its queue is restored. */
+struct kcr_unix_rst {
+	struct kcr_rec_unix rec;
+/* @unix-queue-rst */
+	bool queued;
+/* @end */
+};
+
+#define KCR_UNIX_RCVTIMEO_MAX	(365ULL * 24 * 3600 * USEC_PER_SEC)
+
+/*
+ * Restart: the pid a socket showed (as SO_PEERCRED or SCM_CREDENTIALS),
+ * or NULL: a process of the image is the same again, any other is gone.
+ */
+static struct pid *kcr_unix_pid(struct kcr_ctx *ctx, pid_t nr)
+{
+	struct kcr_tree *tr = ctx->rst_tree;
+	struct pid *pid;
+	int i;
+
+	if (nr <= 0)
+		return NULL;
+	if (!tr)
+		return nr == ctx->pid ? get_pid(task_tgid(current)) : NULL;
+	i = kcr_tree_find(tr->tt, tr->nr, nr);
+	if (i < 0 || tr->tt[i].flags & KCR_TREE_DEAD)
+		return NULL;
+	rcu_read_lock();
+	pid = get_pid(find_pid_ns(nr, tr->ns));
+	rcu_read_unlock();
+	return pid;
+}
+
+static int kcr_unix_ids(struct kcr_ctx *ctx, u32 uid, u32 gid, kuid_t *ku,
+			kgid_t *kg)
+{
+	struct user_namespace *uns = current_user_ns();
+
+	*ku = make_kuid(uns, uid);
+	*kg = make_kgid(uns, gid);
+	if (!uid_valid(*ku) || !gid_valid(*kg))
+		return KCR_BAD(ctx, "Unix socket ids %u/%u do not map", uid, gid);
+	if (!kcr_uid_ok(*ku, current_cred()) ||
+	    !kcr_gid_ok(*kg, current_cred())) {
+		kcr_log(ctx, "Unix socket ids %u/%u: restoring them needs CAP_SETUID/CAP_SETGID",
+			uid, gid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int kcr_unix_check(struct kcr_ctx *ctx, const struct kcr_rec_unix *r,
+			  const struct kcr_rec_file *f)
+{
+	struct net *net = current->nsproxy->net_ns;
+
+	if ((r->type != SOCK_STREAM && r->type != SOCK_DGRAM &&
+	     r->type != SOCK_SEQPACKET) ||
+	    (r->state != TCP_ESTABLISHED && r->state != TCP_CLOSE) ||
+	    (r->flags & ~KCR_UNIX_FLAGS_ALL) || (r->shutdown & ~3U) ||
+	    r->err < 0 || r->err > MAX_ERRNO || r->peek_off < -1 ||
+	    r->sndbuf > INT_MAX || r->rcvbuf > INT_MAX ||
+	    r->backlog > INT_MAX ||
+	    (r->userlocks & ~(KCR_UNIX_SNDBUF_LOCK | KCR_UNIX_RCVBUF_LOCK)) ||
+	    !r->rcvlowat || r->rcvlowat > INT_MAX ||
+	    r->linger > INT_MAX / HZ ||
+	    (r->linger && !(r->flags & KCR_UNIX_LINGER)) ||
+	    r->rcvtimeo_us > KCR_UNIX_RCVTIMEO_MAX ||
+	    r->sndtimeo_us > KCR_UNIX_RCVTIMEO_MAX ||
+	    !S_ISSOCK(r->ino_mode) || (r->ino_mode & ~(S_IFSOCK | 07777)) ||
+	    r->ino_mode != f->mode ||
+	    (!(r->flags & KCR_UNIX_PEERCRED) &&
+	     (r->peer_pid || r->peer_uid || r->peer_gid)) ||
+	    r->peer_pid < 0 || r->peer_ngroups || r->addr_len ||
+	    memchr_inv(r->addr, 0, sizeof(r->addr)) || r->node_ino ||
+	    r->node_mode || r->node_uid || r->node_gid || r->node_len)
+		return KCR_BAD(ctx, "Unix socket %u: type %u state %u flags %#x",
+			       f->objid, r->type, r->state, r->flags);
+	if (r->backlog > READ_ONCE(net->unx.sysctl_max_dgram_qlen) &&
+	    !ns_capable(net->user_ns, CAP_NET_ADMIN)) {
+		kcr_log(ctx, "Unix socket %u: datagram queue %u is above net.unix.max_dgram_qlen",
+			f->objid, r->backlog);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int kcr_unix_setopt(struct socket *sock, int op, const void *v,
+			   unsigned int len)
+{
+	return sock_setsockopt(sock, SOL_SOCKET, op, KERNEL_SOCKPTR((void *)v),
+			       len);
+}
+
+static int kcr_unix_timeo(struct socket *sock, int op, u64 us)
+{
+	struct __kernel_sock_timeval tv;
+	u32 rem;
+
+	tv.tv_sec = div_u64_rem(us, USEC_PER_SEC, &rem);
+	tv.tv_usec = rem;
+	return kcr_unix_setopt(sock, op, &tv, sizeof(tv));
+}
+
+/* The options of a new socket, each through setsockopt()'s own checks. */
+static int kcr_unix_options(struct kcr_ctx *ctx, struct socket *sock,
+			    const struct kcr_rec_unix *r)
+{
+	struct sock *sk = sock->sk;
+	int one = 1, v, ret = 0;
+
+	if (r->userlocks & KCR_UNIX_SNDBUF_LOCK) {
+		v = r->sndbuf / 2;
+		ret = kcr_unix_setopt(sock, SO_SNDBUF, &v, sizeof(v));
+		if (!ret && READ_ONCE(sk->sk_sndbuf) != r->sndbuf) {
+			kcr_log(ctx, "Unix socket: send buffer %u is above net.core.wmem_max",
+				r->sndbuf);
+			return -EPERM;
+		}
+	}
+	if (!ret && r->userlocks & KCR_UNIX_RCVBUF_LOCK) {
+		v = r->rcvbuf / 2;
+		ret = kcr_unix_setopt(sock, SO_RCVBUF, &v, sizeof(v));
+		if (!ret && READ_ONCE(sk->sk_rcvbuf) != r->rcvbuf) {
+			kcr_log(ctx, "Unix socket: receive buffer %u is above net.core.rmem_max",
+				r->rcvbuf);
+			return -EPERM;
+		}
+	}
+	if (!ret && r->rcvlowat != 1) {
+		v = r->rcvlowat;
+		ret = kcr_unix_setopt(sock, SO_RCVLOWAT, &v, sizeof(v));
+	}
+	if (!ret && r->rcvtimeo_us)
+		ret = kcr_unix_timeo(sock, SO_RCVTIMEO_NEW, r->rcvtimeo_us);
+	if (!ret && r->sndtimeo_us)
+		ret = kcr_unix_timeo(sock, SO_SNDTIMEO_NEW, r->sndtimeo_us);
+	if (!ret && r->flags & KCR_UNIX_OOBINLINE)
+		ret = kcr_unix_setopt(sock, SO_OOBINLINE, &one, sizeof(one));
+	if (!ret && r->flags & KCR_UNIX_KEEPALIVE)
+		ret = kcr_unix_setopt(sock, SO_KEEPALIVE, &one, sizeof(one));
+	if (!ret && r->flags & KCR_UNIX_LINGER) {
+		struct linger l = { .l_onoff = 1, .l_linger = r->linger };
+
+		ret = kcr_unix_setopt(sock, SO_LINGER, &l, sizeof(l));
+	}
+	if (!ret && r->peek_off != -1) {
+		v = r->peek_off;
+		ret = kcr_unix_setopt(sock, SO_PEEK_OFF, &v, sizeof(v));
+	}
+	if (ret)
+		kcr_log(ctx, "Unix socket: cannot set its options: %d", ret);
+	WRITE_ONCE(sk->sk_max_ack_backlog, r->backlog);
+	return ret;
+}
+
+/* SO_PEERCRED as the socket showed it: its ids, its pid if it is back. */
+static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
+			     struct sock *sk, const struct kcr_rec_unix *r)
+{
+	const struct cred *old_cred, *old;
+	struct pid *old_pid;
+	struct cred *c;
+	kuid_t ku;
+	kgid_t kg;
+	int ret;
+
+	if (!(r->flags & KCR_UNIX_PEERCRED))
+		return 0;
+	ret = kcr_unix_ids(ctx, r->peer_uid, r->peer_gid, &ku, &kg);
+	if (ret)
+		return ret;
+	old = override_creds(cred);
+	c = prepare_creds();
+	revert_creds(old);
+	if (!c)
+		return -ENOMEM;
+	c->uid = c->euid = c->suid = c->fsuid = ku;
+	c->gid = c->egid = c->sgid = c->fsgid = kg;
+	spin_lock(&sk->sk_peer_lock);
+	old_pid = sk->sk_peer_pid;
+	old_cred = sk->sk_peer_cred;
+	sk->sk_peer_pid = kcr_unix_pid(ctx, r->peer_pid);
+	sk->sk_peer_cred = c;
+	spin_unlock(&sk->sk_peer_lock);
+	put_pid(old_pid);
+	put_cred(old_cred);
+	return 0;
+}
+
+/*
+ * Restart: the socket of FILE record f, whose KCR_REC_UNIX comes next.  It
+ * is made as its process would (cred), not yet connected: its QUEUE
+ * record does that.
+ */
+struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *f)
+{
+	struct kcr_unix_rst *ur;
+	const struct cred *old;
+	struct socket *sock;
+	struct file *file;
+	kuid_t ku;
+	kgid_t kg;
+	int ret;
+
+	ur = kzalloc(sizeof(*ur), GFP_KERNEL_ACCOUNT);
+	if (!ur)
+		return ERR_PTR(-ENOMEM);
+	ret = kcr_read_state(ctx, KCR_REC_UNIX, &ur->rec, sizeof(ur->rec));
+	if (!ret)
+		ret = kcr_unix_check(ctx, &ur->rec, f);
+	if (!ret)
+		ret = kcr_unix_ids(ctx, ur->rec.ino_uid, ur->rec.ino_gid, &ku,
+				   &kg);
+	if (ret)
+		goto fail;
+	old = override_creds(cred);
+	ret = sock_create(AF_UNIX, ur->rec.type, 0, &sock);
+	revert_creds(old);
+	if (ret) {
+		kcr_log(ctx, "cannot make a Unix socket: %d", ret);
+		goto fail;
+	}
+	SOCK_INODE(sock)->i_mode = ur->rec.ino_mode;
+	SOCK_INODE(sock)->i_uid = ku;
+	SOCK_INODE(sock)->i_gid = kg;
+	sock->sk->sk_uid = ku;
+	ret = kcr_unix_options(ctx, sock, &ur->rec);
+	if (!ret)
+		ret = kcr_unix_peercred(ctx, cred, sock->sk, &ur->rec);
+	if (ret) {
+		sock_release(sock);
+		goto fail;
+	}
+	file = sock_alloc_file(sock, O_RDWR, NULL);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto fail;
+	}
+	ret = xa_err(xa_store(&ctx->unix_rst, (unsigned long)file, ur,
+			      GFP_KERNEL_ACCOUNT));
+	if (ret) {
+		fput(file);
+		goto fail;
+	}
+/* @unix-queue-rst */
+	ctx->nr_unix_unqueued++;
+/* @end */
+	return file;
+fail:
+	kfree(ur);
+	return ERR_PTR(ret);
+}
+
+/* @unix-queue-rst */
+/* A KCR_FILE_UNIX object of the image: its socket and restart state. */
+static struct sock *kcr_unix_obj(struct kcr_ctx *ctx, u32 id,
+				 struct kcr_unix_rst **ur)
+{
+	struct kcr_obj *obj = kcr_obj_find_id(ctx, id, KCR_REC_FILE);
+
+	if (!obj || obj->kind != KCR_FILE_UNIX || !obj->file)
+		return NULL;
+	*ur = xa_load(&ctx->unix_rst, (unsigned long)obj->file);
+	return *ur ? sock_from_file(obj->file)->sk : NULL;
+}
+
+/* One KCR_REC_UNIX_SKB of sk's queue; returns its length in *len. */
+static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
+			    struct sock *peer, struct sock **ghost, u32 *len)
+{
+	struct kcr_rec_unix_skb r;
+	struct kcr_unix_rst *sur;
+	struct sock *from = peer;
+	struct kcr_hdr h;
+	struct pid *pid = NULL;
+	kuid_t ku = INVALID_UID;
+	kgid_t kg = INVALID_GID;
+	u32 plen;
+	void *data;
+	int ret;
+
+	ret = kcr_read_hdr(ctx, &h);
+	if (ret)
+		return ret;
+	if (h.type != KCR_REC_UNIX_SKB)
+		return KCR_BAD(ctx, "offset %llu: type %u, expected a Unix socket buffer",
+			       kcr_rec_off(ctx), h.type);
+	ret = kcr_read_rec(ctx, &h, &r, sizeof(r));
+	if (ret)
+		return ret;
+	plen = ALIGN(r.len, 8);
+	if (r.len > KCR_UNIX_SKB_MAX || h.len != sizeof(r) + plen ||
+	    (r.flags & ~KCR_UNIX_SKB_CREDS) || r.nr_fds ||
+	    r.sender_addr_len || r.pid < 0 ||
+	    (!(r.flags & KCR_UNIX_SKB_CREDS) && (r.pid || r.uid || r.gid)) ||
+	    (r.sender_ref && sk->sk_type != SOCK_DGRAM))
+		return KCR_BAD(ctx, "Unix socket buffer of %u bytes, flags %#x",
+			       r.len, r.flags);
+	if (sk->sk_type == SOCK_DGRAM) {
+		from = NULL;
+		if (r.sender_ref) {
+			from = kcr_unix_obj(ctx, r.sender_ref, &sur);
+			if (!from || from->sk_type != SOCK_DGRAM)
+				return KCR_BAD(ctx, "datagram from object %u",
+					       r.sender_ref);
+		}
+		if (!from) {
+			if (!*ghost)
+				*ghost = unix_kcr_ghost(sock_net(sk), sk->sk_type);
+			if (IS_ERR(*ghost)) {
+				ret = PTR_ERR(*ghost);
+				*ghost = NULL;
+				return ret;
+			}
+			from = *ghost;
+		}
+	} else if (!from) {
+		return KCR_BAD(ctx, "data queued on an unconnected stream socket");
+	}
+	if (r.flags & KCR_UNIX_SKB_CREDS) {
+		ret = kcr_unix_ids(ctx, r.uid, r.gid, &ku, &kg);
+		if (ret)
+			return ret;
+	}
+	data = kvmalloc(plen ?: 8, GFP_KERNEL_ACCOUNT);
+	if (!data)
+		return -ENOMEM;
+	ret = kcr_read(ctx, data, plen);
+	if (!ret && memchr_inv(data + r.len, 0, plen - r.len))
+		ret = KCR_BAD(ctx, "Unix socket buffer padding");
+	if (!ret) {
+		pid = r.flags & KCR_UNIX_SKB_CREDS ? kcr_unix_pid(ctx, r.pid) :
+		      NULL;
+		ret = unix_kcr_queue(sk, from, data, r.len, pid, ku, kg);
+		put_pid(pid);
+		if (ret)
+			kcr_log(ctx, "cannot queue %u bytes on a Unix socket: %d",
+				r.len, ret);
+	}
+	kvfree(data);
+	*len = r.len;
+	return ret;
+}
+
+/* Restart: a KCR_REC_UNIX_QUEUE, whose header h was read, and its buffers. */
+int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
+{
+	struct kcr_unix_rst *ur, *pur;
+	struct kcr_rec_unix_queue q;
+	struct sock *sk, *psk = NULL, *dead = NULL, *ghost = NULL;
+	bool stream;
+	u64 bytes = 0;
+	u32 i, len;
+	int ret;
+
+	if (h->len != sizeof(q))
+		return KCR_BAD(ctx, "Unix socket queue record of %u bytes", h->len);
+	ret = kcr_read_rec(ctx, h, &q, sizeof(q));
+	if (ret)
+		return ret;
+	sk = kcr_unix_obj(ctx, q.file_ref, &ur);
+	if (!sk || ur->queued ||
+	    (q.peer != KCR_UNIX_PEER_NONE && q.peer != KCR_UNIX_PEER_FILE &&
+	     q.peer != KCR_UNIX_PEER_DEAD) ||
+	    (q.peer != KCR_UNIX_PEER_FILE && q.peer_ref) ||
+	    q.peer_addr_len || memchr_inv(q.peer_addr, 0, sizeof(q.peer_addr)) ||
+	    q.nr_embryos || q.nr_skbs > KCR_UNIX_QUEUE_SKBS ||
+	    q.bytes > KCR_UNIX_QUEUE_BYTES)
+		return KCR_BAD(ctx, "Unix socket queue of object %u (peer %u)",
+			       q.file_ref, q.peer);
+	stream = sk->sk_type != SOCK_DGRAM;
+	if (stream && (ur->rec.state == TCP_ESTABLISHED) !=
+		      (q.peer != KCR_UNIX_PEER_NONE))
+		return KCR_BAD(ctx, "Unix socket %u: state %u with peer %u",
+			       q.file_ref, ur->rec.state, q.peer);
+	if (q.peer == KCR_UNIX_PEER_FILE) {
+		psk = kcr_unix_obj(ctx, q.peer_ref, &pur);
+		if (!psk || psk->sk_type != sk->sk_type ||
+		    (stream && psk == sk))
+			return KCR_BAD(ctx, "Unix socket %u: peer %u", q.file_ref,
+				       q.peer_ref);
+	}
+	/* A stream pair is joined by the first of its two QUEUE records. */
+	if (stream && unix_peer(sk)) {
+		if (unix_peer(sk) != psk)
+			return KCR_BAD(ctx, "Unix socket %u and its peer disagree",
+				       q.file_ref);
+	} else if (q.peer == KCR_UNIX_PEER_FILE) {
+		if (stream && (pur->queued || unix_peer(psk)))
+			return KCR_BAD(ctx, "Unix socket %u and its peer disagree",
+				       q.file_ref);
+		ret = unix_kcr_connect(sk, psk);
+		if (!ret && stream)
+			ret = unix_kcr_connect(psk, sk);
+	} else if (q.peer == KCR_UNIX_PEER_DEAD) {
+		dead = unix_kcr_ghost(sock_net(sk), sk->sk_type);
+		if (IS_ERR(dead))
+			return PTR_ERR(dead);
+		ret = unix_kcr_connect(sk, dead);
+		if (!ret && stream)
+			ret = unix_kcr_connect(dead, sk);
+		psk = dead;
+	}
+	if (ret)
+		kcr_log(ctx, "Unix socket %u: cannot connect it to its peer: %d",
+			q.file_ref, ret);
+	for (i = 0; i < q.nr_skbs && !ret; i++) {
+		ret = kcr_rst_unix_skb(ctx, sk, psk, &ghost, &len);
+		bytes += len;
+		cond_resched();
+	}
+	if (!ret && bytes != q.bytes)
+		ret = KCR_BAD(ctx, "Unix socket %u: %llu bytes queued, not %llu",
+			      q.file_ref, bytes, q.bytes);
+	/* Closed since: as it was closed, its peer's state then set again. */
+	if (dead)
+		unix_kcr_release(dead);
+	if (ghost)
+		unix_kcr_release(ghost);
+	if (ret)
+		return ret;
+	unix_state_lock(sk);
+	if (!stream)
+		WRITE_ONCE(sk->sk_state, ur->rec.state);
+	WRITE_ONCE(sk->sk_shutdown, ur->rec.shutdown);
+	WRITE_ONCE(sk->sk_err, ur->rec.err);
+	unix_state_unlock(sk);
+	ur->queued = true;
+	ctx->nr_unix_unqueued--;
+	return 0;
+}
+
+/* Restart: at the end of a section's objects, every socket has its queue. */
+int kcr_rst_unix_done(struct kcr_ctx *ctx)
+{
+	if (ctx->nr_unix_unqueued)
+		return KCR_BAD(ctx, "%u Unix sockets without their queue record",
+			       ctx->nr_unix_unqueued);
+	return 0;
+}
+
+/* @end */
+void kcr_unix_rst_release(struct kcr_ctx *ctx)
+{
+	unsigned long index;
+	struct kcr_unix_rst *ur;
+
+	xa_for_each(&ctx->unix_rst, index, ur)
+		kfree(ur);
+	xa_destroy(&ctx->unix_rst);
+/* @unix-queue-rst */
+	ctx->nr_unix_unqueued = 0;
+/* @end */
+}
+/* @end */
