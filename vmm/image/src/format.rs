@@ -94,6 +94,17 @@ pub const KCR_INOTIFY_EVENT_MASK: u32 = 0x4000_efff;
 /// longest name of a queued inotify event (INOTIFY_EVENT record), in
 /// bytes without a NUL.
 pub const NAME_MAX: u32 = 255;
+/// `KCR_UNIX_QUEUE_SKBS`: most buffers in the receive queue of one socket
+/// (UNIX_SKB records after its UNIX_QUEUE record).
+pub const KCR_UNIX_QUEUE_SKBS: u32 = 65536;
+/// `KCR_UNIX_QUEUE_BYTES`: most bytes in the receive queue of one socket
+/// (its UNIX_QUEUE record's `bytes`, the sum of its buffers' lengths).
+pub const KCR_UNIX_QUEUE_BYTES: u64 = 64 << 20;
+/// `KCR_UNIX_SKB_CREDS`: a UNIX_SKB record's buffer carries credentials
+/// (`pid`, `uid`, `gid`: what `SCM_CREDENTIALS` shows).
+pub const KCR_UNIX_SKB_CREDS: u32 = 0x1;
+/// `KCR_UNIX_SKB_MAX`: the longest buffer of a UNIX_SKB record, in bytes.
+pub const KCR_UNIX_SKB_MAX: u32 = (1 << 20) - 2048;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -130,6 +141,10 @@ pub mod file_kind {
     /// `KCR_FILE_INOTIFY`: an inotify, open read-only; a `KCR_REC_INOTIFY`
     /// follows (then its watches and queued events).
     pub const INOTIFY: u32 = 14;
+    /// `KCR_FILE_UNIX`: an `AF_UNIX` socket, open read-write; a
+    /// `KCR_REC_UNIX` follows (its connection and queue come later in the
+    /// section, in a `KCR_REC_UNIX_QUEUE`).
+    pub const UNIX: u32 = 15;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none, but [`PROC`]).
@@ -138,12 +153,13 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 5] = [
+    pub const STATE_RECORDS: [u32; 6] = [
         super::rec::EVENTFD,
         super::rec::SIGNALFD,
         super::rec::TIMERFD,
         super::rec::EPOLL,
         super::rec::INOTIFY,
+        super::rec::UNIX,
     ];
 
     /// The record of its own state that follows a file of kind `k`.
@@ -154,6 +170,7 @@ pub mod file_kind {
             TIMERFD => Some(super::rec::TIMERFD),
             EPOLL => Some(super::rec::EPOLL),
             INOTIFY => Some(super::rec::INOTIFY),
+            UNIX => Some(super::rec::UNIX),
             _ => None,
         }
     }
@@ -175,6 +192,7 @@ pub mod file_kind {
             EPOLL => "epoll",
             PROC => "proc",
             INOTIFY => "inotify",
+            UNIX => "unix",
             _ => return None,
         })
     }
@@ -264,6 +282,16 @@ pub mod rec {
     /// `KCR_REC_CTTY`: the controlling terminal of a process, after its
     /// FOWN records.
     pub const CTTY: u32 = 36;
+    /// `KCR_REC_UNIX`: the state of the `AF_UNIX` socket whose FILE (a
+    /// `KCR_FILE_UNIX`) it follows.
+    pub const UNIX: u32 = 37;
+    /// `KCR_REC_UNIX_QUEUE`: the connection of a socket of the section and
+    /// its receive queue, among its process's object records once every
+    /// socket it names is defined; `nr_skbs` UNIX_SKB records follow it.
+    pub const UNIX_QUEUE: u32 = 38;
+    /// `KCR_REC_UNIX_SKB`: one buffer of a socket's receive queue, and its
+    /// bytes.
+    pub const UNIX_SKB: u32 = 40;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -306,6 +334,9 @@ pub mod rec {
             INOTIFY_EVENT => "INOTIFY_EVENT",
             TTY => "TTY",
             CTTY => "CTTY",
+            UNIX => "UNIX",
+            UNIX_QUEUE => "UNIX_QUEUE",
+            UNIX_SKB => "UNIX_SKB",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -560,6 +591,123 @@ pub mod inotify_mask {
             .filter(|(bit, _)| mask & bit != 0)
             .map(|(_, n)| *n)
             .collect()
+    }
+}
+
+/// The options of an `AF_UNIX` socket in a UNIX record (`KCR_UNIX_*`).
+pub mod unix_flags {
+    /// `KCR_UNIX_PEERCRED`: `peer_pid`, `peer_uid` and `peer_gid` are set
+    /// (`SO_PEERCRED`).
+    pub const PEERCRED: u32 = 0x10;
+    /// `KCR_UNIX_OOBINLINE`: `SO_OOBINLINE`.
+    pub const OOBINLINE: u32 = 0x20;
+    /// `KCR_UNIX_KEEPALIVE`: `SO_KEEPALIVE`.
+    pub const KEEPALIVE: u32 = 0x40;
+    /// `KCR_UNIX_LINGER`: `SO_LINGER` on (for `linger` seconds).
+    pub const LINGER: u32 = 0x80;
+    /// `KCR_UNIX_FLAGS_ALL`.
+    pub const ALL: u32 = 0xf0;
+    /// Every flag with its name, by increasing value.
+    pub const NAMES: [(u32, &str); 4] = [
+        (PEERCRED, "peercred"),
+        (OOBINLINE, "oobinline"),
+        (KEEPALIVE, "keepalive"),
+        (LINGER, "linger"),
+    ];
+
+    /// The names of the flags of `flags` that [`NAMES`] has, by
+    /// increasing value.
+    pub fn names(flags: u32) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    /// `KCR_UNIX_SNDBUF_LOCK` (`userlocks`): the send buffer was set
+    /// (`SO_SNDBUF`) and keeps its size.
+    pub const SNDBUF_LOCK: u32 = 0x1;
+    /// `KCR_UNIX_RCVBUF_LOCK` (`userlocks`): the receive buffer was set
+    /// (`SO_RCVBUF`) and keeps its size.
+    pub const RCVBUF_LOCK: u32 = 0x2;
+    /// Every bit of `userlocks`.
+    pub const USERLOCKS: u32 = SNDBUF_LOCK | RCVBUF_LOCK;
+}
+
+/// The peer of a socket in a UNIX_QUEUE record (`KCR_UNIX_PEER_*`).
+pub mod unix_peer {
+    /// `KCR_UNIX_PEER_NONE`: not connected.
+    pub const NONE: u32 = 0;
+    /// `KCR_UNIX_PEER_FILE`: connected to the socket of object
+    /// `peer_ref`, of the same type (a stream or seqpacket pair names each
+    /// other).
+    pub const FILE: u32 = 1;
+    /// `KCR_UNIX_PEER_DEAD`: connected to a socket that was closed since.
+    pub const DEAD: u32 = 3;
+
+    /// The peer kind's name, or None for an unknown one.
+    pub fn name(p: u32) -> Option<&'static str> {
+        Some(match p {
+            NONE => "none",
+            FILE => "file",
+            DEAD => "dead",
+            _ => return None,
+        })
+    }
+}
+
+/// What a UNIX record holds that `kcr.h` takes from elsewhere: socket
+/// types (`SOCK_*` of `<linux/net.h>`), states (`TCP_*` of
+/// `<net/tcp_states.h>`), shutdown bits (`<net/sock.h>`), the inode's
+/// type (`S_IFSOCK`), and the bounds of the kernel's `kcr_unix_check()`.
+pub mod unix_sock {
+    /// `SOCK_STREAM`.
+    pub const STREAM: u32 = 1;
+    /// `SOCK_DGRAM`.
+    pub const DGRAM: u32 = 2;
+    /// `SOCK_SEQPACKET`.
+    pub const SEQPACKET: u32 = 5;
+    /// `TCP_ESTABLISHED`: connected.
+    pub const ESTABLISHED: u32 = 1;
+    /// `TCP_CLOSE`: not connected.
+    pub const CLOSE: u32 = 7;
+    /// `RCV_SHUTDOWN`: `shutdown(SHUT_RD)`.
+    pub const RCV_SHUTDOWN: u32 = 1;
+    /// `SEND_SHUTDOWN`: `shutdown(SHUT_WR)`.
+    pub const SEND_SHUTDOWN: u32 = 2;
+    /// `S_IFSOCK`: the type of a socket's inode (`ino_mode`).
+    pub const S_IFSOCK: u32 = 0o140_000;
+    /// The kernel's `MAX_ERRNO`: the largest pending error (`err`).
+    pub const MAX_ERRNO: i32 = 4095;
+    /// The guest kernel's `HZ` (its `CONFIG_HZ`, the x86_64 default: the
+    /// guest configs do not set it), which bounds `linger`.
+    pub const HZ: u32 = 250;
+    /// The longest `linger` restart(2) takes, in seconds (`INT_MAX / HZ`).
+    pub const LINGER_MAX: u32 = i32::MAX as u32 / HZ;
+    /// The longest `rcvtimeo_us` and `sndtimeo_us` restart(2) takes (its
+    /// `KCR_UNIX_RCVTIMEO_MAX`): 365 days, in microseconds.
+    pub const TIMEO_MAX_US: u64 = 365 * 24 * 3600 * 1_000_000;
+
+    /// The socket type's name, or None for a type a UNIX record does not
+    /// hold.
+    pub fn type_name(t: u32) -> Option<&'static str> {
+        Some(match t {
+            STREAM => "stream",
+            DGRAM => "dgram",
+            SEQPACKET => "seqpacket",
+            _ => return None,
+        })
+    }
+
+    /// The socket state's name, or None for a state a UNIX record does
+    /// not hold.
+    pub fn state_name(s: u32) -> Option<&'static str> {
+        Some(match s {
+            ESTABLISHED => "established",
+            CLOSE => "close",
+            _ => return None,
+        })
     }
 }
 
@@ -1273,6 +1421,95 @@ pub struct kcr_rec_ctty {
     pub pad: u32,
 }
 
+/// `struct kcr_rec_unix`: the state of the `AF_UNIX` socket whose FILE
+/// (a `KCR_FILE_UNIX`, read-write) it follows: `type_` and `state`
+/// ([`unix_sock`]), `flags` ([`unix_flags`] within
+/// [`unix_flags::ALL`]), `shutdown`, the pending `err`, `peek_off` (-1:
+/// off), `backlog`, `sndbuf` and `rcvbuf` with `userlocks`, `rcvlowat`,
+/// `linger` (with [`unix_flags::LINGER`]), the timeouts (0: none), the
+/// socket inode's `ino_mode` (`S_IFSOCK` and permissions, the FILE's
+/// mode), owner and group, and `SO_PEERCRED` (with
+/// [`unix_flags::PEERCRED`], else 0). `peer_ngroups`, `addr_len`, `addr`
+/// and the `node_*` fields are for state not saved yet: 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_unix {
+    pub h: kcr_hdr,
+    pub type_: u32,
+    pub state: u32,
+    pub flags: u32,
+    pub shutdown: u32,
+    pub err: i32,
+    pub peek_off: i32,
+    pub backlog: u32,
+    pub sndbuf: u32,
+    pub rcvbuf: u32,
+    pub userlocks: u32,
+    pub rcvlowat: u32,
+    pub linger: u32,
+    pub rcvtimeo_us: u64,
+    pub sndtimeo_us: u64,
+    pub ino_mode: u32,
+    pub ino_uid: u32,
+    pub ino_gid: u32,
+    pub peer_pid: i32,
+    pub peer_uid: u32,
+    pub peer_gid: u32,
+    pub peer_ngroups: u32,
+    pub addr_len: u32,
+    pub addr: [u8; 112],
+    pub node_ino: u64,
+    pub node_mode: u32,
+    pub node_uid: u32,
+    pub node_gid: u32,
+    pub node_len: u32,
+}
+
+/// `struct kcr_rec_unix_queue`: the connection of the socket `file_ref`
+/// (a `KCR_FILE_UNIX` object of this section, one QUEUE each): `peer`
+/// ([`unix_peer`]) and, for [`unix_peer::FILE`], `peer_ref`; then its
+/// receive queue, the `nr_skbs` (at most [`KCR_UNIX_QUEUE_SKBS`])
+/// UNIX_SKB records that follow, oldest first, `bytes` in all (at most
+/// [`KCR_UNIX_QUEUE_BYTES`]). `peer_addr_len`, `nr_embryos` and
+/// `peer_addr` are for state not saved yet: 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_unix_queue {
+    pub h: kcr_hdr,
+    pub file_ref: u32,
+    pub peer: u32,
+    pub peer_ref: u32,
+    pub peer_addr_len: u32,
+    pub nr_embryos: u32,
+    pub nr_skbs: u32,
+    pub bytes: u64,
+    pub peer_addr: [u8; 112],
+}
+
+/// `struct kcr_rec_unix_skb` (followed by `len` bytes of data, at most
+/// [`KCR_UNIX_SKB_MAX`], zero-padded to 8): one buffer of a receive
+/// queue, with the credentials it carries (with [`KCR_UNIX_SKB_CREDS`]:
+/// `pid`, >= 0, 0 for a process not in the image, `uid`, `gid`; else all
+/// 0) and, for a `SOCK_DGRAM` socket, its sender `sender_ref` (a socket of
+/// the image, or 0). `nr_fds` and `sender_addr_len` are for state not
+/// saved yet: 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_unix_skb {
+    pub h: kcr_hdr,
+    pub len: u32,
+    pub flags: u32,
+    pub pid: i32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nr_fds: u32,
+    pub sender_ref: u32,
+    pub sender_addr_len: u32,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -1385,6 +1622,13 @@ layout! {
     kcr_rec_tty { h, c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc, c_ispeed, c_ospeed, ws_row,
         ws_col, ws_xpixel, ws_ypixel, pad }
     kcr_rec_ctty { h, file_ref, sid, fg_pgrp, pad }
+    kcr_rec_unix { h, type_ = "type", state, flags, shutdown, err, peek_off, backlog, sndbuf,
+        rcvbuf, userlocks, rcvlowat, linger, rcvtimeo_us, sndtimeo_us, ino_mode, ino_uid, ino_gid,
+        peer_pid, peer_uid, peer_gid, peer_ngroups, addr_len, addr, node_ino, node_mode, node_uid,
+        node_gid, node_len }
+    kcr_rec_unix_queue { h, file_ref, peer, peer_ref, peer_addr_len, nr_embryos, nr_skbs, bytes,
+        peer_addr }
+    kcr_rec_unix_skb { h, len, flags, pid, uid, gid, nr_fds, sender_ref, sender_addr_len }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -1458,6 +1702,24 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_TTY_OFLAGS", KCR_TTY_OFLAGS.into()),
         ("KCR_TTY_LFLAGS", KCR_TTY_LFLAGS.into()),
         ("KCR_REC_CTTY", rec::CTTY.into()),
+        ("KCR_FILE_UNIX", file_kind::UNIX.into()),
+        ("KCR_REC_UNIX", rec::UNIX.into()),
+        ("KCR_REC_UNIX_QUEUE", rec::UNIX_QUEUE.into()),
+        ("KCR_REC_UNIX_SKB", rec::UNIX_SKB.into()),
+        ("KCR_UNIX_PEERCRED", unix_flags::PEERCRED.into()),
+        ("KCR_UNIX_OOBINLINE", unix_flags::OOBINLINE.into()),
+        ("KCR_UNIX_KEEPALIVE", unix_flags::KEEPALIVE.into()),
+        ("KCR_UNIX_LINGER", unix_flags::LINGER.into()),
+        ("KCR_UNIX_FLAGS_ALL", unix_flags::ALL.into()),
+        ("KCR_UNIX_SNDBUF_LOCK", unix_flags::SNDBUF_LOCK.into()),
+        ("KCR_UNIX_RCVBUF_LOCK", unix_flags::RCVBUF_LOCK.into()),
+        ("KCR_UNIX_PEER_NONE", unix_peer::NONE.into()),
+        ("KCR_UNIX_PEER_FILE", unix_peer::FILE.into()),
+        ("KCR_UNIX_PEER_DEAD", unix_peer::DEAD.into()),
+        ("KCR_UNIX_QUEUE_SKBS", KCR_UNIX_QUEUE_SKBS.into()),
+        ("KCR_UNIX_QUEUE_BYTES", KCR_UNIX_QUEUE_BYTES),
+        ("KCR_UNIX_SKB_CREDS", KCR_UNIX_SKB_CREDS.into()),
+        ("KCR_UNIX_SKB_MAX", KCR_UNIX_SKB_MAX.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
@@ -1532,7 +1794,7 @@ mod tests {
     #[test]
     fn state_records_are_those_of_the_kinds_of_no_path() {
         let mut want = Vec::new();
-        for k in 0..=file_kind::INOTIFY + 1 {
+        for k in 0..=file_kind::UNIX + 1 {
             let state = file_kind::state_record(k);
             assert_eq!(
                 state.is_some(),
@@ -1546,6 +1808,34 @@ mod tests {
             file_kind::state_record(file_kind::INOTIFY),
             Some(rec::INOTIFY)
         );
+        assert_eq!(file_kind::state_record(file_kind::UNIX), Some(rec::UNIX));
+        assert!(!file_kind::has_path(file_kind::UNIX));
+    }
+
+    #[test]
+    fn unix_flags_are_the_named_bits() {
+        use unix_flags::*;
+        let mut all = 0;
+        for (bit, name) in NAMES {
+            assert_eq!(bit.count_ones(), 1, "{name}");
+            assert!(bit > all, "{name} out of order");
+            all |= bit;
+        }
+        assert_eq!(all, ALL);
+        assert_eq!(USERLOCKS, 3);
+        assert_eq!(names(PEERCRED | LINGER | 0x100), ["peercred", "linger"]);
+        assert_eq!(unix_peer::name(2), None);
+        assert_eq!(
+            unix_sock::type_name(unix_sock::SEQPACKET),
+            Some("seqpacket")
+        );
+        assert_eq!(unix_sock::type_name(3), None);
+        assert_eq!(unix_sock::state_name(unix_sock::CLOSE), Some("close"));
+        assert_eq!(unix_sock::LINGER_MAX, 8_589_934);
+        assert_eq!(unix_sock::TIMEO_MAX_US, 31_536_000_000_000);
+        assert_eq!(std::mem::size_of::<kcr_rec_unix>(), 240);
+        assert_eq!(std::mem::size_of::<kcr_rec_unix_queue>(), 152);
+        assert_eq!(std::mem::size_of::<kcr_rec_unix_skb>(), 40);
     }
 
     #[test]

@@ -467,6 +467,100 @@ pub struct FileObj {
     /// A terminal's termios and window size (its TTY record).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tty: Option<Tty>,
+    /// An `AF_UNIX` socket's state, connection and receive queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unix: Option<UnixSock>,
+}
+
+/// An `AF_UNIX` socket (`KCR_REC_UNIX`), with its connection and receive
+/// queue (its `KCR_REC_UNIX_QUEUE` and `KCR_REC_UNIX_SKB` records).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnixSock {
+    /// "stream", "dgram" or "seqpacket".
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    /// "established" (`TCP_ESTABLISHED`) or "close" (`TCP_CLOSE`).
+    pub state: &'static str,
+    /// `KCR_UNIX_*` names ([`unix_flags::NAMES`]).
+    pub flags: Vec<&'static str>,
+    /// `RCV_SHUTDOWN` (1) | `SEND_SHUTDOWN` (2).
+    pub shutdown: u32,
+    /// The pending error (`SO_ERROR`), 0 ..= 4095.
+    pub err: i32,
+    /// `SO_PEEK_OFF`; -1: off.
+    pub peek_off: i32,
+    /// The datagram queue limit (`sk_max_ack_backlog`).
+    pub backlog: u32,
+    /// `SO_SNDBUF` as `getsockopt()` reports it.
+    pub sndbuf: u32,
+    /// `SO_RCVBUF` as `getsockopt()` reports it.
+    pub rcvbuf: u32,
+    /// The send buffer was set (`KCR_UNIX_SNDBUF_LOCK`).
+    pub sndbuf_locked: bool,
+    /// The receive buffer was set (`KCR_UNIX_RCVBUF_LOCK`).
+    pub rcvbuf_locked: bool,
+    /// `SO_RCVLOWAT`, >= 1.
+    pub rcvlowat: u32,
+    /// `SO_LINGER` seconds ("linger" only; else 0).
+    pub linger: u32,
+    /// `SO_RCVTIMEO` in microseconds; 0: none.
+    pub rcvtimeo_us: u64,
+    /// `SO_SNDTIMEO` in microseconds; 0: none.
+    pub sndtimeo_us: u64,
+    /// The socket inode's mode: `S_IFSOCK` and permissions.
+    pub ino_mode: u32,
+    /// The socket inode's owner.
+    pub ino_uid: u32,
+    /// The socket inode's group.
+    pub ino_gid: u32,
+    /// `SO_PEERCRED` ("peercred" only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peercred: Option<UnixCreds>,
+    /// Its connection and receive queue (its UNIX_QUEUE record's, which
+    /// every socket of a valid image has).
+    pub queue: UnixQueue,
+}
+
+/// Credentials a socket shows: `SO_PEERCRED`, or what `SCM_CREDENTIALS`
+/// shows of a buffer.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct UnixCreds {
+    /// The process, as the checkpointer saw it; 0: one not in the image.
+    pub pid: i32,
+    /// Its user id.
+    pub uid: u32,
+    /// Its group id.
+    pub gid: u32,
+}
+
+/// The connection and receive queue of a socket (`KCR_REC_UNIX_QUEUE` and
+/// its UNIX_SKB records).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnixQueue {
+    /// "none" (not connected), "file" (connected to `peer_file`) or
+    /// "dead" (connected to a socket closed since).
+    pub peer: &'static str,
+    /// "file": the object id of the peer, a socket of the same type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_file: Option<u32>,
+    /// Bytes in the queue, the sum of its buffers' lengths.
+    pub bytes: u64,
+    /// The buffers not read yet, oldest first.
+    pub buffers: Vec<UnixBuf>,
+}
+
+/// One buffer of a socket's receive queue (`KCR_REC_UNIX_SKB`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct UnixBuf {
+    /// Its bytes not read yet.
+    pub len: u32,
+    /// The credentials it carries (`KCR_UNIX_SKB_CREDS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creds: Option<UnixCreds>,
+    /// A datagram's sending socket, when it is in the image (its object
+    /// id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<u32>,
 }
 
 /// The termios and window size of a terminal (`KCR_REC_TTY`), as
@@ -681,7 +775,72 @@ struct Parser<'v, R: Read> {
     /// The inotify whose INOTIFY_WATCH or INOTIFY_EVENT records are still
     /// to come.
     inotify_left: Option<InotifyLeft>,
+    /// Every socket (a `KCR_FILE_UNIX` FILE with its UNIX record) so far,
+    /// by object id.
+    unix: HashMap<u32, UnixObj>,
+    /// The sockets of the current section whose UNIX_QUEUE has not come
+    /// yet, in the order of their FILE records.
+    unix_unqueued: Vec<u32>,
+    /// The socket whose UNIX_SKB records are still to come.
+    unix_left: Option<UnixLeft>,
 }
+
+/// A socket of the image, as restart(2) keeps it until its queue is
+/// restored.
+struct UnixObj {
+    /// Its index in `files`.
+    file: usize,
+    /// Its type (`SOCK_*`).
+    type_: u32,
+    /// Its state (`TCP_*`).
+    state: u32,
+    /// Its UNIX_QUEUE record came.
+    queued: bool,
+    /// A stream or seqpacket socket: the peer a UNIX_QUEUE record joined
+    /// it to (its own, or its peer's, whichever came first).
+    joined: Option<u32>,
+}
+
+/// A socket whose UNIX_QUEUE record announced buffers that are still to
+/// come.
+struct UnixLeft {
+    /// Its object id.
+    objid: u32,
+    /// Its index in `files`.
+    file: usize,
+    /// Its type (`SOCK_*`).
+    type_: u32,
+    /// It has a peer (its UNIX_QUEUE's is not `KCR_UNIX_PEER_NONE`).
+    connected: bool,
+    /// UNIX_SKB records still to come.
+    skbs: u32,
+    /// The bytes its UNIX_QUEUE record announced.
+    bytes: u64,
+    /// The bytes of its buffers so far.
+    got: u64,
+}
+
+/// The records restart(2) reads in its loop over a process's objects, with
+/// the records of a file's own state that it reads with the file's: the
+/// first record of another type ends them.
+const OBJECT_RECORDS: [u32; 16] = [
+    rec::SIGPENDING,
+    rec::PIPE,
+    rec::FILE,
+    rec::PAGES,
+    rec::SEALS,
+    rec::EVENTFD,
+    rec::SIGNALFD,
+    rec::TIMERFD,
+    rec::EPOLL,
+    rec::INOTIFY,
+    rec::INOTIFY_WATCH,
+    rec::INOTIFY_EVENT,
+    rec::TTY,
+    rec::UNIX,
+    rec::UNIX_QUEUE,
+    rec::UNIX_SKB,
+];
 
 /// An inotify FILE whose INOTIFY record announced watches or events that
 /// are still to come.
@@ -744,6 +903,36 @@ impl<R: Read> Parser<'_, R> {
             "{} where {why} of inotify {} belongs",
             rec::name(t),
             f.objid
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` where a UNIX_SKB record of the socket `left` describes
+    /// still had to come.
+    fn missing_unix_skb(&self, t: u32, left: &UnixLeft) -> Error {
+        let got = self.files[left.file]
+            .unix
+            .as_ref()
+            .map_or(0, |u| u.queue.buffers.len());
+        let why = format!(
+            "{} where buffer {got} of {} of Unix socket {} belongs",
+            rec::name(t),
+            got + left.skbs as usize,
+            left.objid
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` ends the section's objects while sockets of it have no
+    /// UNIX_QUEUE record yet.
+    fn unqueued_unix(&self, t: u32) -> Error {
+        let ids: Vec<String> = self.unix_unqueued.iter().map(u32::to_string).collect();
+        let why = format!(
+            "{} Unix sockets without their queue record before {} (socket{} {})",
+            ids.len(),
+            rec::name(t),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
         );
         self.err(t, why)
     }
@@ -1027,6 +1216,174 @@ impl<R: Read> Parser<'_, R> {
         Err(self.err(t, why))
     }
 
+    /// A UNIX_QUEUE record (its place was checked): the checks of the
+    /// kernel's kcr_rst_unix_queue(), in its order, then the connection it
+    /// makes; its buffers are to come.
+    fn unix_queue(&mut self, t: u32, q: &kcr_rec_unix_queue) -> Result<(), Error> {
+        let bad_queue = || {
+            format!(
+                "Unix socket queue of object {} (peer {})",
+                q.file_ref, q.peer
+            )
+        };
+        let Some(sk) = self.unix_obj(q.file_ref) else {
+            return Err(self.err(t, bad_queue()));
+        };
+        let (file, type_, state, queued, joined) =
+            (sk.file, sk.type_, sk.state, sk.queued, sk.joined);
+        let peer = unix_peer::name(q.peer);
+        if queued
+            || peer.is_none()
+            || (q.peer != unix_peer::FILE && q.peer_ref != 0)
+            || q.peer_addr_len != 0
+            || q.peer_addr.iter().any(|&b| b != 0)
+            || q.nr_embryos != 0
+            || q.nr_skbs > KCR_UNIX_QUEUE_SKBS
+            || q.bytes > KCR_UNIX_QUEUE_BYTES
+        {
+            return Err(self.err(t, bad_queue()));
+        }
+        let stream = type_ != unix_sock::DGRAM;
+        if stream && (state == unix_sock::ESTABLISHED) != (q.peer != unix_peer::NONE) {
+            let why = format!(
+                "Unix socket {}: state {state} with peer {}",
+                q.file_ref, q.peer
+            );
+            return Err(self.err(t, why));
+        }
+        let mut psk = None;
+        if q.peer == unix_peer::FILE {
+            let p = self
+                .unix_obj(q.peer_ref)
+                .filter(|p| p.type_ == type_ && !(stream && q.peer_ref == q.file_ref))
+                .map(|p| (p.queued, p.joined));
+            let Some(p) = p else {
+                let why = format!("Unix socket {}: peer {}", q.file_ref, q.peer_ref);
+                return Err(self.err(t, why));
+            };
+            psk = Some(p);
+        }
+        // A stream pair is joined by the first of its two QUEUE records:
+        // the second names the first.
+        let disagree = || format!("Unix socket {} and its peer disagree", q.file_ref);
+        if stream && joined.is_some() {
+            if q.peer != unix_peer::FILE || joined != Some(q.peer_ref) {
+                return Err(self.err(t, disagree()));
+            }
+        } else if let Some((p_queued, p_joined)) = psk {
+            if stream && (p_queued || p_joined.is_some()) {
+                return Err(self.err(t, disagree()));
+            }
+            if stream {
+                for (a, b) in [(q.file_ref, q.peer_ref), (q.peer_ref, q.file_ref)] {
+                    if let Some(s) = self.unix.get_mut(&a) {
+                        s.joined = Some(b);
+                    }
+                }
+            }
+        }
+        if q.nr_skbs == 0 && q.bytes != 0 {
+            let why = format!(
+                "Unix socket {}: 0 bytes queued, not {}",
+                q.file_ref, q.bytes
+            );
+            return Err(self.err(t, why));
+        }
+        if let Some(s) = self.unix.get_mut(&q.file_ref) {
+            s.queued = true;
+        }
+        self.unix_unqueued.retain(|&id| id != q.file_ref);
+        if let Some(u) = self.files[file].unix.as_mut() {
+            u.queue = UnixQueue {
+                peer: peer.unwrap_or("none"),
+                peer_file: (q.peer == unix_peer::FILE).then_some(q.peer_ref),
+                bytes: q.bytes,
+                buffers: Vec::new(),
+            };
+        }
+        if q.nr_skbs > 0 {
+            self.unix_left = Some(UnixLeft {
+                objid: q.file_ref,
+                file,
+                type_,
+                connected: q.peer != unix_peer::NONE,
+                skbs: q.nr_skbs,
+                bytes: q.bytes,
+                got: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// A UNIX_SKB record of the socket `left` (its size was checked by its
+    /// rule): the checks of the kernel's kcr_rst_unix_skb(), in its order,
+    /// and at the last one, its queue's byte count.
+    fn unix_skb(&mut self, t: u32, r: &kcr_rec_unix_skb, mut left: UnixLeft) -> Result<(), Error> {
+        let creds = r.flags & KCR_UNIX_SKB_CREDS != 0;
+        let dgram = left.type_ == unix_sock::DGRAM;
+        if r.flags & !KCR_UNIX_SKB_CREDS != 0
+            || r.nr_fds != 0
+            || r.sender_addr_len != 0
+            || r.pid < 0
+            || (!creds && (r.pid != 0 || r.uid != 0 || r.gid != 0))
+            || (r.sender_ref != 0 && !dgram)
+        {
+            let why = format!(
+                "Unix socket buffer of {} bytes, flags {:#x}",
+                r.len, r.flags
+            );
+            return Err(self.err(t, why));
+        }
+        if dgram {
+            let from = self.unix_obj(r.sender_ref).map(|s| s.type_);
+            if r.sender_ref != 0 && from != Some(unix_sock::DGRAM) {
+                let why = format!("datagram from object {}", r.sender_ref);
+                return Err(self.err(t, why));
+            }
+        } else if !left.connected {
+            return Err(self.err(t, "data queued on an unconnected stream socket"));
+        }
+        let base = std::mem::size_of::<kcr_rec_unix_skb>();
+        let n = r.len as usize;
+        if self.buf[base + n..base + n.next_multiple_of(8)]
+            .iter()
+            .any(|&b| b != 0)
+        {
+            return Err(self.err(t, "Unix socket buffer padding"));
+        }
+        left.got += u64::from(r.len);
+        left.skbs -= 1;
+        if left.skbs == 0 && left.got != left.bytes {
+            let why = format!(
+                "Unix socket {}: {} bytes queued, not {}",
+                left.objid, left.got, left.bytes
+            );
+            return Err(self.err(t, why));
+        }
+        if let Some(u) = self.files[left.file].unix.as_mut() {
+            u.queue.buffers.push(UnixBuf {
+                len: r.len,
+                creds: creds.then_some(UnixCreds {
+                    pid: r.pid,
+                    uid: r.uid,
+                    gid: r.gid,
+                }),
+                sender: (r.sender_ref != 0).then_some(r.sender_ref),
+            });
+        }
+        if left.skbs > 0 {
+            self.unix_left = Some(left);
+        }
+        Ok(())
+    }
+
+    /// The socket of object `id` (the kernel's kcr_unix_obj()): a
+    /// `KCR_FILE_UNIX` FILE read before, of any process of the image.
+    fn unix_obj(&self, id: u32) -> Option<&UnixObj> {
+        let is_unix = self.objects.get(&id) == Some(&(rec::FILE, file_kind::UNIX));
+        self.unix.get(&id).filter(|_| is_unix)
+    }
+
     fn run(mut self) -> Result<Image, Error> {
         loop {
             if !self.fill(8, 0, true)? {
@@ -1130,6 +1487,25 @@ impl<R: Read> Parser<'_, R> {
                 ));
             }
             None => {}
+        }
+        // A UNIX_QUEUE record's buffers follow it, all of them, and
+        // nothing else does.
+        let unix_left = self.unix_left.take();
+        match &unix_left {
+            Some(left) if t != rec::UNIX_SKB => return Err(self.missing_unix_skb(t, left)),
+            None if t == rec::UNIX_SKB => {
+                return Err(self.err(
+                    t,
+                    "only after its socket's UNIX_QUEUE record, as many as it announces",
+                ));
+            }
+            _ => {}
+        }
+        // The first record that is not one of a process's objects ends
+        // them: restart(2) wants every socket made among them to have had
+        // its UNIX_QUEUE record by then.
+        if !self.unix_unqueued.is_empty() && !OBJECT_RECORDS.contains(&t) {
+            return Err(self.unqueued_unix(t));
         }
         if self.in_thread() && !rule.thread {
             return Err(self.err(
@@ -1555,6 +1931,7 @@ impl<R: Read> Parser<'_, R> {
                     seals: None,
                     inotify: None,
                     tty: None,
+                    unix: None,
                 });
             }
             rec::EVENTFD => {
@@ -2106,6 +2483,53 @@ impl<R: Read> Parser<'_, R> {
                     fg_pgrp: r.fg_pgrp,
                 });
             }
+            rec::UNIX => {
+                let r: kcr_rec_unix = self.obj(t)?;
+                let Some((i, _)) = state_of else {
+                    return Err(self.err(t, "only right after the FILE whose state it holds"));
+                };
+                let f = &self.files[i];
+                let sock = check_unix(&r, f.mode).ok_or_else(|| {
+                    let why = format!(
+                        "Unix socket {}: type {} state {} flags {:#x}",
+                        f.objid, r.type_, r.state, r.flags
+                    );
+                    self.err(t, why)
+                })?;
+                let objid = f.objid;
+                self.unix.insert(
+                    objid,
+                    UnixObj {
+                        file: i,
+                        type_: r.type_,
+                        state: r.state,
+                        queued: false,
+                        joined: None,
+                    },
+                );
+                self.unix_unqueued.push(objid);
+                self.files[i].unix = Some(sock);
+            }
+            rec::UNIX_QUEUE => {
+                let q: kcr_rec_unix_queue = self.obj(t)?;
+                let task = self.task(t)?;
+                // Among the process's object records, which its FS ends:
+                // restart(2) reads it in its loop over them (checkpoint
+                // writes it once every socket it names is written).
+                if task.fs.is_some() || task.nr_fds.is_some() || task.mm.is_some() {
+                    return Err(
+                        self.err(t, "only among its process's object records, before its FS")
+                    );
+                }
+                self.unix_queue(t, &q)?;
+            }
+            rec::UNIX_SKB => {
+                let r: kcr_rec_unix_skb = self.obj(t)?;
+                let Some(left) = unix_left else {
+                    return Err(self.err(t, "no UNIX_QUEUE record before it"));
+                };
+                self.unix_skb(t, &r, left)?;
+            }
             rec::MM => {
                 let m: kcr_rec_mm = self.obj(t)?;
                 if m.pgd_phys != 0 && !self.hostinfo() {
@@ -2288,6 +2712,12 @@ impl<R: Read> Parser<'_, R> {
         }
         if let Some(left) = &self.inotify_left {
             return Err(self.missing_inotify(t, left));
+        }
+        if let Some(left) = &self.unix_left {
+            return Err(self.missing_unix_skb(t, left));
+        }
+        if !self.unix_unqueued.is_empty() {
+            return Err(self.unqueued_unix(t));
         }
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;
@@ -2632,6 +3062,77 @@ pub fn check_seals(r: &kcr_rec_seals, shmem: bool) -> Result<Vec<&'static str>, 
     Ok(flag_names(r.seals, &seal_flags::NAMES))
 }
 
+/// The checks of the kernel's kcr_unix_check() on one UNIX record, whose
+/// socket's FILE record has mode `file_mode` (but `backlog` against the
+/// restarting machine's `net.unix.max_dgram_qlen`, which needs
+/// `CAP_NET_ADMIN` to pass): what restart(2) can make again. Returns the
+/// socket, with no connection and an empty queue until its UNIX_QUEUE
+/// record.
+pub fn check_unix(r: &kcr_rec_unix, file_mode: u32) -> Option<UnixSock> {
+    use unix_flags::{LINGER, PEERCRED};
+    use unix_sock::*;
+    let peercred = r.flags & PEERCRED != 0;
+    let i32_max = i32::MAX as u32;
+    let ok = r.flags & !unix_flags::ALL == 0
+        && r.shutdown & !(RCV_SHUTDOWN | SEND_SHUTDOWN) == 0
+        && (0..=MAX_ERRNO).contains(&r.err)
+        && r.peek_off >= -1
+        && r.sndbuf <= i32_max
+        && r.rcvbuf <= i32_max
+        && r.backlog <= i32_max
+        && r.userlocks & !unix_flags::USERLOCKS == 0
+        && (1..=i32_max).contains(&r.rcvlowat)
+        && r.linger <= LINGER_MAX
+        && (r.linger == 0 || r.flags & LINGER != 0)
+        && r.rcvtimeo_us <= TIMEO_MAX_US
+        && r.sndtimeo_us <= TIMEO_MAX_US
+        && r.ino_mode & S_IFMT == S_IFSOCK
+        && r.ino_mode & !(S_IFSOCK | 0o7777) == 0
+        && r.ino_mode == file_mode
+        && (peercred || (r.peer_pid == 0 && r.peer_uid == 0 && r.peer_gid == 0))
+        && r.peer_pid >= 0
+        && r.peer_ngroups == 0
+        && r.addr_len == 0
+        && r.addr.iter().all(|&b| b == 0)
+        && r.node_ino == 0
+        && r.node_mode == 0
+        && r.node_uid == 0
+        && r.node_gid == 0
+        && r.node_len == 0;
+    let (type_, state) = (type_name(r.type_)?, state_name(r.state)?);
+    ok.then(|| UnixSock {
+        type_,
+        state,
+        flags: unix_flags::names(r.flags),
+        shutdown: r.shutdown,
+        err: r.err,
+        peek_off: r.peek_off,
+        backlog: r.backlog,
+        sndbuf: r.sndbuf,
+        rcvbuf: r.rcvbuf,
+        sndbuf_locked: r.userlocks & unix_flags::SNDBUF_LOCK != 0,
+        rcvbuf_locked: r.userlocks & unix_flags::RCVBUF_LOCK != 0,
+        rcvlowat: r.rcvlowat,
+        linger: r.linger,
+        rcvtimeo_us: r.rcvtimeo_us,
+        sndtimeo_us: r.sndtimeo_us,
+        ino_mode: r.ino_mode,
+        ino_uid: r.ino_uid,
+        ino_gid: r.ino_gid,
+        peercred: peercred.then_some(UnixCreds {
+            pid: r.peer_pid,
+            uid: r.peer_uid,
+            gid: r.peer_gid,
+        }),
+        queue: UnixQueue {
+            peer: "none",
+            peer_file: None,
+            bytes: 0,
+            buffers: Vec::new(),
+        },
+    })
+}
+
 /// Reads and validates a whole image from `r`.
 pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
     parse_with(r, None)
@@ -2665,6 +3166,9 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         prev_type: 0,
         ptimers_left: 0,
         inotify_left: None,
+        unix: HashMap::new(),
+        unix_unqueued: Vec::new(),
+        unix_left: None,
     }
     .run()
 }

@@ -435,6 +435,24 @@ pub const RULES: &[Rule] = &[
     // descriptor need refer to (parse.rs checks the place, the count and
     // the fields, with restart(2)'s message for a file that is not one).
     fixed(rec::CTTY, size_of::<kcr_rec_ctty>()),
+    // Right after its socket's FILE (a KCR_FILE_UNIX), exactly one
+    // (parse.rs checks the place and the socket's state).
+    fixed(rec::UNIX, size_of::<kcr_rec_unix>()),
+    // Among its process's object records (before its FS), once for each
+    // socket of the section, naming sockets read before it; then exactly
+    // as many UNIX_SKB records as it announces, and nowhere else
+    // (parse.rs checks the places, the sockets, the connection, the
+    // counts and the buffers, with restart(2)'s messages for sockets that
+    // are not ones).
+    fixed(rec::UNIX_QUEUE, size_of::<kcr_rec_unix_queue>()),
+    counted(
+        rec::UNIX_SKB,
+        size_of::<kcr_rec_unix_skb>(),
+        offset_of!(kcr_rec_unix_skb, len),
+        1,
+        Limit::Range(0, KCR_UNIX_SKB_MAX as u64),
+        |n, _| format!("Unix socket buffer of {n} bytes"),
+    ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -456,7 +474,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::CTTY + 1 {
+        for t in 0..=rec::UNIX_SKB + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
@@ -515,6 +533,32 @@ mod tests {
             );
             assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty()));
         }
+    }
+
+    #[test]
+    fn unix_socket_records_have_their_sizes() {
+        for (t, want) in [(rec::UNIX, 240), (rec::UNIX_QUEUE, 152)] {
+            let size = rule(t).map(|r| r.size);
+            assert!(
+                matches!(size, Some(Size::Fixed(n)) if n == want),
+                "{size:?}"
+            );
+        }
+        // A structure, then the buffer's bytes padded to 8.
+        let size = rule(rec::UNIX_SKB).map(|r| r.size);
+        assert!(
+            matches!(
+                size,
+                Some(Size::Counted { base: 40, unit: 1, limit: Limit::Range(0, max), .. })
+                    if max == u64::from(KCR_UNIX_SKB_MAX)
+            ),
+            "{size:?}"
+        );
+        for t in [rec::UNIX, rec::UNIX_QUEUE, rec::UNIX_SKB] {
+            assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none()));
+        }
+        // Type 39 is none.
+        assert!(rule(39).is_none());
     }
 
     #[test]

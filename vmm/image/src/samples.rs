@@ -723,6 +723,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("locks", with_locks(&sample_locks())),
         ("fown", with_fowns(&sample_fowns())),
         ("tty", with_tty()),
+        ("unix", with_unix()),
         (
             "seals",
             with_seals(
@@ -840,6 +841,11 @@ fn offset_ids(b: &mut [u8], by: u32) {
             rec::FOWN => &[offset_of!(kcr_rec_fown, file_ref)],
             rec::SEALS => &[offset_of!(kcr_rec_seals, file_ref)],
             rec::CTTY => &[offset_of!(kcr_rec_ctty, file_ref)],
+            rec::UNIX_QUEUE => &[
+                offset_of!(kcr_rec_unix_queue, file_ref),
+                offset_of!(kcr_rec_unix_queue, peer_ref),
+            ],
+            rec::UNIX_SKB => &[offset_of!(kcr_rec_unix_skb, sender_ref)],
             _ => &[],
         };
         for &f in fields {
@@ -1578,6 +1584,227 @@ pub fn with_tty() -> Vec<u8> {
     finish(b, N + 4)
 }
 
+/// A UNIX record's fields: a socket of type `type_` ([`unix_sock`]) in
+/// state `state`, of inode mode `S_IFSOCK | 0777` owned by 0:0, as
+/// `socket()` makes it: no flags, buffers of 212992 bytes (the default
+/// `net.core.wmem_default`/`rmem_default`), `backlog` 10 (the default
+/// `net.unix.max_dgram_qlen`), `rcvlowat` 1, `peek_off` -1; every other
+/// field 0.
+pub fn unix_sock(type_: u32, state: u32) -> kcr_rec_unix {
+    let mut u = kcr_rec_unix::new_zeroed();
+    u.h = kcr_hdr {
+        type_: rec::UNIX,
+        len: size_of::<kcr_rec_unix>() as u32,
+    };
+    kcr_rec_unix {
+        type_,
+        state,
+        peek_off: -1,
+        backlog: 10,
+        sndbuf: 212_992,
+        rcvbuf: 212_992,
+        rcvlowat: 1,
+        ino_mode: 0o140_777,
+        ..u
+    }
+}
+
+/// The UNIX record of `u` (its header as [`record`] makes it).
+pub fn unix_record(u: &kcr_rec_unix) -> Vec<u8> {
+    let mut r = record(rec::UNIX, size_of::<kcr_rec_unix>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_unix, type_), u.type_),
+        (offset_of!(kcr_rec_unix, state), u.state),
+        (offset_of!(kcr_rec_unix, flags), u.flags),
+        (offset_of!(kcr_rec_unix, shutdown), u.shutdown),
+        (offset_of!(kcr_rec_unix, err), u.err as u32),
+        (offset_of!(kcr_rec_unix, peek_off), u.peek_off as u32),
+        (offset_of!(kcr_rec_unix, backlog), u.backlog),
+        (offset_of!(kcr_rec_unix, sndbuf), u.sndbuf),
+        (offset_of!(kcr_rec_unix, rcvbuf), u.rcvbuf),
+        (offset_of!(kcr_rec_unix, userlocks), u.userlocks),
+        (offset_of!(kcr_rec_unix, rcvlowat), u.rcvlowat),
+        (offset_of!(kcr_rec_unix, linger), u.linger),
+        (offset_of!(kcr_rec_unix, ino_mode), u.ino_mode),
+        (offset_of!(kcr_rec_unix, ino_uid), u.ino_uid),
+        (offset_of!(kcr_rec_unix, ino_gid), u.ino_gid),
+        (offset_of!(kcr_rec_unix, peer_pid), u.peer_pid as u32),
+        (offset_of!(kcr_rec_unix, peer_uid), u.peer_uid),
+        (offset_of!(kcr_rec_unix, peer_gid), u.peer_gid),
+        (offset_of!(kcr_rec_unix, peer_ngroups), u.peer_ngroups),
+        (offset_of!(kcr_rec_unix, addr_len), u.addr_len),
+        (offset_of!(kcr_rec_unix, node_mode), u.node_mode),
+        (offset_of!(kcr_rec_unix, node_uid), u.node_uid),
+        (offset_of!(kcr_rec_unix, node_gid), u.node_gid),
+        (offset_of!(kcr_rec_unix, node_len), u.node_len),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    for (off, v) in [
+        (offset_of!(kcr_rec_unix, rcvtimeo_us), u.rcvtimeo_us),
+        (offset_of!(kcr_rec_unix, sndtimeo_us), u.sndtimeo_us),
+        (offset_of!(kcr_rec_unix, node_ino), u.node_ino),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(&mut r, offset_of!(kcr_rec_unix, addr), &u.addr);
+    r
+}
+
+/// A socket's FILE (object `objid`, `KCR_FILE_UNIX`, open()
+/// flags `f_flags`, mode `u.ino_mode`) and its UNIX record of `u`: 2
+/// records.
+pub fn unix_records(objid: u32, f_flags: u32, u: &kcr_rec_unix) -> Vec<u8> {
+    let mut v = pathless_file(objid, file_kind::UNIX, f_flags);
+    put(
+        &mut v,
+        offset_of!(kcr_rec_file, mode),
+        &u.ino_mode.to_le_bytes(),
+    );
+    v.extend(unix_record(u));
+    v
+}
+
+/// A UNIX_SKB record of `data`: with `creds` (pid, uid, gid) and the
+/// `KCR_UNIX_SKB_CREDS` flag, or none; from the socket `sender_ref` (0:
+/// none).
+pub fn unix_skb_record(data: &[u8], creds: Option<(i32, u32, u32)>, sender_ref: u32) -> Vec<u8> {
+    let mut r = record(rec::UNIX_SKB, size_of::<kcr_rec_unix_skb>(), data);
+    let (flags, (pid, uid, gid)) = match creds {
+        Some(c) => (KCR_UNIX_SKB_CREDS, c),
+        None => (0, (0, 0, 0)),
+    };
+    for (off, v) in [
+        (offset_of!(kcr_rec_unix_skb, len), data.len() as u32),
+        (offset_of!(kcr_rec_unix_skb, flags), flags),
+        (offset_of!(kcr_rec_unix_skb, pid), pid as u32),
+        (offset_of!(kcr_rec_unix_skb, uid), uid),
+        (offset_of!(kcr_rec_unix_skb, gid), gid),
+        (offset_of!(kcr_rec_unix_skb, sender_ref), sender_ref),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// A UNIX_QUEUE record of socket `file_ref`: `peer` ([`unix_peer`]),
+/// `peer_ref`, `nr_skbs` buffers of `bytes` in all.
+pub fn unix_queue_record(
+    file_ref: u32,
+    peer: u32,
+    peer_ref: u32,
+    nr_skbs: u32,
+    bytes: u64,
+) -> Vec<u8> {
+    let mut r = record(rec::UNIX_QUEUE, size_of::<kcr_rec_unix_queue>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_unix_queue, file_ref), file_ref),
+        (offset_of!(kcr_rec_unix_queue, peer), peer),
+        (offset_of!(kcr_rec_unix_queue, peer_ref), peer_ref),
+        (offset_of!(kcr_rec_unix_queue, nr_skbs), nr_skbs),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_unix_queue, bytes),
+        &bytes.to_le_bytes(),
+    );
+    r
+}
+
+/// The UNIX_QUEUE record of socket `file_ref` (`peer`, `peer_ref`; its
+/// count and bytes those of `skbs`), then `skbs` (UNIX_SKB records, as
+/// [`unix_skb_record`] makes them): `1 + skbs.len()` records.
+pub fn unix_queue_records(file_ref: u32, peer: u32, peer_ref: u32, skbs: &[Vec<u8>]) -> Vec<u8> {
+    let len = offset_of!(kcr_rec_unix_skb, len);
+    let bytes: u64 = skbs
+        .iter()
+        .map(|r| {
+            u64::from(u32::from_le_bytes([
+                r[len],
+                r[len + 1],
+                r[len + 2],
+                r[len + 3],
+            ]))
+        })
+        .sum();
+    let mut v = unix_queue_record(file_ref, peer, peer_ref, skbs.len() as u32, bytes);
+    v.extend(skbs.concat());
+    v
+}
+
+/// The sockets of [`with_unix`], as checkpoint writes them among the
+/// objects of process 42: a stream socketpair, object 50 (read-write,
+/// `SO_PEERCRED` of process 42) and object 51 (non-blocking, with
+/// `SO_KEEPALIVE`, a linger of 5 s, a receive timeout of 1.5 s, a send
+/// buffer set to 65536 bytes, its peer's `SO_PEERCRED`), and a datagram
+/// socket, object 52, connected to one that was closed since (its inode
+/// of mode 0755, owned by 1000:1000, its send side shut down); their
+/// FILE and UNIX records, then the QUEUE of each with its buffers: 50
+/// has "world!\n" and "ping" from 51 (11 bytes), 51 "hello" from 50
+/// (each with the credentials of process 42, as `SCM_CREDENTIALS` shows
+/// them), 52 a datagram of 12 bytes of a process outside the image (pid
+/// 0, 1000:1000) and an empty one without credentials: 14 records.
+pub fn sample_unix_records() -> Vec<u8> {
+    use unix_sock::*;
+    let cred = Some((42, 0, 0));
+    let pair = kcr_rec_unix {
+        flags: unix_flags::PEERCRED,
+        peer_pid: 42,
+        ..unix_sock(STREAM, ESTABLISHED)
+    };
+    let other = kcr_rec_unix {
+        flags: unix_flags::PEERCRED | unix_flags::KEEPALIVE | unix_flags::LINGER,
+        linger: 5,
+        rcvtimeo_us: 1_500_000,
+        sndbuf: 65536,
+        userlocks: unix_flags::SNDBUF_LOCK,
+        ..pair
+    };
+    let dgram = kcr_rec_unix {
+        shutdown: SEND_SHUTDOWN,
+        ino_mode: 0o140_755,
+        ino_uid: 1000,
+        ino_gid: 1000,
+        ..unix_sock(DGRAM, ESTABLISHED)
+    };
+    let mut v = unix_records(50, 0o2, &pair);
+    v.extend(unix_records(51, 0o4002, &other));
+    v.extend(unix_records(52, 0o2, &dgram));
+    v.extend(unix_queue_records(
+        50,
+        unix_peer::FILE,
+        51,
+        &[
+            unix_skb_record(b"world!\n", cred, 0),
+            unix_skb_record(b"ping", cred, 0),
+        ],
+    ));
+    v.extend(unix_queue_records(
+        51,
+        unix_peer::FILE,
+        50,
+        &[unix_skb_record(b"hello", cred, 0)],
+    ));
+    v.extend(unix_queue_records(
+        52,
+        unix_peer::DEAD,
+        0,
+        &[
+            unix_skb_record(b"datagram one", Some((0, 1000, 1000)), 0),
+            unix_skb_record(b"", None, 0),
+        ],
+    ));
+    v
+}
+
+/// `sample()` with the sockets of [`sample_unix_records`] among its file
+/// objects: 14 more records.
+pub fn with_unix() -> Vec<u8> {
+    with_files(&sample_unix_records(), 14)
+}
+
 /// The offset of the first record of type `t` in `b`.
 ///
 /// # Panics
@@ -1593,4 +1820,38 @@ pub fn rec_off(b: &[u8], t: u32) -> usize {
         off += u32::from_le_bytes([b[off + 4], b[off + 5], b[off + 6], b[off + 7]]) as usize;
     }
     panic!("no record of type {t}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_ids_moves_the_references_of_socket_records() {
+        let d = unix_sock(unix_sock::DGRAM, unix_sock::CLOSE);
+        let mut v = unix_records(50, 2, &d);
+        v.extend(unix_queue_records(
+            50,
+            unix_peer::FILE,
+            50,
+            &[
+                unix_skb_record(b"x", None, 50),
+                unix_skb_record(b"y", None, 0),
+            ],
+        ));
+        offset_ids(&mut v, 100);
+        let word = |o: usize| u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]]);
+        let recs = records_of(&v);
+        let got: Vec<u32> = [
+            recs[0].0 + offset_of!(kcr_rec_file, objid),
+            recs[2].0 + offset_of!(kcr_rec_unix_queue, file_ref),
+            recs[2].0 + offset_of!(kcr_rec_unix_queue, peer_ref),
+            recs[3].0 + offset_of!(kcr_rec_unix_skb, sender_ref),
+            recs[4].0 + offset_of!(kcr_rec_unix_skb, sender_ref),
+        ]
+        .iter()
+        .map(|&o| word(o))
+        .collect();
+        assert_eq!(got, [150, 150, 150, 150, 0]);
+    }
 }

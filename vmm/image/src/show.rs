@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
 use crate::parse::{
-    Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer, Task, Tty, Vma,
+    Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer, Task, Tty,
+    UnixBuf, UnixCreds, UnixSock, Vma,
 };
 
 fn prot(p: u32) -> String {
@@ -114,6 +115,17 @@ fn file_desc(f: &FileObj) -> String {
             }
             s
         }
+        "unix" => match &f.unix {
+            Some(u) => format!(
+                "unix {} socket, {}, {} (flags {:#o})\n  options: {}",
+                u.type_,
+                u.state,
+                unix_queue_text(u),
+                f.f_flags,
+                unix_options(u)
+            ),
+            None => format!("unix socket (flags {:#o})", f.f_flags),
+        },
         "signalfd" => format!(
             "signalfd of signals {} (flags {:#o})",
             sig_list(f.signalfd.unwrap_or(0)),
@@ -136,6 +148,93 @@ fn file_desc(f: &FileObj) -> String {
             f.kind, f.path, f.ino, f.size, f.pos, f.f_flags
         ),
     }
+}
+
+/// A socket's peer and queue: `peer #51, 2 buffers queued (11 bytes)`,
+/// `no peer, nothing queued`.
+fn unix_queue_text(u: &UnixSock) -> String {
+    let q = &u.queue;
+    let peer = match (q.peer, q.peer_file) {
+        ("file", Some(id)) => format!("peer #{id}"),
+        ("dead", _) => "peer closed".to_string(),
+        _ => "no peer".to_string(),
+    };
+    if q.buffers.is_empty() {
+        format!("{peer}, nothing queued")
+    } else {
+        format!(
+            "{peer}, {} buffers queued ({} bytes)",
+            q.buffers.len(),
+            q.bytes
+        )
+    }
+}
+
+/// Credentials: `pid 42 uid 0 gid 0`.
+fn unix_creds(c: &UnixCreds) -> String {
+    format!("pid {} uid {} gid {}", c.pid, c.uid, c.gid)
+}
+
+/// A socket's options and inode in one line: the buffers, queue limit and
+/// low-water mark always, the others when set.
+fn unix_options(u: &UnixSock) -> String {
+    let locked = |l: bool| if l { " (set)" } else { "" };
+    let mut v = vec![
+        format!("sndbuf {}{}", u.sndbuf, locked(u.sndbuf_locked)),
+        format!("rcvbuf {}{}", u.rcvbuf, locked(u.rcvbuf_locked)),
+        format!("backlog {}", u.backlog),
+        format!("rcvlowat {}", u.rcvlowat),
+    ];
+    if u.shutdown != 0 {
+        let sides: Vec<&str> = [(1, "read"), (2, "write")]
+            .iter()
+            .filter(|(bit, _)| u.shutdown & bit != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        v.push(format!("shut down for {}", sides.join(" and ")));
+    }
+    if u.err != 0 {
+        v.push(format!("pending error {}", u.err));
+    }
+    if u.peek_off != -1 {
+        v.push(format!("peek offset {}", u.peek_off));
+    }
+    if u.flags.contains(&"linger") {
+        v.push(format!("linger {} s", u.linger));
+    }
+    for (name, us) in [("rcvtimeo", u.rcvtimeo_us), ("sndtimeo", u.sndtimeo_us)] {
+        if us != 0 {
+            v.push(format!("{name} {us} us"));
+        }
+    }
+    for flag in ["keepalive", "oobinline"] {
+        if u.flags.contains(&flag) {
+            v.push(flag.to_string());
+        }
+    }
+    if let Some(c) = &u.peercred {
+        v.push(format!("peer credentials {}", unix_creds(c)));
+    }
+    format!(
+        "{}; inode mode {:o} uid {} gid {}",
+        v.join(", "),
+        u.ino_mode,
+        u.ino_uid,
+        u.ino_gid
+    )
+}
+
+/// A queued buffer for the path tree: `5 bytes creds pid 42 uid 0 gid 0
+/// sender files/52`.
+fn unix_buf_text(b: &UnixBuf) -> String {
+    let mut s = format!("{} bytes", b.len);
+    if let Some(c) = &b.creds {
+        let _ = write!(s, " creds {}", unix_creds(c));
+    }
+    if let Some(id) = b.sender {
+        let _ = write!(s, " sender files/{id}");
+    }
+    s
 }
 
 /// A terminal's termios flags, speed and window size in one line:
@@ -771,6 +870,42 @@ pub fn tree(img: &Image) -> String {
                 put(format!("{q}/{k}"), v.to_string());
             }
         }
+        if let Some(u) = &f.unix {
+            let q = format!("{p}/unix");
+            put(format!("{q}/type"), u.type_.into());
+            put(format!("{q}/state"), u.state.into());
+            put(format!("{q}/flags"), u.flags.join(","));
+            put(format!("{q}/mode"), format!("{:o}", u.ino_mode));
+            put(format!("{q}/owner"), format!("{}:{}", u.ino_uid, u.ino_gid));
+            for (k, v) in [
+                ("shutdown", u.shutdown.to_string()),
+                ("err", u.err.to_string()),
+                ("peek_off", u.peek_off.to_string()),
+                ("backlog", u.backlog.to_string()),
+                ("sndbuf", u.sndbuf.to_string()),
+                ("rcvbuf", u.rcvbuf.to_string()),
+                ("sndbuf_locked", u.sndbuf_locked.to_string()),
+                ("rcvbuf_locked", u.rcvbuf_locked.to_string()),
+                ("rcvlowat", u.rcvlowat.to_string()),
+                ("linger", u.linger.to_string()),
+                ("rcvtimeo_us", u.rcvtimeo_us.to_string()),
+                ("sndtimeo_us", u.sndtimeo_us.to_string()),
+            ] {
+                put(format!("{q}/{k}"), v);
+            }
+            if let Some(c) = &u.peercred {
+                put(format!("{q}/peercred"), unix_creds(c));
+            }
+            let peer = match (u.queue.peer, u.queue.peer_file) {
+                ("file", Some(id)) => format!("files/{id}"),
+                (kind, _) => kind.to_string(),
+            };
+            put(format!("{q}/peer"), peer);
+            put(format!("{q}/queue/bytes"), u.queue.bytes.to_string());
+            for (i, b) in u.queue.buffers.iter().enumerate() {
+                put(format!("{q}/queue/{i}"), unix_buf_text(b));
+            }
+        }
     }
     for t in &img.tasks {
         let p = format!("task-{}", t.pid);
@@ -965,7 +1100,9 @@ pub fn json(img: &Image) -> Result<String, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{lock_kind, KCR_EFD_SEMAPHORE};
+    use crate::format::{
+        kcr_rec_unix, lock_kind, unix_flags, unix_peer, unix_sock, KCR_EFD_SEMAPHORE,
+    };
     use crate::parse::parse;
     use crate::samples::*;
 
@@ -1312,6 +1449,123 @@ mod tests {
         assert!(!tree(&img).contains("/tty/") && !tree(&img).contains("/ctty/"));
         let j = json(&img).unwrap();
         assert!(!j.contains("\"tty\"") && !j.contains("\"ctty\""), "{j}");
+    }
+
+    #[test]
+    fn unix_sockets_show_their_state_and_queue() {
+        let img = parse(&with_unix()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #50: unix stream socket, established, peer #51, 2 buffers queued (11 bytes) \
+             (flags 0o2)\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1, peer \
+             credentials pid 42 uid 0 gid 0; inode mode 140777 uid 0 gid 0\n",
+            "file #51: unix stream socket, established, peer #50, 1 buffers queued (5 bytes) \
+             (flags 0o4002)\n\
+             \x20 options: sndbuf 65536 (set), rcvbuf 212992, backlog 10, rcvlowat 1, linger \
+             5 s, rcvtimeo 1500000 us, keepalive, peer credentials pid 42 uid 0 gid 0; inode \
+             mode 140777 uid 0 gid 0\n",
+            "file #52: unix dgram socket, established, peer closed, 2 buffers queued (12 bytes) \
+             (flags 0o2)\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1, shut down \
+             for write; inode mode 140755 uid 1000 gid 1000\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/50/kind = unix\n",
+            "files/50/unix/type = stream\n",
+            "files/50/unix/state = established\n",
+            "files/50/unix/flags = peercred\n",
+            "files/50/unix/mode = 140777\n",
+            "files/50/unix/owner = 0:0\n",
+            "files/50/unix/peek_off = -1\n",
+            "files/50/unix/backlog = 10\n",
+            "files/50/unix/peercred = pid 42 uid 0 gid 0\n",
+            "files/50/unix/peer = files/51\n",
+            "files/50/unix/queue/bytes = 11\n",
+            "files/50/unix/queue/0 = 7 bytes creds pid 42 uid 0 gid 0\n",
+            "files/50/unix/queue/1 = 4 bytes creds pid 42 uid 0 gid 0\n",
+            "files/51/unix/flags = peercred,keepalive,linger\n",
+            "files/51/unix/sndbuf = 65536\n",
+            "files/51/unix/sndbuf_locked = true\n",
+            "files/51/unix/linger = 5\n",
+            "files/51/unix/rcvtimeo_us = 1500000\n",
+            "files/51/unix/peer = files/50\n",
+            "files/52/unix/type = dgram\n",
+            "files/52/unix/flags = \n",
+            "files/52/unix/owner = 1000:1000\n",
+            "files/52/unix/shutdown = 2\n",
+            "files/52/unix/peer = dead\n",
+            "files/52/unix/queue/0 = 12 bytes creds pid 0 uid 1000 gid 1000\n",
+            "files/52/unix/queue/1 = 0 bytes\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(!t.contains("files/52/unix/peercred"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = &j["files"][3];
+        assert_eq!((&f["objid"], &f["kind"]), (&50.into(), &"unix".into()));
+        let u = &f["unix"];
+        assert_eq!(
+            (&u["type"], &u["state"]),
+            (&"stream".into(), &"established".into())
+        );
+        assert_eq!(
+            u["peercred"],
+            serde_json::json!({"pid": 42, "uid": 0, "gid": 0})
+        );
+        assert_eq!(
+            u["queue"],
+            serde_json::json!({
+                "peer": "file",
+                "peer_file": 51,
+                "bytes": 11,
+                "buffers": [
+                    {"len": 7, "creds": {"pid": 42, "uid": 0, "gid": 0}},
+                    {"len": 4, "creds": {"pid": 42, "uid": 0, "gid": 0}}
+                ]
+            })
+        );
+        let d = &j["files"][5]["unix"];
+        assert_eq!(d["queue"]["peer"], "dead");
+        assert_eq!(d["queue"]["buffers"][1], serde_json::json!({"len": 0}));
+        assert!(d.get("peercred").is_none(), "{d}");
+        // A socket of no peer and nothing queued, with every option set.
+        let u = kcr_rec_unix {
+            flags: unix_flags::OOBINLINE,
+            shutdown: 3,
+            err: 32,
+            peek_off: 4,
+            userlocks: unix_flags::RCVBUF_LOCK,
+            rcvlowat: 8,
+            sndtimeo_us: 250,
+            ..unix_sock(unix_sock::SEQPACKET, unix_sock::CLOSE)
+        };
+        let mut v = unix_records(60, 0o2, &u);
+        v.extend(unix_queue_records(60, unix_peer::NONE, 0, &[]));
+        let img = parse(&with_files(&v, 3)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #60: unix seqpacket socket, close, no peer, nothing queued (flags 0o2)\n\
+                    \x20 options: sndbuf 212992, rcvbuf 212992 (set), backlog 10, rcvlowat 8, \
+                    shut down for read and write, pending error 32, peek offset 4, sndtimeo \
+                    250 us, oobinline; inode mode 140777 uid 0 gid 0\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        for want in [
+            "files/60/unix/peer = none\n",
+            "files/60/unix/queue/bytes = 0\n",
+            "files/60/unix/rcvbuf_locked = true\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(!t.contains("files/60/unix/queue/0"), "{t}");
+        // None in an image without them.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("unix"));
+        assert!(!tree(&img).contains("/unix/"));
+        assert!(!json(&img).unwrap().contains("\"unix\""));
     }
 
     #[test]

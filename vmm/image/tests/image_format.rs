@@ -4,7 +4,8 @@
 //! struct size, field offset, field size and constant must match. The two
 //! cannot drift apart without this test failing. The `IN_*` bits the
 //! inotify records carry, which `kcr.h` takes from `<linux/inotify.h>`,
-//! are checked against that header the same way.
+//! are checked against that header the same way, and so are the socket
+//! types, states and inode type the UNIX records carry.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -104,6 +105,27 @@ fn tty_constants_match_the_kernel_headers() {
         ("(ISIG | ((EXTPROC << 1) - 1))", KCR_TTY_LFLAGS.into()),
     ];
     assert_c_values(&["asm/termbits.h", "linux/major.h", "linux/tty.h"], &want);
+}
+
+/// The socket types and states (`SOCK_*`, `TCP_*`), the shutdown bits as
+/// `shutdown()` takes them (`SHUT_RD` + 1, `SHUT_WR` + 1: the kernel's
+/// `RCV_SHUTDOWN`, `SEND_SHUTDOWN`) and the inode type (`S_IFSOCK`) that
+/// `format::unix_sock` names, which `kcr.h` takes from the kernel's
+/// socket headers, are the C library's (the same values as the kernel's).
+#[test]
+fn unix_socket_constants_match_the_system_headers() {
+    use kcr_image::format::unix_sock::*;
+    let want: Vec<(&str, u64)> = vec![
+        ("SOCK_STREAM", STREAM.into()),
+        ("SOCK_DGRAM", DGRAM.into()),
+        ("SOCK_SEQPACKET", SEQPACKET.into()),
+        ("TCP_ESTABLISHED", ESTABLISHED.into()),
+        ("TCP_CLOSE", CLOSE.into()),
+        ("(SHUT_RD + 1)", RCV_SHUTDOWN.into()),
+        ("(SHUT_WR + 1)", SEND_SHUTDOWN.into()),
+        ("S_IFSOCK", S_IFSOCK.into()),
+    ];
+    assert_c_values(&["sys/socket.h", "netinet/tcp.h", "sys/stat.h"], &want);
 }
 
 #[test]

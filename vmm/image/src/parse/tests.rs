@@ -3639,3 +3639,1138 @@ fn cow_pages_of_a_forked_child() {
     one.splice(m + mlen..m + mlen, fr);
     bad(finish(one, N + 2), "not the parent");
 }
+
+/// `sample()` with `recs` (each one or more records) among its file
+/// objects, before its FS: the first of them is record 12.
+fn unix_img(recs: &[Vec<u8>]) -> Vec<u8> {
+    let v = recs.concat();
+    with_files(&v, records_of(&v).len() as u32)
+}
+
+/// The socket of file object `id` of `img`.
+fn unix_of(img: &Image, id: u32) -> &UnixSock {
+    let f = img.files.iter().find(|f| f.objid == id).unwrap();
+    f.unix.as_ref().unwrap()
+}
+
+/// An unconnected stream socket: its FILE (object `id`, read-write) and
+/// UNIX records.
+fn closed_stream(id: u32) -> Vec<u8> {
+    unix_records(id, 2, &unix_sock(unix_sock::STREAM, unix_sock::CLOSE))
+}
+
+/// A datagram socket (object `id`, read-write), connected or not.
+fn dgram(id: u32, state: u32) -> Vec<u8> {
+    unix_records(id, 2, &unix_sock(unix_sock::DGRAM, state))
+}
+
+/// A stream socketpair (objects `a` and `b`, of type `type_`) and the
+/// QUEUE of each, naming the other, with no buffer.
+fn stream_pair(a: u32, b: u32, type_: u32) -> Vec<u8> {
+    let u = unix_sock(type_, unix_sock::ESTABLISHED);
+    let mut v = unix_records(a, 2, &u);
+    v.extend(unix_records(b, 2, &u));
+    v.extend(unix_queue_records(a, unix_peer::FILE, b, &[]));
+    v.extend(unix_queue_records(b, unix_peer::FILE, a, &[]));
+    v
+}
+
+/// The QUEUE of socket `id`, not connected, with no buffer.
+fn no_queue(id: u32) -> Vec<u8> {
+    unix_queue_records(id, unix_peer::NONE, 0, &[])
+}
+
+#[test]
+fn unix_sockets_carry_their_state_and_queue() {
+    let img = parse(&with_unix()[..]).unwrap();
+    assert_eq!(img.records, N + 14);
+    let creds = |pid, uid, gid| Some(UnixCreds { pid, uid, gid });
+    let a = unix_of(&img, 50);
+    assert_eq!(
+        (a.type_, a.state, a.flags.clone()),
+        ("stream", "established", vec!["peercred"])
+    );
+    assert_eq!(
+        (a.sndbuf, a.rcvbuf, a.backlog, a.rcvlowat, a.peek_off),
+        (212_992, 212_992, 10, 1, -1)
+    );
+    assert_eq!((a.ino_mode, a.ino_uid, a.ino_gid), (0o140_777, 0, 0));
+    assert_eq!(a.peercred, creds(42, 0, 0));
+    assert_eq!(
+        a.queue,
+        UnixQueue {
+            peer: "file",
+            peer_file: Some(51),
+            bytes: 11,
+            buffers: vec![
+                UnixBuf {
+                    len: 7,
+                    creds: creds(42, 0, 0),
+                    sender: None
+                },
+                UnixBuf {
+                    len: 4,
+                    creds: creds(42, 0, 0),
+                    sender: None
+                },
+            ],
+        }
+    );
+    let b = unix_of(&img, 51);
+    assert_eq!(b.flags, ["peercred", "keepalive", "linger"]);
+    assert_eq!((b.linger, b.rcvtimeo_us, b.sndtimeo_us), (5, 1_500_000, 0));
+    assert_eq!(
+        (b.sndbuf, b.sndbuf_locked, b.rcvbuf_locked),
+        (65536, true, false)
+    );
+    assert_eq!(
+        (b.queue.peer_file, b.queue.bytes, b.queue.buffers.len()),
+        (Some(50), 5, 1)
+    );
+    let f = img.files.iter().find(|f| f.objid == 51).unwrap();
+    assert_eq!((f.kind, f.f_flags, f.path.as_str()), ("unix", 0o4002, ""));
+    let d = unix_of(&img, 52);
+    assert_eq!((d.type_, d.state, d.shutdown), ("dgram", "established", 2));
+    assert_eq!((d.ino_mode, d.ino_uid, d.ino_gid), (0o140_755, 1000, 1000));
+    assert_eq!(d.peercred, None);
+    assert_eq!((d.queue.peer, d.queue.peer_file), ("dead", None));
+    assert_eq!(
+        d.queue.buffers,
+        [
+            UnixBuf {
+                len: 12,
+                creds: creds(0, 1000, 1000),
+                sender: None
+            },
+            UnixBuf {
+                len: 0,
+                creds: None,
+                sender: None
+            },
+        ]
+    );
+    assert!(parse(&sample()[..])
+        .unwrap()
+        .files
+        .iter()
+        .all(|f| f.unix.is_none()));
+}
+
+#[test]
+fn unix_sockets_at_the_bounds_restart_takes() {
+    use unix_sock::*;
+    // Every field at its largest, and the smallest where it matters.
+    let edge = kcr_rec_unix {
+        flags: unix_flags::ALL,
+        shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN,
+        err: MAX_ERRNO,
+        peek_off: i32::MAX,
+        backlog: i32::MAX as u32,
+        sndbuf: i32::MAX as u32,
+        rcvbuf: i32::MAX as u32,
+        userlocks: unix_flags::USERLOCKS,
+        rcvlowat: i32::MAX as u32,
+        linger: LINGER_MAX,
+        rcvtimeo_us: TIMEO_MAX_US,
+        sndtimeo_us: TIMEO_MAX_US,
+        ino_mode: S_IFSOCK | 0o7777,
+        ino_uid: u32::MAX,
+        ino_gid: u32::MAX,
+        peer_pid: i32::MAX,
+        peer_uid: u32::MAX,
+        peer_gid: u32::MAX,
+        ..unix_sock(STREAM, CLOSE)
+    };
+    let img = parse(&unix_img(&[unix_records(50, 0o104002, &edge), no_queue(50)])[..]).unwrap();
+    let u = unix_of(&img, 50);
+    assert_eq!(u.flags, ["peercred", "oobinline", "keepalive", "linger"]);
+    assert_eq!(
+        (u.err, u.peek_off, u.linger, u.rcvtimeo_us, u.ino_mode),
+        (4095, i32::MAX, 8_589_934, TIMEO_MAX_US, 0o147_777)
+    );
+    assert!(u.sndbuf_locked && u.rcvbuf_locked);
+    assert_eq!(u.peercred.map(|c| c.pid), Some(i32::MAX));
+    let low = kcr_rec_unix {
+        flags: unix_flags::PEERCRED | unix_flags::LINGER,
+        ino_mode: S_IFSOCK,
+        ..unix_sock(DGRAM, CLOSE)
+    };
+    let img = parse(&unix_img(&[unix_records(50, 2, &low), no_queue(50)])[..]).unwrap();
+    let u = unix_of(&img, 50);
+    assert_eq!((u.linger, u.peercred.map(|c| c.pid)), (0, Some(0)));
+    // A seqpacket pair, a datagram pair whose datagrams name their
+    // sender, a datagram socket connected to itself, one not connected
+    // with a datagram of a socket of the image.
+    let img = parse(&unix_img(&[stream_pair(50, 51, SEQPACKET)])[..]).unwrap();
+    assert_eq!(unix_of(&img, 51).type_, "seqpacket");
+    assert_eq!(unix_of(&img, 51).queue.peer_file, Some(50));
+    let recs = [
+        dgram(50, ESTABLISHED),
+        dgram(51, ESTABLISHED),
+        unix_queue_records(
+            50,
+            unix_peer::FILE,
+            51,
+            &[unix_skb_record(b"to 50", Some((42, 0, 0)), 51)],
+        ),
+        unix_queue_records(
+            51,
+            unix_peer::FILE,
+            50,
+            &[
+                unix_skb_record(b"to 51", Some((42, 0, 0)), 50),
+                unix_skb_record(b"lost", None, 0),
+            ],
+        ),
+        dgram(52, ESTABLISHED),
+        unix_queue_records(52, unix_peer::FILE, 52, &[unix_skb_record(b"me", None, 52)]),
+        dgram(53, CLOSE),
+        unix_queue_records(53, unix_peer::NONE, 0, &[unix_skb_record(b"x", None, 51)]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    let q = &unix_of(&img, 51).queue;
+    assert_eq!(
+        (
+            q.peer_file,
+            q.bytes,
+            q.buffers[0].sender,
+            q.buffers[1].sender
+        ),
+        (Some(50), 9, Some(50), None)
+    );
+    assert_eq!(unix_of(&img, 52).queue.peer_file, Some(52));
+    assert_eq!(unix_of(&img, 53).queue.buffers[0].sender, Some(51));
+    // A datagram socket connected to a socket of its own state: CLOSE
+    // with a peer, ESTABLISHED without one (only a stream socket's state
+    // is its connection's).
+    let recs = [
+        dgram(50, CLOSE),
+        dgram(51, ESTABLISHED),
+        unix_queue_records(50, unix_peer::FILE, 51, &[]),
+        no_queue(51),
+    ];
+    parse(&unix_img(&recs)[..]).unwrap();
+    // The second of a pair's QUEUE records first; the queues after other
+    // objects; a stream socket whose peer was closed, with data.
+    let u = unix_sock(STREAM, ESTABLISHED);
+    let recs = [
+        unix_records(50, 2, &u),
+        unix_records(51, 2, &u),
+        eventfd_records(1, 0),
+        unix_queue_records(51, unix_peer::FILE, 50, &[]),
+        unix_queue_records(50, unix_peer::FILE, 51, &[]),
+        unix_records(52, 2, &u),
+        unix_queue_records(52, unix_peer::DEAD, 0, &[unix_skb_record(b"bye", None, 0)]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 52).queue.peer, "dead");
+    // The longest buffer.
+    let big = vec![7u8; KCR_UNIX_SKB_MAX as usize];
+    let recs = [
+        dgram(50, CLOSE),
+        unix_queue_records(50, unix_peer::NONE, 0, &[unix_skb_record(&big, None, 0)]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 50).queue.bytes, u64::from(KCR_UNIX_SKB_MAX));
+    // In a process with threads: the process's.
+    let mut b = body(&with_unix());
+    let t = rec_off(&b, rec::TASK);
+    for (off, v) in [
+        (offset_of!(kcr_rec_task, flags), 0u32),
+        (offset_of!(kcr_rec_task, nr_threads), 2),
+    ] {
+        put(&mut b, t + off, &v.to_le_bytes());
+    }
+    let (th, r) = thread_records(43, 60, &[]);
+    b.extend(th);
+    let img = parse(&finish(b, N + 14 + r)[..]).unwrap();
+    assert_eq!(img.tasks[0].threads.len(), 1);
+    assert_eq!(unix_of(&img, 50).queue.buffers.len(), 2);
+}
+
+#[test]
+fn unix_files_are_read_write_sockets_of_no_path() {
+    let u = unix_sock(unix_sock::STREAM, unix_sock::CLOSE);
+    // O_RDWR, with O_NONBLOCK and O_LARGEFILE and no other flag; no
+    // position, inode number, size or time.
+    for flags in [0o2, 0o4002, 0o100002, 0o104002] {
+        parse(&unix_img(&[unix_records(50, flags, &u), no_queue(50)])[..]).unwrap();
+    }
+    let field = |off: usize, v: &[u8]| {
+        let mut r = unix_records(50, 2, &u);
+        put(&mut r, off, v);
+        unix_img(&[r, no_queue(50)])
+    };
+    let flags = |f: u32| field(offset_of!(kcr_rec_file, f_flags), &f.to_le_bytes());
+    for (img, want) in [
+        (flags(0), "unix file 50 (flags 0x0)"),
+        (flags(1), "unix file 50 (flags 0x1)"),
+        (flags(0o2002), "unix file 50 (flags 0x402)"),
+        (flags(0o10002), "unix file 50 (flags 0x1002)"),
+        (
+            field(offset_of!(kcr_rec_file, pos), &1i64.to_le_bytes()),
+            "unix file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, ino), &9u64.to_le_bytes()),
+            "unix file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, size), &1u64.to_le_bytes()),
+            "unix file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, mtime_sec), &1i64.to_le_bytes()),
+            "unix file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, mtime_nsec), &1u32.to_le_bytes()),
+            "unix file 50 (flags 0x2)",
+        ),
+    ] {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("FILE", 12), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // No path.
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"/tmp/s\0");
+    for (off, v) in [
+        (offset_of!(kcr_rec_file, objid), 50),
+        (offset_of!(kcr_rec_file, kind), file_kind::UNIX),
+        (offset_of!(kcr_rec_file, f_flags), 2),
+        (offset_of!(kcr_rec_file, mode), 0o140_777),
+        (offset_of!(kcr_rec_file, path_len), 7),
+    ] {
+        put(&mut f, off, &v.to_le_bytes());
+    }
+    f.extend(unix_record(&u));
+    let e = parse(&unix_img(&[f, no_queue(50)])[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("FILE", 12), "{e}");
+    assert!(e.msg.contains("path length 7"), "{e}");
+    // Its UNIX record right after it, and nowhere else.
+    let file = pathless_file(50, file_kind::UNIX, 2);
+    let ur = unix_record(&u);
+    let needs = "unix file 50 needs its UNIX record next";
+    let stray = "only right after the FILE whose state it holds";
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![file.clone()], ("FS", 13), needs),
+        (vec![file.clone(), no_queue(50)], ("UNIX_QUEUE", 13), needs),
+        (
+            vec![file.clone(), closed_stream(51), ur.clone()],
+            ("FILE", 13),
+            needs,
+        ),
+        (
+            vec![
+                file.clone(),
+                eventfd_records(1, 0)[size_of::<kcr_rec_file>()..].to_vec(),
+            ],
+            ("EVENTFD", 13),
+            needs,
+        ),
+        (
+            vec![closed_stream(50), ur.clone(), no_queue(50)],
+            ("UNIX", 14),
+            stray,
+        ),
+        (vec![eventfd_records(1, 0), ur.clone()], ("UNIX", 14), stray),
+        (vec![ur.clone(), file.clone()], ("UNIX", 12), stray),
+        (
+            vec![pathless_file(30, file_kind::EVENTFD, 0o4002), ur.clone()],
+            ("UNIX", 13),
+            "eventfd file 30 needs its EVENTFD record next",
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // The wrong length, longer or shorter.
+    for size in [size_of::<kcr_rec_unix>() + 8, 232, 8] {
+        let mut v = file.clone();
+        v.extend(record(rec::UNIX, size, &[]));
+        let e = parse(&unix_img(&[v])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX", 13), "{e}");
+        assert!(
+            e.msg.contains(&format!("length {size}, expected 240")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn bad_unix_records_are_refused_as_restart_does() {
+    use unix_sock::*;
+    let u = unix_sock(STREAM, CLOSE);
+    let mut addr = [0u8; 112];
+    addr[111] = 1;
+    let cases: Vec<kcr_rec_unix> = vec![
+        // A type and state of a socket restart(2) makes.
+        kcr_rec_unix { type_: 0, ..u },
+        kcr_rec_unix { type_: 3, ..u },
+        kcr_rec_unix { type_: 4, ..u },
+        kcr_rec_unix { type_: 6, ..u },
+        kcr_rec_unix { state: 0, ..u },
+        kcr_rec_unix { state: 2, ..u },
+        kcr_rec_unix { state: 10, ..u },
+        // Known flags, shutdown bits and buffer locks.
+        kcr_rec_unix { flags: 0x1, ..u },
+        kcr_rec_unix { flags: 0x100, ..u },
+        kcr_rec_unix {
+            flags: 0x8000_0000,
+            ..u
+        },
+        kcr_rec_unix { shutdown: 4, ..u },
+        kcr_rec_unix { userlocks: 4, ..u },
+        // An error, a peek offset, sizes and times setsockopt() takes.
+        kcr_rec_unix { err: -1, ..u },
+        kcr_rec_unix { err: 4096, ..u },
+        kcr_rec_unix { peek_off: -2, ..u },
+        kcr_rec_unix {
+            peek_off: i32::MIN,
+            ..u
+        },
+        kcr_rec_unix {
+            sndbuf: 0x8000_0000,
+            ..u
+        },
+        kcr_rec_unix {
+            rcvbuf: u32::MAX,
+            ..u
+        },
+        kcr_rec_unix {
+            backlog: 0x8000_0000,
+            ..u
+        },
+        kcr_rec_unix { rcvlowat: 0, ..u },
+        kcr_rec_unix {
+            rcvlowat: 0x8000_0000,
+            ..u
+        },
+        kcr_rec_unix {
+            flags: unix_flags::LINGER,
+            linger: LINGER_MAX + 1,
+            ..u
+        },
+        kcr_rec_unix { linger: 1, ..u },
+        kcr_rec_unix {
+            rcvtimeo_us: TIMEO_MAX_US + 1,
+            ..u
+        },
+        kcr_rec_unix {
+            sndtimeo_us: u64::MAX,
+            ..u
+        },
+        // A socket's inode (the FILE's mode is the same).
+        kcr_rec_unix {
+            ino_mode: 0o100_777,
+            ..u
+        },
+        kcr_rec_unix {
+            ino_mode: 0o777,
+            ..u
+        },
+        kcr_rec_unix {
+            ino_mode: 0o1_140_777,
+            ..u
+        },
+        // SO_PEERCRED with its flag only, of a pid >= 0.
+        kcr_rec_unix { peer_pid: 42, ..u },
+        kcr_rec_unix { peer_uid: 1, ..u },
+        kcr_rec_unix { peer_gid: 1, ..u },
+        kcr_rec_unix {
+            flags: unix_flags::PEERCRED,
+            peer_pid: -1,
+            ..u
+        },
+        // What is not saved yet: 0.
+        kcr_rec_unix {
+            peer_ngroups: 1,
+            ..u
+        },
+        kcr_rec_unix { addr_len: 2, ..u },
+        kcr_rec_unix { addr, ..u },
+        kcr_rec_unix { node_ino: 1, ..u },
+        kcr_rec_unix {
+            node_mode: 0o140_777,
+            ..u
+        },
+        kcr_rec_unix { node_uid: 1, ..u },
+        kcr_rec_unix { node_gid: 1, ..u },
+        kcr_rec_unix { node_len: 4, ..u },
+    ];
+    for r in cases {
+        let want = format!(
+            "Unix socket 50: type {} state {} flags {:#x}",
+            r.type_, r.state, r.flags
+        );
+        let e = parse(&unix_img(&[unix_records(50, 2, &r), no_queue(50)])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX", 13), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // The inode's mode is the FILE's.
+    let mut f = unix_records(50, 2, &u);
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, mode),
+        &0o140_755u32.to_le_bytes(),
+    );
+    let e = parse(&unix_img(&[f, no_queue(50)])[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("UNIX", 13), "{e}");
+    assert!(
+        e.msg.contains("Unix socket 50: type 1 state 7 flags 0x0"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_unix_queues_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, FILE, NONE};
+    use unix_sock::*;
+    let est = unix_sock(STREAM, ESTABLISHED);
+    let queue_field = |off: usize, v: &[u8]| {
+        let mut q = no_queue(50);
+        put(&mut q, off, v);
+        q
+    };
+    let mut q_addr = no_queue(50);
+    q_addr[offset_of!(kcr_rec_unix_queue, peer_addr) + 111] = 1;
+    let mut q_bytes = unix_queue_record(50, NONE, 0, KCR_UNIX_QUEUE_SKBS, 0);
+    put(
+        &mut q_bytes,
+        offset_of!(kcr_rec_unix_queue, bytes),
+        &(KCR_UNIX_QUEUE_BYTES + 1).to_le_bytes(),
+    );
+    // The records among the objects, the index of the refused QUEUE, what
+    // the message says.
+    type Case = (Vec<Vec<u8>>, u32, String);
+    let queue_of = |id: u32, peer: u32| format!("Unix socket queue of object {id} (peer {peer})");
+    let mut cases: Vec<Case> = vec![
+        // Its socket: a socket read before it, not queued yet.
+        (vec![no_queue(50)], 12, queue_of(50, 0)),
+        (vec![no_queue(0)], 12, queue_of(0, 0)),
+        (vec![closed_stream(51), no_queue(50)], 14, queue_of(50, 0)),
+        (vec![no_queue(2)], 12, queue_of(2, 0)),
+        (vec![no_queue(5)], 12, queue_of(5, 0)),
+        (vec![no_queue(7)], 12, queue_of(7, 0)),
+        (vec![no_queue(1)], 12, queue_of(1, 0)),
+        (
+            vec![eventfd_records(1, 0), no_queue(30)],
+            14,
+            queue_of(30, 0),
+        ),
+        (
+            vec![closed_stream(50), no_queue(50), no_queue(50)],
+            15,
+            queue_of(50, 0),
+        ),
+        (vec![no_queue(50), closed_stream(50)], 12, queue_of(50, 0)),
+        // A known peer kind, a peer object only with KCR_UNIX_PEER_FILE.
+        (
+            vec![closed_stream(50), unix_queue_record(50, 2, 0, 0, 0)],
+            14,
+            queue_of(50, 2),
+        ),
+        (
+            vec![closed_stream(50), unix_queue_record(50, 4, 0, 0, 0)],
+            14,
+            queue_of(50, 4),
+        ),
+        (
+            vec![dgram(50, CLOSE), unix_queue_record(50, NONE, 50, 0, 0)],
+            14,
+            queue_of(50, 0),
+        ),
+        (
+            vec![
+                unix_records(50, 2, &est),
+                unix_queue_record(50, DEAD, 50, 0, 0),
+            ],
+            14,
+            queue_of(50, 3),
+        ),
+        // What is not saved yet: 0.
+        (
+            vec![
+                closed_stream(50),
+                queue_field(offset_of!(kcr_rec_unix_queue, peer_addr_len), &[2]),
+            ],
+            14,
+            queue_of(50, 0),
+        ),
+        (vec![closed_stream(50), q_addr], 14, queue_of(50, 0)),
+        (
+            vec![
+                closed_stream(50),
+                queue_field(offset_of!(kcr_rec_unix_queue, nr_embryos), &[1]),
+            ],
+            14,
+            queue_of(50, 0),
+        ),
+        // The limits.
+        (
+            vec![
+                dgram(50, CLOSE),
+                unix_queue_record(50, NONE, 0, KCR_UNIX_QUEUE_SKBS + 1, 0),
+            ],
+            14,
+            queue_of(50, 0),
+        ),
+        (vec![dgram(50, CLOSE), q_bytes], 14, queue_of(50, 0)),
+        // A stream socket is ESTABLISHED exactly when it has a peer.
+        (
+            vec![unix_records(50, 2, &est), no_queue(50)],
+            14,
+            "Unix socket 50: state 1 with peer 0".into(),
+        ),
+        (
+            vec![closed_stream(50), unix_queue_record(50, DEAD, 0, 0, 0)],
+            14,
+            "Unix socket 50: state 7 with peer 3".into(),
+        ),
+        (
+            vec![
+                closed_stream(50),
+                closed_stream(51),
+                unix_queue_record(50, FILE, 51, 0, 0),
+            ],
+            16,
+            "Unix socket 50: state 7 with peer 1".into(),
+        ),
+        // Bytes without buffers.
+        (
+            vec![dgram(50, CLOSE), unix_queue_record(50, NONE, 0, 0, 5)],
+            14,
+            "Unix socket 50: 0 bytes queued, not 5".into(),
+        ),
+    ];
+    // Its peer: a socket read before it, of its type, not itself for a
+    // stream or seqpacket socket.
+    let peer = |p: u32| format!("Unix socket 50: peer {p}");
+    for (recs, idx, p) in [
+        (vec![unix_records(50, 2, &est)], 14, 0),
+        (vec![unix_records(50, 2, &est)], 14, 99),
+        (vec![unix_records(50, 2, &est)], 14, 50),
+        (vec![unix_records(50, 2, &est)], 14, 2),
+        (vec![unix_records(50, 2, &est)], 14, 5),
+        (
+            vec![unix_records(50, 2, &est), eventfd_records(1, 0)],
+            16,
+            30,
+        ),
+        (
+            vec![unix_records(50, 2, &est), dgram(51, ESTABLISHED)],
+            16,
+            51,
+        ),
+        (
+            vec![
+                unix_records(50, 2, &est),
+                unix_records(51, 2, &unix_sock(SEQPACKET, ESTABLISHED)),
+            ],
+            16,
+            51,
+        ),
+        (vec![dgram(50, ESTABLISHED), closed_stream(51)], 16, 51),
+    ] {
+        let mut recs = recs;
+        recs.push(unix_queue_record(50, FILE, p, 0, 0));
+        cases.push((recs, idx, peer(p)));
+    }
+    // A peer defined after it.
+    cases.push((
+        vec![
+            unix_records(50, 2, &est),
+            unix_queue_record(50, FILE, 51, 0, 0),
+            unix_records(51, 2, &est),
+        ],
+        14,
+        peer(51),
+    ));
+    // The two QUEUE records of a stream pair name each other: the second
+    // names the first, which joined it; the first names one that is in
+    // no pair and not queued yet.
+    let disagree = |id: u32| format!("Unix socket {id} and its peer disagree");
+    let three = [
+        unix_records(50, 2, &est),
+        unix_records(51, 2, &est),
+        unix_records(52, 2, &est),
+        unix_queue_record(50, FILE, 51, 0, 0),
+    ];
+    for (q, id) in [
+        (unix_queue_record(51, FILE, 52, 0, 0), 51),
+        (unix_queue_record(51, DEAD, 0, 0, 0), 51),
+        (unix_queue_record(52, FILE, 51, 0, 0), 52),
+        (unix_queue_record(52, FILE, 50, 0, 0), 52),
+    ] {
+        let mut recs = three.to_vec();
+        recs.push(q);
+        cases.push((recs, 19, disagree(id)));
+    }
+    let mut recs = three[..3].to_vec();
+    recs.push(unix_queue_record(52, DEAD, 0, 0, 0));
+    recs.push(unix_queue_record(50, FILE, 52, 0, 0));
+    cases.push((recs, 19, disagree(50)));
+    // The closed peer of the first: the second is no more its peer.
+    let recs = vec![
+        unix_records(50, 2, &est),
+        closed_stream(51),
+        unix_queue_record(50, FILE, 51, 0, 0),
+        no_queue(51),
+    ];
+    cases.push((recs, 17, disagree(51)));
+    for (recs, index, want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX_QUEUE", index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // The wrong length, longer or shorter.
+    for size in [size_of::<kcr_rec_unix_queue>() + 8, 144, 8] {
+        let recs = [closed_stream(50), record(rec::UNIX_QUEUE, size, &[])];
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX_QUEUE", 14), "{e}");
+        assert!(
+            e.msg.contains(&format!("length {size}, expected 152")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn bad_unix_buffers_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, FILE, NONE};
+    use unix_sock::*;
+    let est = unix_sock(STREAM, ESTABLISHED);
+    let skb_field = |data: &[u8], off: usize, v: u32| {
+        let mut r = unix_skb_record(data, Some((42, 0, 0)), 0);
+        put(&mut r, off, &v.to_le_bytes());
+        r
+    };
+    let field = |off: usize, v: u32| skb_field(b"hello", off, v);
+    // A stream socket whose peer was closed, with `skb` queued: the SKB
+    // is record 15.
+    let on_stream = |skb: Vec<u8>| {
+        vec![
+            unix_records(50, 2, &est),
+            unix_queue_records(50, DEAD, 0, &[skb]),
+        ]
+    };
+    let on_dgram = |skb: Vec<u8>| {
+        vec![
+            dgram(51, CLOSE),
+            no_queue(51),
+            dgram(50, ESTABLISHED),
+            unix_queue_records(50, DEAD, 0, &[skb]),
+        ]
+    };
+    let skb = |flags: u32| format!("Unix socket buffer of 5 bytes, flags {flags:#x}");
+    type Case = (Vec<Vec<u8>>, u32, String);
+    let mut cases: Vec<Case> = vec![
+        // Known flags; no files, no sender's name.
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, flags), 3)),
+            15,
+            skb(3),
+        ),
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, flags), 0x8000_0001)),
+            15,
+            skb(0x8000_0001),
+        ),
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, nr_fds), 1)),
+            15,
+            skb(1),
+        ),
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, sender_addr_len), 3)),
+            15,
+            skb(1),
+        ),
+        // Credentials with their flag only, of a pid >= 0.
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, pid), u32::MAX)),
+            15,
+            skb(1),
+        ),
+        (
+            on_stream(unix_skb_record(b"hello", Some((-1, 0, 0)), 0)),
+            15,
+            skb(1),
+        ),
+        (
+            on_stream(skb_field(b"hello", offset_of!(kcr_rec_unix_skb, flags), 0)),
+            15,
+            skb(0),
+        ),
+        (
+            on_stream({
+                let mut r = unix_skb_record(b"hello", None, 0);
+                put(&mut r, offset_of!(kcr_rec_unix_skb, gid), &[1]);
+                r
+            }),
+            15,
+            skb(0),
+        ),
+        // A sender for a datagram only.
+        (on_stream(unix_skb_record(b"hello", None, 50)), 15, skb(0)),
+        // A stream socket without a peer has nothing to read.
+        (
+            vec![
+                closed_stream(50),
+                unix_queue_records(50, NONE, 0, &[unix_skb_record(b"hello", None, 0)]),
+            ],
+            15,
+            "data queued on an unconnected stream socket".into(),
+        ),
+        // Padding.
+        (
+            on_stream({
+                let mut r = unix_skb_record(b"hello", None, 0);
+                let n = r.len();
+                r[n - 1] = 1;
+                r
+            }),
+            15,
+            "Unix socket buffer padding".into(),
+        ),
+        // The length of a buffer: at most KCR_UNIX_SKB_MAX, and the
+        // record's.
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, len), 4)),
+            15,
+            "Unix socket buffer padding".into(),
+        ),
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, len), 9)),
+            15,
+            "length 48, expected 56".into(),
+        ),
+        (
+            on_stream(field(offset_of!(kcr_rec_unix_skb, len), 0)),
+            15,
+            "length 48, expected 40".into(),
+        ),
+        (
+            on_stream(field(
+                offset_of!(kcr_rec_unix_skb, len),
+                KCR_UNIX_SKB_MAX + 1,
+            )),
+            15,
+            format!("Unix socket buffer of {} bytes", KCR_UNIX_SKB_MAX + 1),
+        ),
+        (
+            on_stream(record(rec::UNIX_SKB, 32, &[])),
+            15,
+            "record shorter than its structure".into(),
+        ),
+    ];
+    // A datagram's sender: a datagram socket read before it.
+    for (sender, idx) in [(99, 18), (2, 18), (7, 18), (51, 18), (50, 18)] {
+        let mut recs = on_dgram(unix_skb_record(b"hello", None, sender));
+        if sender == 51 {
+            recs[0] = closed_stream(51);
+        }
+        if sender == 50 {
+            // Itself, a datagram socket: taken.
+            parse(&unix_img(&recs)[..]).unwrap();
+            continue;
+        }
+        cases.push((recs, idx, format!("datagram from object {sender}")));
+    }
+    let recs = vec![
+        dgram(50, CLOSE),
+        unix_queue_records(50, NONE, 0, &[unix_skb_record(b"hello", None, 51)]),
+        dgram(51, CLOSE),
+    ];
+    cases.push((recs, 15, "datagram from object 51".into()));
+    // The bytes of the queue are its buffers'.
+    let mut q = unix_queue_records(
+        50,
+        FILE,
+        51,
+        &[
+            unix_skb_record(b"world!\n", None, 0),
+            unix_skb_record(b"ping", None, 0),
+        ],
+    );
+    put(
+        &mut q,
+        offset_of!(kcr_rec_unix_queue, bytes),
+        &9u64.to_le_bytes(),
+    );
+    let pair = |q: Vec<u8>| {
+        vec![
+            unix_records(50, 2, &est),
+            unix_records(51, 2, &est),
+            q,
+            unix_queue_records(51, FILE, 50, &[]),
+        ]
+    };
+    cases.push((
+        pair(q.clone()),
+        18,
+        "Unix socket 50: 11 bytes queued, not 9".into(),
+    ));
+    put(
+        &mut q,
+        offset_of!(kcr_rec_unix_queue, bytes),
+        &12u64.to_le_bytes(),
+    );
+    cases.push((
+        pair(q),
+        18,
+        "Unix socket 50: 11 bytes queued, not 12".into(),
+    ));
+    for (recs, index, want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX_SKB", index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+}
+
+#[test]
+fn unix_buffers_are_exactly_the_ones_announced() {
+    use unix_peer::{DEAD, NONE};
+    let d = dgram(50, unix_sock::CLOSE);
+    let one = unix_skb_record(b"abc", None, 0);
+    let announcing = |n: u32, rest: &[Vec<u8>]| {
+        let mut v = vec![d.clone(), unix_queue_record(50, NONE, 0, n, 6)];
+        v.extend_from_slice(rest);
+        v
+    };
+    let stray = "only after its socket's UNIX_QUEUE record, as many as it announces";
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), String);
+    let cases: Vec<Case> = vec![
+        // Fewer: the record where the next belongs.
+        (
+            announcing(2, std::slice::from_ref(&one)),
+            ("FS", 16),
+            "FS where buffer 1 of 2 of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(2, &[one.clone(), closed_stream(51)]),
+            ("FILE", 16),
+            "FILE where buffer 1 of 2 of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(1, &[]),
+            ("FS", 15),
+            "FS where buffer 0 of 1 of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(2, &[one.clone(), no_queue(50)]),
+            ("UNIX_QUEUE", 16),
+            "UNIX_QUEUE where buffer 1 of 2 of Unix socket 50 belongs".into(),
+        ),
+        // More.
+        (
+            announcing(2, &[one.clone(), one.clone(), one.clone()]),
+            ("UNIX_SKB", 17),
+            stray.into(),
+        ),
+        (
+            vec![d.clone(), no_queue(50), one.clone()],
+            ("UNIX_SKB", 15),
+            stray.into(),
+        ),
+        // Elsewhere.
+        (vec![one.clone()], ("UNIX_SKB", 12), stray.into()),
+        (
+            vec![d.clone(), one.clone(), no_queue(50)],
+            ("UNIX_SKB", 14),
+            stray.into(),
+        ),
+        (
+            vec![
+                unix_records(50, 2, &unix_sock(unix_sock::STREAM, unix_sock::ESTABLISHED)),
+                unix_queue_records(50, DEAD, 0, &[]),
+                one.clone(),
+            ],
+            ("UNIX_SKB", 15),
+            stray.into(),
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // Cut short by the end of the image: the TAIL where one belongs.
+    let b = body(&sample());
+    let mut c = b[..rec_off(&b, rec::FS)].to_vec();
+    c.extend([d.clone(), unix_queue_record(50, NONE, 0, 1, 3)].concat());
+    let e = parse(&finish(c, 15)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TAIL", 15), "{e}");
+    assert!(
+        e.msg
+            .contains("TAIL where buffer 0 of 1 of Unix socket 50 belongs"),
+        "{e}"
+    );
+    // After the process's ATTRS, in a thread.
+    let mut c = body(&sample());
+    c.extend(&one);
+    let e = parse(&finish(c, N + 1)[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_SKB", "{e}");
+    assert!(e.msg.contains(stray), "{e}");
+    let (mut th, n) = thread_records(43, 50, &[]);
+    th.extend(&one);
+    let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_SKB", "{e}");
+    assert!(e.msg.contains(stray), "{e}");
+}
+
+#[test]
+fn every_unix_socket_has_its_queue_among_its_section_s_objects() {
+    let missing = |n: usize, t: &str, ids: &str| {
+        let s = if n == 1 { "" } else { "s" };
+        format!("{n} Unix sockets without their queue record before {t} (socket{s} {ids})")
+    };
+    // The FS (or any record but an object's) where a socket of the
+    // section has had no QUEUE record.
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), String);
+    let cases: Vec<Case> = vec![
+        (vec![closed_stream(50)], ("FS", 14), missing(1, "FS", "50")),
+        (
+            vec![closed_stream(50), closed_stream(51), no_queue(50)],
+            ("FS", 17),
+            missing(1, "FS", "51"),
+        ),
+        (
+            vec![closed_stream(50), eventfd_records(1, 0), closed_stream(51)],
+            ("FS", 18),
+            missing(2, "FS", "50, 51"),
+        ),
+        // A stream pair's QUEUE records are one each.
+        (
+            {
+                let u = unix_sock(unix_sock::STREAM, unix_sock::ESTABLISHED);
+                vec![
+                    unix_records(50, 2, &u),
+                    unix_records(51, 2, &u),
+                    unix_queue_records(50, unix_peer::FILE, 51, &[]),
+                ]
+            },
+            ("FS", 17),
+            missing(1, "FS", "51"),
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // Objects may follow it before the QUEUE: a pipe, a FILE and its
+    // state, a shmem file's contents and seals, signals.
+    let b = body(&with_memfd(0));
+    let fs = rec_off(&b, rec::FS);
+    let sig = rec_off(&b, rec::SIGPENDING);
+    let mut c = b[..sig].to_vec();
+    c.extend(closed_stream(50));
+    c.extend_from_slice(&b[sig..fs]);
+    c.extend(seals_record(20, 0));
+    c.extend(eventfd_records(1, 0));
+    c.extend(no_queue(50));
+    c.extend_from_slice(&b[fs..]);
+    let img = parse(&finish(c, N + 2 + 6)[..]).unwrap();
+    assert_eq!(unix_of(&img, 50).queue.peer, "none");
+    // The image ends among the objects: the TAIL.
+    let b = body(&sample());
+    let mut c = b[..rec_off(&b, rec::FS)].to_vec();
+    c.extend(closed_stream(50));
+    let e = parse(&finish(c, 14)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TAIL", 14), "{e}");
+    assert!(e.msg.contains(&missing(1, "TAIL", "50")), "{e}");
+    // The QUEUE after the FS: among or after the fd table, before the MM,
+    // among the mappings (of a socket queued already, which comes first).
+    let q = no_queue(50);
+    let place = "only among its process's object records, before its FS";
+    let b = body(&unix_img(&[closed_stream(50), q.clone()]));
+    for t in [rec::FDTABLE, rec::FD, rec::MM, rec::VMA, rec::ATTRS] {
+        let e = parse(&finish(insert_before(&b, t, &q), N + 4)[..]).unwrap_err();
+        assert_eq!(e.record, "UNIX_QUEUE", "{e}");
+        assert!(e.msg.contains(place), "{e}");
+    }
+    // After the ATTRS record, which ends its process's records; in a
+    // thread; before the first TASK.
+    let mut c = b.clone();
+    c.extend(&q);
+    let e = parse(&finish(c, N + 4)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("UNIX_QUEUE after the ATTRS record of process 42, which ends its records"),
+        "{e}"
+    );
+    let (mut th, n) = thread_records(43, 50, &[]);
+    th.extend(&q);
+    let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_QUEUE", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+    let e = parse(&finish(insert_before(&b, rec::TASK, &q), N + 4)[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_QUEUE", "{e}");
+    assert!(e.msg.contains("no TASK record before it"), "{e}");
+}
+
+#[test]
+fn unix_sockets_of_a_tree_are_queued_in_their_own_section() {
+    use unix_peer::{DEAD, FILE, NONE};
+    use unix_sock::*;
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let img = |parent: Vec<Vec<u8>>, child: Vec<Vec<u8>>| {
+        let (p, c) = (parent.concat(), child.concat());
+        let k = records_of(&p).len() + records_of(&c).len();
+        finish(insert_before_each(&tree, rec::FS, &[p, c]), n + k as u32)
+    };
+    // The child's datagram socket connected to the parent's, with a
+    // datagram from it; the child's socket queued in its section.
+    let ok = img(
+        vec![dgram(50, CLOSE), no_queue(50)],
+        vec![
+            dgram(150, ESTABLISHED),
+            unix_queue_records(150, FILE, 50, &[unix_skb_record(b"hi", None, 50)]),
+        ],
+    );
+    let i = parse(&ok[..]).unwrap();
+    assert_eq!(unix_of(&i, 150).queue.buffers[0].sender, Some(50));
+    // The parent's socket queued in the child's section: the parent's FS
+    // refuses it, and the child may not queue it again.
+    let e = parse(&img(vec![dgram(50, CLOSE)], vec![no_queue(50)])[..]).unwrap_err();
+    assert_eq!(e.record, "FS", "{e}");
+    assert!(
+        e.msg
+            .contains("1 Unix sockets without their queue record before FS (socket 50)"),
+        "{e}"
+    );
+    let e = parse(
+        &img(
+            vec![dgram(50, CLOSE), no_queue(50)],
+            vec![unix_queue_records(50, DEAD, 0, &[])],
+        )[..],
+    )
+    .unwrap_err();
+    assert_eq!(e.record, "UNIX_QUEUE", "{e}");
+    assert!(
+        e.msg.contains("Unix socket queue of object 50 (peer 3)"),
+        "{e}"
+    );
+    // A stream socket of the child names the parent's, queued (and
+    // unconnected) already.
+    let e = parse(
+        &img(
+            vec![closed_stream(50), unix_queue_records(50, NONE, 0, &[])],
+            vec![
+                unix_records(150, 2, &unix_sock(STREAM, ESTABLISHED)),
+                unix_queue_records(150, FILE, 50, &[]),
+            ],
+        )[..],
+    )
+    .unwrap_err();
+    assert_eq!(e.record, "UNIX_QUEUE", "{e}");
+    assert!(
+        e.msg.contains("Unix socket 150 and its peer disagree"),
+        "{e}"
+    );
+}
