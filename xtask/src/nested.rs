@@ -135,6 +135,33 @@ pub fn accel_args() -> (Vec<String>, &'static str) {
     }
 }
 
+/// The CI host kernel's command line, for a CI host under `how` ("TCG" or
+/// "KVM"), `khz` the host's TSC frequency, then `extra` (later words win).
+///
+/// Under TCG the CI host's local APIC timer runs in periodic mode
+/// (`highres=off`): QEMU up to 10.1 can lose the wakeup of a halted vCPU.
+/// helper_vmrun() (target/i386/tcg/system/svm_helper.c, nested SVM) sets
+/// CPU_INTERRUPT_VIRQ in `interrupt_request` without the BQL while the
+/// main loop sets CPU_INTERRUPT_POLL for the APIC timer, and one write can
+/// undo the other; fixed upstream in 10.2.0 by 87511341c3 and 27e76d0101
+/// ("cpu-common: use atomic access for interrupt_request"). A one-shot
+/// timer is then never armed again and the idle CI host sleeps for good;
+/// a periodic one fires again a tick later (docs/ci.md).
+pub fn host_cmdline(how: &str, khz: Option<u64>, extra: &str) -> String {
+    let mut append = String::from("console=ttyS0 reboot=t panic=-1 quiet");
+    if let Some(khz) = khz {
+        append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
+    }
+    if how == "TCG" {
+        append.push_str(" highres=off");
+    }
+    if !extra.is_empty() {
+        append.push(' ');
+        append.push_str(extra);
+    }
+    append
+}
+
 fn check_images() -> anyhow::Result<()> {
     for p in [paths::host_kernel(), paths::host_initramfs()] {
         if !p.exists() {
@@ -189,14 +216,7 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
     // through it before it is killed.
     let monitor = tempfile_path("monitor.sock")?;
     let _ = std::fs::remove_file(&monitor.0);
-    let mut append = String::from("console=ttyS0 reboot=t panic=-1 quiet");
-    if let Some(khz) = host_tsc_khz() {
-        append.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
-    }
-    if !opts.host_append.is_empty() {
-        append.push(' ');
-        append.push_str(&opts.host_append);
-    }
+    let append = host_cmdline(how, host_tsc_khz(), &opts.host_append);
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(["-M", "q35", "-smp", &opts.cpus.max(1).to_string()])
         .args(["-nodefaults", "-no-reboot"])
@@ -536,6 +556,16 @@ mod tests {
         let d = diagnose(std::process::id(), Path::new("/nonexistent/monitor.sock"));
         assert!(d.contains(&format!("  {} ", std::process::id())), "{d}");
         assert!(d.contains("(no answer:"), "{d}");
+    }
+
+    #[test]
+    fn a_tcg_ci_host_runs_a_periodic_apic_timer() {
+        let tcg = host_cmdline("TCG", Some(2_445_430), "");
+        assert!(tcg.contains(" tsc_early_khz=2445430 tsc=reliable"));
+        assert!(tcg.ends_with(" highres=off"));
+        assert!(!host_cmdline("KVM", None, "").contains("highres"));
+        // A soak can try the old setting: later words win.
+        assert!(host_cmdline("TCG", None, "highres=on").ends_with("highres=off highres=on"));
     }
 
     #[test]

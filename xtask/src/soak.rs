@@ -32,7 +32,8 @@ fail() {{ echo "soak-fail=$1"; tail -n 20 /tmp/vm.log; exit 1; }}
 # between a run that stalled and one that did not.
 dmesg | grep -iE 'apic|tsc|clocksource|clockevent|hpet|calibrat' | sed 's/^/soak-clock: /'
 echo "soak-clock: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)" \
-    "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)"
+    "clockevent $(cat /sys/devices/system/clockevents/clockevent0/current_device 2>/dev/null)" \
+    "tick $(grep -m1 -o 'mode: *[0-9]' /proc/timer_list 2>/dev/null) (0 periodic, 1 one-shot)"
 "$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256     --vsock-uds $V --api-sock $A --append '-- sleep 100000' > /tmp/vm.log 2>&1 &
 vm=$!
 c version > /dev/null || fail boot
