@@ -3926,6 +3926,30 @@ static void fuzz_tree(long n)
  * Restart n mutated copies of orig (indexed) in forked children, from a
  * memfd or a pipe, and count the outcomes; returns the unexpected ones.
  */
+/*
+ * A restored process may signal the fuzzer as any process of its user
+ * may: the fuzz images make the fuzzer the owner of an O_ASYNC pipe
+ * (FOWN), and a mutated signal number then arrives here.  Ignore every
+ * signal the fuzzer does not use while the cases run (old: the actions to
+ * put back).
+ */
+static void fuzz_shield(struct sigaction *old, int on)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int s;
+
+	for (s = 1; s <= SIGRTMAX; s++) {
+		if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || s == SIGALRM ||
+		    s == SIGTERM || s == SIGINT || s == SIGSEGV || s == SIGBUS ||
+		    s == SIGILL || s == SIGFPE || s == SIGABRT || s == SIGTRAP)
+			continue;
+		if (on)
+			sigaction(s, &ign, &old[s]);
+		else
+			sigaction(s, &old[s], NULL);
+	}
+}
+
 static long fuzz_cases(const uint8_t *orig, size_t olen, long n,
 		       const char *label)
 {
@@ -3933,10 +3957,12 @@ static long fuzz_cases(const uint8_t *orig, size_t olen, long n,
 	long killed_file = 0, n_pipe = 0;
 	long by_errno[RESTORED] = { 0 };
 	uint8_t *img = malloc(olen + 16);
+	struct sigaction old[SIGRTMAX + 1];
 	const char *what;
 	size_t len;
 	int status;
 
+	fuzz_shield(old, 1);
 	for (i = 0; i < n; i++) {
 		int use_pipe = rnd() % 4 == 0;
 		int fix = rnd() % 2;
@@ -3977,6 +4003,7 @@ static long fuzz_cases(const uint8_t *orig, size_t olen, long n,
 		if (by_errno[i])
 			printf(" %s=%ld", strerrorname_np(i) ? strerrorname_np(i) : "?", by_errno[i]);
 	printf("\n");
+	fuzz_shield(old, 0);
 	free(img);
 	return other;
 }
