@@ -1817,6 +1817,13 @@ impl<R: Read> Parser<'_, R> {
                 {
                     return Err(self.err(t, format!("flags {:#o} / position {}", f.f_flags, f.pos)));
                 }
+                // As restart(2) checks: only a character device has one.
+                if f.kind != file_kind::CHR && f.rdev != 0 {
+                    return Err(self.err(
+                        t,
+                        format!("device number {:#x} in a file of kind {kind}", f.rdev),
+                    ));
+                }
                 let base = std::mem::size_of::<kcr_rec_file>();
                 let path = if !file_kind::has_path(f.kind) {
                     String::new()
@@ -1843,8 +1850,6 @@ impl<R: Read> Parser<'_, R> {
                             "size {} above KCR_GHOST_MAX ({KCR_GHOST_MAX} bytes)",
                             f.size
                         ))
-                    } else if f.rdev != 0 {
-                        Some(format!("device number {:#x}, not 0", f.rdev))
                     } else {
                         None
                     };

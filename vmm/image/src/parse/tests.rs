@@ -2260,14 +2260,18 @@ fn dev_tty_is_refused() {
     let e = parse(&with_files(&v, 2)[..]).unwrap_err();
     assert_eq!((e.record, e.index), ("FILE", 12), "{e}");
     parse(&with_files(&chr_file(41, "/dev/ptmx", tty::rdev(5, 2)), 1)[..]).unwrap();
-    // Of a character device only.
+    // Of a character device only: another kind has no device number.
     let mut f = chr_file(41, "/tmp/x", tty::rdev(5, 0));
     put(
         &mut f,
         offset_of!(kcr_rec_file, kind),
         &file_kind::REG.to_le_bytes(),
     );
-    parse(&with_files(&f, 1)[..]).unwrap();
+    let e = parse(&with_files(&f, 1)[..]).unwrap_err().to_string();
+    assert!(
+        e.contains("device number 0x500000 in a file of kind"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -2350,6 +2354,11 @@ fn a_terminal_s_file_has_exactly_one_tty_record_right_after_it() {
         &mut reg,
         offset_of!(kcr_rec_file, kind),
         &file_kind::REG.to_le_bytes(),
+    );
+    put(
+        &mut reg,
+        offset_of!(kcr_rec_file, rdev),
+        &0u32.to_le_bytes(),
     );
     let img = parse(&with_files(&reg, 1)[..]).unwrap();
     assert_eq!(tty_of(&img, 40), None);
@@ -2517,12 +2526,28 @@ fn controlling_terminals_name_an_earlier_terminal() {
 }
 
 #[test]
+fn only_a_character_device_has_a_device_number() {
+    let mut reg = chr_file(42, "/tmp/x", tty::rdev(136, 3));
+    put(
+        &mut reg,
+        offset_of!(kcr_rec_file, kind),
+        &file_kind::REG.to_le_bytes(),
+    );
+    let e = parse(&with_files(&reg, 1)[..]).unwrap_err().to_string();
+    assert!(
+        e.contains("device number 0x8800003 in a file of kind"),
+        "{e}"
+    );
+    parse(&with_files(&chr_file(41, "/dev/null", tty::rdev(1, 3)), 1)[..]).unwrap();
+}
+
+#[test]
 fn bad_controlling_terminals_are_refused_as_restart_does() {
     // The sample's objects: 1 its task, 5 its pipe, 6 /, 2 its program,
-    // 7 its pipe end; 41 /dev/null; 42 a regular file with a terminal's
-    // device number; 99 none; 43 a terminal defined after the record.
+    // 7 its pipe end; 41 /dev/null; 42 a regular file; 99 none; 43 a
+    // terminal defined after the record.
     let null = chr_file(41, "/dev/null", tty::rdev(1, 3));
-    let mut reg = chr_file(42, "/tmp/x", tty::rdev(136, 3));
+    let mut reg = chr_file(42, "/tmp/x", 0);
     put(
         &mut reg,
         offset_of!(kcr_rec_file, kind),
@@ -3209,7 +3234,7 @@ fn ghost_files_are_regular_files_of_at_most_64_mib() {
     );
     let e = parse(&finish(c, N + 2)[..]).unwrap_err();
     assert!(
-        e.msg.contains("ghost file 20: device number 0x400001"),
+        e.msg.contains("device number 0x400001 in a file of kind"),
         "{e}"
     );
     put(&mut b, o + size_of::<kcr_rec_file>(), b"t");
