@@ -1859,10 +1859,7 @@ impl<R: Read> Parser<'_, R> {
                 }
                 // As restart(2) checks: an empty directory, read-only.
                 if f.kind == file_kind::GHOST_DIR
-                    && (f.mode & S_IFMT != S_IFDIR
-                        || f.size != 0
-                        || f.rdev != 0
-                        || f.f_flags & 3 != 0)
+                    && (f.mode & S_IFMT != S_IFDIR || f.size != 0 || f.f_flags & 3 != 0)
                 {
                     return Err(self.err(t, format!("deleted directory {}", f.objid)));
                 }
