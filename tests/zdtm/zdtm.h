@@ -90,6 +90,26 @@ static inline void test_daemon(void)
 	close(fd);
 }
 
+/*
+ * A shell command for zdtm-run to run, in the case's directory, after the
+ * checkpoint has killed the case and before the restart (in the cr run
+ * only): what happens to the world while the process is gone, e.g. a
+ * file it left is removed.  Call it before test_daemon().
+ */
+static inline void test_between(const char *cmd)
+{
+	const char *ready = getenv("ZDTM_READY");
+	char path[512];
+	FILE *f;
+
+	if (!ready)
+		fail("ZDTM_READY is not set (run me with zdtm-run)");
+	snprintf(path, sizeof(path), "%s.between", ready);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f))
+		fail("writing %s: %s", path, strerror(errno));
+}
+
 /* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */
 static inline void test_waitsig(void)
 {
