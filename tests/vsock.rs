@@ -364,6 +364,11 @@ const SUITE_IMAGES: [&str; 10] = [
     "tree-agent",
 ];
 
+/// zdtm cases whose images (`/tmp/zdtm/NAME/img`, written by the guest
+/// kernel) `cr-vmm image show` must read too: named, listening and
+/// credential-passing Unix sockets, checked against the kernel's records.
+const ZDTM_IMAGES: [&str; 3] = ["unix-listen", "unix-name-fork", "unix-passcred-fork"];
+
 #[test]
 fn image_show_reads_every_image_the_suite_produces() {
     let mut body = String::from(
@@ -371,6 +376,19 @@ fn image_show_reads_every_image_the_suite_produces() {
          echo \"t-suite-status=$?\"\n\
          grep -c -- '-exit=0' /tmp/suite.log | sed 's/^/t-suite-passed=/'\n",
     );
+    body.push_str(&format!(
+        "c exec -- /bin/zdtm-run {} > /tmp/zdtm.log 2>&1\n\
+         grep -c 'cr PASS' /tmp/zdtm.log | sed 's/^/t-zdtm-passed=/'\n",
+        ZDTM_IMAGES.join(" ")
+    ));
+    for name in ZDTM_IMAGES {
+        body.push_str(&format!(
+            "c fetch /tmp/zdtm/{name}/img -o /tmp/host-{name}.img > /dev/null && \
+             \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
+             echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
+             grep -c 'not accepted yet\\|name ' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
+        ));
+    }
     for name in SUITE_IMAGES {
         body.push_str(&format!(
             "c fetch /tmp/{name}.img -o /tmp/host-{name}.img > /dev/null && \
@@ -396,6 +414,21 @@ fn image_show_reads_every_image_the_suite_produces() {
         assert!(has_line(&out, &format!("t-json-{name}=ok")), "{text}");
         assert!(has_line(&out, &format!("t-tree-{name}=ok")), "{text}");
     }
+    assert_eq!(
+        value(&out, "t-zdtm-passed"),
+        ZDTM_IMAGES.len().to_string(),
+        "{text}"
+    );
+    for name in ZDTM_IMAGES {
+        let show = value(&out, &format!("t-show-{name}"));
+        assert!(
+            show.starts_with("0 image: format v"),
+            "image show {name}: {show}\n{text}"
+        );
+    }
+    // The listener's connections and the names are shown.
+    assert_ne!(value(&out, "t-unix-unix-listen"), "0", "{text}");
+    assert_ne!(value(&out, "t-unix-unix-name-fork"), "0", "{text}");
     let missing = value(&out, "t-fetch-missing");
     assert!(
         missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),

@@ -124,6 +124,66 @@ static int refused_holding(int img, int held, const char *what)
 	return 0;
 }
 
+/*
+ * A connection not accepted yet whose listener, or whose connecting
+ * socket, is in a process outside the checkpoint: both refused.
+ */
+static int unix_edge_refusals(int img)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 15;
+	int sync[2], l, c;
+	pid_t holder;
+	char b;
+
+	memcpy(sun.sun_path, "\0kcr-edge-lsn", 14);
+	sun.sun_path[14] = 'a';
+	if (pipe(sync))
+		return 2;
+	/* Theirs listens, ours connects. */
+	holder = fork();
+	if (holder == 0) {
+		l = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (l < 0 || bind(l, (struct sockaddr *)&sun, len) ||
+		    listen(l, 4) || write(sync[1], "l", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(sync[0], &b, 1) != 1)
+		return 2;
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sun, len))
+		return 2;
+	if (refused_holding(img, c, "a connection to a listener outside, not accepted"))
+		return 2;
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	/* Ours listens, theirs connects. */
+	sun.sun_path[14] = 'b';
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sun, len) || listen(l, 4))
+		return 2;
+	holder = fork();
+	if (holder == 0) {
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&sun, len) ||
+		    write(sync[1], "c", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(sync[0], &b, 1) != 1)
+		return 2;
+	if (refused_holding(img, l, "a listener with a connection from outside"))
+		return 2;
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	close(sync[0]);
+	close(sync[1]);
+	return 0;
+}
+
 /* A file checkpoint never saves: a perf event counting our CPU time. */
 static int perf_self_clock(void)
 {
@@ -578,6 +638,7 @@ static int cmd_frozen(const char *img)
 static size_t rec_off[1 << 16];
 static int nr_recs;
 static void index_records(const uint8_t *img, size_t len);
+static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd);
 static void fix_tail(uint8_t *img, size_t len);
 static size_t find_rec(const uint8_t *img, uint32_t type);
 
@@ -2919,18 +2980,19 @@ static int cmd_errors(void)
 		pid_t holder;
 
 		fd = open("/tmp/kcr-refused.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		/* Unix sockets in states not saved yet: a name, SO_PASSCRED. */
+		/* Unix sockets in states not saved: a deleted file, SO_PASSSEC. */
 		s = socket(AF_UNIX, SOCK_DGRAM, 0);
-		memcpy(sun.sun_path, "\0kcr-refused", 12);
-		if (s < 0 || bind(s, (struct sockaddr *)&sun,
-				  offsetof(struct sockaddr_un, sun_path) + 12))
+		strcpy(sun.sun_path, "/tmp/kcr-refused.sock");
+		unlink(sun.sun_path);
+		if (s < 0 || bind(s, (struct sockaddr *)&sun, sizeof(sun)) ||
+		    unlink(sun.sun_path))
 			return 2;
-		if (refused_holding(fd, s, "a Unix socket with an abstract name"))
+		if (refused_holding(fd, s, "a Unix socket whose file was deleted"))
 			return 2;
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
+		if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSSEC, &one, sizeof(one)))
 			return 2;
-		if (refused_holding(fd, s, "a Unix socket with SO_PASSCRED"))
+		if (refused_holding(fd, s, "a Unix socket with SO_PASSSEC"))
 			return 2;
 		/* A peer in a process outside the checkpoint. */
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
@@ -2946,6 +3008,9 @@ static int cmd_errors(void)
 			return 2;
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
+		/* Connections not accepted yet, across the checkpoint's edge. */
+		if (unix_edge_refusals(fd))
+			return 2;
 		/* An anonymous inode of a kind not saved: a perf event. */
 		efd = perf_self_clock();
 		if (efd < 0)
@@ -3256,6 +3321,8 @@ static void fuzz_ctty(void)
 	}
 }
 
+static void fuzz_unix_named(void);
+
 static void fuzz_state(void)
 {
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
@@ -3427,6 +3494,89 @@ static void fuzz_state(void)
 			close(dg[1]);
 		}
 	}
+	fuzz_unix_named();
+}
+
+#define FUZZ_SOCK "/tmp/kcr-fuzz.sock"
+
+/*
+ * Named Unix sockets (fds 57-59): a datagram socket bound to a path (its
+ * file 0640), and an abstract stream listener with one connection not
+ * accepted yet, from fd 59, with data (UNIX with a path, UNIX_EMBRYO).
+ */
+static void fuzz_unix_named(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 11;
+	int p, l, c;
+
+	strcpy(sun.sun_path, FUZZ_SOCK);
+	unlink(FUZZ_SOCK);
+	p = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (p < 0 || bind(p, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(FUZZ_SOCK, 0640)) {
+		printf("fuzz: cannot bind %s: %s\n", FUZZ_SOCK, strerror(errno));
+		return;
+	}
+	memset(sun.sun_path, 0, sizeof(sun.sun_path));
+	memcpy(sun.sun_path, "\0kcr-fuzz-l", 11);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&sun, alen) ||
+	    listen(l, 2) || connect(c, (struct sockaddr *)&sun, alen) ||
+	    write(c, "embryo", 6) != 6) {
+		printf("fuzz: cannot listen: %s\n", strerror(errno));
+		return;
+	}
+	dup2(p, 57);
+	dup2(l, 58);
+	dup2(c, 59);
+	close(p);
+	close(l);
+	close(c);
+}
+
+/*
+ * The names of the fuzz image's sockets.  While this process holds them,
+ * restart fails with EADDRINUSE; once they are closed it binds them again
+ * and takes the socket file left behind.  A file of another kind at the
+ * path is refused (EEXIST); a missing one is made again with its mode.
+ */
+static void fuzz_unix_names(const uint8_t *orig, size_t olen)
+{
+	struct stat st;
+	int status, fd;
+
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EADDRINUSE,
+	      "fuzz: Unix socket names still held: EADDRINUSE (status %#x)",
+	      status);
+	close(57);
+	close(58);
+	close(59);
+	fd = open("/tmp/kcr-fuzz-other", O_CREAT | O_WRONLY, 0640);
+	if (fd < 0 || rename("/tmp/kcr-fuzz-other", FUZZ_SOCK))
+		FAIL("fuzz: cannot put a file at %s: %s", FUZZ_SOCK,
+		     strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EEXIST,
+	      "fuzz: a regular file at a Unix socket's path: EEXIST (status %#x)",
+	      status);
+	unlink(FUZZ_SOCK);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED &&
+	      !stat(FUZZ_SOCK, &st) && S_ISSOCK(st.st_mode) &&
+	      (st.st_mode & 07777) == 0640,
+	      "fuzz: a missing socket file is made again, mode 0640 (status %#x, mode %o)",
+	      status, st.st_mode);
+	chmod(FUZZ_SOCK, 0600);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED &&
+	      !stat(FUZZ_SOCK, &st) && (st.st_mode & 07777) == 0640,
+	      "fuzz: a stale socket file is taken again, mode 0640 (status %#x, mode %o)",
+	      status, st.st_mode);
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -3553,10 +3703,28 @@ static void fuzz_unix(const uint8_t *orig, uint8_t *img, size_t olen)
 	size_t u = find_rec(orig, KCR_REC_UNIX);
 	size_t q = find_rec(orig, KCR_REC_UNIX_QUEUE);
 	size_t b = find_rec(orig, KCR_REC_UNIX_SKB);
+	size_t e = find_rec(orig, KCR_REC_UNIX_EMBRYO);
 	int status;
 
-	if (!u || !q || !b)
+	if (!u || !q || !b || !e) {
+		FAIL("fuzz: the image lacks a Unix socket record (%zu %zu %zu %zu)",
+		     u, q, b, e);
 		return;
+	}
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_embryo *)(img + e))->peer = KCR_UNIX_PEER_EMBRYO;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix connection not accepted from an embryo: EINVAL (status %#x)",
+	      status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_embryo *)(img + e))->bytes += 1;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix connection not accepted with a wrong byte count: EINVAL (status %#x)",
+	      status);
 	memcpy(img, orig, olen);
 	((struct kcr_rec_unix *)(img + u))->type = SOCK_RAW;
 	fix_tail(img, olen);
@@ -3568,13 +3736,26 @@ static void fuzz_unix(const uint8_t *orig, uint8_t *img, size_t olen)
 	fix_tail(img, olen);
 	status = run_one(img, olen, 0, 2);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
-	      "fuzz: Unix socket with a name: EINVAL (status %#x)", status);
+	      "fuzz: Unix socket name of family 0: EINVAL (status %#x)", status);
 	memcpy(img, orig, olen);
-	((struct kcr_rec_unix_queue *)(img + q))->peer = 2;
+	((struct kcr_rec_unix *)(img + u))->flags |= KCR_UNIX_BOUND;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket bound without a name: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_queue *)(img + q))->peer = 4;
 	fix_tail(img, olen);
 	status = run_one(img, olen, 0, 2);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
 	      "fuzz: Unix socket peer of an unknown kind: EINVAL (status %#x)", status);
+	memcpy(img, orig, olen);
+	((struct kcr_rec_unix_queue *)(img + q))->peer = KCR_UNIX_PEER_EMBRYO;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: Unix socket connecting to a socket that does not listen: EINVAL (status %#x)",
+	      status);
 	memcpy(img, orig, olen);
 	((struct kcr_rec_unix_queue *)(img + q))->peer_ref = 0xfffff;
 	fix_tail(img, olen);
@@ -4137,6 +4318,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 	printf("fuzz: image %zu bytes, %d records, seed %#llx\n", olen,
 	       nr_recs, (unsigned long long)rng_state);
 	img = malloc(olen + 16);
+	fuzz_unix_names(orig, olen);
 
 	/* Sanity: the unmodified image restarts, from a file and a pipe. */
 	status = run_one(orig, olen, 0, 2);

@@ -289,6 +289,11 @@ pub mod rec {
     /// its receive queue, among its process's object records once every
     /// socket it names is defined; `nr_skbs` UNIX_SKB records follow it.
     pub const UNIX_QUEUE: u32 = 38;
+    /// `KCR_REC_UNIX_EMBRYO`: a connection a listening socket has not
+    /// accepted yet, after the listener's UNIX_QUEUE record (or the
+    /// buffers of the connection before it); `nr_skbs` UNIX_SKB records
+    /// follow it.
+    pub const UNIX_EMBRYO: u32 = 39;
     /// `KCR_REC_UNIX_SKB`: one buffer of a socket's receive queue, and its
     /// bytes.
     pub const UNIX_SKB: u32 = 40;
@@ -336,6 +341,7 @@ pub mod rec {
             CTTY => "CTTY",
             UNIX => "UNIX",
             UNIX_QUEUE => "UNIX_QUEUE",
+            UNIX_EMBRYO => "UNIX_EMBRYO",
             UNIX_SKB => "UNIX_SKB",
             TAIL => "TAIL",
             _ => "unknown",
@@ -596,6 +602,14 @@ pub mod inotify_mask {
 
 /// The options of an `AF_UNIX` socket in a UNIX record (`KCR_UNIX_*`).
 pub mod unix_flags {
+    /// `KCR_UNIX_BOUND`: the name (`addr_len` > 0) is the socket's own
+    /// (`bind()` or autobind: restart binds it again); without it a name
+    /// is that of the socket's listener (a socket `accept()` made).
+    pub const BOUND: u32 = 0x1;
+    /// `KCR_UNIX_PASSCRED`: `SO_PASSCRED`.
+    pub const PASSCRED: u32 = 0x2;
+    /// `KCR_UNIX_PASSPIDFD`: `SO_PASSPIDFD`.
+    pub const PASSPIDFD: u32 = 0x4;
     /// `KCR_UNIX_PEERCRED`: `peer_pid`, `peer_uid` and `peer_gid` are set
     /// (`SO_PEERCRED`).
     pub const PEERCRED: u32 = 0x10;
@@ -606,9 +620,12 @@ pub mod unix_flags {
     /// `KCR_UNIX_LINGER`: `SO_LINGER` on (for `linger` seconds).
     pub const LINGER: u32 = 0x80;
     /// `KCR_UNIX_FLAGS_ALL`.
-    pub const ALL: u32 = 0xf0;
+    pub const ALL: u32 = 0xf7;
     /// Every flag with its name, by increasing value.
-    pub const NAMES: [(u32, &str); 4] = [
+    pub const NAMES: [(u32, &str); 7] = [
+        (BOUND, "bound"),
+        (PASSCRED, "passcred"),
+        (PASSPIDFD, "passpidfd"),
         (PEERCRED, "peercred"),
         (OOBINLINE, "oobinline"),
         (KEEPALIVE, "keepalive"),
@@ -643,6 +660,10 @@ pub mod unix_peer {
     /// `peer_ref`, of the same type (a stream or seqpacket pair names each
     /// other).
     pub const FILE: u32 = 1;
+    /// `KCR_UNIX_PEER_EMBRYO`: connected to a connection that the
+    /// listening socket of object `peer_ref` has not accepted yet (one of
+    /// that listener's UNIX_EMBRYO records names it).
+    pub const EMBRYO: u32 = 2;
     /// `KCR_UNIX_PEER_DEAD`: connected to a socket that was closed since.
     pub const DEAD: u32 = 3;
 
@@ -651,6 +672,7 @@ pub mod unix_peer {
         Some(match p {
             NONE => "none",
             FILE => "file",
+            EMBRYO => "embryo",
             DEAD => "dead",
             _ => return None,
         })
@@ -672,12 +694,23 @@ pub mod unix_sock {
     pub const ESTABLISHED: u32 = 1;
     /// `TCP_CLOSE`: not connected.
     pub const CLOSE: u32 = 7;
+    /// `TCP_LISTEN`: listening (a bound stream or seqpacket socket).
+    pub const LISTEN: u32 = 10;
     /// `RCV_SHUTDOWN`: `shutdown(SHUT_RD)`.
     pub const RCV_SHUTDOWN: u32 = 1;
     /// `SEND_SHUTDOWN`: `shutdown(SHUT_WR)`.
     pub const SEND_SHUTDOWN: u32 = 2;
-    /// `S_IFSOCK`: the type of a socket's inode (`ino_mode`).
+    /// `S_IFSOCK`: the type of a socket's inode (`ino_mode`, and
+    /// `node_mode`, its socket file's).
     pub const S_IFSOCK: u32 = 0o140_000;
+    /// `AF_UNIX`: the family of a name (`sun_family`, the first two bytes
+    /// of `addr`).
+    pub const AF_UNIX: u16 = 1;
+    /// `offsetof(struct sockaddr_un, sun_path)`: where a name's path
+    /// starts in `addr`; a name (`addr_len` > 0) is longer.
+    pub const SUN_PATH_OFF: u32 = 2;
+    /// `sizeof(struct sockaddr_un)`: the longest name (`addr_len`).
+    pub const SOCKADDR_UN_LEN: u32 = 110;
     /// The kernel's `MAX_ERRNO`: the largest pending error (`err`).
     pub const MAX_ERRNO: i32 = 4095;
     /// The guest kernel's `HZ` (its `CONFIG_HZ`, the x86_64 default: the
@@ -706,6 +739,7 @@ pub mod unix_sock {
         Some(match s {
             ESTABLISHED => "established",
             CLOSE => "close",
+            LISTEN => "listen",
             _ => return None,
         })
     }
@@ -1421,16 +1455,23 @@ pub struct kcr_rec_ctty {
     pub pad: u32,
 }
 
-/// `struct kcr_rec_unix`: the state of the `AF_UNIX` socket whose FILE
-/// (a `KCR_FILE_UNIX`, read-write) it follows: `type_` and `state`
-/// ([`unix_sock`]), `flags` ([`unix_flags`] within
-/// [`unix_flags::ALL`]), `shutdown`, the pending `err`, `peek_off` (-1:
-/// off), `backlog`, `sndbuf` and `rcvbuf` with `userlocks`, `rcvlowat`,
-/// `linger` (with [`unix_flags::LINGER`]), the timeouts (0: none), the
-/// socket inode's `ino_mode` (`S_IFSOCK` and permissions, the FILE's
-/// mode), owner and group, and `SO_PEERCRED` (with
-/// [`unix_flags::PEERCRED`], else 0). `peer_ngroups`, `addr_len`, `addr`
-/// and the `node_*` fields are for state not saved yet: 0.
+/// `struct kcr_rec_unix` (followed by `node_len` bytes of a path, zero-
+/// padded to 8): the state of the `AF_UNIX` socket whose FILE (a
+/// `KCR_FILE_UNIX`, read-write) it follows: `type_` and `state`
+/// ([`unix_sock`]: a listener is a bound stream or seqpacket socket),
+/// `flags` ([`unix_flags`] within [`unix_flags::ALL`]), `shutdown`, the
+/// pending `err`, `peek_off` (-1: off), `backlog` (a listener's
+/// `listen()` backlog, else the datagram queue limit), `sndbuf` and
+/// `rcvbuf` with `userlocks`, `rcvlowat`, `linger` (with
+/// [`unix_flags::LINGER`]), the timeouts (0: none), the socket inode's
+/// `ino_mode` (`S_IFSOCK` and permissions, the FILE's mode), owner and
+/// group, `SO_PEERCRED` (with [`unix_flags::PEERCRED`], else 0), and its
+/// name: `addr_len` bytes of a `struct sockaddr_un` in `addr` (0: none),
+/// its own with [`unix_flags::BOUND`], else its listener's. A socket
+/// bound to a path (`sun_path` not starting with a NUL) has its socket
+/// file `node_*`, whose absolute path (`node_len` bytes with its NUL, at
+/// most [`KCR_PATH_MAX`]) follows the record; any other has `node_*` 0.
+/// `peer_ngroups` is for state not saved yet: 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
 #[allow(missing_docs)]
@@ -1471,7 +1512,10 @@ pub struct kcr_rec_unix {
 /// ([`unix_peer`]) and, for [`unix_peer::FILE`], `peer_ref`; then its
 /// receive queue, the `nr_skbs` (at most [`KCR_UNIX_QUEUE_SKBS`])
 /// UNIX_SKB records that follow, oldest first, `bytes` in all (at most
-/// [`KCR_UNIX_QUEUE_BYTES`]). `peer_addr_len`, `nr_embryos` and
+/// [`KCR_UNIX_QUEUE_BYTES`]). A connection not accepted yet has peer
+/// [`unix_peer::EMBRYO`] (`peer_ref` its listener) and nothing queued. A
+/// listener has no peer and no buffers: `nr_embryos` UNIX_EMBRYO records
+/// follow it (at most its `backlog` + 1). `peer_addr_len` and
 /// `peer_addr` are for state not saved yet: 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -1486,6 +1530,32 @@ pub struct kcr_rec_unix_queue {
     pub nr_skbs: u32,
     pub bytes: u64,
     pub peer_addr: [u8; 112],
+}
+
+/// `struct kcr_rec_unix_embryo`: a connection the listening socket whose
+/// UNIX_QUEUE record it follows has not accepted yet (oldest first), then
+/// its `nr_skbs` (at most [`KCR_UNIX_QUEUE_SKBS`]) UNIX_SKB records, the
+/// data the connecting socket sent, `bytes` in all (at most
+/// [`KCR_UNIX_QUEUE_BYTES`]). `peer`: [`unix_peer::FILE`], the connecting
+/// socket `peer_ref` (a socket of the image of the listener's type, whose
+/// own UNIX_QUEUE record names the listener with [`unix_peer::EMBRYO`]),
+/// or [`unix_peer::DEAD`] (closed since; `peer_ref` 0). `shutdown` and
+/// `SO_PEERCRED` (with [`unix_flags::PEERCRED`], its only flag, else 0)
+/// are the embryo's, as `accept()` will return them.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_unix_embryo {
+    pub h: kcr_hdr,
+    pub peer: u32,
+    pub peer_ref: u32,
+    pub shutdown: u32,
+    pub flags: u32,
+    pub peer_pid: i32,
+    pub peer_uid: u32,
+    pub peer_gid: u32,
+    pub nr_skbs: u32,
+    pub bytes: u64,
 }
 
 /// `struct kcr_rec_unix_skb` (followed by `len` bytes of data, at most
@@ -1628,6 +1698,8 @@ layout! {
         node_gid, node_len }
     kcr_rec_unix_queue { h, file_ref, peer, peer_ref, peer_addr_len, nr_embryos, nr_skbs, bytes,
         peer_addr }
+    kcr_rec_unix_embryo { h, peer, peer_ref, shutdown, flags, peer_pid, peer_uid, peer_gid,
+        nr_skbs, bytes }
     kcr_rec_unix_skb { h, len, flags, pid, uid, gid, nr_fds, sender_ref, sender_addr_len }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
@@ -1705,7 +1777,11 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FILE_UNIX", file_kind::UNIX.into()),
         ("KCR_REC_UNIX", rec::UNIX.into()),
         ("KCR_REC_UNIX_QUEUE", rec::UNIX_QUEUE.into()),
+        ("KCR_REC_UNIX_EMBRYO", rec::UNIX_EMBRYO.into()),
         ("KCR_REC_UNIX_SKB", rec::UNIX_SKB.into()),
+        ("KCR_UNIX_BOUND", unix_flags::BOUND.into()),
+        ("KCR_UNIX_PASSCRED", unix_flags::PASSCRED.into()),
+        ("KCR_UNIX_PASSPIDFD", unix_flags::PASSPIDFD.into()),
         ("KCR_UNIX_PEERCRED", unix_flags::PEERCRED.into()),
         ("KCR_UNIX_OOBINLINE", unix_flags::OOBINLINE.into()),
         ("KCR_UNIX_KEEPALIVE", unix_flags::KEEPALIVE.into()),
@@ -1715,6 +1791,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_UNIX_RCVBUF_LOCK", unix_flags::RCVBUF_LOCK.into()),
         ("KCR_UNIX_PEER_NONE", unix_peer::NONE.into()),
         ("KCR_UNIX_PEER_FILE", unix_peer::FILE.into()),
+        ("KCR_UNIX_PEER_EMBRYO", unix_peer::EMBRYO.into()),
         ("KCR_UNIX_PEER_DEAD", unix_peer::DEAD.into()),
         ("KCR_UNIX_QUEUE_SKBS", KCR_UNIX_QUEUE_SKBS.into()),
         ("KCR_UNIX_QUEUE_BYTES", KCR_UNIX_QUEUE_BYTES),
@@ -1824,17 +1901,25 @@ mod tests {
         assert_eq!(all, ALL);
         assert_eq!(USERLOCKS, 3);
         assert_eq!(names(PEERCRED | LINGER | 0x100), ["peercred", "linger"]);
-        assert_eq!(unix_peer::name(2), None);
+        assert_eq!(names(BOUND | KEEPALIVE), ["bound", "keepalive"]);
+        assert_eq!(ALL, 0xf7);
+        assert_eq!(names(PASSCRED | PASSPIDFD), ["passcred", "passpidfd"]);
+        assert_eq!(unix_peer::name(unix_peer::EMBRYO), Some("embryo"));
+        assert_eq!(unix_peer::name(4), None);
         assert_eq!(
             unix_sock::type_name(unix_sock::SEQPACKET),
             Some("seqpacket")
         );
         assert_eq!(unix_sock::type_name(3), None);
         assert_eq!(unix_sock::state_name(unix_sock::CLOSE), Some("close"));
+        assert_eq!(unix_sock::state_name(unix_sock::LISTEN), Some("listen"));
+        assert_eq!(unix_sock::state_name(2), None);
         assert_eq!(unix_sock::LINGER_MAX, 8_589_934);
         assert_eq!(unix_sock::TIMEO_MAX_US, 31_536_000_000_000);
         assert_eq!(std::mem::size_of::<kcr_rec_unix>(), 240);
         assert_eq!(std::mem::size_of::<kcr_rec_unix_queue>(), 152);
+        assert_eq!(std::mem::size_of::<kcr_rec_unix_embryo>(), 48);
+        assert_eq!(rec::name(rec::UNIX_EMBRYO), "UNIX_EMBRYO");
         assert_eq!(std::mem::size_of::<kcr_rec_unix_skb>(), 40);
     }
 

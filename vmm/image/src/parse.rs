@@ -473,14 +473,33 @@ pub struct FileObj {
 }
 
 /// An `AF_UNIX` socket (`KCR_REC_UNIX`), with its connection and receive
-/// queue (its `KCR_REC_UNIX_QUEUE` and `KCR_REC_UNIX_SKB` records).
+/// queue (its `KCR_REC_UNIX_QUEUE` and `KCR_REC_UNIX_SKB` records) and,
+/// for a listener, the connections it has not accepted yet (its
+/// `KCR_REC_UNIX_EMBRYO` records and theirs).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UnixSock {
     /// "stream", "dgram" or "seqpacket".
     #[serde(rename = "type")]
     pub type_: &'static str,
-    /// "established" (`TCP_ESTABLISHED`) or "close" (`TCP_CLOSE`).
+    /// "established" (`TCP_ESTABLISHED`), "close" (`TCP_CLOSE`) or
+    /// "listen" (`TCP_LISTEN`: a bound stream or seqpacket socket).
     pub state: &'static str,
+    /// Its name as `getsockname()` shows it: the `sun_path` bytes of its
+    /// address (a path with its NUL, or an abstract name, which starts
+    /// with a NUL); empty for none. JSON shows it as [`unix_name_text`]
+    /// does.
+    #[serde(
+        serialize_with = "ser_unix_name",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub name: Vec<u8>,
+    /// The name is its own (`KCR_UNIX_BOUND`: restart binds it again);
+    /// a name without it is that of its listener (a socket `accept()`
+    /// made).
+    pub bound: bool,
+    /// The socket file of a socket bound to a path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<UnixNode>,
     /// `KCR_UNIX_*` names ([`unix_flags::NAMES`]).
     pub flags: Vec<&'static str>,
     /// `RCV_SHUTDOWN` (1) | `SEND_SHUTDOWN` (2).
@@ -489,7 +508,8 @@ pub struct UnixSock {
     pub err: i32,
     /// `SO_PEEK_OFF`; -1: off.
     pub peek_off: i32,
-    /// The datagram queue limit (`sk_max_ack_backlog`).
+    /// `sk_max_ack_backlog`: a listener's `listen()` backlog, else the
+    /// datagram queue limit.
     pub backlog: u32,
     /// `SO_SNDBUF` as `getsockopt()` reports it.
     pub sndbuf: u32,
@@ -519,6 +539,67 @@ pub struct UnixSock {
     /// Its connection and receive queue (its UNIX_QUEUE record's, which
     /// every socket of a valid image has).
     pub queue: UnixQueue,
+    /// A listener's connections not accepted yet (the UNIX_EMBRYO records
+    /// after its UNIX_QUEUE), oldest first: what `accept()` returns next.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub embryos: Vec<UnixEmbryo>,
+}
+
+/// The socket file of a socket bound to a path (the `node_*` fields of
+/// its UNIX record, and the path after it).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnixNode {
+    /// Its absolute path.
+    pub path: String,
+    /// Its inode number (restart takes the file there again if it is
+    /// still this one).
+    pub ino: u64,
+    /// Its mode: `S_IFSOCK` and permissions.
+    pub mode: u32,
+    /// Its owner.
+    pub uid: u32,
+    /// Its group.
+    pub gid: u32,
+}
+
+/// A connection a listening socket has not accepted yet
+/// (`KCR_REC_UNIX_EMBRYO` and its UNIX_SKB records): the socket
+/// `accept()` will return.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UnixEmbryo {
+    /// "file" (from the socket `peer_file` of the image, whose queue names
+    /// the listener) or "dead" (from a socket closed since).
+    pub peer: &'static str,
+    /// "file": the object id of the connecting socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_file: Option<u32>,
+    /// `RCV_SHUTDOWN` (1) | `SEND_SHUTDOWN` (2), the embryo's.
+    pub shutdown: u32,
+    /// `SO_PEERCRED` of the embryo: the connecting process's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peercred: Option<UnixCreds>,
+    /// Bytes the connecting socket sent, the sum of its buffers' lengths.
+    pub bytes: u64,
+    /// The data sent on it and not read yet, oldest first.
+    pub buffers: Vec<UnixBuf>,
+}
+
+/// A socket's name (its `sun_path` bytes, [`UnixSock::name`]) as text: a
+/// path up to its NUL, an abstract name as `@` and its bytes after the
+/// leading NUL, escaped (`\x00`, `\\`); empty for none.
+pub fn unix_name_text(name: &[u8]) -> String {
+    match name.split_first() {
+        None => String::new(),
+        Some((0, rest)) => format!("@{}", rest.escape_ascii()),
+        Some(_) => {
+            let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+            String::from_utf8_lossy(&name[..end]).into_owned()
+        }
+    }
+}
+
+fn ser_unix_name<S: serde::Serializer>(name: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&unix_name_text(name))
 }
 
 /// Credentials a socket shows: `SO_PEERCRED`, or what `SCM_CREDENTIALS`
@@ -537,10 +618,13 @@ pub struct UnixCreds {
 /// its UNIX_SKB records).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UnixQueue {
-    /// "none" (not connected), "file" (connected to `peer_file`) or
-    /// "dead" (connected to a socket closed since).
+    /// "none" (not connected), "file" (connected to `peer_file`),
+    /// "embryo" (connected to a connection that the listener `peer_file`
+    /// has not accepted yet) or "dead" (connected to a socket closed
+    /// since).
     pub peer: &'static str,
-    /// "file": the object id of the peer, a socket of the same type.
+    /// "file": the object id of the peer, a socket of the same type;
+    /// "embryo": that of the listener.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer_file: Option<u32>,
     /// Bytes in the queue, the sum of its buffers' lengths.
@@ -781,8 +865,13 @@ struct Parser<'v, R: Read> {
     /// The sockets of the current section whose UNIX_QUEUE has not come
     /// yet, in the order of their FILE records.
     unix_unqueued: Vec<u32>,
-    /// The socket whose UNIX_SKB records are still to come.
+    /// The socket whose UNIX_SKB records, or a listener's UNIX_EMBRYO
+    /// records, are still to come.
     unix_left: Option<UnixLeft>,
+    /// The sockets whose UNIX_QUEUE named a listener
+    /// (`KCR_UNIX_PEER_EMBRYO`) whose UNIX_EMBRYO naming them has not come
+    /// yet, in the order of their QUEUE records.
+    unix_await: Vec<u32>,
 }
 
 /// A socket of the image, as restart(2) keeps it until its queue is
@@ -794,15 +883,35 @@ struct UnixObj {
     type_: u32,
     /// Its state (`TCP_*`).
     state: u32,
+    /// Its `backlog` (a listener's: it bounds its connections).
+    backlog: u32,
     /// Its UNIX_QUEUE record came.
     queued: bool,
     /// A stream or seqpacket socket: the peer a UNIX_QUEUE record joined
     /// it to (its own, or its peer's, whichever came first).
     joined: Option<u32>,
+    /// Connected to a connection not accepted yet of this listener: a
+    /// UNIX_EMBRYO record of the listener named it (its peer is that
+    /// embryo).
+    embryo_of: Option<u32>,
+    /// Its UNIX_QUEUE named this listener before any UNIX_EMBRYO record
+    /// named it: one of the listener's must (restart(2)'s
+    /// `ur->listener`).
+    awaits: Option<u32>,
+}
+
+impl UnixObj {
+    /// It has a peer, as restart(2) sees it (`unix_peer()`): joined to
+    /// a socket of a pair, or to an embryo. (A socket whose own QUEUE
+    /// gave it a peer is `queued` too.)
+    fn has_peer(&self) -> bool {
+        self.joined.is_some() || self.embryo_of.is_some()
+    }
 }
 
 /// A socket whose UNIX_QUEUE record announced buffers that are still to
-/// come.
+/// come, or a listener whose UNIX_QUEUE announced connections not
+/// accepted yet (UNIX_EMBRYO records, each with its buffers) that are.
 struct UnixLeft {
     /// Its object id.
     objid: u32,
@@ -810,20 +919,26 @@ struct UnixLeft {
     file: usize,
     /// Its type (`SOCK_*`).
     type_: u32,
-    /// It has a peer (its UNIX_QUEUE's is not `KCR_UNIX_PEER_NONE`).
+    /// It has a peer (its UNIX_QUEUE's is not `KCR_UNIX_PEER_NONE`; a
+    /// connection not accepted yet has its connecting socket).
     connected: bool,
-    /// UNIX_SKB records still to come.
+    /// The buffers are those of the listener's last UNIX_EMBRYO so far,
+    /// not the socket's own.
+    embryo: bool,
+    /// UNIX_SKB records still to come (before the next UNIX_EMBRYO).
     skbs: u32,
-    /// The bytes its UNIX_QUEUE record announced.
+    /// The bytes its UNIX_QUEUE (or UNIX_EMBRYO) record announced.
     bytes: u64,
     /// The bytes of its buffers so far.
     got: u64,
+    /// A listener's UNIX_EMBRYO records still to come, after the buffers.
+    embryos: u32,
 }
 
 /// The records restart(2) reads in its loop over a process's objects, with
 /// the records of a file's own state that it reads with the file's: the
 /// first record of another type ends them.
-const OBJECT_RECORDS: [u32; 16] = [
+const OBJECT_RECORDS: [u32; 17] = [
     rec::SIGPENDING,
     rec::PIPE,
     rec::FILE,
@@ -839,6 +954,7 @@ const OBJECT_RECORDS: [u32; 16] = [
     rec::TTY,
     rec::UNIX,
     rec::UNIX_QUEUE,
+    rec::UNIX_EMBRYO,
     rec::UNIX_SKB,
 ];
 
@@ -908,19 +1024,85 @@ impl<R: Read> Parser<'_, R> {
     }
 
     /// Record `t` where a UNIX_SKB record of the socket `left` describes
-    /// still had to come.
+    /// (or of its last connection not accepted yet) still had to come.
     fn missing_unix_skb(&self, t: u32, left: &UnixLeft) -> Error {
+        let u = self.files[left.file].unix.as_ref();
+        let (got, of) = match u {
+            Some(u) if left.embryo => (
+                u.embryos.last().map_or(0, |e| e.buffers.len()),
+                format!(
+                    "connection {} (not accepted yet) of Unix socket {}",
+                    u.embryos.len().saturating_sub(1),
+                    left.objid
+                ),
+            ),
+            _ => (
+                u.map_or(0, |u| u.queue.buffers.len()),
+                format!("Unix socket {}", left.objid),
+            ),
+        };
+        let why = format!(
+            "{} where buffer {got} of {} of {of} belongs",
+            rec::name(t),
+            got + left.skbs as usize
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` where a UNIX_EMBRYO record of the listener `left`
+    /// describes still had to come.
+    fn missing_unix_embryo(&self, t: u32, left: &UnixLeft) -> Error {
         let got = self.files[left.file]
             .unix
             .as_ref()
-            .map_or(0, |u| u.queue.buffers.len());
+            .map_or(0, |u| u.embryos.len());
         let why = format!(
-            "{} where buffer {got} of {} of Unix socket {} belongs",
+            "{} where connection {got} of {} not accepted yet of Unix socket {} belongs",
             rec::name(t),
-            got + left.skbs as usize,
+            got + left.embryos as usize,
             left.objid
         );
         self.err(t, why)
+    }
+
+    /// Record `t` where the records `left` describes still had to come.
+    fn missing_unix_left(&self, t: u32, left: &UnixLeft) -> Error {
+        if left.skbs > 0 {
+            self.missing_unix_skb(t, left)
+        } else {
+            self.missing_unix_embryo(t, left)
+        }
+    }
+
+    /// Record `t` ends the section's objects while sockets whose
+    /// UNIX_QUEUE named a listener (`KCR_UNIX_PEER_EMBRYO`) were named
+    /// by none of its UNIX_EMBRYO records (the kernel's
+    /// kcr_rst_unix_done()).
+    fn unix_awaiting(&self, t: u32) -> Error {
+        let ids: Vec<String> = self.unix_await.iter().map(u32::to_string).collect();
+        let why = format!(
+            "{} Unix sockets connecting to a listener that does not list them, before {} \
+             (socket{} {})",
+            ids.len(),
+            rec::name(t),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+        self.err(t, why)
+    }
+
+    /// At record `t`, which ends the section's objects: every socket has
+    /// had its UNIX_QUEUE record, and every connecting one its
+    /// listener's UNIX_EMBRYO (the kernel's kcr_rst_unix_done(), in its
+    /// order).
+    fn unix_done(&self, t: u32) -> Result<(), Error> {
+        if !self.unix_unqueued.is_empty() {
+            return Err(self.unqueued_unix(t));
+        }
+        if !self.unix_await.is_empty() {
+            return Err(self.unix_awaiting(t));
+        }
+        Ok(())
     }
 
     /// Record `t` ends the section's objects while sockets of it have no
@@ -1218,8 +1400,11 @@ impl<R: Read> Parser<'_, R> {
 
     /// A UNIX_QUEUE record (its place was checked): the checks of the
     /// kernel's kcr_rst_unix_queue(), in its order, then the connection it
-    /// makes; its buffers are to come.
+    /// makes (kcr_rst_unix_client() for a connection not accepted yet);
+    /// its buffers, or a listener's connections not accepted yet, are to
+    /// come.
     fn unix_queue(&mut self, t: u32, q: &kcr_rec_unix_queue) -> Result<(), Error> {
+        use unix_peer::{DEAD, EMBRYO, FILE, NONE};
         let bad_queue = || {
             format!(
                 "Unix socket queue of object {} (peer {})",
@@ -1229,22 +1414,32 @@ impl<R: Read> Parser<'_, R> {
         let Some(sk) = self.unix_obj(q.file_ref) else {
             return Err(self.err(t, bad_queue()));
         };
-        let (file, type_, state, queued, joined) =
-            (sk.file, sk.type_, sk.state, sk.queued, sk.joined);
-        let peer = unix_peer::name(q.peer);
+        let (file, type_, state, backlog, queued, joined, embryo_of) = (
+            sk.file,
+            sk.type_,
+            sk.state,
+            sk.backlog,
+            sk.queued,
+            sk.joined,
+            sk.embryo_of,
+        );
+        let has_peer = sk.has_peer();
+        let listening = state == unix_sock::LISTEN;
         if queued
-            || peer.is_none()
-            || (q.peer != unix_peer::FILE && q.peer_ref != 0)
+            || q.peer > DEAD
+            || (q.peer != FILE && q.peer != EMBRYO && q.peer_ref != 0)
             || q.peer_addr_len != 0
             || q.peer_addr.iter().any(|&b| b != 0)
-            || q.nr_embryos != 0
+            || (!listening && q.nr_embryos != 0)
+            || (listening && (q.nr_skbs != 0 || u64::from(q.nr_embryos) > u64::from(backlog) + 1))
             || q.nr_skbs > KCR_UNIX_QUEUE_SKBS
             || q.bytes > KCR_UNIX_QUEUE_BYTES
         {
             return Err(self.err(t, bad_queue()));
         }
+        let peer = unix_peer::name(q.peer).unwrap_or("none");
         let stream = type_ != unix_sock::DGRAM;
-        if stream && (state == unix_sock::ESTABLISHED) != (q.peer != unix_peer::NONE) {
+        if stream && (state == unix_sock::ESTABLISHED) != (q.peer != NONE) {
             let why = format!(
                 "Unix socket {}: state {state} with peer {}",
                 q.file_ref, q.peer
@@ -1252,11 +1447,11 @@ impl<R: Read> Parser<'_, R> {
             return Err(self.err(t, why));
         }
         let mut psk = None;
-        if q.peer == unix_peer::FILE {
+        if q.peer == FILE {
             let p = self
                 .unix_obj(q.peer_ref)
                 .filter(|p| p.type_ == type_ && !(stream && q.peer_ref == q.file_ref))
-                .map(|p| (p.queued, p.joined));
+                .map(|p| (p.queued, p.has_peer()));
             let Some(p) = p else {
                 let why = format!("Unix socket {}: peer {}", q.file_ref, q.peer_ref);
                 return Err(self.err(t, why));
@@ -1266,12 +1461,37 @@ impl<R: Read> Parser<'_, R> {
         // A stream pair is joined by the first of its two QUEUE records:
         // the second names the first.
         let disagree = || format!("Unix socket {} and its peer disagree", q.file_ref);
-        if stream && joined.is_some() {
-            if q.peer != unix_peer::FILE || joined != Some(q.peer_ref) {
+        if q.peer == EMBRYO {
+            // A connection to a listener of the image, not accepted yet:
+            // connected already to an embryo of that listener (its
+            // UNIX_EMBRYO came first), or awaiting it.
+            let listener = self
+                .unix_obj(q.peer_ref)
+                .is_some_and(|l| l.type_ == type_ && l.state == unix_sock::LISTEN);
+            if !listener
+                || q.nr_skbs != 0
+                || q.bytes != 0
+                || joined.is_some()
+                || embryo_of.is_some_and(|l| l != q.peer_ref)
+            {
+                let why = format!(
+                    "Unix socket {}: connection to {} not accepted yet",
+                    q.file_ref, q.peer_ref
+                );
+                return Err(self.err(t, why));
+            }
+            if embryo_of.is_none() {
+                if let Some(s) = self.unix.get_mut(&q.file_ref) {
+                    s.awaits = Some(q.peer_ref);
+                }
+                self.unix_await.push(q.file_ref);
+            }
+        } else if stream && has_peer {
+            if q.peer != FILE || joined != Some(q.peer_ref) {
                 return Err(self.err(t, disagree()));
             }
-        } else if let Some((p_queued, p_joined)) = psk {
-            if stream && (p_queued || p_joined.is_some()) {
+        } else if let Some((p_queued, p_has_peer)) = psk {
+            if stream && (p_queued || p_has_peer) {
                 return Err(self.err(t, disagree()));
             }
             if stream {
@@ -1295,22 +1515,107 @@ impl<R: Read> Parser<'_, R> {
         self.unix_unqueued.retain(|&id| id != q.file_ref);
         if let Some(u) = self.files[file].unix.as_mut() {
             u.queue = UnixQueue {
-                peer: peer.unwrap_or("none"),
-                peer_file: (q.peer == unix_peer::FILE).then_some(q.peer_ref),
+                peer,
+                peer_file: (q.peer == FILE || q.peer == EMBRYO).then_some(q.peer_ref),
                 bytes: q.bytes,
                 buffers: Vec::new(),
             };
         }
-        if q.nr_skbs > 0 {
+        if q.nr_skbs > 0 || q.nr_embryos > 0 {
             self.unix_left = Some(UnixLeft {
                 objid: q.file_ref,
                 file,
                 type_,
-                connected: q.peer != unix_peer::NONE,
+                connected: q.peer != NONE,
+                embryo: false,
                 skbs: q.nr_skbs,
                 bytes: q.bytes,
                 got: 0,
+                embryos: q.nr_embryos,
             });
+        }
+        Ok(())
+    }
+
+    /// A UNIX_EMBRYO record of the listener `left` (its size was checked
+    /// by its rule): the checks of the kernel's kcr_rst_unix_embryo(), in
+    /// its order, then the connection it makes; its buffers are to come.
+    fn unix_embryo(
+        &mut self,
+        t: u32,
+        e: &kcr_rec_unix_embryo,
+        mut left: UnixLeft,
+    ) -> Result<(), Error> {
+        use unix_peer::{DEAD, FILE};
+        use unix_sock::{ESTABLISHED, RCV_SHUTDOWN, SEND_SHUTDOWN};
+        let peercred = e.flags & unix_flags::PEERCRED != 0;
+        // A known peer, its object with KCR_UNIX_PEER_FILE only.
+        if (e.peer != FILE && (e.peer != DEAD || e.peer_ref != 0))
+            || e.shutdown & !(RCV_SHUTDOWN | SEND_SHUTDOWN) != 0
+            || e.flags & !unix_flags::PEERCRED != 0
+            || e.peer_pid < 0
+            || (!peercred && (e.peer_pid != 0 || e.peer_uid != 0 || e.peer_gid != 0))
+            || e.nr_skbs > KCR_UNIX_QUEUE_SKBS
+            || e.bytes > KCR_UNIX_QUEUE_BYTES
+        {
+            let why = format!(
+                "Unix socket connection not accepted yet: peer {}, flags {:#x}",
+                e.peer, e.flags
+            );
+            return Err(self.err(t, why));
+        }
+        let lsk = left.objid;
+        if e.peer == FILE {
+            // The connecting socket: of the image and of the listener's
+            // type, not the listener, connected, to no peer yet; if its
+            // QUEUE came, that named this listener.
+            let ok = self.unix_obj(e.peer_ref).is_some_and(|c| {
+                e.peer_ref != lsk
+                    && c.type_ == left.type_
+                    && c.state == ESTABLISHED
+                    && !c.has_peer()
+                    && !(c.queued && c.awaits != Some(lsk))
+            });
+            if !ok {
+                let why = format!(
+                    "Unix socket connection not accepted yet: from {}",
+                    e.peer_ref
+                );
+                return Err(self.err(t, why));
+            }
+            if let Some(c) = self.unix.get_mut(&e.peer_ref) {
+                c.embryo_of = Some(lsk);
+                if c.awaits.take().is_some() {
+                    self.unix_await.retain(|&id| id != e.peer_ref);
+                }
+            }
+        }
+        if e.nr_skbs == 0 && e.bytes != 0 {
+            let why = format!("Unix socket connection: 0 bytes queued, not {}", e.bytes);
+            return Err(self.err(t, why));
+        }
+        if let Some(u) = self.files[left.file].unix.as_mut() {
+            u.embryos.push(UnixEmbryo {
+                peer: unix_peer::name(e.peer).unwrap_or("dead"),
+                peer_file: (e.peer == FILE).then_some(e.peer_ref),
+                shutdown: e.shutdown,
+                peercred: peercred.then_some(UnixCreds {
+                    pid: e.peer_pid,
+                    uid: e.peer_uid,
+                    gid: e.peer_gid,
+                }),
+                bytes: e.bytes,
+                buffers: Vec::new(),
+            });
+        }
+        left.embryos -= 1;
+        left.embryo = true;
+        left.connected = true;
+        left.skbs = e.nr_skbs;
+        left.bytes = e.bytes;
+        left.got = 0;
+        if left.skbs > 0 || left.embryos > 0 {
+            self.unix_left = Some(left);
         }
         Ok(())
     }
@@ -1354,24 +1659,39 @@ impl<R: Read> Parser<'_, R> {
         left.got += u64::from(r.len);
         left.skbs -= 1;
         if left.skbs == 0 && left.got != left.bytes {
-            let why = format!(
-                "Unix socket {}: {} bytes queued, not {}",
-                left.objid, left.got, left.bytes
-            );
+            let why = if left.embryo {
+                format!(
+                    "Unix socket connection: {} bytes queued, not {}",
+                    left.got, left.bytes
+                )
+            } else {
+                format!(
+                    "Unix socket {}: {} bytes queued, not {}",
+                    left.objid, left.got, left.bytes
+                )
+            };
             return Err(self.err(t, why));
         }
+        let buf = UnixBuf {
+            len: r.len,
+            creds: creds.then_some(UnixCreds {
+                pid: r.pid,
+                uid: r.uid,
+                gid: r.gid,
+            }),
+            sender: (r.sender_ref != 0).then_some(r.sender_ref),
+        };
         if let Some(u) = self.files[left.file].unix.as_mut() {
-            u.queue.buffers.push(UnixBuf {
-                len: r.len,
-                creds: creds.then_some(UnixCreds {
-                    pid: r.pid,
-                    uid: r.uid,
-                    gid: r.gid,
-                }),
-                sender: (r.sender_ref != 0).then_some(r.sender_ref),
-            });
+            let queue = if left.embryo {
+                u.embryos.last_mut().map(|e| &mut e.buffers)
+            } else {
+                Some(&mut u.queue.buffers)
+            };
+            if let Some(q) = queue {
+                q.push(buf);
+            }
         }
-        if left.skbs > 0 {
+        if left.skbs > 0 || left.embryos > 0 {
             self.unix_left = Some(left);
         }
         Ok(())
@@ -1489,23 +1809,38 @@ impl<R: Read> Parser<'_, R> {
             None => {}
         }
         // A UNIX_QUEUE record's buffers follow it, all of them, and
-        // nothing else does.
+        // nothing else does; a listener's connections not accepted yet
+        // follow its UNIX_QUEUE, each a UNIX_EMBRYO and its buffers.
         let unix_left = self.unix_left.take();
         match &unix_left {
-            Some(left) if t != rec::UNIX_SKB => return Err(self.missing_unix_skb(t, left)),
+            Some(left) if left.skbs > 0 && t != rec::UNIX_SKB => {
+                return Err(self.missing_unix_skb(t, left));
+            }
+            Some(left) if left.skbs == 0 && t != rec::UNIX_EMBRYO => {
+                return Err(self.missing_unix_embryo(t, left));
+            }
             None if t == rec::UNIX_SKB => {
                 return Err(self.err(
                     t,
-                    "only after its socket's UNIX_QUEUE record, as many as it announces",
+                    "only after its socket's UNIX_QUEUE record (or its connection's \
+                     UNIX_EMBRYO), as many as it announces",
+                ));
+            }
+            None if t == rec::UNIX_EMBRYO => {
+                return Err(self.err(
+                    t,
+                    "only after its listening socket's UNIX_QUEUE record (or the buffers of \
+                     the connection before it), as many as it announces",
                 ));
             }
             _ => {}
         }
         // The first record that is not one of a process's objects ends
         // them: restart(2) wants every socket made among them to have had
-        // its UNIX_QUEUE record by then.
-        if !self.unix_unqueued.is_empty() && !OBJECT_RECORDS.contains(&t) {
-            return Err(self.unqueued_unix(t));
+        // its UNIX_QUEUE record by then, and every socket connecting to a
+        // listener its UNIX_EMBRYO.
+        if !OBJECT_RECORDS.contains(&t) {
+            self.unix_done(t)?;
         }
         if self.in_thread() && !rule.thread {
             return Err(self.err(
@@ -2491,7 +2826,20 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, "only right after the FILE whose state it holds"));
                 };
                 let f = &self.files[i];
-                let sock = check_unix(&r, f.mode).ok_or_else(|| {
+                // The path of its socket file (its length was checked by
+                // the rule): as the kernel's kcr_unix_read() takes it.
+                let node = &self.buf[std::mem::size_of::<kcr_rec_unix>()..];
+                let n = r.node_len as usize;
+                if !node.is_empty()
+                    && (node[0] != b'/'
+                        || node.iter().position(|&c| c == 0) != Some(n - 1)
+                        || node[n..].iter().any(|&c| c != 0))
+                {
+                    let why = format!("Unix socket {}: malformed path of its file", f.objid);
+                    return Err(self.err(t, why));
+                }
+                let path = String::from_utf8_lossy(&node[..n.saturating_sub(1)]).into_owned();
+                let sock = check_unix(&r, f.mode, path).ok_or_else(|| {
                     let why = format!(
                         "Unix socket {}: type {} state {} flags {:#x}",
                         f.objid, r.type_, r.state, r.flags
@@ -2505,8 +2853,11 @@ impl<R: Read> Parser<'_, R> {
                         file: i,
                         type_: r.type_,
                         state: r.state,
+                        backlog: r.backlog,
                         queued: false,
                         joined: None,
+                        embryo_of: None,
+                        awaits: None,
                     },
                 );
                 self.unix_unqueued.push(objid);
@@ -2524,6 +2875,13 @@ impl<R: Read> Parser<'_, R> {
                     );
                 }
                 self.unix_queue(t, &q)?;
+            }
+            rec::UNIX_EMBRYO => {
+                let e: kcr_rec_unix_embryo = self.obj(t)?;
+                let Some(left) = unix_left else {
+                    return Err(self.err(t, "no UNIX_QUEUE record before it"));
+                };
+                self.unix_embryo(t, &e, left)?;
             }
             rec::UNIX_SKB => {
                 let r: kcr_rec_unix_skb = self.obj(t)?;
@@ -2716,11 +3074,9 @@ impl<R: Read> Parser<'_, R> {
             return Err(self.missing_inotify(t, left));
         }
         if let Some(left) = &self.unix_left {
-            return Err(self.missing_unix_skb(t, left));
+            return Err(self.missing_unix_left(t, left));
         }
-        if !self.unix_unqueued.is_empty() {
-            return Err(self.unqueued_unix(t));
-        }
+        self.unix_done(t)?;
         if let Some(rule) = records::rule(t) {
             self.check_size(t, len, rule)?;
         }
@@ -3064,18 +3420,67 @@ pub fn check_seals(r: &kcr_rec_seals, shmem: bool) -> Result<Vec<&'static str>, 
     Ok(flag_names(r.seals, &seal_flags::NAMES))
 }
 
+/// The checks of the kernel's kcr_unix_name_ok() on the name of one UNIX
+/// record and its socket file: no name (and no `KCR_UNIX_BOUND`), or a
+/// `struct sockaddr_un` of family `AF_UNIX` longer than its family and
+/// zeroed after its `addr_len` bytes, a path as `bind()` leaves it (one
+/// NUL, last), a name not its own only on a connected stream or seqpacket
+/// socket (one `accept()` made); the socket file (`node_*`) of a socket
+/// bound to a path, and of no other.
+pub fn unix_name_ok(r: &kcr_rec_unix) -> bool {
+    use unix_sock::*;
+    let len = r.addr_len as usize;
+    let mut node = false;
+    if len == 0 {
+        if r.flags & unix_flags::BOUND != 0 || r.addr.iter().any(|&b| b != 0) {
+            return false;
+        }
+    } else {
+        let off = SUN_PATH_OFF as usize;
+        if len <= off
+            || len > SOCKADDR_UN_LEN as usize
+            || u16::from_le_bytes([r.addr[0], r.addr[1]]) != AF_UNIX
+            || r.addr[len..].iter().any(|&b| b != 0)
+        {
+            return false;
+        }
+        let path = &r.addr[off..len];
+        let is_path = path[0] != 0;
+        // A path is as unix_mkname_bsd() left it: one NUL, last.
+        if is_path && path.iter().position(|&c| c == 0) != Some(path.len() - 1) {
+            return false;
+        }
+        // A name it does not hold is that of its listener.
+        let bound = r.flags & unix_flags::BOUND != 0;
+        if !bound && (r.type_ == DGRAM || r.state != ESTABLISHED) {
+            return false;
+        }
+        node = bound && is_path;
+    }
+    if node {
+        return (2..=KCR_PATH_MAX).contains(&r.node_len)
+            && r.node_mode & S_IFMT == S_IFSOCK
+            && r.node_mode & !(S_IFSOCK | 0o7777) == 0;
+    }
+    r.node_ino == 0 && r.node_mode == 0 && r.node_uid == 0 && r.node_gid == 0 && r.node_len == 0
+}
+
 /// The checks of the kernel's kcr_unix_check() on one UNIX record, whose
-/// socket's FILE record has mode `file_mode` (but `backlog` against the
-/// restarting machine's `net.unix.max_dgram_qlen`, which needs
-/// `CAP_NET_ADMIN` to pass): what restart(2) can make again. Returns the
+/// socket's FILE record has mode `file_mode` and whose socket file's path
+/// (as [`Parser`] read it after the record) is `node_path` (but `backlog`
+/// against the restarting machine's `net.unix.max_dgram_qlen`, which
+/// needs `CAP_NET_ADMIN` to pass, and a listener's against its
+/// `net.core.somaxconn`): what restart(2) can make again. Returns the
 /// socket, with no connection and an empty queue until its UNIX_QUEUE
 /// record.
-pub fn check_unix(r: &kcr_rec_unix, file_mode: u32) -> Option<UnixSock> {
-    use unix_flags::{LINGER, PEERCRED};
+pub fn check_unix(r: &kcr_rec_unix, file_mode: u32, node_path: String) -> Option<UnixSock> {
+    use unix_flags::{BOUND, LINGER, PEERCRED};
     use unix_sock::*;
     let peercred = r.flags & PEERCRED != 0;
+    let bound = r.flags & BOUND != 0;
     let i32_max = i32::MAX as u32;
-    let ok = r.flags & !unix_flags::ALL == 0
+    let ok = (r.state != LISTEN || (r.type_ != DGRAM && bound))
+        && r.flags & !unix_flags::ALL == 0
         && r.shutdown & !(RCV_SHUTDOWN | SEND_SHUTDOWN) == 0
         && (0..=MAX_ERRNO).contains(&r.err)
         && r.peek_off >= -1
@@ -3094,17 +3499,21 @@ pub fn check_unix(r: &kcr_rec_unix, file_mode: u32) -> Option<UnixSock> {
         && (peercred || (r.peer_pid == 0 && r.peer_uid == 0 && r.peer_gid == 0))
         && r.peer_pid >= 0
         && r.peer_ngroups == 0
-        && r.addr_len == 0
-        && r.addr.iter().all(|&b| b == 0)
-        && r.node_ino == 0
-        && r.node_mode == 0
-        && r.node_uid == 0
-        && r.node_gid == 0
-        && r.node_len == 0;
+        && unix_name_ok(r);
     let (type_, state) = (type_name(r.type_)?, state_name(r.state)?);
+    let name_len = (r.addr_len as usize).saturating_sub(SUN_PATH_OFF as usize);
     ok.then(|| UnixSock {
         type_,
         state,
+        name: r.addr[SUN_PATH_OFF as usize..][..name_len].to_vec(),
+        bound,
+        node: (r.node_len != 0).then_some(UnixNode {
+            path: node_path,
+            ino: r.node_ino,
+            mode: r.node_mode,
+            uid: r.node_uid,
+            gid: r.node_gid,
+        }),
         flags: unix_flags::names(r.flags),
         shutdown: r.shutdown,
         err: r.err,
@@ -3132,6 +3541,7 @@ pub fn check_unix(r: &kcr_rec_unix, file_mode: u32) -> Option<UnixSock> {
             bytes: 0,
             buffers: Vec::new(),
         },
+        embryos: Vec::new(),
     })
 }
 
@@ -3171,6 +3581,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         unix: HashMap::new(),
         unix_unqueued: Vec::new(),
         unix_left: None,
+        unix_await: Vec::new(),
     }
     .run()
 }

@@ -435,16 +435,27 @@ pub const RULES: &[Rule] = &[
     // descriptor need refer to (parse.rs checks the place, the count and
     // the fields, with restart(2)'s message for a file that is not one).
     fixed(rec::CTTY, size_of::<kcr_rec_ctty>()),
-    // Right after its socket's FILE (a KCR_FILE_UNIX), exactly one
-    // (parse.rs checks the place and the socket's state).
-    fixed(rec::UNIX, size_of::<kcr_rec_unix>()),
+    // Right after its socket's FILE (a KCR_FILE_UNIX), exactly one, then
+    // the path of its socket file padded to 8 (parse.rs checks the place,
+    // the path and the socket's state and name).
+    counted(
+        rec::UNIX,
+        size_of::<kcr_rec_unix>(),
+        offset_of!(kcr_rec_unix, node_len),
+        1,
+        Limit::Range(0, KCR_PATH_MAX as u64),
+        |n, _| format!("Unix socket file path of {n} bytes"),
+    ),
     // Among its process's object records (before its FS), once for each
     // socket of the section, naming sockets read before it; then exactly
     // as many UNIX_SKB records as it announces, and nowhere else
     // (parse.rs checks the places, the sockets, the connection, the
     // counts and the buffers, with restart(2)'s messages for sockets that
-    // are not ones).
+    // are not ones). A listener's UNIX_QUEUE is followed by exactly as
+    // many UNIX_EMBRYO records as it announces, each followed by as many
+    // UNIX_SKB records as it announces, and nowhere else.
     fixed(rec::UNIX_QUEUE, size_of::<kcr_rec_unix_queue>()),
+    fixed(rec::UNIX_EMBRYO, size_of::<kcr_rec_unix_embryo>()),
     counted(
         rec::UNIX_SKB,
         size_of::<kcr_rec_unix_skb>(),
@@ -537,13 +548,23 @@ mod tests {
 
     #[test]
     fn unix_socket_records_have_their_sizes() {
-        for (t, want) in [(rec::UNIX, 240), (rec::UNIX_QUEUE, 152)] {
+        for (t, want) in [(rec::UNIX_QUEUE, 152), (rec::UNIX_EMBRYO, 48)] {
             let size = rule(t).map(|r| r.size);
             assert!(
                 matches!(size, Some(Size::Fixed(n)) if n == want),
                 "{size:?}"
             );
         }
+        // A structure, then the path of its socket file padded to 8.
+        let size = rule(rec::UNIX).map(|r| r.size);
+        assert!(
+            matches!(
+                size,
+                Some(Size::Counted { base: 240, unit: 1, limit: Limit::Range(0, max), .. })
+                    if max == u64::from(KCR_PATH_MAX)
+            ),
+            "{size:?}"
+        );
         // A structure, then the buffer's bytes padded to 8.
         let size = rule(rec::UNIX_SKB).map(|r| r.size);
         assert!(
@@ -554,11 +575,9 @@ mod tests {
             ),
             "{size:?}"
         );
-        for t in [rec::UNIX, rec::UNIX_QUEUE, rec::UNIX_SKB] {
+        for t in [rec::UNIX, rec::UNIX_QUEUE, rec::UNIX_EMBRYO, rec::UNIX_SKB] {
             assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none()));
         }
-        // Type 39 is none.
-        assert!(rule(39).is_none());
     }
 
     #[test]

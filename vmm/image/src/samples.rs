@@ -724,6 +724,8 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("fown", with_fowns(&sample_fowns())),
         ("tty", with_tty()),
         ("unix", with_unix()),
+        ("unix-listen", with_unix_listen(false)),
+        ("unix-listen-client-first", with_unix_listen(true)),
         (
             "seals",
             with_seals(
@@ -845,6 +847,7 @@ fn offset_ids(b: &mut [u8], by: u32) {
                 offset_of!(kcr_rec_unix_queue, file_ref),
                 offset_of!(kcr_rec_unix_queue, peer_ref),
             ],
+            rec::UNIX_EMBRYO => &[offset_of!(kcr_rec_unix_embryo, peer_ref)],
             rec::UNIX_SKB => &[offset_of!(kcr_rec_unix_skb, sender_ref)],
             _ => &[],
         };
@@ -1609,9 +1612,17 @@ pub fn unix_sock(type_: u32, state: u32) -> kcr_rec_unix {
     }
 }
 
-/// The UNIX record of `u` (its header as [`record`] makes it).
+/// The UNIX record of `u` (its header as [`record`] makes it), with no
+/// path after it.
 pub fn unix_record(u: &kcr_rec_unix) -> Vec<u8> {
-    let mut r = record(rec::UNIX, size_of::<kcr_rec_unix>(), &[]);
+    unix_record_node(u, &[])
+}
+
+/// The UNIX record of `u` followed by `node` (the path of its socket
+/// file, with its NUL, as `node_len` should count it), padded to 8; its
+/// header as [`record`] makes it.
+pub fn unix_record_node(u: &kcr_rec_unix, node: &[u8]) -> Vec<u8> {
+    let mut r = record(rec::UNIX, size_of::<kcr_rec_unix>(), node);
     for (off, v) in [
         (offset_of!(kcr_rec_unix, type_), u.type_),
         (offset_of!(kcr_rec_unix, state), u.state),
@@ -1655,13 +1666,67 @@ pub fn unix_record(u: &kcr_rec_unix) -> Vec<u8> {
 /// flags `f_flags`, mode `u.ino_mode`) and its UNIX record of `u`: 2
 /// records.
 pub fn unix_records(objid: u32, f_flags: u32, u: &kcr_rec_unix) -> Vec<u8> {
+    unix_records_node(objid, f_flags, u, &[])
+}
+
+/// [`unix_records`] with `node` after the UNIX record
+/// ([`unix_record_node`]).
+pub fn unix_records_node(objid: u32, f_flags: u32, u: &kcr_rec_unix, node: &[u8]) -> Vec<u8> {
     let mut v = pathless_file(objid, file_kind::UNIX, f_flags);
     put(
         &mut v,
         offset_of!(kcr_rec_file, mode),
         &u.ino_mode.to_le_bytes(),
     );
-    v.extend(unix_record(u));
+    v.extend(unix_record_node(u, node));
+    v
+}
+
+/// `u` with the name `sun_path` (the bytes of a `struct sockaddr_un`
+/// after its family, `AF_UNIX`: a path with its NUL, or an abstract name,
+/// which starts with a NUL), its own with `bound` (`KCR_UNIX_BOUND`),
+/// else its listener's.
+pub fn unix_named(u: kcr_rec_unix, sun_path: &[u8], bound: bool) -> kcr_rec_unix {
+    let off = unix_sock::SUN_PATH_OFF as usize;
+    let mut addr = [0u8; 112];
+    addr[..off].copy_from_slice(&unix_sock::AF_UNIX.to_le_bytes());
+    addr[off..off + sun_path.len()].copy_from_slice(sun_path);
+    let bound = if bound { unix_flags::BOUND } else { 0 };
+    kcr_rec_unix {
+        flags: u.flags | bound,
+        addr_len: (off + sun_path.len()) as u32,
+        addr,
+        ..u
+    }
+}
+
+/// `u` bound to `path` (its own name), its socket file at the same path,
+/// of inode `ino`, mode `mode` and owner `uid`:`gid`. Its UNIX record
+/// needs the path after it: [`unix_path_node`] of `path`.
+pub fn unix_bound_to(
+    u: kcr_rec_unix,
+    path: &str,
+    ino: u64,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+) -> kcr_rec_unix {
+    let node = unix_path_node(path);
+    kcr_rec_unix {
+        node_ino: ino,
+        node_mode: mode,
+        node_uid: uid,
+        node_gid: gid,
+        node_len: node.len() as u32,
+        ..unix_named(u, &node, true)
+    }
+}
+
+/// `path` with its NUL: a path name's `sun_path`, or the bytes after the
+/// UNIX record of a socket bound to it.
+pub fn unix_path_node(path: &str) -> Vec<u8> {
+    let mut v = path.as_bytes().to_vec();
+    v.push(0);
     v
 }
 
@@ -1713,13 +1778,10 @@ pub fn unix_queue_record(
     r
 }
 
-/// The UNIX_QUEUE record of socket `file_ref` (`peer`, `peer_ref`; its
-/// count and bytes those of `skbs`), then `skbs` (UNIX_SKB records, as
-/// [`unix_skb_record`] makes them): `1 + skbs.len()` records.
-pub fn unix_queue_records(file_ref: u32, peer: u32, peer_ref: u32, skbs: &[Vec<u8>]) -> Vec<u8> {
+/// The bytes of `skbs` (UNIX_SKB records), the sum of their lengths.
+fn skb_bytes(skbs: &[Vec<u8>]) -> u64 {
     let len = offset_of!(kcr_rec_unix_skb, len);
-    let bytes: u64 = skbs
-        .iter()
+    skbs.iter()
         .map(|r| {
             u64::from(u32::from_le_bytes([
                 r[len],
@@ -1728,8 +1790,86 @@ pub fn unix_queue_records(file_ref: u32, peer: u32, peer_ref: u32, skbs: &[Vec<u
                 r[len + 3],
             ]))
         })
-        .sum();
-    let mut v = unix_queue_record(file_ref, peer, peer_ref, skbs.len() as u32, bytes);
+        .sum()
+}
+
+/// The UNIX_QUEUE record of socket `file_ref` (`peer`, `peer_ref`; its
+/// count and bytes those of `skbs`), then `skbs` (UNIX_SKB records, as
+/// [`unix_skb_record`] makes them): `1 + skbs.len()` records.
+pub fn unix_queue_records(file_ref: u32, peer: u32, peer_ref: u32, skbs: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = unix_queue_record(file_ref, peer, peer_ref, skbs.len() as u32, skb_bytes(skbs));
+    v.extend(skbs.concat());
+    v
+}
+
+/// The UNIX_QUEUE record of the listening socket `file_ref` (no peer, no
+/// buffers) announcing `embryos.len()` connections not accepted yet, then
+/// `embryos`, the records of each ([`unix_embryo_records`]).
+pub fn unix_listen_records(file_ref: u32, embryos: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = unix_queue_record(file_ref, unix_peer::NONE, 0, 0, 0);
+    put(
+        &mut v,
+        offset_of!(kcr_rec_unix_queue, nr_embryos),
+        &(embryos.len() as u32).to_le_bytes(),
+    );
+    v.extend(embryos.concat());
+    v
+}
+
+/// A UNIX_EMBRYO record: a connection from `peer` ([`unix_peer::FILE`],
+/// the socket `peer_ref`, or [`unix_peer::DEAD`]), with `shutdown`, the
+/// `SO_PEERCRED` `creds` (pid, uid, gid; with `KCR_UNIX_PEERCRED`) or
+/// none, `nr_skbs` buffers of `bytes` in all.
+pub fn unix_embryo_record(
+    peer: u32,
+    peer_ref: u32,
+    shutdown: u32,
+    creds: Option<(i32, u32, u32)>,
+    nr_skbs: u32,
+    bytes: u64,
+) -> Vec<u8> {
+    let mut r = record(rec::UNIX_EMBRYO, size_of::<kcr_rec_unix_embryo>(), &[]);
+    let (flags, (pid, uid, gid)) = match creds {
+        Some(c) => (unix_flags::PEERCRED, c),
+        None => (0, (0, 0, 0)),
+    };
+    for (off, v) in [
+        (offset_of!(kcr_rec_unix_embryo, peer), peer),
+        (offset_of!(kcr_rec_unix_embryo, peer_ref), peer_ref),
+        (offset_of!(kcr_rec_unix_embryo, shutdown), shutdown),
+        (offset_of!(kcr_rec_unix_embryo, flags), flags),
+        (offset_of!(kcr_rec_unix_embryo, peer_pid), pid as u32),
+        (offset_of!(kcr_rec_unix_embryo, peer_uid), uid),
+        (offset_of!(kcr_rec_unix_embryo, peer_gid), gid),
+        (offset_of!(kcr_rec_unix_embryo, nr_skbs), nr_skbs),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_unix_embryo, bytes),
+        &bytes.to_le_bytes(),
+    );
+    r
+}
+
+/// A UNIX_EMBRYO record (as [`unix_embryo_record`] makes it, its count
+/// and bytes those of `skbs`), then `skbs`: `1 + skbs.len()` records.
+pub fn unix_embryo_records(
+    peer: u32,
+    peer_ref: u32,
+    shutdown: u32,
+    creds: Option<(i32, u32, u32)>,
+    skbs: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut v = unix_embryo_record(
+        peer,
+        peer_ref,
+        shutdown,
+        creds,
+        skbs.len() as u32,
+        skb_bytes(skbs),
+    );
     v.extend(skbs.concat());
     v
 }
@@ -1805,6 +1945,110 @@ pub fn with_unix() -> Vec<u8> {
     with_files(&sample_unix_records(), 14)
 }
 
+/// The path the datagram socket 60 of [`sample_unix_listen_records`] is
+/// bound to.
+pub const UNIX_DGRAM_PATH: &str = "/tmp/cr-dgram.sock";
+/// The path the listener 62 of [`sample_unix_listen_records`] is bound
+/// to, which the socket 64 it accepted shows.
+pub const UNIX_LISTEN_PATH: &str = "/tmp/cr-listen.sock";
+/// The abstract name of the socket 61 of [`sample_unix_listen_records`]
+/// (its `sun_path`: a NUL, then bytes that hold a NUL too).
+pub const UNIX_ABSTRACT: &[u8] = b"\0cr-vmm\0x";
+
+/// Named and listening sockets, as checkpoint writes them among the
+/// objects of process 42: a datagram socket, object 60, bound to
+/// [`UNIX_DGRAM_PATH`] (its socket file inode 4242, mode 0755, owned by
+/// 1000:1000), with a datagram of 61; a datagram socket, object 61, bound
+/// to the abstract name [`UNIX_ABSTRACT`] and connected to 60; a stream
+/// socket, object 62, listening on [`UNIX_LISTEN_PATH`] (inode 4343,
+/// mode 0777, 0:0) with a backlog of 5 and two connections not accepted
+/// yet: one from the stream socket 63 of the image (unnamed, its QUEUE
+/// naming the listener with `KCR_UNIX_PEER_EMBRYO`; the embryo shows
+/// `SO_PEERCRED` of process 42), one from a socket closed since, which
+/// sent "bye!" (credentials pid 0, 1000:1000) and shut the embryo down
+/// both ways; and a stream pair, 64 (as `accept()` made it: the
+/// listener's name, not its own) and 65. Their FILE and UNIX records,
+/// then the QUEUE of each, the client's (63) before the listener's with
+/// `client_first`, else after: 22 records.
+pub fn sample_unix_listen_records(client_first: bool) -> Vec<u8> {
+    use unix_peer::{DEAD, EMBRYO, FILE};
+    use unix_sock::*;
+    let cred = Some((42, 0, 0));
+    let path_dgram = unix_bound_to(
+        unix_sock(DGRAM, CLOSE),
+        UNIX_DGRAM_PATH,
+        4242,
+        S_IFSOCK | 0o755,
+        1000,
+        1000,
+    );
+    let abstract_dgram = unix_named(unix_sock(DGRAM, ESTABLISHED), UNIX_ABSTRACT, true);
+    let listener = kcr_rec_unix {
+        backlog: 5,
+        ..unix_bound_to(
+            unix_sock(STREAM, LISTEN),
+            UNIX_LISTEN_PATH,
+            4343,
+            S_IFSOCK | 0o777,
+            0,
+            0,
+        )
+    };
+    let client = kcr_rec_unix {
+        flags: unix_flags::PEERCRED,
+        peer_pid: 42,
+        ..unix_sock(STREAM, ESTABLISHED)
+    };
+    let accepted = unix_named(client, &unix_path_node(UNIX_LISTEN_PATH), false);
+    let mut v = unix_records_node(60, 0o2, &path_dgram, &unix_path_node(UNIX_DGRAM_PATH));
+    v.extend(unix_records(61, 0o2, &abstract_dgram));
+    v.extend(unix_records_node(
+        62,
+        0o4002,
+        &listener,
+        &unix_path_node(UNIX_LISTEN_PATH),
+    ));
+    v.extend(unix_records(63, 0o2, &client));
+    v.extend(unix_records(64, 0o2, &accepted));
+    v.extend(unix_records(65, 0o2, &client));
+    v.extend(unix_queue_records(
+        60,
+        unix_peer::NONE,
+        0,
+        &[unix_skb_record(b"to the path", cred, 61)],
+    ));
+    v.extend(unix_queue_records(61, FILE, 60, &[]));
+    let client_queue = unix_queue_records(63, EMBRYO, 62, &[]);
+    if client_first {
+        v.extend(&client_queue);
+    }
+    v.extend(unix_listen_records(
+        62,
+        &[
+            unix_embryo_records(FILE, 63, 0, cred, &[]),
+            unix_embryo_records(
+                DEAD,
+                0,
+                RCV_SHUTDOWN | SEND_SHUTDOWN,
+                Some((0, 1000, 1000)),
+                &[unix_skb_record(b"bye!", Some((0, 1000, 1000)), 0)],
+            ),
+        ],
+    ));
+    if !client_first {
+        v.extend(&client_queue);
+    }
+    v.extend(unix_queue_records(64, FILE, 65, &[]));
+    v.extend(unix_queue_records(65, FILE, 64, &[]));
+    v
+}
+
+/// `sample()` with the sockets of [`sample_unix_listen_records`] among
+/// its file objects: 22 more records.
+pub fn with_unix_listen(client_first: bool) -> Vec<u8> {
+    with_files(&sample_unix_listen_records(client_first), 22)
+}
+
 /// The offset of the first record of type `t` in `b`.
 ///
 /// # Panics
@@ -1853,5 +2097,51 @@ mod tests {
         .map(|&o| word(o))
         .collect();
         assert_eq!(got, [150, 150, 150, 150, 0]);
+        let mut v = unix_listen_records(
+            50,
+            &[
+                unix_embryo_records(unix_peer::FILE, 51, 0, None, &[]),
+                unix_embryo_records(unix_peer::DEAD, 0, 0, None, &[]),
+            ],
+        );
+        offset_ids(&mut v, 100);
+        let got: Vec<u32> = records_of(&v)[1..]
+            .iter()
+            .map(|&(o, _, _)| {
+                let o = o + offset_of!(kcr_rec_unix_embryo, peer_ref);
+                u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]])
+            })
+            .collect();
+        assert_eq!(got, [151, 0]);
+    }
+
+    #[test]
+    fn the_unix_listen_samples_are_their_records() {
+        for first in [false, true] {
+            let v = sample_unix_listen_records(first);
+            let recs = records_of(&v);
+            assert_eq!(recs.len(), 22);
+            let types: Vec<u32> = recs.iter().map(|r| r.1).collect();
+            let listener = types.iter().position(|&t| t == rec::UNIX_EMBRYO).unwrap() - 1;
+            let client = recs
+                .iter()
+                .position(|&(o, t, _)| {
+                    t == rec::UNIX_QUEUE
+                        && v[o + offset_of!(kcr_rec_unix_queue, peer)] == unix_peer::EMBRYO as u8
+                })
+                .unwrap();
+            assert_eq!(client < listener, first);
+            // The UNIX records of the sockets bound to a path carry it.
+            let mut with_path = 0;
+            for &(o, _, len) in recs.iter().filter(|r| r.1 == rec::UNIX) {
+                let node_len = v[o + offset_of!(kcr_rec_unix, node_len)] as usize;
+                assert_eq!(
+                    len,
+                    size_of::<kcr_rec_unix>() + node_len.next_multiple_of(8)
+                );
+                with_path += usize::from(node_len > 0);
+            }
+            assert_eq!(with_path, 2);
+        }
     }
 }

@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
 use crate::parse::{
-    Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer, Task, Tty,
-    UnixBuf, UnixCreds, UnixSock, Vma,
+    unix_name_text, Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer,
+    Task, Tty, UnixBuf, UnixCreds, UnixEmbryo, UnixSock, Vma,
 };
 
 fn prot(p: u32) -> String {
@@ -116,14 +116,27 @@ fn file_desc(f: &FileObj) -> String {
             s
         }
         "unix" => match &f.unix {
-            Some(u) => format!(
-                "unix {} socket, {}, {} (flags {:#o})\n  options: {}",
-                u.type_,
-                u.state,
-                unix_queue_text(u),
-                f.f_flags,
-                unix_options(u)
-            ),
+            Some(u) => {
+                let mut s = format!(
+                    "unix {} socket, {}, {} (flags {:#o})",
+                    u.type_,
+                    u.state,
+                    unix_queue_text(u),
+                    f.f_flags
+                );
+                if let Some(name) = unix_name_line(u) {
+                    let _ = write!(s, "\n  {name}");
+                }
+                let _ = write!(s, "\n  options: {}", unix_options(u));
+                for (i, e) in u.embryos.iter().enumerate() {
+                    let _ = write!(
+                        s,
+                        "\n  connection {i} not accepted yet: {}",
+                        unix_embryo_text(e)
+                    );
+                }
+                s
+            }
             None => format!("unix socket (flags {:#o})", f.f_flags),
         },
         "signalfd" => format!(
@@ -151,23 +164,84 @@ fn file_desc(f: &FileObj) -> String {
 }
 
 /// A socket's peer and queue: `peer #51, 2 buffers queued (11 bytes)`,
-/// `no peer, nothing queued`.
+/// `no peer, nothing queued`, `connecting to #60 (not accepted yet),
+/// nothing queued`; a listener's backlog and connections: `listening,
+/// backlog 5, 2 connections not accepted yet`.
 fn unix_queue_text(u: &UnixSock) -> String {
     let q = &u.queue;
+    if u.state == "listen" {
+        return format!(
+            "listening, backlog {}, {} connections not accepted yet",
+            u.backlog,
+            u.embryos.len()
+        );
+    }
     let peer = match (q.peer, q.peer_file) {
         ("file", Some(id)) => format!("peer #{id}"),
+        ("embryo", Some(id)) => format!("connecting to #{id} (not accepted yet)"),
         ("dead", _) => "peer closed".to_string(),
         _ => "no peer".to_string(),
     };
-    if q.buffers.is_empty() {
-        format!("{peer}, nothing queued")
+    format!("{peer}, {}", unix_bufs_text(&q.buffers, q.bytes))
+}
+
+/// Buffers queued: `2 buffers queued (11 bytes)`, `nothing queued`.
+fn unix_bufs_text(buffers: &[UnixBuf], bytes: u64) -> String {
+    if buffers.is_empty() {
+        "nothing queued".to_string()
     } else {
-        format!(
-            "{peer}, {} buffers queued ({} bytes)",
-            q.buffers.len(),
-            q.bytes
-        )
+        format!("{} buffers queued ({bytes} bytes)", buffers.len())
     }
+}
+
+/// A socket's name and socket file, if it has a name: `name /run/s.sock,
+/// socket file inode 7 mode 140755 owner 1000:1000`, `name @cr\x00vmm`,
+/// `name /run/l.sock (of its listener)`.
+fn unix_name_line(u: &UnixSock) -> Option<String> {
+    if u.name.is_empty() {
+        return None;
+    }
+    let mut s = format!("name {}", unix_name_text(&u.name));
+    if !u.bound {
+        s.push_str(" (of its listener)");
+    }
+    if let Some(n) = &u.node {
+        let _ = write!(
+            s,
+            ", socket file {} inode {} mode {:o} owner {}:{}",
+            n.path, n.ino, n.mode, n.uid, n.gid
+        );
+    }
+    Some(s)
+}
+
+/// A connection not accepted yet: `from #61, nothing queued, peer
+/// credentials pid 42 uid 0 gid 0`, `from a closed socket, 1 buffers
+/// queued (5 bytes), shut down for write`.
+fn unix_embryo_text(e: &UnixEmbryo) -> String {
+    let from = match e.peer_file {
+        Some(id) => format!("from #{id}"),
+        None => "from a closed socket".to_string(),
+    };
+    let mut s = format!("{from}, {}", unix_bufs_text(&e.buffers, e.bytes));
+    if e.shutdown != 0 {
+        let _ = write!(s, ", shut down for {}", shutdown_sides(e.shutdown));
+    }
+    if let Some(c) = &e.peercred {
+        let _ = write!(s, ", peer credentials {}", unix_creds(c));
+    }
+    s
+}
+
+/// `read`, `write`, `read and write`: the sides of `RCV_SHUTDOWN` (1) |
+/// `SEND_SHUTDOWN` (2).
+fn shutdown_sides(shutdown: u32) -> String {
+    let sides: Vec<&str> = [(1, "read"), (2, "write")]
+        .iter()
+        .filter(|(bit, _)| shutdown & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    sides.join(" and ")
 }
 
 /// Credentials: `pid 42 uid 0 gid 0`.
@@ -186,12 +260,7 @@ fn unix_options(u: &UnixSock) -> String {
         format!("rcvlowat {}", u.rcvlowat),
     ];
     if u.shutdown != 0 {
-        let sides: Vec<&str> = [(1, "read"), (2, "write")]
-            .iter()
-            .filter(|(bit, _)| u.shutdown & bit != 0)
-            .map(|(_, n)| *n)
-            .collect();
-        v.push(format!("shut down for {}", sides.join(" and ")));
+        v.push(format!("shut down for {}", shutdown_sides(u.shutdown)));
     }
     if u.err != 0 {
         v.push(format!("pending error {}", u.err));
@@ -207,7 +276,7 @@ fn unix_options(u: &UnixSock) -> String {
             v.push(format!("{name} {us} us"));
         }
     }
-    for flag in ["keepalive", "oobinline"] {
+    for flag in ["keepalive", "oobinline", "passcred", "passpidfd"] {
         if u.flags.contains(&flag) {
             v.push(flag.to_string());
         }
@@ -896,14 +965,41 @@ pub fn tree(img: &Image) -> String {
             if let Some(c) = &u.peercred {
                 put(format!("{q}/peercred"), unix_creds(c));
             }
+            if !u.name.is_empty() {
+                put(format!("{q}/name"), unix_name_text(&u.name));
+                put(format!("{q}/bound"), u.bound.to_string());
+            }
+            if let Some(n) = &u.node {
+                put(format!("{q}/node/path"), n.path.clone());
+                put(format!("{q}/node/ino"), n.ino.to_string());
+                put(format!("{q}/node/mode"), format!("{:o}", n.mode));
+                put(format!("{q}/node/owner"), format!("{}:{}", n.uid, n.gid));
+            }
             let peer = match (u.queue.peer, u.queue.peer_file) {
                 ("file", Some(id)) => format!("files/{id}"),
+                ("embryo", Some(id)) => format!("embryo of files/{id}"),
                 (kind, _) => kind.to_string(),
             };
             put(format!("{q}/peer"), peer);
             put(format!("{q}/queue/bytes"), u.queue.bytes.to_string());
             for (i, b) in u.queue.buffers.iter().enumerate() {
                 put(format!("{q}/queue/{i}"), unix_buf_text(b));
+            }
+            for (i, e) in u.embryos.iter().enumerate() {
+                let q = format!("{q}/embryos/{i}");
+                let peer = match e.peer_file {
+                    Some(id) => format!("files/{id}"),
+                    None => e.peer.to_string(),
+                };
+                put(format!("{q}/peer"), peer);
+                put(format!("{q}/shutdown"), e.shutdown.to_string());
+                if let Some(c) = &e.peercred {
+                    put(format!("{q}/peercred"), unix_creds(c));
+                }
+                put(format!("{q}/queue/bytes"), e.bytes.to_string());
+                for (j, b) in e.buffers.iter().enumerate() {
+                    put(format!("{q}/queue/{j}"), unix_buf_text(b));
+                }
             }
         }
     }
@@ -1534,7 +1630,7 @@ mod tests {
         assert!(d.get("peercred").is_none(), "{d}");
         // A socket of no peer and nothing queued, with every option set.
         let u = kcr_rec_unix {
-            flags: unix_flags::OOBINLINE,
+            flags: unix_flags::OOBINLINE | unix_flags::PASSCRED,
             shutdown: 3,
             err: 32,
             peek_off: 4,
@@ -1550,7 +1646,7 @@ mod tests {
         let want = "file #60: unix seqpacket socket, close, no peer, nothing queued (flags 0o2)\n\
                     \x20 options: sndbuf 212992, rcvbuf 212992 (set), backlog 10, rcvlowat 8, \
                     shut down for read and write, pending error 32, peek offset 4, sndtimeo \
-                    250 us, oobinline; inode mode 140777 uid 0 gid 0\n";
+                    250 us, oobinline, passcred; inode mode 140777 uid 0 gid 0\n";
         assert!(s.contains(want), "missing {want:?} in:\n{s}");
         let t = tree(&img);
         for want in [
@@ -1566,6 +1662,112 @@ mod tests {
         assert!(!summary(&img).contains("unix"));
         assert!(!tree(&img).contains("/unix/"));
         assert!(!json(&img).unwrap().contains("\"unix\""));
+    }
+
+    #[test]
+    fn named_and_listening_unix_sockets_show_their_names_and_connections() {
+        let img = parse(&with_unix_listen(false)[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #60: unix dgram socket, close, no peer, 1 buffers queued (11 bytes) (flags \
+             0o2)\n\
+             \x20 name /tmp/cr-dgram.sock, socket file /tmp/cr-dgram.sock inode 4242 mode \
+             140755 owner 1000:1000\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1; inode mode \
+             140777 uid 0 gid 0\n",
+            "file #61: unix dgram socket, established, peer #60, nothing queued (flags 0o2)\n\
+             \x20 name @cr-vmm\\x00x\n\
+             \x20 options:",
+            "file #62: unix stream socket, listen, listening, backlog 5, 2 connections not \
+             accepted yet (flags 0o4002)\n\
+             \x20 name /tmp/cr-listen.sock, socket file /tmp/cr-listen.sock inode 4343 mode \
+             140777 owner 0:0\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 5, rcvlowat 1; inode mode \
+             140777 uid 0 gid 0\n\
+             \x20 connection 0 not accepted yet: from #63, nothing queued, peer credentials \
+             pid 42 uid 0 gid 0\n\
+             \x20 connection 1 not accepted yet: from a closed socket, 1 buffers queued (4 \
+             bytes), shut down for read and write, peer credentials pid 0 uid 1000 gid 1000\n",
+            "file #63: unix stream socket, established, connecting to #62 (not accepted yet), \
+             nothing queued (flags 0o2)\n\
+             \x20 options:",
+            "file #64: unix stream socket, established, peer #65, nothing queued (flags 0o2)\n\
+             \x20 name /tmp/cr-listen.sock (of its listener)\n\
+             \x20 options:",
+            "file #65: unix stream socket, established, peer #64, nothing queued (flags 0o2)\n\
+             \x20 options:",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/60/unix/flags = bound\n",
+            "files/60/unix/name = /tmp/cr-dgram.sock\n",
+            "files/60/unix/bound = true\n",
+            "files/60/unix/node/path = /tmp/cr-dgram.sock\n",
+            "files/60/unix/node/ino = 4242\n",
+            "files/60/unix/node/mode = 140755\n",
+            "files/60/unix/node/owner = 1000:1000\n",
+            "files/60/unix/queue/0 = 11 bytes creds pid 42 uid 0 gid 0 sender files/61\n",
+            "files/61/unix/name = @cr-vmm\\x00x\n",
+            "files/62/unix/state = listen\n",
+            "files/62/unix/backlog = 5\n",
+            "files/62/unix/peer = none\n",
+            "files/62/unix/embryos/0/peer = files/63\n",
+            "files/62/unix/embryos/0/shutdown = 0\n",
+            "files/62/unix/embryos/0/peercred = pid 42 uid 0 gid 0\n",
+            "files/62/unix/embryos/0/queue/bytes = 0\n",
+            "files/62/unix/embryos/1/peer = dead\n",
+            "files/62/unix/embryos/1/shutdown = 3\n",
+            "files/62/unix/embryos/1/queue/bytes = 4\n",
+            "files/62/unix/embryos/1/queue/0 = 4 bytes creds pid 0 uid 1000 gid 1000\n",
+            "files/63/unix/peer = embryo of files/62\n",
+            "files/64/unix/name = /tmp/cr-listen.sock\n",
+            "files/64/unix/bound = false\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        for absent in [
+            "files/61/unix/node/",
+            "files/64/unix/node/",
+            "files/63/unix/name",
+            "files/63/unix/embryos/",
+            "files/62/unix/embryos/0/queue/0",
+        ] {
+            assert!(!t.contains(absent), "{absent:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let u = |i: usize| j["files"][i]["unix"].clone();
+        assert_eq!(j["files"][3]["objid"], 60);
+        assert_eq!(u(3)["name"], "/tmp/cr-dgram.sock");
+        assert_eq!(
+            u(3)["node"],
+            serde_json::json!({
+                "path": "/tmp/cr-dgram.sock", "ino": 4242, "mode": 0o140755,
+                "uid": 1000, "gid": 1000
+            })
+        );
+        assert_eq!(u(4)["name"], "@cr-vmm\\x00x");
+        assert_eq!(
+            u(5)["embryos"][1],
+            serde_json::json!({
+                "peer": "dead", "shutdown": 3,
+                "peercred": {"pid": 0, "uid": 1000, "gid": 1000},
+                "bytes": 4, "buffers": [{"len": 4, "creds": {"pid": 0, "uid": 1000, "gid": 1000}}]
+            })
+        );
+        assert_eq!(u(5)["embryos"][0]["peer_file"], 63);
+        assert_eq!(
+            u(6)["queue"],
+            serde_json::json!({"peer": "embryo", "peer_file": 62, "bytes": 0, "buffers": []})
+        );
+        assert_eq!(
+            (&u(7)["name"], &u(7)["bound"]),
+            (&"/tmp/cr-listen.sock".into(), &false.into())
+        );
+        // An unnamed socket shows no name, and a socket no connections.
+        assert!(u(6).get("name").is_none() && u(6).get("node").is_none());
+        assert!(u(3).get("embryos").is_none());
     }
 
     #[test]

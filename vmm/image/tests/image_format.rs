@@ -109,7 +109,8 @@ fn tty_constants_match_the_kernel_headers() {
 
 /// The socket types and states (`SOCK_*`, `TCP_*`), the shutdown bits as
 /// `shutdown()` takes them (`SHUT_RD` + 1, `SHUT_WR` + 1: the kernel's
-/// `RCV_SHUTDOWN`, `SEND_SHUTDOWN`) and the inode type (`S_IFSOCK`) that
+/// `RCV_SHUTDOWN`, `SEND_SHUTDOWN`), the inode type (`S_IFSOCK`) and the
+/// layout of a name (`AF_UNIX`, `struct sockaddr_un`) that
 /// `format::unix_sock` names, which `kcr.h` takes from the kernel's
 /// socket headers, are the C library's (the same values as the kernel's).
 #[test]
@@ -121,11 +122,27 @@ fn unix_socket_constants_match_the_system_headers() {
         ("SOCK_SEQPACKET", SEQPACKET.into()),
         ("TCP_ESTABLISHED", ESTABLISHED.into()),
         ("TCP_CLOSE", CLOSE.into()),
+        ("TCP_LISTEN", LISTEN.into()),
         ("(SHUT_RD + 1)", RCV_SHUTDOWN.into()),
         ("(SHUT_WR + 1)", SEND_SHUTDOWN.into()),
         ("S_IFSOCK", S_IFSOCK.into()),
+        ("AF_UNIX", AF_UNIX.into()),
+        (
+            "offsetof(struct sockaddr_un, sun_path)",
+            SUN_PATH_OFF.into(),
+        ),
+        ("sizeof(struct sockaddr_un)", SOCKADDR_UN_LEN.into()),
     ];
-    assert_c_values(&["sys/socket.h", "netinet/tcp.h", "sys/stat.h"], &want);
+    assert_c_values(
+        &[
+            "stddef.h",
+            "sys/socket.h",
+            "sys/un.h",
+            "netinet/tcp.h",
+            "sys/stat.h",
+        ],
+        &want,
+    );
 }
 
 #[test]

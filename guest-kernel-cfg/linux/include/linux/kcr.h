@@ -150,6 +150,20 @@ int unix_kcr_connect(struct sock *sk, struct sock *peer);
 int unix_kcr_queue(struct sock *rcv, struct sock *sender, const void *data,
 		   unsigned int len, struct pid *pid, kuid_t uid, kgid_t gid);
 /* @end */
+/* @unix-name */
+
+/* net/unix/af_unix.c: a socket's name, kept and given back */
+struct path;
+struct sockaddr_un;
+bool unix_kcr_bound(struct sock *sk);
+int unix_kcr_bind(struct sock *sk, const struct sockaddr_un *sunaddr,
+		  int len, const struct path *path, bool check);
+int unix_kcr_set_addr(struct sock *sk, const struct sockaddr_un *sunaddr,
+		      int len);
+/* @end */
+/* @unix-listen-rst */
+struct sock *unix_kcr_embryo(struct sock *listener, struct sock *sk);
+/* @end */
 /* @mlock */
 
 /* mm/mlock.c: mlock2() of the caller's range, with its checks */

@@ -119,6 +119,9 @@ struct kcr_ctx {
 /* @unix-queue-rst */
 	u32 nr_unix_unqueued;	/* made in this section, no queue yet */
 /* @end */
+/* @unix-listen-rst */
+	u32 nr_unix_await;	/* connections whose embryo is still to come */
+/* @end */
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */

@@ -11,19 +11,41 @@
  * meets a reference to a socket it has not made, and two sockets that
  * name each other cost nothing.
  *
+/* @until unix-name */
  * The sockets saved are those of the checkpointed processes' fd tables:
  * unnamed, not listening, connected to a socket of the image or to one
  * that was closed.  Anything else is refused by name.
+/* @end */
+/* @unix-name */
+/* @until unix-listen */
+ * The sockets saved are those of the checkpointed processes' fd tables,
+ * named or not, not listening, connected to a socket of the image or to
+ * one that was closed.  Anything else is refused by name.
+/* @end */
+/* @end */
+/* @unix-listen */
+ * The sockets saved are those of the checkpointed processes' fd tables,
+ * named or not, listening (with the connections not accepted yet) or
+ * connected to a socket of the image or to one that was closed.
+ * Anything else is refused by name.
+/* @end */
  */
 #include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+/* @unix-name */
+#include <linux/mnt_idmapping.h>
+#include <linux/namei.h>
+/* @end */
 #include <linux/net.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+/* @unix-name */
+#include <linux/security.h>
+/* @end */
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -58,21 +80,36 @@ const char *kcr_unix_why_not(struct file *file)
 		return "socket other than AF_UNIX (not supported)";
 	if (sock_net(sk) != current->nsproxy->net_ns)
 		return "Unix socket of another network namespace";
+/* @until unix-listen */
 	if (READ_ONCE(sk->sk_state) == TCP_LISTEN)
 		return "listening Unix socket (not supported yet)";
+/* @end */
 	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED &&
+/* @unix-listen */
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN &&
+/* @end */
 	    READ_ONCE(sk->sk_state) != TCP_CLOSE)
 		return "Unix socket in a transient state";
+/* @until unix-name */
 	/* Pairs with the release of a name being bound. */
 	if (smp_load_acquire(&unix_sk(sk)->addr))
 		return "Unix socket with a name (bound, or accepted: not supported yet)";
+/* @end */
+/* @unix-name */
+	/* Pairs with the release of a name being bound: then its path is set. */
+	if (smp_load_acquire(&unix_sk(sk)->addr) && unix_kcr_bound(sk) &&
+	    unix_sk(sk)->path.dentry && d_unlinked(unix_sk(sk)->path.dentry))
+		return "Unix socket bound to a path whose file was deleted (not supported)";
+/* @end */
 /* @until unix-queue */
 	if (READ_ONCE(unix_peer(sk)) || skb_queue_len_lockless(&sk->sk_receive_queue))
 		return "connected Unix socket, or one with data (not supported yet)";
 /* @end */
+/* @until unix-passcred */
 	if (test_bit(SOCK_PASSCRED, &sock->flags) ||
 	    test_bit(SOCK_PASSPIDFD, &sock->flags))
 		return "Unix socket with SO_PASSCRED or SO_PASSPIDFD (not supported yet)";
+/* @end */
 	if (test_bit(SOCK_PASSSEC, &sock->flags))
 		return "Unix socket with SO_PASSSEC (not saved)";
 	if (rcu_access_pointer(sk->sk_filter))
@@ -128,12 +165,23 @@ struct kcr_unix_snap {
 	struct kcr_unix_buf *bufs;
 	u32 nr, max;
 	u64 bytes;
+/* @unix-listen */
+	bool listening;			/* bufs: its embryos' */
+	struct kcr_unix_snap *embryos;	/* a listener's, nr of them */
+	struct sock *listener;		/* KCR_UNIX_PEER_EMBRYO: not held */
+	u32 peer_ref;			/* of an embryo, once written */
+/* @end */
 };
 
 static void kcr_unix_snap_free(struct kcr_unix_snap *s)
 {
 	u32 i;
 
+/* @unix-listen */
+	for (i = 0; s->embryos && i < s->nr; i++)
+		kcr_unix_snap_free(&s->embryos[i]);
+	kvfree(s->embryos);
+/* @end */
 	for (i = 0; i < s->nr; i++)
 		kfree_skb(s->bufs[i].skb);
 	kvfree(s->bufs);
@@ -142,6 +190,46 @@ static void kcr_unix_snap_free(struct kcr_unix_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* @unix-listen */
+/* Whether peer is a connection that a listener of the image has not accepted. */
+static bool kcr_unix_embryo_of(struct kcr_ctx *ctx, struct sock *peer,
+			       struct sock **listener)
+{
+	struct sock *l = READ_ONCE(unix_sk(peer)->listener);
+
+	if (!l || !kcr_unix_file(ctx, l))
+		return false;
+	*listener = l;
+	return true;
+}
+
+static int kcr_unix_snap(struct kcr_ctx *ctx, struct sock *sk,
+			 struct kcr_unix_snap *s);
+
+/* The connections a listener has not accepted yet, each with its queue. */
+static int kcr_unix_snap_embryos(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
+{
+	u32 i;
+	int ret = 0;
+
+	if (!s->nr)
+		return 0;
+	s->embryos = kvcalloc(s->nr, sizeof(*s->embryos), GFP_KERNEL_ACCOUNT);
+	if (!s->embryos)
+		return -ENOMEM;
+	for (i = 0; i < s->nr && !ret; i++) {
+		ret = kcr_unix_snap(ctx, s->bufs[i].skb->sk, &s->embryos[i]);
+		if (!ret && s->embryos[i].peer_kind != KCR_UNIX_PEER_FILE &&
+		    s->embryos[i].peer_kind != KCR_UNIX_PEER_DEAD)
+			ret = -EBUSY;
+		if (ret)
+			kcr_log(ctx, "the connection %u not accepted yet of a listening socket",
+				i);
+	}
+	return ret;
+}
+
+/* @end */
 /*
  * Take the connection and queue of sk.  Refuses (with -EOPNOTSUPP, logged)
  * what is not saved: a peer outside the image, files or out-of-band data
@@ -185,6 +273,9 @@ again:
 		}
 		goto again;
 	}
+/* @unix-listen */
+	s->listening = sk->sk_state == TCP_LISTEN;
+/* @end */
 #if IS_ENABLED(CONFIG_AF_UNIX_OOB)
 	if (READ_ONCE(u->oob_skb))
 		why = "out-of-band data in a Unix socket queue (not supported yet)";
@@ -196,6 +287,10 @@ again:
 			s->peer_kind = KCR_UNIX_PEER_DEAD;
 		else if (kcr_unix_file(ctx, s->peer))
 			s->peer_kind = KCR_UNIX_PEER_FILE;
+/* @unix-listen */
+		else if (kcr_unix_embryo_of(ctx, s->peer, &s->listener))
+			s->peer_kind = KCR_UNIX_PEER_EMBRYO;
+/* @end */
 		else
 			why = "Unix socket connected to a socket outside the checkpoint";
 	}
@@ -235,6 +330,10 @@ again:
 	}
 	if (!why && s->bytes > KCR_UNIX_QUEUE_BYTES)
 		why = "Unix socket queue larger than KCR_UNIX_QUEUE_BYTES";
+/* @unix-listen */
+	if (!why && s->peer_kind == KCR_UNIX_PEER_EMBRYO && s->nr)
+		why = "data queued on a connection not accepted yet";
+/* @end */
 	spin_unlock(&sk->sk_receive_queue.lock);
 	unix_state_unlock(sk);
 	if (why) {
@@ -243,6 +342,10 @@ again:
 	}
 out:
 	mutex_unlock(&u->iolock);
+/* @unix-listen */
+	if (!ret && s->listening)
+		ret = kcr_unix_snap_embryos(ctx, s);
+/* @end */
 	if (ret)
 		kcr_unix_snap_free(s);
 	return ret;
@@ -268,6 +371,70 @@ int kcr_check_unix(struct kcr_ctx *ctx)
 }
 
 /* @end */
+/* @unix-name */
+/*
+ * The name of sk: its address and, for a socket bound to a path, the file
+ * it made, whose path goes to ctx->buf (*plen bytes, padded with NULs).
+ */
+static int kcr_unix_name(struct kcr_ctx *ctx, struct sock *sk,
+			 struct kcr_rec_unix *r, u32 *plen)
+{
+	struct user_namespace *uns = current_user_ns();
+	const struct path *path = &unix_sk(sk)->path;
+	struct unix_address *addr;
+	struct inode *inode;
+	char *p;
+
+	*plen = 0;
+	/* Pairs with the release of a name being bound. */
+	addr = smp_load_acquire(&unix_sk(sk)->addr);
+	if (!addr)
+		return 0;
+	r->addr_len = min_t(u32, addr->len, sizeof(r->addr));
+	memcpy(r->addr, addr->name, r->addr_len);
+	if (!unix_kcr_bound(sk))
+		return 0;
+	r->flags |= KCR_UNIX_BOUND;
+	if (!path->dentry)
+		return 0;
+	p = d_path(path, ctx->buf, KCR_PATH_MAX);
+	if (IS_ERR(p)) {
+		kcr_log(ctx, "cannot name the file of a Unix socket: %ld",
+			PTR_ERR(p));
+		return PTR_ERR(p);
+	}
+	r->node_len = strlen(p) + 1;
+	memmove(ctx->buf, p, r->node_len);
+	*plen = ALIGN(r->node_len, 8);
+	memset(ctx->buf + r->node_len, 0, *plen - r->node_len);
+	inode = d_backing_inode(path->dentry);
+	r->node_ino = inode->i_ino;
+	r->node_mode = inode->i_mode;
+	r->node_uid = from_kuid_munged(uns, inode->i_uid);
+	r->node_gid = from_kgid_munged(uns, inode->i_gid);
+	return 0;
+}
+
+/* @end */
+/* @unix-listen */
+/* SO_PEERCRED of sk: KCR_UNIX_PEERCRED and the ids, or 0. */
+static u32 kcr_unix_peercred_of(struct sock *sk, s32 *pid, u32 *uid, u32 *gid)
+{
+	struct user_namespace *uns = current_user_ns();
+	u32 flags = 0;
+
+	spin_lock(&sk->sk_peer_lock);
+	if (sk->sk_peer_cred) {
+		flags = KCR_UNIX_PEERCRED;
+		*pid = pid_vnr(sk->sk_peer_pid);
+		*uid = from_kuid_munged(uns, sk->sk_peer_cred->euid);
+		*gid = from_kgid_munged(uns, sk->sk_peer_cred->egid);
+	}
+	spin_unlock(&sk->sk_peer_lock);
+	return flags;
+}
+
+/* @end */
 /* Checkpoint: the KCR_REC_UNIX after a socket's FILE record. */
 int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
 {
@@ -276,6 +443,9 @@ int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
 	struct kcr_rec_unix r = {};
 	struct inode *inode = SOCK_INODE(sock);
 	struct sock *sk = sock->sk;
+/* @unix-name */
+	u32 plen;
+/* @end */
 /* @unix-queue */
 	struct file **todo;
 	int ret;
@@ -301,6 +471,12 @@ int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
 	r.rcvlowat = READ_ONCE(sk->sk_rcvlowat);
 	r.rcvtimeo_us = kcr_to_us(READ_ONCE(sk->sk_rcvtimeo));
 	r.sndtimeo_us = kcr_to_us(READ_ONCE(sk->sk_sndtimeo));
+/* @unix-passcred */
+	if (test_bit(SOCK_PASSCRED, &sock->flags))
+		r.flags |= KCR_UNIX_PASSCRED;
+	if (test_bit(SOCK_PASSPIDFD, &sock->flags))
+		r.flags |= KCR_UNIX_PASSPIDFD;
+/* @end */
 	if (sock_flag(sk, SOCK_URGINLINE))
 		r.flags |= KCR_UNIX_OOBINLINE;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
@@ -312,6 +488,7 @@ int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
 	r.ino_mode = inode->i_mode;
 	r.ino_uid = from_kuid_munged(uns, inode->i_uid);
 	r.ino_gid = from_kgid_munged(uns, inode->i_gid);
+/* @until unix-listen */
 	spin_lock(&sk->sk_peer_lock);
 	if (sk->sk_peer_cred) {
 		r.flags |= KCR_UNIX_PEERCRED;
@@ -320,12 +497,29 @@ int kcr_write_unix(struct kcr_ctx *ctx, struct file *file)
 		r.peer_gid = from_kgid_munged(uns, sk->sk_peer_cred->egid);
 	}
 	spin_unlock(&sk->sk_peer_lock);
+/* @end */
+/* @unix-listen */
+	r.flags |= kcr_unix_peercred_of(sk, &r.peer_pid, &r.peer_uid,
+					&r.peer_gid);
+/* @end */
+/* @until unix-name */
 	kcr_init_rec(ctx, &r, KCR_REC_UNIX, sizeof(r));
+/* @end */
+/* @unix-name */
+	ret = kcr_unix_name(ctx, sk, &r, &plen);
+	if (ret)
+		return ret;
+	kcr_init_rec(ctx, &r, KCR_REC_UNIX, sizeof(r) + plen);
+/* @end */
 /* @until unix-queue */
 	return kcr_write(ctx, &r, sizeof(r));
 /* @end */
 /* @unix-queue */
 	ret = kcr_write(ctx, &r, sizeof(r));
+/* @unix-name */
+	if (!ret && plen)
+		ret = kcr_write(ctx, ctx->buf, plen);
+/* @end */
 	if (ret)
 		return ret;
 
@@ -365,12 +559,65 @@ static int kcr_unix_ref(struct kcr_ctx *ctx, struct sock *sk, u32 *id)
 	return 0;
 }
 
+/* @unix-listen */
+/* The KCR_REC_UNIX_SKB records of a queue taken by kcr_unix_snap(). */
+static int kcr_write_unix_bufs(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
+{
+	u32 i, off, n;
+	int ret = 0;
+
+	for (i = 0; i < s->nr && !ret; i++) {
+		struct kcr_unix_buf *b = &s->bufs[i];
+		u32 plen = ALIGN(b->len, 8);
+
+		kcr_init_rec(ctx, &b->rec, KCR_REC_UNIX_SKB,
+			     sizeof(b->rec) + plen);
+		ret = kcr_write(ctx, &b->rec, sizeof(b->rec));
+		for (off = 0; off < plen && !ret; off += n) {
+			n = min_t(u32, plen - off, KCR_BUF_SIZE);
+			memset(ctx->buf, 0, n);
+			if (off < b->len)
+				ret = skb_copy_bits(b->skb, b->off + off,
+						    ctx->buf,
+						    min(n, b->len - off));
+			if (!ret)
+				ret = kcr_write(ctx, ctx->buf, n);
+		}
+	}
+	return ret;
+}
+
+/* A connection not accepted yet (embryo sk) and the data sent on it. */
+static int kcr_write_unix_embryo(struct kcr_ctx *ctx, struct sock *sk,
+				 struct kcr_unix_snap *e)
+{
+	struct kcr_rec_unix_embryo r = {};
+	int ret;
+
+	r.peer = e->peer_kind;
+	r.peer_ref = e->peer_ref;
+	r.shutdown = READ_ONCE(sk->sk_shutdown);
+	r.flags = kcr_unix_peercred_of(sk, &r.peer_pid, &r.peer_uid,
+				       &r.peer_gid);
+	r.nr_skbs = e->nr;
+	r.bytes = e->bytes;
+	kcr_init_rec(ctx, &r, KCR_REC_UNIX_EMBRYO, sizeof(r));
+	ret = kcr_write(ctx, &r, sizeof(r));
+	return ret ? ret : kcr_write_unix_bufs(ctx, e);
+}
+
+/* @end */
 static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 {
 	struct sock *sk = sock_from_file(file)->sk;
 	struct kcr_rec_unix_queue q = {};
 	struct kcr_unix_snap s = {};
+/* @until unix-listen */
 	u32 i, off, n;
+/* @end */
+/* @unix-listen */
+	u32 i;
+/* @end */
 	int ret;
 
 	ret = kcr_unix_snap(ctx, sk, &s);
@@ -382,6 +629,16 @@ static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 	q.peer = s.peer_kind;
 	if (s.peer_kind == KCR_UNIX_PEER_FILE)
 		ret = kcr_unix_ref(ctx, s.peer, &q.peer_ref);
+/* @unix-listen */
+	else if (s.peer_kind == KCR_UNIX_PEER_EMBRYO)
+		ret = kcr_unix_ref(ctx, s.listener, &q.peer_ref);
+	for (i = 0; s.listening && i < s.nr && !ret; i++) {
+		struct kcr_unix_snap *e = &s.embryos[i];
+
+		if (e->peer_kind == KCR_UNIX_PEER_FILE)
+			ret = kcr_unix_ref(ctx, e->peer, &e->peer_ref);
+	}
+/* @end */
 	for (i = 0; i < s.nr && !ret; i++) {
 		struct sock *from = s.bufs[i].skb->sk;
 
@@ -391,10 +648,19 @@ static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 	}
 	if (ret)
 		goto out;
+/* @until unix-listen */
 	q.nr_skbs = s.nr;
+/* @end */
+/* @unix-listen */
+	if (s.listening)
+		q.nr_embryos = s.nr;
+	else
+		q.nr_skbs = s.nr;
+/* @end */
 	q.bytes = s.bytes;
 	kcr_init_rec(ctx, &q, KCR_REC_UNIX_QUEUE, sizeof(q));
 	ret = kcr_write(ctx, &q, sizeof(q));
+/* @until unix-listen */
 	for (i = 0; i < s.nr && !ret; i++) {
 		struct kcr_unix_buf *b = &s.bufs[i];
 		u32 plen = ALIGN(b->len, 8);
@@ -413,6 +679,14 @@ static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 				ret = kcr_write(ctx, ctx->buf, n);
 		}
 	}
+/* @end */
+/* @unix-listen */
+	if (!ret && !s.listening)
+		ret = kcr_write_unix_bufs(ctx, &s);
+	for (i = 0; s.listening && i < s.nr && !ret; i++)
+		ret = kcr_write_unix_embryo(ctx, s.bufs[i].skb->sk,
+					    &s.embryos[i]);
+/* @end */
 out:
 	kcr_unix_snap_free(&s);
 	if (ret == -EBUSY)
@@ -461,6 +735,10 @@ struct kcr_unix_rst {
 /* @unix-queue-rst */
 	bool queued;
 /* @end */
+/* @unix-listen-rst */
+	const struct cred *cred;	/* its process's, held */
+	struct sock *listener;		/* connecting: its embryo is to come */
+/* @end */
 };
 
 #define KCR_UNIX_RCVTIMEO_MAX	(365ULL * 24 * 3600 * USEC_PER_SEC)
@@ -506,6 +784,44 @@ static int kcr_unix_ids(struct kcr_ctx *ctx, u32 uid, u32 gid, kuid_t *ku,
 	return 0;
 }
 
+/* @unix-name */
+/* Whether the name of r and its socket file are well formed. */
+static bool kcr_unix_name_ok(const struct kcr_rec_unix *r)
+{
+	const struct sockaddr_un *sun = (const void *)r->addr;
+	const u32 off = offsetof(struct sockaddr_un, sun_path);
+	bool node = false;
+
+	if (!r->addr_len) {
+		if (r->flags & KCR_UNIX_BOUND ||
+		    memchr_inv(r->addr, 0, sizeof(r->addr)))
+			return false;
+	} else {
+		if (r->addr_len <= off || r->addr_len > sizeof(*sun) ||
+		    sun->sun_family != AF_UNIX ||
+		    memchr_inv(r->addr + r->addr_len, 0,
+			       sizeof(r->addr) - r->addr_len))
+			return false;
+		/* A path is as unix_mkname_bsd() left it: one NUL, last. */
+		if (sun->sun_path[0] &&
+		    strnlen(sun->sun_path, r->addr_len - off) !=
+		    r->addr_len - off - 1)
+			return false;
+		/* A name it does not hold is that of its listener. */
+		if (!(r->flags & KCR_UNIX_BOUND) &&
+		    (r->type == SOCK_DGRAM || r->state != TCP_ESTABLISHED))
+			return false;
+		node = r->flags & KCR_UNIX_BOUND && sun->sun_path[0];
+	}
+	if (node)
+		return r->node_len >= 2 && r->node_len <= KCR_PATH_MAX &&
+		       S_ISSOCK(r->node_mode) &&
+		       !(r->node_mode & ~(S_IFSOCK | 07777));
+	return !r->node_ino && !r->node_mode && !r->node_uid &&
+	       !r->node_gid && !r->node_len;
+}
+
+/* @end */
 static int kcr_unix_check(struct kcr_ctx *ctx, const struct kcr_rec_unix *r,
 			  const struct kcr_rec_file *f)
 {
@@ -513,7 +829,15 @@ static int kcr_unix_check(struct kcr_ctx *ctx, const struct kcr_rec_unix *r,
 
 	if ((r->type != SOCK_STREAM && r->type != SOCK_DGRAM &&
 	     r->type != SOCK_SEQPACKET) ||
+/* @until unix-listen-rst */
 	    (r->state != TCP_ESTABLISHED && r->state != TCP_CLOSE) ||
+/* @end */
+/* @unix-listen-rst */
+	    (r->state != TCP_ESTABLISHED && r->state != TCP_CLOSE &&
+	     r->state != TCP_LISTEN) ||
+	    (r->state == TCP_LISTEN &&
+	     (r->type == SOCK_DGRAM || !(r->flags & KCR_UNIX_BOUND))) ||
+/* @end */
 	    (r->flags & ~KCR_UNIX_FLAGS_ALL) || (r->shutdown & ~3U) ||
 	    r->err < 0 || r->err > MAX_ERRNO || r->peek_off < -1 ||
 	    r->sndbuf > INT_MAX || r->rcvbuf > INT_MAX ||
@@ -528,12 +852,23 @@ static int kcr_unix_check(struct kcr_ctx *ctx, const struct kcr_rec_unix *r,
 	    r->ino_mode != f->mode ||
 	    (!(r->flags & KCR_UNIX_PEERCRED) &&
 	     (r->peer_pid || r->peer_uid || r->peer_gid)) ||
+/* @until unix-name */
 	    r->peer_pid < 0 || r->peer_ngroups || r->addr_len ||
 	    memchr_inv(r->addr, 0, sizeof(r->addr)) || r->node_ino ||
 	    r->node_mode || r->node_uid || r->node_gid || r->node_len)
+/* @end */
+/* @unix-name */
+	    r->peer_pid < 0 || r->peer_ngroups || !kcr_unix_name_ok(r))
+/* @end */
 		return KCR_BAD(ctx, "Unix socket %u: type %u state %u flags %#x",
 			       f->objid, r->type, r->state, r->flags);
+/* @until unix-listen-rst */
 	if (r->backlog > READ_ONCE(net->unx.sysctl_max_dgram_qlen) &&
+/* @end */
+/* @unix-listen-rst */
+	if (r->state != TCP_LISTEN &&
+	    r->backlog > READ_ONCE(net->unx.sysctl_max_dgram_qlen) &&
+/* @end */
 	    !ns_capable(net->user_ns, CAP_NET_ADMIN)) {
 		kcr_log(ctx, "Unix socket %u: datagram queue %u is above net.unix.max_dgram_qlen",
 			f->objid, r->backlog);
@@ -592,6 +927,12 @@ static int kcr_unix_options(struct kcr_ctx *ctx, struct socket *sock,
 		ret = kcr_unix_timeo(sock, SO_RCVTIMEO_NEW, r->rcvtimeo_us);
 	if (!ret && r->sndtimeo_us)
 		ret = kcr_unix_timeo(sock, SO_SNDTIMEO_NEW, r->sndtimeo_us);
+/* @unix-passcred */
+	if (!ret && r->flags & KCR_UNIX_PASSCRED)
+		ret = kcr_unix_setopt(sock, SO_PASSCRED, &one, sizeof(one));
+	if (!ret && r->flags & KCR_UNIX_PASSPIDFD)
+		ret = kcr_unix_setopt(sock, SO_PASSPIDFD, &one, sizeof(one));
+/* @end */
 	if (!ret && r->flags & KCR_UNIX_OOBINLINE)
 		ret = kcr_unix_setopt(sock, SO_OOBINLINE, &one, sizeof(one));
 	if (!ret && r->flags & KCR_UNIX_KEEPALIVE)
@@ -612,8 +953,15 @@ static int kcr_unix_options(struct kcr_ctx *ctx, struct socket *sock,
 }
 
 /* SO_PEERCRED as the socket showed it: its ids, its pid if it is back. */
+/* @until unix-listen-rst */
 static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
 			     struct sock *sk, const struct kcr_rec_unix *r)
+/* @end */
+/* @unix-listen-rst */
+static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
+			     struct sock *sk, u32 flags, s32 pid, u32 uid,
+			     u32 gid)
+/* @end */
 {
 	const struct cred *old_cred, *old;
 	struct pid *old_pid;
@@ -622,9 +970,16 @@ static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
 	kgid_t kg;
 	int ret;
 
+/* @until unix-listen-rst */
 	if (!(r->flags & KCR_UNIX_PEERCRED))
 		return 0;
 	ret = kcr_unix_ids(ctx, r->peer_uid, r->peer_gid, &ku, &kg);
+/* @end */
+/* @unix-listen-rst */
+	if (!(flags & KCR_UNIX_PEERCRED))
+		return 0;
+	ret = kcr_unix_ids(ctx, uid, gid, &ku, &kg);
+/* @end */
 	if (ret)
 		return ret;
 	old = override_creds(cred);
@@ -637,7 +992,12 @@ static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
 	spin_lock(&sk->sk_peer_lock);
 	old_pid = sk->sk_peer_pid;
 	old_cred = sk->sk_peer_cred;
+/* @until unix-listen-rst */
 	sk->sk_peer_pid = kcr_unix_pid(ctx, r->peer_pid);
+/* @end */
+/* @unix-listen-rst */
+	sk->sk_peer_pid = kcr_unix_pid(ctx, pid);
+/* @end */
 	sk->sk_peer_cred = c;
 	spin_unlock(&sk->sk_peer_lock);
 	put_pid(old_pid);
@@ -645,6 +1005,200 @@ static int kcr_unix_peercred(struct kcr_ctx *ctx, const struct cred *cred,
 	return 0;
 }
 
+/* @unix-name */
+/* The KCR_REC_UNIX of a socket, and the path of its file in node. */
+static int kcr_unix_read(struct kcr_ctx *ctx, const struct kcr_rec_file *f,
+			 struct kcr_rec_unix *r, char *node)
+{
+	struct kcr_hdr h;
+	u32 plen;
+	int ret;
+
+	ret = kcr_read_hdr(ctx, &h);
+	if (ret)
+		return ret;
+	if (h.type != KCR_REC_UNIX)
+		return KCR_BAD(ctx, "offset %llu: type %u, expected a Unix socket",
+			       kcr_rec_off(ctx), h.type);
+	ret = kcr_read_rec(ctx, &h, r, sizeof(*r));
+	if (ret)
+		return ret;
+	plen = ALIGN(min_t(u32, r->node_len, KCR_PATH_MAX), 8);
+	if (r->node_len > KCR_PATH_MAX || h.len != sizeof(*r) + plen)
+		return KCR_BAD(ctx, "Unix socket %u: record of %u bytes, path of %u",
+			       f->objid, h.len, r->node_len);
+	node[0] = '\0';
+	if (!plen)
+		return 0;
+	ret = kcr_read(ctx, node, plen);
+	if (ret)
+		return ret;
+	if (node[0] != '/' || strnlen(node, plen) != r->node_len - 1 ||
+	    memchr_inv(node + r->node_len, 0, plen - r->node_len))
+		return KCR_BAD(ctx, "Unix socket %u: malformed path of its file",
+			       f->objid);
+	return 0;
+}
+
+/* Give a socket file the mode and owner it had. */
+static int kcr_unix_node_attr(struct kcr_ctx *ctx, const struct path *path,
+			      const struct kcr_rec_unix *r)
+{
+	struct mnt_idmap *idmap = mnt_idmap(path->mnt);
+	struct inode *inode = d_inode(path->dentry);
+	struct iattr ia = { .ia_valid = ATTR_MODE | ATTR_UID | ATTR_GID };
+	kuid_t ku;
+	kgid_t kg;
+	int ret;
+
+	ret = kcr_unix_ids(ctx, r->node_uid, r->node_gid, &ku, &kg);
+	if (ret)
+		return ret;
+	if (inode->i_mode == r->node_mode && uid_eq(inode->i_uid, ku) &&
+	    gid_eq(inode->i_gid, kg))
+		return 0;
+	ia.ia_mode = r->node_mode;
+	ia.ia_vfsuid = make_vfsuid(idmap, i_user_ns(inode), ku);
+	ia.ia_vfsgid = make_vfsgid(idmap, i_user_ns(inode), kg);
+	inode_lock(inode);
+	ret = notify_change(idmap, path->dentry, &ia, NULL);
+	inode_unlock(inode);
+	if (ret)
+		kcr_log(ctx, "cannot set the mode and owner of a Unix socket file: %d",
+			ret);
+	return ret;
+}
+
+/*
+ * Bind sk to its path and socket file: the socket file there now if no
+ * socket holds it (the one the killed process left, or one left by an
+ * earlier restart of the image, then given the mode and owner the image
+ * has), else one made where none is now.  The dry run only checks.
+ */
+static int kcr_unix_bind_node(struct kcr_ctx *ctx, const struct cred *cred,
+			      struct sock *sk, const struct kcr_rec_unix *r,
+			      const char *node)
+{
+	const struct sockaddr_un *sun = (const void *)r->addr;
+	struct mnt_idmap *idmap;
+	const struct cred *old;
+	struct dentry *dentry;
+	struct path path;
+	int ret;
+
+	old = override_creds(cred);
+	ret = kern_path(node, 0, &path);
+	revert_creds(old);
+	if (!ret) {
+		struct inode *inode = d_backing_inode(path.dentry);
+
+		if (!S_ISSOCK(inode->i_mode)) {
+			kcr_log(ctx, "Unix socket path %s is a file of another kind now",
+				node);
+			ret = -EEXIST;
+		} else {
+			ret = unix_kcr_bind(sk, sun, r->addr_len, &path,
+					    ctx->dry_run);
+			if (!ret && !ctx->dry_run && inode->i_ino != r->node_ino)
+				ret = kcr_unix_node_attr(ctx, &path, r);
+		}
+		path_put(&path);
+		return ret;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	if (ctx->dry_run) {
+		kuid_t ku;
+		kgid_t kg;
+
+		return kcr_unix_ids(ctx, r->node_uid, r->node_gid, &ku, &kg);
+	}
+
+	/* Gone: made again, as bind() makes it, as the process. */
+	old = override_creds(cred);
+	dentry = kern_path_create(AT_FDCWD, node, &path, 0);
+	revert_creds(old);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	idmap = mnt_idmap(path.mnt);
+	old = override_creds(cred);
+	ret = security_path_mknod(&path, dentry, r->node_mode, 0);
+	if (!ret)
+		ret = vfs_mknod(idmap, d_inode(path.dentry), dentry,
+				r->node_mode, 0);
+	revert_creds(old);
+	if (ret)
+		goto out;
+	{
+		struct path p = { .mnt = path.mnt, .dentry = dentry };
+
+		ret = kcr_unix_node_attr(ctx, &p, r);
+		if (!ret)
+			ret = unix_kcr_bind(sk, sun, r->addr_len, &p, false);
+	}
+	if (ret)
+		vfs_unlink(idmap, d_inode(path.dentry), dentry, NULL);
+out:
+	done_path_create(&path, dentry);
+	return ret;
+}
+
+/*
+ * Give a new socket the name of r: its own, bound again, or shown.  The
+ * dry run binds nothing, and must not hold a name the real pass binds
+ * (its sockets are closed only when restart returns): it checks that
+ * the name is free, then only shows it, which is enough for listen().
+ */
+static int kcr_unix_rst_name(struct kcr_ctx *ctx, const struct cred *cred,
+			     struct sock *sk, const struct kcr_rec_unix *r,
+			     const char *node)
+{
+	const struct sockaddr_un *sun = (const void *)r->addr;
+	bool bsd = sun->sun_path[0];
+	int ret;
+
+	if (!r->addr_len)
+		return 0;
+	if (!(r->flags & KCR_UNIX_BOUND))
+		ret = unix_kcr_set_addr(sk, sun, r->addr_len);
+	else if (r->node_len)
+		ret = kcr_unix_bind_node(ctx, cred, sk, r, node);
+	else
+		ret = unix_kcr_bind(sk, sun, r->addr_len, NULL, ctx->dry_run);
+	if (!ret && ctx->dry_run && r->flags & KCR_UNIX_BOUND)
+		ret = unix_kcr_set_addr(sk, sun, r->addr_len);
+	if (ret == -EADDRINUSE)
+		kcr_log(ctx, "Unix socket name %s%*pE is in use by another socket",
+			bsd ? "" : "@",
+			(int)(r->addr_len - offsetof(struct sockaddr_un, sun_path) - 1),
+			sun->sun_path + !bsd);
+	else if (ret && ret != -EEXIST)
+		kcr_log(ctx, "cannot give a Unix socket its name %s: %d",
+			bsd ? node : "(abstract)", ret);
+	return ret;
+}
+
+/* @end */
+/* @unix-listen-rst */
+/* listen() with the image's backlog, which listen() itself would have cut. */
+static int kcr_unix_listen(struct kcr_ctx *ctx, struct socket *sock,
+			   const struct kcr_rec_unix *r)
+{
+	struct net *net = sock_net(sock->sk);
+	int ret;
+
+	if (r->backlog > READ_ONCE(net->core.sysctl_somaxconn)) {
+		kcr_log(ctx, "listening Unix socket: backlog %u is above net.core.somaxconn",
+			r->backlog);
+		return -EPERM;
+	}
+	ret = kernel_listen(sock, r->backlog);
+	if (ret)
+		kcr_log(ctx, "cannot listen on a Unix socket: %d", ret);
+	return ret;
+}
+
+/* @end */
 /*
  * Restart: the socket of FILE record f, whose KCR_REC_UNIX comes next.  It
  * is made as its process would (cred), not yet connected: its QUEUE
@@ -657,6 +1211,9 @@ struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
 	const struct cred *old;
 	struct socket *sock;
 	struct file *file;
+/* @unix-name */
+	char *node;
+/* @end */
 	kuid_t ku;
 	kgid_t kg;
 	int ret;
@@ -664,7 +1221,13 @@ struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
 	ur = kzalloc(sizeof(*ur), GFP_KERNEL_ACCOUNT);
 	if (!ur)
 		return ERR_PTR(-ENOMEM);
+/* @until unix-name */
 	ret = kcr_read_state(ctx, KCR_REC_UNIX, &ur->rec, sizeof(ur->rec));
+/* @end */
+/* @unix-name */
+	node = ctx->buf;
+	ret = kcr_unix_read(ctx, f, &ur->rec, node);
+/* @end */
 	if (!ret)
 		ret = kcr_unix_check(ctx, &ur->rec, f);
 	if (!ret)
@@ -684,8 +1247,29 @@ struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
 	SOCK_INODE(sock)->i_gid = kg;
 	sock->sk->sk_uid = ku;
 	ret = kcr_unix_options(ctx, sock, &ur->rec);
+/* @until unix-name */
 	if (!ret)
 		ret = kcr_unix_peercred(ctx, cred, sock->sk, &ur->rec);
+/* @end */
+/* @unix-name */
+	if (!ret)
+		ret = kcr_unix_rst_name(ctx, cred, sock->sk, &ur->rec, node);
+/* @unix-listen-rst */
+	if (!ret && ur->rec.state == TCP_LISTEN)
+		ret = kcr_unix_listen(ctx, sock, &ur->rec);
+/* @end */
+/* @until unix-listen-rst */
+	if (!ret)
+		ret = kcr_unix_peercred(ctx, cred, sock->sk, &ur->rec);
+/* @end */
+/* @unix-listen-rst */
+	/* Last: listen() sets it. */
+	if (!ret)
+		ret = kcr_unix_peercred(ctx, cred, sock->sk, ur->rec.flags,
+					ur->rec.peer_pid, ur->rec.peer_uid,
+					ur->rec.peer_gid);
+/* @end */
+/* @end */
 	if (ret) {
 		sock_release(sock);
 		goto fail;
@@ -703,6 +1287,9 @@ struct file *kcr_rst_unix(struct kcr_ctx *ctx, const struct cred *cred,
 	}
 /* @unix-queue-rst */
 	ctx->nr_unix_unqueued++;
+/* @end */
+/* @unix-listen-rst */
+	ur->cred = get_cred(cred);
 /* @end */
 	return file;
 fail:
@@ -801,6 +1388,107 @@ static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
 	return ret;
 }
 
+/* @unix-listen-rst */
+/*
+ * A connection to listener lsk of the image, not accepted yet: its embryo
+ * is made by the listener's queue record, which comes before or after.
+ */
+static int kcr_rst_unix_client(struct kcr_ctx *ctx,
+			       const struct kcr_rec_unix_queue *q,
+			       struct sock *sk, struct kcr_unix_rst *ur)
+{
+	struct kcr_unix_rst *lur;
+	struct sock *lsk = kcr_unix_obj(ctx, q->peer_ref, &lur);
+	struct sock *embryo = unix_peer(sk);
+
+	if (!lsk || lsk->sk_type != sk->sk_type ||
+	    lur->rec.state != TCP_LISTEN || q->nr_skbs || q->bytes ||
+	    (embryo && READ_ONCE(unix_sk(embryo)->listener) != lsk))
+		return KCR_BAD(ctx, "Unix socket %u: connection to %u not accepted yet",
+			       q->file_ref, q->peer_ref);
+	if (!embryo) {
+		ur->listener = lsk;
+		ctx->nr_unix_await++;
+	}
+	return 0;
+}
+
+/*
+ * A connection listener lsk has not accepted yet: a KCR_REC_UNIX_EMBRYO,
+ * its embryo made as connect() makes it, and its buffers.
+ */
+static int kcr_rst_unix_embryo(struct kcr_ctx *ctx, struct sock *lsk,
+			       struct kcr_unix_rst *lur)
+{
+	struct sock *csk, *embryo = NULL, *dead = NULL, *ghost = NULL;
+	struct kcr_unix_rst *cur = NULL;
+	struct kcr_rec_unix_embryo e;
+	u64 bytes = 0;
+	u32 i, len;
+	int ret;
+
+	ret = kcr_read_state(ctx, KCR_REC_UNIX_EMBRYO, &e, sizeof(e));
+	if (ret)
+		return ret;
+	if ((e.peer != KCR_UNIX_PEER_FILE && e.peer != KCR_UNIX_PEER_DEAD) ||
+	    (e.peer != KCR_UNIX_PEER_FILE && e.peer_ref) ||
+	    (e.shutdown & ~3U) || (e.flags & ~KCR_UNIX_PEERCRED) ||
+	    e.peer_pid < 0 ||
+	    (!(e.flags & KCR_UNIX_PEERCRED) &&
+	     (e.peer_pid || e.peer_uid || e.peer_gid)) ||
+	    e.nr_skbs > KCR_UNIX_QUEUE_SKBS || e.bytes > KCR_UNIX_QUEUE_BYTES)
+		return KCR_BAD(ctx, "Unix socket connection not accepted yet: peer %u, flags %#x",
+			       e.peer, e.flags);
+	if (e.peer == KCR_UNIX_PEER_FILE) {
+		csk = kcr_unix_obj(ctx, e.peer_ref, &cur);
+		if (!csk || csk == lsk || csk->sk_type != lsk->sk_type ||
+		    cur->rec.state != TCP_ESTABLISHED || unix_peer(csk) ||
+		    (cur->queued && cur->listener != lsk))
+			return KCR_BAD(ctx, "Unix socket connection not accepted yet: from %u",
+				       e.peer_ref);
+	} else {
+		dead = unix_kcr_ghost(sock_net(lsk), lsk->sk_type);
+		if (IS_ERR(dead))
+			return PTR_ERR(dead);
+		csk = dead;
+	}
+	embryo = unix_kcr_embryo(lsk, csk);
+	if (IS_ERR(embryo)) {
+		ret = PTR_ERR(embryo);
+		embryo = NULL;
+		kcr_log(ctx, "cannot make a connection not accepted yet: %d", ret);
+		goto out;
+	}
+	if (cur && cur->listener) {
+		cur->listener = NULL;
+		ctx->nr_unix_await--;
+	}
+	ret = kcr_unix_peercred(ctx, lur->cred, embryo, e.flags, e.peer_pid,
+				e.peer_uid, e.peer_gid);
+	for (i = 0; i < e.nr_skbs && !ret; i++) {
+		ret = kcr_rst_unix_skb(ctx, embryo, csk, &ghost, &len);
+		bytes += len;
+		cond_resched();
+	}
+	if (!ret && bytes != e.bytes)
+		ret = KCR_BAD(ctx, "Unix socket connection: %llu bytes queued, not %llu",
+			      bytes, e.bytes);
+	if (!ret) {
+		unix_state_lock(embryo);
+		WRITE_ONCE(embryo->sk_shutdown, e.shutdown);
+		unix_state_unlock(embryo);
+	}
+out:
+	if (dead)
+		unix_kcr_release(dead);
+	if (ghost)
+		unix_kcr_release(ghost);
+	if (embryo)
+		sock_put(embryo);
+	return ret;
+}
+
+/* @end */
 /* Restart: a KCR_REC_UNIX_QUEUE, whose header h was read, and its buffers. */
 int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 {
@@ -819,11 +1507,23 @@ int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 		return ret;
 	sk = kcr_unix_obj(ctx, q.file_ref, &ur);
 	if (!sk || ur->queued ||
+/* @until unix-listen-rst */
 	    (q.peer != KCR_UNIX_PEER_NONE && q.peer != KCR_UNIX_PEER_FILE &&
 	     q.peer != KCR_UNIX_PEER_DEAD) ||
 	    (q.peer != KCR_UNIX_PEER_FILE && q.peer_ref) ||
 	    q.peer_addr_len || memchr_inv(q.peer_addr, 0, sizeof(q.peer_addr)) ||
 	    q.nr_embryos || q.nr_skbs > KCR_UNIX_QUEUE_SKBS ||
+/* @end */
+/* @unix-listen-rst */
+	    q.peer > KCR_UNIX_PEER_DEAD ||
+	    (q.peer != KCR_UNIX_PEER_FILE && q.peer != KCR_UNIX_PEER_EMBRYO &&
+	     q.peer_ref) ||
+	    q.peer_addr_len || memchr_inv(q.peer_addr, 0, sizeof(q.peer_addr)) ||
+	    (ur->rec.state != TCP_LISTEN && q.nr_embryos) ||
+	    (ur->rec.state == TCP_LISTEN &&
+	     (q.nr_skbs || q.nr_embryos > ur->rec.backlog + 1)) ||
+	    q.nr_skbs > KCR_UNIX_QUEUE_SKBS ||
+/* @end */
 	    q.bytes > KCR_UNIX_QUEUE_BYTES)
 		return KCR_BAD(ctx, "Unix socket queue of object %u (peer %u)",
 			       q.file_ref, q.peer);
@@ -840,7 +1540,14 @@ int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 				       q.peer_ref);
 	}
 	/* A stream pair is joined by the first of its two QUEUE records. */
+/* @until unix-listen-rst */
 	if (stream && unix_peer(sk)) {
+/* @end */
+/* @unix-listen-rst */
+	if (q.peer == KCR_UNIX_PEER_EMBRYO) {
+		ret = kcr_rst_unix_client(ctx, &q, sk, ur);
+	} else if (stream && unix_peer(sk)) {
+/* @end */
 		if (unix_peer(sk) != psk)
 			return KCR_BAD(ctx, "Unix socket %u and its peer disagree",
 				       q.file_ref);
@@ -871,6 +1578,10 @@ int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 	if (!ret && bytes != q.bytes)
 		ret = KCR_BAD(ctx, "Unix socket %u: %llu bytes queued, not %llu",
 			      q.file_ref, bytes, q.bytes);
+/* @unix-listen-rst */
+	for (i = 0; i < q.nr_embryos && !ret; i++)
+		ret = kcr_rst_unix_embryo(ctx, sk, ur);
+/* @end */
 	/* Closed since: as it was closed, its peer's state then set again. */
 	if (dead)
 		unix_kcr_release(dead);
@@ -895,6 +1606,11 @@ int kcr_rst_unix_done(struct kcr_ctx *ctx)
 	if (ctx->nr_unix_unqueued)
 		return KCR_BAD(ctx, "%u Unix sockets without their queue record",
 			       ctx->nr_unix_unqueued);
+/* @unix-listen-rst */
+	if (ctx->nr_unix_await)
+		return KCR_BAD(ctx, "%u Unix sockets connecting to a listener that lacks them",
+			       ctx->nr_unix_await);
+/* @end */
 	return 0;
 }
 
@@ -904,11 +1620,23 @@ void kcr_unix_rst_release(struct kcr_ctx *ctx)
 	unsigned long index;
 	struct kcr_unix_rst *ur;
 
+/* @until unix-listen-rst */
 	xa_for_each(&ctx->unix_rst, index, ur)
 		kfree(ur);
+/* @end */
+/* @unix-listen-rst */
+	xa_for_each(&ctx->unix_rst, index, ur) {
+		if (ur->cred)
+			put_cred(ur->cred);
+		kfree(ur);
+	}
+/* @end */
 	xa_destroy(&ctx->unix_rst);
 /* @unix-queue-rst */
 	ctx->nr_unix_unqueued = 0;
+/* @end */
+/* @unix-listen-rst */
+	ctx->nr_unix_await = 0;
 /* @end */
 }
 /* @end */

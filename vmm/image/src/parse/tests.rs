@@ -3784,7 +3784,10 @@ fn unix_sockets_carry_their_state_and_queue() {
 #[test]
 fn unix_sockets_at_the_bounds_restart_takes() {
     use unix_sock::*;
-    // Every field at its largest, and the smallest where it matters.
+    // Every field at its largest (the longest name, abstract: a path
+    // would need its socket file), and the smallest where it matters.
+    let mut longest = vec![0u8; (SOCKADDR_UN_LEN - SUN_PATH_OFF) as usize];
+    longest[1..].fill(0xff);
     let edge = kcr_rec_unix {
         flags: unix_flags::ALL,
         shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN,
@@ -3804,11 +3807,23 @@ fn unix_sockets_at_the_bounds_restart_takes() {
         peer_pid: i32::MAX,
         peer_uid: u32::MAX,
         peer_gid: u32::MAX,
-        ..unix_sock(STREAM, CLOSE)
+        ..unix_named(unix_sock(STREAM, CLOSE), &longest, true)
     };
     let img = parse(&unix_img(&[unix_records(50, 0o104002, &edge), no_queue(50)])[..]).unwrap();
     let u = unix_of(&img, 50);
-    assert_eq!(u.flags, ["peercred", "oobinline", "keepalive", "linger"]);
+    assert_eq!(
+        u.flags,
+        [
+            "bound",
+            "passcred",
+            "passpidfd",
+            "peercred",
+            "oobinline",
+            "keepalive",
+            "linger"
+        ]
+    );
+    assert_eq!((u.name.len(), u.bound, &u.node), (108, true, &None));
     assert_eq!(
         (u.err, u.peek_off, u.linger, u.rcvtimeo_us, u.ino_mode),
         (4095, i32::MAX, 8_589_934, TIMEO_MAX_US, 0o147_777)
@@ -4012,16 +4027,18 @@ fn unix_files_are_read_write_sockets_of_no_path() {
         assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
         assert!(e.msg.contains(want), "{e} lacks {want:?}");
     }
-    // The wrong length, longer or shorter.
-    for size in [size_of::<kcr_rec_unix>() + 8, 232, 8] {
+    // The wrong length, longer (with no path of a socket file) or
+    // shorter.
+    for (size, want) in [
+        (size_of::<kcr_rec_unix>() + 8, "length 248, expected 240"),
+        (232, "record shorter than its structure"),
+        (8, "record shorter than its structure"),
+    ] {
         let mut v = file.clone();
         v.extend(record(rec::UNIX, size, &[]));
         let e = parse(&unix_img(&[v])[..]).unwrap_err();
         assert_eq!((e.record, e.index), ("UNIX", 13), "{e}");
-        assert!(
-            e.msg.contains(&format!("length {size}, expected 240")),
-            "{e}"
-        );
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
     }
 }
 
@@ -4042,6 +4059,7 @@ fn bad_unix_records_are_refused_as_restart_does() {
         kcr_rec_unix { state: 10, ..u },
         // Known flags, shutdown bits and buffer locks.
         kcr_rec_unix { flags: 0x1, ..u },
+        kcr_rec_unix { flags: 0x8, ..u },
         kcr_rec_unix { flags: 0x100, ..u },
         kcr_rec_unix {
             flags: 0x8000_0000,
@@ -4115,6 +4133,7 @@ fn bad_unix_records_are_refused_as_restart_does() {
             peer_ngroups: 1,
             ..u
         },
+        // No name: no address, and no socket file.
         kcr_rec_unix { addr_len: 2, ..u },
         kcr_rec_unix { addr, ..u },
         kcr_rec_unix { node_ino: 1, ..u },
@@ -4124,7 +4143,6 @@ fn bad_unix_records_are_refused_as_restart_does() {
         },
         kcr_rec_unix { node_uid: 1, ..u },
         kcr_rec_unix { node_gid: 1, ..u },
-        kcr_rec_unix { node_len: 4, ..u },
     ];
     for r in cases {
         let want = format!(
@@ -4152,7 +4170,7 @@ fn bad_unix_records_are_refused_as_restart_does() {
 
 #[test]
 fn bad_unix_queues_are_refused_as_restart_does() {
-    use unix_peer::{DEAD, FILE, NONE};
+    use unix_peer::{DEAD, EMBRYO, FILE, NONE};
     use unix_sock::*;
     let est = unix_sock(STREAM, ESTABLISHED);
     let queue_field = |off: usize, v: &[u8]| {
@@ -4192,16 +4210,17 @@ fn bad_unix_queues_are_refused_as_restart_does() {
             queue_of(50, 0),
         ),
         (vec![no_queue(50), closed_stream(50)], 12, queue_of(50, 0)),
-        // A known peer kind, a peer object only with KCR_UNIX_PEER_FILE.
-        (
-            vec![closed_stream(50), unix_queue_record(50, 2, 0, 0, 0)],
-            14,
-            queue_of(50, 2),
-        ),
+        // A known peer kind, a peer object only with KCR_UNIX_PEER_FILE
+        // and KCR_UNIX_PEER_EMBRYO.
         (
             vec![closed_stream(50), unix_queue_record(50, 4, 0, 0, 0)],
             14,
             queue_of(50, 4),
+        ),
+        (
+            vec![closed_stream(50), unix_queue_record(50, u32::MAX, 0, 0, 0)],
+            14,
+            queue_of(50, u32::MAX),
         ),
         (
             vec![dgram(50, CLOSE), unix_queue_record(50, NONE, 50, 0, 0)],
@@ -4254,6 +4273,11 @@ fn bad_unix_queues_are_refused_as_restart_does() {
             vec![closed_stream(50), unix_queue_record(50, DEAD, 0, 0, 0)],
             14,
             "Unix socket 50: state 7 with peer 3".into(),
+        ),
+        (
+            vec![closed_stream(50), unix_queue_record(50, EMBRYO, 0, 0, 0)],
+            14,
+            "Unix socket 50: state 7 with peer 2".into(),
         ),
         (
             vec![
@@ -4566,7 +4590,8 @@ fn unix_buffers_are_exactly_the_ones_announced() {
         v.extend_from_slice(rest);
         v
     };
-    let stray = "only after its socket's UNIX_QUEUE record, as many as it announces";
+    let stray = "only after its socket's UNIX_QUEUE record (or its connection's UNIX_EMBRYO), \
+                 as many as it announces";
     type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), String);
     let cases: Vec<Case> = vec![
         // Fewer: the record where the next belongs.
@@ -4798,4 +4823,1095 @@ fn unix_sockets_of_a_tree_are_queued_in_their_own_section() {
         e.msg.contains("Unix socket 150 and its peer disagree"),
         "{e}"
     );
+}
+
+/// `unix_img(recs)` is refused at the first record of the last of
+/// `recs`, a `record`, with a message that says `want`.
+fn refused_last(recs: &[Vec<u8>], record: &str, want: &str) {
+    let e = parse(&unix_img(recs)[..]).unwrap_err();
+    let before = recs[..recs.len() - 1].concat();
+    let index = 12 + records_of(&before).len() as u32;
+    assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+    assert!(e.msg.contains(want), "{e} lacks {want:?}");
+}
+
+/// A listening socket of type `type_`, object `id`, bound to the
+/// abstract name "\0l" and its id, with a backlog of `backlog`: its FILE
+/// and UNIX records.
+fn listener(id: u32, type_: u32, backlog: u32) -> Vec<u8> {
+    let name = format!("\0l{id}");
+    let u = kcr_rec_unix {
+        backlog,
+        ..unix_named(unix_sock(type_, unix_sock::LISTEN), name.as_bytes(), true)
+    };
+    unix_records(id, 2, &u)
+}
+
+/// A connected, unnamed stream socket, object `id`: its FILE and UNIX
+/// records.
+fn established(id: u32) -> Vec<u8> {
+    unix_records(id, 2, &unix_sock(unix_sock::STREAM, unix_sock::ESTABLISHED))
+}
+
+/// The QUEUE of socket `id`, connecting to the listener `l`.
+fn connecting(id: u32, l: u32) -> Vec<u8> {
+    unix_queue_records(id, unix_peer::EMBRYO, l, &[])
+}
+
+/// A connection not accepted yet from the socket `c`, with nothing
+/// queued.
+fn embryo_from(c: u32) -> Vec<u8> {
+    unix_embryo_records(unix_peer::FILE, c, 0, None, &[])
+}
+
+/// The records of `v`, one element each.
+fn each_record(v: &[u8]) -> Vec<Vec<u8>> {
+    records_of(v)
+        .into_iter()
+        .map(|(off, _, len)| v[off..off + len].to_vec())
+        .collect()
+}
+
+/// The socket 50 of the UNIX record `u` followed by `node` is refused at
+/// that record, saying `want`.
+fn refused_unix_record(u: &kcr_rec_unix, node: &[u8], want: &str) {
+    refused_last(
+        &each_record(&unix_records_node(50, 2, u, node)),
+        "UNIX",
+        want,
+    );
+}
+
+/// The UNIX record `u` followed by `node` is refused as restart(2)'s
+/// kcr_unix_check() refuses it.
+fn refused_unix(u: &kcr_rec_unix, node: &[u8]) {
+    let want = format!(
+        "Unix socket 50: type {} state {} flags {:#x}",
+        u.type_, u.state, u.flags
+    );
+    refused_unix_record(u, node, &want);
+}
+
+#[test]
+fn named_and_listening_unix_sockets_carry_their_names_and_connections() {
+    use unix_sock::*;
+    let creds = |pid, uid, gid| Some(UnixCreds { pid, uid, gid });
+    let after = parse(&with_unix_listen(false)[..]).unwrap();
+    let first = parse(&with_unix_listen(true)[..]).unwrap();
+    assert_eq!(after.records, N + 22);
+    // The order of the client's and the listener's QUEUE records makes
+    // no difference.
+    for id in 60..=65 {
+        assert_eq!(unix_of(&after, id), unix_of(&first, id), "socket {id}");
+    }
+    let img = after;
+    let d = unix_of(&img, 60);
+    assert_eq!(d.name, unix_path_node(UNIX_DGRAM_PATH));
+    assert!(d.bound);
+    assert_eq!(
+        d.node,
+        Some(UnixNode {
+            path: UNIX_DGRAM_PATH.into(),
+            ino: 4242,
+            mode: S_IFSOCK | 0o755,
+            uid: 1000,
+            gid: 1000,
+        })
+    );
+    assert_eq!(d.flags, ["bound"]);
+    assert_eq!(d.queue.buffers[0].sender, Some(61));
+    let a = unix_of(&img, 61);
+    assert_eq!(
+        (&a.name[..], a.bound, &a.node),
+        (UNIX_ABSTRACT, true, &None)
+    );
+    assert_eq!((a.queue.peer, a.queue.peer_file), ("file", Some(60)));
+    let l = unix_of(&img, 62);
+    assert_eq!((l.type_, l.state, l.backlog), ("stream", "listen", 5));
+    assert_eq!(l.node.as_ref().map(|n| n.ino), Some(4343));
+    assert_eq!(
+        l.node.as_ref().map(|n| n.path.as_str()),
+        Some(UNIX_LISTEN_PATH)
+    );
+    assert_eq!(
+        l.queue,
+        UnixQueue {
+            peer: "none",
+            peer_file: None,
+            bytes: 0,
+            buffers: vec![]
+        }
+    );
+    assert_eq!(
+        l.embryos,
+        [
+            UnixEmbryo {
+                peer: "file",
+                peer_file: Some(63),
+                shutdown: 0,
+                peercred: creds(42, 0, 0),
+                bytes: 0,
+                buffers: vec![],
+            },
+            UnixEmbryo {
+                peer: "dead",
+                peer_file: None,
+                shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN,
+                peercred: creds(0, 1000, 1000),
+                bytes: 4,
+                buffers: vec![UnixBuf {
+                    len: 4,
+                    creds: creds(0, 1000, 1000),
+                    sender: None
+                }],
+            },
+        ]
+    );
+    let c = unix_of(&img, 63);
+    assert_eq!((c.name.len(), c.bound, c.state), (0, false, "established"));
+    assert_eq!((c.queue.peer, c.queue.peer_file), ("embryo", Some(62)));
+    assert!(c.embryos.is_empty());
+    let s = unix_of(&img, 64);
+    assert_eq!(
+        (&s.name, s.bound, &s.node),
+        (&unix_path_node(UNIX_LISTEN_PATH), false, &None)
+    );
+    assert_eq!(s.flags, ["peercred"]);
+    assert_eq!(s.queue.peer_file, Some(65));
+    assert_eq!(unix_name_text(&s.name), UNIX_LISTEN_PATH);
+    assert_eq!(unix_name_text(UNIX_ABSTRACT), "@cr-vmm\\x00x");
+    assert_eq!(unix_name_text(&[]), "");
+    // JSON names a name as text.
+    let j: serde_json::Value = serde_json::to_value(&img.files).unwrap();
+    let f = |id: u32| {
+        j.as_array()
+            .and_then(|v| v.iter().find(|f| f["objid"] == id))
+            .map(|f| f["unix"].clone())
+            .unwrap()
+    };
+    assert_eq!(f(61)["name"], "@cr-vmm\\x00x");
+    assert_eq!(f(60)["node"]["path"], UNIX_DGRAM_PATH);
+    assert!(f(63).get("name").is_none() && f(63).get("embryos").is_none());
+    assert_eq!(f(62)["embryos"][1]["peer"], "dead");
+}
+
+#[test]
+fn named_and_listening_unix_sockets_at_the_bounds_restart_takes() {
+    use unix_peer::{DEAD, FILE};
+    use unix_sock::*;
+    // A path name that is not the socket file's (bind() of a relative
+    // path), a socket file of the longest path, of any mode and owner.
+    let long = format!("/{}", "p".repeat(KCR_PATH_MAX as usize - 2));
+    let node = unix_path_node(&long);
+    let u = kcr_rec_unix {
+        node_ino: u64::MAX,
+        node_mode: S_IFSOCK | 0o7777,
+        node_uid: u32::MAX,
+        node_gid: u32::MAX,
+        node_len: node.len() as u32,
+        ..unix_named(unix_sock(DGRAM, CLOSE), b"s.sock\0", true)
+    };
+    let img = parse(&unix_img(&[unix_records_node(50, 2, &u, &node), no_queue(50)])[..]).unwrap();
+    let n = unix_of(&img, 50).node.clone().unwrap();
+    assert_eq!((n.path.len(), n.mode), (4095, 0o147_777));
+    assert_eq!(unix_name_text(&unix_of(&img, 50).name), "s.sock");
+    // The shortest path; an abstract name of one byte (autobind makes
+    // five), and one of nothing but NULs; a seqpacket socket accept()
+    // made, showing an abstract name.
+    let u = unix_bound_to(unix_sock(STREAM, CLOSE), "/", 1, S_IFSOCK, 0, 0);
+    let recs = [
+        unix_records_node(50, 2, &u, b"/\0"),
+        no_queue(50),
+        unix_records(51, 2, &unix_named(unix_sock(DGRAM, CLOSE), b"\0", true)),
+        no_queue(51),
+        unix_records(
+            52,
+            2,
+            &unix_named(unix_sock(SEQPACKET, CLOSE), &[0; 108], true),
+        ),
+        no_queue(52),
+        unix_records(
+            53,
+            2,
+            &unix_named(unix_sock(SEQPACKET, ESTABLISHED), b"\0l", false),
+        ),
+        unix_queue_records(53, DEAD, 0, &[]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(
+        unix_of(&img, 50).node.as_ref().map(|n| n.path.as_str()),
+        Some("/")
+    );
+    assert_eq!(unix_name_text(&unix_of(&img, 51).name), "@");
+    assert_eq!(unix_of(&img, 52).name.len(), 108);
+    assert!(!unix_of(&img, 53).bound);
+    // A listener of backlog 0 takes one connection, and backlog + 1 in
+    // all; a seqpacket listener; one with no connection; a connection
+    // not accepted yet with data and every field set.
+    let skb = |d: &[u8]| unix_skb_record(d, Some((7, 8, 9)), 0);
+    let recs = [
+        listener(50, STREAM, 0),
+        established(51),
+        unix_listen_records(50, &[embryo_from(51)]),
+        connecting(51, 50),
+        listener(52, SEQPACKET, 2),
+        unix_records(53, 2, &unix_sock(SEQPACKET, ESTABLISHED)),
+        connecting(53, 52),
+        unix_listen_records(
+            52,
+            &[
+                unix_embryo_records(DEAD, 0, 0, None, &[]),
+                unix_embryo_records(FILE, 53, 3, Some((i32::MAX, 1, 2)), &[skb(b"ab"), skb(b"")]),
+                unix_embryo_records(DEAD, 0, 1, Some((0, 0, 0)), &[skb(b"cde")]),
+            ],
+        ),
+        listener(54, STREAM, 1),
+        unix_listen_records(54, &[]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 50).embryos.len(), 1);
+    let l = unix_of(&img, 52);
+    assert_eq!((l.type_, l.embryos.len()), ("seqpacket", 3));
+    assert_eq!(
+        (
+            l.embryos[1].bytes,
+            l.embryos[1].buffers.len(),
+            l.embryos[2].bytes
+        ),
+        (2, 2, 3)
+    );
+    assert_eq!(l.embryos[1].peercred.map(|c| c.pid), Some(i32::MAX));
+    assert_eq!(unix_of(&img, 53).queue.peer_file, Some(52));
+    assert!(unix_of(&img, 54).embryos.is_empty());
+}
+
+#[test]
+fn bad_unix_names_are_refused_as_restart_does() {
+    use unix_sock::*;
+    let closed = unix_sock(STREAM, CLOSE);
+    let est = unix_sock(STREAM, ESTABLISHED);
+    let node = unix_path_node("/tmp/s");
+    // A socket bound to the path /tmp/s with its socket file, whose name
+    // is `name`.
+    let at = |u: kcr_rec_unix, name: &[u8]| {
+        unix_named(
+            unix_bound_to(u, "/tmp/s", 7, S_IFSOCK | 0o755, 0, 0),
+            name,
+            true,
+        )
+    };
+    let abs = unix_named(closed, b"\0abs", true);
+    let with_addr = |u: kcr_rec_unix, i: usize, v: u8| {
+        let mut a = u.addr;
+        a[i] = v;
+        kcr_rec_unix { addr: a, ..u }
+    };
+    // A path name, a path that its socket file is.
+    parse(
+        &unix_img(&[
+            unix_records_node(50, 2, &at(closed, b"/tmp/s\0"), &node),
+            no_queue(50),
+        ])[..],
+    )
+    .unwrap();
+    let cases: Vec<(kcr_rec_unix, &[u8])> = vec![
+        // The family: AF_UNIX.
+        (with_addr(abs, 0, 2), &[]),
+        (with_addr(abs, 1, 1), &[]),
+        (with_addr(at(closed, b"/tmp/s\0"), 0, 0), &node),
+        // Longer than the family, at most a sockaddr_un, nothing after
+        // it.
+        (unix_named(closed, b"", true), &[]),
+        (
+            kcr_rec_unix {
+                addr_len: SOCKADDR_UN_LEN + 1,
+                ..unix_named(closed, &[0; 108], true)
+            },
+            &[],
+        ),
+        (with_addr(abs, 6, 1), &[]),
+        (with_addr(abs, 111, 1), &[]),
+        // A path with its NUL, one, last.
+        (at(closed, b"/tmp/s"), &node),
+        (at(closed, b"/tmp/s\0\0"), &node),
+        (at(closed, b"/tm\0p/s\0"), &node),
+        // No name, no KCR_UNIX_BOUND.
+        (
+            kcr_rec_unix {
+                flags: unix_flags::BOUND,
+                ..closed
+            },
+            &[],
+        ),
+        // A name that is not its own only on a connected stream or
+        // seqpacket socket: one accept() made.
+        (unix_named(closed, b"\0l", false), &[]),
+        (
+            unix_named(unix_sock(DGRAM, ESTABLISHED), b"\0l", false),
+            &[],
+        ),
+        (unix_named(unix_sock(DGRAM, CLOSE), b"/l\0", false), &[]),
+        // A listener: its name its own, a stream or seqpacket socket.
+        (unix_sock(STREAM, LISTEN), &[]),
+        (unix_named(unix_sock(STREAM, LISTEN), b"\0l", false), &[]),
+        (unix_named(unix_sock(DGRAM, LISTEN), b"\0l", true), &[]),
+        // A socket file for a path of its own only: not for an abstract
+        // name, nor for its listener's, nor for none.
+        (
+            kcr_rec_unix {
+                node_len: node.len() as u32,
+                node_mode: S_IFSOCK | 0o755,
+                ..abs
+            },
+            &node,
+        ),
+        (
+            kcr_rec_unix {
+                node_len: node.len() as u32,
+                node_mode: S_IFSOCK | 0o755,
+                ..unix_named(est, b"/tmp/s\0", false)
+            },
+            &node,
+        ),
+        (kcr_rec_unix { node_ino: 7, ..abs }, &[]),
+        (kcr_rec_unix { node_uid: 7, ..abs }, &[]),
+        (kcr_rec_unix { node_gid: 7, ..abs }, &[]),
+        (
+            kcr_rec_unix {
+                node_mode: S_IFSOCK,
+                ..abs
+            },
+            &[],
+        ),
+        (
+            kcr_rec_unix {
+                node_len: node.len() as u32,
+                ..closed
+            },
+            &node,
+        ),
+        // Bound to a path: with its socket file's path.
+        (
+            kcr_rec_unix {
+                node_len: 0,
+                ..at(closed, b"/tmp/s\0")
+            },
+            &[],
+        ),
+        // Its mode: a socket's.
+        (
+            kcr_rec_unix {
+                node_mode: 0o100_755,
+                ..at(closed, b"/tmp/s\0")
+            },
+            &node,
+        ),
+        (
+            kcr_rec_unix {
+                node_mode: 0o1_140_755,
+                ..at(closed, b"/tmp/s\0")
+            },
+            &node,
+        ),
+        (
+            kcr_rec_unix {
+                node_mode: 0,
+                ..at(closed, b"/tmp/s\0")
+            },
+            &node,
+        ),
+    ];
+    for (u, node) in cases {
+        refused_unix(&u, node);
+    }
+}
+
+#[test]
+fn bad_unix_socket_file_paths_are_refused_as_restart_does() {
+    use unix_sock::*;
+    let u = unix_bound_to(unix_sock(DGRAM, CLOSE), "/tmp/s", 7, S_IFSOCK, 0, 0);
+    // The socket bound to /tmp/s, whose record has `node` after it.
+    let bound = |node: &[u8]| kcr_rec_unix {
+        node_len: node.len() as u32,
+        ..u
+    };
+    let malformed = "Unix socket 50: malformed path of its file";
+    // An absolute path, its NUL last, nothing but NULs after it: not
+    // relative, not empty, no NUL within, not without its NUL.
+    for node in [
+        &b"tmp/s\0"[..],
+        b"\0tmp/s\0",
+        b"\0",
+        b"/tmp\0s\0",
+        b"/tmp/s/",
+        b"/tmp/s\0\0",
+    ] {
+        refused_unix_record(&bound(node), node, malformed);
+    }
+    let mut v = unix_records_node(50, 2, &bound(b"/tmp/s\0"), b"/tmp/s\0");
+    let n = v.len();
+    v[n - 1] = b'x';
+    refused_last(&each_record(&v), "UNIX", malformed);
+    // The length of the record is the structure's and node_len's, padded
+    // to 8: more, fewer, none; at most KCR_PATH_MAX.
+    let u = unix_bound_to(unix_sock(DGRAM, CLOSE), "/tmp/s", 7, S_IFSOCK, 0, 0);
+    for (node_len, node, want) in [
+        (7, &b"/tmp/s\0/tmp/s\0"[..], "length 256, expected 248"),
+        (20, b"/tmp/s\0", "length 248, expected 264"),
+        (7, b"", "length 240, expected 248"),
+        (0, b"/tmp/s\0", "length 248, expected 240"),
+        (
+            KCR_PATH_MAX + 1,
+            b"/tmp/s\0",
+            "Unix socket file path of 4097 bytes",
+        ),
+        (
+            u32::MAX,
+            b"/tmp/s\0",
+            "Unix socket file path of 4294967295 bytes",
+        ),
+    ] {
+        refused_unix_record(&kcr_rec_unix { node_len, ..u }, node, want);
+    }
+}
+
+#[test]
+fn bad_listener_queues_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, FILE, NONE};
+    use unix_sock::*;
+    let queue_of = |id: u32, peer: u32| format!("Unix socket queue of object {id} (peer {peer})");
+    let with_embryos = |mut q: Vec<u8>, n: u32| {
+        put(
+            &mut q,
+            offset_of!(kcr_rec_unix_queue, nr_embryos),
+            &n.to_le_bytes(),
+        );
+        q
+    };
+    // Connections not accepted yet only on a listener: not on an
+    // unconnected, a connected or a datagram socket.
+    for (recs, peer) in [
+        (vec![closed_stream(50), with_embryos(no_queue(50), 1)], NONE),
+        (
+            vec![
+                established(50),
+                with_embryos(unix_queue_records(50, DEAD, 0, &[]), 1),
+            ],
+            DEAD,
+        ),
+        (vec![dgram(50, CLOSE), with_embryos(no_queue(50), 2)], NONE),
+    ] {
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, peer));
+    }
+    // A listener: no buffers of its own, at most backlog + 1
+    // connections, no peer.
+    let l = listener(50, STREAM, 1);
+    for (q, want) in [
+        (
+            unix_queue_records(50, NONE, 0, &[unix_skb_record(b"x", None, 0)]),
+            queue_of(50, 0),
+        ),
+        (
+            with_embryos(unix_queue_record(50, NONE, 0, 1, 1), 1),
+            queue_of(50, 0),
+        ),
+        (with_embryos(no_queue(50), 3), queue_of(50, 0)),
+        (with_embryos(no_queue(50), u32::MAX), queue_of(50, 0)),
+        (
+            unix_queue_records(50, DEAD, 0, &[]),
+            "Unix socket 50: state 10 with peer 3".into(),
+        ),
+        (
+            unix_queue_records(50, FILE, 51, &[]),
+            "Unix socket 50: state 10 with peer 1".into(),
+        ),
+    ] {
+        refused_last(&[l.clone(), established(51), q], "UNIX_QUEUE", &want);
+    }
+    // Backlog + 1 of them is the most.
+    let recs = [
+        l.clone(),
+        unix_listen_records(
+            50,
+            &[
+                unix_embryo_records(DEAD, 0, 0, None, &[]),
+                unix_embryo_records(DEAD, 0, 0, None, &[]),
+            ],
+        ),
+    ];
+    parse(&unix_img(&recs)[..]).unwrap();
+}
+
+#[test]
+fn bad_unix_connections_not_accepted_yet_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, EMBRYO, FILE, NONE};
+    use unix_sock::*;
+    let fields = |peer: u32, flags: u32| {
+        format!("Unix socket connection not accepted yet: peer {peer}, flags {flags:#x}")
+    };
+    let from = |c: u32| format!("Unix socket connection not accepted yet: from {c}");
+    // Listener 50 (backlog 5) and the records before its QUEUE, then its
+    // QUEUE and `embryos` (the last refused).
+    let l = listener(50, STREAM, 5);
+    let on = |before: Vec<Vec<u8>>, embryos: Vec<Vec<u8>>| {
+        let mut recs = vec![l.clone()];
+        recs.extend(before);
+        let n = embryos.len() as u32;
+        let mut q = unix_queue_record(50, NONE, 0, 0, 0);
+        put(
+            &mut q,
+            offset_of!(kcr_rec_unix_queue, nr_embryos),
+            &n.to_le_bytes(),
+        );
+        recs.push(q);
+        recs.extend(embryos);
+        recs
+    };
+    let field = |off: usize, v: u32| {
+        let mut e = unix_embryo_record(DEAD, 0, 0, Some((1, 2, 3)), 0, 0);
+        put(&mut e, off, &v.to_le_bytes());
+        e
+    };
+    let mut cases: Vec<(Vec<Vec<u8>>, String)> = vec![
+        // A known peer kind: the connecting socket or a closed one, its
+        // object with KCR_UNIX_PEER_FILE only.
+        (
+            on(vec![], vec![unix_embryo_record(NONE, 0, 0, None, 0, 0)]),
+            fields(0, 0),
+        ),
+        (
+            on(
+                vec![established(51)],
+                vec![unix_embryo_record(EMBRYO, 51, 0, None, 0, 0)],
+            ),
+            fields(2, 0),
+        ),
+        (
+            on(vec![], vec![unix_embryo_record(4, 0, 0, None, 0, 0)]),
+            fields(4, 0),
+        ),
+        (
+            on(vec![], vec![unix_embryo_record(DEAD, 50, 0, None, 0, 0)]),
+            fields(3, 0),
+        ),
+        // Shutdown bits, KCR_UNIX_PEERCRED only, with its credentials
+        // only, of a pid >= 0.
+        (
+            on(
+                vec![],
+                vec![field(offset_of!(kcr_rec_unix_embryo, shutdown), 4)],
+            ),
+            fields(3, 0x10),
+        ),
+        (
+            on(
+                vec![],
+                vec![field(offset_of!(kcr_rec_unix_embryo, flags), 0x11)],
+            ),
+            fields(3, 0x11),
+        ),
+        (
+            on(
+                vec![],
+                vec![field(offset_of!(kcr_rec_unix_embryo, flags), 0x20)],
+            ),
+            fields(3, 0x20),
+        ),
+        (
+            on(
+                vec![],
+                vec![field(offset_of!(kcr_rec_unix_embryo, peer_pid), u32::MAX)],
+            ),
+            fields(3, 0x10),
+        ),
+        (
+            on(
+                vec![],
+                vec![field(offset_of!(kcr_rec_unix_embryo, flags), 0)],
+            ),
+            fields(3, 0),
+        ),
+        // The limits.
+        (
+            on(
+                vec![],
+                vec![unix_embryo_record(
+                    DEAD,
+                    0,
+                    0,
+                    None,
+                    KCR_UNIX_QUEUE_SKBS + 1,
+                    0,
+                )],
+            ),
+            fields(3, 0),
+        ),
+        (
+            on(
+                vec![],
+                vec![unix_embryo_record(
+                    DEAD,
+                    0,
+                    0,
+                    None,
+                    1,
+                    KCR_UNIX_QUEUE_BYTES + 1,
+                )],
+            ),
+            fields(3, 0),
+        ),
+        // Bytes without buffers.
+        (
+            on(vec![], vec![unix_embryo_record(DEAD, 0, 0, None, 0, 5)]),
+            "Unix socket connection: 0 bytes queued, not 5".into(),
+        ),
+    ];
+    // The connecting socket: a socket of the image read before, of the
+    // listener's type, not the listener, connected, to nothing yet.
+    for (before, c) in [
+        (vec![], 99),
+        (vec![], 0),
+        (vec![], 2),
+        (vec![eventfd_records(1, 0)], 30),
+        (vec![], 50),
+        (vec![dgram(51, ESTABLISHED)], 51),
+        (
+            vec![unix_records(51, 2, &unix_sock(SEQPACKET, ESTABLISHED))],
+            51,
+        ),
+        (vec![closed_stream(51)], 51),
+        (vec![listener(51, STREAM, 5)], 51),
+    ] {
+        cases.push((on(before, vec![embryo_from(c)]), from(c)));
+    }
+    // A socket connected already: joined to its pair by its peer's QUEUE
+    // (or its own), or by a QUEUE of a closed peer, or to another
+    // connection of the listener, or one of another listener.
+    let pair = vec![
+        established(51),
+        established(52),
+        unix_queue_records(52, FILE, 51, &[]),
+    ];
+    cases.push((on(pair.clone(), vec![embryo_from(51)]), from(51)));
+    cases.push((on(pair.clone(), vec![embryo_from(52)]), from(52)));
+    cases.push((
+        on(
+            vec![established(51), unix_queue_records(51, DEAD, 0, &[])],
+            vec![embryo_from(51)],
+        ),
+        from(51),
+    ));
+    // Two connections from one socket, its QUEUE after them or before.
+    cases.push((
+        on(
+            vec![established(51)],
+            vec![embryo_from(51), embryo_from(51)],
+        ),
+        from(51),
+    ));
+    cases.push((
+        on(
+            vec![established(51), connecting(51, 50)],
+            vec![embryo_from(51), embryo_from(51)],
+        ),
+        from(51),
+    ));
+    // A socket whose QUEUE named another listener.
+    cases.push((
+        on(
+            vec![listener(52, STREAM, 5), established(51), connecting(51, 52)],
+            vec![embryo_from(51)],
+        ),
+        from(51),
+    ));
+    cases.push((
+        on(
+            vec![
+                listener(52, STREAM, 5),
+                established(51),
+                unix_listen_records(52, &[embryo_from(51)]),
+            ],
+            vec![embryo_from(51)],
+        ),
+        from(51),
+    ));
+    for (recs, want) in cases {
+        refused_last(&recs, "UNIX_EMBRYO", &want);
+    }
+    // Its buffers: of a stream socket, their bytes the record's.
+    let skb = |d: &[u8], sender: u32| unix_skb_record(d, None, sender);
+    let mut e = unix_embryo_records(DEAD, 0, 0, None, &[skb(b"abc", 0), skb(b"de", 0)]);
+    put(
+        &mut e,
+        offset_of!(kcr_rec_unix_embryo, bytes),
+        &4u64.to_le_bytes(),
+    );
+    let mut recs = on(vec![], vec![]);
+    recs.pop();
+    recs.push(unix_listen_records(50, &[e]));
+    let err = parse(&unix_img(&recs)[..]).unwrap_err();
+    assert_eq!((err.record, err.index), ("UNIX_SKB", 17), "{err}");
+    assert!(
+        err.msg
+            .contains("Unix socket connection: 5 bytes queued, not 4"),
+        "{err}"
+    );
+    let recs = [
+        l.clone(),
+        dgram(51, CLOSE),
+        no_queue(51),
+        unix_listen_records(
+            50,
+            &[unix_embryo_records(DEAD, 0, 0, None, &[skb(b"abc", 51)])],
+        ),
+    ];
+    let err = parse(&unix_img(&recs)[..]).unwrap_err();
+    assert_eq!((err.record, err.index), ("UNIX_SKB", 19), "{err}");
+    assert!(
+        err.msg.contains("Unix socket buffer of 3 bytes, flags 0x0"),
+        "{err}"
+    );
+    // Its length, longer or shorter.
+    for size in [size_of::<kcr_rec_unix_embryo>() + 8, 40, 8] {
+        let recs = on(vec![], vec![record(rec::UNIX_EMBRYO, size, &[])]);
+        refused_last(&recs, "UNIX_EMBRYO", &format!("length {size}, expected 48"));
+    }
+}
+
+#[test]
+fn bad_connecting_unix_sockets_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, EMBRYO, FILE};
+    use unix_sock::*;
+    let to = |c: u32, l: u32| format!("Unix socket {c}: connection to {l} not accepted yet");
+    let disagree = |id: u32| format!("Unix socket {id} and its peer disagree");
+    let l = listener(50, STREAM, 5);
+    let mut cases: Vec<(Vec<Vec<u8>>, String)> = vec![
+        // Nothing queued on it: no buffers, no bytes.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                unix_queue_records(51, EMBRYO, 50, &[unix_skb_record(b"x", None, 0)]),
+            ],
+            to(51, 50),
+        ),
+        (
+            vec![
+                l.clone(),
+                established(51),
+                unix_queue_records(51, EMBRYO, 50, &[unix_skb_record(b"", None, 0)]),
+            ],
+            to(51, 50),
+        ),
+        (
+            vec![
+                l.clone(),
+                established(51),
+                unix_queue_record(51, EMBRYO, 50, 0, 3),
+            ],
+            to(51, 50),
+        ),
+        // Connected to an embryo of another listener.
+        (
+            vec![
+                l.clone(),
+                listener(52, STREAM, 5),
+                established(51),
+                unix_listen_records(52, &[embryo_from(51)]),
+                connecting(51, 50),
+            ],
+            to(51, 50),
+        ),
+        // Joined to a pair by its peer's QUEUE.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                unix_queue_records(52, FILE, 51, &[]),
+                connecting(51, 50),
+            ],
+            to(51, 50),
+        ),
+        // A connection not accepted yet of a stream or seqpacket socket
+        // that is connected.
+        (
+            vec![l.clone(), closed_stream(51), connecting(51, 50)],
+            "Unix socket 51: state 7 with peer 2".into(),
+        ),
+        // Connected to an embryo, its QUEUE names another peer.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                unix_listen_records(50, &[embryo_from(51)]),
+                unix_queue_records(51, FILE, 52, &[]),
+            ],
+            disagree(51),
+        ),
+        (
+            vec![
+                l.clone(),
+                established(51),
+                unix_listen_records(50, &[embryo_from(51)]),
+                unix_queue_records(51, DEAD, 0, &[]),
+            ],
+            disagree(51),
+        ),
+        // Another socket names it as its peer, after its embryo or after
+        // its own QUEUE.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                unix_listen_records(50, &[embryo_from(51)]),
+                unix_queue_records(52, FILE, 51, &[]),
+            ],
+            disagree(52),
+        ),
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                connecting(51, 50),
+                unix_queue_records(52, FILE, 51, &[]),
+            ],
+            disagree(52),
+        ),
+    ];
+    // The listener: a listening socket of the image read before, of its
+    // type.
+    for (before, id) in [
+        (vec![], 99),
+        (vec![], 0),
+        (vec![], 2),
+        (vec![eventfd_records(1, 0)], 30),
+        (vec![established(52)], 52),
+        (vec![closed_stream(52)], 52),
+        (vec![listener(52, SEQPACKET, 5)], 52),
+        (vec![dgram(52, CLOSE)], 52),
+    ] {
+        let mut recs = before;
+        recs.push(established(51));
+        recs.push(connecting(51, id));
+        cases.push((recs, to(51, id)));
+    }
+    // A datagram socket connects to no listener.
+    cases.push((
+        vec![
+            l.clone(),
+            dgram(51, ESTABLISHED),
+            unix_queue_records(51, EMBRYO, 50, &[]),
+        ],
+        to(51, 50),
+    ));
+    // A listener defined after it.
+    cases.push((
+        vec![established(51), connecting(51, 50), l.clone()],
+        to(51, 50),
+    ));
+    for (recs, want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!(e.record, "UNIX_QUEUE", "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+}
+
+#[test]
+fn every_connecting_unix_socket_is_named_by_its_listener() {
+    let awaiting = |n: usize, t: &str, ids: &str| {
+        let s = if n == 1 { "" } else { "s" };
+        format!(
+            "{n} Unix sockets connecting to a listener that does not list them, before {t} \
+             (socket{s} {ids})"
+        )
+    };
+    let l = listener(50, unix_sock::STREAM, 5);
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), String);
+    let cases: Vec<Case> = vec![
+        // Its QUEUE before the listener's, which names it not.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                connecting(51, 50),
+                unix_listen_records(50, &[]),
+            ],
+            ("FS", 18),
+            awaiting(1, "FS", "51"),
+        ),
+        // After it.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                unix_listen_records(50, &[unix_embryo_records(unix_peer::DEAD, 0, 0, None, &[])]),
+                connecting(51, 50),
+            ],
+            ("FS", 19),
+            awaiting(1, "FS", "51"),
+        ),
+        // Two, one of them named.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                established(53),
+                connecting(51, 50),
+                connecting(52, 50),
+                connecting(53, 50),
+                unix_listen_records(50, &[embryo_from(52)]),
+            ],
+            ("FS", 25),
+            awaiting(2, "FS", "51, 53"),
+        ),
+        // A socket without its QUEUE is named first.
+        (
+            vec![
+                l.clone(),
+                established(51),
+                established(52),
+                connecting(51, 50),
+                unix_listen_records(50, &[]),
+            ],
+            ("FS", 20),
+            "1 Unix sockets without their queue record before FS (socket 52)".into(),
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // The image ends among the objects: the TAIL.
+    let v = [
+        l.clone(),
+        established(51),
+        connecting(51, 50),
+        unix_listen_records(50, &[]),
+    ]
+    .concat();
+    let b = body(&sample());
+    let mut c = b[..rec_off(&b, rec::FS)].to_vec();
+    c.extend(&v);
+    let n = 12 + records_of(&v).len() as u32;
+    let e = parse(&finish(c, n)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TAIL", n), "{e}");
+    assert!(e.msg.contains(&awaiting(1, "TAIL", "51")), "{e}");
+}
+
+#[test]
+fn unix_connections_not_accepted_yet_are_exactly_the_ones_announced() {
+    use unix_peer::DEAD;
+    let l = listener(50, unix_sock::STREAM, 5);
+    let dead = |skbs: &[Vec<u8>]| unix_embryo_records(DEAD, 0, 0, None, skbs);
+    let one = unix_skb_record(b"abc", None, 0);
+    let announcing = |n: u32, rest: &[Vec<u8>]| {
+        let mut q = unix_queue_record(50, unix_peer::NONE, 0, 0, 0);
+        put(
+            &mut q,
+            offset_of!(kcr_rec_unix_queue, nr_embryos),
+            &n.to_le_bytes(),
+        );
+        let mut v = vec![l.clone(), q];
+        v.extend_from_slice(rest);
+        v
+    };
+    let stray = "only after its listening socket's UNIX_QUEUE record (or the buffers of the \
+                 connection before it), as many as it announces";
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), String);
+    let cases: Vec<Case> = vec![
+        // Fewer: the record where the next belongs.
+        (
+            announcing(2, &[dead(&[])]),
+            ("FS", 16),
+            "FS where connection 1 of 2 not accepted yet of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(1, &[]),
+            ("FS", 15),
+            "FS where connection 0 of 1 not accepted yet of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(2, &[dead(&[]), no_queue(50)]),
+            ("UNIX_QUEUE", 16),
+            "UNIX_QUEUE where connection 1 of 2 not accepted yet of Unix socket 50 belongs".into(),
+        ),
+        (
+            announcing(1, std::slice::from_ref(&one)),
+            ("UNIX_SKB", 15),
+            "UNIX_SKB where connection 0 of 1 not accepted yet of Unix socket 50 belongs".into(),
+        ),
+        // Their buffers, all of them, before the next.
+        (
+            announcing(
+                2,
+                &[
+                    unix_embryo_record(DEAD, 0, 0, None, 2, 6),
+                    one.clone(),
+                    dead(&[]),
+                ],
+            ),
+            ("UNIX_EMBRYO", 17),
+            "UNIX_EMBRYO where buffer 1 of 2 of connection 0 (not accepted yet) of Unix \
+             socket 50 belongs"
+                .into(),
+        ),
+        (
+            announcing(1, &[unix_embryo_record(DEAD, 0, 0, None, 1, 3)]),
+            ("FS", 16),
+            "FS where buffer 0 of 1 of connection 0 (not accepted yet) of Unix socket 50 \
+             belongs"
+                .into(),
+        ),
+        // More.
+        (
+            announcing(1, &[dead(&[]), dead(&[])]),
+            ("UNIX_EMBRYO", 16),
+            stray.into(),
+        ),
+        (
+            announcing(1, &[dead(std::slice::from_ref(&one)), one.clone()]),
+            ("UNIX_SKB", 17),
+            "only after its socket's UNIX_QUEUE record (or its connection's UNIX_EMBRYO)".into(),
+        ),
+        // Elsewhere: after no QUEUE, after a socket's QUEUE and its
+        // buffers.
+        (vec![dead(&[])], ("UNIX_EMBRYO", 12), stray.into()),
+        (
+            vec![
+                dgram(51, unix_sock::CLOSE),
+                unix_queue_records(51, unix_peer::NONE, 0, std::slice::from_ref(&one)),
+                dead(&[]),
+            ],
+            ("UNIX_EMBRYO", 16),
+            stray.into(),
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(&want), "{e} lacks {want:?}");
+    }
+    // Cut short by the end of the image: the TAIL where one belongs.
+    let b = body(&sample());
+    let mut c = b[..rec_off(&b, rec::FS)].to_vec();
+    c.extend(announcing(1, &[]).concat());
+    let e = parse(&finish(c, 15)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("TAIL", 15), "{e}");
+    assert!(
+        e.msg
+            .contains("TAIL where connection 0 of 1 not accepted yet of Unix socket 50 belongs"),
+        "{e}"
+    );
+    // In a thread.
+    let (mut th, n) = thread_records(43, 60, &[]);
+    th.extend(dead(&[]));
+    let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_EMBRYO", "{e}");
+    assert!(e.msg.contains(stray), "{e}");
 }

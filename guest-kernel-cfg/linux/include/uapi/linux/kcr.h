@@ -45,9 +45,18 @@
 /* @unix */
  *     KCR_REC_UNIX                        the state of a KCR_FILE_UNIX file
 /* @unix-queue */
+/* @until unix-listen */
  *   { KCR_REC_UNIX_QUEUE                  the connection and receive queue
  *     { KCR_REC_UNIX_SKB } }              of a socket of this section, after
  *                                         every file object it names
+/* @end */
+/* @unix-listen */
+ *   { KCR_REC_UNIX_QUEUE                  the connection and receive queue
+ *     { KCR_REC_UNIX_SKB }                of a socket of this section, after
+ *     { KCR_REC_UNIX_EMBRYO               every file object it names; a
+ *       { KCR_REC_UNIX_SKB } } }          listener's connections not
+ *                                         accepted yet, with their data
+/* @end */
 /* @end */
 /* @end */
  *   KCR_REC_FS                          umask, root and cwd
@@ -228,6 +237,9 @@ enum kcr_rec_type {
 	KCR_REC_UNIX	= 37,
 /* @unix-queue */
 	KCR_REC_UNIX_QUEUE = 38,
+/* @unix-listen */
+	KCR_REC_UNIX_EMBRYO = 39,
+/* @end */
 	KCR_REC_UNIX_SKB = 40,
 /* @end */
 /* @end */
@@ -1167,12 +1179,22 @@ struct kcr_rec_ctty {
 struct kcr_rec_unix {
 	struct kcr_hdr h;
 	__u32 type;		/* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+/* @until unix-listen */
 	__u32 state;		/* TCP_ESTABLISHED 1 or TCP_CLOSE 7 */
+/* @end */
+/* @unix-listen */
+	__u32 state;		/* TCP_ESTABLISHED 1, TCP_CLOSE 7, TCP_LISTEN 10 */
+/* @end */
 	__u32 flags;		/* KCR_UNIX_* */
 	__u32 shutdown;		/* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	__s32 err;		/* pending SO_ERROR, 0 .. 4095 */
 	__s32 peek_off;		/* SO_PEEK_OFF, -1: off */
+/* @until unix-listen */
 	__u32 backlog;		/* sk_max_ack_backlog (datagram queue limit) */
+/* @end */
+/* @unix-listen */
+	__u32 backlog;		/* listen() backlog, or datagram queue limit */
+/* @end */
 	__u32 sndbuf;		/* SO_SNDBUF as getsockopt() reports it */
 	__u32 rcvbuf;		/* SO_RCVBUF as getsockopt() reports it */
 	__u32 userlocks;	/* KCR_UNIX_SNDBUF_LOCK | KCR_UNIX_RCVBUF_LOCK */
@@ -1187,6 +1209,7 @@ struct kcr_rec_unix {
 	__u32 peer_uid;
 	__u32 peer_gid;
 	__u32 peer_ngroups;	/* (*) */
+/* @until unix-name */
 	__u32 addr_len;		/* (*) its name */
 	__u8 addr[112];		/* (*) */
 	__u64 node_ino;		/* (*) */
@@ -1194,13 +1217,48 @@ struct kcr_rec_unix {
 	__u32 node_uid;		/* (*) */
 	__u32 node_gid;		/* (*) */
 	__u32 node_len;		/* (*) */
+/* @end */
+/* @unix-name */
+	__u32 addr_len;		/* its name: 0, or sockaddr_un bytes */
+	__u8 addr[112];		/* struct sockaddr_un, as getsockname() */
+	__u64 node_ino;		/* bound to a path: its socket file */
+	__u32 node_mode;	/* S_IFSOCK | permissions */
+	__u32 node_uid;
+	__u32 node_gid;
+	__u32 node_len;		/* its absolute path, with the NUL */
+/* @end */
 };
+
+/* @unix-name */
+/*
+ * A name (addr_len > 0) is the socket's own with KCR_UNIX_BOUND (bind()
+ * or autobind: restart binds it again), else its listener's (a stream or
+ * seqpacket socket that accept() made: the name only shows).  A socket
+ * bound to a path (addr's sun_path not starting with a NUL) has its
+ * socket file node_*, whose absolute path (node_len bytes) follows the
+ * record, padded to 8: restart takes that file again if it is still the
+ * same (inode number), else makes it again where it was missing.
+ */
+#define KCR_UNIX_BOUND		0x1	/* the name is its own */
+/* @end */
 
 #define KCR_UNIX_PEERCRED	0x10	/* peer_pid/uid/gid are set */
 #define KCR_UNIX_OOBINLINE	0x20	/* SO_OOBINLINE */
 #define KCR_UNIX_KEEPALIVE	0x40	/* SO_KEEPALIVE */
 #define KCR_UNIX_LINGER		0x80	/* SO_LINGER on */
+/* @until unix-name */
 #define KCR_UNIX_FLAGS_ALL	0xf0U
+/* @end */
+/* @unix-name */
+/* @until unix-passcred */
+#define KCR_UNIX_FLAGS_ALL	0xf1U
+/* @end */
+/* @end */
+/* @unix-passcred */
+#define KCR_UNIX_PASSCRED	0x2	/* SO_PASSCRED */
+#define KCR_UNIX_PASSPIDFD	0x4	/* SO_PASSPIDFD */
+#define KCR_UNIX_FLAGS_ALL	0xf7U
+/* @end */
 
 #define KCR_UNIX_SNDBUF_LOCK	0x1
 #define KCR_UNIX_RCVBUF_LOCK	0x2
@@ -1221,7 +1279,12 @@ struct kcr_rec_unix_queue {
 	__u32 peer;		/* KCR_UNIX_PEER_* */
 	__u32 peer_ref;		/* KCR_UNIX_PEER_FILE: the peer's object */
 	__u32 peer_addr_len;	/* (*) */
+/* @until unix-listen */
 	__u32 nr_embryos;	/* (*) */
+/* @end */
+/* @unix-listen */
+	__u32 nr_embryos;	/* a listener's: <= backlog + 1 */
+/* @end */
 	__u32 nr_skbs;		/* <= KCR_UNIX_QUEUE_SKBS */
 	__u64 bytes;		/* <= KCR_UNIX_QUEUE_BYTES */
 	__u8 peer_addr[112];	/* (*) */
@@ -1229,10 +1292,41 @@ struct kcr_rec_unix_queue {
 
 #define KCR_UNIX_PEER_NONE	0
 #define KCR_UNIX_PEER_FILE	1
+/* @unix-listen */
+#define KCR_UNIX_PEER_EMBRYO	2
+/* @end */
 #define KCR_UNIX_PEER_DEAD	3
 
 #define KCR_UNIX_QUEUE_SKBS	65536
 #define KCR_UNIX_QUEUE_BYTES	(64ULL << 20)
+
+/* @unix-listen */
+/*
+ * A listening socket (state TCP_LISTEN, bound) has no peer and no buffers
+ * of its own: its QUEUE record is followed by nr_embryos connections that
+ * were not accepted yet, oldest first, each a KCR_REC_UNIX_EMBRYO and its
+ * nr_skbs KCR_REC_UNIX_SKB records (the data the connecting socket sent).
+ * peer: KCR_UNIX_PEER_FILE, the connecting socket (peer_ref, a socket of
+ * the image of the listener's type, whose own QUEUE record has peer
+ * KCR_UNIX_PEER_EMBRYO and names the listener; one embryo each), or
+ * KCR_UNIX_PEER_DEAD (it was closed: accept() then reads the data, then
+ * end of file).  shutdown and SO_PEERCRED are the embryo's, as accept()
+ * will return them.
+ */
+struct kcr_rec_unix_embryo {
+	struct kcr_hdr h;
+	__u32 peer;		/* KCR_UNIX_PEER_FILE or KCR_UNIX_PEER_DEAD */
+	__u32 peer_ref;		/* KCR_UNIX_PEER_FILE: the connecting socket */
+	__u32 shutdown;		/* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	__u32 flags;		/* KCR_UNIX_PEERCRED */
+	__s32 peer_pid;		/* SO_PEERCRED, with KCR_UNIX_PEERCRED */
+	__u32 peer_uid;
+	__u32 peer_gid;
+	__u32 nr_skbs;		/* <= KCR_UNIX_QUEUE_SKBS */
+	__u64 bytes;		/* <= KCR_UNIX_QUEUE_BYTES */
+};
+
+/* @end */
 
 /*
  * KCR_REC_UNIX_SKB: one buffer of a receive queue, followed by its len
