@@ -366,8 +366,14 @@ const SUITE_IMAGES: [&str; 10] = [
 
 /// zdtm cases whose images (`/tmp/zdtm/NAME/img`, written by the guest
 /// kernel) `cr-vmm image show` must read too: named, listening and
-/// credential-passing Unix sockets, checked against the kernel's records.
-const ZDTM_IMAGES: [&str; 3] = ["unix-listen", "unix-name-fork", "unix-passcred-fork"];
+/// credential-passing Unix sockets and files in flight, checked against
+/// the kernel's records.
+const ZDTM_IMAGES: [&str; 4] = [
+    "unix-listen",
+    "unix-name-fork",
+    "unix-passcred-fork",
+    "unix-rights",
+];
 
 #[test]
 fn image_show_reads_every_image_the_suite_produces() {
@@ -386,7 +392,7 @@ fn image_show_reads_every_image_the_suite_produces() {
             "c fetch /tmp/zdtm/{name}/img -o /tmp/host-{name}.img > /dev/null && \
              \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
              echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
-             grep -c 'not accepted yet\\|name ' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
+             grep -c 'not accepted yet\\|name \\|files in flight' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
         ));
     }
     for name in SUITE_IMAGES {
@@ -429,6 +435,7 @@ fn image_show_reads_every_image_the_suite_produces() {
     // The listener's connections and the names are shown.
     assert_ne!(value(&out, "t-unix-unix-listen"), "0", "{text}");
     assert_ne!(value(&out, "t-unix-unix-name-fork"), "0", "{text}");
+    assert_ne!(value(&out, "t-unix-unix-rights"), "0", "{text}");
     let missing = value(&out, "t-fetch-missing");
     assert!(
         missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),

@@ -184,6 +184,24 @@ static int unix_edge_refusals(int img)
 	return 0;
 }
 
+/* Send fd over sock as SCM_RIGHTS, with one byte; 0 or -1. */
+static int pass_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { "f", 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
 /* A file checkpoint never saves: a perf event counting our CPU time. */
 static int perf_self_clock(void)
 {
@@ -3015,6 +3033,13 @@ static int cmd_errors(void)
 		efd = perf_self_clock();
 		if (efd < 0)
 			return 2;
+		/* ... and the same in flight on a Unix socket. */
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) ||
+		    pass_fd(sv[1], efd))
+			return 2;
+		close(sv[1]);
+		if (refused_holding(fd, sv[0], "a perf event in flight on a Unix socket"))
+			return 2;
 		ret = sys_checkpoint(0, fd, 0, 2);
 		CHECK(ret < 0 && errno == EOPNOTSUPP,
 		      "checkpoint with a perf event open: EOPNOTSUPP");
@@ -3518,6 +3543,32 @@ static void fuzz_unix_named(void)
 		printf("fuzz: cannot bind %s: %s\n", FUZZ_SOCK, strerror(errno));
 		return;
 	}
+	/* A datagram carrying files in flight: a pipe end, itself, the pipe. */
+	{
+		int sv[2], fds[3];
+		char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
+		struct iovec iov = { "fds", 3 };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+			return;
+		fds[0] = 40;
+		fds[1] = sv[0];
+		fds[2] = 40;
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		if (sendmsg(sv[1], &mh, 0) != 3)
+			printf("fuzz: cannot pass files: %s\n", strerror(errno));
+		dup2(sv[0], 60);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	memset(sun.sun_path, 0, sizeof(sun.sun_path));
 	memcpy(sun.sun_path, "\0kcr-fuzz-l", 11);
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -3693,6 +3744,55 @@ static void fuzz_inotify(const uint8_t *orig, uint8_t *img, size_t olen)
 	      "fuzz: inotify event name longer than it is: EINVAL (status %#x)", status);
 }
 
+/* The first Unix socket buffer with files in flight, or 0. */
+static size_t find_unix_fds(const uint8_t *img)
+{
+	int i;
+
+	for (i = 0; i < nr_recs; i++) {
+		const struct kcr_rec_unix_skb *r = (const void *)(img + rec_off[i]);
+
+		if (r->h.type == KCR_REC_UNIX_SKB && r->nr_fds)
+			return rec_off[i];
+	}
+	return 0;
+}
+
+/* Forged files in flight: a count, an id the image does not define. */
+static void fuzz_unix_fds(const uint8_t *orig, uint8_t *img, size_t olen)
+{
+	size_t b = find_unix_fds(orig);
+	struct kcr_rec_unix_skb *r = (void *)(img + b);
+	int status;
+
+	CHECK(b, "fuzz: the image has a Unix socket buffer with files in flight");
+	if (!b)
+		return;
+	memcpy(img, orig, olen);
+	r->nr_fds += 2;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: more files in flight than the record holds: EINVAL (status %#x)",
+	      status);
+	memcpy(img, orig, olen);
+	((uint32_t *)(r + 1))[0] = 0xfffff;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: a file in flight the image does not define: EINVAL (status %#x)",
+	      status);
+	/* Three ids: one word of padding. */
+	memcpy(img, orig, olen);
+	CHECK(r->nr_fds == 3, "fuzz: the buffer carries 3 files (%u)", r->nr_fds);
+	((uint32_t *)(r + 1))[3] = 1;
+	fix_tail(img, olen);
+	status = run_one(img, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+	      "fuzz: files in flight with padding that is not zero: EINVAL (status %#x)",
+	      status);
+}
+
 /*
  * Targeted cases for the Unix socket records: each forged field is
  * refused with EINVAL, and nothing is connected to what the image did
@@ -3777,6 +3877,7 @@ static void fuzz_unix(const uint8_t *orig, uint8_t *img, size_t olen)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
 	      "fuzz: Unix socket buffer longer than its record: EINVAL (status %#x)",
 	      status);
+	fuzz_unix_fds(orig, img, olen);
 }
 
 static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd)

@@ -105,6 +105,9 @@ pub const KCR_UNIX_QUEUE_BYTES: u64 = 64 << 20;
 pub const KCR_UNIX_SKB_CREDS: u32 = 0x1;
 /// `KCR_UNIX_SKB_MAX`: the longest buffer of a UNIX_SKB record, in bytes.
 pub const KCR_UNIX_SKB_MAX: u32 = (1 << 20) - 2048;
+/// `KCR_UNIX_SKB_FDS`: most files in flight (`SCM_RIGHTS`) with one
+/// buffer of a UNIX_SKB record (`SCM_MAX_FD`).
+pub const KCR_UNIX_SKB_FDS: u32 = 253;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -1558,12 +1561,16 @@ pub struct kcr_rec_unix_embryo {
     pub bytes: u64,
 }
 
-/// `struct kcr_rec_unix_skb` (followed by `len` bytes of data, at most
-/// [`KCR_UNIX_SKB_MAX`], zero-padded to 8): one buffer of a receive
-/// queue, with the credentials it carries (with [`KCR_UNIX_SKB_CREDS`]:
-/// `pid`, >= 0, 0 for a process not in the image, `uid`, `gid`; else all
-/// 0) and, for a `SOCK_DGRAM` socket, its sender `sender_ref` (a socket of
-/// the image, or 0). `nr_fds` and `sender_addr_len` are for state not
+/// `struct kcr_rec_unix_skb` (followed by `nr_fds` `u32` object ids, at
+/// most [`KCR_UNIX_SKB_FDS`], zero-padded to 8, then `len` bytes of data,
+/// at most [`KCR_UNIX_SKB_MAX`], zero-padded to 8): one buffer of a
+/// receive queue, with the credentials it carries (with
+/// [`KCR_UNIX_SKB_CREDS`]: `pid`, >= 0, 0 for a process not in the image,
+/// `uid`, `gid`; else all 0), for a `SOCK_DGRAM` socket its sender
+/// `sender_ref` (a socket of the image, or 0), and its files in flight
+/// (`SCM_RIGHTS`, in the order the receiver gets them: each id a FILE
+/// object of the image defined before the buffer's UNIX_QUEUE or
+/// UNIX_EMBRYO record, of any kind). `sender_addr_len` is for state not
 /// saved yet: 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
@@ -1797,6 +1804,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_UNIX_QUEUE_BYTES", KCR_UNIX_QUEUE_BYTES),
         ("KCR_UNIX_SKB_CREDS", KCR_UNIX_SKB_CREDS.into()),
         ("KCR_UNIX_SKB_MAX", KCR_UNIX_SKB_MAX.into()),
+        ("KCR_UNIX_SKB_FDS", KCR_UNIX_SKB_FDS.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),

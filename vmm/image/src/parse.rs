@@ -634,7 +634,7 @@ pub struct UnixQueue {
 }
 
 /// One buffer of a socket's receive queue (`KCR_REC_UNIX_SKB`).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UnixBuf {
     /// Its bytes not read yet.
     pub len: u32,
@@ -645,6 +645,11 @@ pub struct UnixBuf {
     /// id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<u32>,
+    /// Its files in flight (`SCM_RIGHTS`), in the order the receiver gets
+    /// them: FILE object ids of the image, of any kind, the same one
+    /// possibly more than once (at most `KCR_UNIX_SKB_FDS`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fds: Vec<u32>,
 }
 
 /// The termios and window size of a terminal (`KCR_REC_TTY`), as
@@ -1171,6 +1176,7 @@ impl<R: Read> Parser<'_, R> {
             Size::Fixed(n) => self.need_len(t, len, n),
             Size::Counted {
                 base,
+                head,
                 count,
                 unit,
                 limit,
@@ -1207,7 +1213,15 @@ impl<R: Read> Parser<'_, R> {
                 if !ok {
                     return Err(self.err(t, bad(n, bound)));
                 }
-                self.need_len(t, len, base + n as usize * unit)
+                let mut head_len = 0;
+                if let Some(h) = head {
+                    let k = u64::from(h.count.get(&self.buf));
+                    if k > h.max {
+                        return Err(self.err(t, (h.bad)(k, h.max)));
+                    }
+                    head_len = (k as usize * h.unit).next_multiple_of(8);
+                }
+                self.need_len(t, len, base + head_len + n as usize * unit)
             }
         }
     }
@@ -1620,14 +1634,14 @@ impl<R: Read> Parser<'_, R> {
         Ok(())
     }
 
-    /// A UNIX_SKB record of the socket `left` (its size was checked by its
-    /// rule): the checks of the kernel's kcr_rst_unix_skb(), in its order,
-    /// and at the last one, its queue's byte count.
+    /// A UNIX_SKB record of the socket `left` (its size, with its files
+    /// in flight, was checked by its rule): the checks of the kernel's
+    /// kcr_rst_unix_skb() and kcr_rst_unix_fds(), in their order, and at
+    /// the last one, its queue's byte count.
     fn unix_skb(&mut self, t: u32, r: &kcr_rec_unix_skb, mut left: UnixLeft) -> Result<(), Error> {
         let creds = r.flags & KCR_UNIX_SKB_CREDS != 0;
         let dgram = left.type_ == unix_sock::DGRAM;
         if r.flags & !KCR_UNIX_SKB_CREDS != 0
-            || r.nr_fds != 0
             || r.sender_addr_len != 0
             || r.pid < 0
             || (!creds && (r.pid != 0 || r.uid != 0 || r.gid != 0))
@@ -1648,9 +1662,11 @@ impl<R: Read> Parser<'_, R> {
         } else if !left.connected {
             return Err(self.err(t, "data queued on an unconnected stream socket"));
         }
+        let fds = self.unix_fds(t, r.nr_fds)?;
         let base = std::mem::size_of::<kcr_rec_unix_skb>();
+        let data = base + (r.nr_fds as usize * 4).next_multiple_of(8);
         let n = r.len as usize;
-        if self.buf[base + n..base + n.next_multiple_of(8)]
+        if self.buf[data + n..data + n.next_multiple_of(8)]
             .iter()
             .any(|&b| b != 0)
         {
@@ -1680,6 +1696,7 @@ impl<R: Read> Parser<'_, R> {
                 gid: r.gid,
             }),
             sender: (r.sender_ref != 0).then_some(r.sender_ref),
+            fds,
         };
         if let Some(u) = self.files[left.file].unix.as_mut() {
             let queue = if left.embryo {
@@ -1695,6 +1712,34 @@ impl<R: Read> Parser<'_, R> {
             self.unix_left = Some(left);
         }
         Ok(())
+    }
+
+    /// The files in flight of the UNIX_SKB record in `self.buf`: `nr`
+    /// object ids after its structure (the rule bounded `nr` and sized
+    /// the record), zero-padded to 8, each a FILE object read before, of
+    /// any kind (the kernel's kcr_rst_unix_fds(), in its order).
+    fn unix_fds(&self, t: u32, nr: u32) -> Result<Vec<u32>, Error> {
+        let base = std::mem::size_of::<kcr_rec_unix_skb>();
+        let end = base + nr as usize * 4;
+        let (Some(ids), Some(pad)) = (
+            self.buf.get(base..end),
+            self.buf.get(end..base + (end - base).next_multiple_of(8)),
+        ) else {
+            return Err(self.err(t, "record shorter than its files in flight"));
+        };
+        if pad.iter().any(|&b| b != 0) {
+            return Err(self.err(t, "Unix socket buffer: padding of its files"));
+        }
+        let mut fds = Vec::with_capacity(nr as usize);
+        for c in ids.chunks_exact(4) {
+            let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            if !matches!(self.objects.get(&id), Some((rec::FILE, _))) {
+                let why = format!("Unix socket buffer: file in flight {id}");
+                return Err(self.err(t, why));
+            }
+            fds.push(id);
+        }
+        Ok(fds)
     }
 
     /// The socket of object `id` (the kernel's kcr_unix_obj()): a

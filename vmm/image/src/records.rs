@@ -6,7 +6,9 @@
 //!    [`Place`] (the HEADER once, the TREE right after it);
 //! 2. its size ([`Size`]): a fixed structure, or a structure plus a tail
 //!    whose length a count field gives, the count bounded by a [`Limit`]
-//!    (for a FILE, after its kind, which decides whether it has a path);
+//!    (for a FILE, after its kind, which decides whether it has a path),
+//!    and for some a [`Head`] before that tail, which another count field
+//!    sizes;
 //! 3. the object ids it refers to ([`Ref`]), each of which must be defined
 //!    by an earlier record of the right type (and file kind);
 //! 4. the object id it defines, which must be new.
@@ -38,11 +40,15 @@ impl Field {
 pub enum Size {
     /// Its structure of this many bytes.
     Fixed(usize),
-    /// Its structure of `base` bytes, then `count × unit` bytes, `count`
-    /// being a field of the structure bounded by `limit`.
+    /// Its structure of `base` bytes, then its `head` if it has one
+    /// (padded to 8 on its own), then `count × unit` bytes, `count` being
+    /// a field of the structure bounded by `limit`.
     Counted {
         /// The structure's size.
         base: usize,
+        /// Elements between the structure and the counted tail (a
+        /// UNIX_SKB's files in flight, before its data).
+        head: Option<Head>,
         /// The field that counts the tail's elements.
         count: Field,
         /// Bytes per element.
@@ -53,6 +59,22 @@ pub enum Size {
         /// bound it broke where there is one).
         bad: fn(u64, u64) -> String,
     },
+}
+
+/// The elements of a [`Size::Counted`] record between its structure and
+/// its counted tail: `count × unit` bytes (`count` a field of the
+/// structure, at most `max`), zero-padded to 8. The tail's count is
+/// checked first, then this one, then the record's length.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    /// The field that counts them.
+    pub count: Field,
+    /// Bytes per element.
+    pub unit: usize,
+    /// Most elements.
+    pub max: u64,
+    /// The error message for more (`count` and `max`).
+    pub bad: fn(u64, u64) -> String,
 }
 
 /// What bounds the count of a [`Size::Counted`] record.
@@ -169,12 +191,37 @@ const fn counted(
         rtype,
         Size::Counted {
             base,
+            head: None,
             count: Field(count),
             unit,
             limit,
             bad,
         },
     )
+}
+
+/// `r` (a [`counted`] record), with `head` between its structure and
+/// its counted tail.
+const fn headed(mut r: Rule, head: Head) -> Rule {
+    if let Size::Counted {
+        base,
+        count,
+        unit,
+        limit,
+        bad,
+        ..
+    } = r.size
+    {
+        r.size = Size::Counted {
+            base,
+            head: Some(head),
+            count,
+            unit,
+            limit,
+            bad,
+        };
+    }
+    r
 }
 
 const fn defines(mut r: Rule, id: usize) -> Rule {
@@ -453,16 +500,27 @@ pub const RULES: &[Rule] = &[
     // counts and the buffers, with restart(2)'s messages for sockets that
     // are not ones). A listener's UNIX_QUEUE is followed by exactly as
     // many UNIX_EMBRYO records as it announces, each followed by as many
-    // UNIX_SKB records as it announces, and nowhere else.
+    // UNIX_SKB records as it announces, and nowhere else. A UNIX_SKB's
+    // files in flight (object ids) come before its data, each padded to
+    // 8 (parse.rs checks the padding and that each names a FILE read
+    // before it, with restart(2)'s messages).
     fixed(rec::UNIX_QUEUE, size_of::<kcr_rec_unix_queue>()),
     fixed(rec::UNIX_EMBRYO, size_of::<kcr_rec_unix_embryo>()),
-    counted(
-        rec::UNIX_SKB,
-        size_of::<kcr_rec_unix_skb>(),
-        offset_of!(kcr_rec_unix_skb, len),
-        1,
-        Limit::Range(0, KCR_UNIX_SKB_MAX as u64),
-        |n, _| format!("Unix socket buffer of {n} bytes"),
+    headed(
+        counted(
+            rec::UNIX_SKB,
+            size_of::<kcr_rec_unix_skb>(),
+            offset_of!(kcr_rec_unix_skb, len),
+            1,
+            Limit::Range(0, KCR_UNIX_SKB_MAX as u64),
+            |n, _| format!("Unix socket buffer of {n} bytes"),
+        ),
+        Head {
+            count: Field(offset_of!(kcr_rec_unix_skb, nr_fds)),
+            unit: 4,
+            max: KCR_UNIX_SKB_FDS as u64,
+            bad: |n, max| format!("Unix socket buffer with {n} files in flight, more than {max}"),
+        },
     ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
@@ -565,16 +623,30 @@ mod tests {
             ),
             "{size:?}"
         );
-        // A structure, then the buffer's bytes padded to 8.
+        // A structure, then its files in flight (u32 object ids padded
+        // to 8), then the buffer's bytes padded to 8.
         let size = rule(rec::UNIX_SKB).map(|r| r.size);
         assert!(
             matches!(
                 size,
-                Some(Size::Counted { base: 40, unit: 1, limit: Limit::Range(0, max), .. })
-                    if max == u64::from(KCR_UNIX_SKB_MAX)
+                Some(Size::Counted {
+                    base: 40,
+                    head: Some(Head { count: Field(28), unit: 4, max: 253, .. }),
+                    unit: 1,
+                    limit: Limit::Range(0, max),
+                    ..
+                }) if max == u64::from(KCR_UNIX_SKB_MAX)
             ),
             "{size:?}"
         );
+        // No other record has a head.
+        for r in RULES.iter().filter(|r| r.rtype != rec::UNIX_SKB) {
+            assert!(
+                !matches!(r.size, Size::Counted { head: Some(_), .. }),
+                "{}",
+                rec::name(r.rtype)
+            );
+        }
         for t in [rec::UNIX, rec::UNIX_QUEUE, rec::UNIX_EMBRYO, rec::UNIX_SKB] {
             assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none()));
         }

@@ -726,6 +726,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("unix", with_unix()),
         ("unix-listen", with_unix_listen(false)),
         ("unix-listen-client-first", with_unix_listen(true)),
+        ("unix-fds", with_unix_fds()),
         (
             "seals",
             with_seals(
@@ -821,7 +822,17 @@ pub fn records_of(b: &[u8]) -> Vec<(usize, u32, usize)> {
 
 /// Adds `by` to every object id a record of `b` defines or refers to.
 fn offset_ids(b: &mut [u8], by: u32) {
+    let word = |b: &[u8], o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
     for (off, t, _) in records_of(b) {
+        // A buffer's files in flight, after its structure.
+        let fds: Vec<usize> = if t == rec::UNIX_SKB {
+            let nr = word(b, off + offset_of!(kcr_rec_unix_skb, nr_fds)) as usize;
+            (0..nr)
+                .map(|i| size_of::<kcr_rec_unix_skb>() + 4 * i)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let fields: &[usize] = match t {
             rec::TASK => &[offset_of!(kcr_rec_task, objid)],
             rec::SIGHAND => &[offset_of!(kcr_rec_sighand, objid)],
@@ -851,9 +862,9 @@ fn offset_ids(b: &mut [u8], by: u32) {
             rec::UNIX_SKB => &[offset_of!(kcr_rec_unix_skb, sender_ref)],
             _ => &[],
         };
-        for &f in fields {
+        for &f in fields.iter().chain(&fds) {
             let o = off + f;
-            let v = u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+            let v = word(b, o);
             if v != 0 {
                 put(b, o, &(v + by).to_le_bytes());
             }
@@ -1732,9 +1743,25 @@ pub fn unix_path_node(path: &str) -> Vec<u8> {
 
 /// A UNIX_SKB record of `data`: with `creds` (pid, uid, gid) and the
 /// `KCR_UNIX_SKB_CREDS` flag, or none; from the socket `sender_ref` (0:
-/// none).
+/// none); no files in flight.
 pub fn unix_skb_record(data: &[u8], creds: Option<(i32, u32, u32)>, sender_ref: u32) -> Vec<u8> {
-    let mut r = record(rec::UNIX_SKB, size_of::<kcr_rec_unix_skb>(), data);
+    unix_skb_fds_record(data, creds, sender_ref, &[])
+}
+
+/// A UNIX_SKB record as [`unix_skb_record`] makes it, carrying the files
+/// in flight `fds` (FILE object ids, in the order the receiver gets them:
+/// `nr_fds` of them after the structure, zero-padded to 8, before
+/// `data`).
+pub fn unix_skb_fds_record(
+    data: &[u8],
+    creds: Option<(i32, u32, u32)>,
+    sender_ref: u32,
+    fds: &[u32],
+) -> Vec<u8> {
+    let mut tail: Vec<u8> = fds.iter().flat_map(|id| id.to_le_bytes()).collect();
+    tail.resize(tail.len().next_multiple_of(8), 0);
+    tail.extend_from_slice(data);
+    let mut r = record(rec::UNIX_SKB, size_of::<kcr_rec_unix_skb>(), &tail);
     let (flags, (pid, uid, gid)) = match creds {
         Some(c) => (KCR_UNIX_SKB_CREDS, c),
         None => (0, (0, 0, 0)),
@@ -1745,6 +1772,7 @@ pub fn unix_skb_record(data: &[u8], creds: Option<(i32, u32, u32)>, sender_ref: 
         (offset_of!(kcr_rec_unix_skb, pid), pid as u32),
         (offset_of!(kcr_rec_unix_skb, uid), uid),
         (offset_of!(kcr_rec_unix_skb, gid), gid),
+        (offset_of!(kcr_rec_unix_skb, nr_fds), fds.len() as u32),
         (offset_of!(kcr_rec_unix_skb, sender_ref), sender_ref),
     ] {
         put(&mut r, off, &v.to_le_bytes());
@@ -1945,6 +1973,45 @@ pub fn with_unix() -> Vec<u8> {
     with_files(&sample_unix_records(), 14)
 }
 
+/// Sockets with files in flight (`SCM_RIGHTS`), as checkpoint writes them
+/// among the objects of process 42: a stream socketpair, objects 50 and
+/// 51, and a datagram socket, object 52, not connected; their FILE and
+/// UNIX records, then the QUEUE of each with its buffers: 50 has "file"
+/// from 51 carrying the sample's program (object 2, a regular file), 52 a
+/// datagram "abc" (credentials pid 0, 1000:1000) carrying the sample's
+/// pipe end (object 7), 52 itself and the pipe end again, then an empty
+/// datagram without files: 12 records.
+pub fn sample_unix_fds_records() -> Vec<u8> {
+    use unix_sock::*;
+    let pair = unix_sock(STREAM, ESTABLISHED);
+    let mut v = unix_records(50, 0o2, &pair);
+    v.extend(unix_records(51, 0o2, &pair));
+    v.extend(unix_records(52, 0o2, &unix_sock(DGRAM, CLOSE)));
+    v.extend(unix_queue_records(
+        50,
+        unix_peer::FILE,
+        51,
+        &[unix_skb_fds_record(b"file", None, 0, &[2])],
+    ));
+    v.extend(unix_queue_records(51, unix_peer::FILE, 50, &[]));
+    v.extend(unix_queue_records(
+        52,
+        unix_peer::NONE,
+        0,
+        &[
+            unix_skb_fds_record(b"abc", Some((0, 1000, 1000)), 0, &[7, 52, 7]),
+            unix_skb_record(b"", None, 0),
+        ],
+    ));
+    v
+}
+
+/// `sample()` with the sockets of [`sample_unix_fds_records`] among its
+/// file objects: 12 more records.
+pub fn with_unix_fds() -> Vec<u8> {
+    with_files(&sample_unix_fds_records(), 12)
+}
+
 /// The path the datagram socket 60 of [`sample_unix_listen_records`] is
 /// bound to.
 pub const UNIX_DGRAM_PATH: &str = "/tmp/cr-dgram.sock";
@@ -2080,23 +2147,33 @@ mod tests {
             50,
             &[
                 unix_skb_record(b"x", None, 50),
-                unix_skb_record(b"y", None, 0),
+                unix_skb_fds_record(b"y", None, 0, &[7, 50, 2]),
             ],
         ));
         offset_ids(&mut v, 100);
         let word = |o: usize| u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]]);
         let recs = records_of(&v);
+        let fds = recs[4].0 + size_of::<kcr_rec_unix_skb>();
         let got: Vec<u32> = [
             recs[0].0 + offset_of!(kcr_rec_file, objid),
             recs[2].0 + offset_of!(kcr_rec_unix_queue, file_ref),
             recs[2].0 + offset_of!(kcr_rec_unix_queue, peer_ref),
             recs[3].0 + offset_of!(kcr_rec_unix_skb, sender_ref),
             recs[4].0 + offset_of!(kcr_rec_unix_skb, sender_ref),
+            fds,
+            fds + 4,
+            fds + 8,
+            // The padding after the ids, the data after it.
+            fds + 12,
+            fds + 16,
         ]
         .iter()
         .map(|&o| word(o))
         .collect();
-        assert_eq!(got, [150, 150, 150, 150, 0]);
+        assert_eq!(
+            got,
+            [150, 150, 150, 150, 0, 107, 150, 102, 0, u32::from(b'y')]
+        );
         let mut v = unix_listen_records(
             50,
             &[
@@ -2113,6 +2190,64 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [151, 0]);
+    }
+
+    #[test]
+    fn unix_buffers_carry_their_files_in_flight_before_their_data() {
+        let word = |r: &[u8], o: usize| u32::from_le_bytes([r[o], r[o + 1], r[o + 2], r[o + 3]]);
+        let base = size_of::<kcr_rec_unix_skb>();
+        let nr_fds = offset_of!(kcr_rec_unix_skb, nr_fds);
+        // Without files, as before; an odd number of ids is padded to 8,
+        // an even one is not; the data follows.
+        assert_eq!(
+            unix_skb_fds_record(b"abc", Some((1, 2, 3)), 5, &[]),
+            unix_skb_record(b"abc", Some((1, 2, 3)), 5)
+        );
+        for (fds, len) in [
+            (&[][..], 48),
+            (&[7][..], 56),
+            (&[7, 52][..], 56),
+            (&[7, 52, 7][..], 64),
+        ] {
+            let r = unix_skb_fds_record(b"abc", None, 0, fds);
+            assert_eq!((r.len(), word(&r, 4) as usize), (len, len), "{fds:?}");
+            assert_eq!(word(&r, nr_fds) as usize, fds.len());
+            let ids: Vec<u32> = (0..fds.len()).map(|i| word(&r, base + 4 * i)).collect();
+            assert_eq!(ids, fds);
+            let data = base + (4 * fds.len()).next_multiple_of(8);
+            assert!(r[base + 4 * fds.len()..data].iter().all(|&b| b == 0));
+            assert_eq!(&r[data..data + 3], b"abc");
+            assert!(r[data + 3..].iter().all(|&b| b == 0));
+        }
+        assert_eq!(records_of(&sample_unix_fds_records()).len(), 12);
+    }
+
+    #[test]
+    fn every_seed_image_parses() {
+        let mut names = Vec::new();
+        for (name, img) in seed_images() {
+            if let Err(e) = crate::parse(&img[..]) {
+                panic!("seed {name}: {e}");
+            }
+            assert!(img.len() <= 64 << 10, "seed {name} is too large");
+            assert!(!names.contains(&name), "seed {name} twice");
+            names.push(name);
+        }
+        assert!(names.contains(&"unix-fds"));
+    }
+
+    /// Writes the `image_parse` seeds ([`seed_images`]) into
+    /// `fuzz/corpus/image_parse/seed-*`, as the fuzz crate's
+    /// `write_seed_corpus` does (for when only this crate is built).
+    #[test]
+    #[ignore = "writes fuzz/corpus/image_parse; run by hand after a format change"]
+    fn write_image_parse_seeds() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/image_parse");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, img) in seed_images() {
+            std::fs::write(dir.join(format!("seed-{name}")), &img).unwrap();
+        }
     }
 
     #[test]

@@ -128,12 +128,14 @@ fn file_desc(f: &FileObj) -> String {
                     let _ = write!(s, "\n  {name}");
                 }
                 let _ = write!(s, "\n  options: {}", unix_options(u));
+                unix_fds_lines(&mut s, "  ", &u.queue.buffers);
                 for (i, e) in u.embryos.iter().enumerate() {
                     let _ = write!(
                         s,
                         "\n  connection {i} not accepted yet: {}",
                         unix_embryo_text(e)
                     );
+                    unix_fds_lines(&mut s, "    ", &e.buffers);
                 }
                 s
             }
@@ -183,6 +185,24 @@ fn unix_queue_text(u: &UnixSock) -> String {
         _ => "no peer".to_string(),
     };
     format!("{peer}, {}", unix_bufs_text(&q.buffers, q.bytes))
+}
+
+/// A line (after `indent`) for each of `buffers` that carries files in
+/// flight: `buffer 1: 3 bytes, files in flight #7 #52 #7`.
+fn unix_fds_lines(s: &mut String, indent: &str, buffers: &[UnixBuf]) {
+    for (i, b) in buffers
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.fds.is_empty())
+    {
+        let ids: Vec<String> = b.fds.iter().map(|id| format!("#{id}")).collect();
+        let _ = write!(
+            s,
+            "\n{indent}buffer {i}: {} bytes, files in flight {}",
+            b.len,
+            ids.join(" ")
+        );
+    }
 }
 
 /// Buffers queued: `2 buffers queued (11 bytes)`, `nothing queued`.
@@ -294,7 +314,7 @@ fn unix_options(u: &UnixSock) -> String {
 }
 
 /// A queued buffer for the path tree: `5 bytes creds pid 42 uid 0 gid 0
-/// sender files/52`.
+/// sender files/52 files in flight files/7 files/52 files/7`.
 fn unix_buf_text(b: &UnixBuf) -> String {
     let mut s = format!("{} bytes", b.len);
     if let Some(c) = &b.creds {
@@ -302,6 +322,12 @@ fn unix_buf_text(b: &UnixBuf) -> String {
     }
     if let Some(id) = b.sender {
         let _ = write!(s, " sender files/{id}");
+    }
+    if !b.fds.is_empty() {
+        s.push_str(" files in flight");
+        for id in &b.fds {
+            let _ = write!(s, " files/{id}");
+        }
     }
     s
 }
@@ -1768,6 +1794,88 @@ mod tests {
         // An unnamed socket shows no name, and a socket no connections.
         assert!(u(6).get("name").is_none() && u(6).get("node").is_none());
         assert!(u(3).get("embryos").is_none());
+    }
+
+    #[test]
+    fn unix_buffers_show_their_files_in_flight() {
+        let img = parse(&with_unix_fds()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #50: unix stream socket, established, peer #51, 1 buffers queued (4 bytes) \
+             (flags 0o2)\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1; inode mode \
+             140777 uid 0 gid 0\n\
+             \x20 buffer 0: 4 bytes, files in flight #2\n",
+            "file #52: unix dgram socket, close, no peer, 2 buffers queued (3 bytes) (flags \
+             0o2)\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1; inode mode \
+             140777 uid 0 gid 0\n\
+             \x20 buffer 0: 3 bytes, files in flight #7 #52 #7\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        // Buffers without files have no line.
+        assert_eq!(s.matches("files in flight").count(), 2, "{s}");
+        assert!(!s.contains("buffer 1:"), "{s}");
+        let t = tree(&img);
+        for want in [
+            "files/50/unix/queue/0 = 4 bytes files in flight files/2\n",
+            "files/52/unix/queue/0 = 3 bytes creds pid 0 uid 1000 gid 1000 files in flight \
+             files/7 files/52 files/7\n",
+            "files/52/unix/queue/1 = 0 bytes\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let d = &j["files"][5]["unix"]["queue"];
+        assert_eq!(j["files"][5]["objid"], 52);
+        assert_eq!(
+            d["buffers"],
+            serde_json::json!([
+                {"len": 3, "creds": {"pid": 0, "uid": 1000, "gid": 1000}, "fds": [7, 52, 7]},
+                {"len": 0}
+            ])
+        );
+        // On a connection not accepted yet, under its line.
+        let mut v = unix_records(
+            60,
+            2,
+            &kcr_rec_unix {
+                backlog: 5,
+                ..unix_named(
+                    unix_sock(unix_sock::STREAM, unix_sock::LISTEN),
+                    b"\0l",
+                    true,
+                )
+            },
+        );
+        v.extend(unix_listen_records(
+            60,
+            &[unix_embryo_records(
+                unix_peer::DEAD,
+                0,
+                0,
+                None,
+                &[
+                    unix_skb_record(b"a", None, 0),
+                    unix_skb_fds_record(b"bc", None, 0, &[2, 60]),
+                ],
+            )],
+        ));
+        let img = parse(&with_files(&v, 6)[..]).unwrap();
+        let s = summary(&img);
+        let want = "\x20 connection 0 not accepted yet: from a closed socket, 2 buffers queued (3 \
+                    bytes)\n\
+                    \x20   buffer 1: 2 bytes, files in flight #2 #60\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        let want = "files/60/unix/embryos/0/queue/1 = 2 bytes files in flight files/2 files/60\n";
+        assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        assert_eq!(
+            j["files"][3]["unix"]["embryos"][0]["buffers"][1]["fds"],
+            serde_json::json!([2, 60])
+        );
     }
 
     #[test]

@@ -147,8 +147,16 @@ struct sock;
 struct sock *unix_kcr_ghost(struct net *net, int type);
 void unix_kcr_release(struct sock *sk);
 int unix_kcr_connect(struct sock *sk, struct sock *peer);
+/* @until unix-fds-rst */
 int unix_kcr_queue(struct sock *rcv, struct sock *sender, const void *data,
 		   unsigned int len, struct pid *pid, kuid_t uid, kgid_t gid);
+/* @end */
+/* @unix-fds-rst */
+struct file;
+int unix_kcr_queue(struct sock *rcv, struct sock *sender, const void *data,
+		   unsigned int len, struct pid *pid, kuid_t uid, kgid_t gid,
+		   struct file **fds, unsigned int nr_fds);
+/* @end */
 /* @end */
 /* @unix-name */
 

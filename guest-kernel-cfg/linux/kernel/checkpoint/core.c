@@ -153,6 +153,9 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 /* @end */
 /* @unix */
 	xa_init(&ctx->unix_seen);
+/* @unix-fds */
+	xa_init(&ctx->unix_inflight);
+/* @end */
 /* @end */
 /* @unix-rst */
 	xa_init(&ctx->unix_rst);

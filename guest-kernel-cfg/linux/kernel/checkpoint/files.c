@@ -578,14 +578,33 @@ static bool kcr_file_locked(struct file *file, const void *files)
 }
 /* @end */
 
+/* @unix-fds */
+/* Why an open file cannot be saved, or NULL: kcr_check_files() of one. */
+const char *kcr_file_why_not(struct kcr_ctx *ctx, struct file *file)
+{
+	const char *why;
+	u32 kind;
+
+	why = kcr_file_kind(file, &kind);
+	if (!why && kind == KCR_FILE_PROC)
+		why = kcr_proc_why_not(ctx, file);
+	if (!why && kcr_file_leased(file))
+		why = "file with a lease (not supported)";
+	return why;
+}
+
+/* @end */
 /* Refuse unsupported descriptors before anything is written. */
 int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 {
 	unsigned int i;
 	const char *why;
+/* @until unix-fds */
 	u32 kind;
+/* @end */
 
 	for (i = 0; i < fs->nr; i++) {
+/* @until unix-fds */
 		why = kcr_file_kind(fs->fds[i].file, &kind);
 /* @proc */
 		if (!why && kind == KCR_FILE_PROC)
@@ -598,6 +617,10 @@ int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 /* @locks */
 		if (!why && kcr_file_leased(fs->fds[i].file))
 			why = "file with a lease (not supported)";
+/* @end */
+/* @end */
+/* @unix-fds */
+		why = kcr_file_why_not(ctx, fs->fds[i].file);
 /* @end */
 		if (why) {
 			kcr_log(ctx, "cannot checkpoint fd %u: %s (%pD)",

@@ -107,6 +107,11 @@ struct kcr_ctx {
 /* @unix */
 	/* checkpoint: the file (held) of each socket of an fd table, by sock */
 	struct xarray unix_seen;
+/* @unix-fds */
+	/* checkpoint: the other files in flight phase 1 found, by file */
+	struct xarray unix_inflight;
+	bool unix_closing;	/* sockets in flight may still join */
+/* @end */
 /* @unix-queue */
 	/* checkpoint: sockets written whose queue record is still to come */
 	struct file **unix_todo;
@@ -472,6 +477,9 @@ int kcr_snap_files(struct kcr_ctx *ctx, struct task_struct *t,
 		   struct kcr_files_snap *fs);
 void kcr_release_files(struct kcr_files_snap *fs);
 int kcr_check_files(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+/* @unix-fds */
+const char *kcr_file_why_not(struct kcr_ctx *ctx, struct file *file);
+/* @end */
 int kcr_write_file_obj(struct kcr_ctx *ctx, struct file *file, int fd);
 int kcr_write_file_objs(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
 int kcr_write_fdtable(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
@@ -489,6 +497,9 @@ int kcr_apply_files(struct kcr_ctx *ctx, struct kcr_rst *rst);
 /* @pipe */
 /* pipe.c */
 int kcr_note_pipes(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+/* @unix-fds */
+int kcr_note_pipe_file(struct kcr_ctx *ctx, struct file *file);
+/* @end */
 int kcr_write_pipe_obj(struct kcr_ctx *ctx, struct pipe_inode_info *pipe,
 		       u32 *id);
 int kcr_rst_pipe(struct kcr_ctx *ctx, const struct kcr_hdr *h);
@@ -521,6 +532,9 @@ void kcr_rst_apply_mm(struct kcr_rst *rst);
 /* shmem.c */
 int kcr_note_shmem(struct kcr_ctx *ctx, struct kcr_mm_snap *ms,
 		   struct kcr_files_snap *fs);
+/* @unix-fds */
+int kcr_note_shmem_file(struct kcr_ctx *ctx, struct file *file);
+/* @end */
 int kcr_dump_shmem(struct kcr_ctx *ctx, struct inode *inode, loff_t size);
 int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 		      struct kcr_obj *obj, u64 *next);

@@ -39,6 +39,19 @@ int kcr_note_pipes(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 	return ret;
 }
 
+/* @unix-fds */
+/* A pipe a task may read once it receives it in flight (SCM_RIGHTS). */
+int kcr_note_pipe_file(struct kcr_ctx *ctx, struct file *file)
+{
+	void *pipe = get_pipe_info(file, false);
+
+	if (!pipe || !(file->f_mode & FMODE_READ))
+		return 0;
+	return xa_err(xa_store(&ctx->readable_pipes, (unsigned long)pipe,
+			       xa_mk_value(1), GFP_KERNEL_ACCOUNT));
+}
+
+/* @end */
 /*
  * Write a pipe object; returns its id.  Its buffered data is copied only
  * if a task of the checkpoint holds a read end (kcr_check_files() noted

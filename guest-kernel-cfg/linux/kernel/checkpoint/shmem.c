@@ -186,6 +186,16 @@ int kcr_note_shmem(struct kcr_ctx *ctx, struct kcr_mm_snap *ms,
 	return ret;
 }
 
+/* @unix-fds */
+/* Shared memory a task may read once it receives it in flight. */
+int kcr_note_shmem_file(struct kcr_ctx *ctx, struct file *file)
+{
+	if (!kcr_is_shmem(file))
+		return 0;
+	return kcr_reach_add(ctx, file_inode(file), 0, 0, true);
+}
+
+/* @end */
 /* Contents of a shared memory object, at an offset in it. */
 int kcr_rst_shm_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 		      struct kcr_obj *obj, u64 *next)

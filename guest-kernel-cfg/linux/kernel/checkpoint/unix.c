@@ -51,6 +51,9 @@
 #include <linux/xarray.h>
 #include <net/af_unix.h>
 #include <net/net_namespace.h>
+/* @unix-fds */
+#include <net/scm.h>
+/* @end */
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -126,11 +129,28 @@ const char *kcr_unix_why_not(struct file *file)
  * Checkpoint, phase 1: note each socket of the fd table, with a reference
  * to its file.  A socket of the image is one noted here.
  */
+/* @unix-fds */
+static int kcr_note_unix_file(struct kcr_ctx *ctx, struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+	int ret;
+
+	if (!sock || xa_load(&ctx->unix_seen, (unsigned long)sock->sk))
+		return 0;
+	ret = xa_err(xa_store(&ctx->unix_seen, (unsigned long)sock->sk,
+			      get_file(file), GFP_KERNEL_ACCOUNT));
+	if (ret)
+		fput(file);
+	return ret;
+}
+
+/* @end */
 int kcr_note_unix(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 {
 	unsigned int i;
 	int ret = 0;
 
+/* @until unix-fds */
 	for (i = 0; i < fs->nr && !ret; i++) {
 		struct file *file = fs->fds[i].file;
 		struct socket *sock = sock_from_file(file);
@@ -142,6 +162,11 @@ int kcr_note_unix(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 		if (ret)
 			fput(file);
 	}
+/* @end */
+/* @unix-fds */
+	for (i = 0; i < fs->nr && !ret; i++)
+		ret = kcr_note_unix_file(ctx, fs->fds[i].file);
+/* @end */
 	return ret;
 }
 
@@ -156,6 +181,9 @@ struct kcr_unix_buf {
 	struct sk_buff *skb;
 	u32 off, len;
 	struct kcr_rec_unix_skb rec;
+/* @unix-fds */
+	struct scm_fp_list *fpl;	/* its files in flight, held */
+/* @end */
 };
 
 /* A socket's connection and queue, taken at one moment. */
@@ -182,8 +210,18 @@ static void kcr_unix_snap_free(struct kcr_unix_snap *s)
 		kcr_unix_snap_free(&s->embryos[i]);
 	kvfree(s->embryos);
 /* @end */
+/* @until unix-fds */
 	for (i = 0; i < s->nr; i++)
 		kfree_skb(s->bufs[i].skb);
+/* @end */
+/* @unix-fds */
+	for (i = 0; i < s->nr; i++) {
+		struct scm_cookie scm = { .fp = s->bufs[i].fpl };
+
+		__scm_destroy(&scm);
+		kfree_skb(s->bufs[i].skb);
+	}
+/* @end */
 	kvfree(s->bufs);
 	if (s->peer)
 		sock_put(s->peer);
@@ -219,8 +257,15 @@ static int kcr_unix_snap_embryos(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
 		return -ENOMEM;
 	for (i = 0; i < s->nr && !ret; i++) {
 		ret = kcr_unix_snap(ctx, s->bufs[i].skb->sk, &s->embryos[i]);
+/* @until unix-fds */
 		if (!ret && s->embryos[i].peer_kind != KCR_UNIX_PEER_FILE &&
 		    s->embryos[i].peer_kind != KCR_UNIX_PEER_DEAD)
+/* @end */
+/* @unix-fds */
+		if (!ret && s->embryos[i].peer_kind != KCR_UNIX_PEER_FILE &&
+		    s->embryos[i].peer_kind != KCR_UNIX_PEER_DEAD &&
+		    !ctx->unix_closing)
+/* @end */
 			ret = -EBUSY;
 		if (ret)
 			kcr_log(ctx, "the connection %u not accepted yet of a listening socket",
@@ -291,8 +336,14 @@ again:
 		else if (kcr_unix_embryo_of(ctx, s->peer, &s->listener))
 			s->peer_kind = KCR_UNIX_PEER_EMBRYO;
 /* @end */
+/* @until unix-fds */
 		else
 			why = "Unix socket connected to a socket outside the checkpoint";
+/* @end */
+/* @unix-fds */
+		else if (!ctx->unix_closing)
+			why = "Unix socket connected to a socket outside the checkpoint";
+/* @end */
 	}
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
 		struct kcr_unix_buf *b = &s->bufs[s->nr];
@@ -300,12 +351,17 @@ again:
 
 		if (why)
 			break;
+/* @until unix-fds */
 		if (UNIXCB(skb).fp) {
 			why = "files in flight on a Unix socket, SCM_RIGHTS (not supported yet)";
 			break;
 		}
+/* @end */
 		if (sk->sk_type == SOCK_DGRAM && from &&
 		    !kcr_unix_file(ctx, from) &&
+/* @unix-fds */
+		    !ctx->unix_closing &&
+/* @end */
 		    /* Pairs with the release of a name being bound. */
 		    smp_load_acquire(&unix_sk(from)->addr)) {
 			why = "datagram from a named socket outside the checkpoint";
@@ -340,6 +396,18 @@ again:
 		kcr_log(ctx, "cannot checkpoint: %s", why);
 		ret = -EOPNOTSUPP;
 	}
+/* @unix-fds */
+	/* Its files in flight: the iolock keeps receivers from them. */
+	for (n = 0; !ret && n < s->nr; n++) {
+		struct scm_fp_list *fpl = UNIXCB(s->bufs[n].skb).fp;
+
+		if (fpl && fpl->count) {
+			s->bufs[n].fpl = scm_fp_dup(fpl);
+			if (!s->bufs[n].fpl)
+				ret = -ENOMEM;
+		}
+	}
+/* @end */
 out:
 	mutex_unlock(&u->iolock);
 /* @unix-listen */
@@ -351,6 +419,7 @@ out:
 	return ret;
 }
 
+/* @until unix-fds */
 /* Checkpoint, phase 1: every noted socket can be saved with its queue. */
 int kcr_check_unix(struct kcr_ctx *ctx)
 {
@@ -369,6 +438,104 @@ int kcr_check_unix(struct kcr_ctx *ctx)
 	}
 	return ret;
 }
+/* @end */
+/* @unix-fds */
+/*
+ * Checkpoint, phase 1: the files in flight in a queue taken by
+ * kcr_unix_snap() (and in its embryos'), each one checkpoint saves.  A
+ * Unix socket among them becomes a socket of the image, whose own queue
+ * is taken in turn; the others are noted as the tasks could read them
+ * (a pipe's data, shared memory).
+ */
+static int kcr_unix_note_fds(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
+{
+	const char *why;
+	u32 i, j;
+	int ret = 0;
+
+	for (i = 0; i < s->nr && !ret; i++) {
+		struct scm_fp_list *fpl = s->bufs[i].fpl;
+
+		for (j = 0; fpl && j < fpl->count && !ret; j++) {
+			struct file *file = fpl->fp[j];
+
+			why = kcr_file_why_not(ctx, file);
+			if (why) {
+				kcr_log(ctx, "cannot checkpoint a file in flight: %s (%pD)",
+					why, file);
+				return -EOPNOTSUPP;
+			}
+			if (sock_from_file(file)) {
+				ret = kcr_note_unix_file(ctx, file);
+				continue;
+			}
+			ret = kcr_note_pipe_file(ctx, file);
+			if (!ret)
+				ret = kcr_note_shmem_file(ctx, file);
+			if (!ret)
+				ret = xa_err(xa_store(&ctx->unix_inflight,
+						      (unsigned long)file,
+						      xa_mk_value(1),
+						      GFP_KERNEL_ACCOUNT));
+		}
+	}
+	for (i = 0; s->embryos && i < s->nr && !ret; i++)
+		ret = kcr_unix_note_fds(ctx, &s->embryos[i]);
+	return ret;
+}
+
+/*
+ * One pass over the noted sockets not marked yet: each is taken with its
+ * queue and marked, and the files in flight in it are noted.  Returns 1
+ * if it took any (sockets in flight may have joined meanwhile).
+ */
+static int kcr_check_unix_pass(struct kcr_ctx *ctx, xa_mark_t mark)
+{
+	struct kcr_unix_snap s = {};
+	unsigned long index;
+	struct file *file;
+	int ret, more = 0;
+
+	xa_for_each(&ctx->unix_seen, index, file) {
+		if (xa_get_mark(&ctx->unix_seen, index, mark))
+			continue;
+		xa_set_mark(&ctx->unix_seen, index, mark);
+		more = 1;
+		ret = kcr_unix_snap(ctx, (struct sock *)index, &s);
+		if (!ret)
+			ret = kcr_unix_note_fds(ctx, &s);
+		kcr_unix_snap_free(&s);
+		if (ret) {
+			kcr_log(ctx, "the socket: %pD", file);
+			return ret;
+		}
+	}
+	return more;
+}
+
+/*
+ * Checkpoint, phase 1: every noted socket can be saved with its queue and
+ * the files in flight in it.  First the sockets in flight join the noted
+ * ones, pass after pass until none is new (a peer or sender not noted
+ * yet may still be one of them); then each socket is checked whole.
+ */
+int kcr_check_unix(struct kcr_ctx *ctx)
+{
+	int ret;
+
+	ctx->unix_closing = true;
+	do {
+		ret = kcr_check_unix_pass(ctx, XA_MARK_1);
+	} while (ret > 0);
+	ctx->unix_closing = false;
+	if (ret)
+		return ret;
+	do {
+		ret = kcr_check_unix_pass(ctx, XA_MARK_2);
+	} while (ret > 0);
+	return ret;
+}
+/* @end */
 
 /* @end */
 /* @unix-name */
@@ -559,6 +726,56 @@ static int kcr_unix_ref(struct kcr_ctx *ctx, struct sock *sk, u32 *id)
 	return 0;
 }
 
+/* @unix-fds */
+/*
+ * The file objects of the files in flight in a queue taken by
+ * kcr_unix_snap() and in its embryos', written before its QUEUE record.
+ * Each was found in phase 1, or the queue changed since.
+ */
+static int kcr_write_unix_fds(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
+{
+	u32 i, j, id;
+	int ret = 0;
+
+	for (i = 0; i < s->nr && !ret; i++) {
+		struct scm_fp_list *fpl = s->bufs[i].fpl;
+
+		for (j = 0; fpl && j < fpl->count && !ret; j++) {
+			struct file *file = fpl->fp[j];
+			struct socket *sock = sock_from_file(file);
+
+			if (sock)
+				ret = kcr_unix_ref(ctx, sock->sk, &id);
+			else if (!xa_load(&ctx->unix_inflight, (unsigned long)file))
+				ret = -EBUSY;
+			else
+				ret = kcr_write_file_obj(ctx, file, -1);
+		}
+	}
+	for (i = 0; s->embryos && i < s->nr && !ret; i++)
+		ret = kcr_write_unix_fds(ctx, &s->embryos[i]);
+	return ret;
+}
+
+/* The ids of a buffer's files in flight, flen bytes with the padding. */
+static int kcr_write_unix_fd_ids(struct kcr_ctx *ctx,
+				 struct scm_fp_list *fpl, u32 flen)
+{
+	u32 *ids = ctx->buf;
+	int i;
+
+	memset(ids, 0, flen);
+	for (i = 0; i < fpl->count; i++) {
+		struct kcr_obj *obj = kcr_obj_find_key(ctx, fpl->fp[i]);
+
+		if (!obj)
+			return -EBUSY;
+		ids[i] = obj->id;
+	}
+	return kcr_write(ctx, ids, flen);
+}
+
+/* @end */
 /* @unix-listen */
 /* The KCR_REC_UNIX_SKB records of a queue taken by kcr_unix_snap(). */
 static int kcr_write_unix_bufs(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
@@ -569,10 +786,23 @@ static int kcr_write_unix_bufs(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
 	for (i = 0; i < s->nr && !ret; i++) {
 		struct kcr_unix_buf *b = &s->bufs[i];
 		u32 plen = ALIGN(b->len, 8);
+/* @unix-fds */
+		u32 flen = b->fpl ? ALIGN(b->fpl->count * 4, 8) : 0;
+/* @end */
 
+/* @until unix-fds */
 		kcr_init_rec(ctx, &b->rec, KCR_REC_UNIX_SKB,
 			     sizeof(b->rec) + plen);
 		ret = kcr_write(ctx, &b->rec, sizeof(b->rec));
+/* @end */
+/* @unix-fds */
+		b->rec.nr_fds = b->fpl ? b->fpl->count : 0;
+		kcr_init_rec(ctx, &b->rec, KCR_REC_UNIX_SKB,
+			     sizeof(b->rec) + flen + plen);
+		ret = kcr_write(ctx, &b->rec, sizeof(b->rec));
+		if (!ret && flen)
+			ret = kcr_write_unix_fd_ids(ctx, b->fpl, flen);
+/* @end */
 		for (off = 0; off < plen && !ret; off += n) {
 			n = min_t(u32, plen - off, KCR_BUF_SIZE);
 			memset(ctx->buf, 0, n);
@@ -638,6 +868,10 @@ static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 		if (e->peer_kind == KCR_UNIX_PEER_FILE)
 			ret = kcr_unix_ref(ctx, e->peer, &e->peer_ref);
 	}
+/* @end */
+/* @unix-fds */
+	if (!ret)
+		ret = kcr_write_unix_fds(ctx, &s);
 /* @end */
 	for (i = 0; i < s.nr && !ret; i++) {
 		struct sock *from = s.bufs[i].skb->sk;
@@ -1310,6 +1544,47 @@ static struct sock *kcr_unix_obj(struct kcr_ctx *ctx, u32 id,
 	return *ur ? sock_from_file(obj->file)->sk : NULL;
 }
 
+/* @unix-fds-rst */
+/*
+ * The files in flight of a buffer: nr object ids (flen bytes with the
+ * padding), each a file object of the image made already.  *files is
+ * NULL if there are none, or in a dry run that did not make them all.
+ */
+static int kcr_rst_unix_fds(struct kcr_ctx *ctx, u32 nr, u32 flen,
+			    struct file ***files)
+{
+	struct kcr_obj *obj;
+	bool all = true;
+	u32 *ids, i;
+	int ret;
+
+	*files = NULL;
+	if (!nr)
+		return 0;
+	ids = kmalloc(flen, GFP_KERNEL_ACCOUNT);
+	*files = kcalloc(nr, sizeof(**files), GFP_KERNEL_ACCOUNT);
+	ret = ids && *files ? kcr_read(ctx, ids, flen) : -ENOMEM;
+	if (!ret && nr % 2 && ids[nr])
+		ret = KCR_BAD(ctx, "Unix socket buffer: padding of its files");
+	for (i = 0; i < nr && !ret; i++) {
+		obj = kcr_obj_find_id(ctx, ids[i], KCR_REC_FILE);
+		if (!obj || (!obj->file && !ctx->dry_run))
+			ret = KCR_BAD(ctx, "Unix socket buffer: file in flight %u",
+				      ids[i]);
+		else if (obj->file)
+			(*files)[i] = obj->file;
+		else
+			all = false;
+	}
+	kfree(ids);
+	if (ret || !all) {
+		kfree(*files);
+		*files = NULL;
+	}
+	return ret;
+}
+
+/* @end */
 /* One KCR_REC_UNIX_SKB of sk's queue; returns its length in *len. */
 static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
 			    struct sock *peer, struct sock **ghost, u32 *len)
@@ -1321,7 +1596,13 @@ static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
 	struct pid *pid = NULL;
 	kuid_t ku = INVALID_UID;
 	kgid_t kg = INVALID_GID;
+/* @until unix-fds-rst */
 	u32 plen;
+/* @end */
+/* @unix-fds-rst */
+	struct file **files = NULL;
+	u32 plen, flen;
+/* @end */
 	void *data;
 	int ret;
 
@@ -1335,8 +1616,16 @@ static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
 	if (ret)
 		return ret;
 	plen = ALIGN(r.len, 8);
+/* @until unix-fds-rst */
 	if (r.len > KCR_UNIX_SKB_MAX || h.len != sizeof(r) + plen ||
 	    (r.flags & ~KCR_UNIX_SKB_CREDS) || r.nr_fds ||
+/* @end */
+/* @unix-fds-rst */
+	flen = ALIGN(min_t(u32, r.nr_fds, KCR_UNIX_SKB_FDS) * 4, 8);
+	if (r.len > KCR_UNIX_SKB_MAX || r.nr_fds > KCR_UNIX_SKB_FDS ||
+	    h.len != sizeof(r) + flen + plen ||
+	    (r.flags & ~KCR_UNIX_SKB_CREDS) ||
+/* @end */
 	    r.sender_addr_len || r.pid < 0 ||
 	    (!(r.flags & KCR_UNIX_SKB_CREDS) && (r.pid || r.uid || r.gid)) ||
 	    (r.sender_ref && sk->sk_type != SOCK_DGRAM))
@@ -1368,22 +1657,44 @@ static int kcr_rst_unix_skb(struct kcr_ctx *ctx, struct sock *sk,
 		if (ret)
 			return ret;
 	}
+/* @unix-fds-rst */
+	ret = kcr_rst_unix_fds(ctx, r.nr_fds, flen, &files);
+	if (ret)
+		return ret;
+/* @end */
 	data = kvmalloc(plen ?: 8, GFP_KERNEL_ACCOUNT);
+/* @until unix-fds-rst */
 	if (!data)
 		return -ENOMEM;
+/* @end */
+/* @unix-fds-rst */
+	if (!data) {
+		kfree(files);
+		return -ENOMEM;
+	}
+/* @end */
 	ret = kcr_read(ctx, data, plen);
 	if (!ret && memchr_inv(data + r.len, 0, plen - r.len))
 		ret = KCR_BAD(ctx, "Unix socket buffer padding");
 	if (!ret) {
 		pid = r.flags & KCR_UNIX_SKB_CREDS ? kcr_unix_pid(ctx, r.pid) :
 		      NULL;
+/* @until unix-fds-rst */
 		ret = unix_kcr_queue(sk, from, data, r.len, pid, ku, kg);
+/* @end */
+/* @unix-fds-rst */
+		ret = unix_kcr_queue(sk, from, data, r.len, pid, ku, kg,
+				     files, files ? r.nr_fds : 0);
+/* @end */
 		put_pid(pid);
 		if (ret)
 			kcr_log(ctx, "cannot queue %u bytes on a Unix socket: %d",
 				r.len, ret);
 	}
 	kvfree(data);
+/* @unix-fds-rst */
+	kfree(files);
+/* @end */
 	*len = r.len;
 	return ret;
 }

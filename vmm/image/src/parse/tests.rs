@@ -3731,12 +3731,14 @@ fn unix_sockets_carry_their_state_and_queue() {
                 UnixBuf {
                     len: 7,
                     creds: creds(42, 0, 0),
-                    sender: None
+                    sender: None,
+                    fds: vec![],
                 },
                 UnixBuf {
                     len: 4,
                     creds: creds(42, 0, 0),
-                    sender: None
+                    sender: None,
+                    fds: vec![],
                 },
             ],
         }
@@ -3765,12 +3767,14 @@ fn unix_sockets_carry_their_state_and_queue() {
             UnixBuf {
                 len: 12,
                 creds: creds(0, 1000, 1000),
-                sender: None
+                sender: None,
+                fds: vec![],
             },
             UnixBuf {
                 len: 0,
                 creds: None,
-                sender: None
+                sender: None,
+                fds: vec![],
             },
         ]
     );
@@ -4417,7 +4421,9 @@ fn bad_unix_buffers_are_refused_as_restart_does() {
     let skb = |flags: u32| format!("Unix socket buffer of 5 bytes, flags {flags:#x}");
     type Case = (Vec<Vec<u8>>, u32, String);
     let mut cases: Vec<Case> = vec![
-        // Known flags; no files, no sender's name.
+        // Known flags; no sender's name. (Files in flight: their ids
+        // after the structure; without room for them, the length is
+        // wrong.)
         (
             on_stream(field(offset_of!(kcr_rec_unix_skb, flags), 3)),
             15,
@@ -4431,7 +4437,7 @@ fn bad_unix_buffers_are_refused_as_restart_does() {
         (
             on_stream(field(offset_of!(kcr_rec_unix_skb, nr_fds), 1)),
             15,
-            skb(1),
+            "length 48, expected 56".into(),
         ),
         (
             on_stream(field(offset_of!(kcr_rec_unix_skb, sender_addr_len), 3)),
@@ -4578,6 +4584,287 @@ fn bad_unix_buffers_are_refused_as_restart_does() {
         assert_eq!((e.record, e.index), ("UNIX_SKB", index), "{want}: {e}");
         assert!(e.msg.contains(&want), "{e} lacks {want:?}");
     }
+}
+
+#[test]
+fn unix_buffers_carry_their_files_in_flight() {
+    use unix_peer::{DEAD, FILE};
+    use unix_sock::*;
+    let img = parse(&with_unix_fds()[..]).unwrap();
+    assert_eq!(img.records, N + 12);
+    assert_eq!(
+        unix_of(&img, 50).queue.buffers,
+        [UnixBuf {
+            len: 4,
+            creds: None,
+            sender: None,
+            fds: vec![2],
+        }]
+    );
+    assert!(unix_of(&img, 51).queue.buffers.is_empty());
+    let d = &unix_of(&img, 52).queue;
+    assert_eq!((d.peer, d.bytes), ("none", 3));
+    assert_eq!(
+        d.buffers,
+        [
+            UnixBuf {
+                len: 3,
+                creds: Some(UnixCreds {
+                    pid: 0,
+                    uid: 1000,
+                    gid: 1000
+                }),
+                sender: None,
+                fds: vec![7, 52, 7],
+            },
+            UnixBuf {
+                len: 0,
+                creds: None,
+                sender: None,
+                fds: vec![],
+            },
+        ]
+    );
+    // Files of any kind (a directory, an eventfd, the peer, the socket
+    // itself), on every socket type, an even number (no padding) or as
+    // many as SCM_MAX_FD; on a connection not accepted yet, the
+    // listener itself.
+    let pair = |type_: u32, fds: &[u32]| {
+        let u = unix_sock(type_, ESTABLISHED);
+        vec![
+            eventfd_records(1, 0),
+            unix_records(50, 2, &u),
+            unix_records(51, 2, &u),
+            unix_queue_records(50, FILE, 51, &[unix_skb_fds_record(b"hello", None, 0, fds)]),
+            unix_queue_records(51, FILE, 50, &[]),
+        ]
+    };
+    let most: Vec<u32> = (0..KCR_UNIX_SKB_FDS as usize)
+        .map(|i| [6, 2, 7, 30, 50, 51][i % 6])
+        .collect();
+    for (type_, fds) in [
+        (STREAM, &[6, 30][..]),
+        (SEQPACKET, &[51, 50, 6][..]),
+        (DGRAM, &[7][..]),
+        (STREAM, &most[..]),
+    ] {
+        let img = parse(&unix_img(&pair(type_, fds))[..]).unwrap();
+        assert_eq!(unix_of(&img, 50).queue.buffers[0].fds, fds, "{type_}");
+    }
+    let recs = vec![
+        listener(60, STREAM, 5),
+        unix_listen_records(
+            60,
+            &[unix_embryo_records(
+                DEAD,
+                0,
+                0,
+                None,
+                &[unix_skb_fds_record(b"x", None, 0, &[2, 60])],
+            )],
+        ),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 60).embryos[0].buffers[0].fds, [2, 60]);
+    // In a tree, a file of an earlier section.
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let child = [
+        dgram(150, CLOSE),
+        no_queue(150),
+        dgram(151, CLOSE),
+        unix_queue_records(
+            151,
+            unix_peer::NONE,
+            0,
+            &[unix_skb_fds_record(b"hi", None, 0, &[7, 2, 107])],
+        ),
+    ]
+    .concat();
+    let k = records_of(&child).len() as u32;
+    let img = finish(insert_before_each(&tree, rec::FS, &[vec![], child]), n + k);
+    let i = parse(&img[..]).unwrap();
+    assert_eq!(unix_of(&i, 151).queue.buffers[0].fds, [7, 2, 107]);
+}
+
+#[test]
+fn bad_unix_files_in_flight_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, NONE};
+    use unix_sock::*;
+    let base = size_of::<kcr_rec_unix_skb>();
+    let nr_fds = offset_of!(kcr_rec_unix_skb, nr_fds);
+    let fds = |ids: &[u32]| unix_skb_fds_record(b"hello", None, 0, ids);
+    let with = |mut r: Vec<u8>, off: usize, v: u32| {
+        put(&mut r, off, &v.to_le_bytes());
+        r
+    };
+    // `skb` queued on a socket of each type and on a connection not
+    // accepted yet: the socket's records, and `skb`'s index.
+    type On = fn(Vec<u8>) -> (Vec<Vec<u8>>, u32);
+    let ons: [On; 4] = [
+        |skb| {
+            let u = unix_sock(STREAM, ESTABLISHED);
+            (
+                vec![
+                    unix_records(50, 2, &u),
+                    unix_queue_records(50, DEAD, 0, &[skb]),
+                ],
+                15,
+            )
+        },
+        |skb| {
+            let u = unix_sock(SEQPACKET, ESTABLISHED);
+            (
+                vec![
+                    unix_records(50, 2, &u),
+                    unix_queue_records(50, DEAD, 0, &[skb]),
+                ],
+                15,
+            )
+        },
+        |skb| {
+            (
+                vec![dgram(50, CLOSE), unix_queue_records(50, NONE, 0, &[skb])],
+                15,
+            )
+        },
+        |skb| {
+            (
+                vec![
+                    listener(50, STREAM, 5),
+                    unix_listen_records(50, &[unix_embryo_records(DEAD, 0, 0, None, &[skb])]),
+                ],
+                16,
+            )
+        },
+    ];
+    let in_flight = |id: u32| format!("Unix socket buffer: file in flight {id}");
+    let padding = "Unix socket buffer: padding of its files".to_string();
+    let cases: Vec<(Vec<u8>, String)> = vec![
+        // At most KCR_UNIX_SKB_FDS (after the length of the data).
+        (
+            fds(&[7; 254]),
+            "Unix socket buffer with 254 files in flight, more than 253".into(),
+        ),
+        (
+            with(fds(&[7]), nr_fds, u32::MAX),
+            "Unix socket buffer with 4294967295 files in flight, more than 253".into(),
+        ),
+        (
+            with(
+                with(
+                    fds(&[7; 254]),
+                    offset_of!(kcr_rec_unix_skb, len),
+                    KCR_UNIX_SKB_MAX + 1,
+                ),
+                nr_fds,
+                254,
+            ),
+            format!("Unix socket buffer of {} bytes", KCR_UNIX_SKB_MAX + 1),
+        ),
+        // The record's length: the structure, the ids padded to 8, the
+        // data padded to 8.
+        (with(fds(&[]), nr_fds, 1), "length 48, expected 56".into()),
+        (with(fds(&[7]), nr_fds, 0), "length 56, expected 48".into()),
+        (
+            with(fds(&[7, 2]), nr_fds, 3),
+            "length 56, expected 64".into(),
+        ),
+        (
+            with(fds(&[7, 2, 7]), nr_fds, 2),
+            "length 64, expected 56".into(),
+        ),
+        (
+            with(fds(&[7; 253]), nr_fds, 252),
+            "length 1064, expected 1056".into(),
+        ),
+        // The padding after an odd number of ids.
+        (with(fds(&[7]), base + 4, 1), padding.clone()),
+        (with(fds(&[7, 2, 7]), base + 12, 1 << 24), padding.clone()),
+        // Each a FILE object read before: not another object, not 0,
+        // not one of none, not one read only after.
+        (fds(&[99]), in_flight(99)),
+        (fds(&[0]), in_flight(0)),
+        (fds(&[1]), in_flight(1)),
+        (fds(&[3]), in_flight(3)),
+        (fds(&[4]), in_flight(4)),
+        (fds(&[5]), in_flight(5)),
+        (fds(&[7, 2, 98, 99]), in_flight(98)),
+        (fds(&[51]), in_flight(51)),
+        // In restart's order: the buffer's fields, its files' padding,
+        // then its files, then its data's padding.
+        (
+            with(fds(&[99]), offset_of!(kcr_rec_unix_skb, flags), 2),
+            "Unix socket buffer of 5 bytes, flags 0x2".into(),
+        ),
+        (with(fds(&[99]), base + 4, 1), padding.clone()),
+        (
+            {
+                let mut r = fds(&[99]);
+                let n = r.len();
+                r[n - 1] = 1;
+                r
+            },
+            in_flight(99),
+        ),
+        (
+            {
+                let mut r = fds(&[7]);
+                let n = r.len();
+                r[n - 1] = 1;
+                r
+            },
+            "Unix socket buffer padding".into(),
+        ),
+    ];
+    for (skb, want) in cases {
+        for (k, on) in ons.iter().enumerate() {
+            let (mut recs, index) = on(skb.clone());
+            // Socket 51, after the buffer that names it.
+            recs.push(closed_stream(51));
+            recs.push(no_queue(51));
+            let e = parse(&unix_img(&recs)[..]).unwrap_err();
+            assert_eq!((e.record, e.index), ("UNIX_SKB", index), "{k} {want}: {e}");
+            assert!(e.msg.contains(&want), "{k}: {e} lacks {want:?}");
+        }
+    }
+    // A datagram's sender, and a stream socket's peer, before its
+    // files.
+    let recs = vec![
+        dgram(50, CLOSE),
+        unix_queue_records(
+            50,
+            NONE,
+            0,
+            &[unix_skb_fds_record(b"hello", None, 98, &[99])],
+        ),
+    ];
+    let e = parse(&unix_img(&recs)[..]).unwrap_err();
+    assert!(e.msg.contains("datagram from object 98"), "{e}");
+    let recs = vec![
+        closed_stream(50),
+        unix_queue_records(50, NONE, 0, &[fds(&[99])]),
+    ];
+    let e = parse(&unix_img(&recs)[..]).unwrap_err();
+    assert!(
+        e.msg
+            .contains("data queued on an unconnected stream socket"),
+        "{e}"
+    );
+    // In a tree, a file of a later section (the child's copy of the
+    // sample's pipe end, 107).
+    let tree = body(&cow_tree_sample(&[]));
+    let n = parse(&cow_tree_sample(&[])[..]).unwrap().records;
+    let parent = [
+        dgram(50, CLOSE),
+        unix_queue_records(50, NONE, 0, &[fds(&[7, 107])]),
+    ]
+    .concat();
+    let k = records_of(&parent).len() as u32;
+    let img = finish(insert_before_each(&tree, rec::FS, &[parent, vec![]]), n + k);
+    let e = parse(&img[..]).unwrap_err();
+    assert_eq!(e.record, "UNIX_SKB", "{e}");
+    assert!(e.msg.contains(&in_flight(107)), "{e}");
 }
 
 #[test]
@@ -4962,7 +5249,8 @@ fn named_and_listening_unix_sockets_carry_their_names_and_connections() {
                 buffers: vec![UnixBuf {
                     len: 4,
                     creds: creds(0, 1000, 1000),
-                    sender: None
+                    sender: None,
+                    fds: vec![],
                 }],
             },
         ]

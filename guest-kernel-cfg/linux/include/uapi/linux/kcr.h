@@ -1344,13 +1344,30 @@ struct kcr_rec_unix_skb {
 	__s32 pid;
 	__u32 uid;
 	__u32 gid;
+/* @until unix-fds */
 	__u32 nr_fds;		/* (*) */
+/* @end */
+/* @unix-fds */
+	__u32 nr_fds;		/* files in flight, <= KCR_UNIX_SKB_FDS */
+/* @end */
 	__u32 sender_ref;
 	__u32 sender_addr_len;	/* (*) */
 };
 
 #define KCR_UNIX_SKB_CREDS	0x1
 #define KCR_UNIX_SKB_MAX	((1U << 20) - 2048)
+/* @unix-fds */
+
+/*
+ * A buffer with files in flight (SCM_RIGHTS) has nr_fds object ids right
+ * after its record, in the order the receiver gets them, padded to 8
+ * bytes, before its data.  Each names a FILE object of the image defined
+ * before the QUEUE record (or UNIX_EMBRYO) the buffer belongs to: the
+ * file itself, shared with every other holder, as a Unix socket passing
+ * itself, or an epoll set, is.
+ */
+#define KCR_UNIX_SKB_FDS	253	/* SCM_MAX_FD */
+/* @end */
 /* @end */
 
 /* @end */
