@@ -76,10 +76,12 @@ echo "t-tree-status=$? $(cat /tmp/err)"
 c checkpoint --pid 99999 -o /tmp/none.img > /tmp/err 2>&1
 echo "t-nopid-status=$? $(cat /tmp/err)"
 [ -e /tmp/none.img ] || [ -e /tmp/.none.img.partial ] && echo t-nopid-left
-# A process the kernel cannot checkpoint (it holds a Unix socket): a typed
-# error naming the object, no image, and the process keeps running.
+# A process the kernel cannot checkpoint (its log socket's file was
+# deleted): a typed error naming the object, no image, and the process
+# keeps running.
 sl=$(c spawn -- /bin/syslogd -n -O /tmp/syslog)
 sleep 0.5
+c exec -- /bin/rm /dev/log
 c checkpoint --pid "$sl" -o /tmp/sl.img > /tmp/err 2>&1
 echo "t-refused-status=$? $(cat /tmp/err)"
 echo "t-refused-files=$(ls -a /tmp | grep -c 'sl\.img')"
@@ -157,7 +159,8 @@ fn agent_commands_checkpoint_restart_and_faults_over_vsock() {
     assert!(
         refused.starts_with("1 ")
             && refused.contains("CheckpointFailed")
-            && refused.contains("socket"),
+            && refused.contains("socket")
+            && refused.contains("deleted"),
         "{text}"
     );
     assert_eq!(value(&out, "t-refused-files"), "0", "{text}");
@@ -368,11 +371,12 @@ const SUITE_IMAGES: [&str; 10] = [
 /// kernel) `cr-vmm image show` must read too: named, listening and
 /// credential-passing Unix sockets and files in flight, checked against
 /// the kernel's records.
-const ZDTM_IMAGES: [&str; 4] = [
+const ZDTM_IMAGES: [&str; 5] = [
     "unix-listen",
     "unix-name-fork",
     "unix-passcred-fork",
     "unix-rights",
+    "unix-external",
 ];
 
 #[test]
@@ -392,7 +396,7 @@ fn image_show_reads_every_image_the_suite_produces() {
             "c fetch /tmp/zdtm/{name}/img -o /tmp/host-{name}.img > /dev/null && \
              \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
              echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
-             grep -c 'not accepted yet\\|name \\|files in flight' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
+             grep -c 'not accepted yet\\|name \\|files in flight\\|connected outside' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
         ));
     }
     for name in SUITE_IMAGES {
@@ -436,6 +440,7 @@ fn image_show_reads_every_image_the_suite_produces() {
     assert_ne!(value(&out, "t-unix-unix-listen"), "0", "{text}");
     assert_ne!(value(&out, "t-unix-unix-name-fork"), "0", "{text}");
     assert_ne!(value(&out, "t-unix-unix-rights"), "0", "{text}");
+    assert_ne!(value(&out, "t-unix-unix-external"), "0", "{text}");
     let missing = value(&out, "t-fetch-missing");
     assert!(
         missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),

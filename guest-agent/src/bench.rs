@@ -70,7 +70,7 @@ fn timed_checkpoint(pid: i32) -> io::Result<(Duration, u64)> {
     let (r, w) = pipe()?;
     let start = Instant::now();
     let t = std::thread::spawn(move || {
-        let res = cr::checkpoint_fd(pid, w.as_raw_fd(), -1, false);
+        let res = cr::checkpoint_fd(pid, w.as_raw_fd(), -1, 0);
         drop(w);
         res
     });

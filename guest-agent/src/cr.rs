@@ -30,6 +30,9 @@ pub const CHECKPOINT_TREE: libc::c_long = 1;
 /// checkpoint(2) flag `KCR_CHECKPOINT_HOSTINFO`: record where the state
 /// lives in physical memory (for the host's cross-check).
 pub const CHECKPOINT_HOSTINFO: libc::c_long = 2;
+/// checkpoint(2) flag `KCR_CHECKPOINT_UNIX_EXTERNAL`: a Unix socket whose
+/// peer is a named socket outside is saved by that name, not refused.
+pub const CHECKPOINT_UNIX_EXTERNAL: libc::c_long = 4;
 /// restart(2) flag `KCR_RESTART_TREE`: the root of a tree, coordinates.
 pub const RESTART_TREE: libc::c_long = 1;
 /// restart(2) flag `KCR_RESTART_JOIN`: another process of a tree.
@@ -255,14 +258,11 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 
 /// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.
 /// A process with children is checkpointed with all its descendants.
-pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, hostinfo: bool) -> std::io::Result<()> {
-    let mut flags = if descendants(pid).is_empty() {
-        0
-    } else {
-        CHECKPOINT_TREE
-    };
-    if hostinfo {
-        flags |= CHECKPOINT_HOSTINFO;
+/// `options`: [`CHECKPOINT_HOSTINFO`], [`CHECKPOINT_UNIX_EXTERNAL`].
+pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, options: libc::c_long) -> std::io::Result<()> {
+    let mut flags = options & (CHECKPOINT_HOSTINFO | CHECKPOINT_UNIX_EXTERNAL);
+    if !descendants(pid).is_empty() {
+        flags |= CHECKPOINT_TREE;
     }
     // SAFETY: a raw system call with integer arguments; the fds are open
     // for the duration of the call.
@@ -282,13 +282,19 @@ pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, hostinfo: bool) -> std::io::
     Ok(())
 }
 
-/// Checkpoints `pid` into `out`; returns the image size.
-pub fn checkpoint(pid: i32, out: &Path, after: After) -> std::io::Result<u64> {
+/// Checkpoints `pid` into `out` (`options` as [`checkpoint_fd`]); returns
+/// the image size.
+pub fn checkpoint(
+    pid: i32,
+    out: &Path,
+    after: After,
+    options: libc::c_long,
+) -> std::io::Result<u64> {
     let group = FreezeGroup::new(pid)?;
     group.set_frozen(true)?;
     let tmp = out.with_extension("partial");
     let f = File::create(&tmp).map_err(|e| err(format!("creating {}: {e}", tmp.display())))?;
-    if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2, false) {
+    if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2, options) {
         drop(f);
         let _ = fs::remove_file(&tmp);
         let _ = group.set_frozen(false);

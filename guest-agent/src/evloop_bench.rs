@@ -810,8 +810,7 @@ fn timed_checkpoint(
     let freeze = t0.elapsed();
     // No tick in the image (restart would write it back into the FIFO).
     fifo.drain()?;
-    cr::checkpoint_fd(pid, img.as_raw_fd(), log.as_raw_fd(), false)
-        .map_err(|e| with_log(e, log))?;
+    cr::checkpoint_fd(pid, img.as_raw_fd(), log.as_raw_fd(), 0).map_err(|e| with_log(e, log))?;
     img.sync_all()?;
     let ckpt = t0.elapsed();
     let bytes = img.metadata()?.len();

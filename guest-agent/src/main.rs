@@ -15,7 +15,7 @@ mod service;
 const USAGE: &str = "usage:
   guest-agent init [COMMAND...]                 run as the guest's PID 1
   guest-agent serve [PORT]                      the vsock service (default port 52)
-  guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill]
+  guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill] [--ext-unix]
   guest-agent restart [--newpid] FILE           become the process in FILE, or
                                                 restart its process tree as children
                                                 (--newpid: in a new pid namespace)
@@ -30,6 +30,7 @@ fn checkpoint_cmd(args: &[String]) -> ExitCode {
     let mut pid = None;
     let mut out = None;
     let mut after = cr::After::Run;
+    let mut options = 0;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -38,6 +39,7 @@ fn checkpoint_cmd(args: &[String]) -> ExitCode {
             "--leave-running" => after = cr::After::Run,
             "--leave-stopped" => after = cr::After::Stop,
             "--kill" => after = cr::After::Kill,
+            "--ext-unix" => options |= cr::CHECKPOINT_UNIX_EXTERNAL,
             _ => {
                 eprintln!("guest-agent: unknown argument '{a}'\n{USAGE}");
                 return ExitCode::from(2);
@@ -48,7 +50,7 @@ fn checkpoint_cmd(args: &[String]) -> ExitCode {
         eprintln!("guest-agent: checkpoint needs --pid N (N > 0) and -o FILE\n{USAGE}");
         return ExitCode::from(2);
     };
-    match cr::checkpoint(pid, &out, after) {
+    match cr::checkpoint(pid, &out, after, options) {
         Ok(size) => {
             println!("checkpoint: pid {pid} -> {} ({size} bytes)", out.display());
             ExitCode::SUCCESS

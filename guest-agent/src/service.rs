@@ -197,7 +197,17 @@ fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Repl
             pid,
             after,
             hostinfo,
-        } => return checkpoint(pid, after, hostinfo, conn, log),
+            ext_unix,
+        } => {
+            let mut options = 0;
+            if hostinfo {
+                options |= cr::CHECKPOINT_HOSTINFO;
+            }
+            if ext_unix {
+                options |= cr::CHECKPOINT_UNIX_EXTERNAL;
+            }
+            return checkpoint(pid, after, options, conn, log);
+        }
         Request::ReadFile { path } => return read_file(&path, conn),
         Request::Restart => restart(conn, log)?,
         Request::Stream { bytes } => {
@@ -370,11 +380,11 @@ fn read_file(path: &str, conn: &mut File) -> io::Result<Option<Reply>> {
 
 /// Checkpoint: the kernel writes the image into a pipe while this thread
 /// forwards it as data frames, so neither side holds the whole image.
-/// `hostinfo`: with `KCR_CHECKPOINT_HOSTINFO` (for `cr-vmm verify`).
+/// `options`: checkpoint(2) flags, as [`cr::checkpoint_fd`].
 fn checkpoint(
     pid: i32,
     after: After,
-    hostinfo: bool,
+    options: libc::c_long,
     conn: &mut File,
     log: &Shared,
 ) -> io::Result<Option<Reply>> {
@@ -401,7 +411,7 @@ fn checkpoint(
     let worker = std::thread::Builder::new()
         .name("ckpt".into())
         .spawn(move || {
-            let r = cr::checkpoint_fd(pid, data_w.as_raw_fd(), log_w.as_raw_fd(), hostinfo);
+            let r = cr::checkpoint_fd(pid, data_w.as_raw_fd(), log_w.as_raw_fd(), options);
             drop(data_w);
             drop(log_w);
             r

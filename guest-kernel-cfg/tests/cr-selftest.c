@@ -90,6 +90,9 @@
 
 #include "kcr.h"	/* copy of include/uapi/linux/kcr.h */
 
+/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
+#define RESTORED 200
+static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd);
 #define NR_CHECKPOINT 463
 #define NR_RESTART 464
 
@@ -132,8 +135,11 @@ static int unix_edge_refusals(int img)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 15;
-	int sync[2], l, c;
+	int sync[2], l, c, ext, status;
+	uint8_t *eimg;
+	off_t elen;
 	pid_t holder;
+	long ret;
 	char b;
 
 	memcpy(sun.sun_path, "\0kcr-edge-lsn", 14);
@@ -155,10 +161,35 @@ static int unix_edge_refusals(int img)
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&sun, len))
 		return 2;
+	/*
+	 * Saved by the listener's name only when asked; restart connects to
+	 * it again while it listens, and fails before any change once it
+	 * is gone.  A self-checkpoint returns a positive value, 0 in a
+	 * restored copy.
+	 */
+	ext = memfd_create("kcr-ext", 0);
+	ret = syscall(NR_CHECKPOINT, 0, ext, KCR_CHECKPOINT_UNIX_EXTERNAL, 2);
+	if (ret == 0)
+		_exit(RESTORED);
+	CHECK(ret > 0, "checkpoint --ext-unix with a connection to a listener outside: saved (%s)",
+	      ret < 0 ? strerror(errno) : "ok");
 	if (refused_holding(img, c, "a connection to a listener outside, not accepted"))
 		return 2;
+	elen = lseek(ext, 0, SEEK_END);
+	eimg = malloc(elen > 0 ? elen : 1);
+	if (elen <= 0 || !eimg || pread(ext, eimg, elen, 0) != elen)
+		return 2;
+	close(ext);
+	status = run_one(eimg, elen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == RESTORED,
+	      "restart connects to the listener outside again (status %#x)", status);
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
+	status = run_one(eimg, elen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == ECONNREFUSED,
+	      "restart with the listener outside gone: ECONNREFUSED (status %#x)",
+	      status);
+	free(eimg);
 	/* Ours listens, theirs connects. */
 	sun.sun_path[14] = 'b';
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -175,6 +206,9 @@ static int unix_edge_refusals(int img)
 	}
 	if (read(sync[0], &b, 1) != 1)
 		return 2;
+	ret = syscall(NR_CHECKPOINT, 0, img, KCR_CHECKPOINT_UNIX_EXTERNAL, 2);
+	CHECK(ret < 0 && errno == EOPNOTSUPP,
+	      "checkpoint --ext-unix with a listener with a connection from outside: EOPNOTSUPP");
 	if (refused_holding(img, l, "a listener with a connection from outside"))
 		return 2;
 	kill(holder, SIGKILL);
@@ -656,7 +690,6 @@ static int cmd_frozen(const char *img)
 static size_t rec_off[1 << 16];
 static int nr_recs;
 static void index_records(const uint8_t *img, size_t len);
-static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd);
 static void fix_tail(uint8_t *img, size_t len);
 static size_t find_rec(const uint8_t *img, uint32_t type);
 
@@ -947,8 +980,6 @@ static int tree_fuzz;		/* tree_make() for the fuzzer */
  */
 #define TREE_USER_FAIL	151
 
-/* Exit status of a fuzz child whose restart succeeded (errnos are below). */
-#define RESTORED 200
 
 static int tree_read(int fd)
 {
@@ -3022,6 +3053,9 @@ static int cmd_errors(void)
 			_exit(0);
 		}
 		close(sv[1]);
+		ret = sys_checkpoint(0, fd, KCR_CHECKPOINT_UNIX_EXTERNAL, 2);
+		CHECK(ret < 0 && errno == EOPNOTSUPP,
+		      "checkpoint --ext-unix with an unnamed peer outside: EOPNOTSUPP");
 		if (refused_holding(fd, sv[0], "a Unix socket whose peer is outside"))
 			return 2;
 		kill(holder, SIGKILL);
@@ -3684,7 +3718,6 @@ static void feed_pipe(int wfd, const uint8_t *img, size_t len)
 	_exit(0);
 }
 
-static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd);
 
 /*
  * Targeted cases for the inotify records: each forged field is refused

@@ -110,6 +110,25 @@ static inline void test_between(const char *cmd)
 		fail("writing %s: %s", path, strerror(errno));
 }
 
+/*
+ * Options for zdtm-run to add to `guest-agent checkpoint` in the cr run
+ * (e.g. "--ext-unix"), as a user who knows the case would.  Call it
+ * before test_daemon().
+ */
+static inline void test_checkpoint_opts(const char *opts)
+{
+	const char *ready = getenv("ZDTM_READY");
+	char path[512];
+	FILE *f;
+
+	if (!ready)
+		fail("ZDTM_READY is not set (run me with zdtm-run)");
+	snprintf(path, sizeof(path), "%s.opts", ready);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", opts) < 0 || fclose(f))
+		fail("writing %s: %s", path, strerror(errno));
+}
+
 /* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */
 static inline void test_waitsig(void)
 {

@@ -72,6 +72,18 @@ pub enum Error {
 /// image is invalid (the download then fails with [`Error::BadImage`]).
 pub type Validator = fn(&mut dyn Read) -> Result<(), String>;
 
+/// How [`Client::checkpoint`] checkpoints: what happens to the process
+/// afterwards, and the checkpoint(2) options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckpointOptions {
+    /// Thaw, leave frozen, or kill the process afterwards.
+    pub after: After,
+    /// Record where the state lives in guest physical memory.
+    pub hostinfo: bool,
+    /// Save Unix sockets connected outside by their peer's name.
+    pub ext_unix: bool,
+}
+
 /// A connection to the agent.
 #[derive(Debug)]
 pub struct Client {
@@ -237,16 +249,16 @@ impl Client {
     pub fn checkpoint(
         &mut self,
         pid: i32,
-        after: After,
-        hostinfo: bool,
+        opts: CheckpointOptions,
         out: &Path,
         validate: Validator,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, Error> {
         let req = Request::Checkpoint {
             pid,
-            after,
-            hostinfo,
+            after: opts.after,
+            hostinfo: opts.hostinfo,
+            ext_unix: opts.ext_unix,
         };
         self.download(&req, out, Some(validate), &mut progress)
     }

@@ -97,6 +97,11 @@ pub enum Request {
         /// (`KCR_CHECKPOINT_HOSTINFO`), for `cr-vmm verify`.
         #[serde(default)]
         hostinfo: bool,
+        /// Save a Unix socket connected to a named socket outside the
+        /// checkpoint by its peer's name, to connect it again on restart
+        /// (`KCR_CHECKPOINT_UNIX_EXTERNAL`); refused without.
+        #[serde(default)]
+        ext_unix: bool,
     },
     /// Restart from an image sent as data frames and an end frame right
     /// after this request.
@@ -369,6 +374,7 @@ mod tests {
                 pid: 5,
                 after: After::Kill,
                 hostinfo: true,
+                ext_unix: true,
             },
             Request::Restart,
             Request::Kill { pid: 3, signal: 15 },

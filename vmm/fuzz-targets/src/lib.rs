@@ -982,6 +982,7 @@ mod tests {
                     pid: 42,
                     after: After::Stop,
                     hostinfo: true,
+                    ext_unix: true,
                 }),
                 &m(Request::Kill {
                     pid: 42,

@@ -44,8 +44,14 @@ pub const KCR_CHECKPOINT_TREE: u32 = 1 << 0;
 /// `KCR_CHECKPOINT_HOSTINFO`: the image records each mm's page-table root
 /// and each task's register frame in physical memory (for `cr-vmm verify`).
 pub const KCR_CHECKPOINT_HOSTINFO: u32 = 1 << 1;
+/// `KCR_CHECKPOINT_UNIX_EXTERNAL`: a Unix socket connected to a named
+/// socket of a process outside the checkpoint is saved with its peer's
+/// name (`unix_peer::EXTERNAL`) rather than refused; restart connects it
+/// to that name again (the peer sees a new connection).
+pub const KCR_CHECKPOINT_UNIX_EXTERNAL: u32 = 1 << 2;
 /// `KCR_CHECKPOINT_FLAGS_ALL`.
-pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE | KCR_CHECKPOINT_HOSTINFO;
+pub const KCR_CHECKPOINT_FLAGS_ALL: u32 =
+    KCR_CHECKPOINT_TREE | KCR_CHECKPOINT_HOSTINFO | KCR_CHECKPOINT_UNIX_EXTERNAL;
 /// `KCR_RESTART_TREE`: restart(2) by the root of a tree, which coordinates.
 pub const KCR_RESTART_TREE: u32 = 1 << 0;
 /// `KCR_RESTART_JOIN`: restart(2) by another process of a tree.
@@ -669,6 +675,11 @@ pub mod unix_peer {
     pub const EMBRYO: u32 = 2;
     /// `KCR_UNIX_PEER_DEAD`: connected to a socket that was closed since.
     pub const DEAD: u32 = 3;
+    /// `KCR_UNIX_PEER_EXTERNAL`: connected to a named socket outside the
+    /// checkpoint (with `KCR_CHECKPOINT_UNIX_EXTERNAL`), whose name
+    /// (`peer_addr_len` bytes of a `struct sockaddr_un` in `peer_addr`)
+    /// restart connects it to again; no object.
+    pub const EXTERNAL: u32 = 4;
 
     /// The peer kind's name, or None for an unknown one.
     pub fn name(p: u32) -> Option<&'static str> {
@@ -677,6 +688,7 @@ pub mod unix_peer {
             FILE => "file",
             EMBRYO => "embryo",
             DEAD => "dead",
+            EXTERNAL => "external",
             _ => return None,
         })
     }
@@ -1518,8 +1530,11 @@ pub struct kcr_rec_unix {
 /// [`KCR_UNIX_QUEUE_BYTES`]). A connection not accepted yet has peer
 /// [`unix_peer::EMBRYO`] (`peer_ref` its listener) and nothing queued. A
 /// listener has no peer and no buffers: `nr_embryos` UNIX_EMBRYO records
-/// follow it (at most its `backlog` + 1). `peer_addr_len` and
-/// `peer_addr` are for state not saved yet: 0.
+/// follow it (at most its `backlog` + 1). A socket whose peer was
+/// outside the checkpoint has peer [`unix_peer::EXTERNAL`] and that
+/// peer's name in `peer_addr_len` and `peer_addr` (a `struct sockaddr_un`
+/// as a UNIX record's `addr` holds one: a path with its NUL, or an
+/// abstract name), which are 0 for any other peer.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
 #[allow(missing_docs)]
@@ -1800,6 +1815,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_UNIX_PEER_FILE", unix_peer::FILE.into()),
         ("KCR_UNIX_PEER_EMBRYO", unix_peer::EMBRYO.into()),
         ("KCR_UNIX_PEER_DEAD", unix_peer::DEAD.into()),
+        ("KCR_UNIX_PEER_EXTERNAL", unix_peer::EXTERNAL.into()),
         ("KCR_UNIX_QUEUE_SKBS", KCR_UNIX_QUEUE_SKBS.into()),
         ("KCR_UNIX_QUEUE_BYTES", KCR_UNIX_QUEUE_BYTES),
         ("KCR_UNIX_SKB_CREDS", KCR_UNIX_SKB_CREDS.into()),
@@ -1811,6 +1827,10 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_FD_FLAGS_ALL", KCR_FD_FLAGS_ALL.into()),
         ("KCR_CHECKPOINT_TREE", KCR_CHECKPOINT_TREE.into()),
         ("KCR_CHECKPOINT_HOSTINFO", KCR_CHECKPOINT_HOSTINFO.into()),
+        (
+            "KCR_CHECKPOINT_UNIX_EXTERNAL",
+            KCR_CHECKPOINT_UNIX_EXTERNAL.into(),
+        ),
         ("KCR_CHECKPOINT_FLAGS_ALL", KCR_CHECKPOINT_FLAGS_ALL.into()),
         ("KCR_RESTART_TREE", KCR_RESTART_TREE.into()),
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
@@ -1913,7 +1933,9 @@ mod tests {
         assert_eq!(ALL, 0xf7);
         assert_eq!(names(PASSCRED | PASSPIDFD), ["passcred", "passpidfd"]);
         assert_eq!(unix_peer::name(unix_peer::EMBRYO), Some("embryo"));
-        assert_eq!(unix_peer::name(4), None);
+        assert_eq!(unix_peer::name(unix_peer::EXTERNAL), Some("external"));
+        assert_eq!(unix_peer::name(5), None);
+        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL, 7);
         assert_eq!(
             unix_sock::type_name(unix_sock::SEQPACKET),
             Some("seqpacket")

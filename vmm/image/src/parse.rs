@@ -620,13 +620,23 @@ pub struct UnixCreds {
 pub struct UnixQueue {
     /// "none" (not connected), "file" (connected to `peer_file`),
     /// "embryo" (connected to a connection that the listener `peer_file`
-    /// has not accepted yet) or "dead" (connected to a socket closed
-    /// since).
+    /// has not accepted yet), "dead" (connected to a socket closed
+    /// since) or "external" (connected to the socket `peer_name` outside
+    /// the checkpoint, which restart connects it to again).
     pub peer: &'static str,
     /// "file": the object id of the peer, a socket of the same type;
     /// "embryo": that of the listener.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer_file: Option<u32>,
+    /// "external": the peer's name, as [`UnixSock::name`] holds one (the
+    /// `sun_path` bytes of its address: a path with its NUL, or an
+    /// abstract name, which starts with a NUL); empty for any other peer.
+    /// JSON shows it as [`unix_name_text`] does.
+    #[serde(
+        serialize_with = "ser_unix_name",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub peer_name: Vec<u8>,
     /// Bytes in the queue, the sum of its buffers' lengths.
     pub bytes: u64,
     /// The buffers not read yet, oldest first.
@@ -1418,7 +1428,7 @@ impl<R: Read> Parser<'_, R> {
     /// its buffers, or a listener's connections not accepted yet, are to
     /// come.
     fn unix_queue(&mut self, t: u32, q: &kcr_rec_unix_queue) -> Result<(), Error> {
-        use unix_peer::{DEAD, EMBRYO, FILE, NONE};
+        use unix_peer::{EMBRYO, EXTERNAL, FILE, NONE};
         let bad_queue = || {
             format!(
                 "Unix socket queue of object {} (peer {})",
@@ -1439,11 +1449,17 @@ impl<R: Read> Parser<'_, R> {
         );
         let has_peer = sk.has_peer();
         let listening = state == unix_sock::LISTEN;
+        // The name of a peer outside the checkpoint, and no other.
+        let external = q.peer == EXTERNAL;
+        let peer_addr_ok = if external {
+            unix_addr_ok(&q.peer_addr, q.peer_addr_len)
+        } else {
+            q.peer_addr_len == 0 && q.peer_addr.iter().all(|&b| b == 0)
+        };
         if queued
-            || q.peer > DEAD
+            || q.peer > EXTERNAL
             || (q.peer != FILE && q.peer != EMBRYO && q.peer_ref != 0)
-            || q.peer_addr_len != 0
-            || q.peer_addr.iter().any(|&b| b != 0)
+            || !peer_addr_ok
             || (!listening && q.nr_embryos != 0)
             || (listening && (q.nr_skbs != 0 || u64::from(q.nr_embryos) > u64::from(backlog) + 1))
             || q.nr_skbs > KCR_UNIX_QUEUE_SKBS
@@ -1528,9 +1544,16 @@ impl<R: Read> Parser<'_, R> {
         }
         self.unix_unqueued.retain(|&id| id != q.file_ref);
         if let Some(u) = self.files[file].unix.as_mut() {
+            // Its sun_path bytes (the name was checked: within peer_addr).
+            let off = unix_sock::SUN_PATH_OFF as usize;
+            let peer_name = match q.peer_addr.get(off..q.peer_addr_len as usize) {
+                Some(name) if external => name.to_vec(),
+                _ => Vec::new(),
+            };
             u.queue = UnixQueue {
                 peer,
                 peer_file: (q.peer == FILE || q.peer == EMBRYO).then_some(q.peer_ref),
+                peer_name,
                 bytes: q.bytes,
                 buffers: Vec::new(),
             };
@@ -3465,36 +3488,45 @@ pub fn check_seals(r: &kcr_rec_seals, shmem: bool) -> Result<Vec<&'static str>, 
     Ok(flag_names(r.seals, &seal_flags::NAMES))
 }
 
+/// The checks of the kernel's kcr_unix_addr_ok() on a Unix socket name,
+/// `len` bytes of `addr` (a UNIX record's `addr`, or a UNIX_QUEUE
+/// record's `peer_addr`): a `struct sockaddr_un` of family `AF_UNIX`
+/// longer than its family, at most a `struct sockaddr_un`, zeroed after
+/// its `len` bytes; a path as `bind()` leaves it (one NUL, last), or an
+/// abstract name (a NUL, then any bytes).
+pub fn unix_addr_ok(addr: &[u8; 112], len: u32) -> bool {
+    use unix_sock::*;
+    let len = len as usize;
+    let off = SUN_PATH_OFF as usize;
+    if len <= off
+        || len > SOCKADDR_UN_LEN as usize
+        || u16::from_le_bytes([addr[0], addr[1]]) != AF_UNIX
+        || addr[len..].iter().any(|&b| b != 0)
+    {
+        return false;
+    }
+    let path = &addr[off..len];
+    // A path is as unix_mkname_bsd() left it: one NUL, last.
+    path[0] == 0 || path.iter().position(|&c| c == 0) == Some(path.len() - 1)
+}
+
 /// The checks of the kernel's kcr_unix_name_ok() on the name of one UNIX
 /// record and its socket file: no name (and no `KCR_UNIX_BOUND`), or a
-/// `struct sockaddr_un` of family `AF_UNIX` longer than its family and
-/// zeroed after its `addr_len` bytes, a path as `bind()` leaves it (one
-/// NUL, last), a name not its own only on a connected stream or seqpacket
-/// socket (one `accept()` made); the socket file (`node_*`) of a socket
-/// bound to a path, and of no other.
+/// well-formed one ([`unix_addr_ok`]), a name not its own only on a
+/// connected stream or seqpacket socket (one `accept()` made); the socket
+/// file (`node_*`) of a socket bound to a path, and of no other.
 pub fn unix_name_ok(r: &kcr_rec_unix) -> bool {
     use unix_sock::*;
-    let len = r.addr_len as usize;
     let mut node = false;
-    if len == 0 {
+    if r.addr_len == 0 {
         if r.flags & unix_flags::BOUND != 0 || r.addr.iter().any(|&b| b != 0) {
             return false;
         }
     } else {
-        let off = SUN_PATH_OFF as usize;
-        if len <= off
-            || len > SOCKADDR_UN_LEN as usize
-            || u16::from_le_bytes([r.addr[0], r.addr[1]]) != AF_UNIX
-            || r.addr[len..].iter().any(|&b| b != 0)
-        {
+        if !unix_addr_ok(&r.addr, r.addr_len) {
             return false;
         }
-        let path = &r.addr[off..len];
-        let is_path = path[0] != 0;
-        // A path is as unix_mkname_bsd() left it: one NUL, last.
-        if is_path && path.iter().position(|&c| c == 0) != Some(path.len() - 1) {
-            return false;
-        }
+        let is_path = r.addr[SUN_PATH_OFF as usize] != 0;
         // A name it does not hold is that of its listener.
         let bound = r.flags & unix_flags::BOUND != 0;
         if !bound && (r.type_ == DGRAM || r.state != ESTABLISHED) {
@@ -3583,6 +3615,7 @@ pub fn check_unix(r: &kcr_rec_unix, file_mode: u32, node_path: String) -> Option
         queue: UnixQueue {
             peer: "none",
             peer_file: None,
+            peer_name: Vec::new(),
             bytes: 0,
             buffers: Vec::new(),
         },

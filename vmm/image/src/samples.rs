@@ -727,6 +727,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("unix-listen", with_unix_listen(false)),
         ("unix-listen-client-first", with_unix_listen(true)),
         ("unix-fds", with_unix_fds()),
+        ("unix-external", with_unix_external()),
         (
             "seals",
             with_seals(
@@ -1698,17 +1699,26 @@ pub fn unix_records_node(objid: u32, f_flags: u32, u: &kcr_rec_unix, node: &[u8]
 /// which starts with a NUL), its own with `bound` (`KCR_UNIX_BOUND`),
 /// else its listener's.
 pub fn unix_named(u: kcr_rec_unix, sun_path: &[u8], bound: bool) -> kcr_rec_unix {
+    let (addr, addr_len) = sockaddr_un(sun_path);
+    let bound = if bound { unix_flags::BOUND } else { 0 };
+    kcr_rec_unix {
+        flags: u.flags | bound,
+        addr_len,
+        addr,
+        ..u
+    }
+}
+
+/// The `struct sockaddr_un` of the name `sun_path` (family `AF_UNIX`,
+/// then those bytes: a path with its NUL, or an abstract name, which
+/// starts with a NUL; zero after them), as a UNIX record's `addr` and a
+/// UNIX_QUEUE record's `peer_addr` hold it, and its length.
+pub fn sockaddr_un(sun_path: &[u8]) -> ([u8; 112], u32) {
     let off = unix_sock::SUN_PATH_OFF as usize;
     let mut addr = [0u8; 112];
     addr[..off].copy_from_slice(&unix_sock::AF_UNIX.to_le_bytes());
     addr[off..off + sun_path.len()].copy_from_slice(sun_path);
-    let bound = if bound { unix_flags::BOUND } else { 0 };
-    kcr_rec_unix {
-        flags: u.flags | bound,
-        addr_len: (off + sun_path.len()) as u32,
-        addr,
-        ..u
-    }
+    (addr, (off + sun_path.len()) as u32)
 }
 
 /// `u` bound to `path` (its own name), its socket file at the same path,
@@ -1804,6 +1814,49 @@ pub fn unix_queue_record(
         &bytes.to_le_bytes(),
     );
     r
+}
+
+/// A UNIX_QUEUE record as [`unix_queue_record`] makes it, with
+/// `peer_addr_len` bytes of `peer_addr` (a `struct sockaddr_un`; see
+/// [`sockaddr_un`]): the name of a peer outside the checkpoint with
+/// [`unix_peer::EXTERNAL`].
+pub fn unix_queue_addr_record(
+    file_ref: u32,
+    peer: u32,
+    peer_ref: u32,
+    (peer_addr, peer_addr_len): ([u8; 112], u32),
+    nr_skbs: u32,
+    bytes: u64,
+) -> Vec<u8> {
+    let mut r = unix_queue_record(file_ref, peer, peer_ref, nr_skbs, bytes);
+    put(
+        &mut r,
+        offset_of!(kcr_rec_unix_queue, peer_addr_len),
+        &peer_addr_len.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_unix_queue, peer_addr),
+        &peer_addr,
+    );
+    r
+}
+
+/// The UNIX_QUEUE record of socket `file_ref` connected to the socket
+/// named `sun_path` outside the checkpoint ([`unix_peer::EXTERNAL`], its
+/// `peer_addr` as [`sockaddr_un`] makes it; its count and bytes those of
+/// `skbs`), then `skbs`: `1 + skbs.len()` records.
+pub fn unix_external_queue_records(file_ref: u32, sun_path: &[u8], skbs: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = unix_queue_addr_record(
+        file_ref,
+        unix_peer::EXTERNAL,
+        0,
+        sockaddr_un(sun_path),
+        skbs.len() as u32,
+        skb_bytes(skbs),
+    );
+    v.extend(skbs.concat());
+    v
 }
 
 /// The bytes of `skbs` (UNIX_SKB records), the sum of their lengths.
@@ -2010,6 +2063,66 @@ pub fn sample_unix_fds_records() -> Vec<u8> {
 /// file objects: 12 more records.
 pub fn with_unix_fds() -> Vec<u8> {
     with_files(&sample_unix_fds_records(), 12)
+}
+
+/// The path of the socket outside the checkpoint that the stream socket
+/// 70 of [`sample_unix_external_records`] is connected to (a local
+/// daemon's listener).
+pub const UNIX_EXTERNAL_PATH: &str = "/run/daemon.sock";
+/// The abstract name of the socket outside the checkpoint that the
+/// datagram socket 71 of [`sample_unix_external_records`] is connected
+/// to (its `sun_path`: a NUL, then the name).
+pub const UNIX_EXTERNAL_ABSTRACT: &[u8] = b"\0cr-log";
+
+/// Sockets connected to sockets outside the checkpoint
+/// (`KCR_CHECKPOINT_UNIX_EXTERNAL`), as checkpoint writes them among the
+/// objects of process 42: a stream socket, object 70, connected to a
+/// daemon's listener at [`UNIX_EXTERNAL_PATH`] (`SO_PEERCRED` of the
+/// daemon, pid 1, 0:0), with "hello from the daemon\n" it sent
+/// (credentials pid 0, not in the image, 0:0); a datagram socket, object
+/// 71, connected to the socket of abstract name
+/// [`UNIX_EXTERNAL_ABSTRACT`], with a datagram "log?" from a sender
+/// outside the image, without credentials. Their FILE and UNIX records,
+/// then the QUEUE of each (peer `KCR_UNIX_PEER_EXTERNAL` and its name)
+/// with its buffer: 8 records.
+pub fn sample_unix_external_records() -> Vec<u8> {
+    use unix_sock::*;
+    let stream = kcr_rec_unix {
+        flags: unix_flags::PEERCRED,
+        peer_pid: 1,
+        ..unix_sock(STREAM, ESTABLISHED)
+    };
+    let mut v = unix_records(70, 0o2, &stream);
+    v.extend(unix_records(71, 0o2, &unix_sock(DGRAM, ESTABLISHED)));
+    v.extend(unix_external_queue_records(
+        70,
+        &unix_path_node(UNIX_EXTERNAL_PATH),
+        &[unix_skb_record(
+            b"hello from the daemon\n",
+            Some((0, 0, 0)),
+            0,
+        )],
+    ));
+    v.extend(unix_external_queue_records(
+        71,
+        UNIX_EXTERNAL_ABSTRACT,
+        &[unix_skb_record(b"log?", None, 0)],
+    ));
+    v
+}
+
+/// `sample()` with the sockets of [`sample_unix_external_records`] among
+/// its file objects (8 more records), written with
+/// `KCR_CHECKPOINT_UNIX_EXTERNAL`.
+pub fn with_unix_external() -> Vec<u8> {
+    let n = records_of(&sample_unix_external_records()).len() as u32;
+    let mut b = body(&with_files(&sample_unix_external_records(), n));
+    put(
+        &mut b,
+        offset_of!(kcr_rec_header, flags),
+        &KCR_CHECKPOINT_UNIX_EXTERNAL.to_le_bytes(),
+    );
+    finish(b, N + n)
 }
 
 /// The path the datagram socket 60 of [`sample_unix_listen_records`] is
@@ -2234,6 +2347,40 @@ mod tests {
             names.push(name);
         }
         assert!(names.contains(&"unix-fds"));
+        assert!(names.contains(&"unix-external"));
+    }
+
+    #[test]
+    fn the_unix_external_sample_names_its_peers_in_its_queues() {
+        let v = sample_unix_external_records();
+        let word = |o: usize| u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]]);
+        let recs = records_of(&v);
+        assert_eq!(recs.len(), 8);
+        let queues: Vec<usize> = recs
+            .iter()
+            .filter(|r| r.1 == rec::UNIX_QUEUE)
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(queues.len(), 2);
+        let path = unix_path_node(UNIX_EXTERNAL_PATH);
+        for (o, name) in queues.into_iter().zip([&path[..], UNIX_EXTERNAL_ABSTRACT]) {
+            let peer = word(o + offset_of!(kcr_rec_unix_queue, peer));
+            let peer_ref = word(o + offset_of!(kcr_rec_unix_queue, peer_ref));
+            assert_eq!((peer, peer_ref), (unix_peer::EXTERNAL, 0));
+            let len = word(o + offset_of!(kcr_rec_unix_queue, peer_addr_len)) as usize;
+            assert_eq!(len, 2 + name.len());
+            let addr = &v[o + offset_of!(kcr_rec_unix_queue, peer_addr)..][..112];
+            assert_eq!(addr[..2], unix_sock::AF_UNIX.to_le_bytes());
+            assert_eq!(&addr[2..len], name);
+            assert!(addr[len..].iter().all(|&b| b == 0));
+        }
+        // The image says it was written with KCR_CHECKPOINT_UNIX_EXTERNAL.
+        let img = with_unix_external();
+        let f = offset_of!(kcr_rec_header, flags);
+        assert_eq!(
+            u32::from_le_bytes([img[f], img[f + 1], img[f + 2], img[f + 3]]),
+            KCR_CHECKPOINT_UNIX_EXTERNAL
+        );
     }
 
     /// Writes the `image_parse` seeds ([`seed_images`]) into

@@ -167,8 +167,9 @@ fn file_desc(f: &FileObj) -> String {
 
 /// A socket's peer and queue: `peer #51, 2 buffers queued (11 bytes)`,
 /// `no peer, nothing queued`, `connecting to #60 (not accepted yet),
-/// nothing queued`; a listener's backlog and connections: `listening,
-/// backlog 5, 2 connections not accepted yet`.
+/// nothing queued`, `connected outside to /run/daemon.sock (connects
+/// again on restart), nothing queued`; a listener's backlog and
+/// connections: `listening, backlog 5, 2 connections not accepted yet`.
 fn unix_queue_text(u: &UnixSock) -> String {
     let q = &u.queue;
     if u.state == "listen" {
@@ -182,6 +183,10 @@ fn unix_queue_text(u: &UnixSock) -> String {
         ("file", Some(id)) => format!("peer #{id}"),
         ("embryo", Some(id)) => format!("connecting to #{id} (not accepted yet)"),
         ("dead", _) => "peer closed".to_string(),
+        ("external", _) => format!(
+            "connected outside to {} (connects again on restart)",
+            unix_name_text(&q.peer_name)
+        ),
         _ => "no peer".to_string(),
     };
     format!("{peer}, {}", unix_bufs_text(&q.buffers, q.bytes))
@@ -1004,6 +1009,9 @@ pub fn tree(img: &Image) -> String {
             let peer = match (u.queue.peer, u.queue.peer_file) {
                 ("file", Some(id)) => format!("files/{id}"),
                 ("embryo", Some(id)) => format!("embryo of files/{id}"),
+                ("external", _) => {
+                    format!("external {}", unix_name_text(&u.queue.peer_name))
+                }
                 (kind, _) => kind.to_string(),
             };
             put(format!("{q}/peer"), peer);
@@ -1794,6 +1802,58 @@ mod tests {
         // An unnamed socket shows no name, and a socket no connections.
         assert!(u(6).get("name").is_none() && u(6).get("node").is_none());
         assert!(u(3).get("embryos").is_none());
+    }
+
+    #[test]
+    fn unix_sockets_connected_outside_show_their_peer_s_name() {
+        let img = parse(&with_unix_external()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #70: unix stream socket, established, connected outside to /run/daemon.sock \
+             (connects again on restart), 1 buffers queued (22 bytes) (flags 0o2)\n\
+             \x20 options: sndbuf 212992, rcvbuf 212992, backlog 10, rcvlowat 1, peer \
+             credentials pid 1 uid 0 gid 0; inode mode 140777 uid 0 gid 0\n",
+            "file #71: unix dgram socket, established, connected outside to @cr-log (connects \
+             again on restart), 1 buffers queued (4 bytes) (flags 0o2)\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        // Its peer's name is not its own.
+        assert!(!s.contains("  name "), "{s}");
+        let t = tree(&img);
+        for want in [
+            "files/70/unix/peer = external /run/daemon.sock\n",
+            "files/70/unix/queue/bytes = 22\n",
+            "files/70/unix/queue/0 = 22 bytes creds pid 0 uid 0 gid 0\n",
+            "files/71/unix/peer = external @cr-log\n",
+            "files/71/unix/queue/0 = 4 bytes\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(!t.contains("files/70/unix/name"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let q = j["files"]
+            .as_array()
+            .and_then(|v| v.iter().find(|f| f["objid"] == 71))
+            .map(|f| f["unix"]["queue"].clone())
+            .unwrap();
+        assert_eq!(
+            q,
+            serde_json::json!({
+                "peer": "external",
+                "peer_name": "@cr-log",
+                "bytes": 4,
+                "buffers": [{"len": 4}]
+            })
+        );
+        // A name of bytes that are not text shows escaped.
+        let mut v = unix_records(60, 0o2, &unix_sock(unix_sock::DGRAM, unix_sock::CLOSE));
+        v.extend(unix_external_queue_records(60, b"\0a\0\xff", &[]));
+        let img = parse(&with_files(&v, 3)[..]).unwrap();
+        let s = summary(&img);
+        let want = "connected outside to @a\\x00\\xff (connects again on restart), nothing queued";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        assert!(tree(&img).contains("files/60/unix/peer = external @a\\x00\\xff\n"));
     }
 
     #[test]

@@ -821,6 +821,9 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 /* @hostinfo */
 	ctx->hostinfo = flags & KCR_CHECKPOINT_HOSTINFO;
 /* @end */
+/* @unix-external */
+	ctx->unix_external = flags & KCR_CHECKPOINT_UNIX_EXTERNAL;
+/* @end */
 
 	self = !pid || pid == task_pid_vnr(current);
 	if (self && (flags & KCR_CHECKPOINT_TREE)) {

@@ -65,6 +65,9 @@ struct kcr_ctx {
 /* @end */
 /* @hostinfo */
 	bool hostinfo;		/* checkpoint: KCR_CHECKPOINT_HOSTINFO */
+/* @unix-external */
+	bool unix_external;	/* checkpoint: KCR_CHECKPOINT_UNIX_EXTERNAL */
+/* @end */
 /* @end */
 	loff_t pos;		/* unused for FMODE_STREAM files */
 	u32 crc;		/* running crc32_le() state */

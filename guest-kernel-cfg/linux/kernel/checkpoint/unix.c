@@ -199,6 +199,10 @@ struct kcr_unix_snap {
 	struct sock *listener;		/* KCR_UNIX_PEER_EMBRYO: not held */
 	u32 peer_ref;			/* of an embryo, once written */
 /* @end */
+/* @unix-external */
+	u32 ext_len;			/* KCR_UNIX_PEER_EXTERNAL: its name */
+	u8 ext_addr[sizeof(struct sockaddr_un)];
+/* @end */
 };
 
 static void kcr_unix_snap_free(struct kcr_unix_snap *s)
@@ -228,6 +232,50 @@ static void kcr_unix_snap_free(struct kcr_unix_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* @unix-external */
+/*
+ * With KCR_CHECKPOINT_UNIX_EXTERNAL, a peer outside the checkpoint is
+ * saved by its name (a connection accepted, or not yet, shows its
+ * listener's): NULL, or why it cannot be.  A name in the file system is
+ * saved as the absolute path of its socket file, since a relative one
+ * was relative to the peer's directory.
+ */
+static const char *kcr_unix_external(struct kcr_ctx *ctx, struct sock *peer,
+				     struct kcr_unix_snap *s)
+{
+	struct sockaddr_un *sun = (void *)s->ext_addr;
+	const struct path *path = &unix_sk(peer)->path;
+	struct unix_address *addr;
+	char *p;
+	size_t n;
+
+	if (!ctx->unix_external)
+		return "Unix socket connected to a socket outside the checkpoint";
+	/* Pairs with the release of a name being bound: its path is set. */
+	addr = smp_load_acquire(&unix_sk(peer)->addr);
+	if (!addr)
+		return "Unix socket connected to an unnamed socket outside the checkpoint";
+	s->peer_kind = KCR_UNIX_PEER_EXTERNAL;
+	if (!addr->name->sun_path[0]) {
+		s->ext_len = min_t(u32, addr->len, sizeof(s->ext_addr));
+		memcpy(s->ext_addr, addr->name, s->ext_len);
+		return NULL;
+	}
+	p = path->dentry && !d_unlinked(path->dentry) ?
+	    d_path(path, ctx->buf, KCR_PATH_MAX) : ERR_PTR(-ENOENT);
+	if (IS_ERR(p))
+		return "Unix socket connected outside to a socket whose file is gone";
+	n = strlen(p) + 1;
+	if (n > sizeof(sun->sun_path))
+		return "Unix socket connected outside to a path too long for a name";
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, p, n);
+	s->ext_len = offsetof(struct sockaddr_un, sun_path) + n;
+	return NULL;
+}
+
+/* @end */
 /* @unix-listen */
 /* Whether peer is a connection that a listener of the image has not accepted. */
 static bool kcr_unix_embryo_of(struct kcr_ctx *ctx, struct sock *peer,
@@ -266,7 +314,12 @@ static int kcr_unix_snap_embryos(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
 		    s->embryos[i].peer_kind != KCR_UNIX_PEER_DEAD &&
 		    !ctx->unix_closing)
 /* @end */
+/* @until unix-external */
 			ret = -EBUSY;
+/* @end */
+/* @unix-external */
+			ret = -EOPNOTSUPP;	/* from outside: no way back */
+/* @end */
 		if (ret)
 			kcr_log(ctx, "the connection %u not accepted yet of a listening socket",
 				i);
@@ -341,8 +394,14 @@ again:
 			why = "Unix socket connected to a socket outside the checkpoint";
 /* @end */
 /* @unix-fds */
+/* @until unix-external */
 		else if (!ctx->unix_closing)
 			why = "Unix socket connected to a socket outside the checkpoint";
+/* @end */
+/* @end */
+/* @unix-external */
+		else if (!ctx->unix_closing)
+			why = kcr_unix_external(ctx, s->peer, s);
 /* @end */
 	}
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
@@ -857,6 +916,10 @@ static int kcr_write_unix_queue(struct kcr_ctx *ctx, struct file *file)
 		return ret;
 	q.file_ref = kcr_obj_find_key(ctx, file)->id;
 	q.peer = s.peer_kind;
+/* @unix-external */
+	q.peer_addr_len = s.ext_len;
+	memcpy(q.peer_addr, s.ext_addr, s.ext_len);
+/* @end */
 	if (s.peer_kind == KCR_UNIX_PEER_FILE)
 		ret = kcr_unix_ref(ctx, s.peer, &q.peer_ref);
 /* @unix-listen */
@@ -1020,10 +1083,26 @@ static int kcr_unix_ids(struct kcr_ctx *ctx, u32 uid, u32 gid, kuid_t *ku,
 
 /* @unix-name */
 /* Whether the name of r and its socket file are well formed. */
+/*
+ * Whether addr (len bytes used of size) is a Unix socket name as the
+ * kernel keeps one: a path as unix_mkname_bsd() left it (one NUL, last),
+ * or an abstract name; the bytes after it zero.
+ */
+static bool kcr_unix_addr_ok(const u8 *addr, u32 len, u32 size)
+{
+	const struct sockaddr_un *sun = (const void *)addr;
+	const u32 off = offsetof(struct sockaddr_un, sun_path);
+
+	if (len <= off || len > sizeof(*sun) || len > size ||
+	    sun->sun_family != AF_UNIX || memchr_inv(addr + len, 0, size - len))
+		return false;
+	return !sun->sun_path[0] ||
+	       strnlen(sun->sun_path, len - off) == len - off - 1;
+}
+
 static bool kcr_unix_name_ok(const struct kcr_rec_unix *r)
 {
 	const struct sockaddr_un *sun = (const void *)r->addr;
-	const u32 off = offsetof(struct sockaddr_un, sun_path);
 	bool node = false;
 
 	if (!r->addr_len) {
@@ -1031,15 +1110,7 @@ static bool kcr_unix_name_ok(const struct kcr_rec_unix *r)
 		    memchr_inv(r->addr, 0, sizeof(r->addr)))
 			return false;
 	} else {
-		if (r->addr_len <= off || r->addr_len > sizeof(*sun) ||
-		    sun->sun_family != AF_UNIX ||
-		    memchr_inv(r->addr + r->addr_len, 0,
-			       sizeof(r->addr) - r->addr_len))
-			return false;
-		/* A path is as unix_mkname_bsd() left it: one NUL, last. */
-		if (sun->sun_path[0] &&
-		    strnlen(sun->sun_path, r->addr_len - off) !=
-		    r->addr_len - off - 1)
+		if (!kcr_unix_addr_ok(r->addr, r->addr_len, sizeof(r->addr)))
 			return false;
 		/* A name it does not hold is that of its listener. */
 		if (!(r->flags & KCR_UNIX_BOUND) &&
@@ -1800,6 +1871,84 @@ out:
 }
 
 /* @end */
+/* @unix-external */
+/*
+ * The dry run: whether a socket of sk's type holds the name sun (len
+ * bytes) now, so that the real pass can connect to it: 0, or
+ * -ECONNREFUSED.
+ */
+static int kcr_unix_name_held(struct kcr_ctx *ctx, struct sock *sk,
+			      const struct sockaddr_un *sun, u32 len,
+			      struct kcr_unix_rst *ur)
+{
+	const struct cred *old;
+	struct path path;
+	int ret;
+
+	if (sun->sun_path[0]) {
+		old = override_creds(ur->cred);
+		ret = kern_path(sun->sun_path, LOOKUP_FOLLOW, &path);
+		revert_creds(old);
+		if (ret)
+			return -ECONNREFUSED;
+		ret = unix_kcr_bind(sk, sun, len, &path, true);
+		path_put(&path);
+	} else {
+		ret = unix_kcr_bind(sk, sun, len, NULL, true);
+	}
+	return ret == -EADDRINUSE ? 0 : -ECONNREFUSED;
+}
+
+/*
+ * A socket whose peer was outside the checkpoint: connected to the peer's
+ * name again, as its process would (the peer sees a new connection).
+ * What the old peer sent comes from a closed socket, *ghost.  The dry
+ * run connects nothing outside: the ghost stands in for the peer.
+ */
+static int kcr_rst_unix_external(struct kcr_ctx *ctx,
+				 const struct kcr_rec_unix_queue *q,
+				 struct sock *sk, struct kcr_unix_rst *ur,
+				 struct sock **ghost)
+{
+	const struct sockaddr_un *sun = (const void *)q->peer_addr;
+	struct sockaddr_storage addr = {};
+	bool bsd = sun->sun_path[0];
+	const struct cred *old;
+	int ret;
+
+	*ghost = unix_kcr_ghost(sock_net(sk), sk->sk_type);
+	if (IS_ERR(*ghost)) {
+		ret = PTR_ERR(*ghost);
+		*ghost = NULL;
+		return ret;
+	}
+	memcpy(&addr, q->peer_addr, q->peer_addr_len);
+	if (ctx->dry_run) {
+		ret = kcr_unix_name_held(ctx, sk, (struct sockaddr_un *)&addr,
+					 q->peer_addr_len, ur);
+		if (!ret)
+			ret = unix_kcr_connect(sk, *ghost);
+		if (!ret && sk->sk_type != SOCK_DGRAM)
+			ret = unix_kcr_connect(*ghost, sk);
+		if (ret == -ECONNREFUSED)
+			goto refused;
+		return ret;
+	}
+	old = override_creds(ur->cred);
+	ret = kernel_connect(sk->sk_socket, (struct sockaddr *)&addr,
+			     q->peer_addr_len, O_NONBLOCK);
+	revert_creds(old);
+refused:
+	if (ret)
+		kcr_log(ctx, "Unix socket %u: cannot connect it to %s%*pE again: %d",
+			q->file_ref, bsd ? "" : "@",
+			(int)(q->peer_addr_len -
+			      offsetof(struct sockaddr_un, sun_path) - 1),
+			sun->sun_path + !bsd, ret);
+	return ret;
+}
+
+/* @end */
 /* Restart: a KCR_REC_UNIX_QUEUE, whose header h was read, and its buffers. */
 int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 {
@@ -1826,10 +1975,24 @@ int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 	    q.nr_embryos || q.nr_skbs > KCR_UNIX_QUEUE_SKBS ||
 /* @end */
 /* @unix-listen-rst */
+/* @until unix-external */
 	    q.peer > KCR_UNIX_PEER_DEAD ||
+/* @end */
+/* @unix-external */
+	    q.peer > KCR_UNIX_PEER_EXTERNAL ||
+/* @end */
 	    (q.peer != KCR_UNIX_PEER_FILE && q.peer != KCR_UNIX_PEER_EMBRYO &&
 	     q.peer_ref) ||
+/* @until unix-external */
 	    q.peer_addr_len || memchr_inv(q.peer_addr, 0, sizeof(q.peer_addr)) ||
+/* @end */
+/* @unix-external */
+	    (q.peer == KCR_UNIX_PEER_EXTERNAL ?
+	     !kcr_unix_addr_ok(q.peer_addr, q.peer_addr_len,
+			       sizeof(q.peer_addr)) :
+	     q.peer_addr_len || memchr_inv(q.peer_addr, 0,
+					   sizeof(q.peer_addr))) ||
+/* @end */
 	    (ur->rec.state != TCP_LISTEN && q.nr_embryos) ||
 	    (ur->rec.state == TCP_LISTEN &&
 	     (q.nr_skbs || q.nr_embryos > ur->rec.backlog + 1)) ||
@@ -1869,6 +2032,11 @@ int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 		ret = unix_kcr_connect(sk, psk);
 		if (!ret && stream)
 			ret = unix_kcr_connect(psk, sk);
+/* @unix-external */
+	} else if (q.peer == KCR_UNIX_PEER_EXTERNAL) {
+		ret = kcr_rst_unix_external(ctx, &q, sk, ur, &ghost);
+		psk = ghost;
+/* @end */
 	} else if (q.peer == KCR_UNIX_PEER_DEAD) {
 		dead = unix_kcr_ghost(sock_net(sk), sk->sk_type);
 		if (IS_ERR(dead))

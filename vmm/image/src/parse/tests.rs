@@ -3726,6 +3726,7 @@ fn unix_sockets_carry_their_state_and_queue() {
         UnixQueue {
             peer: "file",
             peer_file: Some(51),
+            peer_name: vec![],
             bytes: 11,
             buffers: vec![
                 UnixBuf {
@@ -4217,9 +4218,9 @@ fn bad_unix_queues_are_refused_as_restart_does() {
         // A known peer kind, a peer object only with KCR_UNIX_PEER_FILE
         // and KCR_UNIX_PEER_EMBRYO.
         (
-            vec![closed_stream(50), unix_queue_record(50, 4, 0, 0, 0)],
+            vec![dgram(50, CLOSE), unix_queue_record(50, 5, 0, 0, 0)],
             14,
-            queue_of(50, 4),
+            queue_of(50, 5),
         ),
         (
             vec![closed_stream(50), unix_queue_record(50, u32::MAX, 0, 0, 0)],
@@ -4239,7 +4240,9 @@ fn bad_unix_queues_are_refused_as_restart_does() {
             14,
             queue_of(50, 3),
         ),
-        // What is not saved yet: 0.
+        // A peer's name only for one outside the checkpoint
+        // (KCR_UNIX_PEER_EXTERNAL), and nr_embryos only for a listener:
+        // 0.
         (
             vec![
                 closed_stream(50),
@@ -5225,6 +5228,7 @@ fn named_and_listening_unix_sockets_carry_their_names_and_connections() {
         UnixQueue {
             peer: "none",
             peer_file: None,
+            peer_name: vec![],
             bytes: 0,
             buffers: vec![]
         }
@@ -6202,4 +6206,305 @@ fn unix_connections_not_accepted_yet_are_exactly_the_ones_announced() {
     let e = parse(&threaded(2, &[(th, n + 1)])[..]).unwrap_err();
     assert_eq!(e.record, "UNIX_EMBRYO", "{e}");
     assert!(e.msg.contains(stray), "{e}");
+}
+
+#[test]
+fn unix_sockets_connected_outside_carry_their_peer_s_name() {
+    use unix_peer::{DEAD, EXTERNAL, FILE};
+    use unix_sock::*;
+    let img = parse(&with_unix_external()[..]).unwrap();
+    assert_eq!(img.records, N + 8);
+    assert_eq!(img.header.flags, KCR_CHECKPOINT_UNIX_EXTERNAL);
+    let s = unix_of(&img, 70);
+    assert_eq!((s.type_, s.state), ("stream", "established"));
+    assert_eq!(
+        s.peercred,
+        Some(UnixCreds {
+            pid: 1,
+            uid: 0,
+            gid: 0
+        })
+    );
+    assert_eq!(
+        s.queue,
+        UnixQueue {
+            peer: "external",
+            peer_file: None,
+            peer_name: unix_path_node(UNIX_EXTERNAL_PATH),
+            bytes: 22,
+            buffers: vec![UnixBuf {
+                len: 22,
+                creds: Some(UnixCreds {
+                    pid: 0,
+                    uid: 0,
+                    gid: 0
+                }),
+                sender: None,
+                fds: vec![],
+            }],
+        }
+    );
+    assert_eq!(unix_name_text(&s.queue.peer_name), UNIX_EXTERNAL_PATH);
+    // Its own name is none: the name is its peer's.
+    assert!(s.name.is_empty() && !s.bound);
+    let d = unix_of(&img, 71);
+    assert_eq!((d.type_, d.state), ("dgram", "established"));
+    assert_eq!(
+        (d.queue.peer, d.queue.peer_file, &d.queue.peer_name[..]),
+        ("external", None, UNIX_EXTERNAL_ABSTRACT)
+    );
+    assert_eq!(unix_name_text(&d.queue.peer_name), "@cr-log");
+    assert_eq!((d.queue.bytes, d.queue.buffers.len()), (4, 1));
+    // JSON shows the name as text, and no name for any other peer.
+    let j: serde_json::Value = serde_json::to_value(&img.files).unwrap();
+    let q = |id: u32| {
+        j.as_array()
+            .and_then(|v| v.iter().find(|f| f["objid"] == id))
+            .map(|f| f["unix"]["queue"].clone())
+            .unwrap()
+    };
+    assert_eq!(q(70)["peer"], "external");
+    assert_eq!(q(70)["peer_name"], UNIX_EXTERNAL_PATH);
+    assert_eq!(q(71)["peer_name"], "@cr-log");
+    assert!(q(70).get("peer_file").is_none());
+    let j = serde_json::to_value(&parse(&with_unix()[..]).unwrap().files).unwrap();
+    assert!(!j.to_string().contains("peer_name"), "{j}");
+    // Restart does not ask for KCR_CHECKPOINT_UNIX_EXTERNAL: the same
+    // sockets in an image without it.
+    let v = sample_unix_external_records();
+    let img = parse(&with_files(&v, 8)[..]).unwrap();
+    assert_eq!(img.header.flags, 0);
+    assert_eq!(unix_of(&img, 70).queue.peer, "external");
+    // The longest names, a path (107 bytes and its NUL) and an abstract
+    // one (108 bytes, NULs in it); the shortest, an abstract name of one
+    // byte and a path of one; a seqpacket socket; a datagram socket not
+    // connected any more (restart does not tie its state to its peer),
+    // with datagrams of senders in the image and not; a stream socket
+    // with nothing queued, shut down both ways.
+    let long_path = unix_path_node(&"p".repeat(107));
+    let mut long_abstract = vec![0u8; 108];
+    long_abstract[2..].fill(b'a');
+    let seq = unix_sock(SEQPACKET, ESTABLISHED);
+    let shut = kcr_rec_unix {
+        shutdown: RCV_SHUTDOWN | SEND_SHUTDOWN,
+        ..unix_sock(STREAM, ESTABLISHED)
+    };
+    let recs = [
+        established(50),
+        unix_external_queue_records(50, &long_path, &[unix_skb_record(b"x", None, 0)]),
+        unix_records(51, 2, &seq),
+        unix_external_queue_records(
+            51,
+            &long_abstract,
+            &[
+                unix_skb_record(b"one", None, 0),
+                unix_skb_record(b"", None, 0),
+            ],
+        ),
+        dgram(52, CLOSE),
+        dgram(53, CLOSE),
+        no_queue(53),
+        unix_external_queue_records(
+            52,
+            b"\0",
+            &[
+                unix_skb_record(b"from 53", None, 53),
+                unix_skb_record(b"from outside", Some((0, 1, 2)), 0),
+            ],
+        ),
+        unix_records(54, 2, &shut),
+        unix_external_queue_records(54, b"/\0", &[]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 50).queue.peer_name, long_path);
+    assert_eq!(unix_of(&img, 51).queue.peer_name, long_abstract);
+    assert_eq!(unix_of(&img, 51).queue.buffers.len(), 2);
+    let d = unix_of(&img, 52);
+    assert_eq!((d.state, &d.queue.peer_name[..]), ("close", &b"\0"[..]));
+    assert_eq!(d.queue.buffers[0].sender, Some(53));
+    assert_eq!(unix_name_text(&unix_of(&img, 54).queue.peer_name), "/");
+    // A stream socket connected outside is no peer for another: it is
+    // queued already.
+    let recs = [
+        established(50),
+        established(51),
+        unix_external_queue_records(50, b"\0d", &[]),
+        unix_queue_record(51, FILE, 50, 0, 0),
+    ];
+    refused_last(&recs, "UNIX_QUEUE", "Unix socket 51 and its peer disagree");
+    // Nor is one joined by its peer's QUEUE connected outside.
+    let recs = [
+        established(50),
+        established(51),
+        unix_queue_record(51, FILE, 50, 0, 0),
+        unix_external_queue_records(50, b"\0d", &[]),
+    ];
+    refused_last(&recs, "UNIX_QUEUE", "Unix socket 50 and its peer disagree");
+    // A datagram socket connected outside can be the peer of another
+    // (only a stream pair names each other).
+    let recs = [
+        dgram(50, ESTABLISHED),
+        dgram(51, ESTABLISHED),
+        unix_external_queue_records(50, b"\0d", &[]),
+        unix_queue_records(51, FILE, 50, &[]),
+        dgram(52, ESTABLISHED),
+        unix_queue_records(52, DEAD, 0, &[]),
+    ];
+    let img = parse(&unix_img(&recs)[..]).unwrap();
+    assert_eq!(unix_of(&img, 51).queue.peer_file, Some(50));
+    assert!(unix_of(&img, 52).queue.peer_name.is_empty());
+    assert_eq!(unix_peer::name(EXTERNAL), Some("external"));
+}
+
+#[test]
+fn bad_unix_external_peers_are_refused_as_restart_does() {
+    use unix_peer::{DEAD, EXTERNAL, FILE, NONE};
+    use unix_sock::*;
+    let queue_of = |id: u32, peer: u32| format!("Unix socket queue of object {id} (peer {peer})");
+    let good = sockaddr_un(b"/run/d.sock\0");
+    // `good` with byte `i` set to `v`, or of length `len`.
+    let byte = |i: usize, v: u8| {
+        let (mut a, len) = good;
+        a[i] = v;
+        (a, len)
+    };
+    let len = |len: u32| (good.0, len);
+    // The QUEUE of socket 50, with `peer`, `peer_ref` and the name
+    // `addr`, nothing queued.
+    let q = |peer: u32, peer_ref: u32, addr: ([u8; 112], u32)| {
+        unix_queue_addr_record(50, peer, peer_ref, addr, 0, 0)
+    };
+    // The name is fine: the cases below are refused for what they change.
+    parse(&unix_img(&[established(50), q(EXTERNAL, 0, good)])[..]).unwrap();
+    // A known peer kind: none past KCR_UNIX_PEER_EXTERNAL.
+    for peer in [EXTERNAL + 1, u32::MAX] {
+        let recs = [established(50), unix_queue_record(50, peer, 0, 0, 0)];
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, peer));
+        let recs = [dgram(50, ESTABLISHED), unix_queue_record(50, peer, 0, 0, 0)];
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, peer));
+    }
+    // The peer's name, as kcr_unix_addr_ok() takes one: family AF_UNIX
+    // (little-endian), longer than its family, at most a sockaddr_un,
+    // nothing after it, a path with one NUL, last.
+    let mut abs = sockaddr_un(b"\0abs");
+    abs.0[8] = 1;
+    let bad_names = [
+        byte(0, 0),
+        byte(0, 2),
+        byte(1, 1),
+        len(0),
+        len(2),
+        len(13),
+        len(15),
+        (sockaddr_un(&[0; 108]).0, SOCKADDR_UN_LEN + 1),
+        (sockaddr_un(&[0; 108]).0, 112),
+        (good.0, u32::MAX),
+        byte(20, 1),
+        byte(111, 1),
+        abs,
+        sockaddr_un(b"/run/d.sock"),
+        sockaddr_un(b"/run/d.sock\0\0"),
+        sockaddr_un(b"/run\0d.sock\0"),
+        sockaddr_un(b""),
+    ];
+    for (i, addr) in bad_names.into_iter().enumerate() {
+        let recs = [established(50), q(EXTERNAL, 0, addr)];
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("UNIX_QUEUE", 14), "name {i}: {e}");
+        assert!(e.msg.contains(&queue_of(50, EXTERNAL)), "name {i}: {e}");
+        // The same of a datagram socket.
+        let recs = [dgram(50, ESTABLISHED), q(EXTERNAL, 0, addr)];
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, EXTERNAL));
+    }
+    // No name for any other peer: neither a length nor a byte.
+    let only_len = |len: u32| ([0u8; 112], len);
+    let only_bytes = (good.0, 0);
+    for (peer, addr) in [
+        (NONE, good),
+        (NONE, only_len(2)),
+        (NONE, only_bytes),
+        (NONE, (byte(111, 1).0, 0)),
+        (DEAD, good),
+        (DEAD, only_len(14)),
+        (DEAD, only_bytes),
+        (FILE, good),
+        (FILE, only_len(SOCKADDR_UN_LEN)),
+        (FILE, only_bytes),
+    ] {
+        let sock = if peer == NONE {
+            closed_stream(50)
+        } else {
+            established(50)
+        };
+        let peer_ref = if peer == FILE { 51 } else { 0 };
+        let recs = [sock, established(51), q(peer, peer_ref, addr)];
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, peer));
+    }
+    // A connection not accepted yet names its listener, not a name.
+    let l = kcr_rec_unix {
+        backlog: 5,
+        ..unix_named(unix_sock(STREAM, LISTEN), b"\0l", true)
+    };
+    let recs = [
+        unix_records(60, 2, &l),
+        established(50),
+        unix_queue_addr_record(50, unix_peer::EMBRYO, 60, good, 0, 0),
+    ];
+    refused_last(&recs, "UNIX_QUEUE", &queue_of(50, unix_peer::EMBRYO));
+    // No peer object: the peer is outside.
+    for peer_ref in [51, 50, 2, 99] {
+        let recs = [
+            established(50),
+            established(51),
+            q(EXTERNAL, peer_ref, good),
+        ];
+        refused_last(&recs, "UNIX_QUEUE", &queue_of(50, EXTERNAL));
+    }
+    // A stream or seqpacket socket connected outside is ESTABLISHED: not
+    // CLOSE, nor a listener.
+    for u in [
+        unix_sock(STREAM, CLOSE),
+        unix_sock(SEQPACKET, CLOSE),
+        kcr_rec_unix {
+            backlog: 5,
+            ..unix_named(unix_sock(STREAM, LISTEN), b"\0l", true)
+        },
+    ] {
+        let recs = [unix_records(50, 2, &u), q(EXTERNAL, 0, good)];
+        let want = format!("Unix socket 50: state {} with peer 4", u.state);
+        refused_last(&recs, "UNIX_QUEUE", &want);
+    }
+    // A datagram's sender only on a datagram socket, even connected
+    // outside.
+    let recs = [
+        established(50),
+        dgram(51, CLOSE),
+        no_queue(51),
+        unix_external_queue_records(50, b"\0d", &[unix_skb_record(b"x", None, 51)]),
+    ];
+    let e = parse(&unix_img(&recs)[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("UNIX_SKB", 18), "{e}");
+    assert!(e.msg.contains("Unix socket buffer of 1 bytes"), "{e}");
+}
+
+#[test]
+fn the_header_takes_the_checkpoint_flags_restart_knows() {
+    let flags = offset_of!(kcr_rec_header, flags);
+    for (f, ok) in [
+        (KCR_CHECKPOINT_UNIX_EXTERNAL, true),
+        (KCR_CHECKPOINT_HOSTINFO | KCR_CHECKPOINT_UNIX_EXTERNAL, true),
+        (1 << 3, false),
+        (KCR_CHECKPOINT_UNIX_EXTERNAL | 1 << 31, false),
+    ] {
+        let mut b = body(&with_unix_external());
+        put(&mut b, flags, &f.to_le_bytes());
+        match parse(&finish(b, N + 8)[..]) {
+            Ok(_) => assert!(ok, "flags {f:#x} taken"),
+            Err(e) => {
+                assert!(!ok, "flags {f:#x}: {e}");
+                assert_eq!(e.record, "HEADER", "{e}");
+                assert!(e.msg.contains(&format!("unknown flags {f:#x}")), "{e}");
+            }
+        }
+    }
 }

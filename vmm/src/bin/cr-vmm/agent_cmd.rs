@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agent_proto::client::Client;
+use agent_proto::client::{CheckpointOptions, Client};
 use agent_proto::{self as proto, After, Reply, Request};
 use anyhow::{bail, Context};
 
@@ -124,6 +124,12 @@ pub enum AgentCmd {
         /// (page-table roots, register frames), for `cr-vmm verify`.
         #[arg(long)]
         hostinfo: bool,
+        /// Save a Unix socket connected to a named socket outside the
+        /// checkpointed tree (a local daemon, a log socket) by its peer's
+        /// name, and connect it to that name again on restart; without
+        /// this such a socket is refused. The peer sees a new connection.
+        #[arg(long)]
+        ext_unix: bool,
         /// Then, with the tasks still frozen, have the VMM snapshot the
         /// whole VM into this new directory (implies --hostinfo; needs
         /// --leave-stopped and --api-sock): `cr-vmm verify --image IMAGE
@@ -352,6 +358,7 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             leave_stopped,
             kill,
             hostinfo,
+            ext_unix,
             snapshot,
             api_sock,
         } => {
@@ -368,9 +375,17 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
             let start = std::time::Instant::now();
             let bytes = target
                 .connect()?
-                .checkpoint(pid, after, hostinfo, &output, validate_image, |n| {
-                    bar.set_position(n)
-                })
+                .checkpoint(
+                    pid,
+                    CheckpointOptions {
+                        after,
+                        hostinfo,
+                        ext_unix,
+                    },
+                    &output,
+                    validate_image,
+                    |n| bar.set_position(n),
+                )
                 .with_context(|| format!("checkpoint of guest pid {pid}"))?;
             bar.finish_and_clear();
             if target.json {

@@ -135,8 +135,24 @@
  * the machine.  These are kernel addresses: CAP_SYS_ADMIN only.
  */
 #define KCR_CHECKPOINT_HOSTINFO		(1UL << 1)
+/* @until unix-external */
 #define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
 					 KCR_CHECKPOINT_HOSTINFO)
+/* @end */
+/* @unix-external */
+/*
+ * KCR_CHECKPOINT_UNIX_EXTERNAL: a Unix socket connected to a named socket
+ * of a process outside the checkpoint (a local daemon's listener, a log
+ * socket) is saved with its peer's name (KCR_UNIX_PEER_EXTERNAL) rather
+ * than refused, and restart connects it to that name again.  The peer
+ * then sees a new connection: what the old one carried, and its state in
+ * the peer, are not brought back.
+ */
+#define KCR_CHECKPOINT_UNIX_EXTERNAL	(1UL << 2)
+#define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
+					 KCR_CHECKPOINT_HOSTINFO | \
+					 KCR_CHECKPOINT_UNIX_EXTERNAL)
+/* @end */
 
 /*
  * restart() flags.  An image with a KCR_REC_TREE record is restarted by
@@ -1278,7 +1294,12 @@ struct kcr_rec_unix_queue {
 	__u32 file_ref;
 	__u32 peer;		/* KCR_UNIX_PEER_* */
 	__u32 peer_ref;		/* KCR_UNIX_PEER_FILE: the peer's object */
+/* @until unix-external */
 	__u32 peer_addr_len;	/* (*) */
+/* @end */
+/* @unix-external */
+	__u32 peer_addr_len;	/* KCR_UNIX_PEER_EXTERNAL: its name */
+/* @end */
 /* @until unix-listen */
 	__u32 nr_embryos;	/* (*) */
 /* @end */
@@ -1287,7 +1308,12 @@ struct kcr_rec_unix_queue {
 /* @end */
 	__u32 nr_skbs;		/* <= KCR_UNIX_QUEUE_SKBS */
 	__u64 bytes;		/* <= KCR_UNIX_QUEUE_BYTES */
+/* @until unix-external */
 	__u8 peer_addr[112];	/* (*) */
+/* @end */
+/* @unix-external */
+	__u8 peer_addr[112];	/* struct sockaddr_un */
+/* @end */
 };
 
 #define KCR_UNIX_PEER_NONE	0
@@ -1296,6 +1322,9 @@ struct kcr_rec_unix_queue {
 #define KCR_UNIX_PEER_EMBRYO	2
 /* @end */
 #define KCR_UNIX_PEER_DEAD	3
+/* @unix-external */
+#define KCR_UNIX_PEER_EXTERNAL	4	/* peer_addr: connect() to it again */
+/* @end */
 
 #define KCR_UNIX_QUEUE_SKBS	65536
 #define KCR_UNIX_QUEUE_BYTES	(64ULL << 20)
