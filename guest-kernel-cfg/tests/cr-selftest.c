@@ -3043,6 +3043,13 @@ static int cmd_errors(void)
 			return 2;
 		if (refused_holding(fd, s, "a Unix socket with SO_PASSSEC"))
 			return 2;
+		/* Out-of-band data waiting on a stream socket is not kept. */
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    send(sv[1], "o", 1, MSG_OOB) != 1)
+			return 2;
+		close(sv[1]);
+		if (refused_holding(fd, sv[0], "out-of-band data on a Unix socket"))
+			return 2;
 		/* A peer in a process outside the checkpoint. */
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 			return 2;
