@@ -90,6 +90,21 @@ static inline void test_daemon(void)
 	close(fd);
 }
 
+/* One line in "$ZDTM_READY.SUFFIX", for zdtm-run to read. */
+static inline void zdtm_ready_note(const char *suffix, const char *line)
+{
+	const char *ready = getenv("ZDTM_READY");
+	char path[512];
+	FILE *f;
+
+	if (!ready)
+		fail("ZDTM_READY is not set (run me with zdtm-run)");
+	snprintf(path, sizeof(path), "%s.%s", ready, suffix);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", line) < 0 || fclose(f))
+		fail("writing %s: %s", path, strerror(errno));
+}
+
 /*
  * A shell command for zdtm-run to run, in the case's directory, after the
  * checkpoint has killed the case and before the restart (in the cr run
@@ -98,16 +113,7 @@ static inline void test_daemon(void)
  */
 static inline void test_between(const char *cmd)
 {
-	const char *ready = getenv("ZDTM_READY");
-	char path[512];
-	FILE *f;
-
-	if (!ready)
-		fail("ZDTM_READY is not set (run me with zdtm-run)");
-	snprintf(path, sizeof(path), "%s.between", ready);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f))
-		fail("writing %s: %s", path, strerror(errno));
+	zdtm_ready_note("between", cmd);
 }
 
 /*
@@ -117,16 +123,7 @@ static inline void test_between(const char *cmd)
  */
 static inline void test_checkpoint_opts(const char *opts)
 {
-	const char *ready = getenv("ZDTM_READY");
-	char path[512];
-	FILE *f;
-
-	if (!ready)
-		fail("ZDTM_READY is not set (run me with zdtm-run)");
-	snprintf(path, sizeof(path), "%s.opts", ready);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%s\n", opts) < 0 || fclose(f))
-		fail("writing %s: %s", path, strerror(errno));
+	zdtm_ready_note("opts", opts);
 }
 
 /* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */

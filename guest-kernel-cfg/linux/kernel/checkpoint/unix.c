@@ -1017,6 +1017,9 @@ void kcr_unix_release(struct kcr_ctx *ctx)
 	xa_for_each(&ctx->unix_seen, index, file)
 		fput(file);
 	xa_destroy(&ctx->unix_seen);
+/* @unix-fds */
+	xa_destroy(&ctx->unix_inflight);
+/* @end */
 /* @unix-queue */
 	kvfree(ctx->unix_todo);
 	ctx->unix_todo = NULL;

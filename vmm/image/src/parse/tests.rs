@@ -6508,3 +6508,18 @@ fn the_header_takes_the_checkpoint_flags_restart_knows() {
         }
     }
 }
+
+#[test]
+fn every_seed_image_parses() {
+    let mut names = Vec::new();
+    for (name, img) in crate::samples::seed_images() {
+        if let Err(e) = crate::parse(&img[..]) {
+            panic!("seed {name}: {e}");
+        }
+        assert!(img.len() <= 64 << 10, "seed {name} is too large");
+        assert!(!names.contains(&name), "seed {name} twice");
+        names.push(name);
+    }
+    assert!(names.contains(&"unix-fds"));
+    assert!(names.contains(&"unix-external"));
+}
