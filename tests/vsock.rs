@@ -76,6 +76,22 @@ echo "t-tree-status=$? $(cat /tmp/err)"
 c checkpoint --pid 99999 -o /tmp/none.img > /tmp/err 2>&1
 echo "t-nopid-status=$? $(cat /tmp/err)"
 [ -e /tmp/none.img ] || [ -e /tmp/.none.img.partial ] && echo t-nopid-left
+# A program nobody here wrote, with a socket bound to a path: busybox
+# syslogd, checkpointed over vsock, killed and restarted; its /dev/log
+# file is taken again and logger reaches the restored daemon.
+sy=$(c spawn -- /bin/syslogd -n -O /tmp/sy.log)
+sleep 0.5
+c exec -- /bin/logger before-checkpoint
+c checkpoint --pid "$sy" -o /tmp/sy.img --kill > /tmp/err 2>&1
+echo "t-syslogd-ckpt=$? $(cat /tmp/err)"
+c ps | grep -q "^ *$sy " || echo t-syslogd-killed=ok
+nsy=$(c restart /tmp/sy.img | sed 's/.*guest pid //')
+sleep 0.5
+c exec -- /bin/logger after-restart
+sleep 0.5
+c exec -- /bin/cat /tmp/sy.log > /tmp/sy.log
+echo "t-syslogd-lines=$(grep -c 'before-checkpoint\|after-restart' /tmp/sy.log)"
+c kill --pid "$nsy"
 # A process the kernel cannot checkpoint (its log socket's file was
 # deleted): a typed error naming the object, no image, and the process
 # keeps running.
@@ -155,6 +171,9 @@ fn agent_commands_checkpoint_restart_and_faults_over_vsock() {
         "{text}"
     );
     assert!(!has_line(&out, "t-nopid-left"), "{text}");
+    assert!(value(&out, "t-syslogd-ckpt").starts_with("0 "), "{text}");
+    assert!(has_line(&out, "t-syslogd-killed=ok"), "{text}");
+    assert_eq!(value(&out, "t-syslogd-lines"), "2", "{text}");
     let refused = value(&out, "t-refused-status");
     assert!(
         refused.starts_with("1 ")
