@@ -98,7 +98,11 @@ static void *worker(void *a)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = on_once };
+	/*
+	 * SA_RESTART: the one-shot timer may fire while the main thread waits
+	 * for the worker (a loaded host), which must not end that wait.
+	 */
+	struct sigaction sa = { .sa_handler = on_once, .sa_flags = SA_RESTART };
 	struct itimerspec p = { { 0, 20000000 }, { 0, 20000000 } };
 	struct itimerspec o = { { 0, 0 }, { 2, 0 } };
 	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID };
