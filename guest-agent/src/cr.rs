@@ -33,6 +33,11 @@ pub const CHECKPOINT_HOSTINFO: libc::c_long = 2;
 /// checkpoint(2) flag `KCR_CHECKPOINT_UNIX_EXTERNAL`: a Unix socket whose
 /// peer is a named socket outside is saved by that name, not refused.
 pub const CHECKPOINT_UNIX_EXTERNAL: libc::c_long = 4;
+
+/// checkpoint(2) flag `KCR_CHECKPOINT_KILL` (with no image, fd -1): the
+/// frozen tree, saved already, is killed, its TCP connections first closed
+/// without a word to their peers so that a restart can make them again.
+pub const CHECKPOINT_KILL: libc::c_long = 8;
 /// restart(2) flag `KCR_RESTART_TREE`: the root of a tree, coordinates.
 pub const RESTART_TREE: libc::c_long = 1;
 /// restart(2) flag `KCR_RESTART_JOIN`: another process of a tree.
@@ -160,6 +165,11 @@ impl FreezeGroup {
                 r?;
             }
             After::Kill => {
+                // Quietly first (TCP connections), then, whatever is left
+                // of the group, with a plain SIGKILL.
+                if let Err(e) = kill_quietly(self.pid, 2) {
+                    eprintln!("guest-agent: {e}: its TCP connections close as usual");
+                }
                 // The whole tree: everything in the group.
                 let procs = fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
                 for p in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
@@ -278,6 +288,32 @@ pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, options: libc::c_long) -> st
     if ret < 0 {
         let e = std::io::Error::last_os_error();
         return Err(err(format!("checkpoint({pid}) failed: {e}")));
+    }
+    Ok(())
+}
+
+/// Kills the frozen, checkpointed tree of `pid` through checkpoint(2)
+/// (`KCR_CHECKPOINT_KILL`): its TCP connections end without a FIN or a
+/// reset and leave no TIME_WAIT behind, so the restarted tree can have
+/// them again. The kernel's log goes to `logfd`.
+pub fn kill_quietly(pid: i32, logfd: i32) -> std::io::Result<()> {
+    let mut flags = CHECKPOINT_KILL;
+    if !descendants(pid).is_empty() {
+        flags |= CHECKPOINT_TREE;
+    }
+    // SAFETY: a raw system call with integer arguments; logfd is open.
+    let ret = unsafe {
+        libc::syscall(
+            NR_CHECKPOINT,
+            pid as libc::c_long,
+            -1 as libc::c_long,
+            flags,
+            logfd as libc::c_long,
+        )
+    };
+    if ret < 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(err(format!("checkpoint({pid}, KILL) failed: {e}")));
     }
     Ok(())
 }

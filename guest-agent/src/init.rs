@@ -138,6 +138,38 @@ pub fn command_from_cmdline(cmdline: &str) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// Brings the loopback interface up, as any init does, so programs can
+/// talk TCP and UDP to themselves. A kernel without IPv4 has nothing to
+/// bring up: said once, not an error.
+fn loopback_up() {
+    // SAFETY: socket(2) has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        let e = std::io::Error::last_os_error();
+        println!("crvmm-init: no IPv4 ({e}): the loopback interface stays down");
+        return;
+    }
+    // SAFETY: ifreq is plain old data; all zeroes is a valid value.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in ifr.ifr_name.iter_mut().zip(b"lo\0") {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: fd is an open socket and ifr a valid ifreq naming "lo"; the
+    // kernel reads and writes only that struct.
+    let ok = unsafe {
+        libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr) == 0 && {
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr) == 0
+        }
+    };
+    if !ok {
+        let e = std::io::Error::last_os_error();
+        println!("crvmm-init: cannot bring the loopback interface up: {e}");
+    }
+    // SAFETY: fd is ours and closed once.
+    unsafe { libc::close(fd) };
+}
+
 /// Runs the guest. `args` are init's arguments: when the kernel command line
 /// has no ` -- COMMAND`, they are the command (`guest-agent init CMD…`).
 pub fn run(args: &[String]) -> ExitCode {
@@ -150,6 +182,7 @@ pub fn run(args: &[String]) -> ExitCode {
     mount("tmpfs", "/run", "tmpfs");
     // cgroup v2: its freezer is how checkpoint() of another tree freezes it.
     mount("cgroup2", "/sys/fs/cgroup", "cgroup2");
+    loopback_up();
     let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let ncpu = std::fs::read_to_string("/proc/cpuinfo")

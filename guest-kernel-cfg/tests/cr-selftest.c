@@ -64,7 +64,11 @@
 #include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <linux/netlink.h>
 #include <linux/perf_event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/fsuid.h>
@@ -124,6 +128,85 @@ static int refused_holding(int img, int held, const char *what)
 	CHECK(ret < 0 && errno == EOPNOTSUPP,
 	      "checkpoint with %s open: EOPNOTSUPP", what);
 	close(held);
+	return 0;
+}
+
+/*
+ * TCP and UDP sockets in states not saved, and sockets of other kinds:
+ * each refused alone, with its log line.  The TCP peers are in a process
+ * outside the checkpoint.
+ */
+static int inet_refusals(int img)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l, s, u, one = 1, to_child[2], to_parent[2];
+	pid_t holder;
+	char b;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sin, len) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) || pipe(to_child) ||
+	    pipe(to_parent))
+		return 2;
+	holder = fork();
+	if (holder == 0) {
+		int a = socket(AF_INET, SOCK_STREAM, 0);
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(a, (struct sockaddr *)&sin, len) ||
+		    write(to_parent[1], "a", 1) != 1 ||
+		    read(to_child[0], &b, 1) != 1 ||
+		    connect(c, (struct sockaddr *)&sin, len) ||
+		    write(to_parent[1], "c", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	/* A connection to a process outside (the listener is saveable). */
+	if (read(to_parent[0], &b, 1) != 1)
+		return 2;
+	s = accept(l, NULL, NULL);
+	if (refused_holding(img, s, "a TCP connection to a process outside"))
+		return 2;
+	if (write(to_child[1], "g", 1) != 1 ||
+	    read(to_parent[0], &b, 1) != 1 || b != 'c')
+		return 2;
+	usleep(100000);
+	if (refused_holding(img, l, "a TCP listener with a connection waiting"))
+		return 2;
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	/* Data corked on a UDP socket, not sent yet. */
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (u < 0 || setsockopt(u, IPPROTO_UDP, UDP_CORK, &one, sizeof(one)) ||
+	    sendto(u, "d", 1, 0, (struct sockaddr *)&sin, len) != 1)
+		return 2;
+	if (refused_holding(img, u, "a UDP socket with data corked"))
+		return 2;
+	/* Options whose effect is not kept. */
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (u < 0 || setsockopt(u, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+		return 2;
+	if (refused_holding(img, u, "a UDP socket with IP_PKTINFO"))
+		return 2;
+	u = socket(AF_INET6, SOCK_STREAM, 0);
+	if (u < 0 || setsockopt(u, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one,
+				sizeof(one)))
+		return 2;
+	if (refused_holding(img, u, "a TCP socket with TCP_DEFER_ACCEPT"))
+		return 2;
+	/* Other kinds of socket. */
+	if (refused_holding(img, socket(AF_INET, SOCK_RAW, IPPROTO_ICMP),
+			    "a raw IP socket") ||
+	    refused_holding(img, socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE),
+			    "a netlink socket"))
+		return 2;
 	return 0;
 }
 
@@ -2986,6 +3069,14 @@ static int cmd_errors(void)
 	close(fd);
 	ret = sys_checkpoint(0, 1, 1, -1);
 	CHECK(ret < 0 && errno == EINVAL, "checkpoint with unknown flags: EINVAL");
+	ret = sys_checkpoint(0, -1, 0, -1);
+	CHECK(ret < 0 && errno == EINVAL, "checkpoint to fd -1 without KCR_CHECKPOINT_KILL: EINVAL");
+	ret = sys_checkpoint(0, -1, KCR_CHECKPOINT_KILL, -1);
+	CHECK(ret < 0 && errno == EINVAL, "KCR_CHECKPOINT_KILL of itself: EINVAL");
+	ret = sys_checkpoint(1, 1, KCR_CHECKPOINT_KILL, -1);
+	CHECK(ret < 0 && errno == EINVAL, "KCR_CHECKPOINT_KILL with an image fd: EINVAL");
+	ret = sys_checkpoint(1, -1, KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_HOSTINFO, -1);
+	CHECK(ret < 0 && errno == EINVAL, "KCR_CHECKPOINT_KILL with other flags: EINVAL");
 	ret = sys_checkpoint(999999, 1, 0, -1);
 	CHECK(ret < 0 && errno == ESRCH, "checkpoint of no process: ESRCH");
 	ret = sys_checkpoint(1, 1, 0, 2);
@@ -3069,6 +3160,8 @@ static int cmd_errors(void)
 		waitpid(holder, NULL, 0);
 		/* Connections not accepted yet, across the checkpoint's edge. */
 		if (unix_edge_refusals(fd))
+			return 2;
+		if (inet_refusals(fd))
 			return 2;
 		/* An anonymous inode of a kind not saved: a perf event. */
 		efd = perf_self_clock();
@@ -3388,6 +3481,8 @@ static void fuzz_ctty(void)
 }
 
 static void fuzz_unix_named(void);
+static void fuzz_inet_state(void);
+static void fuzz_inet_ports(const uint8_t *orig, size_t olen);
 
 static void fuzz_state(void)
 {
@@ -3561,6 +3656,7 @@ static void fuzz_state(void)
 		}
 	}
 	fuzz_unix_named();
+	fuzz_inet_state();
 }
 
 #define FUZZ_SOCK "/tmp/kcr-fuzz.sock"
@@ -3646,6 +3742,7 @@ static void fuzz_unix_names(const uint8_t *orig, size_t olen)
 	close(57);
 	close(58);
 	close(59);
+	fuzz_inet_ports(orig, olen);
 	fd = open("/tmp/kcr-fuzz-other", O_CREAT | O_WRONLY, 0640);
 	if (fd < 0 || rename("/tmp/kcr-fuzz-other", FUZZ_SOCK))
 		FAIL("fuzz: cannot put a file at %s: %s", FUZZ_SOCK,
@@ -3669,6 +3766,68 @@ static void fuzz_unix_names(const uint8_t *orig, size_t olen)
 	      !stat(FUZZ_SOCK, &st) && (st.st_mode & 07777) == 0640,
 	      "fuzz: a stale socket file is taken again, mode 0640 (status %#x, mode %o)",
 	      status, st.st_mode);
+}
+
+#define FUZZ_TCP_PORT	7491
+#define FUZZ_UDP_PORT	7492
+
+/*
+ * TCP and UDP sockets (fds 61-63): a TCP listener on 127.0.0.1 with
+ * SO_REUSEADDR, an IPv6 UDP socket on [::1] with two datagrams queued
+ * (3000 bytes, then 9),
+ * and an IPv4 UDP socket connected to 127.0.0.1 (INET, INET_DGRAM).
+ */
+static void fuzz_inet_state(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	static char big[3000];
+	int l, u, c, t, one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(FUZZ_TCP_PORT);
+	sin6.sin6_addr = in6addr_loopback;
+	sin6.sin6_port = htons(FUZZ_UDP_PORT);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	u = socket(AF_INET6, SOCK_DGRAM, 0);
+	c = socket(AF_INET, SOCK_DGRAM, 0);
+	t = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (l < 0 || u < 0 || c < 0 || t < 0 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 4) ||
+	    bind(u, (struct sockaddr *)&sin6, sizeof(sin6)) ||
+	    sendto(t, big, sizeof(big), 0, (struct sockaddr *)&sin6,
+		   sizeof(sin6)) != sizeof(big) ||
+	    sendto(t, "dgram-two", 9, 0, (struct sockaddr *)&sin6,
+		   sizeof(sin6)) != 9 ||
+	    connect(c, (struct sockaddr *)&sin, sizeof(sin))) {
+		printf("fuzz: cannot make the IP sockets: %s\n", strerror(errno));
+		return;
+	}
+	dup2(l, 61);
+	dup2(u, 62);
+	dup2(c, 63);
+	close(l);
+	close(u);
+	close(c);
+	close(t);
+}
+
+/*
+ * While this process holds the fuzz image's TCP port, restart fails with
+ * EADDRINUSE, before anything is made; once it is closed, restart binds
+ * it again.
+ */
+static void fuzz_inet_ports(const uint8_t *orig, size_t olen)
+{
+	int status;
+
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EADDRINUSE,
+	      "fuzz: a TCP port still held: EADDRINUSE (status %#x)", status);
+	close(61);
+	close(62);
+	close(63);
 }
 
 /* Offset of the first record of a type in img, or 0. */
@@ -3918,6 +4077,286 @@ static void fuzz_unix(const uint8_t *orig, uint8_t *img, size_t olen)
 	      "fuzz: Unix socket buffer longer than its record: EINVAL (status %#x)",
 	      status);
 	fuzz_unix_fds(orig, img, olen);
+}
+
+/*
+ * A forgery: orig with one record of type T at offset off changed by stmt
+ * (on r), restarted from a memfd, must exit with want (an errno, or
+ * RESTORED).
+ */
+#define FORGED(T, off, stmt, want, what)				\
+	do {								\
+		T *r;							\
+		int st_;						\
+									\
+		memcpy(img, orig, olen);				\
+		r = (T *)(img + (off));					\
+		stmt;							\
+		fix_tail(img, olen);					\
+		st_ = run_one(img, olen, 0, 2);				\
+		CHECK(WIFEXITED(st_) && WEXITSTATUS(st_) == (want),	\
+		      "fuzz: %s: %s (status %#x)", what, #want, st_);	\
+	} while (0)
+
+/* The TCP and UDP records: each forged field refused before anything. */
+static void fuzz_inet(const uint8_t *orig, uint8_t *img, size_t olen)
+{
+	size_t i = find_rec(orig, KCR_REC_INET);
+	size_t d = find_rec(orig, KCR_REC_INET_DGRAM);
+	size_t u = 0, c = 0, off;
+	int n;
+
+	if (!i || !d) {
+		FAIL("fuzz: the image lacks an IP socket record (%zu %zu)", i, d);
+		return;
+	}
+	/* The listener (i), the IPv6 UDP socket (u), the connected one (c). */
+	for (n = 0; n < nr_recs; n++) {
+		off = rec_off[n];
+		if (((const struct kcr_hdr *)(orig + off))->type != KCR_REC_INET ||
+		    off == i)
+			continue;
+		if (!u)
+			u = off;
+		else if (!c)
+			c = off;
+	}
+	if (!u || !c) {
+		FAIL("fuzz: the image lacks the UDP sockets");
+		return;
+	}
+	FORGED(struct kcr_rec_inet, i, r->family = 3, EINVAL,
+	       "IP socket of family 3");
+	FORGED(struct kcr_rec_inet, i, r->protocol = IPPROTO_SCTP, EINVAL,
+	       "IP socket of protocol SCTP");
+	FORGED(struct kcr_rec_inet, i, r->saddr[5] = 1, EINVAL,
+	       "IPv4 address longer than 4 bytes");
+	FORGED(struct kcr_rec_inet, i, r->sport = 0, EINVAL,
+	       "TCP listener without a port");
+	FORGED(struct kcr_rec_inet, i, r->flags |= KCR_INET_V6ONLY, EINVAL,
+	       "IPV6_V6ONLY on an IPv4 socket");
+	FORGED(struct kcr_rec_inet, i, r->so.flags |= 0x100, EINVAL,
+	       "unknown socket option flag");
+	FORGED(struct kcr_rec_inet, i, memset(r->congestion, 'x', 16), EINVAL,
+	       "congestion control name without a NUL");
+	FORGED(struct kcr_rec_inet, i, strcpy(r->congestion, "nosuch"), ENOENT,
+	       "congestion control the kernel lacks");
+	FORGED(struct kcr_rec_inet, i, r->nr_skbs = 1, EINVAL,
+	       "datagrams on a TCP socket");
+	FORGED(struct kcr_rec_inet, u, r->state = KCR_INET_LISTEN, EINVAL,
+	       "listening UDP socket");
+	FORGED(struct kcr_rec_inet, u, r->bytes += 1, EINVAL,
+	       "UDP queue of more bytes than its datagrams");
+	FORGED(struct kcr_rec_inet, u, r->so.rcvbuf = 4096;
+	       r->so.flags |= KCR_SO_RCVBUF_LOCK, ENOBUFS,
+	       "UDP datagrams beyond a receive buffer made small");
+	FORGED(struct kcr_rec_inet, c, r->dport = 0, EINVAL,
+	       "connected UDP socket without a peer port");
+	FORGED(struct kcr_rec_inet_dgram, d, r->family = AF_INET;
+	       r->saddr[8] = 1, EINVAL, "IPv4 datagram with a 16-byte address");
+	FORGED(struct kcr_rec_inet_dgram, d, r->len += 8, EINVAL,
+	       "datagram longer than its record");
+	FORGED(struct kcr_rec_inet_dgram, d, r->family = 3, EINVAL,
+	       "datagram of family 3");
+	FORGED(struct kcr_rec_inet, i, r->sport = 7492; r->flags |= KCR_INET_BIND_PORT, RESTORED,
+	       "TCP listener moved to another free port");
+}
+
+static void port_restored(void)
+{
+}
+
+/*
+ * An edited image cannot bind a port its process could not: uid 1000's
+ * socket on 127.0.0.1, its port edited to 94, fails with EACCES though
+ * root restarts it; unedited, it restarts.
+ */
+static void fuzz_inet_low_port(void)
+{
+	static const gid_t g[] = { 1000 };
+	const char *path = "/tmp/kcr-port.img";
+	struct kcr_rec_inet *r = NULL;
+	uint8_t *img;
+	size_t len, off;
+	struct stat st;
+	int status, fd;
+	pid_t c = fork();
+
+	if (c == 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		int out, s;
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons(7494);
+		/* Only files uid 1000 may reopen: none of the fuzz state. */
+		syscall(SYS_close_range, 3, ~0U, 0);
+		setsid();
+		out = open("/dev/null", O_RDWR);
+		become(1000, g, 1);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)))
+			_exit(3);
+		dup2(out, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		close(out);
+		_exit(self_checkpoint(path, port_restored));
+	}
+	waitpid(c, &status, 0);
+	fd = open(path, O_RDONLY);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || fd < 0 ||
+	    fstat(fd, &st)) {
+		FAIL("fuzz: checkpoint of uid 1000's socket (status %#x)", status);
+		return;
+	}
+	len = st.st_size;
+	img = malloc(len);
+	if (!img || pread(fd, img, len, 0) != (ssize_t)len)
+		return;
+	close(fd);
+	unlink(path);
+	for (off = 0; off + 8 <= len; off += ((struct kcr_hdr *)(img + off))->len) {
+		if (((struct kcr_hdr *)(img + off))->type == KCR_REC_INET)
+			r = (void *)(img + off);
+		if (((struct kcr_hdr *)(img + off))->len < 8)
+			break;
+	}
+	if (!r) {
+		FAIL("fuzz: no IP socket in uid 1000's image");
+		free(img);
+		return;
+	}
+	status = run_one(img, len, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: uid 1000's socket on port 7494 restarts (status %#x)", status);
+	r->sport = 94;
+	fix_tail(img, len);
+	status = run_one(img, len, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EACCES,
+	      "fuzz: uid 1000's socket edited to port 94: EACCES (status %#x)",
+	      status);
+	free(img);
+}
+
+static int tcp_fds[2];
+
+/* Close without a FIN or a reset, and no TIME_WAIT: for another restart. */
+static void tcp_quiet_close(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &one, sizeof(one));
+	close(fd);
+}
+
+static void tcp_conn_restored(void)
+{
+	char b[8];
+
+	CHECK(read(tcp_fds[1], b, 6) == 6 && !memcmp(b, "queued", 6) &&
+	      write(tcp_fds[0], "ping", 4) == 4 &&
+	      read(tcp_fds[1], b, 4) == 4 && !memcmp(b, "ping", 4),
+	      "restored TCP connection: the queued bytes, then new ones");
+	tcp_quiet_close(tcp_fds[0]);
+	tcp_quiet_close(tcp_fds[1]);
+}
+
+/*
+ * A TCP connection with both ends in one process, 6 bytes queued: each
+ * forged field of its records is refused before anything is made; the
+ * image as written restarts, twice (each copy closes it quietly).
+ */
+static void fuzz_tcp_conn(void)
+{
+	const char *path = "/tmp/kcr-tcp.img";
+	size_t len, olen, off, conn = 0, data = 0;
+	uint8_t *orig, *img;
+	struct stat st;
+	int status, fd;
+	pid_t c = fork();
+
+	if (c == 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sin);
+		int l;
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		/* Only the connection: none of the fuzz state. */
+		syscall(SYS_close_range, 3, ~0U, 0);
+		l = socket(AF_INET, SOCK_STREAM, 0);
+		tcp_fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+		if (l < 0 || tcp_fds[0] < 0 ||
+		    bind(l, (struct sockaddr *)&sin, sl) || listen(l, 1) ||
+		    getsockname(l, (struct sockaddr *)&sin, &sl) ||
+		    connect(tcp_fds[0], (struct sockaddr *)&sin, sl))
+			_exit(3);
+		tcp_fds[1] = accept(l, NULL, NULL);
+		close(l);
+		if (tcp_fds[1] < 0 || write(tcp_fds[0], "queued", 6) != 6)
+			_exit(3);
+		usleep(50000);
+		status = self_checkpoint(path, tcp_conn_restored);
+		tcp_quiet_close(tcp_fds[0]);
+		tcp_quiet_close(tcp_fds[1]);
+		_exit(status);
+	}
+	waitpid(c, &status, 0);
+	fd = open(path, O_RDONLY);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || fd < 0 ||
+	    fstat(fd, &st)) {
+		FAIL("fuzz: checkpoint of a TCP connection (status %#x)", status);
+		return;
+	}
+	olen = st.st_size;
+	orig = malloc(olen);
+	img = malloc(olen);
+	if (!orig || !img || pread(fd, orig, olen, 0) != (ssize_t)olen)
+		return;
+	close(fd);
+	unlink(path);
+	for (off = 0; off + 8 <= olen; off += len) {
+		const struct kcr_hdr *h = (const void *)(orig + off);
+
+		if (h->type == KCR_REC_TCP_CONN && !conn)
+			conn = off;
+		if (h->type == KCR_REC_TCP_DATA && !data)
+			data = off;
+		len = h->len;
+		if (len < 8)
+			break;
+	}
+	if (!conn || !data) {
+		FAIL("fuzz: no TCP connection in the image (%zu %zu)", conn, data);
+		goto out;
+	}
+	FORGED(struct kcr_rec_tcp_conn, conn, r->snd_una = r->snd_nxt + 1,
+	       EINVAL, "TCP data acknowledged before it was sent");
+	FORGED(struct kcr_rec_tcp_conn, conn,
+	       r->opts |= KCR_TCP_OPT_WSCALE; r->rcv_wscale = 15, EINVAL,
+	       "TCP window scale 15");
+	FORGED(struct kcr_rec_tcp_conn, conn, r->mss_clamp = 10, EINVAL,
+	       "TCP MSS 10");
+	FORGED(struct kcr_rec_tcp_conn, conn, r->copied_seq -= 1, EINVAL,
+	       "TCP receive queue longer than its data");
+	FORGED(struct kcr_rec_tcp_conn, conn, r->max_window = r->snd_wnd - 1,
+	       EINVAL, "TCP send window above the largest one");
+	FORGED(struct kcr_rec_tcp_data, data, r->len += 8, EINVAL,
+	       "TCP data longer than its record");
+	FORGED(struct kcr_rec_tcp_data, data, r->queue = 3, EINVAL,
+	       "TCP data of queue 3");
+	FORGED(struct kcr_rec_tcp_data, data, ((uint8_t *)(r + 1))[7] = 1,
+	       EINVAL, "TCP data padding");
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: a TCP connection restarts, with its queue (status %#x)",
+	      status);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: and again, its last copy closed quietly (status %#x)",
+	      status);
+out:
+	free(orig);
+	free(img);
 }
 
 static int run_one(const uint8_t *img, size_t len, int use_pipe, int logfd)
@@ -4576,6 +5015,9 @@ static int cmd_fuzz(long n, uint64_t seed)
 		      find_rec(orig, KCR_REC_UNIX_SKB),
 		      "fuzz: the image has Unix socket, queue and buffer records");
 		fuzz_unix(orig, img, olen);
+		fuzz_inet(orig, img, olen);
+		fuzz_inet_low_port();
+		fuzz_tcp_conn();
 		if (sh && sp && fr && fd) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =

@@ -5,6 +5,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
 mount -t cgroup2 none /sys/fs/cgroup
+ip link set lo up 2>/dev/null || echo "guest-init: no loopback interface"
 FUZZ=$(sed -n 's/.*kcrfuzz=\([0-9]*\).*/\1/p' /proc/cmdline)
 SEED=$(sed -n 's/.*kcrseed=\([0-9]*\).*/\1/p' /proc/cmdline)
 ONLY=$(sed -n 's/.*kcronly=\([a-z]*\).*/\1/p' /proc/cmdline)

@@ -65,6 +65,10 @@ int kcr_write_anon(struct kcr_ctx *ctx, struct file *file, u32 kind)
 	case KCR_FILE_UNIX:
 		return kcr_write_unix(ctx, file);
 /* @end */
+/* @inet */
+	case KCR_FILE_INET:
+		return kcr_write_inet(ctx, file);
+/* @end */
 	}
 	return -EINVAL;
 }
@@ -126,6 +130,10 @@ struct file *kcr_rst_anon(struct kcr_ctx *ctx, const struct cred *cred,
 /* @unix-rst */
 	case KCR_FILE_UNIX:
 		return kcr_rst_unix(ctx, cred, r);
+/* @end */
+/* @inet-rst */
+	case KCR_FILE_INET:
+		return kcr_rst_inet(ctx, cred, r);
 /* @end */
 	}
 	return ERR_PTR(-EINVAL);

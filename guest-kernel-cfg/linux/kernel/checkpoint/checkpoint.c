@@ -448,6 +448,10 @@ static int kcr_checkpoint_one(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret && !write)
 		ret = kcr_note_unix(ctx, &ck->fs);
 /* @end */
+/* @tcp-conn */
+	if (!ret && !write)
+		ret = kcr_note_tcp(ctx, &ck->fs);
+/* @end */
 	if (ret || !write)
 		goto out;
 
@@ -691,6 +695,21 @@ static int kcr_collect_tree(struct kcr_ctx *ctx, struct task_struct *root,
 /* @end */
 }
 
+/* @checkpoint-kill */
+/* KCR_CHECKPOINT_KILL: the tree (frozen, its image whole) dies. */
+static void kcr_kill_tree(struct kcr_tree_snap *ts)
+{
+	u32 i;
+
+	for (i = 0; i < ts->nr; i++) {
+		if (ts->tt[i].flags & KCR_TREE_GONE)
+			continue;
+		group_send_sig_info(SIGKILL, SEND_SIG_PRIV, ts->tasks[i],
+				    PIDTYPE_TGID);
+	}
+}
+
+/* @end */
 static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 			  bool self, unsigned long flags)
 {
@@ -726,6 +745,18 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 	/* Every socket's peer and queue, once all fd tables are known. */
 	if (!ret)
 		ret = kcr_check_unix(ctx);
+/* @end */
+/* @tcp-conn */
+	/* Both ends of every connection are here: hold them all. */
+	if (!ret)
+		ret = kcr_check_tcp(ctx);
+/* @end */
+/* @checkpoint-kill */
+	if (!ret && (flags & KCR_CHECKPOINT_KILL)) {
+		kcr_tcp_silence(ctx);
+		kcr_kill_tree(&ts);
+		goto out;
+	}
 /* @end */
 	if (ret)
 		goto out;
@@ -802,6 +833,13 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 
 	if (flags & ~KCR_CHECKPOINT_FLAGS_ALL || pid < 0)
 		return -EINVAL;
+/* @checkpoint-kill */
+	/* No image: the tree was saved, now it goes. */
+	if (!!(flags & KCR_CHECKPOINT_KILL) != (fd == -1) ||
+	    ((flags & KCR_CHECKPOINT_KILL) &&
+	     (flags & ~(KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_TREE))))
+		return -EINVAL;
+/* @end */
 /* @until tree */
 	if (flags & KCR_CHECKPOINT_TREE)
 		return -EOPNOTSUPP;
@@ -826,6 +864,13 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 /* @end */
 
 	self = !pid || pid == task_pid_vnr(current);
+/* @checkpoint-kill */
+	if (self && (flags & KCR_CHECKPOINT_KILL)) {
+		kcr_log(ctx, "a process cannot kill itself by checkpoint()");
+		ret = -EINVAL;
+		goto out;
+	}
+/* @end */
 	if (self && (flags & KCR_CHECKPOINT_TREE)) {
 		kcr_log(ctx, "a process cannot checkpoint its own tree");
 		ret = -EINVAL;

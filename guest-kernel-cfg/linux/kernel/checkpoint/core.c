@@ -160,6 +160,9 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 /* @unix-rst */
 	xa_init(&ctx->unix_rst);
 /* @end */
+/* @tcp-conn */
+	xa_init(&ctx->tcp_seen);
+/* @end */
 	ctx->restart = restart;
 	ctx->crc = ~0U;
 	ctx->next_objid = 1;
@@ -178,6 +181,10 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 		}
 	}
 
+/* @checkpoint-kill */
+	if (fd == -1 && !restart)	/* KCR_CHECKPOINT_KILL: no image */
+		goto buf;
+/* @end */
 	ret = -EBADF;
 	ctx->file = fget(fd);
 	if (!ctx->file) {
@@ -197,6 +204,9 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 	ctx->pos = ctx->file->f_pos;
 	kcr_crc_init(ctx);
 
+/* @checkpoint-kill */
+buf:
+/* @end */
 	ret = -ENOMEM;
 	ctx->buf = kvmalloc(KCR_BUF_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!ctx->buf)
@@ -241,6 +251,9 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 /* @end */
 /* @unix */
 	kcr_unix_release(ctx);
+/* @end */
+/* @tcp-conn */
+	kcr_tcp_release(ctx);
 /* @end */
 	kvfree(ctx->buf);
 	kfree(ctx->crc_desc);

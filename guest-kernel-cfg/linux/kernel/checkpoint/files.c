@@ -110,12 +110,18 @@ static const char *kcr_file_kind(struct file *file, u32 *kind)
 		return "socket";
 /* @end */
 /* @unix */
+/* @until sock */
 	if (S_ISSOCK(mode)) {
 		why = kcr_unix_why_not(file);
 		if (!why)
 			*kind = KCR_FILE_UNIX;
 		return why;
 	}
+/* @end */
+/* @end */
+/* @sock */
+	if (S_ISSOCK(mode))
+		return kcr_sock_why_not(file, kind);
 /* @end */
 /* @eventfd */
 	why = NULL;
@@ -907,7 +913,12 @@ int kcr_rst_file(struct kcr_ctx *ctx, const struct cred *cred,
 /* @end */
 /* @end */
 /* @unix-rst */
+/* @until inet-rst */
 	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_UNIX ||
+/* @end */
+/* @end */
+/* @inet-rst */
+	    r.kind < KCR_FILE_REG || r.kind > KCR_FILE_INET ||
 /* @end */
 /* @until eventfd */
 	    (r.kind == KCR_FILE_PIPE) != (r.path_len == 0) ||

@@ -130,6 +130,10 @@ struct kcr_ctx {
 /* @unix-listen-rst */
 	u32 nr_unix_await;	/* connections whose embryo is still to come */
 /* @end */
+/* @tcp-conn */
+	/* the file (held) of each TCP connection saved or made, by sock */
+	struct xarray tcp_seen;
+/* @end */
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
@@ -698,6 +702,66 @@ void kcr_unix_rst_release(struct kcr_ctx *ctx);
 /* @unix-queue-rst */
 int kcr_rst_unix_queue(struct kcr_ctx *ctx, const struct kcr_hdr *h);
 int kcr_rst_unix_done(struct kcr_ctx *ctx);
+/* @end */
+
+/* @end */
+/* @sock */
+/* sock.c */
+struct sk_buff;
+struct sock;
+struct socket;
+const char *kcr_sock_why_not(struct file *file, u32 *kind);
+const char *kcr_sock_generic_why_not(struct socket *sock);
+void kcr_sock_save(struct socket *sock, struct kcr_sockopts *o);
+/* @inet-rst */
+int kcr_sock_check(struct kcr_ctx *ctx, const struct kcr_sockopts *o,
+		   const struct kcr_rec_file *f, kuid_t *ku, kgid_t *kg);
+int kcr_setsockopt(struct socket *sock, int level, int op, const void *v,
+		   unsigned int len);
+int kcr_sock_restore(struct kcr_ctx *ctx, struct socket *sock,
+		     const struct kcr_sockopts *o, kuid_t ku, kgid_t kg);
+void kcr_sock_restore_last(struct socket *sock, const struct kcr_sockopts *o);
+/* @end */
+
+
+/* @end */
+/* @inet */
+/* inet.c */
+const char *kcr_inet_why_not(struct socket *sock);
+int kcr_write_inet(struct kcr_ctx *ctx, struct file *file);
+/* @inet-rst */
+struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *f);
+/* @end */
+/* @udp-queue */
+/* udp.c */
+struct kcr_udp_snap {
+	struct sk_buff **skbs;		/* held */
+	u32 nr;
+	u64 bytes;
+};
+
+int kcr_udp_snap(struct kcr_ctx *ctx, struct sock *sk, struct kcr_udp_snap *q);
+void kcr_udp_snap_free(struct kcr_udp_snap *q);
+int kcr_udp_write(struct kcr_ctx *ctx, struct kcr_udp_snap *q);
+int kcr_udp_rst_queue(struct kcr_ctx *ctx, struct sock *sk,
+		      const struct kcr_rec_inet *r);
+/* @end */
+/* @tcp-conn */
+/* tcp.c */
+int kcr_note_tcp(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
+int kcr_check_tcp(struct kcr_ctx *ctx);
+void kcr_tcp_release(struct kcr_ctx *ctx);
+int kcr_write_tcp(struct kcr_ctx *ctx, struct socket *sock);
+/* @tcp-conn-rst */
+int kcr_tcp_conn_ok(struct kcr_ctx *ctx, const struct kcr_rec_tcp_conn *c);
+int kcr_tcp_repair(struct socket *sock, const struct kcr_rec_tcp_conn *c);
+int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
+		     const struct kcr_rec_tcp_conn *c, bool reuse);
+/* @end */
+/* @checkpoint-kill */
+void kcr_tcp_silence(struct kcr_ctx *ctx);
+/* @end */
 /* @end */
 
 /* @end */

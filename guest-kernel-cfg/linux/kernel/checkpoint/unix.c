@@ -65,9 +65,10 @@
 	 BIT(SOCK_LINGER) | BIT(SOCK_ZAPPED) | BIT(SOCK_FASYNC) |	\
 	 BIT(SOCK_USE_WRITE_QUEUE) | BIT(SOCK_RCU_FREE))
 
-static u32 kcr_to_us(long timeo)
+static u64 kcr_to_us(long timeo)
 {
-	return timeo == MAX_SCHEDULE_TIMEOUT ? 0 : jiffies_to_usecs(timeo);
+	return timeo == MAX_SCHEDULE_TIMEOUT ? 0 :
+	       div_u64(jiffies64_to_nsecs(timeo), NSEC_PER_USEC);
 }
 
 /* Checkpoint: why the socket of file cannot be saved, or NULL. */
@@ -137,6 +138,10 @@ static int kcr_note_unix_file(struct kcr_ctx *ctx, struct file *file)
 
 	if (!sock || xa_load(&ctx->unix_seen, (unsigned long)sock->sk))
 		return 0;
+/* @sock */
+	if (sock->sk->sk_family != AF_UNIX)
+		return 0;
+/* @end */
 	ret = xa_err(xa_store(&ctx->unix_seen, (unsigned long)sock->sk,
 			      get_file(file), GFP_KERNEL_ACCOUNT));
 	if (ret)
@@ -524,7 +529,13 @@ static int kcr_unix_note_fds(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
 					why, file);
 				return -EOPNOTSUPP;
 			}
+/* @until sock */
 			if (sock_from_file(file)) {
+/* @end */
+/* @sock */
+			if (sock_from_file(file) &&
+			    sock_from_file(file)->sk->sk_family == AF_UNIX) {
+/* @end */
 				ret = kcr_note_unix_file(ctx, file);
 				continue;
 			}
@@ -803,7 +814,12 @@ static int kcr_write_unix_fds(struct kcr_ctx *ctx, struct kcr_unix_snap *s)
 			struct file *file = fpl->fp[j];
 			struct socket *sock = sock_from_file(file);
 
+/* @until sock */
 			if (sock)
+/* @end */
+/* @sock */
+			if (sock && sock->sk->sk_family == AF_UNIX)
+/* @end */
 				ret = kcr_unix_ref(ctx, sock->sk, &id);
 			else if (!xa_load(&ctx->unix_inflight, (unsigned long)file))
 				ret = -EBUSY;

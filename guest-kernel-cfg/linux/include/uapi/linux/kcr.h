@@ -58,6 +58,22 @@
  *                                         accepted yet, with their data
 /* @end */
 /* @end */
+/* @inet */
+/* @until udp-queue */
+ *     KCR_REC_INET                        the state of a KCR_FILE_INET file
+/* @end */
+/* @udp-queue */
+/* @until tcp-conn */
+ *     KCR_REC_INET, { KCR_REC_INET_DGRAM } the state of a KCR_FILE_INET
+ *                                         file, a UDP socket's datagrams
+/* @end */
+/* @tcp-conn */
+ *     KCR_REC_INET, { KCR_REC_INET_DGRAM } the state of a KCR_FILE_INET
+ *       [ KCR_REC_TCP_CONN,               file, a UDP socket's datagrams,
+ *         { KCR_REC_TCP_DATA } ]          a TCP connection and its queues
+/* @end */
+/* @end */
+/* @end */
 /* @end */
  *   KCR_REC_FS                          umask, root and cwd
  *   KCR_REC_FDTABLE                     its file descriptor table, then:
@@ -149,9 +165,25 @@
  * the peer, are not brought back.
  */
 #define KCR_CHECKPOINT_UNIX_EXTERNAL	(1UL << 2)
+/* @until checkpoint-kill */
 #define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
 					 KCR_CHECKPOINT_HOSTINFO | \
 					 KCR_CHECKPOINT_UNIX_EXTERNAL)
+/* @end */
+/* @end */
+/* @checkpoint-kill */
+/*
+ * KCR_CHECKPOINT_KILL: once the image of another (frozen) tree is whole,
+ * kill the tree before returning, while it is still frozen: its TCP
+ * connections are first closed without a word to their peers (no FIN, no
+ * RST, no TIME_WAIT), so that restart can make them again.  Not for a
+ * self-checkpoint.
+ */
+#define KCR_CHECKPOINT_KILL		(1UL << 3)
+#define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
+					 KCR_CHECKPOINT_HOSTINFO | \
+					 KCR_CHECKPOINT_UNIX_EXTERNAL | \
+					 KCR_CHECKPOINT_KILL)
 /* @end */
 
 /*
@@ -257,6 +289,16 @@ enum kcr_rec_type {
 	KCR_REC_UNIX_EMBRYO = 39,
 /* @end */
 	KCR_REC_UNIX_SKB = 40,
+/* @end */
+/* @end */
+/* @inet */
+	KCR_REC_INET	= 41,
+/* @udp-queue */
+	KCR_REC_INET_DGRAM = 42,
+/* @end */
+/* @tcp-conn */
+	KCR_REC_TCP_CONN = 43,
+	KCR_REC_TCP_DATA = 44,
 /* @end */
 /* @end */
 	KCR_REC_TAIL	= 0x7fffffff,
@@ -688,6 +730,9 @@ struct kcr_rec_file {
 /* @end */
 /* @unix */
 #define KCR_FILE_UNIX		15	/* AF_UNIX socket: a KCR_REC_UNIX follows */
+/* @end */
+/* @inet */
+#define KCR_FILE_INET		16	/* TCP or UDP socket: a KCR_REC_INET follows */
 /* @end */
 
 /* @until opath */
@@ -1397,6 +1442,202 @@ struct kcr_rec_unix_skb {
  */
 #define KCR_UNIX_SKB_FDS	253	/* SCM_MAX_FD */
 /* @end */
+/* @end */
+
+/* @end */
+/* @sock */
+/*
+ * struct kcr_sockopts: the SOL_SOCKET state of a socket of a family other
+ * than AF_UNIX, part of its family's record.  A buffer size counts only
+ * with its lock flag (SO_SNDBUF or SO_RCVBUF was set; the size is as
+ * getsockopt() reports it), else the kernel's default and autotuning
+ * apply.
+ */
+struct kcr_sockopts {
+	__u32 flags;		/* KCR_SO_* */
+	__u32 shutdown;		/* RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	__s32 err;		/* pending SO_ERROR, 0 .. 4095 */
+	__s32 peek_off;		/* SO_PEEK_OFF, -1: off */
+	__u32 sndbuf;		/* SO_SNDBUF, with KCR_SO_SNDBUF_LOCK */
+	__u32 rcvbuf;		/* SO_RCVBUF, with KCR_SO_RCVBUF_LOCK */
+	__u32 rcvlowat;		/* SO_RCVLOWAT, >= 1 */
+	__u32 linger;		/* SO_LINGER seconds, with KCR_SO_LINGER */
+	__u64 rcvtimeo_us;	/* SO_RCVTIMEO, 0: none */
+	__u64 sndtimeo_us;	/* SO_SNDTIMEO, 0: none */
+	__u32 ino_mode;		/* the socket inode: S_IFSOCK | permissions */
+	__u32 ino_uid;		/* its owner, also the socket's (SO_REUSEPORT) */
+	__u32 ino_gid;
+	__u32 reserved;		/* 0 */
+};
+
+#define KCR_SO_SNDBUF_LOCK	0x1	/* SO_SNDBUF set */
+#define KCR_SO_RCVBUF_LOCK	0x2	/* SO_RCVBUF set */
+#define KCR_SO_REUSEADDR	0x4
+#define KCR_SO_REUSEPORT	0x8
+#define KCR_SO_KEEPALIVE	0x10
+#define KCR_SO_LINGER		0x20	/* SO_LINGER on */
+#define KCR_SO_OOBINLINE	0x40
+#define KCR_SO_BROADCAST	0x80
+#define KCR_SO_FLAGS_ALL	0xffU
+/* @end */
+/* @inet */
+
+/*
+ * KCR_REC_INET: the state of the TCP or UDP socket (IPv4 or IPv6) of the
+ * KCR_FILE_INET FILE record it follows (read-write, mode S_IFSOCK |
+ * permissions).  Addresses are in network byte order (IPv4: the first 4
+ * bytes, the rest 0; an IPv6 socket's IPv4 peers are v4-mapped), ports in
+ * host order.  A socket is bound when sport is not 0 or it has
+ * KCR_INET_BIND_ADDR; restart binds it to saddr:sport (CAP_NET_BIND_SERVICE
+ * as its process would need), then listens or connects it.  The TCP
+/* @until udp-queue */
+ * fields are 0 for UDP; those marked (*) are for later kinds of state and
+ * must be 0 here.
+/* @end */
+/* @udp-queue */
+ * fields are 0 for UDP.  A UDP socket's receive queue follows: nr_skbs
+ * KCR_REC_INET_DGRAM records, oldest first, bytes in all.
+/* @end */
+ */
+struct kcr_rec_inet {
+	struct kcr_hdr h;
+	__u16 family;		/* AF_INET 2 or AF_INET6 10 */
+	__u16 protocol;		/* IPPROTO_TCP 6 (SOCK_STREAM), IPPROTO_UDP 17 */
+	__u32 state;		/* KCR_INET_* state */
+	__u32 flags;		/* KCR_INET_* */
+	__u32 backlog;		/* KCR_INET_LISTEN: listen()'s backlog */
+	__u8 saddr[16];		/* the local address */
+	__u8 daddr[16];		/* KCR_INET_CONNECTED: the peer's */
+	__u16 sport;		/* the local port, 0: none */
+	__u16 dport;		/* KCR_INET_CONNECTED: the peer's */
+	__u32 tos;		/* IP_TOS, or IPV6_TCLASS */
+	__s32 ttl;		/* IP_TTL, or IPV6_UNICAST_HOPS; -1: the default */
+	__u32 pmtudisc;		/* IP_MTU_DISCOVER, or IPV6_MTU_DISCOVER */
+	struct kcr_sockopts so;
+	__u32 tcp_flags;	/* KCR_TCP_* */
+	__u32 maxseg;		/* TCP_MAXSEG as set, 0: none */
+	__u32 keepidle;		/* TCP_KEEPIDLE seconds, 0: net.ipv4's */
+	__u32 keepintvl;	/* TCP_KEEPINTVL seconds, 0: net.ipv4's */
+	__u32 keepcnt;		/* TCP_KEEPCNT, 0: net.ipv4's */
+	__u32 user_timeout;	/* TCP_USER_TIMEOUT ms, 0: none */
+	__u32 syncnt;		/* TCP_SYNCNT, 0: net.ipv4's */
+	__s32 linger2;		/* TCP_LINGER2 seconds, -1: none, 0: net.ipv4's */
+	__u32 window_clamp;	/* TCP_WINDOW_CLAMP, 0: none */
+	__u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: net.ipv4's */
+	char congestion[16];	/* TCP_CONGESTION, NUL-terminated */
+/* @until udp-queue */
+	__u32 nr_skbs;		/* (*) */
+	__u32 reserved;		/* 0 */
+	__u64 bytes;		/* (*) */
+/* @end */
+/* @udp-queue */
+	__u32 nr_skbs;		/* UDP: datagrams queued, <= KCR_INET_QUEUE_DGRAMS */
+	__u32 reserved;		/* 0 */
+	__u64 bytes;		/* UDP: their bytes, <= KCR_INET_QUEUE_BYTES */
+/* @end */
+};
+
+/* state */
+#define KCR_INET_CLOSE		7	/* TCP_CLOSE: a new socket, maybe bound */
+#define KCR_INET_LISTEN		10	/* TCP_LISTEN: a TCP listener */
+/* @until tcp-conn */
+#define KCR_INET_CONNECTED	1	/* TCP_ESTABLISHED: a connected UDP socket */
+/* @end */
+/* @tcp-conn */
+/*
+ * TCP_ESTABLISHED: a connected UDP socket, or a TCP connection (a
+ * KCR_REC_TCP_CONN follows)
+ */
+#define KCR_INET_CONNECTED	1
+/* @end */
+
+/* flags */
+#define KCR_INET_BIND_ADDR	0x1	/* bind() named the address */
+#define KCR_INET_BIND_PORT	0x2	/* bind() named the port */
+#define KCR_INET_V6ONLY		0x4	/* IPV6_V6ONLY */
+#define KCR_INET_FREEBIND	0x8	/* IP_FREEBIND */
+#define KCR_INET_BIND_NO_PORT	0x10	/* IP_BIND_ADDRESS_NO_PORT */
+#define KCR_INET_RECVERR	0x20	/* IP_RECVERR, or IPV6_RECVERR */
+#define KCR_INET_FLAGS_ALL	0x3fU
+
+/* tcp_flags */
+#define KCR_TCP_NODELAY		0x1
+#define KCR_TCP_CORK		0x2
+#define KCR_TCP_FLAGS_ALL	0x3U
+/* @udp-queue */
+
+/*
+ * KCR_REC_INET_DGRAM: a datagram of a UDP socket's receive queue, followed
+ * by its len bytes (padded to 8).  family is the datagram's own: an IPv6
+ * socket that takes IPv4 shows its AF_INET senders v4-mapped.  saddr and
+ * sport are what recvfrom() returns; daddr is where it was sent.
+ * Datagrams whose checksum was bad (recvmsg() would drop them), and those
+ * that arrive while the checkpoint is written, are not in the image.
+ */
+struct kcr_rec_inet_dgram {
+	struct kcr_hdr h;
+	__u32 len;		/* <= KCR_INET_DGRAM_MAX */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 sport;		/* the sender's port */
+	__u8 saddr[16];		/* the sender's address */
+	__u8 daddr[16];		/* the address it was sent to */
+};
+
+#define KCR_INET_DGRAM_MAX	65527	/* 65535 less the UDP header */
+#define KCR_INET_QUEUE_DGRAMS	65536
+#define KCR_INET_QUEUE_BYTES	(64ULL << 20)
+/* @end */
+/* @tcp-conn */
+
+/*
+ * KCR_REC_TCP_CONN: the connection of a TCP socket in state
+ * KCR_INET_CONNECTED, after its KCR_REC_INET: sequence numbers (mod 2^32),
+ * windows and the options the handshake agreed on.  Its queues follow as
+ * KCR_REC_TCP_DATA records: the send queue, the bytes from snd_una to
+ * write_seq (those from snd_nxt on were not sent yet), then the receive
+ * queue, from copied_seq to rcv_nxt (not read yet).  Data the peer sent
+ * out of order, urgent data and the congestion state are not kept: the
+ * peer sends again what was not acknowledged.  Both ends of a connection
+ * are in the image (a peer outside is refused).
+ */
+struct kcr_rec_tcp_conn {
+	struct kcr_hdr h;
+	__u32 snd_una;		/* first byte the peer has not acknowledged */
+	__u32 snd_nxt;		/* first byte not sent yet */
+	__u32 write_seq;	/* end of the send queue */
+	__u32 rcv_nxt;		/* next byte expected from the peer */
+	__u32 copied_seq;	/* first byte the process has not read */
+	__u32 snd_wl1;		/* TCP_REPAIR_WINDOW's five */
+	__u32 snd_wnd;
+	__u32 max_window;
+	__u32 rcv_wnd;
+	__u32 rcv_wup;
+	__u32 mss_clamp;	/* the peer's MSS */
+	__u32 opts;		/* KCR_TCP_OPT_* */
+	__u8 snd_wscale;	/* with KCR_TCP_OPT_WSCALE */
+	__u8 rcv_wscale;
+	__u16 reserved;		/* 0 */
+	__u32 timestamp;	/* TCP_TIMESTAMP: our clock (bit 0: in usec) */
+	__u32 sndbuf;		/* send and receive buffers as now sized */
+	__u32 rcvbuf;
+};
+
+#define KCR_TCP_OPT_SACK	0x1	/* SACK permitted */
+#define KCR_TCP_OPT_TSTAMP	0x2	/* timestamps */
+#define KCR_TCP_OPT_WSCALE	0x4	/* window scaling */
+#define KCR_TCP_OPT_ALL		0x7U
+
+/* KCR_REC_TCP_DATA: len bytes of a queue (padded to 8), in order. */
+struct kcr_rec_tcp_data {
+	struct kcr_hdr h;
+	__u32 queue;		/* KCR_TCP_SEND_QUEUE or KCR_TCP_RECV_QUEUE */
+	__u32 len;		/* 1 .. KCR_TCP_DATA_MAX */
+};
+
+#define KCR_TCP_SEND_QUEUE	1
+#define KCR_TCP_RECV_QUEUE	2
+#define KCR_TCP_DATA_MAX	65536
+#define KCR_TCP_QUEUE_BYTES	(64U << 20)	/* each queue */
 /* @end */
 
 /* @end */

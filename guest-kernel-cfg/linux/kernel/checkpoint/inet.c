@@ -1,0 +1,646 @@
+/* @file inet */
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel checkpoint/restart: TCP and UDP sockets, over IPv4 and IPv6.
+ *
+ * A socket is a file object (KCR_FILE_INET) whose FILE record is followed
+ * by a KCR_REC_INET: its addresses, its SOL_SOCKET, IP and TCP options.
+ * Unlike a Unix socket it names no other file, so it stands alone.
+ *
+ * Saved: TCP sockets not connected (bound or not) and listening ones with
+ * no connection waiting; UDP sockets, bound or not, connected or not.
+ * Anything else is refused by name.
+/* @inet-rst */
+ *
+ * Restart makes each as its process did: socket(), its options, bind()
+ * (with the privilege a port below 1024 needs, as the process's), then
+ * listen() or connect(), which for UDP sends nothing.  The dry run binds,
+ * listens and connects a socket it then closes at once, so the real pass
+ * finds the ports as they were and a port taken since fails first, by
+ * name.
+/* @end */
+ */
+#include <linux/cred.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/net.h>
+#include <linux/string.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/tcp_states.h>
+
+#include "kcr_int.h"
+
+/* inet_flags a new socket has, or that are saved. */
+#define KCR_INET_BITS_OK						\
+	(BIT(INET_FLAGS_IS_ICSK) | BIT(INET_FLAGS_MC_LOOP) |		\
+	 BIT(INET_FLAGS_MC_ALL) | BIT(INET_FLAGS_MC6_LOOP) |		\
+	 BIT(INET_FLAGS_MC6_ALL) | BIT(INET_FLAGS_REPFLOW) |		\
+	 BIT(INET_FLAGS_FREEBIND) | BIT(INET_FLAGS_BIND_ADDRESS_NO_PORT) | \
+	 BIT(INET_FLAGS_RECVERR) | BIT(INET_FLAGS_RECVERR6))
+
+static const char *kcr_tcp_why_not(struct sock *sk, int state)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+/* @until tcp-conn */
+	if (state == TCP_ESTABLISHED)
+		return "TCP connection (not supported yet)";
+/* @end */
+/* @until tcp-conn */
+	if (state != TCP_CLOSE && state != TCP_LISTEN)
+/* @end */
+/* @tcp-conn */
+	if (state != TCP_CLOSE && state != TCP_LISTEN &&
+	    state != TCP_ESTABLISHED)
+/* @end */
+		return "TCP socket connecting or closing (SYN_SENT, FIN_WAIT, ...: not saved)";
+	if (state == TCP_LISTEN &&
+	    (!reqsk_queue_empty(&icsk->icsk_accept_queue) ||
+	     inet_csk_reqsk_queue_len(sk)))
+		return "listening TCP socket with connections not accepted yet (not supported yet)";
+	if (icsk->icsk_ulp_ops)
+		return "TCP socket with an upper layer protocol (kTLS, ...: not saved)";
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tp->md5sig_info))
+		return "TCP socket with MD5 signature keys (not saved)";
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tp->ao_info))
+		return "TCP socket with TCP-AO keys (not saved)";
+#endif
+	if (tp->repair)
+		return "socket in TCP repair mode";
+	if (icsk->icsk_accept_queue.rskq_defer_accept ||
+	    icsk->icsk_accept_queue.fastopenq.max_qlen ||
+	    tp->fastopen_connect || tp->fastopen_no_cookie || tp->save_syn ||
+	    tp->recvmsg_inq || tp->tcp_tx_delay)
+		return "TCP option not saved (TCP_DEFER_ACCEPT, TCP_FASTOPEN, TCP_SAVE_SYN, ...)";
+	return NULL;
+}
+
+static const char *kcr_udp_why_not(struct sock *sk, int state)
+{
+	struct udp_sock *up = udp_sk(sk);
+
+	if (state != TCP_CLOSE && state != TCP_ESTABLISHED)
+		return "UDP socket in a transient state";
+	if (READ_ONCE(up->udp_flags) || READ_ONCE(up->pending) ||
+	    READ_ONCE(up->encap_type) || READ_ONCE(up->gso_size))
+		return "UDP option not saved (UDP_CORK, UDP_GRO, UDP_SEGMENT, UDP_ENCAP, ...)";
+/* @until udp-queue */
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	    !skb_queue_empty_lockless(&up->reader_queue))
+		return "UDP socket with datagrams queued (not supported yet)";
+/* @end */
+	return NULL;
+}
+
+static const char *kcr_ip_why_not(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	unsigned long flags = READ_ONCE(inet->inet_flags);
+	bool v6 = sk->sk_family == AF_INET6;
+	/* accept() sets a TCP socket's multicast fields, which it never uses */
+	bool mc = !sk_is_tcp(sk);
+
+	if ((flags & ~KCR_INET_BITS_OK) ||
+	    !(flags & BIT(INET_FLAGS_MC_LOOP)) ||
+	    (v6 && (flags & BIT(INET_FLAGS_RECVERR))) ||
+	    (!v6 && !(flags & BIT(INET_FLAGS_MC_ALL))))
+		return "IP option not saved (IP_PKTINFO, IP_RECVTOS, IP_TRANSPARENT, ...)";
+	if (rcu_access_pointer(inet->inet_opt) || READ_ONCE(inet->min_ttl) ||
+	    READ_ONCE(inet->uc_index) || READ_ONCE(inet->local_port_range) ||
+	    (mc && (READ_ONCE(inet->mc_index) || READ_ONCE(inet->mc_ttl) != 1)))
+		return "IP option not saved (IP_OPTIONS, IP_MINTTL, IP_UNICAST_IF, ...)";
+	if (rcu_access_pointer(inet->mc_list))
+		return "socket in a multicast group (not saved)";
+	/* IP_TOS sets the priority, which is otherwise SO_PRIORITY's. */
+	if (READ_ONCE(sk->sk_priority) !=
+	    (v6 ? 0 : rt_tos2priority(READ_ONCE(inet->tos))))
+		return "socket option not saved (SO_PRIORITY)";
+#if IS_ENABLED(CONFIG_IPV6)
+	if (v6) {
+		struct ipv6_pinfo *np = inet6_sk(sk);
+
+		if (READ_ONCE(inet->uc_ttl) != -1 || READ_ONCE(inet->tos))
+			return "IPv6 socket with IPv4 options set (IP_TTL, IP_TOS: not saved)";
+		if (!(flags & BIT(INET_FLAGS_MC6_LOOP)) ||
+		    !(flags & BIT(INET_FLAGS_MC6_ALL)) ||
+		    rcu_access_pointer(np->opt) || np->rxopt.all ||
+		    np->pktoptions || np->flow_label ||
+		    rcu_access_pointer(inet->ipv6_fl_list) ||
+		    (mc && (np->mcast_hops != IPV6_DEFAULT_MCASTHOPS ||
+			    np->mcast_oif)) ||
+		    np->ucast_oif || np->min_hopcount ||
+		    np->srcprefs || np->frag_size)
+			return "IPv6 option not saved (IPV6_RECVPKTINFO, IPV6_FLOWLABEL_MGR, ...)";
+		if (rcu_access_pointer(np->ipv6_mc_list) || np->ipv6_ac_list)
+			return "socket in an IPv6 multicast or anycast group (not saved)";
+	}
+#endif
+	return NULL;
+}
+
+/* Why a TCP or UDP socket, whose lock is held, cannot be saved. */
+static const char *kcr_inet_check(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	const char *why = kcr_sock_generic_why_not(sock);
+
+	if (why)
+		return why;
+	if (!sk_is_tcp(sk) && !sk_is_udp(sk))
+		return "IP socket other than TCP or UDP (raw, ping, UDP-Lite, SCTP, MPTCP, ...)";
+	if (rcu_access_pointer(sk->sk_user_data))
+		return "IP socket used by the kernel (sockmap, encapsulation, ...)";
+	why = sk_is_tcp(sk) ? kcr_tcp_why_not(sk, sk->sk_state) :
+			      kcr_udp_why_not(sk, sk->sk_state);
+	return why ?: kcr_ip_why_not(sk);
+}
+
+/* Checkpoint: why a TCP or UDP socket cannot be saved, or NULL. */
+const char *kcr_inet_why_not(struct socket *sock)
+{
+	const char *why;
+
+	lock_sock(sock->sk);
+	why = kcr_inet_check(sock);
+	release_sock(sock->sk);
+	return why;
+}
+
+static void kcr_tcp_save(struct sock *sk, struct kcr_rec_inet *r)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->nonagle & TCP_NAGLE_OFF)
+		r->tcp_flags |= KCR_TCP_NODELAY;
+	if (tp->nonagle & TCP_NAGLE_CORK)
+		r->tcp_flags |= KCR_TCP_CORK;
+	r->maxseg = READ_ONCE(tp->rx_opt.user_mss);
+	r->keepidle = READ_ONCE(tp->keepalive_time) / HZ;
+	r->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
+	r->keepcnt = READ_ONCE(tp->keepalive_probes);
+	r->user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	r->syncnt = READ_ONCE(icsk->icsk_syn_retries);
+	r->linger2 = READ_ONCE(tp->linger2) < 0 ? -1 :
+		     READ_ONCE(tp->linger2) / HZ;
+	r->window_clamp = READ_ONCE(tp->window_clamp);
+	r->notsent_lowat = READ_ONCE(tp->notsent_lowat);
+	strscpy_pad(r->congestion, icsk->icsk_ca_ops->name);
+	if (sk->sk_state == TCP_LISTEN) {
+		r->state = KCR_INET_LISTEN;
+		r->backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	}
+}
+
+/* Checkpoint: the KCR_REC_INET of the socket of file. */
+int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	struct kcr_rec_inet r = {};
+	bool addr;
+/* @udp-queue */
+	struct kcr_udp_snap q = {};
+	int ret = 0;
+/* @end */
+	const char *why;
+
+	lock_sock(sk);
+	why = kcr_inet_check(sock);
+	if (why) {
+		release_sock(sk);
+		kcr_log(ctx, "%s: %pD", why, file);
+		return -EOPNOTSUPP;
+	}
+	r.family = sk->sk_family;
+	r.protocol = sk->sk_protocol;
+	r.state = KCR_INET_CLOSE;
+	if (sk->sk_userlocks & SOCK_BINDADDR_LOCK)
+		r.flags |= KCR_INET_BIND_ADDR;
+	if (sk->sk_userlocks & SOCK_BINDPORT_LOCK)
+		r.flags |= KCR_INET_BIND_PORT;
+	if (inet_test_bit(FREEBIND, sk))
+		r.flags |= KCR_INET_FREEBIND;
+	if (inet_test_bit(BIND_ADDRESS_NO_PORT, sk))
+		r.flags |= KCR_INET_BIND_NO_PORT;
+	r.sport = inet->inet_num;
+/* @until tcp-conn */
+	if (sk_is_udp(sk) && sk->sk_state == TCP_ESTABLISHED) {
+/* @end */
+/* @tcp-conn */
+	if (sk->sk_state == TCP_ESTABLISHED) {
+/* @end */
+		r.state = KCR_INET_CONNECTED;
+		r.dport = ntohs(inet->inet_dport);
+	}
+	/*
+	 * An address that bind() did not name and no connection holds is
+	 * what a failed connect() left: the next one chooses again.
+	 */
+	addr = r.flags & KCR_INET_BIND_ADDR || r.state == KCR_INET_CONNECTED;
+	if (sk->sk_family == AF_INET) {
+		if (addr)
+			memcpy(r.saddr, &inet->inet_rcv_saddr, 4);
+		if (r.state == KCR_INET_CONNECTED)
+			memcpy(r.daddr, &inet->inet_daddr, 4);
+		r.tos = READ_ONCE(inet->tos);
+		r.ttl = READ_ONCE(inet->uc_ttl);
+		r.pmtudisc = READ_ONCE(inet->pmtudisc);
+		if (inet_test_bit(RECVERR, sk))
+			r.flags |= KCR_INET_RECVERR;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct ipv6_pinfo *np = inet6_sk(sk);
+
+		if (addr)
+			memcpy(r.saddr, &sk->sk_v6_rcv_saddr, 16);
+		if (r.state == KCR_INET_CONNECTED)
+			memcpy(r.daddr, &sk->sk_v6_daddr, 16);
+		r.tos = READ_ONCE(np->tclass);
+		r.ttl = READ_ONCE(np->hop_limit);
+		r.pmtudisc = READ_ONCE(np->pmtudisc);
+		if (sk->sk_ipv6only)
+			r.flags |= KCR_INET_V6ONLY;
+		if (inet_test_bit(RECVERR6, sk))
+			r.flags |= KCR_INET_RECVERR;
+	}
+#endif
+	kcr_sock_save(sock, &r.so);
+	if (sk_is_tcp(sk))
+		kcr_tcp_save(sk, &r);
+	release_sock(sk);
+/* @until udp-queue */
+	kcr_init_rec(ctx, &r, KCR_REC_INET, sizeof(r));
+	return kcr_write(ctx, &r, sizeof(r));
+/* @end */
+/* @udp-queue */
+	if (sk_is_udp(sk)) {
+		ret = kcr_udp_snap(ctx, sk, &q);
+		r.nr_skbs = q.nr;
+		r.bytes = q.bytes;
+	}
+	if (!ret) {
+		kcr_init_rec(ctx, &r, KCR_REC_INET, sizeof(r));
+		ret = kcr_write(ctx, &r, sizeof(r));
+	}
+	if (!ret)
+		ret = kcr_udp_write(ctx, &q);
+	kcr_udp_snap_free(&q);
+/* @tcp-conn */
+	if (!ret && sk_is_tcp(sk) && r.state == KCR_INET_CONNECTED)
+		ret = kcr_write_tcp(ctx, sock);
+/* @end */
+	return ret;
+/* @end */
+}
+/* @inet-rst */
+
+/* Restart: whether the record of file f describes a socket we can make. */
+static int kcr_inet_rec_ok(struct kcr_ctx *ctx, const struct kcr_rec_inet *r,
+			   const struct kcr_rec_file *f)
+{
+	bool tcp = r->protocol == IPPROTO_TCP;
+	bool v6 = r->family == AF_INET6;
+	bool bound = r->sport || r->flags & KCR_INET_BIND_ADDR;
+	int alen = v6 ? 16 : 4;
+
+	if ((r->family != AF_INET && r->family != AF_INET6) ||
+	    (!tcp && r->protocol != IPPROTO_UDP) ||
+	    (r->flags & ~KCR_INET_FLAGS_ALL) ||
+	    (!v6 && (r->flags & KCR_INET_V6ONLY)) ||
+	    memchr_inv(r->saddr + alen, 0, 16 - alen) ||
+	    memchr_inv(r->daddr + alen, 0, 16 - alen) ||
+	    ((r->flags & KCR_INET_BIND_PORT) && !r->sport) ||
+	    (!(r->flags & KCR_INET_BIND_ADDR) && r->state != KCR_INET_CONNECTED &&
+	     memchr_inv(r->saddr, 0, 16)) ||
+	    r->tos > 255 || r->ttl < -1 || r->ttl > 255 || (!v6 && !r->ttl) ||
+/* @until udp-queue */
+	    r->pmtudisc > IP_PMTUDISC_OMIT || r->nr_skbs || r->reserved ||
+	    r->bytes)
+/* @end */
+/* @udp-queue */
+	    r->pmtudisc > IP_PMTUDISC_OMIT || r->reserved ||
+	    (tcp && (r->nr_skbs || r->bytes)) ||
+	    r->nr_skbs > KCR_INET_QUEUE_DGRAMS ||
+	    r->bytes > KCR_INET_QUEUE_BYTES)
+/* @end */
+		return KCR_BAD(ctx, "IP socket %u: family %u protocol %u flags %#x",
+			       f->objid, r->family, r->protocol, r->flags);
+	switch (r->state) {
+	case KCR_INET_CLOSE:
+		if (r->backlog || r->dport || memchr_inv(r->daddr, 0, 16))
+			return KCR_BAD(ctx, "IP socket %u: a peer, not connected",
+				       f->objid);
+		break;
+	case KCR_INET_LISTEN:
+		if (!tcp || !bound || !r->sport || r->backlog > INT_MAX ||
+		    r->dport || memchr_inv(r->daddr, 0, 16))
+			return KCR_BAD(ctx, "IP socket %u: listening, port %u backlog %u",
+				       f->objid, r->sport, r->backlog);
+		break;
+	case KCR_INET_CONNECTED:
+/* @until tcp-conn-rst */
+		if (tcp || !r->sport || !r->dport || r->backlog)
+/* @end */
+/* @tcp-conn-rst */
+		if (!r->sport || !r->dport || r->backlog)
+/* @end */
+			return KCR_BAD(ctx, "IP socket %u: connected, ports %u %u",
+				       f->objid, r->sport, r->dport);
+		break;
+	default:
+		return KCR_BAD(ctx, "IP socket %u: state %u", f->objid, r->state);
+	}
+	if (tcp ? (r->tcp_flags & ~KCR_TCP_FLAGS_ALL) ||
+		  r->keepidle > MAX_TCP_KEEPIDLE ||
+		  r->keepintvl > MAX_TCP_KEEPINTVL ||
+		  r->keepcnt > MAX_TCP_KEEPCNT || r->syncnt > MAX_TCP_SYNCNT ||
+		  r->user_timeout > INT_MAX || r->linger2 < -1 ||
+		  r->linger2 > TCP_FIN_TIMEOUT_MAX / HZ ||
+		  r->maxseg > MAX_TCP_WINDOW || r->window_clamp > INT_MAX ||
+		  r->notsent_lowat > INT_MAX ||
+		  !memchr(r->congestion, 0, sizeof(r->congestion))
+		: r->tcp_flags || r->maxseg || r->keepidle || r->keepintvl ||
+		  r->keepcnt || r->user_timeout || r->syncnt || r->linger2 ||
+		  r->window_clamp || r->notsent_lowat ||
+		  memchr_inv(r->congestion, 0, sizeof(r->congestion)))
+		return KCR_BAD(ctx, "IP socket %u: TCP options", f->objid);
+	return 0;
+}
+
+static int kcr_setint(struct socket *sock, int level, int op, int v)
+{
+	return kcr_setsockopt(sock, level, op, &v, sizeof(v));
+}
+
+static int kcr_tcp_options(struct socket *sock, const struct kcr_rec_inet *r)
+{
+	struct inet_connection_sock *icsk = inet_csk(sock->sk);
+	int ret = 0;
+
+	if (r->tcp_flags & KCR_TCP_NODELAY)
+		ret = kcr_setint(sock, SOL_TCP, TCP_NODELAY, 1);
+	if (!ret && r->tcp_flags & KCR_TCP_CORK)
+		ret = kcr_setint(sock, SOL_TCP, TCP_CORK, 1);
+	if (!ret && r->maxseg)
+		ret = kcr_setint(sock, SOL_TCP, TCP_MAXSEG, r->maxseg);
+	if (!ret && r->keepidle)
+		ret = kcr_setint(sock, SOL_TCP, TCP_KEEPIDLE, r->keepidle);
+	if (!ret && r->keepintvl)
+		ret = kcr_setint(sock, SOL_TCP, TCP_KEEPINTVL, r->keepintvl);
+	if (!ret && r->keepcnt)
+		ret = kcr_setint(sock, SOL_TCP, TCP_KEEPCNT, r->keepcnt);
+	if (!ret && r->user_timeout)
+		ret = kcr_setint(sock, SOL_TCP, TCP_USER_TIMEOUT,
+				 r->user_timeout);
+	if (!ret && r->syncnt)
+		ret = kcr_setint(sock, SOL_TCP, TCP_SYNCNT, r->syncnt);
+	if (!ret && r->linger2)
+		ret = kcr_setint(sock, SOL_TCP, TCP_LINGER2, r->linger2);
+	if (!ret && r->window_clamp)
+		ret = kcr_setint(sock, SOL_TCP, TCP_WINDOW_CLAMP,
+				 r->window_clamp);
+	if (!ret && r->notsent_lowat)
+		ret = kcr_setint(sock, SOL_TCP, TCP_NOTSENT_LOWAT,
+				 r->notsent_lowat);
+	if (!ret && strcmp(r->congestion, icsk->icsk_ca_ops->name))
+		ret = kcr_setsockopt(sock, SOL_TCP, TCP_CONGESTION,
+				     r->congestion, strlen(r->congestion));
+	return ret;
+}
+
+/* IP (or IPv6) options of a new socket, before it is bound. */
+static int kcr_ip_options(struct socket *sock, const struct kcr_rec_inet *r)
+{
+	bool v6 = r->family == AF_INET6;
+	int ret;
+
+	ret = kcr_setint(sock, v6 ? SOL_IPV6 : SOL_IP,
+			 v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, r->pmtudisc);
+	if (!ret && v6)
+		ret = kcr_setint(sock, SOL_IPV6, IPV6_V6ONLY,
+				 !!(r->flags & KCR_INET_V6ONLY));
+	if (!ret && r->tos)
+		ret = kcr_setint(sock, v6 ? SOL_IPV6 : SOL_IP,
+				 v6 ? IPV6_TCLASS : IP_TOS, r->tos);
+	if (!ret && r->ttl != -1)
+		ret = kcr_setint(sock, v6 ? SOL_IPV6 : SOL_IP,
+				 v6 ? IPV6_UNICAST_HOPS : IP_TTL, r->ttl);
+	if (!ret && r->flags & KCR_INET_RECVERR)
+		ret = kcr_setint(sock, v6 ? SOL_IPV6 : SOL_IP,
+				 v6 ? IPV6_RECVERR : IP_RECVERR, 1);
+	if (!ret && r->flags & KCR_INET_FREEBIND)
+		ret = kcr_setint(sock, SOL_IP, IP_FREEBIND, 1);
+	if (!ret && r->flags & KCR_INET_BIND_NO_PORT)
+		ret = kcr_setint(sock, SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (!ret && r->protocol == IPPROTO_TCP)
+		ret = kcr_tcp_options(sock, r);
+	return ret;
+}
+
+/* A sockaddr for addr:port of the record's family; its length. */
+static int kcr_inet_addr(const struct kcr_rec_inet *r, const u8 *addr,
+			 u16 port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (r->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, 16);
+		return sizeof(*sin6);
+	}
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons(port);
+	memcpy(&((struct sockaddr_in *)ss)->sin_addr, addr, 4);
+	return sizeof(struct sockaddr_in);
+}
+
+/*
+ * The socket of record r, made, bound, listening or connected as its
+ * process (cred) would; the bind() locks as the process's own calls left
+ * them, not as ours did.
+ */
+static int kcr_inet_make(struct kcr_ctx *ctx, const struct cred *cred,
+			 const struct kcr_rec_inet *r, kuid_t ku, kgid_t kg,
+/* @until tcp-conn-rst */
+			 struct socket **sockp)
+/* @end */
+/* @tcp-conn-rst */
+			 const struct kcr_rec_tcp_conn *c, struct socket **sockp)
+/* @end */
+{
+	static const u8 any[16];
+	struct sockaddr_storage ss;
+	const struct cred *old;
+	struct socket *sock;
+	int len, ret;
+
+	old = override_creds(cred);
+	ret = sock_create(r->family, r->protocol == IPPROTO_TCP ?
+			  SOCK_STREAM : SOCK_DGRAM, r->protocol, &sock);
+	if (ret) {
+		revert_creds(old);
+		kcr_log(ctx, "cannot make an IP socket: %d", ret);
+		return ret;
+	}
+	ret = kcr_sock_restore(ctx, sock, &r->so, ku, kg);
+	if (!ret) {
+		ret = kcr_ip_options(sock, r);
+		if (ret)
+			kcr_log(ctx, "IP socket: cannot set its options: %d",
+				ret);
+	}
+/* @tcp-conn-rst */
+	/* A connection is bound to its own address, as connect() chose. */
+	if (!ret && c)
+		ret = kcr_tcp_repair(sock, c);
+/* @end */
+	if (!ret && (r->sport || r->flags & KCR_INET_BIND_ADDR)) {
+/* @until tcp-conn-rst */
+		len = kcr_inet_addr(r, r->flags & KCR_INET_BIND_ADDR ?
+				    r->saddr : any, r->sport, &ss);
+/* @end */
+/* @tcp-conn-rst */
+		len = kcr_inet_addr(r, r->flags & KCR_INET_BIND_ADDR || c ?
+				    r->saddr : any, r->sport, &ss);
+/* @end */
+		ret = kernel_bind(sock, (struct sockaddr *)&ss, len);
+		if (ret)
+			kcr_log(ctx, "cannot bind an IP socket to port %u again: %d",
+				r->sport, ret);
+	}
+	if (!ret && r->state == KCR_INET_LISTEN) {
+		ret = kernel_listen(sock, r->backlog);
+		if (ret)
+			kcr_log(ctx, "cannot listen on port %u again: %d",
+				r->sport, ret);
+	}
+	if (!ret && r->state == KCR_INET_CONNECTED) {
+		len = kcr_inet_addr(r, r->daddr, r->dport, &ss);
+		ret = kernel_connect(sock, (struct sockaddr *)&ss, len, 0);
+		if (ret)
+			kcr_log(ctx, "cannot connect an IP socket to port %u again: %d",
+				r->dport, ret);
+	}
+/* @tcp-conn-rst */
+	if (!ret && c)
+		ret = kcr_tcp_rst_conn(ctx, sock, c,
+				       r->so.flags & KCR_SO_REUSEADDR);
+/* @end */
+	revert_creds(old);
+	if (ret) {
+		sock_release(sock);
+		return ret;
+	}
+	lock_sock(sock->sk);
+	sock->sk->sk_userlocks &= ~(SOCK_BINDADDR_LOCK | SOCK_BINDPORT_LOCK);
+	if (r->flags & KCR_INET_BIND_ADDR)
+		sock->sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (r->flags & KCR_INET_BIND_PORT)
+		sock->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	kcr_sock_restore_last(sock, &r->so);
+	release_sock(sock->sk);
+	*sockp = sock;
+	return 0;
+}
+
+/*
+ * Restart: the socket of FILE record f, whose KCR_REC_INET comes next.
+ * The dry run makes it whole, to find a port taken or an option refused
+ * now, then closes it and hands out a bare socket of its kind.
+ */
+struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
+			  const struct kcr_rec_file *f)
+{
+	struct kcr_rec_inet r;
+/* @tcp-conn-rst */
+	struct kcr_rec_tcp_conn c, *conn = NULL;
+/* @end */
+	struct socket *sock;
+	struct file *file;
+	kuid_t ku;
+	kgid_t kg;
+	int ret;
+
+	ret = kcr_read_state(ctx, KCR_REC_INET, &r, sizeof(r));
+	if (!ret)
+		ret = kcr_inet_rec_ok(ctx, &r, f);
+	if (!ret)
+		ret = kcr_sock_check(ctx, &r.so, f, &ku, &kg);
+/* @tcp-conn-rst */
+	if (!ret && r.protocol == IPPROTO_TCP && r.state == KCR_INET_CONNECTED) {
+		conn = &c;
+		ret = kcr_read_state(ctx, KCR_REC_TCP_CONN, &c, sizeof(c));
+		if (!ret)
+			ret = kcr_tcp_conn_ok(ctx, &c);
+		if (!ret && !ns_capable(current->nsproxy->net_ns->user_ns,
+					CAP_NET_ADMIN)) {
+			kcr_log(ctx, "restoring a TCP connection needs CAP_NET_ADMIN");
+			ret = -EPERM;
+		}
+	}
+	/* The dry run reads a connection only: the old one may be open. */
+	if (!ret && conn && ctx->dry_run) {
+		ret = kcr_tcp_rst_conn(ctx, NULL, &c, false);
+		if (!ret)
+			ret = sock_create(r.family, SOCK_STREAM, IPPROTO_TCP,
+					  &sock);
+		return ret ? ERR_PTR(ret) : sock_alloc_file(sock, O_RDWR, NULL);
+	}
+/* @end */
+	if (!ret)
+/* @until tcp-conn-rst */
+		ret = kcr_inet_make(ctx, cred, &r, ku, kg, &sock);
+/* @end */
+/* @tcp-conn-rst */
+		ret = kcr_inet_make(ctx, cred, &r, ku, kg, conn, &sock);
+/* @end */
+	if (ret)
+		return ERR_PTR(ret);
+/* @udp-queue */
+	ret = kcr_udp_rst_queue(ctx, ctx->dry_run ? NULL : sock->sk, &r);
+	if (ret) {
+		sock_release(sock);
+		return ERR_PTR(ret);
+	}
+/* @end */
+	if (ctx->dry_run) {
+		sock_release(sock);
+		ret = sock_create(r.family, r.protocol == IPPROTO_TCP ?
+				  SOCK_STREAM : SOCK_DGRAM, r.protocol, &sock);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	file = sock_alloc_file(sock, O_RDWR, NULL);
+/* @tcp-conn-rst */
+	/* Held until the restart is over (kcr_tcp_release()). */
+	if (!IS_ERR(file) && conn) {
+		ret = xa_err(xa_store(&ctx->tcp_seen, (unsigned long)sock->sk,
+				      get_file(file), GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			fput(file);
+			fput(file);
+			return ERR_PTR(ret);
+		}
+	}
+/* @end */
+	return file;
+}
+/* @end */

@@ -1,0 +1,504 @@
+/* @file tcp-conn */
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel checkpoint/restart: established TCP connections.
+ *
+ * A connection's socket is a KCR_FILE_INET whose KCR_REC_INET (state
+ * KCR_INET_CONNECTED) is followed by a KCR_REC_TCP_CONN: its sequence
+ * numbers, windows and the options agreed on, then its two queues as
+ * KCR_REC_TCP_DATA records.  Both ends must be in the image.
+ *
+ * Checkpoint holds every connection it saves (SOCK_KCR_HOLD: what
+ * arrives is dropped, no reset) before it reads the first one, so the two
+ * ends are saved as of one moment even though one is read after the
+ * other; what was dropped is sent again by the peer.
+/* @tcp-conn-rst */
+ *
+ * Restart makes each socket again with TCP repair (as CRIU does, in the
+ * kernel): the queues' sequence numbers, bind(), a connect() that sends
+ * nothing, the options, the timestamp clock, the data sent but not
+ * acknowledged, the data received but not read, the windows, then repair
+ * off with a window probe, and the data not sent yet is sent.  Repair is
+ * the restarter's to ask for: CAP_NET_ADMIN over the network namespace.
+/* @end */
+ */
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/tcp.h>
+#include <linux/xarray.h>
+#include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "kcr_int.h"
+
+static bool kcr_is_conn(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && sk_is_tcp(sock->sk) &&
+	       READ_ONCE(sock->sk->sk_state) == TCP_ESTABLISHED;
+}
+
+/* Checkpoint, phase 1: note each TCP connection of the fd table. */
+int kcr_note_tcp(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < fs->nr && !ret; i++) {
+		struct file *file = fs->fds[i].file;
+		unsigned long key;
+
+		if (!kcr_is_conn(file))
+			continue;
+		key = (unsigned long)sock_from_file(file)->sk;
+		if (xa_load(&ctx->tcp_seen, key))
+			continue;
+		ret = xa_err(xa_store(&ctx->tcp_seen, key, get_file(file),
+				      GFP_KERNEL_ACCOUNT));
+		if (ret)
+			fput(file);
+	}
+	return ret;
+}
+
+/* The other end of sk's connection on this machine, held, or NULL. */
+static struct sock *kcr_tcp_peer(struct sock *sk)
+{
+	struct inet_hashinfo *h = sock_net(sk)->ipv4.tcp_death_row.hashinfo;
+	struct inet_sock *inet = inet_sk(sk);
+	struct sock *peer;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		peer = __inet6_lookup_established(sock_net(sk), h,
+						  &sk->sk_v6_rcv_saddr,
+						  inet->inet_sport,
+						  &sk->sk_v6_daddr,
+						  ntohs(inet->inet_dport), 0, 0);
+	else
+#endif
+		peer = __inet_lookup_established(sock_net(sk), h,
+						 inet->inet_rcv_saddr,
+						 inet->inet_sport,
+						 inet->inet_daddr,
+						 ntohs(inet->inet_dport), 0, 0);
+	if (peer && !sk_fullsock(peer)) {
+		sock_gen_put(peer);
+		peer = NULL;
+	}
+	return peer;
+}
+
+/*
+ * Checkpoint, once every fd table is known: each connection's other end
+ * is in the image too; then every connection is held.
+ */
+int kcr_check_tcp(struct kcr_ctx *ctx)
+{
+	unsigned long key;
+	struct file *file;
+	struct sock *peer;
+	bool in;
+
+	xa_for_each(&ctx->tcp_seen, key, file) {
+		peer = kcr_tcp_peer((struct sock *)key);
+		in = peer && xa_load(&ctx->tcp_seen, (unsigned long)peer);
+		if (peer)
+			sock_gen_put(peer);
+		if (!in) {
+			kcr_log(ctx, "TCP connection to a peer outside (not supported yet): %pD",
+				file);
+			return -EOPNOTSUPP;
+		}
+	}
+	xa_for_each(&ctx->tcp_seen, key, file) {
+		lock_sock((struct sock *)key);
+		sock_set_flag((struct sock *)key, SOCK_KCR_HOLD);
+		release_sock((struct sock *)key);
+	}
+	return 0;
+}
+
+void kcr_tcp_release(struct kcr_ctx *ctx)
+{
+	unsigned long key;
+	struct file *file;
+
+	xa_for_each(&ctx->tcp_seen, key, file) {
+		lock_sock((struct sock *)key);
+		sock_reset_flag((struct sock *)key, SOCK_KCR_HOLD);
+		release_sock((struct sock *)key);
+		fput(file);
+	}
+	xa_destroy(&ctx->tcp_seen);
+}
+
+/* KCR_REC_TCP_DATA records of len bytes of skb from off. */
+static int kcr_tcp_write_data(struct kcr_ctx *ctx, u32 queue,
+			      struct sk_buff *skb, u32 off, u32 len)
+{
+	struct kcr_rec_tcp_data d = { .queue = queue };
+	u32 n, plen;
+	int ret = 0;
+
+	while (len && !ret) {
+		n = min_t(u32, len, KCR_TCP_DATA_MAX);
+		plen = ALIGN(n, 8);
+		d.len = n;
+		memset(ctx->buf + n, 0, plen - n);
+		ret = skb_copy_bits(skb, off, ctx->buf, n);
+		kcr_init_rec(ctx, &d, KCR_REC_TCP_DATA, sizeof(d) + plen);
+		if (!ret)
+			ret = kcr_write(ctx, &d, sizeof(d));
+		if (!ret)
+			ret = kcr_write(ctx, ctx->buf, plen);
+		off += n;
+		len -= n;
+	}
+	return ret;
+}
+
+/*
+ * The data of skb from sequence number *seq on, if it holds any: the
+ * next bytes of its queue; *seq moves past them.
+ */
+static int kcr_tcp_write_skb(struct kcr_ctx *ctx, u32 queue,
+			     struct sk_buff *skb, u32 *seq)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	u32 off, len;
+
+	if (cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) {
+		kcr_log(ctx, "TCP queue with a SYN or FIN (not supported)");
+		return -EOPNOTSUPP;
+	}
+	if (after(cb->seq, *seq)) {
+		kcr_log(ctx, "TCP queue with a gap at %u", *seq);
+		return -EBUSY;
+	}
+	off = *seq - cb->seq;
+	if (off >= skb->len)
+		return 0;
+	len = skb->len - off;
+	*seq += len;
+	return kcr_tcp_write_data(ctx, queue, skb, off, len);
+}
+
+/*
+ * Checkpoint: the KCR_REC_TCP_CONN of connected socket sock and its
+ * queues, after its KCR_REC_INET.
+ */
+int kcr_write_tcp(struct kcr_ctx *ctx, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct kcr_rec_tcp_conn c = {};
+	struct sk_buff *skb;
+	u32 seq;
+	int ret;
+
+	if (!xa_load(&ctx->tcp_seen, (unsigned long)sk)) {
+		kcr_log(ctx, "TCP connection held only in flight (not supported)");
+		return -EOPNOTSUPP;
+	}
+	lock_sock(sk);
+	ret = -EBUSY;
+	if (sk->sk_state != TCP_ESTABLISHED || READ_ONCE(tp->urg_data)) {
+		kcr_log(ctx, "TCP connection closing, or with urgent data (not supported)");
+		goto out;
+	}
+	c.snd_una = tp->snd_una;
+	c.snd_nxt = tp->snd_nxt;
+	c.write_seq = tp->write_seq;
+	c.rcv_nxt = tp->rcv_nxt;
+	c.copied_seq = tp->copied_seq;
+	c.snd_wl1 = tp->snd_wl1;
+	c.snd_wnd = tp->snd_wnd;
+	c.max_window = tp->max_window;
+	c.rcv_wnd = tp->rcv_wnd;
+	c.rcv_wup = tp->rcv_wup;
+	c.mss_clamp = tp->rx_opt.mss_clamp;
+	if (tp->rx_opt.sack_ok)
+		c.opts |= KCR_TCP_OPT_SACK;
+	if (tp->rx_opt.tstamp_ok)
+		c.opts |= KCR_TCP_OPT_TSTAMP;
+	if (tp->rx_opt.wscale_ok) {
+		c.opts |= KCR_TCP_OPT_WSCALE;
+		c.snd_wscale = tp->rx_opt.snd_wscale;
+		c.rcv_wscale = tp->rx_opt.rcv_wscale;
+	}
+	c.timestamp = tcp_clock_ts(tp->tcp_usec_ts) + tp->tsoffset;
+	c.timestamp = (c.timestamp & ~1U) | tp->tcp_usec_ts;
+	c.sndbuf = READ_ONCE(sk->sk_sndbuf);
+	c.rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	if (after(c.snd_una, c.snd_nxt) || after(c.snd_nxt, c.write_seq) ||
+	    after(c.copied_seq, c.rcv_nxt) ||
+	    c.write_seq - c.snd_una > KCR_TCP_QUEUE_BYTES ||
+	    c.rcv_nxt - c.copied_seq > KCR_TCP_QUEUE_BYTES) {
+		kcr_log(ctx, "TCP connection with queues beyond %u bytes, or in flux",
+			KCR_TCP_QUEUE_BYTES);
+		goto out;
+	}
+	kcr_init_rec(ctx, &c, KCR_REC_TCP_CONN, sizeof(c));
+	ret = kcr_write(ctx, &c, sizeof(c));
+	/* Sent, not acknowledged: the retransmit queue; then not sent. */
+	seq = c.snd_una;
+	skb_rbtree_walk(skb, &sk->tcp_rtx_queue) {
+		if (ret)
+			break;
+		ret = kcr_tcp_write_skb(ctx, KCR_TCP_SEND_QUEUE, skb, &seq);
+	}
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (ret)
+			break;
+		ret = kcr_tcp_write_skb(ctx, KCR_TCP_SEND_QUEUE, skb, &seq);
+	}
+	if (!ret && seq != c.write_seq)
+		ret = -EBUSY;
+	seq = c.copied_seq;
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		if (ret)
+			break;
+		ret = kcr_tcp_write_skb(ctx, KCR_TCP_RECV_QUEUE, skb, &seq);
+	}
+	if (!ret && seq != c.rcv_nxt)
+		ret = -EBUSY;
+	if (ret == -EBUSY)
+		kcr_log(ctx, "TCP queues do not add up to their sequence numbers");
+out:
+	release_sock(sk);
+	return ret;
+}
+/* @tcp-conn-rst */
+
+/* Restart: whether a KCR_REC_TCP_CONN is a connection TCP could be in. */
+int kcr_tcp_conn_ok(struct kcr_ctx *ctx, const struct kcr_rec_tcp_conn *c)
+{
+	u32 sws = c->opts & KCR_TCP_OPT_WSCALE ? c->snd_wscale : 0;
+	u32 rws = c->opts & KCR_TCP_OPT_WSCALE ? c->rcv_wscale : 0;
+
+	if (after(c->snd_una, c->snd_nxt) || after(c->snd_nxt, c->write_seq) ||
+	    after(c->copied_seq, c->rcv_nxt) ||
+	    c->write_seq - c->snd_una > KCR_TCP_QUEUE_BYTES ||
+	    c->rcv_nxt - c->copied_seq > KCR_TCP_QUEUE_BYTES ||
+	    c->max_window < c->snd_wnd ||
+	    after(c->snd_wl1, c->rcv_nxt + c->rcv_wnd) ||
+	    after(c->rcv_wup, c->rcv_nxt) ||
+	    (c->opts & ~KCR_TCP_OPT_ALL) || c->snd_wscale > TCP_MAX_WSCALE ||
+	    c->rcv_wscale > TCP_MAX_WSCALE ||
+	    (!(c->opts & KCR_TCP_OPT_WSCALE) &&
+	     (c->snd_wscale || c->rcv_wscale)) ||
+	    c->max_window > 65535U << sws || c->rcv_wnd > 65535U << rws ||
+	    c->mss_clamp < TCP_MIN_MSS || c->mss_clamp > 65535 ||
+	    c->sndbuf > INT_MAX || c->rcvbuf > INT_MAX || c->reserved)
+		return KCR_BAD(ctx, "TCP connection: sequence numbers %u %u %u %u %u, options %#x",
+			       c->snd_una, c->snd_nxt, c->write_seq,
+			       c->rcv_nxt, c->copied_seq, c->opts);
+	return 0;
+}
+
+/* The next KCR_REC_TCP_DATA, of queue q and at most max bytes: ctx->buf. */
+static int kcr_tcp_read_data(struct kcr_ctx *ctx, u32 q, u32 max, u32 *len)
+{
+	struct kcr_rec_tcp_data d;
+	struct kcr_hdr h;
+	u32 plen;
+	int ret;
+
+	ret = kcr_read_hdr(ctx, &h);
+	if (ret)
+		return ret;
+	if (h.type != KCR_REC_TCP_DATA)
+		return KCR_BAD(ctx, "offset %llu: type %u, expected TCP data",
+			       kcr_rec_off(ctx), h.type);
+	ret = kcr_read_rec(ctx, &h, &d, sizeof(d));
+	if (ret)
+		return ret;
+	plen = ALIGN(d.len, 8);
+	if (d.queue != q || !d.len || d.len > KCR_TCP_DATA_MAX || d.len > max ||
+	    h.len != sizeof(d) + plen)
+		return KCR_BAD(ctx, "TCP data of queue %u, %u bytes (%u to come)",
+			       d.queue, d.len, max);
+	ret = kcr_read(ctx, ctx->buf, plen);
+	if (!ret && memchr_inv(ctx->buf + d.len, 0, plen - d.len))
+		ret = KCR_BAD(ctx, "TCP data padding");
+	*len = d.len;
+	return ret;
+}
+
+static int kcr_tcp_send(struct socket *sock, const void *buf, u32 len)
+{
+	struct kvec v = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_flags = MSG_DONTWAIT };
+	int n = kernel_sendmsg(sock, &m, &v, 1, len);
+
+	return n == len ? 0 : n < 0 ? n : -ENOBUFS;
+}
+
+static int kcr_tcp_setint(struct socket *sock, int op, int v)
+{
+	return kcr_setsockopt(sock, SOL_TCP, op, &v, sizeof(v));
+}
+
+/*
+ * Restart, before bind() and connect(): repair mode, with the queues'
+ * first sequence numbers, and held (kcr_tcp_release() lets it go once the
+ * restart is over): what arrives before its peer is made again, a reset
+ * for a window probe say, is dropped.  The restarter has CAP_NET_ADMIN (checked
+ * before): repair is set as TCP_REPAIR would, not under the process's
+ * credentials.
+ */
+int kcr_tcp_repair(struct socket *sock, const struct kcr_rec_tcp_conn *c)
+{
+	struct sock *sk = sock->sk;
+	int ret;
+
+	lock_sock(sk);
+	tcp_sk(sk)->repair = 1;
+	sk->sk_reuse = SK_FORCE_REUSE;
+	tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
+	/* Until every connection is back: its peer may not be there yet. */
+	sock_set_flag(sk, SOCK_KCR_HOLD);
+	release_sock(sk);
+	ret = kcr_tcp_setint(sock, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE);
+	if (!ret)
+		ret = kcr_tcp_setint(sock, TCP_QUEUE_SEQ, c->snd_una);
+	if (!ret)
+		ret = kcr_tcp_setint(sock, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
+	if (!ret)
+		ret = kcr_tcp_setint(sock, TCP_QUEUE_SEQ, c->copied_seq);
+	return ret;
+}
+
+static int kcr_tcp_options(struct socket *sock, const struct kcr_rec_tcp_conn *c)
+{
+	struct tcp_repair_opt o[4];
+	int n = 0;
+
+	o[n].opt_code = TCPOPT_MSS;
+	o[n++].opt_val = c->mss_clamp;
+	if (c->opts & KCR_TCP_OPT_WSCALE) {
+		o[n].opt_code = TCPOPT_WINDOW;
+		o[n++].opt_val = c->snd_wscale | c->rcv_wscale << 16;
+	}
+	if (c->opts & KCR_TCP_OPT_SACK) {
+		o[n].opt_code = TCPOPT_SACK_PERM;
+		o[n++].opt_val = 0;
+	}
+	if (c->opts & KCR_TCP_OPT_TSTAMP) {
+		o[n].opt_code = TCPOPT_TIMESTAMP;
+		o[n++].opt_val = 0;
+	}
+	return kcr_setsockopt(sock, SOL_TCP, TCP_REPAIR_OPTIONS, o,
+			      n * sizeof(o[0]));
+}
+
+/*
+ * Restart, once sock is connected in repair mode: its options, clock and
+ * buffers, its queues from the KCR_REC_TCP_DATA records, its windows;
+ * then repair off.  With sock NULL (the dry run) the records are only
+ * read and checked.
+ */
+int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
+		     const struct kcr_rec_tcp_conn *c, bool reuse)
+{
+	struct tcp_repair_window w = {
+		.snd_wl1 = c->snd_wl1, .snd_wnd = c->snd_wnd,
+		.max_window = c->max_window, .rcv_wnd = c->rcv_wnd,
+		.rcv_wup = c->rcv_wup,
+	};
+	u32 sent = c->snd_nxt - c->snd_una, left = c->write_seq - c->snd_una;
+	u32 unsent = c->write_seq - c->snd_nxt, got = 0, len = 0, n;
+	struct sock *sk = sock ? sock->sk : NULL;
+	struct net *net = current->nsproxy->net_ns;
+	void *stash = NULL;
+	int ret = 0;
+
+	if (sk) {
+		ret = kcr_tcp_options(sock, c);
+		if (!ret)
+			ret = kcr_tcp_setint(sock, TCP_TIMESTAMP, c->timestamp);
+		if (!ret)
+			ret = kcr_tcp_setint(sock, TCP_REPAIR_QUEUE,
+					     TCP_SEND_QUEUE);
+		/* As autotuning had grown them, within its limits. */
+		WRITE_ONCE(sk->sk_sndbuf, max_t(int, sk->sk_sndbuf,
+			   min_t(u32, c->sndbuf, READ_ONCE(net->ipv4.sysctl_tcp_wmem[2]))));
+		WRITE_ONCE(sk->sk_rcvbuf, max_t(int, sk->sk_rcvbuf,
+			   min_t(u32, c->rcvbuf, READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]))));
+		if (!ret && unsent) {
+			stash = kvmalloc(unsent, GFP_KERNEL_ACCOUNT);
+			if (!stash)
+				ret = -ENOMEM;
+		}
+	}
+	/* The send queue: what was sent goes back as sent. */
+	while (!ret && left) {
+		ret = kcr_tcp_read_data(ctx, KCR_TCP_SEND_QUEUE, left, &len);
+		for (n = 0; !ret && sk && n < len; ) {
+			u32 m = got < sent ? min(len - n, sent - got) : len - n;
+
+			if (got < sent)
+				ret = kcr_tcp_send(sock, ctx->buf + n, m);
+			else
+				memcpy(stash + got - sent, ctx->buf + n, m);
+			got += m;
+			n += m;
+		}
+		left -= len;
+	}
+	left = c->rcv_nxt - c->copied_seq;
+	if (!ret && sk && left)
+		ret = kcr_tcp_setint(sock, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE);
+	while (!ret && left) {
+		ret = kcr_tcp_read_data(ctx, KCR_TCP_RECV_QUEUE, left, &len);
+		if (!ret && sk)
+			ret = kcr_tcp_send(sock, ctx->buf, len);
+		left -= len;
+	}
+	if (!ret && sk)
+		ret = kcr_setsockopt(sock, SOL_TCP, TCP_REPAIR_WINDOW, &w,
+				     sizeof(w));
+	if (!ret && sk) {
+		/* As TCP_REPAIR off: a window probe tells the peer. */
+		lock_sock(sk);
+		tcp_sk(sk)->repair = 0;
+		sk->sk_reuse = reuse ? SK_CAN_REUSE : SK_NO_REUSE;
+		tcp_send_window_probe(sk);
+		release_sock(sk);
+		if (unsent)
+			ret = kcr_tcp_send(sock, stash, unsent);
+	}
+	if (ret && ret != -EINVAL)
+		kcr_log(ctx, "TCP connection: cannot restore its state: %d", ret);
+	kvfree(stash);
+	return ret;
+}
+/* @end */
+/* @checkpoint-kill */
+
+/*
+ * KCR_CHECKPOINT_KILL, before the tree dies: close each connection as a
+ * TCP_REPAIR socket closes, without a word to its peer (no FIN, no RST,
+ * no TIME_WAIT), so that its addresses are free for the restart.
+ */
+void kcr_tcp_silence(struct kcr_ctx *ctx)
+{
+	unsigned long key;
+	struct file *file;
+
+	xa_for_each(&ctx->tcp_seen, key, file) {
+		struct sock *sk = (struct sock *)key;
+
+		lock_sock(sk);
+		tcp_sk(sk)->repair = 1;
+		sk->sk_prot->disconnect(sk, 0);
+		tcp_sk(sk)->repair = 0;
+		release_sock(sk);
+	}
+}
+/* @end */
