@@ -388,14 +388,18 @@ const SUITE_IMAGES: [&str; 10] = [
 
 /// zdtm cases whose images (`/tmp/zdtm/NAME/img`, written by the guest
 /// kernel) `cr-vmm image show` must read too: named, listening and
-/// credential-passing Unix sockets and files in flight, checked against
-/// the kernel's records.
-const ZDTM_IMAGES: [&str; 5] = [
+/// credential-passing Unix sockets and files in flight, TCP listeners and
+/// UDP sockets with datagrams queued, established TCP connections, checked
+/// against the kernel's records.
+const ZDTM_IMAGES: [&str; 8] = [
     "unix-listen",
     "unix-name-fork",
     "unix-passcred-fork",
     "unix-rights",
     "unix-external",
+    "tcp-listen",
+    "udp-queue",
+    "tcp-conn",
 ];
 
 #[test]
@@ -415,7 +419,8 @@ fn image_show_reads_every_image_the_suite_produces() {
             "c fetch /tmp/zdtm/{name}/img -o /tmp/host-{name}.img > /dev/null && \
              \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
              echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
-             grep -c 'not accepted yet\\|name \\|files in flight\\|connected outside' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n"
+             grep -c 'not accepted yet\\|name \\|files in flight\\|connected outside' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n\
+             grep -c 'tcp socket, listen\\|datagrams queued\\|connection: mss' /tmp/show-{name} | sed 's/^/t-inet-{name}=/'\n"
         ));
     }
     for name in SUITE_IMAGES {
@@ -460,6 +465,10 @@ fn image_show_reads_every_image_the_suite_produces() {
     assert_ne!(value(&out, "t-unix-unix-name-fork"), "0", "{text}");
     assert_ne!(value(&out, "t-unix-unix-rights"), "0", "{text}");
     assert_ne!(value(&out, "t-unix-unix-external"), "0", "{text}");
+    // The TCP listeners and the UDP datagrams queued are shown.
+    assert_ne!(value(&out, "t-inet-tcp-listen"), "0", "{text}");
+    assert_ne!(value(&out, "t-inet-udp-queue"), "0", "{text}");
+    assert_ne!(value(&out, "t-inet-tcp-conn"), "0", "{text}");
     let missing = value(&out, "t-fetch-missing");
     assert!(
         missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),

@@ -49,9 +49,18 @@ pub const KCR_CHECKPOINT_HOSTINFO: u32 = 1 << 1;
 /// name (`unix_peer::EXTERNAL`) rather than refused; restart connects it
 /// to that name again (the peer sees a new connection).
 pub const KCR_CHECKPOINT_UNIX_EXTERNAL: u32 = 1 << 2;
+/// `KCR_CHECKPOINT_KILL`: no image (`fd` -1): once the image of another
+/// (frozen) tree is whole, checkpoint kills the tree, its TCP connections
+/// first closed without a word to their peers (no FIN, no RST, no
+/// `TIME_WAIT`) so that restart can make them again. checkpoint(2) takes
+/// it with [`KCR_CHECKPOINT_TREE`] only; restart(2) takes it in an
+/// image's HEADER as any flag of [`KCR_CHECKPOINT_FLAGS_ALL`].
+pub const KCR_CHECKPOINT_KILL: u32 = 1 << 3;
 /// `KCR_CHECKPOINT_FLAGS_ALL`.
-pub const KCR_CHECKPOINT_FLAGS_ALL: u32 =
-    KCR_CHECKPOINT_TREE | KCR_CHECKPOINT_HOSTINFO | KCR_CHECKPOINT_UNIX_EXTERNAL;
+pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE
+    | KCR_CHECKPOINT_HOSTINFO
+    | KCR_CHECKPOINT_UNIX_EXTERNAL
+    | KCR_CHECKPOINT_KILL;
 /// `KCR_RESTART_TREE`: restart(2) by the root of a tree, which coordinates.
 pub const KCR_RESTART_TREE: u32 = 1 << 0;
 /// `KCR_RESTART_JOIN`: restart(2) by another process of a tree.
@@ -114,6 +123,21 @@ pub const KCR_UNIX_SKB_MAX: u32 = (1 << 20) - 2048;
 /// `KCR_UNIX_SKB_FDS`: most files in flight (`SCM_RIGHTS`) with one
 /// buffer of a UNIX_SKB record (`SCM_MAX_FD`).
 pub const KCR_UNIX_SKB_FDS: u32 = 253;
+/// `KCR_INET_DGRAM_MAX`: the longest datagram of an INET_DGRAM record, in
+/// bytes (65535 less the UDP header).
+pub const KCR_INET_DGRAM_MAX: u32 = 65527;
+/// `KCR_INET_QUEUE_DGRAMS`: most datagrams queued on one UDP socket (its
+/// INET record's `nr_skbs`: the INET_DGRAM records after it).
+pub const KCR_INET_QUEUE_DGRAMS: u32 = 65536;
+/// `KCR_INET_QUEUE_BYTES`: most bytes queued on one UDP socket (its INET
+/// record's `bytes`, the sum of its datagrams' lengths).
+pub const KCR_INET_QUEUE_BYTES: u64 = 64 << 20;
+/// `KCR_TCP_DATA_MAX`: the most bytes of a queue in one TCP_DATA record.
+pub const KCR_TCP_DATA_MAX: u32 = 65536;
+/// `KCR_TCP_QUEUE_BYTES`: the most bytes of each queue of a TCP
+/// connection (its send queue, `write_seq - snd_una`, and its receive
+/// queue, `rcv_nxt - copied_seq`).
+pub const KCR_TCP_QUEUE_BYTES: u32 = 64 << 20;
 
 /// File kinds (`KCR_FILE_*`).
 pub mod file_kind {
@@ -154,6 +178,9 @@ pub mod file_kind {
     /// `KCR_REC_UNIX` follows (its connection and queue come later in the
     /// section, in a `KCR_REC_UNIX_QUEUE`).
     pub const UNIX: u32 = 15;
+    /// `KCR_FILE_INET`: a TCP or UDP socket (IPv4 or IPv6), open
+    /// read-write; a `KCR_REC_INET` follows, which holds all of its state.
+    pub const INET: u32 = 16;
 
     /// Whether a file of kind `k` has a path (pipes and the kinds from
     /// [`EVENTFD`] on have none, but [`PROC`]).
@@ -162,13 +189,14 @@ pub mod file_kind {
     }
 
     /// The record types that hold the state of a file of a kind.
-    pub const STATE_RECORDS: [u32; 6] = [
+    pub const STATE_RECORDS: [u32; 7] = [
         super::rec::EVENTFD,
         super::rec::SIGNALFD,
         super::rec::TIMERFD,
         super::rec::EPOLL,
         super::rec::INOTIFY,
         super::rec::UNIX,
+        super::rec::INET,
     ];
 
     /// The record of its own state that follows a file of kind `k`.
@@ -180,6 +208,7 @@ pub mod file_kind {
             EPOLL => Some(super::rec::EPOLL),
             INOTIFY => Some(super::rec::INOTIFY),
             UNIX => Some(super::rec::UNIX),
+            INET => Some(super::rec::INET),
             _ => None,
         }
     }
@@ -202,6 +231,7 @@ pub mod file_kind {
             PROC => "proc",
             INOTIFY => "inotify",
             UNIX => "unix",
+            INET => "inet",
             _ => return None,
         })
     }
@@ -306,6 +336,20 @@ pub mod rec {
     /// `KCR_REC_UNIX_SKB`: one buffer of a socket's receive queue, and its
     /// bytes.
     pub const UNIX_SKB: u32 = 40;
+    /// `KCR_REC_INET`: the state of the TCP or UDP socket whose FILE (a
+    /// `KCR_FILE_INET`) it follows; a UDP socket's `nr_skbs` INET_DGRAM
+    /// records follow it.
+    pub const INET: u32 = 41;
+    /// `KCR_REC_INET_DGRAM`: one datagram of a UDP socket's receive queue,
+    /// and its bytes.
+    pub const INET_DGRAM: u32 = 42;
+    /// `KCR_REC_TCP_CONN`: the connection of a TCP socket in state
+    /// `KCR_INET_CONNECTED`, right after its INET record; its queues'
+    /// TCP_DATA records follow it.
+    pub const TCP_CONN: u32 = 43;
+    /// `KCR_REC_TCP_DATA`: bytes of a TCP connection's send or receive
+    /// queue.
+    pub const TCP_DATA: u32 = 44;
     /// `KCR_REC_TAIL`.
     pub const TAIL: u32 = 0x7fff_ffff;
 
@@ -352,6 +396,10 @@ pub mod rec {
             UNIX_QUEUE => "UNIX_QUEUE",
             UNIX_EMBRYO => "UNIX_EMBRYO",
             UNIX_SKB => "UNIX_SKB",
+            INET => "INET",
+            INET_DGRAM => "INET_DGRAM",
+            TCP_CONN => "TCP_CONN",
+            TCP_DATA => "TCP_DATA",
             TAIL => "TAIL",
             _ => "unknown",
         }
@@ -758,6 +806,261 @@ pub mod unix_sock {
             _ => return None,
         })
     }
+}
+
+/// The `SOL_SOCKET` options of a socket of a family other than `AF_UNIX`
+/// (`flags` of a [`kcr_sockopts`], `KCR_SO_*`).
+pub mod so_flags {
+    /// `KCR_SO_SNDBUF_LOCK`: `SO_SNDBUF` was set; `sndbuf` is its size as
+    /// `getsockopt()` reports it (without it `sndbuf` is 0: the default
+    /// and autotuning apply).
+    pub const SNDBUF_LOCK: u32 = 0x1;
+    /// `KCR_SO_RCVBUF_LOCK`: `SO_RCVBUF` was set; `rcvbuf` is its size.
+    pub const RCVBUF_LOCK: u32 = 0x2;
+    /// `KCR_SO_REUSEADDR`: `SO_REUSEADDR`.
+    pub const REUSEADDR: u32 = 0x4;
+    /// `KCR_SO_REUSEPORT`: `SO_REUSEPORT`.
+    pub const REUSEPORT: u32 = 0x8;
+    /// `KCR_SO_KEEPALIVE`: `SO_KEEPALIVE`.
+    pub const KEEPALIVE: u32 = 0x10;
+    /// `KCR_SO_LINGER`: `SO_LINGER` on (for `linger` seconds).
+    pub const LINGER: u32 = 0x20;
+    /// `KCR_SO_OOBINLINE`: `SO_OOBINLINE`.
+    pub const OOBINLINE: u32 = 0x40;
+    /// `KCR_SO_BROADCAST`: `SO_BROADCAST`.
+    pub const BROADCAST: u32 = 0x80;
+    /// `KCR_SO_FLAGS_ALL`.
+    pub const ALL: u32 = 0xff;
+    /// Every flag with its name, by increasing value.
+    pub const NAMES: [(u32, &str); 8] = [
+        (SNDBUF_LOCK, "sndbuf-lock"),
+        (RCVBUF_LOCK, "rcvbuf-lock"),
+        (REUSEADDR, "reuseaddr"),
+        (REUSEPORT, "reuseport"),
+        (KEEPALIVE, "keepalive"),
+        (LINGER, "linger"),
+        (OOBINLINE, "oobinline"),
+        (BROADCAST, "broadcast"),
+    ];
+
+    /// The names of the flags of `flags` that [`NAMES`] has, by
+    /// increasing value.
+    pub fn names(flags: u32) -> Vec<&'static str> {
+        super::bit_names(&NAMES, flags)
+    }
+}
+
+/// The options of a TCP or UDP socket in an INET record (`flags`,
+/// `KCR_INET_*`).
+pub mod inet_flags {
+    /// `KCR_INET_BIND_ADDR`: `bind()` named the address (`saddr`);
+    /// restart binds to it (without it, to the any address).
+    pub const BIND_ADDR: u32 = 0x1;
+    /// `KCR_INET_BIND_PORT`: `bind()` named the port (`sport`, not 0).
+    pub const BIND_PORT: u32 = 0x2;
+    /// `KCR_INET_V6ONLY`: `IPV6_V6ONLY` (IPv6 only).
+    pub const V6ONLY: u32 = 0x4;
+    /// `KCR_INET_FREEBIND`: `IP_FREEBIND`.
+    pub const FREEBIND: u32 = 0x8;
+    /// `KCR_INET_BIND_NO_PORT`: `IP_BIND_ADDRESS_NO_PORT`.
+    pub const BIND_NO_PORT: u32 = 0x10;
+    /// `KCR_INET_RECVERR`: `IP_RECVERR`, or `IPV6_RECVERR`.
+    pub const RECVERR: u32 = 0x20;
+    /// `KCR_INET_FLAGS_ALL`.
+    pub const ALL: u32 = 0x3f;
+    /// Every flag with its name, by increasing value.
+    pub const NAMES: [(u32, &str); 6] = [
+        (BIND_ADDR, "bind-addr"),
+        (BIND_PORT, "bind-port"),
+        (V6ONLY, "v6only"),
+        (FREEBIND, "freebind"),
+        (BIND_NO_PORT, "bind-no-port"),
+        (RECVERR, "recverr"),
+    ];
+
+    /// The names of the flags of `flags` that [`NAMES`] has, by
+    /// increasing value.
+    pub fn names(flags: u32) -> Vec<&'static str> {
+        super::bit_names(&NAMES, flags)
+    }
+}
+
+/// The TCP options of an INET record (`tcp_flags`, `KCR_TCP_*`).
+pub mod tcp_flags {
+    /// `KCR_TCP_NODELAY`: `TCP_NODELAY`.
+    pub const NODELAY: u32 = 0x1;
+    /// `KCR_TCP_CORK`: `TCP_CORK`.
+    pub const CORK: u32 = 0x2;
+    /// `KCR_TCP_FLAGS_ALL`.
+    pub const ALL: u32 = 0x3;
+    /// Every flag with its name, by increasing value.
+    pub const NAMES: [(u32, &str); 2] = [(NODELAY, "nodelay"), (CORK, "cork")];
+
+    /// The names of the flags of `flags` that [`NAMES`] has, by
+    /// increasing value.
+    pub fn names(flags: u32) -> Vec<&'static str> {
+        super::bit_names(&NAMES, flags)
+    }
+}
+
+/// The state of a TCP or UDP socket in an INET record (`state`,
+/// `KCR_INET_*`: the kernel's `TCP_*` values).
+pub mod inet_state {
+    /// `KCR_INET_CLOSE` (`TCP_CLOSE`): a new socket, bound or not.
+    pub const CLOSE: u32 = 7;
+    /// `KCR_INET_LISTEN` (`TCP_LISTEN`): a TCP listener (bound, with a
+    /// port, no connection waiting).
+    pub const LISTEN: u32 = 10;
+    /// `KCR_INET_CONNECTED` (`TCP_ESTABLISHED`): a connected UDP socket,
+    /// or an established TCP connection (a `KCR_REC_TCP_CONN` follows
+    /// its INET record).
+    pub const CONNECTED: u32 = 1;
+
+    /// The state's name, or None for a state an INET record does not
+    /// hold.
+    pub fn name(s: u32) -> Option<&'static str> {
+        Some(match s {
+            CLOSE => "close",
+            LISTEN => "listen",
+            CONNECTED => "connected",
+            _ => return None,
+        })
+    }
+}
+
+/// What an INET record holds that `kcr.h` takes from elsewhere: families
+/// (`AF_*`), protocols (`IPPROTO_*`), path MTU discovery modes
+/// (`IP_PMTUDISC_*`, the same values as `IPV6_PMTUDISC_*`), and the
+/// bounds of the kernel's `kcr_inet_rec_ok()` (from `<net/tcp.h>` and
+/// `<linux/limits.h>`). Its [`kcr_sockopts`](super::kcr_sockopts) has the
+/// bounds of a UNIX record's options ([`super::unix_sock`]: `MAX_ERRNO`,
+/// `LINGER_MAX`, `TIMEO_MAX_US`, the kernel's `KCR_SOCK_TIMEO_MAX`).
+pub mod inet_sock {
+    /// `AF_INET`.
+    pub const AF_INET: u16 = 2;
+    /// `AF_INET6`.
+    pub const AF_INET6: u16 = 10;
+    /// `IPPROTO_TCP` (a `SOCK_STREAM` socket).
+    pub const IPPROTO_TCP: u16 = 6;
+    /// `IPPROTO_UDP` (a `SOCK_DGRAM` socket).
+    pub const IPPROTO_UDP: u16 = 17;
+    /// `IP_PMTUDISC_WANT`: the `pmtudisc` of a new socket (with the
+    /// default `net.ipv4.ip_no_pmtu_disc`).
+    pub const IP_PMTUDISC_WANT: u32 = 1;
+    /// `IP_PMTUDISC_OMIT`: the largest `pmtudisc`.
+    pub const IP_PMTUDISC_OMIT: u32 = 5;
+    /// The kernel's `MAX_TCP_KEEPIDLE`: the largest `keepidle` (seconds).
+    pub const MAX_TCP_KEEPIDLE: u32 = 32767;
+    /// The kernel's `MAX_TCP_KEEPINTVL`: the largest `keepintvl` (seconds).
+    pub const MAX_TCP_KEEPINTVL: u32 = 32767;
+    /// The kernel's `MAX_TCP_KEEPCNT`: the largest `keepcnt`.
+    pub const MAX_TCP_KEEPCNT: u32 = 127;
+    /// The kernel's `MAX_TCP_SYNCNT`: the largest `syncnt`.
+    pub const MAX_TCP_SYNCNT: u32 = 127;
+    /// The kernel's `TCP_FIN_TIMEOUT_MAX / HZ`: the largest `linger2`
+    /// (seconds).
+    pub const LINGER2_MAX: i32 = 120;
+    /// The kernel's `MAX_TCP_WINDOW`: the largest `maxseg`.
+    pub const MAX_TCP_WINDOW: u32 = 32767;
+    /// The kernel's `INT_MAX`: the largest `backlog` of a listener.
+    pub const BACKLOG_MAX: u32 = i32::MAX as u32;
+    /// The congestion control of a new TCP socket with the kernel's
+    /// default `net.ipv4.tcp_congestion_control` (`CONFIG_DEFAULT_TCP_CONG`).
+    pub const DEFAULT_CONGESTION: &str = "cubic";
+
+    /// The family's name ("ipv4", "ipv6"), or None for a family an INET
+    /// record does not hold.
+    pub fn family_name(f: u16) -> Option<&'static str> {
+        Some(match f {
+            AF_INET => "ipv4",
+            AF_INET6 => "ipv6",
+            _ => return None,
+        })
+    }
+
+    /// The protocol's name ("tcp", "udp"), or None for a protocol an
+    /// INET record does not hold.
+    pub fn protocol_name(p: u16) -> Option<&'static str> {
+        Some(match p {
+            IPPROTO_TCP => "tcp",
+            IPPROTO_UDP => "udp",
+            _ => return None,
+        })
+    }
+
+    /// The name of a path MTU discovery mode (`IP_PMTUDISC_*`: "dont",
+    /// "want", "do", "probe", "interface", "omit"), or None above
+    /// [`IP_PMTUDISC_OMIT`].
+    pub fn pmtudisc_name(p: u32) -> Option<&'static str> {
+        ["dont", "want", "do", "probe", "interface", "omit"]
+            .get(p as usize)
+            .copied()
+    }
+}
+
+/// The options a TCP connection's handshake agreed on (`opts` of a
+/// [`kcr_rec_tcp_conn`], `KCR_TCP_OPT_*`).
+pub mod tcp_opts {
+    /// `KCR_TCP_OPT_SACK`: SACK permitted.
+    pub const SACK: u32 = 0x1;
+    /// `KCR_TCP_OPT_TSTAMP`: timestamps.
+    pub const TSTAMP: u32 = 0x2;
+    /// `KCR_TCP_OPT_WSCALE`: window scaling (`snd_wscale`, `rcv_wscale`).
+    pub const WSCALE: u32 = 0x4;
+    /// `KCR_TCP_OPT_ALL`.
+    pub const ALL: u32 = 0x7;
+    /// Every option with its name, by increasing value.
+    pub const NAMES: [(u32, &str); 3] =
+        [(SACK, "sack"), (TSTAMP, "timestamps"), (WSCALE, "wscale")];
+
+    /// The names of the options of `opts` that [`NAMES`] has, by
+    /// increasing value.
+    pub fn names(opts: u32) -> Vec<&'static str> {
+        super::bit_names(&NAMES, opts)
+    }
+}
+
+/// The queues of a TCP connection (`queue` of a [`kcr_rec_tcp_data`],
+/// `KCR_TCP_*_QUEUE`), and the bounds of the kernel's
+/// `kcr_tcp_conn_ok()` on a [`kcr_rec_tcp_conn`] that `kcr.h` takes from
+/// `<net/tcp.h>`.
+pub mod tcp_conn {
+    /// `KCR_TCP_SEND_QUEUE`: the send queue, from `snd_una` to
+    /// `write_seq` (from `snd_nxt` on not sent yet).
+    pub const SEND_QUEUE: u32 = 1;
+    /// `KCR_TCP_RECV_QUEUE`: the receive queue, from `copied_seq` to
+    /// `rcv_nxt` (not read yet).
+    pub const RECV_QUEUE: u32 = 2;
+    /// The kernel's `TCP_MAX_WSCALE` (glibc's `TCP_MAX_WINSHIFT`): the
+    /// largest window scale.
+    pub const MAX_WSCALE: u8 = 14;
+    /// The kernel's `TCP_MIN_MSS`: the smallest `mss_clamp`.
+    pub const MIN_MSS: u32 = 88;
+    /// The largest `mss_clamp` (the MSS option's 16 bits).
+    pub const MAX_MSS: u32 = 65535;
+    /// The largest window before scaling (glibc's `TCP_MAXWIN`): a
+    /// window is at most this shifted left by its scale.
+    pub const MAX_WINDOW: u32 = 65535;
+
+    /// The queue's name ("send", "receive"), or None for a queue a
+    /// TCP_DATA record does not hold.
+    pub fn queue_name(q: u32) -> Option<&'static str> {
+        Some(match q {
+            SEND_QUEUE => "send",
+            RECV_QUEUE => "receive",
+            _ => return None,
+        })
+    }
+}
+
+/// The names of the bits of `flags` that `names` (bit, name) has, in
+/// its order.
+fn bit_names(names: &[(u32, &'static str)], flags: u32) -> Vec<&'static str> {
+    names
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect()
 }
 
 /// VMA flags.
@@ -1602,6 +1905,161 @@ pub struct kcr_rec_unix_skb {
     pub sender_addr_len: u32,
 }
 
+/// `struct kcr_sockopts`: the `SOL_SOCKET` state of a socket of a family
+/// other than `AF_UNIX`, part of its family's record (an INET record's
+/// `so`): `flags` ([`so_flags`] within [`so_flags::ALL`]), `shutdown`
+/// (`RCV_SHUTDOWN` 1 | `SEND_SHUTDOWN` 2), the pending `err` (0 ..=
+/// `MAX_ERRNO`), `peek_off` (-1: off), `sndbuf` and `rcvbuf` (as
+/// `getsockopt()` reports them, each with its lock flag only, else 0),
+/// `rcvlowat` (>= 1), `linger` (seconds, with [`so_flags::LINGER`]), the
+/// timeouts (0: none), the socket inode's `ino_mode` (`S_IFSOCK` and
+/// permissions, the FILE's mode), owner (also the socket's, for
+/// `SO_REUSEPORT`) and group; `reserved` 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_sockopts {
+    pub flags: u32,
+    pub shutdown: u32,
+    pub err: i32,
+    pub peek_off: i32,
+    pub sndbuf: u32,
+    pub rcvbuf: u32,
+    pub rcvlowat: u32,
+    pub linger: u32,
+    pub rcvtimeo_us: u64,
+    pub sndtimeo_us: u64,
+    pub ino_mode: u32,
+    pub ino_uid: u32,
+    pub ino_gid: u32,
+    pub reserved: u32,
+}
+
+/// `struct kcr_rec_inet`: the state of the TCP or UDP socket whose FILE
+/// (a `KCR_FILE_INET`, read-write) it follows: `family` and `protocol`
+/// ([`inet_sock`]), `state` ([`inet_state`]: a listener is a TCP socket
+/// bound with a port, a connected one a UDP socket or a TCP connection,
+/// whose TCP_CONN record and queues follow), `flags`
+/// ([`inet_flags`] within [`inet_flags::ALL`]), `backlog` (a listener's),
+/// the local address `saddr` and port `sport` (bound when `sport` is not
+/// 0 or with [`inet_flags::BIND_ADDR`]), the peer's `daddr` and `dport`
+/// (connected only); addresses in network byte order (IPv4: the first 4
+/// bytes, the rest 0), ports in host order; `tos`, `ttl` (-1: the
+/// default), `pmtudisc`; the `SOL_SOCKET` state `so`; the TCP options
+/// (all 0 for UDP), `congestion` NUL-terminated; a UDP socket's queue:
+/// `nr_skbs` datagrams (at most [`KCR_INET_QUEUE_DGRAMS`]) of `bytes` in
+/// all (at most [`KCR_INET_QUEUE_BYTES`]), the INET_DGRAM records right
+/// after this one (0 and 0 for TCP); `reserved` 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_inet {
+    pub h: kcr_hdr,
+    pub family: u16,
+    pub protocol: u16,
+    pub state: u32,
+    pub flags: u32,
+    pub backlog: u32,
+    pub saddr: [u8; 16],
+    pub daddr: [u8; 16],
+    pub sport: u16,
+    pub dport: u16,
+    pub tos: u32,
+    pub ttl: i32,
+    pub pmtudisc: u32,
+    pub so: kcr_sockopts,
+    pub tcp_flags: u32,
+    pub maxseg: u32,
+    pub keepidle: u32,
+    pub keepintvl: u32,
+    pub keepcnt: u32,
+    pub user_timeout: u32,
+    pub syncnt: u32,
+    pub linger2: i32,
+    pub window_clamp: u32,
+    pub notsent_lowat: u32,
+    pub congestion: [u8; 16],
+    pub nr_skbs: u32,
+    pub reserved: u32,
+    pub bytes: u64,
+}
+
+/// `struct kcr_rec_inet_dgram` (followed by `len` bytes of data, at most
+/// [`KCR_INET_DGRAM_MAX`], zero-padded to 8): one datagram of a UDP
+/// socket's receive queue, right after its INET record or the datagram
+/// before it, oldest first: its own `family` (`AF_INET` or `AF_INET6`; an
+/// IPv6 socket that takes IPv4 has `AF_INET` ones, an IPv4 socket none of
+/// `AF_INET6`, a `KCR_INET_V6ONLY` one none of `AF_INET`), the sender's
+/// address `saddr` and port `sport` (what `recvfrom()` returns), the
+/// address `daddr` it was sent to; addresses in network byte order (IPv4:
+/// the first 4 bytes, the rest 0), ports in host order.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_inet_dgram {
+    pub h: kcr_hdr,
+    pub len: u32,
+    pub family: u16,
+    pub sport: u16,
+    pub saddr: [u8; 16],
+    pub daddr: [u8; 16],
+}
+
+/// `struct kcr_rec_tcp_conn`: the connection of a TCP socket in state
+/// `KCR_INET_CONNECTED`, right after its INET record: its sequence
+/// numbers (mod 2^32; `snd_una` not after `snd_nxt`, not after
+/// `write_seq`; `copied_seq` not after `rcv_nxt`; each queue at most
+/// [`KCR_TCP_QUEUE_BYTES`]), its windows (`TCP_REPAIR_WINDOW`'s five:
+/// `max_window` at least `snd_wnd`, `snd_wl1` not after `rcv_nxt +
+/// rcv_wnd`, `rcv_wup` not after `rcv_nxt`, `max_window` and `rcv_wnd`
+/// within [`tcp_conn::MAX_WINDOW`] scaled), the peer's MSS `mss_clamp`
+/// ([`tcp_conn::MIN_MSS`] ..= [`tcp_conn::MAX_MSS`]), the options the
+/// handshake agreed on `opts` ([`tcp_opts`]) and with
+/// [`tcp_opts::WSCALE`] the window scales (at most
+/// [`tcp_conn::MAX_WSCALE`], else 0), `reserved` 0, `timestamp`
+/// (`TCP_TIMESTAMP`: its clock, bit 0 set when in microseconds), the
+/// buffers `sndbuf` and `rcvbuf` as now sized (at most `INT_MAX`). Its
+/// queues follow as TCP_DATA records: the send queue, `write_seq -
+/// snd_una` bytes, then the receive queue, `rcv_nxt - copied_seq` bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_tcp_conn {
+    pub h: kcr_hdr,
+    pub snd_una: u32,
+    pub snd_nxt: u32,
+    pub write_seq: u32,
+    pub rcv_nxt: u32,
+    pub copied_seq: u32,
+    pub snd_wl1: u32,
+    pub snd_wnd: u32,
+    pub max_window: u32,
+    pub rcv_wnd: u32,
+    pub rcv_wup: u32,
+    pub mss_clamp: u32,
+    pub opts: u32,
+    pub snd_wscale: u8,
+    pub rcv_wscale: u8,
+    pub reserved: u16,
+    pub timestamp: u32,
+    pub sndbuf: u32,
+    pub rcvbuf: u32,
+}
+
+/// `struct kcr_rec_tcp_data` (followed by `len` bytes, 1 ..=
+/// [`KCR_TCP_DATA_MAX`], zero-padded to 8): the next bytes of the
+/// `queue` ([`tcp_conn::SEND_QUEUE`] or [`tcp_conn::RECV_QUEUE`]) of the
+/// TCP connection whose TCP_CONN record (or data) it follows, in order;
+/// never more than what is left of that queue.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
+#[allow(missing_docs)]
+pub struct kcr_rec_tcp_data {
+    pub h: kcr_hdr,
+    pub queue: u32,
+    pub len: u32,
+}
+
 /// `struct kcr_rec_mm_fork`: the process's address space starts as a copy
 /// of its parent's (`ppid`).
 #[repr(C)]
@@ -1723,6 +2181,16 @@ layout! {
     kcr_rec_unix_embryo { h, peer, peer_ref, shutdown, flags, peer_pid, peer_uid, peer_gid,
         nr_skbs, bytes }
     kcr_rec_unix_skb { h, len, flags, pid, uid, gid, nr_fds, sender_ref, sender_addr_len }
+    kcr_sockopts { flags, shutdown, err, peek_off, sndbuf, rcvbuf, rcvlowat, linger, rcvtimeo_us,
+        sndtimeo_us, ino_mode, ino_uid, ino_gid, reserved }
+    kcr_rec_inet { h, family, protocol, state, flags, backlog, saddr, daddr, sport, dport, tos, ttl,
+        pmtudisc, so, tcp_flags, maxseg, keepidle, keepintvl, keepcnt, user_timeout, syncnt, linger2,
+        window_clamp, notsent_lowat, congestion, nr_skbs, reserved, bytes }
+    kcr_rec_inet_dgram { h, len, family, sport, saddr, daddr }
+    kcr_rec_tcp_conn { h, snd_una, snd_nxt, write_seq, rcv_nxt, copied_seq, snd_wl1, snd_wnd,
+        max_window, rcv_wnd, rcv_wup, mss_clamp, opts, snd_wscale, rcv_wscale, reserved, timestamp,
+        sndbuf, rcvbuf }
+    kcr_rec_tcp_data { h, queue, len }
     kcr_rec_tail { h, crc32, nr_records, total_len }
 }
 
@@ -1821,6 +2289,44 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_UNIX_SKB_CREDS", KCR_UNIX_SKB_CREDS.into()),
         ("KCR_UNIX_SKB_MAX", KCR_UNIX_SKB_MAX.into()),
         ("KCR_UNIX_SKB_FDS", KCR_UNIX_SKB_FDS.into()),
+        ("KCR_FILE_INET", file_kind::INET.into()),
+        ("KCR_REC_INET", rec::INET.into()),
+        ("KCR_SO_SNDBUF_LOCK", so_flags::SNDBUF_LOCK.into()),
+        ("KCR_SO_RCVBUF_LOCK", so_flags::RCVBUF_LOCK.into()),
+        ("KCR_SO_REUSEADDR", so_flags::REUSEADDR.into()),
+        ("KCR_SO_REUSEPORT", so_flags::REUSEPORT.into()),
+        ("KCR_SO_KEEPALIVE", so_flags::KEEPALIVE.into()),
+        ("KCR_SO_LINGER", so_flags::LINGER.into()),
+        ("KCR_SO_OOBINLINE", so_flags::OOBINLINE.into()),
+        ("KCR_SO_BROADCAST", so_flags::BROADCAST.into()),
+        ("KCR_SO_FLAGS_ALL", so_flags::ALL.into()),
+        ("KCR_INET_CLOSE", inet_state::CLOSE.into()),
+        ("KCR_INET_LISTEN", inet_state::LISTEN.into()),
+        ("KCR_INET_CONNECTED", inet_state::CONNECTED.into()),
+        ("KCR_INET_BIND_ADDR", inet_flags::BIND_ADDR.into()),
+        ("KCR_INET_BIND_PORT", inet_flags::BIND_PORT.into()),
+        ("KCR_INET_V6ONLY", inet_flags::V6ONLY.into()),
+        ("KCR_INET_FREEBIND", inet_flags::FREEBIND.into()),
+        ("KCR_INET_BIND_NO_PORT", inet_flags::BIND_NO_PORT.into()),
+        ("KCR_INET_RECVERR", inet_flags::RECVERR.into()),
+        ("KCR_INET_FLAGS_ALL", inet_flags::ALL.into()),
+        ("KCR_TCP_NODELAY", tcp_flags::NODELAY.into()),
+        ("KCR_TCP_CORK", tcp_flags::CORK.into()),
+        ("KCR_TCP_FLAGS_ALL", tcp_flags::ALL.into()),
+        ("KCR_REC_INET_DGRAM", rec::INET_DGRAM.into()),
+        ("KCR_INET_DGRAM_MAX", KCR_INET_DGRAM_MAX.into()),
+        ("KCR_INET_QUEUE_DGRAMS", KCR_INET_QUEUE_DGRAMS.into()),
+        ("KCR_INET_QUEUE_BYTES", KCR_INET_QUEUE_BYTES),
+        ("KCR_REC_TCP_CONN", rec::TCP_CONN.into()),
+        ("KCR_REC_TCP_DATA", rec::TCP_DATA.into()),
+        ("KCR_TCP_OPT_SACK", tcp_opts::SACK.into()),
+        ("KCR_TCP_OPT_TSTAMP", tcp_opts::TSTAMP.into()),
+        ("KCR_TCP_OPT_WSCALE", tcp_opts::WSCALE.into()),
+        ("KCR_TCP_OPT_ALL", tcp_opts::ALL.into()),
+        ("KCR_TCP_SEND_QUEUE", tcp_conn::SEND_QUEUE.into()),
+        ("KCR_TCP_RECV_QUEUE", tcp_conn::RECV_QUEUE.into()),
+        ("KCR_TCP_DATA_MAX", KCR_TCP_DATA_MAX.into()),
+        ("KCR_TCP_QUEUE_BYTES", KCR_TCP_QUEUE_BYTES.into()),
         ("KCR_GHOST_MAX", KCR_GHOST_MAX.into()),
         ("KCR_FILE_FLAGS_ALL", KCR_FILE_FLAGS_ALL.into()),
         ("KCR_FD_CLOEXEC", KCR_FD_CLOEXEC.into()),
@@ -1831,6 +2337,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
             "KCR_CHECKPOINT_UNIX_EXTERNAL",
             KCR_CHECKPOINT_UNIX_EXTERNAL.into(),
         ),
+        ("KCR_CHECKPOINT_KILL", KCR_CHECKPOINT_KILL.into()),
         ("KCR_CHECKPOINT_FLAGS_ALL", KCR_CHECKPOINT_FLAGS_ALL.into()),
         ("KCR_RESTART_TREE", KCR_RESTART_TREE.into()),
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
@@ -1899,7 +2406,7 @@ mod tests {
     #[test]
     fn state_records_are_those_of_the_kinds_of_no_path() {
         let mut want = Vec::new();
-        for k in 0..=file_kind::UNIX + 1 {
+        for k in 0..=file_kind::INET + 1 {
             let state = file_kind::state_record(k);
             assert_eq!(
                 state.is_some(),
@@ -1915,6 +2422,173 @@ mod tests {
         );
         assert_eq!(file_kind::state_record(file_kind::UNIX), Some(rec::UNIX));
         assert!(!file_kind::has_path(file_kind::UNIX));
+        assert_eq!(file_kind::state_record(file_kind::INET), Some(rec::INET));
+        assert!(!file_kind::has_path(file_kind::INET));
+        assert_eq!(file_kind::name(file_kind::INET), Some("inet"));
+        assert_eq!(file_kind::name(file_kind::INET + 1), None);
+    }
+
+    #[test]
+    fn inet_flags_are_the_named_bits() {
+        for (names, all) in [
+            (&so_flags::NAMES[..], so_flags::ALL),
+            (&inet_flags::NAMES[..], inet_flags::ALL),
+            (&tcp_flags::NAMES[..], tcp_flags::ALL),
+        ] {
+            let mut bits = 0;
+            for &(bit, name) in names {
+                assert_eq!(bit.count_ones(), 1, "{name}");
+                assert!(bit > bits, "{name} out of order");
+                bits |= bit;
+            }
+            assert_eq!(bits, all);
+        }
+        assert_eq!(
+            so_flags::names(so_flags::REUSEADDR | so_flags::BROADCAST | 0x100),
+            ["reuseaddr", "broadcast"]
+        );
+        assert_eq!(
+            inet_flags::names(inet_flags::BIND_ADDR | inet_flags::V6ONLY),
+            ["bind-addr", "v6only"]
+        );
+        assert_eq!(tcp_flags::names(tcp_flags::ALL), ["nodelay", "cork"]);
+        assert_eq!(inet_state::name(inet_state::CLOSE), Some("close"));
+        assert_eq!(inet_state::name(inet_state::LISTEN), Some("listen"));
+        assert_eq!(inet_state::name(inet_state::CONNECTED), Some("connected"));
+        assert_eq!(inet_state::name(2), None);
+        assert_eq!(inet_sock::family_name(inet_sock::AF_INET6), Some("ipv6"));
+        assert_eq!(inet_sock::family_name(1), None);
+        assert_eq!(
+            inet_sock::protocol_name(inet_sock::IPPROTO_UDP),
+            Some("udp")
+        );
+        assert_eq!(inet_sock::protocol_name(0), None);
+        assert_eq!(
+            inet_sock::pmtudisc_name(inet_sock::IP_PMTUDISC_OMIT),
+            Some("omit")
+        );
+        assert_eq!(inet_sock::pmtudisc_name(6), None);
+        assert_eq!(rec::name(rec::INET), "INET");
+        assert_eq!(std::mem::size_of::<kcr_sockopts>(), 64);
+        assert_eq!(std::mem::size_of::<kcr_rec_inet>(), 208);
+        assert_eq!(std::mem::offset_of!(kcr_sockopts, rcvtimeo_us), 32);
+        assert_eq!(std::mem::offset_of!(kcr_sockopts, reserved), 60);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, saddr), 24);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, sport), 56);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, so), 72);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, tcp_flags), 136);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, congestion), 176);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet, bytes), 200);
+    }
+
+    #[test]
+    fn inet_datagrams_have_their_layout_and_bounds() {
+        assert_eq!(rec::name(rec::INET_DGRAM), "INET_DGRAM");
+        assert_eq!(rec::INET_DGRAM, rec::INET + 1);
+        assert_eq!(std::mem::size_of::<kcr_rec_inet_dgram>(), 48);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet_dgram, len), 8);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet_dgram, family), 12);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet_dgram, sport), 14);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet_dgram, saddr), 16);
+        assert_eq!(std::mem::offset_of!(kcr_rec_inet_dgram, daddr), 32);
+        assert_eq!(KCR_INET_DGRAM_MAX, 65535 - 8);
+        assert_eq!(KCR_INET_QUEUE_DGRAMS, 65536);
+        assert_eq!(KCR_INET_QUEUE_BYTES, 64 * 1024 * 1024);
+        assert_eq!(inet_sock::BACKLOG_MAX, 2_147_483_647);
+        // The header check covers the record and its constants.
+        assert!(layout()
+            .iter()
+            .any(|&(s, f, off, _)| (s, f, off) == ("kcr_rec_inet_dgram", "daddr", 32)));
+        let c = constants();
+        for name in [
+            "KCR_REC_INET_DGRAM",
+            "KCR_INET_DGRAM_MAX",
+            "KCR_INET_QUEUE_DGRAMS",
+            "KCR_INET_QUEUE_BYTES",
+        ] {
+            assert!(c.iter().any(|&(n, _)| n == name), "{name}");
+        }
+    }
+
+    #[test]
+    fn tcp_connections_have_their_layout_and_bounds() {
+        assert_eq!(rec::name(rec::TCP_CONN), "TCP_CONN");
+        assert_eq!(rec::name(rec::TCP_DATA), "TCP_DATA");
+        assert_eq!(rec::TCP_CONN, rec::INET_DGRAM + 1);
+        assert_eq!(rec::TCP_DATA, rec::TCP_CONN + 1);
+        assert_eq!(std::mem::size_of::<kcr_rec_tcp_conn>(), 72);
+        for (field, off) in [
+            (std::mem::offset_of!(kcr_rec_tcp_conn, snd_una), 8),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, copied_seq), 24),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, snd_wl1), 28),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, rcv_wup), 44),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, mss_clamp), 48),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, opts), 52),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, snd_wscale), 56),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, rcv_wscale), 57),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, reserved), 58),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, timestamp), 60),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, sndbuf), 64),
+            (std::mem::offset_of!(kcr_rec_tcp_conn, rcvbuf), 68),
+        ] {
+            assert_eq!(field, off);
+        }
+        assert_eq!(std::mem::size_of::<kcr_rec_tcp_data>(), 16);
+        assert_eq!(std::mem::offset_of!(kcr_rec_tcp_data, queue), 8);
+        assert_eq!(std::mem::offset_of!(kcr_rec_tcp_data, len), 12);
+        assert_eq!(KCR_TCP_DATA_MAX, 1 << 16);
+        assert_eq!(KCR_TCP_QUEUE_BYTES, 64 * 1024 * 1024);
+        let mut bits = 0;
+        for (bit, name) in tcp_opts::NAMES {
+            assert_eq!(bit.count_ones(), 1, "{name}");
+            assert!(bit > bits, "{name} out of order");
+            bits |= bit;
+        }
+        assert_eq!(bits, tcp_opts::ALL);
+        assert_eq!(
+            tcp_opts::names(tcp_opts::SACK | tcp_opts::WSCALE | 0x8),
+            ["sack", "wscale"]
+        );
+        assert_eq!(tcp_conn::queue_name(tcp_conn::SEND_QUEUE), Some("send"));
+        assert_eq!(tcp_conn::queue_name(tcp_conn::RECV_QUEUE), Some("receive"));
+        assert_eq!(tcp_conn::queue_name(0), None);
+        assert_eq!(tcp_conn::queue_name(3), None);
+        assert_eq!(
+            (tcp_conn::MIN_MSS, tcp_conn::MAX_MSS, tcp_conn::MAX_WSCALE),
+            (88, 65535, 14)
+        );
+        // The header check covers the records, their constants and the
+        // new checkpoint flag.
+        for (s, f, off) in [
+            ("kcr_rec_tcp_conn", "rcvbuf", 68),
+            ("kcr_rec_tcp_conn", "rcv_wscale", 57),
+            ("kcr_rec_tcp_data", "len", 12),
+        ] {
+            assert!(
+                layout()
+                    .iter()
+                    .any(|&(ls, lf, lo, _)| (ls, lf, lo) == (s, f, off)),
+                "{s}.{f}"
+            );
+        }
+        let c = constants();
+        for name in [
+            "KCR_REC_TCP_CONN",
+            "KCR_REC_TCP_DATA",
+            "KCR_TCP_OPT_SACK",
+            "KCR_TCP_OPT_TSTAMP",
+            "KCR_TCP_OPT_WSCALE",
+            "KCR_TCP_OPT_ALL",
+            "KCR_TCP_SEND_QUEUE",
+            "KCR_TCP_RECV_QUEUE",
+            "KCR_TCP_DATA_MAX",
+            "KCR_TCP_QUEUE_BYTES",
+            "KCR_CHECKPOINT_KILL",
+        ] {
+            assert!(c.iter().any(|&(n, _)| n == name), "{name}");
+        }
+        assert_eq!(KCR_CHECKPOINT_KILL, 8);
+        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL, 0xf);
     }
 
     #[test]
@@ -1935,7 +2609,7 @@ mod tests {
         assert_eq!(unix_peer::name(unix_peer::EMBRYO), Some("embryo"));
         assert_eq!(unix_peer::name(unix_peer::EXTERNAL), Some("external"));
         assert_eq!(unix_peer::name(5), None);
-        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL, 7);
+        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL & 7, 7);
         assert_eq!(
             unix_sock::type_name(unix_sock::SEQPACKET),
             Some("seqpacket")

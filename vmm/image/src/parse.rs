@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use serde::Serialize;
 use zerocopy::FromBytes;
@@ -470,6 +471,221 @@ pub struct FileObj {
     /// An `AF_UNIX` socket's state, connection and receive queue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unix: Option<UnixSock>,
+    /// A TCP or UDP socket's state and options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inet: Option<InetSock>,
+}
+
+/// A TCP or UDP socket, IPv4 or IPv6 (`KCR_REC_INET`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InetSock {
+    /// "ipv4" (`AF_INET`) or "ipv6" (`AF_INET6`).
+    pub family: &'static str,
+    /// "tcp" (`IPPROTO_TCP`, a `SOCK_STREAM` socket) or "udp"
+    /// (`IPPROTO_UDP`, a `SOCK_DGRAM` one).
+    pub protocol: &'static str,
+    /// "close" (a new socket, bound or not), "listen" (a TCP listener) or
+    /// "connected" (a connected UDP socket, or a TCP connection).
+    pub state: &'static str,
+    /// `KCR_INET_*` names ([`inet_flags::NAMES`]).
+    pub flags: Vec<&'static str>,
+    /// It is bound (a local port, or `KCR_INET_BIND_ADDR`): restart binds
+    /// it again.
+    pub bound: bool,
+    /// Its local address and port as `getsockname()` shows them (the
+    /// any address and port 0 when not bound).
+    pub local: SocketAddr,
+    /// A connected socket's peer, as `getpeername()` shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<SocketAddr>,
+    /// A listener's `listen()` backlog; else 0.
+    pub backlog: u32,
+    /// `IP_TOS`, or `IPV6_TCLASS`.
+    pub tos: u32,
+    /// `IP_TTL`, or `IPV6_UNICAST_HOPS`; -1: the default.
+    pub ttl: i32,
+    /// `IP_MTU_DISCOVER`, or `IPV6_MTU_DISCOVER`, by name
+    /// ([`inet_sock::pmtudisc_name`]; "want" for a new socket).
+    pub pmtudisc: &'static str,
+    /// Its `SOL_SOCKET` options and inode.
+    pub so: SockOpts,
+    /// A TCP socket's TCP options; none for UDP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpOpts>,
+    /// A UDP socket's receive queue (maybe empty); none for TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<UdpQueue>,
+    /// A connected TCP socket's connection (its TCP_CONN record, and its
+    /// queues' TCP_DATA records); none for any other socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conn: Option<TcpConn>,
+}
+
+/// An established TCP connection (`KCR_REC_TCP_CONN`) and its queues (the
+/// `KCR_REC_TCP_DATA` records after it).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TcpConn {
+    /// Its sequence numbers (mod 2^32).
+    pub seqs: TcpSeqs,
+    /// Its windows (`TCP_REPAIR_WINDOW`'s five).
+    pub windows: TcpWindows,
+    /// The options its handshake agreed on: `KCR_TCP_OPT_*` names
+    /// ([`tcp_opts::NAMES`]: "sack", "timestamps", "wscale").
+    pub opts: Vec<&'static str>,
+    /// The peer's MSS (`mss_clamp`).
+    pub mss: u32,
+    /// Its window scales (0 and 0 without "wscale").
+    pub wscales: TcpWscales,
+    /// `TCP_TIMESTAMP`: its timestamp clock (bit 0 set when it counts
+    /// microseconds).
+    pub timestamp: u32,
+    /// Its buffers as they were sized.
+    pub bufs: TcpBufs,
+    /// The bytes of its send queue (`write_seq - snd_una`): sent but not
+    /// acknowledged, then not sent yet.
+    pub send_bytes: u32,
+    /// The bytes of its send queue not sent yet (`write_seq - snd_nxt`).
+    pub unsent_bytes: u32,
+    /// The bytes of its receive queue (`rcv_nxt - copied_seq`): received,
+    /// not read yet.
+    pub recv_bytes: u32,
+}
+
+/// The sequence numbers of a TCP connection (mod 2^32).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TcpSeqs {
+    /// The first byte the peer has not acknowledged.
+    pub snd_una: u32,
+    /// The first byte not sent yet.
+    pub snd_nxt: u32,
+    /// The end of the send queue.
+    pub write_seq: u32,
+    /// The next byte expected from the peer.
+    pub rcv_nxt: u32,
+    /// The first byte the process has not read.
+    pub copied_seq: u32,
+}
+
+/// The windows of a TCP connection (`struct tcp_repair_window`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TcpWindows {
+    /// The sequence number of the segment that last updated `snd_wnd`.
+    pub snd_wl1: u32,
+    /// The peer's window.
+    pub snd_wnd: u32,
+    /// The largest window the peer offered.
+    pub max_window: u32,
+    /// Its own receive window.
+    pub rcv_wnd: u32,
+    /// `rcv_nxt` as of its last window update.
+    pub rcv_wup: u32,
+}
+
+/// The window scales of a TCP connection.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TcpWscales {
+    /// The peer's: how its windows (`snd_wnd`) are scaled.
+    pub snd: u8,
+    /// Its own: how the windows it sends are scaled.
+    pub rcv: u8,
+}
+
+/// The buffers of a TCP connection, as autotuning (or `SO_SNDBUF`,
+/// `SO_RCVBUF`) had sized them.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TcpBufs {
+    /// Its send buffer (`sk_sndbuf`).
+    pub sndbuf: u32,
+    /// Its receive buffer (`sk_rcvbuf`).
+    pub rcvbuf: u32,
+}
+
+/// The receive queue of a UDP socket: the `KCR_REC_INET_DGRAM` records
+/// after its INET record.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UdpQueue {
+    /// The bytes of its datagrams, in all (the INET record's `bytes`).
+    pub bytes: u64,
+    /// Its datagrams (the INET record's `nr_skbs`), oldest first: the
+    /// order `recvmsg()` returns them.
+    pub datagrams: Vec<UdpDgram>,
+}
+
+/// A datagram queued on a UDP socket (`KCR_REC_INET_DGRAM`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct UdpDgram {
+    /// Its own family: "ipv4" (`AF_INET`; on an IPv6 socket, one that
+    /// takes IPv4) or "ipv6" (`AF_INET6`).
+    pub family: &'static str,
+    /// Its sender's address and port as `recvfrom()` shows them (an IPv4
+    /// sender v4-mapped on an IPv6 socket).
+    pub from: SocketAddr,
+    /// The address it was sent to, shown the same way.
+    pub to: IpAddr,
+    /// Its length in bytes (without the UDP header).
+    pub len: u32,
+}
+
+/// The `SOL_SOCKET` options and inode of a socket of a family other than
+/// `AF_UNIX` (`struct kcr_sockopts`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SockOpts {
+    /// `KCR_SO_*` names ([`so_flags::NAMES`]).
+    pub flags: Vec<&'static str>,
+    /// `RCV_SHUTDOWN` (1) | `SEND_SHUTDOWN` (2).
+    pub shutdown: u32,
+    /// The pending error (`SO_ERROR`), 0 ..= 4095.
+    pub err: i32,
+    /// `SO_PEEK_OFF`; -1: off.
+    pub peek_off: i32,
+    /// `SO_SNDBUF` as `getsockopt()` reports it, when it was set
+    /// ("sndbuf-lock"); else 0 (the default and autotuning).
+    pub sndbuf: u32,
+    /// `SO_RCVBUF` as `getsockopt()` reports it, when it was set
+    /// ("rcvbuf-lock"); else 0.
+    pub rcvbuf: u32,
+    /// `SO_RCVLOWAT`, >= 1.
+    pub rcvlowat: u32,
+    /// `SO_LINGER` seconds ("linger" only; else 0).
+    pub linger: u32,
+    /// `SO_RCVTIMEO` in microseconds; 0: none.
+    pub rcvtimeo_us: u64,
+    /// `SO_SNDTIMEO` in microseconds; 0: none.
+    pub sndtimeo_us: u64,
+    /// The socket inode's mode: `S_IFSOCK` and permissions.
+    pub ino_mode: u32,
+    /// The socket inode's owner (also the socket's, for `SO_REUSEPORT`).
+    pub ino_uid: u32,
+    /// The socket inode's group.
+    pub ino_gid: u32,
+}
+
+/// The TCP options of a TCP socket (the `tcp_*` .. `congestion` fields
+/// of its INET record); 0 is the default (`net.ipv4`'s, or none).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TcpOpts {
+    /// `KCR_TCP_*` names ([`tcp_flags::NAMES`]).
+    pub flags: Vec<&'static str>,
+    /// `TCP_MAXSEG` as set; 0: none.
+    pub maxseg: u32,
+    /// `TCP_KEEPIDLE` seconds.
+    pub keepidle: u32,
+    /// `TCP_KEEPINTVL` seconds.
+    pub keepintvl: u32,
+    /// `TCP_KEEPCNT`.
+    pub keepcnt: u32,
+    /// `TCP_USER_TIMEOUT` milliseconds.
+    pub user_timeout: u32,
+    /// `TCP_SYNCNT`.
+    pub syncnt: u32,
+    /// `TCP_LINGER2` seconds; -1: none.
+    pub linger2: i32,
+    /// `TCP_WINDOW_CLAMP`.
+    pub window_clamp: u32,
+    /// `TCP_NOTSENT_LOWAT`.
+    pub notsent_lowat: u32,
+    /// `TCP_CONGESTION`: the congestion control's name.
+    pub congestion: String,
 }
 
 /// An `AF_UNIX` socket (`KCR_REC_UNIX`), with its connection and receive
@@ -887,6 +1103,99 @@ struct Parser<'v, R: Read> {
     /// (`KCR_UNIX_PEER_EMBRYO`) whose UNIX_EMBRYO naming them has not come
     /// yet, in the order of their QUEUE records.
     unix_await: Vec<u32>,
+    /// The UDP socket whose INET_DGRAM records are still to come.
+    inet_left: Option<InetLeft>,
+    /// The TCP connection whose TCP_CONN or TCP_DATA records are still to
+    /// come.
+    tcp_left: Option<TcpLeft>,
+}
+
+/// A connected TCP socket whose TCP_CONN record, or the TCP_DATA records
+/// of its queues, are still to come.
+struct TcpLeft {
+    /// Its object id.
+    objid: u32,
+    /// Its index in `files`.
+    file: usize,
+    /// Its TCP_CONN record came: the queue whose data comes next.
+    data: Option<TcpQueueLeft>,
+}
+
+/// What is left of a TCP connection's queues: the bytes of `queue` still
+/// to come, then (after the send queue) those of the receive queue.
+#[derive(Debug, Clone, Copy)]
+struct TcpQueueLeft {
+    /// `KCR_TCP_SEND_QUEUE` or `KCR_TCP_RECV_QUEUE`.
+    queue: u32,
+    /// The queue's bytes (its sequence numbers say).
+    total: u32,
+    /// Its bytes still to come (1 ..= `total`).
+    left: u32,
+    /// The receive queue's bytes, to come after the send queue.
+    recv: u32,
+}
+
+impl TcpQueueLeft {
+    /// The first queue of a connection of `send` and `recv` bytes that
+    /// has any, or None.
+    fn first(send: u32, recv: u32) -> Option<Self> {
+        if send > 0 {
+            Some(Self {
+                queue: tcp_conn::SEND_QUEUE,
+                total: send,
+                left: send,
+                recv,
+            })
+        } else {
+            Self::recv(recv)
+        }
+    }
+
+    /// The receive queue of `recv` bytes, if it has any.
+    fn recv(recv: u32) -> Option<Self> {
+        (recv > 0).then_some(Self {
+            queue: tcp_conn::RECV_QUEUE,
+            total: recv,
+            left: recv,
+            recv: 0,
+        })
+    }
+
+    /// "send queue (KCR_TCP_SEND_QUEUE 1)" or "receive queue
+    /// (KCR_TCP_RECV_QUEUE 2)".
+    fn what(self) -> &'static str {
+        if self.queue == tcp_conn::SEND_QUEUE {
+            "send queue (KCR_TCP_SEND_QUEUE 1)"
+        } else {
+            "receive queue (KCR_TCP_RECV_QUEUE 2)"
+        }
+    }
+
+    /// "4 of its 10 bytes still to come".
+    fn still_to_come(self) -> String {
+        format!("{} of its {} bytes still to come", self.left, self.total)
+    }
+}
+
+/// A UDP socket whose INET record announced datagrams that are still to
+/// come (INET_DGRAM records).
+struct InetLeft {
+    /// Its object id.
+    objid: u32,
+    /// Its index in `files`.
+    file: usize,
+    /// Its INET record's `family` (`AF_*`).
+    family: u16,
+    /// Its INET record's `flags` (`KCR_INET_*`).
+    flags: u32,
+    /// The datagrams its INET record announced (`nr_skbs`).
+    nr: u32,
+    /// INET_DGRAM records still to come.
+    dgrams: u32,
+    /// The bytes its INET record announced.
+    bytes: u64,
+    /// The bytes of its datagrams so far.
+    got: u64,
 }
 
 /// A socket of the image, as restart(2) keeps it until its queue is
@@ -953,7 +1262,7 @@ struct UnixLeft {
 /// The records restart(2) reads in its loop over a process's objects, with
 /// the records of a file's own state that it reads with the file's: the
 /// first record of another type ends them.
-const OBJECT_RECORDS: [u32; 17] = [
+const OBJECT_RECORDS: [u32; 21] = [
     rec::SIGPENDING,
     rec::PIPE,
     rec::FILE,
@@ -971,6 +1280,10 @@ const OBJECT_RECORDS: [u32; 17] = [
     rec::UNIX_QUEUE,
     rec::UNIX_EMBRYO,
     rec::UNIX_SKB,
+    rec::INET,
+    rec::INET_DGRAM,
+    rec::TCP_CONN,
+    rec::TCP_DATA,
 ];
 
 /// An inotify FILE whose INOTIFY record announced watches or events that
@@ -1061,6 +1374,44 @@ impl<R: Read> Parser<'_, R> {
             rec::name(t),
             got + left.skbs as usize
         );
+        self.err(t, why)
+    }
+
+    /// Record `t` where an INET_DGRAM record of the UDP socket `left`
+    /// still had to come (restart(2)'s kcr_udp_rst_queue(): "expected a
+    /// UDP datagram").
+    fn missing_inet_dgram(&self, t: u32, left: &InetLeft) -> Error {
+        let why = format!(
+            "{} where datagram {} of {} of UDP socket {} belongs",
+            rec::name(t),
+            left.nr - left.dgrams,
+            left.nr,
+            left.objid
+        );
+        self.err(t, why)
+    }
+
+    /// Record `t` where the TCP_CONN record, or a TCP_DATA record, of the
+    /// TCP socket `left` still had to come (restart(2)'s kcr_rst_inet()
+    /// reads the connection of a connected TCP socket, then
+    /// kcr_tcp_read_data() each record of its queues: "expected TCP
+    /// data").
+    fn missing_tcp(&self, t: u32, left: &TcpLeft) -> Error {
+        let why = match &left.data {
+            None => format!(
+                "{} where the TCP_CONN record of TCP socket {} belongs (it is connected: \
+                 KCR_INET_CONNECTED)",
+                rec::name(t),
+                left.objid
+            ),
+            Some(q) => format!(
+                "{} where TCP_DATA of the {} of TCP socket {} belongs ({})",
+                rec::name(t),
+                q.what(),
+                left.objid,
+                q.still_to_come()
+            ),
+        };
         self.err(t, why)
     }
 
@@ -1737,6 +2088,107 @@ impl<R: Read> Parser<'_, R> {
         Ok(())
     }
 
+    /// An INET_DGRAM record of the UDP socket `left` (its size was checked
+    /// by its rule): the checks of the kernel's kcr_udp_dgram_ok(), then
+    /// its padding (kcr_udp_skb()), and at the last one, its queue's byte
+    /// count (kcr_udp_rst_queue()).
+    fn inet_dgram(
+        &mut self,
+        t: u32,
+        d: &kcr_rec_inet_dgram,
+        mut left: InetLeft,
+    ) -> Result<(), Error> {
+        let what = format!(
+            "UDP socket {}: datagram {} of {}",
+            left.objid,
+            left.nr - left.dgrams,
+            left.nr
+        );
+        let dgram = check_inet_dgram(d, left.family, left.flags)
+            .map_err(|why| self.err(t, format!("{what}: {why}")))?;
+        let base = std::mem::size_of::<kcr_rec_inet_dgram>();
+        let n = d.len as usize;
+        let Some(pad) = self.buf.get(base + n..base + n.next_multiple_of(8)) else {
+            return Err(self.err(t, format!("{what}: record shorter than its {n} bytes")));
+        };
+        if pad.iter().any(|&b| b != 0) {
+            return Err(self.err(t, format!("{what}: non-zero padding after its {n} bytes")));
+        }
+        left.got += u64::from(d.len);
+        left.dgrams -= 1;
+        if let Some(q) = self.files[left.file]
+            .inet
+            .as_mut()
+            .and_then(|i| i.queue.as_mut())
+        {
+            q.datagrams.push(dgram);
+        }
+        if left.dgrams > 0 {
+            self.inet_left = Some(left);
+        } else if left.got != left.bytes {
+            let why = format!(
+                "UDP socket {}: its {} datagrams have {} bytes, not the {} of its INET record's \
+                 bytes",
+                left.objid, left.nr, left.got, left.bytes
+            );
+            return Err(self.err(t, why));
+        }
+        Ok(())
+    }
+
+    /// A TCP_DATA record of the connection `left` (its size, 1 ..=
+    /// `KCR_TCP_DATA_MAX` bytes, was checked by its rule): the checks of
+    /// the kernel's kcr_tcp_read_data(): the queue whose data comes next,
+    /// no more bytes than are left of it, then its padding.
+    fn tcp_data(&mut self, t: u32, d: &kcr_rec_tcp_data, mut left: TcpLeft) -> Result<(), Error> {
+        let objid = left.objid;
+        let Some(mut q) = left.data else {
+            return Err(self.missing_tcp(t, &left));
+        };
+        if d.queue != q.queue {
+            let why = format!(
+                "TCP socket {objid}: data of queue {} where TCP_DATA of its {} belongs ({})",
+                d.queue,
+                q.what(),
+                q.still_to_come()
+            );
+            return Err(self.err(t, why));
+        }
+        let name = tcp_conn::queue_name(q.queue).unwrap_or("unknown");
+        if d.len > q.left {
+            let why = format!(
+                "TCP socket {objid}: {name} queue data of {} bytes, more than the {}",
+                d.len,
+                q.still_to_come()
+            );
+            return Err(self.err(t, why));
+        }
+        let base = std::mem::size_of::<kcr_rec_tcp_data>();
+        let n = d.len as usize;
+        let Some(pad) = self.buf.get(base + n..base + n.next_multiple_of(8)) else {
+            let why = format!("TCP socket {objid}: {name} queue data shorter than its {n} bytes");
+            return Err(self.err(t, why));
+        };
+        if pad.iter().any(|&b| b != 0) {
+            let why = format!(
+                "TCP socket {objid}: {name} queue data: non-zero padding after its {n} bytes"
+            );
+            return Err(self.err(t, why));
+        }
+        q.left -= d.len;
+        left.data = if q.left > 0 {
+            Some(q)
+        } else if q.queue == tcp_conn::SEND_QUEUE {
+            TcpQueueLeft::recv(q.recv)
+        } else {
+            None
+        };
+        if left.data.is_some() {
+            self.tcp_left = Some(left);
+        }
+        Ok(())
+    }
+
     /// The files in flight of the UNIX_SKB record in `self.buf`: `nr`
     /// object ids after its structure (the rule bounded `nr` and sized
     /// the record), zero-padded to 8, each a FILE object read before, of
@@ -1828,6 +2280,15 @@ impl<R: Read> Parser<'_, R> {
         };
         let after_memory = std::mem::take(&mut self.after_memory);
         let state_of = self.state_of.take();
+        // A UDP socket's INET record is followed by its datagrams, all of
+        // them, and nothing else is (restart(2) reads them with the
+        // socket, whatever the record in their place).
+        let inet_left = self.inet_left.take();
+        if let Some(left) = &inet_left {
+            if t != rec::INET_DGRAM {
+                return Err(self.missing_inet_dgram(t, left));
+            }
+        }
         match state_of {
             Some((i, want)) if t != want => return Err(self.missing_state(t, i, want)),
             None if file_kind::STATE_RECORDS.contains(&t) => {
@@ -1841,6 +2302,40 @@ impl<R: Read> Parser<'_, R> {
                 ));
             }
             _ => {}
+        }
+        // A connected TCP socket's INET record is followed by its
+        // TCP_CONN record, then by the data of its queues, all of it, and
+        // nothing else is.
+        let tcp_left = self.tcp_left.take();
+        match &tcp_left {
+            Some(left) if left.data.is_none() && t != rec::TCP_CONN => {
+                return Err(self.missing_tcp(t, left));
+            }
+            Some(left) if left.data.is_some() && t != rec::TCP_DATA => {
+                return Err(self.missing_tcp(t, left));
+            }
+            None if t == rec::TCP_CONN => {
+                return Err(self.err(
+                    t,
+                    "only right after the INET record of a connected TCP socket \
+                     (KCR_INET_CONNECTED)",
+                ));
+            }
+            None if t == rec::TCP_DATA => {
+                return Err(self.err(
+                    t,
+                    "only after its connection's TCP_CONN record (or the data before it), as \
+                     many bytes as its sequence numbers say its queues hold",
+                ));
+            }
+            _ => {}
+        }
+        if inet_left.is_none() && t == rec::INET_DGRAM {
+            return Err(self.err(
+                t,
+                "only after its UDP socket's INET record (or the datagram before it), as many \
+                 as it announces",
+            ));
         }
         // A PTIMERS record's timers follow it, all of them, and nothing
         // else does.
@@ -2337,6 +2832,7 @@ impl<R: Read> Parser<'_, R> {
                     inotify: None,
                     tty: None,
                     unix: None,
+                    inet: None,
                 });
             }
             rec::EVENTFD => {
@@ -2931,6 +3427,67 @@ impl<R: Read> Parser<'_, R> {
                 self.unix_unqueued.push(objid);
                 self.files[i].unix = Some(sock);
             }
+            rec::INET => {
+                let r: kcr_rec_inet = self.obj(t)?;
+                let Some((i, _)) = state_of else {
+                    return Err(self.err(t, "only right after the FILE whose state it holds"));
+                };
+                let f = &self.files[i];
+                let objid = f.objid;
+                let sock = check_inet(&r, f.mode)
+                    .map_err(|why| self.err(t, format!("IP socket {objid}: {why}")))?;
+                let connected_tcp =
+                    r.protocol == inet_sock::IPPROTO_TCP && r.state == inet_state::CONNECTED;
+                self.files[i].inet = Some(sock);
+                if connected_tcp {
+                    self.tcp_left = Some(TcpLeft {
+                        objid,
+                        file: i,
+                        data: None,
+                    });
+                }
+                if r.nr_skbs > 0 {
+                    self.inet_left = Some(InetLeft {
+                        objid,
+                        file: i,
+                        family: r.family,
+                        flags: r.flags,
+                        nr: r.nr_skbs,
+                        dgrams: r.nr_skbs,
+                        bytes: r.bytes,
+                        got: 0,
+                    });
+                }
+            }
+            rec::INET_DGRAM => {
+                let d: kcr_rec_inet_dgram = self.obj(t)?;
+                let Some(left) = inet_left else {
+                    return Err(self.err(t, "no UDP socket's INET record before it"));
+                };
+                self.inet_dgram(t, &d, left)?;
+            }
+            rec::TCP_CONN => {
+                let c: kcr_rec_tcp_conn = self.obj(t)?;
+                let Some(left) = tcp_left else {
+                    return Err(self.err(t, "no connected TCP socket's INET record before it"));
+                };
+                let conn = check_tcp_conn(&c)
+                    .map_err(|why| self.err(t, format!("TCP socket {}: {why}", left.objid)))?;
+                let next = TcpQueueLeft::first(conn.send_bytes, conn.recv_bytes);
+                if let Some(i) = self.files[left.file].inet.as_mut() {
+                    i.conn = Some(conn);
+                }
+                if next.is_some() {
+                    self.tcp_left = Some(TcpLeft { data: next, ..left });
+                }
+            }
+            rec::TCP_DATA => {
+                let d: kcr_rec_tcp_data = self.obj(t)?;
+                let Some(left) = tcp_left else {
+                    return Err(self.err(t, "no TCP connection's TCP_CONN record before it"));
+                };
+                self.tcp_data(t, &d, left)?;
+            }
             rec::UNIX_QUEUE => {
                 let q: kcr_rec_unix_queue = self.obj(t)?;
                 let task = self.task(t)?;
@@ -3143,6 +3700,12 @@ impl<R: Read> Parser<'_, R> {
         }
         if let Some(left) = &self.unix_left {
             return Err(self.missing_unix_left(t, left));
+        }
+        if let Some(left) = &self.inet_left {
+            return Err(self.missing_inet_dgram(t, left));
+        }
+        if let Some(left) = &self.tcp_left {
+            return Err(self.missing_tcp(t, left));
         }
         self.unix_done(t)?;
         if let Some(rule) = records::rule(t) {
@@ -3623,6 +4186,557 @@ pub fn check_unix(r: &kcr_rec_unix, file_mode: u32, node_path: String) -> Option
     })
 }
 
+/// The address in an INET record's `saddr` or `daddr` (network byte
+/// order): IPv6 (`v6`) its 16 bytes, else IPv4 its first 4.
+fn inet_ip(v6: bool, a: &[u8; 16]) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(*a))
+    } else {
+        IpAddr::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3]))
+    }
+}
+
+/// The checks of the kernel's kcr_inet_rec_ok() on one INET record, then
+/// those of kcr_sock_check() on its options ([`check_sockopts`], its
+/// socket's FILE record having mode `file_mode`), then, for a UDP socket
+/// that announces no datagram, kcr_udp_rst_queue()'s byte count: what
+/// restart(2) can make again (but what needs the restarting machine: a
+/// port free, the ids the restarter may claim, a buffer within its
+/// `net.core` maximums, a receive buffer its datagrams fit in). Returns
+/// the socket (a UDP one with an empty queue, which the INET_DGRAM
+/// records after it fill; a connected TCP one without its connection,
+/// which the TCP_CONN record after it gives, [`check_tcp_conn`]), or why
+/// not, naming the field.
+pub fn check_inet(r: &kcr_rec_inet, file_mode: u32) -> Result<InetSock, String> {
+    use inet_flags::{BIND_ADDR, BIND_PORT, V6ONLY};
+    use inet_sock::*;
+    use inet_state::{CLOSE, CONNECTED, LISTEN};
+    let family = family_name(r.family)
+        .ok_or_else(|| format!("family {} (not AF_INET 2 or AF_INET6 10)", r.family))?;
+    let protocol = protocol_name(r.protocol).ok_or_else(|| {
+        format!(
+            "protocol {} (not IPPROTO_TCP 6 or IPPROTO_UDP 17)",
+            r.protocol
+        )
+    })?;
+    let tcp = r.protocol == IPPROTO_TCP;
+    let v6 = r.family == AF_INET6;
+    if r.flags & !inet_flags::ALL != 0 {
+        return Err(format!(
+            "flags {:#x}: unknown bits {:#x}",
+            r.flags,
+            r.flags & !inet_flags::ALL
+        ));
+    }
+    if !v6 && r.flags & V6ONLY != 0 {
+        return Err("flags: KCR_INET_V6ONLY on an AF_INET socket".into());
+    }
+    let alen = if v6 { 16 } else { 4 };
+    for (name, a) in [("saddr", &r.saddr), ("daddr", &r.daddr)] {
+        if a[alen..].iter().any(|&b| b != 0) {
+            return Err(format!(
+                "{name}: non-zero bytes after the 4 of an IPv4 address"
+            ));
+        }
+    }
+    if r.flags & BIND_PORT != 0 && r.sport == 0 {
+        return Err("flags: KCR_INET_BIND_PORT with sport 0".into());
+    }
+    let (saddr, daddr) = (inet_ip(v6, &r.saddr), inet_ip(v6, &r.daddr));
+    if r.flags & BIND_ADDR == 0 && r.state != CONNECTED && !saddr.is_unspecified() {
+        return Err(format!(
+            "saddr {saddr} without KCR_INET_BIND_ADDR, not connected"
+        ));
+    }
+    if r.tos > 255 {
+        return Err(format!("tos {} above 255", r.tos));
+    }
+    // IPV6_UNICAST_HOPS takes 0, IP_TTL does not.
+    if (!v6 && r.ttl == 0) || !(-1..=255).contains(&r.ttl) {
+        let min = if v6 { 0 } else { 1 };
+        return Err(format!("ttl {} ({min} ..= 255, or -1: the default)", r.ttl));
+    }
+    let pmtudisc = pmtudisc_name(r.pmtudisc).ok_or_else(|| {
+        format!(
+            "pmtudisc {} above IP_PMTUDISC_OMIT ({IP_PMTUDISC_OMIT})",
+            r.pmtudisc
+        )
+    })?;
+    if r.reserved != 0 {
+        return Err(format!("reserved {} (not 0)", r.reserved));
+    }
+    if tcp && (r.nr_skbs != 0 || r.bytes != 0) {
+        return Err(format!(
+            "nr_skbs {}, bytes {} on a TCP socket (only a UDP socket's queue is saved: 0)",
+            r.nr_skbs, r.bytes
+        ));
+    }
+    if r.nr_skbs > KCR_INET_QUEUE_DGRAMS {
+        return Err(format!(
+            "nr_skbs {} above KCR_INET_QUEUE_DGRAMS ({KCR_INET_QUEUE_DGRAMS})",
+            r.nr_skbs
+        ));
+    }
+    if r.bytes > KCR_INET_QUEUE_BYTES {
+        return Err(format!(
+            "bytes {} above KCR_INET_QUEUE_BYTES ({KCR_INET_QUEUE_BYTES})",
+            r.bytes
+        ));
+    }
+    let no_peer = || {
+        if r.dport != 0 || !daddr.is_unspecified() {
+            return Err(format!(
+                "peer {daddr} port {} of a socket not connected",
+                r.dport
+            ));
+        }
+        Ok(())
+    };
+    let not_listening = || {
+        if r.backlog != 0 {
+            return Err(format!("backlog {} of a socket not listening", r.backlog));
+        }
+        Ok(())
+    };
+    let state = match r.state {
+        CLOSE => {
+            not_listening()?;
+            no_peer()?;
+            "close"
+        }
+        LISTEN => {
+            if !tcp {
+                return Err("state KCR_INET_LISTEN of a UDP socket".into());
+            }
+            if r.sport == 0 {
+                return Err("listening without a port (sport 0)".into());
+            }
+            if r.backlog > BACKLOG_MAX {
+                return Err(format!(
+                    "backlog {} above INT_MAX ({BACKLOG_MAX})",
+                    r.backlog
+                ));
+            }
+            no_peer()?;
+            "listen"
+        }
+        CONNECTED => {
+            if r.sport == 0 {
+                return Err("connected without a local port (sport 0)".into());
+            }
+            if r.dport == 0 {
+                return Err(format!("connected to {daddr} port 0 (dport)"));
+            }
+            not_listening()?;
+            "connected"
+        }
+        s => {
+            return Err(format!(
+                "state {s} (not KCR_INET_CLOSE 7, KCR_INET_LISTEN 10 or KCR_INET_CONNECTED 1)"
+            ))
+        }
+    };
+    let tcp_opts = if tcp {
+        Some(check_tcp_opts(r)?)
+    } else {
+        no_tcp_opts(r)?;
+        None
+    };
+    let so = check_sockopts(&r.so, file_mode)?;
+    // What kcr_udp_rst_queue() finds when there is no datagram to read.
+    if r.nr_skbs == 0 && r.bytes != 0 {
+        return Err(format!(
+            "bytes {} queued in no datagram (nr_skbs 0)",
+            r.bytes
+        ));
+    }
+    Ok(InetSock {
+        family,
+        protocol,
+        state,
+        flags: inet_flags::names(r.flags),
+        bound: r.sport != 0 || r.flags & BIND_ADDR != 0,
+        local: SocketAddr::new(saddr, r.sport),
+        peer: (r.state == CONNECTED).then_some(SocketAddr::new(daddr, r.dport)),
+        backlog: r.backlog,
+        tos: r.tos,
+        ttl: r.ttl,
+        pmtudisc,
+        so,
+        tcp: tcp_opts,
+        queue: (!tcp).then(|| UdpQueue {
+            bytes: r.bytes,
+            datagrams: Vec::new(),
+        }),
+        conn: None,
+    })
+}
+
+/// `a` comes after `b` in sequence space (mod 2^32), as the kernel's
+/// `after()`: `(s32)(b - a) < 0`.
+fn seq_after(a: u32, b: u32) -> bool {
+    (b.wrapping_sub(a) as i32) < 0
+}
+
+/// The checks of the kernel's kcr_tcp_conn_ok() on one TCP_CONN record,
+/// in its order: what restart(2) can make again with TCP repair (but the
+/// restarter's `CAP_NET_ADMIN`, which needs the restarting machine).
+/// Returns the connection (the bytes of its queues, which the TCP_DATA
+/// records after it hold), or why not, naming the field.
+pub fn check_tcp_conn(c: &kcr_rec_tcp_conn) -> Result<TcpConn, String> {
+    use tcp_conn::{MAX_MSS, MAX_WINDOW, MAX_WSCALE, MIN_MSS};
+    let i32_max = i32::MAX as u32;
+    for (a, an, b, bn) in [
+        (c.snd_una, "snd_una", c.snd_nxt, "snd_nxt"),
+        (c.snd_nxt, "snd_nxt", c.write_seq, "write_seq"),
+        (c.copied_seq, "copied_seq", c.rcv_nxt, "rcv_nxt"),
+    ] {
+        if seq_after(a, b) {
+            return Err(format!("{an} {a} after {bn} {b} (mod 2^32)"));
+        }
+    }
+    let send = c.write_seq.wrapping_sub(c.snd_una);
+    let recv = c.rcv_nxt.wrapping_sub(c.copied_seq);
+    for (what, n) in [
+        ("send queue (write_seq - snd_una)", send),
+        ("receive queue (rcv_nxt - copied_seq)", recv),
+    ] {
+        if n > KCR_TCP_QUEUE_BYTES {
+            return Err(format!(
+                "{what} of {n} bytes, more than KCR_TCP_QUEUE_BYTES ({KCR_TCP_QUEUE_BYTES})"
+            ));
+        }
+    }
+    if c.max_window < c.snd_wnd {
+        return Err(format!(
+            "max_window {} below snd_wnd {}",
+            c.max_window, c.snd_wnd
+        ));
+    }
+    let edge = c.rcv_nxt.wrapping_add(c.rcv_wnd);
+    if seq_after(c.snd_wl1, edge) {
+        return Err(format!(
+            "snd_wl1 {} after rcv_nxt + rcv_wnd {edge} (mod 2^32)",
+            c.snd_wl1
+        ));
+    }
+    if seq_after(c.rcv_wup, c.rcv_nxt) {
+        return Err(format!(
+            "rcv_wup {} after rcv_nxt {} (mod 2^32)",
+            c.rcv_wup, c.rcv_nxt
+        ));
+    }
+    if c.opts & !tcp_opts::ALL != 0 {
+        return Err(format!(
+            "opts {:#x}: unknown bits {:#x}",
+            c.opts,
+            c.opts & !tcp_opts::ALL
+        ));
+    }
+    for (name, ws) in [("snd_wscale", c.snd_wscale), ("rcv_wscale", c.rcv_wscale)] {
+        if ws > MAX_WSCALE {
+            return Err(format!("{name} {ws} above TCP_MAX_WSCALE ({MAX_WSCALE})"));
+        }
+    }
+    let wscale = c.opts & tcp_opts::WSCALE != 0;
+    if !wscale && (c.snd_wscale != 0 || c.rcv_wscale != 0) {
+        return Err(format!(
+            "window scales {}/{} without KCR_TCP_OPT_WSCALE",
+            c.snd_wscale, c.rcv_wscale
+        ));
+    }
+    // The scales are 0 without the option, at most 14 with it.
+    for (name, w, scale_name, scale) in [
+        ("max_window", c.max_window, "snd_wscale", c.snd_wscale),
+        ("rcv_wnd", c.rcv_wnd, "rcv_wscale", c.rcv_wscale),
+    ] {
+        let max = u64::from(MAX_WINDOW)
+            .checked_shl(u32::from(scale))
+            .unwrap_or(u64::MAX);
+        if u64::from(w) > max {
+            return Err(format!(
+                "{name} {w} above {MAX_WINDOW} << {scale_name} {scale} ({max})"
+            ));
+        }
+    }
+    if !(MIN_MSS..=MAX_MSS).contains(&c.mss_clamp) {
+        return Err(format!(
+            "mss_clamp {} (TCP_MIN_MSS {MIN_MSS} ..= {MAX_MSS})",
+            c.mss_clamp
+        ));
+    }
+    for (name, v) in [("sndbuf", c.sndbuf), ("rcvbuf", c.rcvbuf)] {
+        if v > i32_max {
+            return Err(format!("{name} {v} above INT_MAX"));
+        }
+    }
+    if c.reserved != 0 {
+        return Err(format!("reserved {} (not 0)", c.reserved));
+    }
+    Ok(TcpConn {
+        seqs: TcpSeqs {
+            snd_una: c.snd_una,
+            snd_nxt: c.snd_nxt,
+            write_seq: c.write_seq,
+            rcv_nxt: c.rcv_nxt,
+            copied_seq: c.copied_seq,
+        },
+        windows: TcpWindows {
+            snd_wl1: c.snd_wl1,
+            snd_wnd: c.snd_wnd,
+            max_window: c.max_window,
+            rcv_wnd: c.rcv_wnd,
+            rcv_wup: c.rcv_wup,
+        },
+        opts: tcp_opts::names(c.opts),
+        mss: c.mss_clamp,
+        wscales: TcpWscales {
+            snd: c.snd_wscale,
+            rcv: c.rcv_wscale,
+        },
+        timestamp: c.timestamp,
+        bufs: TcpBufs {
+            sndbuf: c.sndbuf,
+            rcvbuf: c.rcvbuf,
+        },
+        send_bytes: send,
+        unsent_bytes: c.write_seq.wrapping_sub(c.snd_nxt),
+        recv_bytes: recv,
+    })
+}
+
+/// The checks of the kernel's kcr_udp_dgram_ok() on one INET_DGRAM
+/// record, of a socket whose INET record has `family` and `flags`: its
+/// own family one the socket takes, its length (at most
+/// `KCR_INET_DGRAM_MAX`, the record's `48 +` that rounded up to 8), an
+/// IPv4 address 4 bytes, the rest 0 (but not its padding, which follows
+/// the structure). Returns the datagram, or why not, naming the field.
+pub fn check_inet_dgram(
+    d: &kcr_rec_inet_dgram,
+    family: u16,
+    flags: u32,
+) -> Result<UdpDgram, String> {
+    use inet_sock::{AF_INET, AF_INET6};
+    let v4 = d.family == AF_INET;
+    if !v4 && d.family != AF_INET6 {
+        return Err(format!(
+            "family {} (not AF_INET 2 or AF_INET6 10)",
+            d.family
+        ));
+    }
+    if !v4 && family == AF_INET {
+        return Err("family AF_INET6 on an AF_INET socket".into());
+    }
+    if v4 && flags & inet_flags::V6ONLY != 0 {
+        return Err("family AF_INET on a KCR_INET_V6ONLY socket".into());
+    }
+    if d.len > KCR_INET_DGRAM_MAX {
+        return Err(format!(
+            "len {} above KCR_INET_DGRAM_MAX ({KCR_INET_DGRAM_MAX})",
+            d.len
+        ));
+    }
+    let base = std::mem::size_of::<kcr_rec_inet_dgram>() as u64;
+    let want = base + u64::from(d.len).next_multiple_of(8);
+    if u64::from(d.h.len) != want {
+        return Err(format!(
+            "record length {}, not {want} for len {}",
+            d.h.len, d.len
+        ));
+    }
+    if v4 {
+        for (name, a) in [("saddr", &d.saddr), ("daddr", &d.daddr)] {
+            if a[4..].iter().any(|&b| b != 0) {
+                return Err(format!(
+                    "{name}: non-zero bytes after the 4 of an IPv4 address"
+                ));
+            }
+        }
+    }
+    // As the socket shows it: an IPv4 address v4-mapped on an IPv6 one.
+    let shown = |a: &[u8; 16]| match inet_ip(!v4, a) {
+        IpAddr::V4(a) if family == AF_INET6 => IpAddr::V6(a.to_ipv6_mapped()),
+        a => a,
+    };
+    Ok(UdpDgram {
+        family: if v4 { "ipv4" } else { "ipv6" },
+        from: SocketAddr::new(shown(&d.saddr), d.sport),
+        to: shown(&d.daddr),
+        len: d.len,
+    })
+}
+
+/// The TCP options of a TCP socket's INET record, as kcr_inet_rec_ok()
+/// bounds them (setsockopt() checks the rest at restart).
+fn check_tcp_opts(r: &kcr_rec_inet) -> Result<TcpOpts, String> {
+    use inet_sock::*;
+    let i32_max = i32::MAX as u32;
+    if r.tcp_flags & !tcp_flags::ALL != 0 {
+        return Err(format!(
+            "tcp_flags {:#x}: unknown bits {:#x}",
+            r.tcp_flags,
+            r.tcp_flags & !tcp_flags::ALL
+        ));
+    }
+    for (name, v, max, what) in [
+        ("keepidle", r.keepidle, MAX_TCP_KEEPIDLE, "MAX_TCP_KEEPIDLE"),
+        (
+            "keepintvl",
+            r.keepintvl,
+            MAX_TCP_KEEPINTVL,
+            "MAX_TCP_KEEPINTVL",
+        ),
+        ("keepcnt", r.keepcnt, MAX_TCP_KEEPCNT, "MAX_TCP_KEEPCNT"),
+        ("syncnt", r.syncnt, MAX_TCP_SYNCNT, "MAX_TCP_SYNCNT"),
+        ("user_timeout", r.user_timeout, i32_max, "INT_MAX"),
+        ("maxseg", r.maxseg, MAX_TCP_WINDOW, "MAX_TCP_WINDOW"),
+        ("window_clamp", r.window_clamp, i32_max, "INT_MAX"),
+        ("notsent_lowat", r.notsent_lowat, i32_max, "INT_MAX"),
+    ] {
+        if v > max {
+            return Err(format!("{name} {v} above {what} ({max})"));
+        }
+    }
+    if !(-1..=LINGER2_MAX).contains(&r.linger2) {
+        return Err(format!(
+            "linger2 {} (-1: none, or 0 ..= TCP_FIN_TIMEOUT_MAX / HZ, {LINGER2_MAX})",
+            r.linger2
+        ));
+    }
+    let congestion =
+        cstr(&r.congestion).ok_or_else(|| "congestion: no NUL in its 16 bytes".to_string())?;
+    Ok(TcpOpts {
+        flags: tcp_flags::names(r.tcp_flags),
+        maxseg: r.maxseg,
+        keepidle: r.keepidle,
+        keepintvl: r.keepintvl,
+        keepcnt: r.keepcnt,
+        user_timeout: r.user_timeout,
+        syncnt: r.syncnt,
+        linger2: r.linger2,
+        window_clamp: r.window_clamp,
+        notsent_lowat: r.notsent_lowat,
+        congestion,
+    })
+}
+
+/// A UDP socket's INET record has no TCP option: every TCP field 0.
+fn no_tcp_opts(r: &kcr_rec_inet) -> Result<(), String> {
+    for (name, v) in [
+        ("tcp_flags", r.tcp_flags.into()),
+        ("maxseg", r.maxseg.into()),
+        ("keepidle", r.keepidle.into()),
+        ("keepintvl", r.keepintvl.into()),
+        ("keepcnt", r.keepcnt.into()),
+        ("user_timeout", r.user_timeout.into()),
+        ("syncnt", r.syncnt.into()),
+        ("linger2", i64::from(r.linger2)),
+        ("window_clamp", r.window_clamp.into()),
+        ("notsent_lowat", r.notsent_lowat.into()),
+    ] {
+        if v != 0 {
+            return Err(format!("TCP option {name} {v} on a UDP socket"));
+        }
+    }
+    if r.congestion.iter().any(|&b| b != 0) {
+        return Err("TCP option congestion on a UDP socket".into());
+    }
+    Ok(())
+}
+
+/// The checks of the kernel's kcr_sock_check() on the `SOL_SOCKET`
+/// options of a socket of a family other than `AF_UNIX`, whose FILE
+/// record has mode `file_mode` (but the ids' mapping and the
+/// restarter's right to claim them, which need the restarting machine).
+/// Returns them, or why not, naming the field.
+pub fn check_sockopts(o: &kcr_sockopts, file_mode: u32) -> Result<SockOpts, String> {
+    use so_flags::{LINGER, RCVBUF_LOCK, SNDBUF_LOCK};
+    use unix_sock::{LINGER_MAX, MAX_ERRNO, RCV_SHUTDOWN, SEND_SHUTDOWN, S_IFSOCK, TIMEO_MAX_US};
+    let i32_max = i32::MAX as u32;
+    if o.flags & !so_flags::ALL != 0 {
+        return Err(format!(
+            "so.flags {:#x}: unknown bits {:#x}",
+            o.flags,
+            o.flags & !so_flags::ALL
+        ));
+    }
+    if o.shutdown & !(RCV_SHUTDOWN | SEND_SHUTDOWN) != 0 {
+        return Err(format!(
+            "so.shutdown {} (RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2)",
+            o.shutdown
+        ));
+    }
+    if !(0..=MAX_ERRNO).contains(&o.err) {
+        return Err(format!("so.err {} (0 ..= MAX_ERRNO, {MAX_ERRNO})", o.err));
+    }
+    if o.peek_off < -1 {
+        return Err(format!("so.peek_off {} (-1: off, or >= 0)", o.peek_off));
+    }
+    for (name, v, lock, what) in [
+        ("sndbuf", o.sndbuf, SNDBUF_LOCK, "KCR_SO_SNDBUF_LOCK"),
+        ("rcvbuf", o.rcvbuf, RCVBUF_LOCK, "KCR_SO_RCVBUF_LOCK"),
+    ] {
+        if v > i32_max {
+            return Err(format!("so.{name} {v} above INT_MAX"));
+        }
+        if v != 0 && o.flags & lock == 0 {
+            return Err(format!("so.{name} {v} without {what}"));
+        }
+    }
+    if o.rcvlowat == 0 || o.rcvlowat > i32_max {
+        return Err(format!("so.rcvlowat {} (1 ..= INT_MAX)", o.rcvlowat));
+    }
+    if o.linger > LINGER_MAX {
+        return Err(format!(
+            "so.linger {} above INT_MAX / HZ ({LINGER_MAX})",
+            o.linger
+        ));
+    }
+    if o.linger != 0 && o.flags & LINGER == 0 {
+        return Err(format!("so.linger {} without KCR_SO_LINGER", o.linger));
+    }
+    for (name, us) in [
+        ("rcvtimeo_us", o.rcvtimeo_us),
+        ("sndtimeo_us", o.sndtimeo_us),
+    ] {
+        if us > TIMEO_MAX_US {
+            return Err(format!(
+                "so.{name} {us} above 365 days (KCR_SOCK_TIMEO_MAX, {TIMEO_MAX_US})"
+            ));
+        }
+    }
+    if o.ino_mode & S_IFMT != S_IFSOCK || o.ino_mode & !(S_IFSOCK | 0o7777) != 0 {
+        return Err(format!(
+            "so.ino_mode {:o} is not a socket's (S_IFSOCK and permissions)",
+            o.ino_mode
+        ));
+    }
+    if o.ino_mode != file_mode {
+        return Err(format!(
+            "so.ino_mode {:o} differs from its FILE's mode {file_mode:o}",
+            o.ino_mode
+        ));
+    }
+    if o.reserved != 0 {
+        return Err(format!("so.reserved {} (not 0)", o.reserved));
+    }
+    Ok(SockOpts {
+        flags: so_flags::names(o.flags),
+        shutdown: o.shutdown,
+        err: o.err,
+        peek_off: o.peek_off,
+        sndbuf: o.sndbuf,
+        rcvbuf: o.rcvbuf,
+        rcvlowat: o.rcvlowat,
+        linger: o.linger,
+        rcvtimeo_us: o.rcvtimeo_us,
+        sndtimeo_us: o.sndtimeo_us,
+        ino_mode: o.ino_mode,
+        ino_uid: o.ino_uid,
+        ino_gid: o.ino_gid,
+    })
+}
+
 /// Reads and validates a whole image from `r`.
 pub fn parse<R: Read>(r: R) -> Result<Image, Error> {
     parse_with(r, None)
@@ -3660,6 +4774,8 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         unix_unqueued: Vec::new(),
         unix_left: None,
         unix_await: Vec::new(),
+        inet_left: None,
+        tcp_left: None,
     }
     .run()
 }

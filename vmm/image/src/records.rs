@@ -522,6 +522,38 @@ pub const RULES: &[Rule] = &[
             bad: |n, max| format!("Unix socket buffer with {n} files in flight, more than {max}"),
         },
     ),
+    // Right after its socket's FILE (a KCR_FILE_INET), exactly one, and
+    // nowhere else (parse.rs checks the place and the socket's state and
+    // options, as restart(2)'s kcr_inet_rec_ok() and kcr_sock_check()).
+    fixed(rec::INET, size_of::<kcr_rec_inet>()),
+    // Right after a UDP socket's INET record, exactly as many as it
+    // announces, then its data padded to 8, and nowhere else (parse.rs
+    // checks the place, the count, the family, the addresses, the padding
+    // and the byte count, as restart(2)'s kcr_udp_rst_queue()).
+    counted(
+        rec::INET_DGRAM,
+        size_of::<kcr_rec_inet_dgram>(),
+        offset_of!(kcr_rec_inet_dgram, len),
+        1,
+        Limit::Range(0, KCR_INET_DGRAM_MAX as u64),
+        |n, max| format!("UDP datagram of {n} bytes, more than KCR_INET_DGRAM_MAX ({max})"),
+    ),
+    // Right after the INET record of a connected TCP socket, exactly one,
+    // and nowhere else (parse.rs checks the place and the connection, as
+    // restart(2)'s kcr_rst_inet() and kcr_tcp_conn_ok()).
+    fixed(rec::TCP_CONN, size_of::<kcr_rec_tcp_conn>()),
+    // Right after its connection's TCP_CONN record or the data before it,
+    // 1 to KCR_TCP_DATA_MAX bytes padded to 8, as many as its queues hold
+    // (parse.rs checks the place, the queue, what is left of it and the
+    // padding, as restart(2)'s kcr_tcp_read_data()).
+    counted(
+        rec::TCP_DATA,
+        size_of::<kcr_rec_tcp_data>(),
+        offset_of!(kcr_rec_tcp_data, len),
+        1,
+        Limit::Range(1, KCR_TCP_DATA_MAX as u64),
+        |n, max| format!("TCP data of {n} bytes, not 1 ..= KCR_TCP_DATA_MAX ({max})"),
+    ),
     fixed(rec::TAIL, size_of::<kcr_rec_tail>()),
 ];
 
@@ -543,7 +575,7 @@ mod tests {
             assert!(!seen.contains(&r.rtype), "{} twice", rec::name(r.rtype));
             seen.push(r.rtype);
         }
-        for t in 0..=rec::UNIX_SKB + 1 {
+        for t in 0..=rec::TCP_DATA + 1 {
             assert_eq!(rule(t).is_some(), rec::name(t) != "unknown", "type {t}");
         }
         assert!(rule(rec::TAIL).is_some());
@@ -649,6 +681,73 @@ mod tests {
         }
         for t in [rec::UNIX, rec::UNIX_QUEUE, rec::UNIX_EMBRYO, rec::UNIX_SKB] {
             assert!(rule(t).is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none()));
+        }
+    }
+
+    #[test]
+    fn inet_socket_records_have_their_fixed_size() {
+        let size = rule(rec::INET).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(208))), "{size:?}");
+        assert!(
+            rule(rec::INET).is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none())
+        );
+        // A structure, then the datagram's bytes padded to 8.
+        let size = rule(rec::INET_DGRAM).map(|r| r.size);
+        assert!(
+            matches!(
+                size,
+                Some(Size::Counted {
+                    base: 48,
+                    head: None,
+                    count: Field(8),
+                    unit: 1,
+                    limit: Limit::Range(0, 65527),
+                    ..
+                })
+            ),
+            "{size:?}"
+        );
+        if let Some(Size::Counted { bad, .. }) = size {
+            assert_eq!(
+                bad(65528, 65527),
+                "UDP datagram of 65528 bytes, more than KCR_INET_DGRAM_MAX (65527)"
+            );
+        }
+        assert!(rule(rec::INET_DGRAM)
+            .is_some_and(|r| !r.thread && r.refs.is_empty() && r.defines.is_none()));
+    }
+
+    #[test]
+    fn tcp_connection_records_have_their_size() {
+        let size = rule(rec::TCP_CONN).map(|r| r.size);
+        assert!(matches!(size, Some(Size::Fixed(72))), "{size:?}");
+        // A structure, then the queue's bytes padded to 8.
+        let size = rule(rec::TCP_DATA).map(|r| r.size);
+        assert!(
+            matches!(
+                size,
+                Some(Size::Counted {
+                    base: 16,
+                    head: None,
+                    count: Field(12),
+                    unit: 1,
+                    limit: Limit::Range(1, 65536),
+                    ..
+                })
+            ),
+            "{size:?}"
+        );
+        if let Some(Size::Counted { bad, .. }) = size {
+            assert_eq!(
+                bad(0, 65536),
+                "TCP data of 0 bytes, not 1 ..= KCR_TCP_DATA_MAX (65536)"
+            );
+        }
+        for t in [rec::TCP_CONN, rec::TCP_DATA] {
+            assert!(rule(t).is_some_and(|r| !r.thread
+                && r.place == Place::Anywhere
+                && r.refs.is_empty()
+                && r.defines.is_none()));
         }
     }
 

@@ -728,6 +728,8 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("unix-listen-client-first", with_unix_listen(true)),
         ("unix-fds", with_unix_fds()),
         ("unix-external", with_unix_external()),
+        ("inet", with_inet()),
+        ("tcp-conn", with_tcp_conn()),
         (
             "seals",
             with_seals(
@@ -2229,6 +2231,426 @@ pub fn with_unix_listen(client_first: bool) -> Vec<u8> {
     with_files(&sample_unix_listen_records(client_first), 22)
 }
 
+/// An INET record's fields: a socket of `family` and `protocol`
+/// ([`inet_sock`](mod@crate::format::inet_sock)) in state `state`
+/// ([`inet_state`]), as `socket()` makes
+/// it: not bound, `ttl` -1 (the default), `pmtudisc` `IP_PMTUDISC_WANT`,
+/// `rcvlowat` 1, `peek_off` -1, its inode of mode `S_IFSOCK | 0777` owned
+/// by 0:0, and for TCP the congestion control "cubic"; every other field
+/// 0.
+pub fn inet_sock(family: u16, protocol: u16, state: u32) -> kcr_rec_inet {
+    let mut r = kcr_rec_inet::new_zeroed();
+    r.h = kcr_hdr {
+        type_: rec::INET,
+        len: size_of::<kcr_rec_inet>() as u32,
+    };
+    let mut so = kcr_sockopts::new_zeroed();
+    so.peek_off = -1;
+    so.rcvlowat = 1;
+    so.ino_mode = unix_sock::S_IFSOCK | 0o777;
+    if protocol == inet_sock::IPPROTO_TCP {
+        r.congestion[..5].copy_from_slice(b"cubic");
+    }
+    kcr_rec_inet {
+        family,
+        protocol,
+        state,
+        ttl: -1,
+        pmtudisc: inet_sock::IP_PMTUDISC_WANT,
+        so,
+        ..r
+    }
+}
+
+/// An address as an INET record's `saddr` or `daddr` holds it: IPv6
+/// its 16 bytes, IPv4 its 4 then zeros.
+pub fn inet_addr(ip: std::net::IpAddr) -> [u8; 16] {
+    match ip {
+        std::net::IpAddr::V6(a) => a.octets(),
+        std::net::IpAddr::V4(a) => {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a.octets());
+            b
+        }
+    }
+}
+
+/// The INET record of `r` (its header as [`record`] makes it).
+pub fn inet_record(r: &kcr_rec_inet) -> Vec<u8> {
+    let mut b = record(rec::INET, size_of::<kcr_rec_inet>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_inet, family), r.family),
+        (offset_of!(kcr_rec_inet, protocol), r.protocol),
+        (offset_of!(kcr_rec_inet, sport), r.sport),
+        (offset_of!(kcr_rec_inet, dport), r.dport),
+    ] {
+        put(&mut b, off, &v.to_le_bytes());
+    }
+    let so = offset_of!(kcr_rec_inet, so);
+    for (off, v) in [
+        (offset_of!(kcr_rec_inet, state), r.state),
+        (offset_of!(kcr_rec_inet, flags), r.flags),
+        (offset_of!(kcr_rec_inet, backlog), r.backlog),
+        (offset_of!(kcr_rec_inet, tos), r.tos),
+        (offset_of!(kcr_rec_inet, ttl), r.ttl as u32),
+        (offset_of!(kcr_rec_inet, pmtudisc), r.pmtudisc),
+        (so + offset_of!(kcr_sockopts, flags), r.so.flags),
+        (so + offset_of!(kcr_sockopts, shutdown), r.so.shutdown),
+        (so + offset_of!(kcr_sockopts, err), r.so.err as u32),
+        (
+            so + offset_of!(kcr_sockopts, peek_off),
+            r.so.peek_off as u32,
+        ),
+        (so + offset_of!(kcr_sockopts, sndbuf), r.so.sndbuf),
+        (so + offset_of!(kcr_sockopts, rcvbuf), r.so.rcvbuf),
+        (so + offset_of!(kcr_sockopts, rcvlowat), r.so.rcvlowat),
+        (so + offset_of!(kcr_sockopts, linger), r.so.linger),
+        (so + offset_of!(kcr_sockopts, ino_mode), r.so.ino_mode),
+        (so + offset_of!(kcr_sockopts, ino_uid), r.so.ino_uid),
+        (so + offset_of!(kcr_sockopts, ino_gid), r.so.ino_gid),
+        (so + offset_of!(kcr_sockopts, reserved), r.so.reserved),
+        (offset_of!(kcr_rec_inet, tcp_flags), r.tcp_flags),
+        (offset_of!(kcr_rec_inet, maxseg), r.maxseg),
+        (offset_of!(kcr_rec_inet, keepidle), r.keepidle),
+        (offset_of!(kcr_rec_inet, keepintvl), r.keepintvl),
+        (offset_of!(kcr_rec_inet, keepcnt), r.keepcnt),
+        (offset_of!(kcr_rec_inet, user_timeout), r.user_timeout),
+        (offset_of!(kcr_rec_inet, syncnt), r.syncnt),
+        (offset_of!(kcr_rec_inet, linger2), r.linger2 as u32),
+        (offset_of!(kcr_rec_inet, window_clamp), r.window_clamp),
+        (offset_of!(kcr_rec_inet, notsent_lowat), r.notsent_lowat),
+        (offset_of!(kcr_rec_inet, nr_skbs), r.nr_skbs),
+        (offset_of!(kcr_rec_inet, reserved), r.reserved),
+    ] {
+        put(&mut b, off, &v.to_le_bytes());
+    }
+    for (off, v) in [
+        (so + offset_of!(kcr_sockopts, rcvtimeo_us), r.so.rcvtimeo_us),
+        (so + offset_of!(kcr_sockopts, sndtimeo_us), r.so.sndtimeo_us),
+        (offset_of!(kcr_rec_inet, bytes), r.bytes),
+    ] {
+        put(&mut b, off, &v.to_le_bytes());
+    }
+    put(&mut b, offset_of!(kcr_rec_inet, saddr), &r.saddr);
+    put(&mut b, offset_of!(kcr_rec_inet, daddr), &r.daddr);
+    put(&mut b, offset_of!(kcr_rec_inet, congestion), &r.congestion);
+    b
+}
+
+/// A socket's FILE (object `objid`, `KCR_FILE_INET`, open() flags
+/// `f_flags`, mode `r.so.ino_mode`) and its INET record of `r`: 2
+/// records.
+pub fn inet_records(objid: u32, f_flags: u32, r: &kcr_rec_inet) -> Vec<u8> {
+    let mut v = pathless_file(objid, file_kind::INET, f_flags);
+    put(
+        &mut v,
+        offset_of!(kcr_rec_file, mode),
+        &r.so.ino_mode.to_le_bytes(),
+    );
+    v.extend(inet_record(r));
+    v
+}
+
+/// An INET_DGRAM record of `data` (padded to 8), sent from `from` to
+/// `to`, of the family of `from` (an IPv4 sender: `AF_INET`, its
+/// addresses 4 bytes then zeros, as checkpoint writes one that came to an
+/// IPv4 socket or to an IPv6 socket that takes IPv4).
+pub fn inet_dgram_record(from: std::net::SocketAddr, to: std::net::IpAddr, data: &[u8]) -> Vec<u8> {
+    let mut r = record(rec::INET_DGRAM, size_of::<kcr_rec_inet_dgram>(), data);
+    let family = if from.is_ipv4() {
+        inet_sock::AF_INET
+    } else {
+        inet_sock::AF_INET6
+    };
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inet_dgram, len),
+        &(data.len() as u32).to_le_bytes(),
+    );
+    for (off, v) in [
+        (offset_of!(kcr_rec_inet_dgram, family), family),
+        (offset_of!(kcr_rec_inet_dgram, sport), from.port()),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inet_dgram, saddr),
+        &inet_addr(from.ip()),
+    );
+    put(
+        &mut r,
+        offset_of!(kcr_rec_inet_dgram, daddr),
+        &inet_addr(to),
+    );
+    r
+}
+
+/// The bytes of `dgrams` (INET_DGRAM records), the sum of their lengths.
+fn dgram_bytes(dgrams: &[Vec<u8>]) -> u64 {
+    let len = offset_of!(kcr_rec_inet_dgram, len);
+    dgrams
+        .iter()
+        .map(|r| {
+            u64::from(u32::from_le_bytes([
+                r[len],
+                r[len + 1],
+                r[len + 2],
+                r[len + 3],
+            ]))
+        })
+        .sum()
+}
+
+/// A UDP socket's FILE and INET records as [`inet_records`] makes them,
+/// its `nr_skbs` and `bytes` those of `dgrams` (INET_DGRAM records, as
+/// [`inet_dgram_record`] makes them, oldest first), then `dgrams`:
+/// `2 + dgrams.len()` records.
+pub fn inet_records_queued(
+    objid: u32,
+    f_flags: u32,
+    r: &kcr_rec_inet,
+    dgrams: &[Vec<u8>],
+) -> Vec<u8> {
+    let r = kcr_rec_inet {
+        nr_skbs: dgrams.len() as u32,
+        bytes: dgram_bytes(dgrams),
+        ..*r
+    };
+    let mut v = inet_records(objid, f_flags, &r);
+    v.extend(dgrams.concat());
+    v
+}
+
+/// The datagrams queued on the UDP socket of [`with_inet`], oldest
+/// first: 9 bytes from 127.0.0.1:40001 to 127.0.0.1 (IPv4: it came before
+/// `connect()`, to the socket bound to port 40000 of every address), then
+/// 3000 bytes from its peer [::1]:9999 to ::1.
+pub fn sample_inet_dgrams() -> Vec<Vec<u8>> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    vec![
+        inet_dgram_record(SocketAddr::new(v4, 40001), v4, b"ping 4 v4"),
+        inet_dgram_record(SocketAddr::new(v6, 9999), v6, &data),
+    ]
+}
+
+/// The sockets of [`with_inet`], as checkpoint writes them among the
+/// objects of process 42: a TCP socket, object 80 (non-blocking),
+/// listening on 127.0.0.1:8080 (both named by `bind()`) with a backlog
+/// of 16 and `SO_REUSEADDR`; an IPv6 UDP socket, object 81, that takes
+/// IPv4 too, bound to port 40000 (`bind()` named the port, not the
+/// address) then connected to [::1]:9999 (which chose the address ::1),
+/// with the two datagrams of [`sample_inet_dgrams`] queued, 3009 bytes;
+/// and an IPv4 TCP socket, object 82, not bound, with `SO_KEEPALIVE`,
+/// `TCP_NODELAY`, `TCP_KEEPIDLE` 60 and a send buffer set to 65536
+/// bytes: their FILE and INET records, and the INET_DGRAM records, 8
+/// records.
+pub fn sample_inet_records() -> Vec<u8> {
+    use inet_sock::*;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut listener = inet_sock(AF_INET, IPPROTO_TCP, inet_state::LISTEN);
+    listener.flags = inet_flags::BIND_ADDR | inet_flags::BIND_PORT;
+    listener.saddr = inet_addr(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    listener.sport = 8080;
+    listener.backlog = 16;
+    listener.so.flags = so_flags::REUSEADDR;
+    let mut udp = inet_sock(AF_INET6, IPPROTO_UDP, inet_state::CONNECTED);
+    udp.flags = inet_flags::BIND_PORT;
+    udp.saddr = inet_addr(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    udp.sport = 40000;
+    udp.daddr = inet_addr(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    udp.dport = 9999;
+    let mut idle = inet_sock(AF_INET, IPPROTO_TCP, inet_state::CLOSE);
+    idle.so.flags = so_flags::KEEPALIVE | so_flags::SNDBUF_LOCK;
+    idle.so.sndbuf = 65536;
+    idle.tcp_flags = tcp_flags::NODELAY;
+    idle.keepidle = 60;
+    let mut v = inet_records(80, 0o4002, &listener);
+    v.extend(inet_records_queued(81, 0o2, &udp, &sample_inet_dgrams()));
+    v.extend(inet_records(82, 0o2, &idle));
+    v
+}
+
+/// `sample()` with the sockets of [`sample_inet_records`] among its file
+/// objects: 8 more records.
+pub fn with_inet() -> Vec<u8> {
+    with_files(&sample_inet_records(), 8)
+}
+
+/// A connected TCP socket's INET record as [`inet_sock`] makes one, from
+/// `local` to `peer` (of their family), not bound by `bind()` (its port
+/// chosen by `connect()`).
+pub fn tcp_sock(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> kcr_rec_inet {
+    let family = if local.is_ipv4() {
+        inet_sock::AF_INET
+    } else {
+        inet_sock::AF_INET6
+    };
+    let mut r = inet_sock(family, inet_sock::IPPROTO_TCP, inet_state::CONNECTED);
+    r.saddr = inet_addr(local.ip());
+    r.sport = local.port();
+    r.daddr = inet_addr(peer.ip());
+    r.dport = peer.port();
+    r
+}
+
+/// A TCP_CONN record's fields: a connection over loopback with nothing
+/// queued, its send sequence numbers (`snd_una`, `snd_nxt`, `write_seq`)
+/// all `snd`, its receive ones (`rcv_nxt`, `copied_seq`, `rcv_wup`, and
+/// `snd_wl1`) all `rcv`; windows of 65536 bytes, the peer's MSS 65483,
+/// every option (SACK, timestamps, window scales 7 and 7), a timestamp
+/// clock in milliseconds, the buffers autotuning gives a new loopback
+/// connection (16384 and 131072 bytes).
+pub fn tcp_conn(snd: u32, rcv: u32) -> kcr_rec_tcp_conn {
+    let mut c = kcr_rec_tcp_conn::new_zeroed();
+    c.h = kcr_hdr {
+        type_: rec::TCP_CONN,
+        len: size_of::<kcr_rec_tcp_conn>() as u32,
+    };
+    kcr_rec_tcp_conn {
+        snd_una: snd,
+        snd_nxt: snd,
+        write_seq: snd,
+        rcv_nxt: rcv,
+        copied_seq: rcv,
+        snd_wl1: rcv,
+        snd_wnd: 65536,
+        max_window: 65536,
+        rcv_wnd: 65536,
+        rcv_wup: rcv,
+        mss_clamp: 65483,
+        opts: tcp_opts::ALL,
+        snd_wscale: 7,
+        rcv_wscale: 7,
+        timestamp: 0x0012_d680,
+        sndbuf: 16384,
+        rcvbuf: 131_072,
+        ..c
+    }
+}
+
+/// The TCP_CONN record of `c` (its header as [`record`] makes it).
+pub fn tcp_conn_record(c: &kcr_rec_tcp_conn) -> Vec<u8> {
+    let mut b = record(rec::TCP_CONN, size_of::<kcr_rec_tcp_conn>(), &[]);
+    for (off, v) in [
+        (offset_of!(kcr_rec_tcp_conn, snd_una), c.snd_una),
+        (offset_of!(kcr_rec_tcp_conn, snd_nxt), c.snd_nxt),
+        (offset_of!(kcr_rec_tcp_conn, write_seq), c.write_seq),
+        (offset_of!(kcr_rec_tcp_conn, rcv_nxt), c.rcv_nxt),
+        (offset_of!(kcr_rec_tcp_conn, copied_seq), c.copied_seq),
+        (offset_of!(kcr_rec_tcp_conn, snd_wl1), c.snd_wl1),
+        (offset_of!(kcr_rec_tcp_conn, snd_wnd), c.snd_wnd),
+        (offset_of!(kcr_rec_tcp_conn, max_window), c.max_window),
+        (offset_of!(kcr_rec_tcp_conn, rcv_wnd), c.rcv_wnd),
+        (offset_of!(kcr_rec_tcp_conn, rcv_wup), c.rcv_wup),
+        (offset_of!(kcr_rec_tcp_conn, mss_clamp), c.mss_clamp),
+        (offset_of!(kcr_rec_tcp_conn, opts), c.opts),
+        (offset_of!(kcr_rec_tcp_conn, timestamp), c.timestamp),
+        (offset_of!(kcr_rec_tcp_conn, sndbuf), c.sndbuf),
+        (offset_of!(kcr_rec_tcp_conn, rcvbuf), c.rcvbuf),
+    ] {
+        put(&mut b, off, &v.to_le_bytes());
+    }
+    b[offset_of!(kcr_rec_tcp_conn, snd_wscale)] = c.snd_wscale;
+    b[offset_of!(kcr_rec_tcp_conn, rcv_wscale)] = c.rcv_wscale;
+    put(
+        &mut b,
+        offset_of!(kcr_rec_tcp_conn, reserved),
+        &c.reserved.to_le_bytes(),
+    );
+    b
+}
+
+/// A TCP_DATA record of `data` (padded to 8), bytes of queue `queue`
+/// ([`tcp_conn::SEND_QUEUE`] or [`tcp_conn::RECV_QUEUE`]).
+pub fn tcp_data_record(queue: u32, data: &[u8]) -> Vec<u8> {
+    let mut r = record(rec::TCP_DATA, size_of::<kcr_rec_tcp_data>(), data);
+    for (off, v) in [
+        (offset_of!(kcr_rec_tcp_data, queue), queue),
+        (offset_of!(kcr_rec_tcp_data, len), data.len() as u32),
+    ] {
+        put(&mut r, off, &v.to_le_bytes());
+    }
+    r
+}
+
+/// A connected TCP socket's FILE and INET records as [`inet_records`]
+/// makes them, its TCP_CONN record of `c`, then `data` (TCP_DATA records,
+/// as [`tcp_data_record`] makes them): `3 + data.len()` records.
+pub fn tcp_records(
+    objid: u32,
+    f_flags: u32,
+    r: &kcr_rec_inet,
+    c: &kcr_rec_tcp_conn,
+    data: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut v = inet_records(objid, f_flags, r);
+    v.extend(tcp_conn_record(c));
+    v.extend(data.concat());
+    v
+}
+
+/// The two ends of the TCP connection of [`with_tcp_conn`], as checkpoint
+/// writes them among the objects of process 42 (which connected to its
+/// own listener, since closed, and accepted): object 83, the end that
+/// connected, from 127.0.0.1:40000 (the port `connect()` chose) to
+/// 127.0.0.1:7461, which sent "GET / HTTP" (bytes 1000 .. 1010, not
+/// acknowledged yet) and has "/1.0\r\n" not sent yet (its send queue, 16
+/// bytes in two records as its two buffers), and has "pong\n" to read
+/// (bytes 4995 .. 5000, its receive queue); object 84, the end accepted
+/// (non-blocking), from 127.0.0.1:7461 (the listener's address and port,
+/// both named by `bind()`) to 127.0.0.1:40000, which read "GET " and has
+/// "/ HTTP" to read (bytes 1004 .. 1010), nothing to send: their FILE,
+/// INET, TCP_CONN and TCP_DATA records, 10 records.
+pub fn sample_tcp_records() -> Vec<u8> {
+    use std::net::SocketAddr;
+    use tcp_conn::{RECV_QUEUE, SEND_QUEUE};
+    let a: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 40000));
+    let b: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 7461));
+    let client = tcp_sock(a, b);
+    let c = kcr_rec_tcp_conn {
+        snd_una: 1000,
+        snd_nxt: 1010,
+        write_seq: 1016,
+        copied_seq: 4995,
+        ..tcp_conn(1000, 5000)
+    };
+    let mut v = tcp_records(
+        83,
+        0o2,
+        &client,
+        &c,
+        &[
+            tcp_data_record(SEND_QUEUE, b"GET / HTTP"),
+            tcp_data_record(SEND_QUEUE, b"/1.0\r\n"),
+            tcp_data_record(RECV_QUEUE, b"pong\n"),
+        ],
+    );
+    let mut server = tcp_sock(b, a);
+    server.flags = inet_flags::BIND_ADDR | inet_flags::BIND_PORT;
+    let c = kcr_rec_tcp_conn {
+        copied_seq: 1004,
+        ..tcp_conn(5000, 1010)
+    };
+    v.extend(tcp_records(
+        84,
+        0o4002,
+        &server,
+        &c,
+        &[tcp_data_record(RECV_QUEUE, b"/ HTTP")],
+    ));
+    v
+}
+
+/// `sample()` with the connection of [`sample_tcp_records`] among its
+/// file objects: 10 more records.
+pub fn with_tcp_conn() -> Vec<u8> {
+    with_files(&sample_tcp_records(), 10)
+}
+
 /// The offset of the first record of type `t` in `b`.
 ///
 /// # Panics
@@ -2366,6 +2788,150 @@ mod tests {
             u32::from_le_bytes([img[f], img[f + 1], img[f + 2], img[f + 3]]),
             KCR_CHECKPOINT_UNIX_EXTERNAL
         );
+    }
+
+    #[test]
+    fn the_inet_sample_is_its_records() {
+        let v = sample_inet_records();
+        let recs = records_of(&v);
+        let types: Vec<u32> = recs.iter().map(|r| r.1).collect();
+        assert_eq!(
+            types,
+            [
+                rec::FILE,
+                rec::INET,
+                rec::FILE,
+                rec::INET,
+                rec::INET_DGRAM,
+                rec::INET_DGRAM,
+                rec::FILE,
+                rec::INET
+            ]
+        );
+        // Each FILE is an INET one of the mode of its socket's inode.
+        for &(o, t, len) in &recs {
+            let word =
+                |f: usize| u32::from_le_bytes([v[o + f], v[o + f + 1], v[o + f + 2], v[o + f + 3]]);
+            if t == rec::FILE {
+                assert_eq!(word(offset_of!(kcr_rec_file, kind)), file_kind::INET);
+                assert_eq!(word(offset_of!(kcr_rec_file, mode)), 0o140_777);
+            } else if t == rec::INET_DGRAM {
+                let n = word(offset_of!(kcr_rec_inet_dgram, len)) as usize;
+                assert_eq!(len, 48 + n.next_multiple_of(8));
+            } else {
+                assert_eq!(len, size_of::<kcr_rec_inet>());
+                let so = offset_of!(kcr_rec_inet, so);
+                assert_eq!(word(so + offset_of!(kcr_sockopts, ino_mode)), 0o140_777);
+            }
+        }
+        let l = &v[recs[1].0..];
+        assert_eq!(
+            &l[offset_of!(kcr_rec_inet, saddr)..][..16],
+            &[127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            u16::from_le_bytes([
+                l[offset_of!(kcr_rec_inet, sport)],
+                l[offset_of!(kcr_rec_inet, sport) + 1]
+            ]),
+            8080
+        );
+        assert_eq!(&l[offset_of!(kcr_rec_inet, congestion)..][..6], b"cubic\0");
+        let u = &v[recs[3].0..];
+        assert_eq!(
+            &u[offset_of!(kcr_rec_inet, daddr)..][..16],
+            &std::net::Ipv6Addr::LOCALHOST.octets()
+        );
+        assert!(u[offset_of!(kcr_rec_inet, congestion)..][..16]
+            .iter()
+            .all(|&b| b == 0));
+        // The UDP socket announces its two datagrams, 9 + 3000 bytes.
+        let word = |b: &[u8], f: usize| u32::from_le_bytes([b[f], b[f + 1], b[f + 2], b[f + 3]]);
+        assert_eq!(word(u, offset_of!(kcr_rec_inet, nr_skbs)), 2);
+        assert_eq!(word(u, offset_of!(kcr_rec_inet, bytes)), 3009);
+        let d4 = &v[recs[4].0..recs[4].0 + recs[4].2];
+        assert_eq!(recs[4].2, 48 + 16);
+        assert_eq!(
+            u16::from_le_bytes([d4[12], d4[13]]),
+            inet_sock::AF_INET,
+            "family"
+        );
+        assert_eq!(u16::from_le_bytes([d4[14], d4[15]]), 40001, "sport");
+        assert_eq!(&d4[16..32], &inet_addr("127.0.0.1".parse().unwrap()));
+        assert_eq!(&d4[48..57], b"ping 4 v4");
+        assert!(d4[57..].iter().all(|&b| b == 0), "padding");
+        let d6 = &v[recs[5].0..recs[5].0 + recs[5].2];
+        assert_eq!(recs[5].2, 48 + 3000);
+        assert_eq!(u16::from_le_bytes([d6[12], d6[13]]), inet_sock::AF_INET6);
+        assert_eq!(&d6[32..48], &std::net::Ipv6Addr::LOCALHOST.octets());
+    }
+
+    #[test]
+    fn the_tcp_sample_is_its_records() {
+        let v = sample_tcp_records();
+        let recs = records_of(&v);
+        let types: Vec<u32> = recs.iter().map(|r| r.1).collect();
+        let (file, inet, conn, data) = (rec::FILE, rec::INET, rec::TCP_CONN, rec::TCP_DATA);
+        assert_eq!(
+            types,
+            [file, inet, conn, data, data, data, file, inet, conn, data]
+        );
+        let word = |o: usize| u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]]);
+        let half = |o: usize| u16::from_le_bytes([v[o], v[o + 1]]);
+        // Two connected TCP sockets, each the other's peer.
+        let (a, b) = (recs[1].0, recs[7].0);
+        for (me, other) in [(a, b), (b, a)] {
+            assert_eq!(
+                word(me + offset_of!(kcr_rec_inet, state)),
+                inet_state::CONNECTED
+            );
+            assert_eq!(
+                half(me + offset_of!(kcr_rec_inet, protocol)),
+                inet_sock::IPPROTO_TCP
+            );
+            assert_eq!(
+                half(me + offset_of!(kcr_rec_inet, sport)),
+                half(other + offset_of!(kcr_rec_inet, dport))
+            );
+            let saddr = offset_of!(kcr_rec_inet, saddr);
+            let daddr = offset_of!(kcr_rec_inet, daddr);
+            assert_eq!(v[me + saddr..][..16], v[other + daddr..][..16]);
+        }
+        assert_eq!(half(a + offset_of!(kcr_rec_inet, sport)), 40000);
+        // The connection record, field by field.
+        let c = recs[2].0;
+        assert_eq!(recs[2].2, 72);
+        let f = |o: usize| word(c + o);
+        assert_eq!(
+            (
+                f(offset_of!(kcr_rec_tcp_conn, snd_una)),
+                f(offset_of!(kcr_rec_tcp_conn, snd_nxt)),
+                f(offset_of!(kcr_rec_tcp_conn, write_seq)),
+                f(offset_of!(kcr_rec_tcp_conn, rcv_nxt)),
+                f(offset_of!(kcr_rec_tcp_conn, copied_seq)),
+                f(offset_of!(kcr_rec_tcp_conn, mss_clamp)),
+                f(offset_of!(kcr_rec_tcp_conn, opts)),
+                f(offset_of!(kcr_rec_tcp_conn, rcvbuf)),
+            ),
+            (1000, 1010, 1016, 5000, 4995, 65483, 7, 131_072)
+        );
+        assert_eq!(
+            (
+                v[c + offset_of!(kcr_rec_tcp_conn, snd_wscale)],
+                v[c + offset_of!(kcr_rec_tcp_conn, rcv_wscale)]
+            ),
+            (7, 7)
+        );
+        // Its data: queue, length, bytes, zero padding.
+        let d = recs[4].0;
+        assert_eq!(recs[4].2, 16 + 8);
+        assert_eq!(word(d + 8), tcp_conn::SEND_QUEUE);
+        assert_eq!(word(d + 12), 6);
+        assert_eq!(&v[d + 16..d + 22], b"/1.0\r\n");
+        assert_eq!(&v[d + 22..d + 24], &[0, 0]);
+        let d = recs[5].0;
+        assert_eq!((word(d + 8), word(d + 12)), (tcp_conn::RECV_QUEUE, 5));
+        assert_eq!(&v[recs[9].0 + 16..][..6], b"/ HTTP");
     }
 
     /// Writes the `image_parse` seeds ([`seed_images`]) into

@@ -4,10 +4,11 @@
 
 use std::fmt::Write;
 
-use crate::format::{KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
+use crate::format::{inet_sock, KCR_TREE_DEAD, KCR_TREE_ZOMBIE};
 use crate::parse::{
-    unix_name_text, Attrs, Ctty, FileObj, Fown, Image, InotifyEvent, InotifyWatch, Lock, Ptimer,
-    Task, Tty, UnixBuf, UnixCreds, UnixEmbryo, UnixSock, Vma,
+    unix_name_text, Attrs, Ctty, FileObj, Fown, Image, InetSock, InotifyEvent, InotifyWatch, Lock,
+    Ptimer, SockOpts, Task, TcpConn, TcpOpts, Tty, UdpDgram, UdpQueue, UnixBuf, UnixCreds,
+    UnixEmbryo, UnixSock, Vma,
 };
 
 fn prot(p: u32) -> String {
@@ -140,6 +141,27 @@ fn file_desc(f: &FileObj) -> String {
                 s
             }
             None => format!("unix socket (flags {:#o})", f.f_flags),
+        },
+        "inet" => match &f.inet {
+            Some(i) => {
+                let mut s = format!(
+                    "inet {} {} socket, {}, {} (flags {:#o})\n  options: {}",
+                    i.family,
+                    i.protocol,
+                    i.state,
+                    inet_addr_text(i),
+                    f.f_flags,
+                    inet_options(i)
+                );
+                if let Some(q) = &i.queue {
+                    udp_queue_lines(&mut s, q);
+                }
+                if let Some(c) = &i.conn {
+                    let _ = write!(s, "\n  connection: {}", tcp_conn_text(c));
+                }
+                s
+            }
+            None => format!("inet socket (flags {:#o})", f.f_flags),
         },
         "signalfd" => format!(
             "signalfd of signals {} (flags {:#o})",
@@ -316,6 +338,185 @@ fn unix_options(u: &UnixSock) -> String {
         u.ino_uid,
         u.ino_gid
     )
+}
+
+/// A TCP or UDP socket's addresses: `bound to 127.0.0.1:8080`, `not
+/// bound`, `on 127.0.0.1:8080, backlog 16` (a listener), `local
+/// [::1]:40000, peer [::1]:9999` (connected).
+fn inet_addr_text(i: &InetSock) -> String {
+    match (i.state, i.peer) {
+        ("listen", _) => format!("on {}, backlog {}", i.local, i.backlog),
+        (_, Some(peer)) => format!("local {}, peer {peer}", i.local),
+        _ if i.bound => format!("bound to {}", i.local),
+        _ => "not bound".to_string(),
+    }
+}
+
+/// A TCP or UDP socket's options that are not a new socket's, by name
+/// (its flags, the IP options, the `SOL_SOCKET` ones, the TCP ones), or
+/// `defaults`; then its inode: `bind-addr, bind-port, reuseaddr; inode
+/// mode 140777 uid 0 gid 0`.
+fn inet_options(i: &InetSock) -> String {
+    let mut v: Vec<String> = i.flags.iter().map(|f| f.to_string()).collect();
+    if i.tos != 0 {
+        v.push(format!("tos {:#x}", i.tos));
+    }
+    if i.ttl != -1 {
+        v.push(format!("ttl {}", i.ttl));
+    }
+    if i.pmtudisc != "want" {
+        v.push(format!("pmtudisc {}", i.pmtudisc));
+    }
+    sock_options(&mut v, &i.so);
+    if let Some(t) = &i.tcp {
+        tcp_options(&mut v, t);
+    }
+    if v.is_empty() {
+        v.push("defaults".to_string());
+    }
+    format!(
+        "{}; inode mode {:o} uid {} gid {}",
+        v.join(", "),
+        i.so.ino_mode,
+        i.so.ino_uid,
+        i.so.ino_gid
+    )
+}
+
+/// The most datagrams of a UDP socket's queue the summary shows one by
+/// one (the path tree and JSON show them all).
+const DGRAM_LINES: usize = 16;
+
+/// The lines of a UDP socket's queue, if it has datagrams: `2 datagrams
+/// queued, 3009 bytes`, then one for each of the first [`DGRAM_LINES`]
+/// (`datagram 1: 3000 bytes from [::1]:9999 to ::1 (ipv6)`), then `...
+/// and 3 more datagrams`.
+fn udp_queue_lines(s: &mut String, q: &UdpQueue) {
+    let n = q.datagrams.len();
+    if n == 0 {
+        return;
+    }
+    let _ = write!(
+        s,
+        "\n  {n} datagram{} queued, {} bytes",
+        if n == 1 { "" } else { "s" },
+        q.bytes
+    );
+    for (i, d) in q.datagrams.iter().take(DGRAM_LINES).enumerate() {
+        let _ = write!(s, "\n  datagram {i}: {}", udp_dgram_text(d));
+    }
+    if n > DGRAM_LINES {
+        let more = n - DGRAM_LINES;
+        let _ = write!(
+            s,
+            "\n  ... and {more} more datagram{}",
+            if more == 1 { "" } else { "s" }
+        );
+    }
+}
+
+/// A queued datagram: `9 bytes from [::ffff:127.0.0.1]:40001 to
+/// ::ffff:127.0.0.1 (ipv4)` (its sender and where it was sent as the
+/// socket shows them, its own family).
+fn udp_dgram_text(d: &UdpDgram) -> String {
+    format!("{} bytes from {} to {} ({})", d.len, d.from, d.to, d.family)
+}
+
+/// A TCP connection: the options its handshake agreed on, then its
+/// queues: `mss 65483, sack, timestamps, wscale 7/7; send queue 16 bytes
+/// (6 not sent yet), receive queue 5 bytes` (the window scales the
+/// peer's, then its own).
+fn tcp_conn_text(c: &TcpConn) -> String {
+    let mut v = vec![format!("mss {}", c.mss)];
+    for o in &c.opts {
+        if *o == "wscale" {
+            v.push(format!("wscale {}/{}", c.wscales.snd, c.wscales.rcv));
+        } else {
+            v.push(o.to_string());
+        }
+    }
+    let unsent = if c.unsent_bytes > 0 {
+        format!(" ({} not sent yet)", c.unsent_bytes)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}; send queue {} bytes{unsent}, receive queue {} bytes",
+        v.join(", "),
+        c.send_bytes,
+        c.recv_bytes
+    )
+}
+
+/// The `SOL_SOCKET` options of `o` that are not a new socket's, added to
+/// `v`: `sndbuf 65536 (set)`, `rcvlowat 8`, `linger 5 s`, `reuseaddr`, ...
+fn sock_options(v: &mut Vec<String>, o: &SockOpts) {
+    let has = |f: &str| o.flags.contains(&f);
+    if has("sndbuf-lock") {
+        v.push(format!("sndbuf {} (set)", o.sndbuf));
+    }
+    if has("rcvbuf-lock") {
+        v.push(format!("rcvbuf {} (set)", o.rcvbuf));
+    }
+    if o.rcvlowat != 1 {
+        v.push(format!("rcvlowat {}", o.rcvlowat));
+    }
+    if o.shutdown != 0 {
+        v.push(format!("shut down for {}", shutdown_sides(o.shutdown)));
+    }
+    if o.err != 0 {
+        v.push(format!("pending error {}", o.err));
+    }
+    if o.peek_off != -1 {
+        v.push(format!("peek offset {}", o.peek_off));
+    }
+    if has("linger") {
+        v.push(format!("linger {} s", o.linger));
+    }
+    for (name, us) in [("rcvtimeo", o.rcvtimeo_us), ("sndtimeo", o.sndtimeo_us)] {
+        if us != 0 {
+            v.push(format!("{name} {us} us"));
+        }
+    }
+    for flag in [
+        "reuseaddr",
+        "reuseport",
+        "keepalive",
+        "oobinline",
+        "broadcast",
+    ] {
+        if has(flag) {
+            v.push(flag.to_string());
+        }
+    }
+}
+
+/// The TCP options of `t` that are not a new socket's, added to `v`:
+/// `nodelay`, `keepidle 60 s`, `linger2 off`, `congestion reno`, ...
+fn tcp_options(v: &mut Vec<String>, t: &TcpOpts) {
+    v.extend(t.flags.iter().map(|f| f.to_string()));
+    for (name, n, unit) in [
+        ("maxseg", t.maxseg, ""),
+        ("keepidle", t.keepidle, " s"),
+        ("keepintvl", t.keepintvl, " s"),
+        ("keepcnt", t.keepcnt, ""),
+        ("user_timeout", t.user_timeout, " ms"),
+        ("syncnt", t.syncnt, ""),
+        ("window_clamp", t.window_clamp, ""),
+        ("notsent_lowat", t.notsent_lowat, ""),
+    ] {
+        if n != 0 {
+            v.push(format!("{name} {n}{unit}"));
+        }
+    }
+    match t.linger2 {
+        0 => {}
+        -1 => v.push("linger2 off".to_string()),
+        n => v.push(format!("linger2 {n} s")),
+    }
+    if t.congestion != inet_sock::DEFAULT_CONGESTION {
+        v.push(format!("congestion {}", t.congestion));
+    }
 }
 
 /// A queued buffer for the path tree: `5 bytes creds pid 42 uid 0 gid 0
@@ -1036,6 +1237,9 @@ pub fn tree(img: &Image) -> String {
                 }
             }
         }
+        if let Some(i) = &f.inet {
+            inet_tree(&mut put, &format!("{p}/inet"), i);
+        }
     }
     for t in &img.tasks {
         let p = format!("task-{}", t.pid);
@@ -1222,6 +1426,98 @@ pub fn tree(img: &Image) -> String {
     s
 }
 
+/// The path tree of a TCP or UDP socket, under `q` (`files/N/inet`).
+fn inet_tree(put: &mut impl FnMut(String, String), q: &str, i: &InetSock) {
+    put(format!("{q}/family"), i.family.into());
+    put(format!("{q}/protocol"), i.protocol.into());
+    put(format!("{q}/state"), i.state.into());
+    put(format!("{q}/flags"), i.flags.join(","));
+    put(format!("{q}/bound"), i.bound.to_string());
+    put(format!("{q}/local"), i.local.to_string());
+    if let Some(peer) = i.peer {
+        put(format!("{q}/peer"), peer.to_string());
+    }
+    for (k, v) in [
+        ("backlog", i.backlog.to_string()),
+        ("tos", i.tos.to_string()),
+        ("ttl", i.ttl.to_string()),
+        ("pmtudisc", i.pmtudisc.to_string()),
+    ] {
+        put(format!("{q}/{k}"), v);
+    }
+    let o = &i.so;
+    put(format!("{q}/mode"), format!("{:o}", o.ino_mode));
+    put(format!("{q}/owner"), format!("{}:{}", o.ino_uid, o.ino_gid));
+    put(format!("{q}/so/flags"), o.flags.join(","));
+    for (k, v) in [
+        ("shutdown", o.shutdown.to_string()),
+        ("err", o.err.to_string()),
+        ("peek_off", o.peek_off.to_string()),
+        ("sndbuf", o.sndbuf.to_string()),
+        ("rcvbuf", o.rcvbuf.to_string()),
+        ("rcvlowat", o.rcvlowat.to_string()),
+        ("linger", o.linger.to_string()),
+        ("rcvtimeo_us", o.rcvtimeo_us.to_string()),
+        ("sndtimeo_us", o.sndtimeo_us.to_string()),
+    ] {
+        put(format!("{q}/so/{k}"), v);
+    }
+    if let Some(t) = &i.tcp {
+        put(format!("{q}/tcp/flags"), t.flags.join(","));
+        for (k, v) in [
+            ("maxseg", t.maxseg.to_string()),
+            ("keepidle", t.keepidle.to_string()),
+            ("keepintvl", t.keepintvl.to_string()),
+            ("keepcnt", t.keepcnt.to_string()),
+            ("user_timeout", t.user_timeout.to_string()),
+            ("syncnt", t.syncnt.to_string()),
+            ("linger2", t.linger2.to_string()),
+            ("window_clamp", t.window_clamp.to_string()),
+            ("notsent_lowat", t.notsent_lowat.to_string()),
+            ("congestion", t.congestion.clone()),
+        ] {
+            put(format!("{q}/tcp/{k}"), v);
+        }
+    }
+    if let Some(c) = &i.conn {
+        let (s, w) = (&c.seqs, &c.windows);
+        for (k, v) in [
+            ("snd_una", s.snd_una),
+            ("snd_nxt", s.snd_nxt),
+            ("write_seq", s.write_seq),
+            ("rcv_nxt", s.rcv_nxt),
+            ("copied_seq", s.copied_seq),
+            ("snd_wl1", w.snd_wl1),
+            ("snd_wnd", w.snd_wnd),
+            ("max_window", w.max_window),
+            ("rcv_wnd", w.rcv_wnd),
+            ("rcv_wup", w.rcv_wup),
+            ("mss", c.mss),
+            ("snd_wscale", c.wscales.snd.into()),
+            ("rcv_wscale", c.wscales.rcv.into()),
+            ("timestamp", c.timestamp),
+            ("sndbuf", c.bufs.sndbuf),
+            ("rcvbuf", c.bufs.rcvbuf),
+            ("send_bytes", c.send_bytes),
+            ("unsent_bytes", c.unsent_bytes),
+            ("recv_bytes", c.recv_bytes),
+        ] {
+            put(format!("{q}/conn/{k}"), v.to_string());
+        }
+        put(format!("{q}/conn/opts"), c.opts.join(","));
+    }
+    if let Some(u) = &i.queue {
+        put(format!("{q}/queue/bytes"), u.bytes.to_string());
+        put(
+            format!("{q}/queue/datagrams"),
+            u.datagrams.len().to_string(),
+        );
+        for (j, d) in u.datagrams.iter().enumerate() {
+            put(format!("{q}/queue/{j}"), udp_dgram_text(d));
+        }
+    }
+}
+
 /// JSON for scripts.
 pub fn json(img: &Image) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(img)
@@ -1231,7 +1527,8 @@ pub fn json(img: &Image) -> Result<String, serde_json::Error> {
 mod tests {
     use super::*;
     use crate::format::{
-        kcr_rec_unix, lock_kind, unix_flags, unix_peer, unix_sock, KCR_EFD_SEMAPHORE,
+        inet_flags, inet_state, kcr_rec_unix, kcr_sockopts, lock_kind, so_flags, tcp_flags,
+        unix_flags, unix_peer, unix_sock, KCR_EFD_SEMAPHORE,
     };
     use crate::parse::parse;
     use crate::samples::*;
@@ -1696,6 +1993,335 @@ mod tests {
         assert!(!summary(&img).contains("unix"));
         assert!(!tree(&img).contains("/unix/"));
         assert!(!json(&img).unwrap().contains("\"unix\""));
+    }
+
+    #[test]
+    fn udp_queues_show_their_datagrams_the_first_ones_one_by_one() {
+        use std::net::SocketAddr;
+        let mut r = crate::samples::inet_sock(
+            inet_sock::AF_INET,
+            inet_sock::IPPROTO_UDP,
+            inet_state::CLOSE,
+        );
+        r.sport = 5000;
+        let to = "10.0.0.2".parse().unwrap();
+        let one = [inet_dgram_record(
+            "10.0.0.1:53".parse().unwrap(),
+            to,
+            b"hello",
+        )];
+        let many: Vec<Vec<u8>> = (0..DGRAM_LINES as u16 + 4)
+            .map(|i| {
+                let from = SocketAddr::new("10.0.0.1".parse().unwrap(), 1000 + i);
+                inet_dgram_record(from, to, &vec![7; usize::from(i)])
+            })
+            .collect();
+        let mut v = inet_records_queued(90, 0o2, &r, &one);
+        v.extend(inet_records_queued(91, 0o2, &r, &many));
+        v.extend(inet_records(92, 0o2, &r));
+        let img = parse(&with_files(&v, 3 * 2 + 1 + many.len() as u32)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #90: inet ipv4 udp socket, close, bound to 0.0.0.0:5000 (flags 0o2)\n\
+                    \x20 options: defaults; inode mode 140777 uid 0 gid 0\n\
+                    \x20 1 datagram queued, 5 bytes\n\
+                    \x20 datagram 0: 5 bytes from 10.0.0.1:53 to 10.0.0.2 (ipv4)\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let want = "\x20 20 datagrams queued, 190 bytes\n\
+                    \x20 datagram 0: 0 bytes from 10.0.0.1:1000 to 10.0.0.2 (ipv4)\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let want = "\x20 datagram 15: 15 bytes from 10.0.0.1:1015 to 10.0.0.2 (ipv4)\n\
+                    \x20 ... and 4 more datagrams\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        assert!(!s.contains("datagram 16:"), "{s}");
+        // Nothing queued: no line.
+        let want = "file #92: inet ipv4 udp socket, close, bound to 0.0.0.0:5000 (flags 0o2)\n\
+                    \x20 options: defaults; inode mode 140777 uid 0 gid 0\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        assert_eq!(s.matches("datagrams queued").count(), 1, "{s}");
+        // The tree and JSON have them all.
+        let t = tree(&img);
+        for want in [
+            "files/91/inet/queue/bytes = 190\n",
+            "files/91/inet/queue/datagrams = 20\n",
+            "files/91/inet/queue/19 = 19 bytes from 10.0.0.1:1019 to 10.0.0.2 (ipv4)\n",
+            "files/92/inet/queue/bytes = 0\n",
+            "files/92/inet/queue/datagrams = 0\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(!t.contains("files/92/inet/queue/0"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let q = &j["files"][4]["inet"]["queue"];
+        assert_eq!(q["datagrams"].as_array().map(Vec::len), Some(20));
+        assert_eq!(
+            q["datagrams"][19],
+            serde_json::json!({"family": "ipv4", "from": "10.0.0.1:1019", "to": "10.0.0.2",
+                               "len": 19})
+        );
+        assert_eq!(
+            j["files"][5]["inet"]["queue"],
+            serde_json::json!({"bytes": 0, "datagrams": []})
+        );
+    }
+
+    #[test]
+    fn inet_sockets_show_their_addresses_and_options() {
+        let img = parse(&with_inet()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #80: inet ipv4 tcp socket, listen, on 127.0.0.1:8080, backlog 16 (flags \
+             0o4002)\n\
+             \x20 options: bind-addr, bind-port, reuseaddr; inode mode 140777 uid 0 gid 0\n",
+            "file #81: inet ipv6 udp socket, connected, local [::1]:40000, peer [::1]:9999 \
+             (flags 0o2)\n\
+             \x20 options: bind-port; inode mode 140777 uid 0 gid 0\n\
+             \x20 2 datagrams queued, 3009 bytes\n\
+             \x20 datagram 0: 9 bytes from [::ffff:127.0.0.1]:40001 to ::ffff:127.0.0.1 (ipv4)\n\
+             \x20 datagram 1: 3000 bytes from [::1]:9999 to ::1 (ipv6)\n",
+            "file #82: inet ipv4 tcp socket, close, not bound (flags 0o2)\n\
+             \x20 options: sndbuf 65536 (set), keepalive, nodelay, keepidle 60 s; inode mode \
+             140777 uid 0 gid 0\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/80/kind = inet\n",
+            "files/80/inet/family = ipv4\n",
+            "files/80/inet/protocol = tcp\n",
+            "files/80/inet/state = listen\n",
+            "files/80/inet/flags = bind-addr,bind-port\n",
+            "files/80/inet/bound = true\n",
+            "files/80/inet/local = 127.0.0.1:8080\n",
+            "files/80/inet/backlog = 16\n",
+            "files/80/inet/ttl = -1\n",
+            "files/80/inet/pmtudisc = want\n",
+            "files/80/inet/mode = 140777\n",
+            "files/80/inet/owner = 0:0\n",
+            "files/80/inet/so/flags = reuseaddr\n",
+            "files/80/inet/so/peek_off = -1\n",
+            "files/80/inet/tcp/congestion = cubic\n",
+            "files/81/inet/family = ipv6\n",
+            "files/81/inet/state = connected\n",
+            "files/81/inet/flags = bind-port\n",
+            "files/81/inet/local = [::1]:40000\n",
+            "files/81/inet/peer = [::1]:9999\n",
+            "files/81/inet/queue/bytes = 3009\n",
+            "files/81/inet/queue/datagrams = 2\n",
+            "files/81/inet/queue/0 = 9 bytes from [::ffff:127.0.0.1]:40001 to ::ffff:127.0.0.1 \
+             (ipv4)\n",
+            "files/81/inet/queue/1 = 3000 bytes from [::1]:9999 to ::1 (ipv6)\n",
+            "files/82/inet/bound = false\n",
+            "files/82/inet/local = 0.0.0.0:0\n",
+            "files/82/inet/so/sndbuf = 65536\n",
+            "files/82/inet/tcp/flags = nodelay\n",
+            "files/82/inet/tcp/keepidle = 60\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        for absent in [
+            "files/80/inet/peer",
+            "files/81/inet/tcp/",
+            "files/82/inet/peer",
+            "files/80/inet/queue",
+            "files/82/inet/queue",
+            "files/81/inet/queue/2 ",
+        ] {
+            assert!(!t.contains(absent), "{absent:?} in:\n{t}");
+        }
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = &j["files"][3];
+        assert_eq!((&f["objid"], &f["kind"]), (&80.into(), &"inet".into()));
+        let i = &f["inet"];
+        assert_eq!(
+            (&i["family"], &i["protocol"], &i["state"], &i["local"]),
+            (
+                &"ipv4".into(),
+                &"tcp".into(),
+                &"listen".into(),
+                &"127.0.0.1:8080".into()
+            )
+        );
+        assert!(i.get("peer").is_none(), "{i}");
+        assert_eq!(i["so"]["flags"], serde_json::json!(["reuseaddr"]));
+        assert_eq!(i["tcp"]["congestion"], "cubic");
+        assert!(i.get("queue").is_none(), "{i}");
+        let u = &j["files"][4]["inet"];
+        assert_eq!(u["peer"], "[::1]:9999");
+        assert!(u.get("tcp").is_none(), "{u}");
+        assert_eq!(
+            u["queue"],
+            serde_json::json!({
+                "bytes": 3009,
+                "datagrams": [
+                    {"family": "ipv4", "from": "[::ffff:127.0.0.1]:40001",
+                     "to": "::ffff:127.0.0.1", "len": 9},
+                    {"family": "ipv6", "from": "[::1]:9999", "to": "::1", "len": 3000}
+                ]
+            })
+        );
+        // Every option that is not a new socket's, by name.
+        let mut r = crate::samples::inet_sock(
+            inet_sock::AF_INET6,
+            inet_sock::IPPROTO_TCP,
+            inet_state::CLOSE,
+        );
+        r.flags = inet_flags::ALL & !inet_flags::BIND_PORT;
+        r.tos = 0x10;
+        r.ttl = 64;
+        r.pmtudisc = 2;
+        r.so = kcr_sockopts {
+            flags: so_flags::ALL,
+            shutdown: 1,
+            err: 111,
+            peek_off: 0,
+            sndbuf: 4608,
+            rcvbuf: 2304,
+            rcvlowat: 8,
+            linger: 3,
+            rcvtimeo_us: 5,
+            sndtimeo_us: 7,
+            ino_mode: 0o140_700,
+            ino_uid: 1000,
+            ino_gid: 100,
+            ..r.so
+        };
+        r.tcp_flags = tcp_flags::ALL;
+        (r.maxseg, r.keepidle, r.keepintvl, r.keepcnt) = (1400, 10, 5, 3);
+        (r.user_timeout, r.syncnt, r.linger2) = (30000, 2, -1);
+        (r.window_clamp, r.notsent_lowat) = (65536, 16384);
+        r.congestion = *b"reno\0\0\0\0\0\0\0\0\0\0\0\0";
+        let img = parse(&with_files(&inet_records(90, 0o2, &r), 2)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #90: inet ipv6 tcp socket, close, bound to [::]:0 (flags 0o2)\n\
+                    \x20 options: bind-addr, v6only, freebind, bind-no-port, recverr, tos 0x10, \
+                    ttl 64, pmtudisc do, sndbuf 4608 (set), rcvbuf 2304 (set), rcvlowat 8, \
+                    shut down for read, pending error 111, peek offset 0, linger 3 s, rcvtimeo \
+                    5 us, sndtimeo 7 us, reuseaddr, reuseport, keepalive, oobinline, \
+                    broadcast, nodelay, cork, maxseg 1400, keepidle 10 s, keepintvl 5 s, \
+                    keepcnt 3, user_timeout 30000 ms, syncnt 2, window_clamp 65536, \
+                    notsent_lowat 16384, linger2 off, congestion reno; inode mode 140700 uid \
+                    1000 gid 100\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        for want in [
+            "files/90/inet/tcp/linger2 = -1\n",
+            "files/90/inet/tcp/flags = nodelay,cork\n",
+            "files/90/inet/so/flags = sndbuf-lock,rcvbuf-lock,reuseaddr,reuseport,keepalive,\
+             linger,oobinline,broadcast\n",
+            "files/90/inet/owner = 1000:100\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        // None in an image without them.
+        let img = parse(&sample()[..]).unwrap();
+        assert!(!summary(&img).contains("inet"));
+        assert!(!tree(&img).contains("/inet/"));
+        assert!(!json(&img).unwrap().contains("\"inet\""));
+    }
+
+    #[test]
+    fn tcp_connections_show_their_options_and_queues() {
+        let img = parse(&with_tcp_conn()[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "file #83: inet ipv4 tcp socket, connected, local 127.0.0.1:40000, peer \
+             127.0.0.1:7461 (flags 0o2)\n\
+             \x20 options: defaults; inode mode 140777 uid 0 gid 0\n\
+             \x20 connection: mss 65483, sack, timestamps, wscale 7/7; send queue 16 bytes (6 \
+             not sent yet), receive queue 5 bytes\n",
+            "file #84: inet ipv4 tcp socket, connected, local 127.0.0.1:7461, peer \
+             127.0.0.1:40000 (flags 0o4002)\n\
+             \x20 options: bind-addr, bind-port; inode mode 140777 uid 0 gid 0\n\
+             \x20 connection: mss 65483, sack, timestamps, wscale 7/7; send queue 0 bytes, \
+             receive queue 6 bytes\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        let t = tree(&img);
+        for want in [
+            "files/83/inet/state = connected\n",
+            "files/83/inet/peer = 127.0.0.1:7461\n",
+            "files/83/inet/conn/snd_una = 1000\n",
+            "files/83/inet/conn/snd_nxt = 1010\n",
+            "files/83/inet/conn/write_seq = 1016\n",
+            "files/83/inet/conn/rcv_nxt = 5000\n",
+            "files/83/inet/conn/copied_seq = 4995\n",
+            "files/83/inet/conn/snd_wl1 = 5000\n",
+            "files/83/inet/conn/snd_wnd = 65536\n",
+            "files/83/inet/conn/max_window = 65536\n",
+            "files/83/inet/conn/rcv_wnd = 65536\n",
+            "files/83/inet/conn/rcv_wup = 5000\n",
+            "files/83/inet/conn/mss = 65483\n",
+            "files/83/inet/conn/snd_wscale = 7\n",
+            "files/83/inet/conn/rcv_wscale = 7\n",
+            "files/83/inet/conn/timestamp = 1234560\n",
+            "files/83/inet/conn/sndbuf = 16384\n",
+            "files/83/inet/conn/rcvbuf = 131072\n",
+            "files/83/inet/conn/send_bytes = 16\n",
+            "files/83/inet/conn/unsent_bytes = 6\n",
+            "files/83/inet/conn/recv_bytes = 5\n",
+            "files/83/inet/conn/opts = sack,timestamps,wscale\n",
+            "files/84/inet/conn/copied_seq = 1004\n",
+            "files/84/inet/conn/send_bytes = 0\n",
+            "files/84/inet/conn/recv_bytes = 6\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        // A TCP socket has no datagram queue.
+        assert!(!t.contains("files/83/inet/queue"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = j["files"]
+            .as_array()
+            .and_then(|v| v.iter().find(|f| f["objid"] == 83))
+            .unwrap();
+        assert_eq!(
+            f["inet"]["conn"],
+            serde_json::json!({
+                "seqs": {"snd_una": 1000, "snd_nxt": 1010, "write_seq": 1016,
+                         "rcv_nxt": 5000, "copied_seq": 4995},
+                "windows": {"snd_wl1": 5000, "snd_wnd": 65536, "max_window": 65536,
+                            "rcv_wnd": 65536, "rcv_wup": 5000},
+                "opts": ["sack", "timestamps", "wscale"],
+                "mss": 65483,
+                "wscales": {"snd": 7, "rcv": 7},
+                "timestamp": 1_234_560,
+                "bufs": {"sndbuf": 16384, "rcvbuf": 131_072},
+                "send_bytes": 16,
+                "unsent_bytes": 6,
+                "recv_bytes": 5
+            })
+        );
+        assert!(f["inet"].get("queue").is_none(), "{f}");
+        // No option agreed on, nothing queued; an IPv6 connection.
+        let r = tcp_sock(
+            "[fe80::1]:22".parse().unwrap(),
+            "[fe80::2]:50000".parse().unwrap(),
+        );
+        let c = crate::format::kcr_rec_tcp_conn {
+            opts: 0,
+            snd_wscale: 0,
+            rcv_wscale: 0,
+            mss_clamp: 536,
+            snd_wnd: 65535,
+            max_window: 65535,
+            rcv_wnd: 65535,
+            ..tcp_conn(7, 9)
+        };
+        let img = parse(&with_files(&tcp_records(90, 0o2, &r, &c, &[]), 3)[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #90: inet ipv6 tcp socket, connected, local [fe80::1]:22, peer \
+                    [fe80::2]:50000 (flags 0o2)\n\
+                    \x20 options: defaults; inode mode 140777 uid 0 gid 0\n\
+                    \x20 connection: mss 536; send queue 0 bytes, receive queue 0 bytes\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        assert!(t.contains("files/90/inet/conn/opts = \n"), "{t}");
+        // None on the other sockets.
+        let img = parse(&with_inet()[..]).unwrap();
+        assert!(!summary(&img).contains("connection:"));
+        assert!(!tree(&img).contains("/conn/"));
+        assert!(!json(&img).unwrap().contains("\"conn\""));
     }
 
     #[test]

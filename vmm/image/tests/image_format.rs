@@ -5,7 +5,9 @@
 //! cannot drift apart without this test failing. The `IN_*` bits the
 //! inotify records carry, which `kcr.h` takes from `<linux/inotify.h>`,
 //! are checked against that header the same way, and so are the socket
-//! types, states and inode type the UNIX records carry.
+//! types, states and inode type the UNIX records carry, and the families,
+//! protocols, states and path MTU discovery modes the INET records carry,
+//! and the window bounds of the TCP_CONN records.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -143,6 +145,39 @@ fn unix_socket_constants_match_the_system_headers() {
         ],
         &want,
     );
+}
+
+/// The families (`AF_*`), protocols (`IPPROTO_*`) and path MTU discovery
+/// modes (`IP_PMTUDISC_*`, the same as `IPV6_PMTUDISC_*`) that
+/// `format::inet_sock` names, the states of `format::inet_state` (the
+/// kernel's `TCP_*`) and the size of the addresses an INET record holds
+/// (`struct in_addr` in the first bytes of `struct in6_addr`'s), which
+/// `kcr.h` takes from the kernel's socket headers, are the C library's
+/// (the same values as the kernel's); so are the largest window scale and
+/// unscaled window of `format::tcp_conn` (the kernel's `TCP_MAX_WSCALE`,
+/// glibc's `TCP_MAX_WINSHIFT`, and `TCP_MAXWIN`). (`TCP_MIN_MSS`, 88, is
+/// the kernel's only.)
+#[test]
+fn inet_socket_constants_match_the_system_headers() {
+    use kcr_image::format::{inet_sock::*, inet_state, tcp_conn};
+    let want: Vec<(&str, u64)> = vec![
+        ("AF_INET", AF_INET.into()),
+        ("AF_INET6", AF_INET6.into()),
+        ("IPPROTO_TCP", IPPROTO_TCP.into()),
+        ("IPPROTO_UDP", IPPROTO_UDP.into()),
+        ("IP_PMTUDISC_WANT", IP_PMTUDISC_WANT.into()),
+        ("IP_PMTUDISC_OMIT", IP_PMTUDISC_OMIT.into()),
+        ("IPV6_PMTUDISC_WANT", IP_PMTUDISC_WANT.into()),
+        ("IPV6_PMTUDISC_OMIT", IP_PMTUDISC_OMIT.into()),
+        ("TCP_CLOSE", inet_state::CLOSE.into()),
+        ("TCP_LISTEN", inet_state::LISTEN.into()),
+        ("TCP_ESTABLISHED", inet_state::CONNECTED.into()),
+        ("sizeof(struct in_addr)", 4),
+        ("sizeof(struct in6_addr)", 16),
+        ("TCP_MAX_WINSHIFT", tcp_conn::MAX_WSCALE.into()),
+        ("TCP_MAXWIN", tcp_conn::MAX_WINDOW.into()),
+    ];
+    assert_c_values(&["sys/socket.h", "netinet/in.h", "netinet/tcp.h"], &want);
 }
 
 #[test]

@@ -6493,7 +6493,13 @@ fn the_header_takes_the_checkpoint_flags_restart_knows() {
     for (f, ok) in [
         (KCR_CHECKPOINT_UNIX_EXTERNAL, true),
         (KCR_CHECKPOINT_HOSTINFO | KCR_CHECKPOINT_UNIX_EXTERNAL, true),
-        (1 << 3, false),
+        // restart(2) checks the HEADER's flags against the mask only,
+        // though checkpoint(2) writes no image with KCR_CHECKPOINT_KILL.
+        (KCR_CHECKPOINT_KILL, true),
+        (KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_UNIX_EXTERNAL, true),
+        (KCR_CHECKPOINT_FLAGS_ALL & !KCR_CHECKPOINT_TREE, true),
+        (1 << 4, false),
+        (KCR_CHECKPOINT_KILL | 1 << 4, false),
         (KCR_CHECKPOINT_UNIX_EXTERNAL | 1 << 31, false),
     ] {
         let mut b = body(&with_unix_external());
@@ -6522,4 +6528,2102 @@ fn every_seed_image_parses() {
     }
     assert!(names.contains(&"unix-fds"));
     assert!(names.contains(&"unix-external"));
+    assert!(names.contains(&"inet"));
+    assert!(names.contains(&"tcp-conn"));
+}
+
+/// The socket of file object `id` of `img`, a TCP or UDP one.
+fn inet_of(img: &Image, id: u32) -> &InetSock {
+    let f = img.files.iter().find(|f| f.objid == id).unwrap();
+    f.inet.as_ref().unwrap()
+}
+
+/// `a` as an INET record's `saddr` or `daddr` holds it.
+fn ip(a: &str) -> [u8; 16] {
+    inet_addr(a.parse().unwrap())
+}
+
+/// A TCP listener on 127.0.0.1:8080 (both named by `bind()`), backlog 16.
+fn tcp_listener() -> kcr_rec_inet {
+    let mut r = inet_sock(
+        inet_sock::AF_INET,
+        inet_sock::IPPROTO_TCP,
+        inet_state::LISTEN,
+    );
+    r.flags = inet_flags::BIND_ADDR | inet_flags::BIND_PORT;
+    r.saddr = ip("127.0.0.1");
+    r.sport = 8080;
+    r.backlog = 16;
+    r
+}
+
+/// An IPv4 UDP socket connected to 10.0.0.1:53 from port 40000 (its
+/// address chosen by `connect()`, 10.0.0.2).
+fn udp_connected() -> kcr_rec_inet {
+    let mut r = inet_sock(
+        inet_sock::AF_INET,
+        inet_sock::IPPROTO_UDP,
+        inet_state::CONNECTED,
+    );
+    r.saddr = ip("10.0.0.2");
+    r.sport = 40000;
+    r.daddr = ip("10.0.0.1");
+    r.dport = 53;
+    r
+}
+
+#[test]
+fn inet_sockets_carry_their_state_and_options() {
+    let img = parse(&with_inet()[..]).unwrap();
+    assert_eq!(img.records, N + 8);
+    let l = inet_of(&img, 80);
+    assert_eq!(
+        (l.family, l.protocol, l.state, l.flags.clone()),
+        ("ipv4", "tcp", "listen", vec!["bind-addr", "bind-port"])
+    );
+    assert_eq!(
+        (l.bound, l.local, l.peer, l.backlog),
+        (true, "127.0.0.1:8080".parse().unwrap(), None, 16)
+    );
+    assert_eq!((l.tos, l.ttl, l.pmtudisc), (0, -1, "want"));
+    assert_eq!(
+        l.so,
+        SockOpts {
+            flags: vec!["reuseaddr"],
+            shutdown: 0,
+            err: 0,
+            peek_off: -1,
+            sndbuf: 0,
+            rcvbuf: 0,
+            rcvlowat: 1,
+            linger: 0,
+            rcvtimeo_us: 0,
+            sndtimeo_us: 0,
+            ino_mode: 0o140_777,
+            ino_uid: 0,
+            ino_gid: 0,
+        }
+    );
+    assert_eq!(
+        l.tcp,
+        Some(TcpOpts {
+            flags: vec![],
+            maxseg: 0,
+            keepidle: 0,
+            keepintvl: 0,
+            keepcnt: 0,
+            user_timeout: 0,
+            syncnt: 0,
+            linger2: 0,
+            window_clamp: 0,
+            notsent_lowat: 0,
+            congestion: "cubic".into(),
+        })
+    );
+    let f = img.files.iter().find(|f| f.objid == 80).unwrap();
+    assert_eq!((f.kind, f.f_flags, f.path.as_str()), ("inet", 0o4002, ""));
+    assert!(f.unix.is_none());
+    let u = inet_of(&img, 81);
+    assert_eq!(
+        (u.family, u.protocol, u.state),
+        ("ipv6", "udp", "connected")
+    );
+    assert_eq!(
+        (u.bound, u.local, u.peer),
+        (
+            true,
+            "[::1]:40000".parse().unwrap(),
+            Some("[::1]:9999".parse().unwrap())
+        )
+    );
+    assert_eq!(u.flags, ["bind-port"]);
+    assert!(u.tcp.is_none());
+    // Its queue: an IPv4 datagram (v4-mapped, as recvfrom() shows it on
+    // an IPv6 socket), then one of its peer's.
+    assert_eq!(
+        u.queue,
+        Some(UdpQueue {
+            bytes: 3009,
+            datagrams: vec![
+                UdpDgram {
+                    family: "ipv4",
+                    from: "[::ffff:127.0.0.1]:40001".parse().unwrap(),
+                    to: "::ffff:127.0.0.1".parse().unwrap(),
+                    len: 9,
+                },
+                UdpDgram {
+                    family: "ipv6",
+                    from: "[::1]:9999".parse().unwrap(),
+                    to: "::1".parse().unwrap(),
+                    len: 3000,
+                },
+            ],
+        })
+    );
+    assert_eq!(inet_of(&img, 80).queue, None);
+    let c = inet_of(&img, 82);
+    assert_eq!(
+        (c.state, c.bound, c.local),
+        ("close", false, "0.0.0.0:0".parse().unwrap())
+    );
+    assert_eq!(
+        (c.so.flags.clone(), c.so.sndbuf),
+        (vec!["sndbuf-lock", "keepalive"], 65536)
+    );
+    let t = c.tcp.as_ref().unwrap();
+    assert_eq!((t.flags.clone(), t.keepidle), (vec!["nodelay"], 60));
+    assert!(parse(&sample()[..])
+        .unwrap()
+        .files
+        .iter()
+        .all(|f| f.inet.is_none()));
+}
+
+#[test]
+fn inet_records_are_written_field_by_field() {
+    use zerocopy::FromBytes;
+    // Every field its own value: the record reads back as the structure.
+    let mut r = tcp_listener();
+    r.tos = 1;
+    r.ttl = 2;
+    r.pmtudisc = 3;
+    r.daddr = [9; 16];
+    r.dport = 4;
+    r.so = kcr_sockopts {
+        flags: 5,
+        shutdown: 6,
+        err: 7,
+        peek_off: 8,
+        sndbuf: 9,
+        rcvbuf: 10,
+        rcvlowat: 11,
+        linger: 12,
+        rcvtimeo_us: 13,
+        sndtimeo_us: 14,
+        ino_mode: 15,
+        ino_uid: 16,
+        ino_gid: 17,
+        reserved: 18,
+    };
+    (r.tcp_flags, r.maxseg, r.keepidle, r.keepintvl) = (19, 20, 21, 22);
+    (r.keepcnt, r.user_timeout, r.syncnt, r.linger2) = (23, 24, 25, -26);
+    (r.window_clamp, r.notsent_lowat) = (27, 28);
+    r.congestion = [29; 16];
+    (r.nr_skbs, r.reserved, r.bytes) = (30, 31, 32);
+    let b = inet_record(&r);
+    assert_eq!(b.len(), 208);
+    let back = kcr_rec_inet::read_from_bytes(&b[..]).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{r:?}"));
+}
+
+#[test]
+fn inet_sockets_at_the_bounds_restart_takes() {
+    use inet_sock::*;
+    use inet_state::{CLOSE, CONNECTED, LISTEN};
+    use unix_sock::{LINGER_MAX, MAX_ERRNO, S_IFSOCK, TIMEO_MAX_US};
+    let ok = |r: &kcr_rec_inet| -> InetSock {
+        let img = parse(&unix_img(&[inet_records(50, 0o2, r)])[..])
+            .unwrap_or_else(|e| panic!("{r:?}: {e}"));
+        inet_of(&img, 50).clone()
+    };
+    // Each state: new (not bound, or bound to an address, a port or
+    // both), listening, connected; IPv4 and IPv6.
+    for family in [AF_INET, AF_INET6] {
+        let v6 = family == AF_INET6;
+        let any = if v6 { "[::]" } else { "0.0.0.0" };
+        for protocol in [IPPROTO_TCP, IPPROTO_UDP] {
+            let new = inet_sock(family, protocol, CLOSE);
+            let i = ok(&new);
+            assert_eq!((i.state, i.bound), ("close", false));
+            assert_eq!(i.tcp.is_some(), protocol == IPPROTO_TCP);
+            let mut r = new;
+            r.sport = 5000;
+            let i = ok(&r);
+            assert_eq!(
+                (i.bound, i.local.to_string()),
+                (true, format!("{any}:5000"))
+            );
+            r.flags = inet_flags::BIND_PORT;
+            ok(&r);
+            r.flags = inet_flags::BIND_ADDR;
+            r.saddr = ip(if v6 { "fe80::1" } else { "192.168.1.5" });
+            r.sport = 0;
+            let i = ok(&r);
+            assert_eq!((i.bound, i.local.port()), (true, 0));
+        }
+        let mut l = inet_sock(family, IPPROTO_TCP, LISTEN);
+        l.sport = 80;
+        let i = ok(&l);
+        assert_eq!(
+            (i.state, i.local.to_string()),
+            ("listen", format!("{any}:80"))
+        );
+        l.backlog = BACKLOG_MAX;
+        ok(&l);
+        let mut c = inet_sock(family, IPPROTO_UDP, CONNECTED);
+        c.sport = 1;
+        c.dport = 65535;
+        // A peer of the any address; an IPv6 socket's IPv4 peer, mapped.
+        let i = ok(&c);
+        assert_eq!(i.peer.map(|p| p.port()), Some(65535));
+        if v6 {
+            c.daddr = ip("::ffff:10.0.0.1");
+            c.saddr = ip("::ffff:10.0.0.2");
+            let i = ok(&c);
+            assert_eq!(
+                i.peer.map(|p| p.to_string()),
+                Some("[::ffff:10.0.0.1]:65535".into())
+            );
+        }
+    }
+    // Every field at its largest, and the smallest where it matters.
+    let mut r = inet_sock(AF_INET6, IPPROTO_TCP, CLOSE);
+    r.flags = inet_flags::ALL;
+    r.saddr = [0xff; 16];
+    r.sport = 65535;
+    r.tos = 255;
+    r.ttl = 255;
+    r.pmtudisc = IP_PMTUDISC_OMIT;
+    r.so = kcr_sockopts {
+        flags: so_flags::ALL,
+        shutdown: 3,
+        err: MAX_ERRNO,
+        peek_off: i32::MAX,
+        sndbuf: i32::MAX as u32,
+        rcvbuf: i32::MAX as u32,
+        rcvlowat: i32::MAX as u32,
+        linger: LINGER_MAX,
+        rcvtimeo_us: TIMEO_MAX_US,
+        sndtimeo_us: TIMEO_MAX_US,
+        ino_mode: S_IFSOCK | 0o7777,
+        ino_uid: u32::MAX,
+        ino_gid: u32::MAX,
+        reserved: 0,
+    };
+    r.tcp_flags = tcp_flags::ALL;
+    r.maxseg = MAX_TCP_WINDOW;
+    r.keepidle = MAX_TCP_KEEPIDLE;
+    r.keepintvl = MAX_TCP_KEEPINTVL;
+    r.keepcnt = MAX_TCP_KEEPCNT;
+    r.syncnt = MAX_TCP_SYNCNT;
+    r.user_timeout = i32::MAX as u32;
+    r.linger2 = LINGER2_MAX;
+    r.window_clamp = i32::MAX as u32;
+    r.notsent_lowat = i32::MAX as u32;
+    // The longest name, its NUL last; bytes after the NUL do not count.
+    r.congestion = *b"abcdefghijklmno\0";
+    let i = ok(&r);
+    assert_eq!(
+        i.flags,
+        [
+            "bind-addr",
+            "bind-port",
+            "v6only",
+            "freebind",
+            "bind-no-port",
+            "recverr"
+        ]
+    );
+    assert_eq!((i.tos, i.ttl, i.pmtudisc), (255, 255, "omit"));
+    assert_eq!(i.so.flags.len(), 8);
+    assert_eq!(
+        (i.so.err, i.so.linger, i.so.ino_mode),
+        (4095, 8_589_934, 0o147_777)
+    );
+    let t = i.tcp.unwrap();
+    assert_eq!(
+        (t.flags.len(), t.linger2, t.congestion.as_str()),
+        (2, 120, "abcdefghijklmno")
+    );
+    r.linger2 = -1;
+    r.congestion = *b"\0xyz\0\0\0\0\0\0\0\0\0\0\0\0";
+    r.ttl = 1;
+    r.so.peek_off = -1;
+    r.so.rcvlowat = 1;
+    r.so.ino_mode = S_IFSOCK;
+    let i = ok(&r);
+    assert_eq!(
+        (i.tcp.map(|t| (t.linger2, t.congestion)), i.ttl),
+        (Some((-1, String::new())), 1)
+    );
+    // A locked buffer of 0 and a linger of 0 are what the kernel takes.
+    let mut r = inet_sock(AF_INET, IPPROTO_UDP, CLOSE);
+    r.so.flags = so_flags::SNDBUF_LOCK | so_flags::LINGER;
+    assert_eq!(ok(&r).so.flags, ["sndbuf-lock", "linger"]);
+    // The FILE's flags: O_RDWR, with O_NONBLOCK and O_LARGEFILE.
+    for flags in [0o2, 0o4002, 0o100002, 0o104002] {
+        let img = parse(&unix_img(&[inet_records(50, flags, &tcp_listener())])[..]).unwrap();
+        assert_eq!(
+            img.files.iter().find(|f| f.objid == 50).unwrap().f_flags,
+            flags
+        );
+    }
+}
+
+#[test]
+fn inet_files_are_read_write_sockets_of_no_path() {
+    let r = tcp_listener();
+    let field = |off: usize, v: &[u8]| {
+        let mut f = inet_records(50, 2, &r);
+        put(&mut f, off, v);
+        unix_img(&[f])
+    };
+    let flags = |f: u32| field(offset_of!(kcr_rec_file, f_flags), &f.to_le_bytes());
+    for (img, want) in [
+        (flags(0), "inet file 50 (flags 0x0)"),
+        (flags(1), "inet file 50 (flags 0x1)"),
+        (flags(0o2002), "inet file 50 (flags 0x402)"),
+        (flags(0o40002), "inet file 50 (flags 0x4002)"),
+        (
+            field(offset_of!(kcr_rec_file, pos), &1i64.to_le_bytes()),
+            "inet file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, ino), &9u64.to_le_bytes()),
+            "inet file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, size), &1u64.to_le_bytes()),
+            "inet file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, mtime_sec), &1i64.to_le_bytes()),
+            "inet file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, mtime_nsec), &1u32.to_le_bytes()),
+            "inet file 50 (flags 0x2)",
+        ),
+        (
+            field(offset_of!(kcr_rec_file, rdev), &1u32.to_le_bytes()),
+            "device number 0x1 in a file of kind inet",
+        ),
+    ] {
+        let e = parse(&img[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("FILE", 12), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // No path.
+    let mut f = record(rec::FILE, size_of::<kcr_rec_file>(), b"/tmp/s\0");
+    for (off, v) in [
+        (offset_of!(kcr_rec_file, objid), 50),
+        (offset_of!(kcr_rec_file, kind), file_kind::INET),
+        (offset_of!(kcr_rec_file, f_flags), 2),
+        (offset_of!(kcr_rec_file, mode), 0o140_777),
+        (offset_of!(kcr_rec_file, path_len), 7),
+    ] {
+        put(&mut f, off, &v.to_le_bytes());
+    }
+    f.extend(inet_record(&r));
+    let e = parse(&unix_img(&[f])[..]).unwrap_err();
+    assert_eq!((e.record, e.index), ("FILE", 12), "{e}");
+    assert!(e.msg.contains("path length 7"), "{e}");
+    // Its INET record right after it, exactly one, and nowhere else.
+    let file = pathless_file(50, file_kind::INET, 2);
+    let ir = inet_record(&r);
+    let needs = "inet file 50 needs its INET record next";
+    let stray = "only right after the FILE whose state it holds";
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![file.clone()], ("FS", 13), needs),
+        (
+            vec![file.clone(), inet_records(51, 2, &r)],
+            ("FILE", 13),
+            needs,
+        ),
+        (
+            vec![
+                file.clone(),
+                unix_record(&unix_sock(unix_sock::STREAM, unix_sock::CLOSE)),
+            ],
+            ("UNIX", 13),
+            needs,
+        ),
+        (
+            vec![inet_records(50, 2, &r), ir.clone()],
+            ("INET", 14),
+            stray,
+        ),
+        (vec![eventfd_records(1, 0), ir.clone()], ("INET", 14), stray),
+        (vec![ir.clone(), file.clone()], ("INET", 12), stray),
+        (
+            vec![pathless_file(51, file_kind::UNIX, 2), ir.clone()],
+            ("INET", 13),
+            "unix file 51 needs its UNIX record next",
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Its fixed length.
+    for (size, want) in [
+        (size_of::<kcr_rec_inet>() + 8, "length 216, expected 208"),
+        (200, "length 200, expected 208"),
+        (8, "length 8, expected 208"),
+    ] {
+        let mut v = file.clone();
+        v.extend(record(rec::INET, size, &[]));
+        let e = parse(&unix_img(&[v])[..]).unwrap_err();
+        assert_eq!((e.record, e.index), ("INET", 13), "{e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Among the objects of a process, not of a thread.
+    let mut b = body(&with_inet());
+    let t = rec_off(&b, rec::TASK);
+    for (off, v) in [
+        (offset_of!(kcr_rec_task, flags), 0u32),
+        (offset_of!(kcr_rec_task, nr_threads), 2),
+    ] {
+        put(&mut b, t + off, &v.to_le_bytes());
+    }
+    let (th, n) = thread_records(43, 60, &[]);
+    b.extend(th);
+    let img = parse(&finish(b.clone(), N + 8 + n)[..]).unwrap();
+    assert_eq!(inet_of(&img, 81).state, "connected");
+    b.extend(inet_records(90, 2, &r));
+    let e = parse(&finish(b, N + 10 + n)[..]).unwrap_err();
+    assert_eq!(e.record, "FILE", "{e}");
+    assert!(e.msg.contains("belong to a thread"), "{e}");
+}
+
+#[test]
+fn bad_inet_records_are_refused_as_restart_does() {
+    use inet_sock::*;
+    use inet_state::{CLOSE, CONNECTED, LISTEN};
+    use unix_sock::{LINGER_MAX, TIMEO_MAX_US};
+    let l = tcp_listener();
+    let u = udp_connected();
+    let v6 = inet_sock(AF_INET6, IPPROTO_UDP, CLOSE);
+    let with = |r: &kcr_rec_inet, f: &dyn Fn(&mut kcr_rec_inet)| {
+        let mut r = *r;
+        f(&mut r);
+        r
+    };
+    let mut tail4 = ip("127.0.0.1");
+    tail4[4] = 1;
+    let mut daddr_tail = [0u8; 16];
+    daddr_tail[15] = 1;
+    let cases: Vec<(kcr_rec_inet, &str)> = vec![
+        // A family and protocol restart(2) makes.
+        (
+            with(&l, &|r| r.family = 3),
+            "family 3 (not AF_INET 2 or AF_INET6 10)",
+        ),
+        (with(&l, &|r| r.family = 1), "family 1"),
+        (
+            with(&l, &|r| r.protocol = 99),
+            "protocol 99 (not IPPROTO_TCP",
+        ),
+        (with(&u, &|r| r.protocol = 0), "protocol 0"),
+        // Known flags; V6ONLY on IPv6 only.
+        (
+            with(&l, &|r| r.flags |= 0x40),
+            "flags 0x43: unknown bits 0x40",
+        ),
+        (
+            with(&l, &|r| r.flags = 0x8000_0000),
+            "unknown bits 0x80000000",
+        ),
+        (
+            with(&l, &|r| r.flags |= inet_flags::V6ONLY),
+            "KCR_INET_V6ONLY on an AF_INET socket",
+        ),
+        // An IPv4 address is 4 bytes, the rest 0.
+        (
+            with(&l, &|r| r.saddr = tail4),
+            "saddr: non-zero bytes after the 4",
+        ),
+        (
+            with(&u, &|r| r.daddr[4] = 1),
+            "daddr: non-zero bytes after the 4",
+        ),
+        (
+            with(&l, &|r| r.daddr = daddr_tail),
+            "daddr: non-zero bytes after the 4",
+        ),
+        // A port named by bind() is one; an address, only with its flag
+        // (but the one connect() chose).
+        (
+            with(&l, &|r| {
+                r.state = CLOSE;
+                r.backlog = 0;
+                r.sport = 0;
+            }),
+            "KCR_INET_BIND_PORT with sport 0",
+        ),
+        (
+            with(&l, &|r| r.flags = inet_flags::BIND_PORT),
+            "saddr 127.0.0.1 without KCR_INET_BIND_ADDR, not connected",
+        ),
+        (
+            with(&v6, &|r| r.saddr = ip("::1")),
+            "saddr ::1 without KCR_INET_BIND_ADDR",
+        ),
+        // IP options as setsockopt() takes them.
+        (with(&l, &|r| r.tos = 256), "tos 256 above 255"),
+        (
+            with(&l, &|r| r.ttl = 0),
+            "ttl 0 (1 ..= 255, or -1: the default)",
+        ),
+        (with(&u, &|r| r.ttl = 0), "ttl 0 (1 ..= 255"),
+        (with(&l, &|r| r.ttl = 256), "ttl 256"),
+        (with(&l, &|r| r.ttl = -2), "ttl -2"),
+        (
+            with(&v6, &|r| r.ttl = 256),
+            "ttl 256 (0 ..= 255, or -1: the default)",
+        ),
+        (with(&v6, &|r| r.ttl = -2), "ttl -2 (0 ..= 255"),
+        (
+            with(&l, &|r| r.pmtudisc = 6),
+            "pmtudisc 6 above IP_PMTUDISC_OMIT (5)",
+        ),
+        (with(&l, &|r| r.pmtudisc = u32::MAX), "pmtudisc 4294967295"),
+        // Only a UDP socket has a queue, within its bounds; reserved 0.
+        (
+            with(&l, &|r| r.nr_skbs = 1),
+            "nr_skbs 1, bytes 0 on a TCP socket",
+        ),
+        (
+            with(&l, &|r| r.bytes = 1),
+            "nr_skbs 0, bytes 1 on a TCP socket",
+        ),
+        (
+            with(&u, &|r| r.bytes = 1),
+            "bytes 1 queued in no datagram (nr_skbs 0)",
+        ),
+        (
+            with(&v6, &|r| r.bytes = KCR_INET_QUEUE_BYTES),
+            "bytes 67108864 queued in no datagram",
+        ),
+        (
+            with(&u, &|r| r.nr_skbs = KCR_INET_QUEUE_DGRAMS + 1),
+            "nr_skbs 65537 above KCR_INET_QUEUE_DGRAMS (65536)",
+        ),
+        (
+            with(&u, &|r| r.nr_skbs = u32::MAX),
+            "nr_skbs 4294967295 above KCR_INET_QUEUE_DGRAMS",
+        ),
+        (
+            with(&u, &|r| {
+                r.nr_skbs = 1;
+                r.bytes = KCR_INET_QUEUE_BYTES + 1;
+            }),
+            "bytes 67108865 above KCR_INET_QUEUE_BYTES (67108864)",
+        ),
+        (
+            with(&v6, &|r| r.bytes = u64::MAX),
+            "bytes 18446744073709551615 above KCR_INET_QUEUE_BYTES",
+        ),
+        (with(&l, &|r| r.reserved = 1), "reserved 1 (not 0)"),
+        (with(&u, &|r| r.reserved = u32::MAX), "reserved 4294967295"),
+        // The states: a listener is a TCP socket bound with a port, a
+        // connected socket a UDP one with both ports; no peer but when
+        // connected, no backlog but when listening.
+        (with(&l, &|r| r.state = 2), "state 2 (not KCR_INET_CLOSE 7"),
+        (with(&l, &|r| r.state = 0), "state 0"),
+        (with(&v6, &|r| r.state = 8), "state 8"),
+        (
+            with(&l, &|r| r.protocol = IPPROTO_UDP),
+            "state KCR_INET_LISTEN of a UDP socket",
+        ),
+        (
+            with(&l, &|r| {
+                r.flags = inet_flags::BIND_ADDR;
+                r.sport = 0;
+            }),
+            "listening without a port (sport 0)",
+        ),
+        (
+            with(&l, &|r| {
+                r.flags = 0;
+                r.saddr = [0; 16];
+                r.sport = 0;
+            }),
+            "listening without a port (sport 0)",
+        ),
+        (
+            with(&l, &|r| r.backlog = 0x8000_0000),
+            "backlog 2147483648 above INT_MAX (2147483647)",
+        ),
+        (with(&l, &|r| r.backlog = u32::MAX), "backlog 4294967295"),
+        (
+            with(&l, &|r| r.dport = 1),
+            "peer 0.0.0.0 port 1 of a socket not connected",
+        ),
+        (
+            with(&l, &|r| r.daddr = ip("10.0.0.9")),
+            "peer 10.0.0.9 port 0 of a socket not connected",
+        ),
+        // A TCP connection too (its TCP_CONN record follows).
+        (
+            with(&u, &|r| {
+                r.protocol = IPPROTO_TCP;
+                r.congestion[0] = b'x';
+                r.dport = 0;
+            }),
+            "connected to 10.0.0.1 port 0 (dport)",
+        ),
+        (
+            with(&u, &|r| {
+                r.protocol = IPPROTO_TCP;
+                r.congestion[0] = b'x';
+                r.sport = 0;
+            }),
+            "connected without a local port (sport 0)",
+        ),
+        (
+            with(&u, &|r| {
+                r.protocol = IPPROTO_TCP;
+                r.congestion[0] = b'x';
+                r.backlog = 7;
+            }),
+            "backlog 7 of a socket not listening",
+        ),
+        (
+            with(&u, &|r| r.dport = 0),
+            "connected to 10.0.0.1 port 0 (dport)",
+        ),
+        (
+            with(&u, &|r| r.sport = 0),
+            "connected without a local port (sport 0)",
+        ),
+        (
+            with(&u, &|r| r.backlog = 1),
+            "backlog 1 of a socket not listening",
+        ),
+        (
+            with(&u, &|r| {
+                r.state = CLOSE;
+                r.saddr = [0; 16];
+            }),
+            "peer 10.0.0.1 port 53 of a socket not connected",
+        ),
+        (
+            with(&v6, &|r| r.backlog = 5),
+            "backlog 5 of a socket not listening",
+        ),
+        (with(&v6, &|r| r.dport = 7), "peer :: port 7"),
+        // No TCP option on a UDP socket.
+        (
+            with(&u, &|r| r.tcp_flags = tcp_flags::NODELAY),
+            "TCP option tcp_flags 1 on a UDP socket",
+        ),
+        (with(&u, &|r| r.maxseg = 1), "TCP option maxseg 1"),
+        (with(&u, &|r| r.keepidle = 1), "TCP option keepidle 1"),
+        (with(&u, &|r| r.keepintvl = 1), "TCP option keepintvl 1"),
+        (with(&u, &|r| r.keepcnt = 1), "TCP option keepcnt 1"),
+        (
+            with(&u, &|r| r.user_timeout = 1),
+            "TCP option user_timeout 1",
+        ),
+        (with(&u, &|r| r.syncnt = 1), "TCP option syncnt 1"),
+        (with(&u, &|r| r.linger2 = -1), "TCP option linger2 -1"),
+        (
+            with(&u, &|r| r.window_clamp = 1),
+            "TCP option window_clamp 1",
+        ),
+        (
+            with(&u, &|r| r.notsent_lowat = 1),
+            "TCP option notsent_lowat 1",
+        ),
+        (
+            with(&v6, &|r| r.congestion[15] = 1),
+            "TCP option congestion on a UDP socket",
+        ),
+        // TCP options as setsockopt() bounds them.
+        (
+            with(&l, &|r| r.tcp_flags = 4),
+            "tcp_flags 0x4: unknown bits 0x4",
+        ),
+        (
+            with(&l, &|r| r.keepidle = 32768),
+            "keepidle 32768 above MAX_TCP_KEEPIDLE (32767)",
+        ),
+        (
+            with(&l, &|r| r.keepintvl = 32768),
+            "keepintvl 32768 above MAX_TCP_KEEPINTVL",
+        ),
+        (
+            with(&l, &|r| r.keepcnt = 128),
+            "keepcnt 128 above MAX_TCP_KEEPCNT (127)",
+        ),
+        (
+            with(&l, &|r| r.syncnt = 128),
+            "syncnt 128 above MAX_TCP_SYNCNT (127)",
+        ),
+        (
+            with(&l, &|r| r.user_timeout = 0x8000_0000),
+            "user_timeout 2147483648 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| r.maxseg = 32768),
+            "maxseg 32768 above MAX_TCP_WINDOW (32767)",
+        ),
+        (
+            with(&l, &|r| r.window_clamp = 0x8000_0000),
+            "window_clamp 2147483648 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| r.notsent_lowat = u32::MAX),
+            "notsent_lowat 4294967295 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| r.linger2 = -2),
+            "linger2 -2 (-1: none, or 0 ..= ",
+        ),
+        (with(&l, &|r| r.linger2 = 121), "linger2 121"),
+        (
+            with(&l, &|r| r.congestion = [b'c'; 16]),
+            "congestion: no NUL in its 16 bytes",
+        ),
+        // SOL_SOCKET options (kcr_sock_check()).
+        (
+            with(&l, &|r| r.so.flags = 0x100),
+            "so.flags 0x100: unknown bits 0x100",
+        ),
+        (with(&l, &|r| r.so.shutdown = 4), "so.shutdown 4"),
+        (
+            with(&l, &|r| r.so.err = -1),
+            "so.err -1 (0 ..= MAX_ERRNO, 4095)",
+        ),
+        (with(&l, &|r| r.so.err = 4096), "so.err 4096"),
+        (with(&l, &|r| r.so.peek_off = -2), "so.peek_off -2"),
+        (
+            with(&l, &|r| r.so.sndbuf = 4608),
+            "so.sndbuf 4608 without KCR_SO_SNDBUF_LOCK",
+        ),
+        (
+            with(&l, &|r| r.so.rcvbuf = 1),
+            "so.rcvbuf 1 without KCR_SO_RCVBUF_LOCK",
+        ),
+        (
+            with(&l, &|r| {
+                r.so.flags = so_flags::SNDBUF_LOCK;
+                r.so.sndbuf = 0x8000_0000;
+            }),
+            "so.sndbuf 2147483648 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| {
+                r.so.flags = so_flags::RCVBUF_LOCK;
+                r.so.rcvbuf = u32::MAX;
+            }),
+            "so.rcvbuf 4294967295 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| r.so.rcvlowat = 0),
+            "so.rcvlowat 0 (1 ..= INT_MAX)",
+        ),
+        (
+            with(&l, &|r| r.so.rcvlowat = 0x8000_0000),
+            "so.rcvlowat 2147483648",
+        ),
+        (
+            with(&l, &|r| {
+                r.so.flags = so_flags::LINGER;
+                r.so.linger = LINGER_MAX + 1;
+            }),
+            "so.linger 8589935 above INT_MAX / HZ (8589934)",
+        ),
+        (
+            with(&l, &|r| r.so.linger = 1),
+            "so.linger 1 without KCR_SO_LINGER",
+        ),
+        (
+            with(&l, &|r| r.so.rcvtimeo_us = TIMEO_MAX_US + 1),
+            "so.rcvtimeo_us 31536000000001 above 365 days",
+        ),
+        (
+            with(&l, &|r| r.so.sndtimeo_us = u64::MAX),
+            "so.sndtimeo_us 18446744073709551615",
+        ),
+        (
+            with(&l, &|r| r.so.ino_mode = 0o100_777),
+            "so.ino_mode 100777 is not a socket's",
+        ),
+        (
+            with(&l, &|r| r.so.ino_mode = 0o777),
+            "so.ino_mode 777 is not a socket's",
+        ),
+        (
+            with(&l, &|r| r.so.ino_mode = 0o1_140_777),
+            "so.ino_mode 1140777 is not a socket's",
+        ),
+        (with(&l, &|r| r.so.reserved = 1), "so.reserved 1 (not 0)"),
+    ];
+    for (r, want) in &cases {
+        refused_last(&each_record(&inet_records(50, 2, r)), "INET", want);
+        assert!(
+            parse(&unix_img(&[inet_records(50, 2, r)])[..])
+                .unwrap_err()
+                .msg
+                .starts_with("IP socket 50: "),
+            "{want}"
+        );
+    }
+    // Each case is refused for its own field: the records they start
+    // from are good.
+    for r in [l, u, v6] {
+        parse(&unix_img(&[inet_records(50, 2, &r)])[..]).unwrap();
+    }
+    // The inode's mode is the FILE's.
+    let mut f = inet_records(50, 2, &l);
+    put(
+        &mut f,
+        offset_of!(kcr_rec_file, mode),
+        &0o140_755u32.to_le_bytes(),
+    );
+    refused_last(
+        &each_record(&f),
+        "INET",
+        "IP socket 50: so.ino_mode 140777 differs from its FILE's mode 140755",
+    );
+    // As kcr_inet_rec_ok() orders its tests: the fields first, then the
+    // state, then the TCP options, then (kcr_sock_check()) the
+    // SOL_SOCKET ones.
+    let r = with(&l, &|r| {
+        r.state = LISTEN;
+        r.sport = 0;
+        r.flags = inet_flags::BIND_ADDR;
+        r.keepcnt = 128;
+        r.so.rcvlowat = 0;
+    });
+    refused_last(
+        &each_record(&inet_records(50, 2, &r)),
+        "INET",
+        "listening without a port",
+    );
+    let r = with(&u, &|r| {
+        r.state = CONNECTED;
+        r.ttl = 0;
+        r.dport = 0;
+    });
+    refused_last(&each_record(&inet_records(50, 2, &r)), "INET", "ttl 0");
+    let r = with(&l, &|r| {
+        r.keepcnt = 128;
+        r.so.rcvlowat = 0;
+    });
+    refused_last(
+        &each_record(&inet_records(50, 2, &r)),
+        "INET",
+        "keepcnt 128",
+    );
+}
+
+/// A datagram of `len` bytes from `from` (`addr:port`) to `to`, of the
+/// family of `from`: its INET_DGRAM record.
+fn udp_dgram(from: &str, to: &str, len: usize) -> Vec<u8> {
+    let data: Vec<u8> = (0..len).map(|i| (i % 7) as u8 + 1).collect();
+    inet_dgram_record(from.parse().unwrap(), to.parse().unwrap(), &data)
+}
+
+/// An IPv6 UDP socket bound to port 5353 of every address, taking IPv4
+/// too, or (`v6only`) not.
+fn udp6(v6only: bool) -> kcr_rec_inet {
+    let mut r = inet_sock(
+        inet_sock::AF_INET6,
+        inet_sock::IPPROTO_UDP,
+        inet_state::CLOSE,
+    );
+    r.flags = inet_flags::BIND_PORT;
+    if v6only {
+        r.flags |= inet_flags::V6ONLY;
+    }
+    r.sport = 5353;
+    r
+}
+
+/// `d` (an INET_DGRAM record) with `v` at offset `off`.
+fn dgram_with(d: &[u8], off: usize, v: &[u8]) -> Vec<u8> {
+    let mut d = d.to_vec();
+    put(&mut d, off, v);
+    d
+}
+
+#[test]
+fn udp_sockets_carry_their_queued_datagrams() {
+    // An IPv4 socket: its datagrams oldest first, one of 0 bytes, one of
+    // the longest; the queue the sum of their lengths.
+    let u = udp_connected();
+    let ds = vec![
+        udp_dgram("10.0.0.1:53", "10.0.0.2", 5),
+        udp_dgram("10.0.0.1:53", "10.0.0.2", 0),
+        udp_dgram(
+            "192.168.7.9:1",
+            "255.255.255.255",
+            KCR_INET_DGRAM_MAX as usize,
+        ),
+    ];
+    let img = parse(&unix_img(&[inet_records_queued(50, 2, &u, &ds)])[..]).unwrap();
+    let i = inet_of(&img, 50);
+    let q = i.queue.as_ref().unwrap();
+    assert_eq!(q.bytes, 5 + 65527);
+    let got: Vec<(&str, String, String, u32)> = q
+        .datagrams
+        .iter()
+        .map(|d| (d.family, d.from.to_string(), d.to.to_string(), d.len))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ipv4", "10.0.0.1:53".into(), "10.0.0.2".into(), 5),
+            ("ipv4", "10.0.0.1:53".into(), "10.0.0.2".into(), 0),
+            (
+                "ipv4",
+                "192.168.7.9:1".into(),
+                "255.255.255.255".into(),
+                65527
+            ),
+        ]
+    );
+    assert_eq!(img.records, N + 5);
+    // Nothing queued: an empty queue; a TCP socket has none.
+    let img = parse(&unix_img(&[inet_records(50, 2, &u)])[..]).unwrap();
+    assert_eq!(
+        inet_of(&img, 50).queue,
+        Some(UdpQueue {
+            bytes: 0,
+            datagrams: vec![]
+        })
+    );
+    let img = parse(&unix_img(&[inet_records(50, 2, &tcp_listener())])[..]).unwrap();
+    assert_eq!(inet_of(&img, 50).queue, None);
+    // An IPv6 socket: IPv6 datagrams, and IPv4 ones (shown v4-mapped, as
+    // recvfrom() shows them) unless it is IPV6_V6ONLY.
+    for v6only in [false, true] {
+        let mut ds = vec![udp_dgram("[fe80::2]:9", "ff02::fb", 12)];
+        if !v6only {
+            ds.push(udp_dgram("10.1.2.3:5353", "224.0.0.251", 3));
+        }
+        let img = parse(&unix_img(&[inet_records_queued(50, 2, &udp6(v6only), &ds)])[..])
+            .unwrap_or_else(|e| panic!("v6only {v6only}: {e}"));
+        let q = inet_of(&img, 50).queue.clone().unwrap();
+        assert_eq!(q.datagrams.len(), ds.len());
+        assert_eq!(
+            q.datagrams[0],
+            UdpDgram {
+                family: "ipv6",
+                from: "[fe80::2]:9".parse().unwrap(),
+                to: "ff02::fb".parse().unwrap(),
+                len: 12,
+            }
+        );
+        if !v6only {
+            assert_eq!(
+                q.datagrams[1],
+                UdpDgram {
+                    family: "ipv4",
+                    from: "[::ffff:10.1.2.3]:5353".parse().unwrap(),
+                    to: "::ffff:224.0.0.251".parse().unwrap(),
+                    len: 3,
+                }
+            );
+            assert_eq!(q.bytes, 15);
+        }
+    }
+    // Two sockets, each with its own queue, one after the other.
+    let mut v = inet_records_queued(50, 2, &u, &ds[..1]);
+    v.extend(inet_records_queued(
+        51,
+        2,
+        &udp6(false),
+        &[udp_dgram("[::1]:7", "::1", 1)],
+    ));
+    let img = parse(&unix_img(&[v])[..]).unwrap();
+    assert_eq!(inet_of(&img, 50).queue.as_ref().unwrap().bytes, 5);
+    assert_eq!(inet_of(&img, 51).queue.as_ref().unwrap().datagrams.len(), 1);
+}
+
+#[test]
+fn inet_changes_since_the_first_inet_records() {
+    use inet_sock::*;
+    // IPV6_UNICAST_HOPS takes 0; IP_TTL does not.
+    let mut r = udp6(false);
+    r.ttl = 0;
+    let img = parse(&unix_img(&[inet_records(50, 2, &r)])[..]).unwrap();
+    assert_eq!(inet_of(&img, 50).ttl, 0);
+    let mut r = inet_sock(AF_INET6, IPPROTO_TCP, inet_state::CLOSE);
+    r.ttl = 0;
+    parse(&unix_img(&[inet_records(50, 2, &r)])[..]).unwrap();
+    for protocol in [IPPROTO_TCP, IPPROTO_UDP] {
+        let mut r = inet_sock(AF_INET, protocol, inet_state::CLOSE);
+        r.ttl = 0;
+        refused_last(
+            &each_record(&inet_records(50, 2, &r)),
+            "INET",
+            "IP socket 50: ttl 0 (1 ..= 255, or -1: the default)",
+        );
+    }
+    // A listener's backlog up to INT_MAX.
+    for backlog in [65536, 100_000, i32::MAX as u32] {
+        let mut l = tcp_listener();
+        l.backlog = backlog;
+        let img = parse(&unix_img(&[inet_records(50, 2, &l)])[..]).unwrap();
+        assert_eq!(inet_of(&img, 50).backlog, backlog);
+    }
+}
+
+#[test]
+fn bad_udp_datagrams_are_refused_as_restart_does() {
+    use inet_sock::{AF_INET, AF_INET6};
+    let u = udp_connected();
+    let v6 = udp6(false);
+    let v6only = udp6(true);
+    let d4 = udp_dgram("10.0.0.1:53", "10.0.0.2", 9);
+    let d6 = udp_dgram("[::1]:53", "::1", 9);
+    let family = offset_of!(kcr_rec_inet_dgram, family);
+    let saddr = offset_of!(kcr_rec_inet_dgram, saddr);
+    let daddr = offset_of!(kcr_rec_inet_dgram, daddr);
+    // Each refused at the datagram, the second of its socket's two.
+    let cases: Vec<(&kcr_rec_inet, Vec<u8>, &str)> = vec![
+        (
+            &u,
+            dgram_with(&d4, family, &3u16.to_le_bytes()),
+            "UDP socket 50: datagram 1 of 2: family 3 (not AF_INET 2 or AF_INET6 10)",
+        ),
+        (
+            &v6,
+            dgram_with(&d6, family, &0u16.to_le_bytes()),
+            "family 0",
+        ),
+        (
+            &u,
+            dgram_with(&d4, family, &AF_INET6.to_le_bytes()),
+            "datagram 1 of 2: family AF_INET6 on an AF_INET socket",
+        ),
+        (
+            &v6only,
+            dgram_with(&d6, family, &AF_INET.to_le_bytes()),
+            "datagram 1 of 2: family AF_INET on a KCR_INET_V6ONLY socket",
+        ),
+        (
+            &u,
+            dgram_with(&d4, saddr + 4, &[1]),
+            "datagram 1 of 2: saddr: non-zero bytes after the 4 of an IPv4 address",
+        ),
+        (
+            &u,
+            dgram_with(&d4, saddr + 15, &[0x80]),
+            "saddr: non-zero bytes after the 4",
+        ),
+        (
+            &v6,
+            dgram_with(&udp_dgram("10.0.0.1:53", "10.0.0.2", 9), daddr + 4, &[1]),
+            "daddr: non-zero bytes after the 4 of an IPv4 address",
+        ),
+        // Its padding: zeros.
+        (
+            &u,
+            dgram_with(&d4, 48 + 9, &[1]),
+            "UDP socket 50: datagram 1 of 2: non-zero padding after its 9 bytes",
+        ),
+        (
+            &v6,
+            dgram_with(&d6, 48 + 15, &[0xff]),
+            "non-zero padding after its 9 bytes",
+        ),
+        // Its length: at most KCR_INET_DGRAM_MAX, the record's 48 + that
+        // rounded up to 8.
+        (
+            &u,
+            udp_dgram("10.0.0.1:53", "10.0.0.2", 65528),
+            "UDP datagram of 65528 bytes, more than KCR_INET_DGRAM_MAX (65527)",
+        ),
+        (
+            &u,
+            dgram_with(&d4, 8, &u32::MAX.to_le_bytes()),
+            "UDP datagram of 4294967295 bytes, more than KCR_INET_DGRAM_MAX",
+        ),
+        (
+            &u,
+            dgram_with(&d4, 8, &17u32.to_le_bytes()),
+            "length 64, expected 72",
+        ),
+        (
+            &u,
+            dgram_with(&d4, 8, &8u32.to_le_bytes()),
+            "length 64, expected 56",
+        ),
+        (
+            &v6,
+            dgram_with(&d6, 8, &0u32.to_le_bytes()),
+            "length 64, expected 48",
+        ),
+    ];
+    // Socket 50 of `r`, announcing 13 bytes in 2 datagrams: one of 4
+    // bytes, then `d`.
+    let queued = |r: &kcr_rec_inet, d: &[u8]| {
+        let first = if r.flags & inet_flags::V6ONLY != 0 {
+            udp_dgram("[::1]:53", "::1", 4)
+        } else {
+            udp_dgram("10.0.0.1:53", "10.0.0.2", 4)
+        };
+        let r = kcr_rec_inet {
+            nr_skbs: 2,
+            bytes: 4 + 9,
+            ..*r
+        };
+        let mut v = inet_records(50, 2, &r);
+        v.extend(first);
+        v.extend(d);
+        v
+    };
+    for (r, d, want) in &cases {
+        refused_last(&each_record(&queued(r, d)), "INET_DGRAM", want);
+    }
+    // Each case is refused for its own field: the records they start
+    // from are good.
+    for (r, d) in [(&u, &d4), (&v6, &d4), (&v6, &d6), (&v6only, &d6)] {
+        let img = parse(&unix_img(&[queued(r, d)])[..]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(inet_of(&img, 50).queue.as_ref().unwrap().bytes, 13);
+    }
+    // A record of the wrong length names the record's, not the field's,
+    // error in the parser; check_inet_dgram() names it as the kernel's
+    // test does.
+    let mut d: kcr_rec_inet_dgram = zerocopy::FromBytes::read_from_prefix(&d4[..]).unwrap().0;
+    d.len = 17;
+    assert_eq!(
+        check_inet_dgram(&d, AF_INET, 0),
+        Err("record length 64, not 72 for len 17".into())
+    );
+    d.len = 9;
+    assert!(check_inet_dgram(&d, AF_INET, 0).is_ok());
+    assert_eq!(
+        check_inet_dgram(&d, AF_INET6, inet_flags::V6ONLY),
+        Err("family AF_INET on a KCR_INET_V6ONLY socket".into())
+    );
+    d.len = 65528;
+    d.h.len = 48 + 65528;
+    assert_eq!(
+        check_inet_dgram(&d, AF_INET, 0),
+        Err("len 65528 above KCR_INET_DGRAM_MAX (65527)".into())
+    );
+}
+
+#[test]
+fn udp_queues_are_exactly_the_datagrams_announced() {
+    let u = udp_connected();
+    let d = |n| udp_dgram("10.0.0.1:53", "10.0.0.2", n);
+    let announcing = |nr: u32, bytes: u64| {
+        inet_records(
+            50,
+            2,
+            &kcr_rec_inet {
+                nr_skbs: nr,
+                bytes,
+                ..u
+            },
+        )
+    };
+    // The sum of their lengths is the INET record's bytes: refused at
+    // the last datagram.
+    for (ds, bytes, want) in [
+        (
+            vec![d(5), d(4)],
+            10,
+            "UDP socket 50: its 2 datagrams have 9 bytes, not the 10 of its INET record's bytes",
+        ),
+        (vec![d(5), d(4)], 8, "have 9 bytes, not the 8"),
+        (vec![d(0)], 1, "its 1 datagrams have 0 bytes, not the 1"),
+    ] {
+        let mut v = announcing(ds.len() as u32, bytes);
+        v.extend(ds.concat());
+        refused_last(&each_record(&v), "INET_DGRAM", want);
+    }
+    // Every datagram announced comes, right after the INET record: the
+    // next record in the place of one is refused (FS ends the objects).
+    let file = pathless_file(60, file_kind::EVENTFD, 2);
+    let tcp = inet_records(60, 2, &tcp_listener());
+    type Case<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![announcing(1, 5)],
+            ("FS", 14),
+            "FS where datagram 0 of 1 of UDP socket 50 belongs",
+        ),
+        (
+            vec![announcing(3, 9), d(5), d(4)],
+            ("FS", 16),
+            "FS where datagram 2 of 3 of UDP socket 50 belongs",
+        ),
+        (
+            vec![announcing(2, 9), d(5), tcp.clone()],
+            ("FILE", 15),
+            "FILE where datagram 1 of 2 of UDP socket 50 belongs",
+        ),
+        (
+            vec![announcing(2, 9), d(5), file.clone()],
+            ("FILE", 15),
+            "FILE where datagram 1 of 2",
+        ),
+        (
+            vec![announcing(2, 9), d(5), unix_skb_record(b"abcd", None, 0)],
+            ("UNIX_SKB", 15),
+            "UNIX_SKB where datagram 1 of 2 of UDP socket 50 belongs",
+        ),
+        (
+            vec![announcing(1, 5), inet_record(&u)],
+            ("INET", 14),
+            "INET where datagram 0 of 1",
+        ),
+        // And none comes but those: none after a TCP socket, none after
+        // the last, none elsewhere.
+        (
+            vec![tcp.clone(), d(5)],
+            ("INET_DGRAM", 14),
+            "only after its UDP socket's INET record (or the datagram before it), as many as \
+             it announces",
+        ),
+        (
+            vec![announcing(1, 5), d(5), d(4)],
+            ("INET_DGRAM", 15),
+            "only after its UDP socket's INET record",
+        ),
+        (
+            vec![announcing(0, 0), d(5)],
+            ("INET_DGRAM", 14),
+            "only after its UDP socket's INET record",
+        ),
+        (
+            vec![d(5), announcing(0, 0)],
+            ("INET_DGRAM", 12),
+            "only after its UDP socket's INET record",
+        ),
+        (
+            vec![pathless_file(50, file_kind::INET, 2), d(5)],
+            ("INET_DGRAM", 13),
+            "inet file 50 needs its INET record next",
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Before the TAIL, too.
+    let mut b = body(&sample());
+    let at = rec_off(&b, rec::FS);
+    let mut v = announcing(2, 9);
+    v.extend(d(5));
+    b.splice(at..at, v);
+    // The TAIL right after: no FS, no fd table, no MM.
+    let b = b[..at
+        + records_of(&b[at..])
+            .iter()
+            .take(3)
+            .map(|r| r.2)
+            .sum::<usize>()]
+        .to_vec();
+    let n = records_of(&b).len() as u32;
+    let e = parse(&finish(b, n)[..]).unwrap_err();
+    assert_eq!(e.record, "TAIL", "{e}");
+    assert!(
+        e.msg
+            .contains("TAIL where datagram 1 of 2 of UDP socket 50 belongs"),
+        "{e}"
+    );
+}
+
+/// The connection of file object `id` of `img`, a connected TCP socket.
+fn conn_of(img: &Image, id: u32) -> &TcpConn {
+    inet_of(img, id).conn.as_ref().unwrap()
+}
+
+/// An IPv4 TCP socket connected from 10.0.0.2:40000 to 10.0.0.1:80.
+fn tcp_client() -> kcr_rec_inet {
+    tcp_sock(
+        "10.0.0.2:40000".parse().unwrap(),
+        "10.0.0.1:80".parse().unwrap(),
+    )
+}
+
+/// Socket 50, [`tcp_client`] with the connection `c` and the TCP_DATA
+/// records `data`, each record on its own.
+fn tcp_recs(c: &kcr_rec_tcp_conn, data: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    each_record(&tcp_records(50, 2, &tcp_client(), c, data))
+}
+
+/// [`tcp_conn`]`(1000, 5000)` with a send queue of `send` bytes (`unsent`
+/// of them not sent yet) and a receive queue of `recv` bytes.
+fn conn_queued(send: u32, unsent: u32, recv: u32) -> kcr_rec_tcp_conn {
+    kcr_rec_tcp_conn {
+        snd_nxt: (1000 + send).wrapping_sub(unsent),
+        write_seq: 1000 + send,
+        copied_seq: 5000u32.wrapping_sub(recv),
+        ..tcp_conn(1000, 5000)
+    }
+}
+
+/// A TCP_DATA record of `n` bytes of queue `q`.
+fn tcp_bytes(q: u32, n: usize) -> Vec<u8> {
+    let data: Vec<u8> = (0..n).map(|i| (i % 13) as u8 + 1).collect();
+    tcp_data_record(q, &data)
+}
+
+#[test]
+fn tcp_connections_carry_their_sequence_numbers_and_queues() {
+    use tcp_conn::{RECV_QUEUE, SEND_QUEUE};
+    // Both ends of the sample's connection.
+    let img = parse(&with_tcp_conn()[..]).unwrap();
+    assert_eq!(img.records, N + 10);
+    let a = inet_of(&img, 83);
+    assert_eq!(
+        (a.protocol, a.state, a.local, a.peer),
+        (
+            "tcp",
+            "connected",
+            "127.0.0.1:40000".parse().unwrap(),
+            Some("127.0.0.1:7461".parse().unwrap())
+        )
+    );
+    assert_eq!((a.bound, a.queue.as_ref()), (true, None));
+    assert_eq!(
+        a.conn,
+        Some(TcpConn {
+            seqs: TcpSeqs {
+                snd_una: 1000,
+                snd_nxt: 1010,
+                write_seq: 1016,
+                rcv_nxt: 5000,
+                copied_seq: 4995,
+            },
+            windows: TcpWindows {
+                snd_wl1: 5000,
+                snd_wnd: 65536,
+                max_window: 65536,
+                rcv_wnd: 65536,
+                rcv_wup: 5000,
+            },
+            opts: vec!["sack", "timestamps", "wscale"],
+            mss: 65483,
+            wscales: TcpWscales { snd: 7, rcv: 7 },
+            timestamp: 0x0012_d680,
+            bufs: TcpBufs {
+                sndbuf: 16384,
+                rcvbuf: 131_072,
+            },
+            send_bytes: 16,
+            unsent_bytes: 6,
+            recv_bytes: 5,
+        })
+    );
+    let b = conn_of(&img, 84);
+    assert_eq!(
+        (b.send_bytes, b.unsent_bytes, b.recv_bytes),
+        (0, 0, 6),
+        "{b:?}"
+    );
+    assert_eq!(inet_of(&img, 84).flags, ["bind-addr", "bind-port"]);
+    // Other sockets have none.
+    let img = parse(&with_inet()[..]).unwrap();
+    assert!(img
+        .files
+        .iter()
+        .filter_map(|f| f.inet.as_ref())
+        .all(|i| i.conn.is_none()));
+    let ok = |c: &kcr_rec_tcp_conn, data: &[Vec<u8>]| -> TcpConn {
+        let img = parse(&unix_img(&tcp_recs(c, data))[..]).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        conn_of(&img, 50).clone()
+    };
+    // Nothing queued: no TCP_DATA record.
+    let c = ok(&tcp_conn(1, 2), &[]);
+    assert_eq!((c.send_bytes, c.unsent_bytes, c.recv_bytes), (0, 0, 0));
+    // Sequence numbers that wrap around 2^32: 20 bytes sent (12 before
+    // 2^32, 8 after), 12 more not sent yet, 5 received (2 before 2^32);
+    // the peer's window update from before the wrap.
+    let c = kcr_rec_tcp_conn {
+        snd_una: 0xffff_fff4,
+        snd_nxt: 8,
+        write_seq: 20,
+        rcv_nxt: 3,
+        copied_seq: 0xffff_fffe,
+        rcv_wup: 0xffff_fff0,
+        snd_wl1: 0xffff_ff00,
+        ..tcp_conn(0, 0)
+    };
+    let data = [
+        tcp_bytes(SEND_QUEUE, 12),
+        tcp_bytes(SEND_QUEUE, 20),
+        tcp_bytes(RECV_QUEUE, 2),
+        tcp_bytes(RECV_QUEUE, 3),
+    ];
+    let got = ok(&c, &data);
+    assert_eq!(
+        (got.send_bytes, got.unsent_bytes, got.recv_bytes),
+        (32, 12, 5)
+    );
+    assert_eq!((got.seqs.snd_una, got.seqs.write_seq), (0xffff_fff4, 20));
+    // The records of a queue split anywhere, one byte to 65536 each; a
+    // receive queue alone.
+    let c = conn_queued(65536 + 1, 65536 + 1, 65536);
+    let got = ok(
+        &c,
+        &[
+            tcp_bytes(SEND_QUEUE, 1),
+            tcp_bytes(SEND_QUEUE, 65536),
+            tcp_bytes(RECV_QUEUE, 65536),
+        ],
+    );
+    assert_eq!(
+        (got.send_bytes, got.unsent_bytes, got.recv_bytes),
+        (65537, 65537, 65536)
+    );
+    let got = ok(&conn_queued(0, 0, 7), &[tcp_bytes(RECV_QUEUE, 7)]);
+    assert_eq!((got.send_bytes, got.recv_bytes), (0, 7));
+    // An IPv6 connection (its peer the v4-mapped address of an IPv4 one
+    // too), no option agreed on.
+    for (local, peer) in [
+        ("[fe80::1]:22", "[fe80::2]:50000"),
+        ("[::ffff:10.0.0.2]:22", "[::ffff:10.0.0.1]:1"),
+    ] {
+        let r = tcp_sock(local.parse().unwrap(), peer.parse().unwrap());
+        let c = kcr_rec_tcp_conn {
+            opts: 0,
+            snd_wscale: 0,
+            rcv_wscale: 0,
+            snd_wnd: 65535,
+            max_window: 65535,
+            rcv_wnd: 65535,
+            ..tcp_conn(9, 9)
+        };
+        let img = parse(&unix_img(&[tcp_records(50, 2, &r, &c, &[])])[..])
+            .unwrap_or_else(|e| panic!("{local}: {e}"));
+        let i = inet_of(&img, 50);
+        assert_eq!(i.peer, Some(peer.parse().unwrap()));
+        assert_eq!(i.conn.as_ref().map(|c| c.opts.len()), Some(0));
+    }
+}
+
+#[test]
+fn tcp_connections_at_the_bounds_restart_takes() {
+    use tcp_conn::{MAX_MSS, MAX_WINDOW, MAX_WSCALE, MIN_MSS};
+    let good = |c: &kcr_rec_tcp_conn| {
+        check_tcp_conn(c).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+    };
+    let base = tcp_conn(1000, 5000);
+    // Each queue up to KCR_TCP_QUEUE_BYTES (64 MiB), across 2^32 too.
+    good(&kcr_rec_tcp_conn {
+        snd_una: 0,
+        snd_nxt: 0,
+        write_seq: KCR_TCP_QUEUE_BYTES,
+        copied_seq: 5000u32.wrapping_sub(KCR_TCP_QUEUE_BYTES),
+        ..base
+    });
+    let c = check_tcp_conn(&kcr_rec_tcp_conn {
+        snd_una: 0xffff_0000,
+        snd_nxt: 0xffff_0000u32.wrapping_add(KCR_TCP_QUEUE_BYTES),
+        write_seq: 0xffff_0000u32.wrapping_add(KCR_TCP_QUEUE_BYTES),
+        ..base
+    })
+    .unwrap();
+    assert_eq!((c.send_bytes, c.unsent_bytes), (KCR_TCP_QUEUE_BYTES, 0));
+    // snd_wl1 up to rcv_nxt + rcv_wnd (mod 2^32), and anything before;
+    // rcv_wup up to rcv_nxt.
+    for (rcv_nxt, rcv_wnd, snd_wl1, rcv_wup) in [
+        (5000, 65536, 5000 + 65536, 5000),
+        (0xffff_ff00, 0x200, 0x100, 0xffff_ff00),
+        (
+            0xffff_ff00,
+            0x200,
+            0xffff_ff00u32.wrapping_sub(0x7fff_0000),
+            0x8000_0000,
+        ),
+        (10, 0, 10, 10),
+    ] {
+        good(&kcr_rec_tcp_conn {
+            rcv_nxt,
+            copied_seq: rcv_nxt,
+            rcv_wnd,
+            snd_wl1,
+            rcv_wup,
+            ..base
+        });
+    }
+    // The windows at their largest for their scales; snd_wnd up to
+    // max_window.
+    for ws in [0, 1, 7, MAX_WSCALE] {
+        let max = MAX_WINDOW << ws;
+        good(&kcr_rec_tcp_conn {
+            opts: tcp_opts::ALL,
+            snd_wscale: ws,
+            rcv_wscale: ws,
+            snd_wnd: max,
+            max_window: max,
+            rcv_wnd: max,
+            ..base
+        });
+    }
+    good(&kcr_rec_tcp_conn {
+        opts: tcp_opts::WSCALE,
+        snd_wscale: MAX_WSCALE,
+        rcv_wscale: 0,
+        max_window: MAX_WINDOW << MAX_WSCALE,
+        rcv_wnd: MAX_WINDOW,
+        ..base
+    });
+    // Every option alone, or none; the MSS, the buffers, the clock.
+    for opts in [0, tcp_opts::SACK, tcp_opts::TSTAMP] {
+        let c = check_tcp_conn(&kcr_rec_tcp_conn {
+            opts,
+            snd_wscale: 0,
+            rcv_wscale: 0,
+            snd_wnd: 0,
+            max_window: 0,
+            rcv_wnd: 0,
+            ..base
+        })
+        .unwrap();
+        assert_eq!(c.opts, tcp_opts::names(opts));
+    }
+    for mss in [MIN_MSS, 536, MAX_MSS] {
+        assert_eq!(
+            check_tcp_conn(&kcr_rec_tcp_conn {
+                mss_clamp: mss,
+                ..base
+            })
+            .map(|c| c.mss),
+            Ok(mss)
+        );
+    }
+    let c = check_tcp_conn(&kcr_rec_tcp_conn {
+        sndbuf: i32::MAX as u32,
+        rcvbuf: 0,
+        timestamp: u32::MAX,
+        ..base
+    })
+    .unwrap();
+    assert_eq!(
+        (c.bufs.sndbuf, c.bufs.rcvbuf, c.timestamp),
+        (i32::MAX as u32, 0, u32::MAX)
+    );
+}
+
+#[test]
+fn bad_tcp_connections_are_refused_as_restart_does() {
+    use tcp_conn::MAX_WINDOW;
+    let base = tcp_conn(1000, 5000);
+    let with = |f: &dyn Fn(&mut kcr_rec_tcp_conn)| {
+        let mut c = base;
+        f(&mut c);
+        c
+    };
+    let q = KCR_TCP_QUEUE_BYTES;
+    let cases: Vec<(kcr_rec_tcp_conn, &str)> = vec![
+        // The sequence numbers in order, mod 2^32.
+        (
+            with(&|c| c.snd_una = 1001),
+            "snd_una 1001 after snd_nxt 1000 (mod 2^32)",
+        ),
+        (
+            with(&|c| {
+                c.snd_una = 5;
+                c.snd_nxt = 0xffff_ffff;
+                c.write_seq = 0xffff_ffff;
+            }),
+            "snd_una 5 after snd_nxt 4294967295 (mod 2^32)",
+        ),
+        (
+            with(&|c| c.write_seq = 999),
+            "snd_nxt 1000 after write_seq 999 (mod 2^32)",
+        ),
+        (
+            with(&|c| {
+                c.snd_una = 0xffff_ffe0;
+                c.snd_nxt = 2;
+                c.write_seq = 0xffff_fff0;
+            }),
+            "snd_nxt 2 after write_seq 4294967280 (mod 2^32)",
+        ),
+        (
+            with(&|c| c.copied_seq = 5001),
+            "copied_seq 5001 after rcv_nxt 5000 (mod 2^32)",
+        ),
+        (
+            with(&|c| c.copied_seq = 5000 + 0x7fff_ffff),
+            "copied_seq 2147488647 after rcv_nxt 5000",
+        ),
+        // Each queue at most KCR_TCP_QUEUE_BYTES.
+        (
+            with(&|c| {
+                c.snd_nxt = 1000 + q + 1;
+                c.write_seq = 1000 + q + 1;
+            }),
+            "send queue (write_seq - snd_una) of 67108865 bytes, more than KCR_TCP_QUEUE_BYTES \
+             (67108864)",
+        ),
+        (
+            with(&|c| c.write_seq = 1000 + 0x7fff_ffff),
+            "send queue (write_seq - snd_una) of 2147483647 bytes",
+        ),
+        (
+            with(&|c| c.copied_seq = 5000u32.wrapping_sub(q + 1)),
+            "receive queue (rcv_nxt - copied_seq) of 67108865 bytes, more than \
+             KCR_TCP_QUEUE_BYTES (67108864)",
+        ),
+        // The windows (TCP_REPAIR_WINDOW's checks).
+        (
+            with(&|c| c.snd_wnd = 65537),
+            "max_window 65536 below snd_wnd 65537",
+        ),
+        (
+            with(&|c| c.snd_wl1 = 5000 + 65536 + 1),
+            "snd_wl1 70537 after rcv_nxt + rcv_wnd 70536 (mod 2^32)",
+        ),
+        (
+            with(&|c| {
+                c.rcv_nxt = 0xffff_ff00;
+                c.copied_seq = 0xffff_ff00;
+                c.rcv_wup = 0xffff_ff00;
+                c.rcv_wnd = 0x200;
+                c.snd_wl1 = 0x101;
+            }),
+            "snd_wl1 257 after rcv_nxt + rcv_wnd 256 (mod 2^32)",
+        ),
+        (
+            with(&|c| c.rcv_wup = 5001),
+            "rcv_wup 5001 after rcv_nxt 5000 (mod 2^32)",
+        ),
+        // Known options, scales within TCP_MAX_WSCALE and only with their
+        // option, windows within their scales.
+        (with(&|c| c.opts = 0xf), "opts 0xf: unknown bits 0x8"),
+        (
+            with(&|c| c.opts = 0x8000_0000),
+            "opts 0x80000000: unknown bits 0x80000000",
+        ),
+        (
+            with(&|c| c.snd_wscale = 15),
+            "snd_wscale 15 above TCP_MAX_WSCALE (14)",
+        ),
+        (
+            with(&|c| c.rcv_wscale = 255),
+            "rcv_wscale 255 above TCP_MAX_WSCALE (14)",
+        ),
+        (
+            with(&|c| {
+                c.opts = tcp_opts::SACK | tcp_opts::TSTAMP;
+                c.rcv_wscale = 0;
+                c.snd_wnd = 1;
+                c.max_window = 1;
+                c.rcv_wnd = 1;
+            }),
+            "window scales 7/0 without KCR_TCP_OPT_WSCALE",
+        ),
+        (
+            with(&|c| {
+                c.opts = 0;
+                c.snd_wscale = 0;
+                c.rcv_wscale = 1;
+            }),
+            "window scales 0/1 without KCR_TCP_OPT_WSCALE",
+        ),
+        (
+            with(&|c| c.max_window = (MAX_WINDOW << 7) + 1),
+            "max_window 8388481 above 65535 << snd_wscale 7 (8388480)",
+        ),
+        (
+            with(&|c| c.rcv_wnd = (MAX_WINDOW << 7) + 1),
+            "rcv_wnd 8388481 above 65535 << rcv_wscale 7 (8388480)",
+        ),
+        (
+            with(&|c| {
+                c.opts = tcp_opts::SACK;
+                (c.snd_wscale, c.rcv_wscale) = (0, 0);
+                c.snd_wnd = 0;
+            }),
+            "max_window 65536 above 65535 << snd_wscale 0 (65535)",
+        ),
+        (
+            with(&|c| {
+                c.opts = tcp_opts::WSCALE;
+                (c.snd_wscale, c.rcv_wscale) = (14, 14);
+                c.rcv_wnd = (MAX_WINDOW << 14) + 1;
+            }),
+            "rcv_wnd 1073725441 above 65535 << rcv_wscale 14 (1073725440)",
+        ),
+        // The peer's MSS, the buffers, reserved.
+        (
+            with(&|c| c.mss_clamp = 87),
+            "mss_clamp 87 (TCP_MIN_MSS 88 ..= 65535)",
+        ),
+        (with(&|c| c.mss_clamp = 0), "mss_clamp 0 (TCP_MIN_MSS 88"),
+        (with(&|c| c.mss_clamp = 65536), "mss_clamp 65536"),
+        (
+            with(&|c| c.sndbuf = 0x8000_0000),
+            "sndbuf 2147483648 above INT_MAX",
+        ),
+        (
+            with(&|c| c.rcvbuf = u32::MAX),
+            "rcvbuf 4294967295 above INT_MAX",
+        ),
+        (with(&|c| c.reserved = 1), "reserved 1 (not 0)"),
+        (with(&|c| c.reserved = 0x8000), "reserved 32768 (not 0)"),
+    ];
+    for (c, want) in &cases {
+        refused_last(&tcp_recs(c, &[]), "TCP_CONN", want);
+        assert_eq!(
+            parse(&unix_img(&tcp_recs(c, &[]))[..])
+                .map(|_| ())
+                .map_err(|e| e.msg.starts_with("TCP socket 50: ")),
+            Err(true),
+            "{want}"
+        );
+    }
+    // Each case is refused for its own field: the record they start
+    // from is good.
+    parse(&unix_img(&tcp_recs(&base, &[]))[..]).unwrap();
+    // In the kernel's order: the sequence numbers, the queues, the
+    // windows, the options, the MSS, the buffers.
+    for (c, want) in [
+        (
+            with(&|c| {
+                c.snd_una = 1001;
+                c.snd_wnd = 65537;
+                c.reserved = 1;
+            }),
+            "snd_una 1001 after snd_nxt",
+        ),
+        (
+            with(&|c| {
+                c.snd_wnd = 65537;
+                c.opts = 8;
+            }),
+            "max_window 65536 below snd_wnd",
+        ),
+        (
+            with(&|c| {
+                c.opts = 8;
+                c.mss_clamp = 1;
+            }),
+            "opts 0x8: unknown bits 0x8",
+        ),
+        (
+            with(&|c| {
+                c.mss_clamp = 1;
+                c.sndbuf = u32::MAX;
+                c.reserved = 1;
+            }),
+            "mss_clamp 1",
+        ),
+    ] {
+        refused_last(&tcp_recs(&c, &[]), "TCP_CONN", want);
+    }
+    // A record of another length.
+    for (size, want) in [
+        (80, "length 80, expected 72"),
+        (64, "length 64, expected 72"),
+    ] {
+        let mut v = inet_records(50, 2, &tcp_client());
+        v.extend(record(rec::TCP_CONN, size, &[]));
+        refused_last(&each_record(&v), "TCP_CONN", want);
+    }
+}
+
+#[test]
+fn tcp_queues_are_exactly_the_bytes_of_their_sequence_numbers() {
+    use tcp_conn::{RECV_QUEUE, SEND_QUEUE};
+    let c = conn_queued(10, 4, 5);
+    // The data of a queue: its queue, 1 to 65536 bytes, no more than is
+    // left of it, zero padding; each refused at that record.
+    let mut padded = tcp_bytes(SEND_QUEUE, 5);
+    padded[16 + 7] = 1;
+    let mut long = tcp_bytes(SEND_QUEUE, 6);
+    put(&mut long, 12, &9u32.to_le_bytes());
+    let mut short = tcp_bytes(SEND_QUEUE, 9);
+    put(&mut short, 12, &8u32.to_le_bytes());
+    type Case<'a> = (kcr_rec_tcp_conn, Vec<Vec<u8>>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            c,
+            vec![tcp_bytes(3, 10)],
+            "TCP socket 50: data of queue 3 where TCP_DATA of its send queue \
+             (KCR_TCP_SEND_QUEUE 1) belongs (10 of its 10 bytes still to come)",
+        ),
+        (c, vec![tcp_bytes(0, 10)], "data of queue 0 where"),
+        (
+            conn_queued(0, 0, 5),
+            vec![tcp_bytes(3, 5)],
+            "TCP socket 50: data of queue 3 where TCP_DATA of its receive queue \
+             (KCR_TCP_RECV_QUEUE 2) belongs (5 of its 5 bytes still to come)",
+        ),
+        (
+            c,
+            vec![tcp_data_record(SEND_QUEUE, &[])],
+            "TCP data of 0 bytes, not 1 ..= KCR_TCP_DATA_MAX (65536)",
+        ),
+        (
+            conn_queued(70000, 0, 0),
+            vec![tcp_bytes(SEND_QUEUE, 65537)],
+            "TCP data of 65537 bytes, not 1 ..= KCR_TCP_DATA_MAX (65536)",
+        ),
+        (
+            c,
+            vec![tcp_bytes(SEND_QUEUE, 11)],
+            "TCP socket 50: send queue data of 11 bytes, more than the 10 of its 10 bytes \
+             still to come",
+        ),
+        (
+            c,
+            vec![tcp_bytes(SEND_QUEUE, 6), tcp_bytes(SEND_QUEUE, 5)],
+            "send queue data of 5 bytes, more than the 4 of its 10 bytes still to come",
+        ),
+        (
+            c,
+            vec![tcp_bytes(SEND_QUEUE, 10), tcp_bytes(RECV_QUEUE, 6)],
+            "TCP socket 50: receive queue data of 6 bytes, more than the 5 of its 5 bytes",
+        ),
+        // The receive queue only once the send queue is whole.
+        (
+            c,
+            vec![tcp_bytes(SEND_QUEUE, 6), tcp_bytes(RECV_QUEUE, 4)],
+            "TCP socket 50: data of queue 2 where TCP_DATA of its send queue \
+             (KCR_TCP_SEND_QUEUE 1) belongs (4 of its 10 bytes still to come)",
+        ),
+        (
+            c,
+            vec![tcp_bytes(RECV_QUEUE, 5)],
+            "data of queue 2 where TCP_DATA of its send queue",
+        ),
+        (
+            c,
+            vec![tcp_bytes(SEND_QUEUE, 10), tcp_bytes(SEND_QUEUE, 1)],
+            "data of queue 1 where TCP_DATA of its receive queue (KCR_TCP_RECV_QUEUE 2) \
+             belongs (5 of its 5 bytes still to come)",
+        ),
+        // The record's length: 16 + len rounded up to 8; zero padding.
+        (c, vec![long], "length 24, expected 32"),
+        (c, vec![short], "length 32, expected 24"),
+        (
+            c,
+            vec![padded],
+            "TCP socket 50: send queue data: non-zero padding after its 5 bytes",
+        ),
+    ];
+    for (c, data, want) in &cases {
+        refused_last(&tcp_recs(c, data), "TCP_DATA", want);
+    }
+    // Each case is refused for its own record: the same queues whole are
+    // good.
+    for data in [
+        vec![tcp_bytes(SEND_QUEUE, 10), tcp_bytes(RECV_QUEUE, 5)],
+        vec![
+            tcp_bytes(SEND_QUEUE, 6),
+            tcp_bytes(SEND_QUEUE, 4),
+            tcp_bytes(RECV_QUEUE, 1),
+            tcp_bytes(RECV_QUEUE, 4),
+        ],
+    ] {
+        let img = parse(&unix_img(&tcp_recs(&c, &data))[..]).unwrap();
+        assert_eq!(conn_of(&img, 50).send_bytes, 10);
+    }
+    // Its records in their place: a TCP_CONN right after the INET record
+    // of a connected TCP socket, then the data of its queues, all of it,
+    // and nothing else.
+    let conn = tcp_conn_record(&c);
+    let client = inet_records(50, 2, &tcp_client());
+    let udp = inet_records(50, 2, &udp_connected());
+    let listener = inet_records(50, 2, &tcp_listener());
+    let new = inet_records(
+        50,
+        2,
+        &inet_sock(
+            inet_sock::AF_INET,
+            inet_sock::IPPROTO_TCP,
+            inet_state::CLOSE,
+        ),
+    );
+    let other = inet_records(60, 2, &tcp_listener());
+    let missing_conn = "where the TCP_CONN record of TCP socket 50 belongs (it is connected: \
+                        KCR_INET_CONNECTED)";
+    let stray_conn = "only right after the INET record of a connected TCP socket";
+    let stray_data = "only after its connection's TCP_CONN record (or the data before it)";
+    type Place<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Place> =
+        vec![
+        // No TCP_CONN after a connected TCP socket's INET record.
+        (vec![client.clone()], ("FS", 14), missing_conn),
+        (
+            vec![client.clone(), other.clone()],
+            ("FILE", 14),
+            "FILE where the TCP_CONN record of TCP socket 50 belongs",
+        ),
+        (
+            vec![client.clone(), tcp_bytes(SEND_QUEUE, 10)],
+            ("TCP_DATA", 14),
+            "TCP_DATA where the TCP_CONN record of TCP socket 50 belongs",
+        ),
+        (
+            vec![client.clone(), inet_dgram_record(
+                "10.0.0.1:80".parse().unwrap(),
+                "10.0.0.2".parse().unwrap(),
+                b"x",
+            )],
+            ("INET_DGRAM", 14),
+            "INET_DGRAM where the TCP_CONN record",
+        ),
+        // A TCP_CONN after any other socket, or a second one.
+        (vec![udp.clone(), conn.clone()], ("TCP_CONN", 14), stray_conn),
+        (
+            vec![listener.clone(), conn.clone()],
+            ("TCP_CONN", 14),
+            stray_conn,
+        ),
+        (vec![new.clone(), conn.clone()], ("TCP_CONN", 14), stray_conn),
+        (
+            vec![
+                tcp_records(50, 2, &tcp_client(), &tcp_conn(1, 1), &[]),
+                conn.clone(),
+            ],
+            ("TCP_CONN", 15),
+            stray_conn,
+        ),
+        (vec![conn.clone()], ("TCP_CONN", 12), stray_conn),
+        (
+            vec![pathless_file(50, file_kind::INET, 2), conn.clone()],
+            ("TCP_CONN", 13),
+            "inet file 50 needs its INET record next",
+        ),
+        (
+            vec![
+                inet_records(
+                    50,
+                    2,
+                    &kcr_rec_inet {
+                        nr_skbs: 1,
+                        bytes: 1,
+                        ..udp_connected()
+                    },
+                ),
+                conn.clone(),
+            ],
+            ("TCP_CONN", 14),
+            "TCP_CONN where datagram 0 of 1 of UDP socket 50 belongs",
+        ),
+        // Data after no connection, or after its queues are whole.
+        (
+            vec![listener.clone(), tcp_bytes(SEND_QUEUE, 1)],
+            ("TCP_DATA", 14),
+            stray_data,
+        ),
+        (vec![tcp_bytes(RECV_QUEUE, 1)], ("TCP_DATA", 12), stray_data),
+        (
+            vec![
+                tcp_records(50, 2, &tcp_client(), &tcp_conn(1, 1), &[]),
+                tcp_bytes(SEND_QUEUE, 1),
+            ],
+            ("TCP_DATA", 15),
+            stray_data,
+        ),
+        (
+            vec![
+                tcp_records(
+                    50,
+                    2,
+                    &tcp_client(),
+                    &c,
+                    &[tcp_bytes(SEND_QUEUE, 10), tcp_bytes(RECV_QUEUE, 5)],
+                ),
+                tcp_bytes(RECV_QUEUE, 1),
+            ],
+            ("TCP_DATA", 17),
+            stray_data,
+        ),
+        // A queue short of its sequence numbers: the next record is not
+        // its data.
+        (
+            vec![tcp_records(50, 2, &tcp_client(), &c, &[])],
+            ("FS", 15),
+            "FS where TCP_DATA of the send queue (KCR_TCP_SEND_QUEUE 1) of TCP socket 50 \
+             belongs (10 of its 10 bytes still to come)",
+        ),
+        (
+            vec![
+                tcp_records(50, 2, &tcp_client(), &c, &[tcp_bytes(SEND_QUEUE, 6)]),
+                other.clone(),
+            ],
+            ("FILE", 16),
+            "FILE where TCP_DATA of the send queue (KCR_TCP_SEND_QUEUE 1) of TCP socket 50 \
+             belongs (4 of its 10 bytes still to come)",
+        ),
+        (
+            vec![tcp_records(
+                50,
+                2,
+                &tcp_client(),
+                &c,
+                &[tcp_bytes(SEND_QUEUE, 10), tcp_bytes(RECV_QUEUE, 2)],
+            )],
+            ("FS", 17),
+            "FS where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of TCP socket 50 \
+             belongs (3 of its 5 bytes still to come)",
+        ),
+        (
+            vec![
+                tcp_records(50, 2, &tcp_client(), &c, &[tcp_bytes(SEND_QUEUE, 10)]),
+                conn.clone(),
+            ],
+            ("TCP_CONN", 16),
+            "TCP_CONN where TCP_DATA of the receive queue",
+        ),
+        (
+            vec![
+                tcp_records(
+                    50,
+                    2,
+                    &tcp_client(),
+                    &conn_queued(0, 0, 5),
+                    &[],
+                ),
+                unix_skb_record(b"abcd", None, 0),
+            ],
+            ("UNIX_SKB", 15),
+            "UNIX_SKB where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of TCP socket \
+             50 belongs (5 of its 5 bytes still to come)",
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Two connections, one after the other, each with its own queues.
+    let mut v = tcp_records(
+        50,
+        2,
+        &tcp_client(),
+        &c,
+        &[tcp_bytes(SEND_QUEUE, 10), tcp_bytes(RECV_QUEUE, 5)],
+    );
+    v.extend(tcp_records(
+        51,
+        2,
+        &tcp_client(),
+        &conn_queued(1, 1, 0),
+        &[tcp_bytes(SEND_QUEUE, 1)],
+    ));
+    let img = parse(&unix_img(&[v])[..]).unwrap();
+    assert_eq!(conn_of(&img, 50).recv_bytes, 5);
+    assert_eq!(conn_of(&img, 51).unsent_bytes, 1);
+    // Before the TAIL, too.
+    let mut b = body(&sample());
+    let at = rec_off(&b, rec::FS);
+    b.truncate(at);
+    b.extend(tcp_records(
+        50,
+        2,
+        &tcp_client(),
+        &c,
+        &[tcp_bytes(SEND_QUEUE, 10)],
+    ));
+    let n = records_of(&b).len() as u32;
+    let e = parse(&finish(b, n)[..]).unwrap_err();
+    assert_eq!(e.record, "TAIL", "{e}");
+    assert!(
+        e.msg.contains(
+            "TAIL where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of TCP socket 50 \
+             belongs (5 of its 5 bytes still to come)"
+        ),
+        "{e}"
+    );
 }
