@@ -25,7 +25,11 @@ it, as checkpatch asks.
     series.py show FILE            print one new file (e.g.
                                    include/uapi/linux/kcr.h) as the whole
                                    series leaves it
+    series.py upstream-dir         print the directory of the pinned
+                                   kernel's copies of the files the
+                                   series' diffs change (made if need be)
 """
+import hashlib
 import os
 import re
 import shutil
@@ -130,9 +134,12 @@ def upstream_dir(paths):
             w = line.split()
             if len(w) >= 2 and w[0] == "linux-source-6.12":
                 pin = w[1]
-    cache = os.path.join(ROOT, "images/out/build/upstream-" + pin)
-    missing = [p for p in paths if not os.path.exists(os.path.join(cache, p))]
-    if missing:
+    # One cache per set of files: a cache, once there, is never changed
+    # or removed, so that concurrent runs (the patch tests run at once)
+    # never read one half made or half gone.
+    key = hashlib.sha256("\n".join(sorted(paths)).encode()).hexdigest()[:12]
+    cache = os.path.join(ROOT, f"images/out/build/upstream-{pin}-{key}")
+    if not os.path.isdir(cache):
         if not os.path.exists(TARBALL):
             raise SeriesError(f"{TARBALL} is missing: run images/install-deps.sh")
         # Extract next to the cache, then rename: a concurrent reader sees
@@ -143,8 +150,13 @@ def upstream_dir(paths):
         subprocess.run(["tar", "-xJf", TARBALL, "-C", tmp,
                         "--strip-components=1"] +
                        ["linux-source-6.12/" + p for p in paths], check=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        os.replace(tmp, cache)
+        try:
+            os.rename(tmp, cache)
+        except OSError:
+            # Another run made the same cache first.
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not os.path.isdir(cache):
+                raise
     return cache
 
 
@@ -292,7 +304,23 @@ def show(rel):
     return 0
 
 
+def upstream():
+    """Prints the directory of the pinned kernel's copies of the files
+    the series changes (made if need be)."""
+    series = load_series()
+    edited = sorted({p for *_, up in series for p in diff_paths(up)} |
+                    {"MAINTAINERS"})
+    print(upstream_dir(edited))
+    return 0
+
+
 def main(argv):
+    if argv == ["upstream-dir"]:
+        try:
+            return upstream()
+        except (SeriesError, OSError, subprocess.CalledProcessError) as e:
+            print(f"series: {e}", file=sys.stderr)
+            return 1
     if len(argv) == 2 and argv[0] == "show":
         try:
             return show(argv[1])

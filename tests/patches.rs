@@ -80,8 +80,17 @@ fn each_patch_applies_in_order() {
         "{}",
         String::from_utf8_lossy(&gen.stderr)
     );
-    let pin = xtask::pins::version_of("linux-source-6.12").expect("images/pins");
-    let upstream = xtask::paths::out().join(format!("build/upstream-{pin}"));
+    let dir = Command::new("python3")
+        .arg(&script)
+        .arg("upstream-dir")
+        .output()
+        .expect("python3");
+    assert!(
+        dir.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dir.stderr)
+    );
+    let upstream = std::path::PathBuf::from(String::from_utf8_lossy(&dir.stdout).trim());
     assert!(
         upstream.join("MAINTAINERS").exists(),
         "{} is missing: run guest-kernel-cfg/series.py generate (it extracts the files the series changes)",
