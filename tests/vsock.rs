@@ -411,7 +411,8 @@ fn image_show_reads_every_image_the_suite_produces() {
     );
     body.push_str(&format!(
         "c exec -- /bin/zdtm-run {} > /tmp/zdtm.log 2>&1\n\
-         grep -c 'cr PASS' /tmp/zdtm.log | sed 's/^/t-zdtm-passed=/'\n",
+         grep -c 'cr PASS' /tmp/zdtm.log | sed 's/^/t-zdtm-passed=/'\n\
+         grep FAIL /tmp/zdtm.log | sed 's/^/t-zdtm-fail: /'\n",
         ZDTM_IMAGES.join(" ")
     ));
     for name in ZDTM_IMAGES {

@@ -38,6 +38,16 @@ pub const CHECKPOINT_UNIX_EXTERNAL: libc::c_long = 4;
 /// frozen tree, saved already, is killed, its TCP connections first closed
 /// without a word to their peers so that a restart can make them again.
 pub const CHECKPOINT_KILL: libc::c_long = 8;
+
+/// checkpoint(2) flag `KCR_CHECKPOINT_HOLD`: TCP connections to a peer
+/// outside the tree stay held (what the peer sends is dropped, without a
+/// reset) when the checkpoint returns, until [`kill_quietly`] or
+/// [`release_holds`]. Passed when the tree is to be killed.
+pub const CHECKPOINT_HOLD: libc::c_long = 16;
+
+/// checkpoint(2) flag `KCR_CHECKPOINT_RELEASE` (with no image, fd -1): the
+/// held connections of a tree that is not killed after all go on.
+pub const CHECKPOINT_RELEASE: libc::c_long = 32;
 /// restart(2) flag `KCR_RESTART_TREE`: the root of a tree, coordinates.
 pub const RESTART_TREE: libc::c_long = 1;
 /// restart(2) flag `KCR_RESTART_JOIN`: another process of a tree.
@@ -268,9 +278,10 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 
 /// checkpoint(2) of the frozen `pid` into `fd`, the kernel's log to `logfd`.
 /// A process with children is checkpointed with all its descendants.
-/// `options`: [`CHECKPOINT_HOSTINFO`], [`CHECKPOINT_UNIX_EXTERNAL`].
+/// `options`: [`CHECKPOINT_HOSTINFO`], [`CHECKPOINT_UNIX_EXTERNAL`],
+/// [`CHECKPOINT_HOLD`].
 pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, options: libc::c_long) -> std::io::Result<()> {
-    let mut flags = options & (CHECKPOINT_HOSTINFO | CHECKPOINT_UNIX_EXTERNAL);
+    let mut flags = options & (CHECKPOINT_HOSTINFO | CHECKPOINT_UNIX_EXTERNAL | CHECKPOINT_HOLD);
     if !descendants(pid).is_empty() {
         flags |= CHECKPOINT_TREE;
     }
@@ -297,7 +308,18 @@ pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, options: libc::c_long) -> st
 /// reset and leave no TIME_WAIT behind, so the restarted tree can have
 /// them again. The kernel's log goes to `logfd`.
 pub fn kill_quietly(pid: i32, logfd: i32) -> std::io::Result<()> {
-    let mut flags = CHECKPOINT_KILL;
+    no_image_call(pid, CHECKPOINT_KILL, logfd)
+}
+
+/// Lets the TCP connections that a checkpoint with [`CHECKPOINT_HOLD`]
+/// held go on (`KCR_CHECKPOINT_RELEASE`): the tree is not killed after all.
+pub fn release_holds(pid: i32, logfd: i32) -> std::io::Result<()> {
+    no_image_call(pid, CHECKPOINT_RELEASE, logfd)
+}
+
+/// checkpoint(2) of `pid`'s frozen tree with no image (fd -1).
+fn no_image_call(pid: i32, what: libc::c_long, logfd: i32) -> std::io::Result<()> {
+    let mut flags = what;
     if !descendants(pid).is_empty() {
         flags |= CHECKPOINT_TREE;
     }
@@ -313,7 +335,9 @@ pub fn kill_quietly(pid: i32, logfd: i32) -> std::io::Result<()> {
     };
     if ret < 0 {
         let e = std::io::Error::last_os_error();
-        return Err(err(format!("checkpoint({pid}, KILL) failed: {e}")));
+        return Err(err(format!(
+            "checkpoint({pid}, flags {flags:#x}) failed: {e}"
+        )));
     }
     Ok(())
 }
@@ -330,16 +354,33 @@ pub fn checkpoint(
     group.set_frozen(true)?;
     let tmp = out.with_extension("partial");
     let f = File::create(&tmp).map_err(|e| err(format!("creating {}: {e}", tmp.display())))?;
+    let options = if after == After::Kill {
+        options | CHECKPOINT_HOLD
+    } else {
+        options
+    };
     if let Err(e) = checkpoint_fd(pid, f.as_raw_fd(), 2, options) {
         drop(f);
         let _ = fs::remove_file(&tmp);
         let _ = group.set_frozen(false);
         return Err(e);
     }
-    f.sync_all()?;
-    let size = f.metadata()?.len();
+    let kept = f
+        .sync_all()
+        .and_then(|()| f.metadata())
+        .and_then(|m| fs::rename(&tmp, out).map(|()| m.len()));
     drop(f);
-    fs::rename(&tmp, out)?;
+    let size = match kept {
+        Ok(size) => size,
+        Err(e) => {
+            // Not killed after all: its held connections go on.
+            if after == After::Kill {
+                let _ = release_holds(pid, 2);
+            }
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     group.finish(after)?;
     Ok(size)
 }

@@ -408,6 +408,13 @@ fn checkpoint(
     };
     let (mut data_r, data_w) = pipe()?;
     let (mut log_r, log_w) = pipe()?;
+    // A tree to be killed keeps its outside TCP connections held from the
+    // checkpoint on, so it cannot take in what its image lacks.
+    let options = if after == After::Kill {
+        options | cr::CHECKPOINT_HOLD
+    } else {
+        options
+    };
     let worker = std::thread::Builder::new()
         .name("ckpt".into())
         .spawn(move || {
@@ -458,16 +465,26 @@ fn checkpoint(
     if let Ok(mut l) = log.lock() {
         *l = text.clone();
     }
-    if let Some(e) = stream_err {
+    // Not killed after all: connections it held go on.
+    let release = |ok: bool| {
+        if ok && after == After::Kill {
+            let _ = cr::release_holds(pid, 2);
+        }
         let _ = group.set_frozen(false);
+    };
+    if let Some(e) = stream_err {
+        release(result.is_ok());
         return Err(e);
     }
     if let Err(e) = result {
-        let _ = group.set_frozen(false);
+        release(false);
         let msg = format!("{e}; kernel log: {}", text.trim());
         return Ok(Some(fail(ErrorCode::CheckpointFailed, msg)));
     }
-    proto::write_end(conn)?;
+    if let Err(e) = proto::write_end(conn) {
+        release(true);
+        return Err(e);
+    }
     if let Err(e) = group.finish(after) {
         return Ok(Some(fail(ErrorCode::Internal, e.to_string())));
     }

@@ -11,70 +11,9 @@
 #include "zdtm.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #define QUOTA (4ULL << 20)
-
-static unsigned char pattern(unsigned long long i, int salt)
-{
-	return (unsigned char)(i * 13 + (i >> 10) + salt);
-}
-
-/*
- * Writes its stream and reads the other's until both reach QUOTA, then
- * half-closes and waits for end of file; paces itself until *go (the
- * checkpoint is over) so that the checkpoint finds it mid-stream.
- * Returns NULL, or what went wrong.
- */
-static const char *stream(int fd, int out_salt, int in_salt,
-			  volatile sig_atomic_t *go)
-{
-	static unsigned char buf[16384];
-	unsigned long long out = 0, in = 0;
-	struct pollfd p = { .fd = fd };
-	ssize_t n, i;
-
-	while (in < QUOTA || out < QUOTA) {
-		p.events = (in < QUOTA ? POLLIN : 0) | (out < QUOTA ? POLLOUT : 0);
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
-			return "poll";
-		if (p.revents & (POLLERR | POLLHUP))
-			return "connection reset or hung up";
-		if (p.revents & POLLOUT) {
-			size_t want = sizeof(buf);
-
-			if (want > QUOTA - out)
-				want = QUOTA - out;
-			for (i = 0; i < (ssize_t)want; i++)
-				buf[i] = pattern(out + i, out_salt);
-			n = send(fd, buf, want, MSG_DONTWAIT);
-			if (n < 0 && errno != EAGAIN)
-				return "send";
-			if (n > 0)
-				out += n;
-		}
-		if (p.revents & POLLIN) {
-			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-			if (n == 0)
-				return "end of file before the quota";
-			if (n < 0 && errno != EAGAIN)
-				return "recv";
-			for (i = 0; i < n; i++)
-				if (buf[i] != pattern(in + i, in_salt))
-					return "a byte lost, doubled or changed";
-			if (n > 0)
-				in += n;
-		}
-		/* Slow until the checkpoint is over: it comes mid-stream. */
-		if (!*go)
-			usleep(20000);
-	}
-	if (shutdown(fd, SHUT_WR))
-		return "shutdown";
-	n = recv(fd, buf, 1, 0);
-	return n == 0 ? NULL : "no end of file after the quota";
-}
 
 static volatile sig_atomic_t child_go;
 
@@ -146,7 +85,7 @@ static pid_t child(int family, unsigned short port, int salt)
 	fd = dial(family, port);
 	if (fd < 0)
 		_exit(2);
-	why = stream(fd, salt, salt + 1, &child_go);
+	why = zdtm_stream(fd, QUOTA, salt, salt + 1, &child_go);
 	if (why) {
 		printf("FAIL: child %d: %s\n", salt, why);
 		_exit(3);
@@ -185,10 +124,10 @@ int main(void)
 	parent_go = 1;
 
 	/* One stream at a time here; each child keeps writing meanwhile. */
-	why = stream(s4, 11, 10, &parent_go);
+	why = zdtm_stream(s4, QUOTA, 11, 10, &parent_go);
 	if (why)
 		fail("IPv4 stream: %s", why);
-	why = stream(s6, 21, 20, &parent_go);
+	why = zdtm_stream(s6, QUOTA, 21, 20, &parent_go);
 	if (why)
 		fail("IPv6 stream: %s", why);
 	if (waitpid(a, &status, 0) != a || !WIFEXITED(status) ||

@@ -18,28 +18,10 @@
 #define PORT4 7411
 #define PORT6 7412
 
-static socklen_t addr(int family, unsigned short port,
-		      struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
-}
-
 static int listener(int family, unsigned short port, int reuseport)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, NULL, port, &ss);
 	int fd = socket(family, SOCK_STREAM, 0), one = 1;
 
 	/* As servers do: a connection in TIME_WAIT does not hold the port. */
@@ -55,7 +37,7 @@ static int listener(int family, unsigned short port, int reuseport)
 static int dial(int family, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, NULL, port, &ss);
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))

@@ -44,28 +44,10 @@ static unsigned short port_of(int fd)
 		     ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-static socklen_t addr(int family, const char *ip, unsigned short port,
-		      struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &sin->sin_addr);
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)ss)->sin6_addr);
-	return sizeof(struct sockaddr_in6);
-}
-
 static int bound(int family, const char *ip, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, ip, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, ip, port, &ss);
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0)
@@ -82,7 +64,7 @@ static int bound(int family, const char *ip, unsigned short port)
 static void taken(int family, const char *ip, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, ip, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, ip, port, &ss);
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (family == AF_INET6)
@@ -97,7 +79,7 @@ static void taken(int family, const char *ip, unsigned short port)
 static void talk(int ls, int family, const char *ip, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, ip, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, ip, port, &ss);
 	int c = socket(family, SOCK_STREAM, 0), s;
 	char buf[8];
 
@@ -185,7 +167,7 @@ int main(void)
 	/* The unbound socket still works: it connects. */
 	{
 		struct sockaddr_storage ss;
-		socklen_t len = addr(AF_INET, "127.0.0.1", 7401, &ss);
+		socklen_t len = zdtm_inet_addr(AF_INET, "127.0.0.1", 7401, &ss);
 		int s;
 
 		if (connect(fresh, (struct sockaddr *)&ss, len))

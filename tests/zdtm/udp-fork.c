@@ -18,28 +18,10 @@
 #define SRV6 7433
 #define CHILD6 7434
 
-static socklen_t addr(int family, unsigned short port,
-		      struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
-}
-
 static int udp(int family, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, NULL, port, &ss);
 	int fd = socket(family, SOCK_DGRAM, 0);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len))
@@ -86,7 +68,7 @@ int main(void)
 	if (a == 0) {
 		if (read(go[0], &c, 1) != 1)
 			_exit(2);
-		len = addr(AF_INET, SRV4, &ss);
+		len = zdtm_inet_addr(AF_INET, NULL, SRV4, &ss);
 		if (sendto(shared, "from-a", 6, 0, (struct sockaddr *)&ss,
 			   len) != 6)
 			_exit(3);
@@ -102,7 +84,7 @@ int main(void)
 		socklen_t flen = sizeof(from);
 		char buf[16];
 
-		len = addr(AF_INET6, SRV6, &ss);
+		len = zdtm_inet_addr(AF_INET6, NULL, SRV6, &ss);
 		if (srv < 0 || cli < 0 ||
 		    connect(cli, (struct sockaddr *)&ss, len) ||
 		    write(rep[1], "r", 1) != 1)
@@ -128,7 +110,7 @@ int main(void)
 	if (port != SHARED)
 		fail("datagram from the shared socket: port %d, not %d", port,
 		     SHARED);
-	len = addr(AF_INET6, CHILD6, &ss);
+	len = zdtm_inet_addr(AF_INET6, NULL, CHILD6, &ss);
 	if (sendto(s6, "ask", 3, 0, (struct sockaddr *)&ss, len) != 3)
 		fail("sendto: %s", strerror(errno));
 	port = take(s6, "ans");

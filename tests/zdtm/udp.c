@@ -15,28 +15,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-static socklen_t addr(int family, const char *ip, unsigned short port,
-		      struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &sin->sin_addr);
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)ss)->sin6_addr);
-	return sizeof(struct sockaddr_in6);
-}
-
 static int udp(int family, const char *ip, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = ip ? addr(family, ip, port, &ss) : 0;
+	socklen_t len = ip ? zdtm_inet_addr(family, ip, port, &ss) : 0;
 	int fd = socket(family, SOCK_DGRAM, 0);
 
 	if (fd < 0)
@@ -49,7 +31,7 @@ static int udp(int family, const char *ip, unsigned short port)
 static void dial(int fd, int family, const char *ip, unsigned short port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr(family, ip, port, &ss);
+	socklen_t len = zdtm_inet_addr(family, ip, port, &ss);
 
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		fail("connect to %s:%u: %s", ip, port, strerror(errno));
@@ -130,7 +112,7 @@ int main(void)
 	v = 0;
 	if (s6 < 0 || setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)))
 		fail("socket: %s", strerror(errno));
-	len = addr(AF_INET6, "::", 7422, &ss);
+	len = zdtm_inet_addr(AF_INET6, "::", 7422, &ss);
 	if (bind(s6, (struct sockaddr *)&ss, len))
 		fail("bind [::]:7422: %s", strerror(errno));
 	c6 = udp(AF_INET6, "::1", 7423);
@@ -138,7 +120,7 @@ int main(void)
 	name(c6, 1, c6peer);
 	/* Its port chosen by its first sendto(), read before checkpoint. */
 	u = udp(AF_INET, NULL, 0);
-	len = addr(AF_INET, "127.0.0.1", 7421, &ss);
+	len = zdtm_inet_addr(AF_INET, "127.0.0.1", 7421, &ss);
 	if (sendto(u, "hello", 5, 0, (struct sockaddr *)&ss, len) != 5)
 		fail("sendto: %s", strerror(errno));
 	recv_from(s4, "hello", uname);
@@ -167,12 +149,12 @@ int main(void)
 		fail("send: %s", strerror(errno));
 	recv_from(s4, "ping4", got);
 	expect("sender seen by the server", got, c4name);
-	len = addr(AF_INET, "127.0.0.1", atoi(strrchr(c4name, ':') + 1), &ss);
+	len = zdtm_inet_addr(AF_INET, "127.0.0.1", atoi(strrchr(c4name, ':') + 1), &ss);
 	if (sendto(s4, "pong4", 5, 0, (struct sockaddr *)&ss, len) != 5)
 		fail("sendto: %s", strerror(errno));
 	recv_from(c4, "pong4", got);
 	/* The reply to the port sendto() chose before the checkpoint. */
-	len = addr(AF_INET, "127.0.0.1", atoi(strrchr(uname, ':') + 1), &ss);
+	len = zdtm_inet_addr(AF_INET, "127.0.0.1", atoi(strrchr(uname, ':') + 1), &ss);
 	if (sendto(s4, "back", 4, 0, (struct sockaddr *)&ss, len) != 4)
 		fail("sendto: %s", strerror(errno));
 	recv_from(u, "back", got);
@@ -182,7 +164,7 @@ int main(void)
 		fail("send: %s", strerror(errno));
 	recv_from(s6, "ping6", got);
 	expect("IPv6 sender", got, "[::1]:7423");
-	len = addr(AF_INET, "127.0.0.1", 7422, &ss);
+	len = zdtm_inet_addr(AF_INET, "127.0.0.1", 7422, &ss);
 	if (sendto(u, "mapped", 6, 0, (struct sockaddr *)&ss, len) != 6)
 		fail("sendto: %s", strerror(errno));
 	recv_from(s6, "mapped", got);
@@ -193,7 +175,7 @@ int main(void)
 	expect("IPv4 sender seen by the dual-stack server", got, buf);
 	/* A connected socket drops what its peer did not send. */
 	other = udp(AF_INET, "127.0.0.1", 0);
-	len = addr(AF_INET, "127.0.0.1", atoi(strrchr(c4name, ':') + 1), &ss);
+	len = zdtm_inet_addr(AF_INET, "127.0.0.1", atoi(strrchr(c4name, ':') + 1), &ss);
 	if (sendto(other, "stray", 5, 0, (struct sockaddr *)&ss, len) != 5)
 		fail("sendto: %s", strerror(errno));
 	usleep(100000);

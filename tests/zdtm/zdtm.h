@@ -25,7 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 static volatile sig_atomic_t zdtm_stopped;
@@ -124,6 +128,96 @@ static inline void test_between(const char *cmd)
 static inline void test_checkpoint_opts(const char *opts)
 {
 	zdtm_ready_note("opts", opts);
+}
+
+/*
+ * The socket address of ip (text; NULL: the family's loopback) and port,
+ * for family AF_INET or AF_INET6, in *ss; returns its length.
+ */
+static inline socklen_t zdtm_inet_addr(int family, const char *ip,
+				       unsigned short port,
+				       struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (ip)
+			inet_pton(AF_INET, ip, &sin->sin_addr);
+		return sizeof(*sin);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	if (ip)
+		inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)ss)->sin6_addr);
+	return sizeof(struct sockaddr_in6);
+}
+
+/* Byte i of a stream numbered with salt. */
+static inline unsigned char zdtm_pattern(unsigned long long i, int salt)
+{
+	return (unsigned char)(i * 13 + (i >> 10) + salt);
+}
+
+/*
+ * Streams numbered bytes both ways over the connected stream socket fd:
+ * writes quota bytes numbered with out_salt and reads quota bytes that
+ * must be numbered with in_salt, checking every one, then half-closes and
+ * waits for end of file.  Until *go it paces itself, so that a checkpoint
+ * finds it mid-stream.  Returns NULL, or what went wrong.
+ */
+static inline const char *zdtm_stream(int fd, unsigned long long quota,
+				      int out_salt, int in_salt,
+				      volatile sig_atomic_t *go)
+{
+	static unsigned char buf[16384];
+	unsigned long long out = 0, in = 0;
+	struct pollfd p = { .fd = fd };
+	ssize_t n, i;
+
+	while (in < quota || out < quota) {
+		p.events = (in < quota ? POLLIN : 0) |
+			   (out < quota ? POLLOUT : 0);
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			return "poll";
+		if (p.revents & (POLLERR | POLLHUP))
+			return "connection reset or hung up";
+		if (p.revents & POLLOUT) {
+			size_t want = sizeof(buf);
+
+			if (want > quota - out)
+				want = quota - out;
+			for (i = 0; i < (ssize_t)want; i++)
+				buf[i] = zdtm_pattern(out + i, out_salt);
+			n = send(fd, buf, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN)
+				return "send";
+			if (n > 0)
+				out += n;
+		}
+		if (p.revents & POLLIN) {
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n == 0)
+				return "end of file before the quota";
+			if (n < 0 && errno != EAGAIN)
+				return "recv";
+			for (i = 0; i < n; i++)
+				if (buf[i] != zdtm_pattern(in + i, in_salt))
+					return "a byte lost, doubled or changed";
+			if (n > 0)
+				in += n;
+		}
+		if (!*go)
+			usleep(20000);
+	}
+	if (shutdown(fd, SHUT_WR))
+		return "shutdown";
+	n = recv(fd, buf, 1, 0);
+	return n == 0 ? NULL : "no end of file after the quota";
 }
 
 /* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */

@@ -49,18 +49,29 @@ pub const KCR_CHECKPOINT_HOSTINFO: u32 = 1 << 1;
 /// name (`unix_peer::EXTERNAL`) rather than refused; restart connects it
 /// to that name again (the peer sees a new connection).
 pub const KCR_CHECKPOINT_UNIX_EXTERNAL: u32 = 1 << 2;
-/// `KCR_CHECKPOINT_KILL`: no image (`fd` -1): once the image of another
-/// (frozen) tree is whole, checkpoint kills the tree, its TCP connections
-/// first closed without a word to their peers (no FIN, no RST, no
-/// `TIME_WAIT`) so that restart can make them again. checkpoint(2) takes
-/// it with [`KCR_CHECKPOINT_TREE`] only; restart(2) takes it in an
-/// image's HEADER as any flag of [`KCR_CHECKPOINT_FLAGS_ALL`].
+/// `KCR_CHECKPOINT_KILL`: no image (`fd` -1): the frozen tree, whose image
+/// the caller has safe, is killed, its TCP connections first closed
+/// without a word to their peers (no FIN, no RST, no `TIME_WAIT`) so that
+/// restart can make them again; those to a peer outside stay held for it.
+/// checkpoint(2) takes it with [`KCR_CHECKPOINT_TREE`] only; restart(2)
+/// takes it in an image's HEADER as any flag of
+/// [`KCR_CHECKPOINT_FLAGS_ALL`].
 pub const KCR_CHECKPOINT_KILL: u32 = 1 << 3;
+/// `KCR_CHECKPOINT_HOLD`: the image's TCP connections to a peer outside stay
+/// held (what the peer sends is dropped, without a reset) when
+/// checkpoint(2) returns, until [`KCR_CHECKPOINT_KILL`] or
+/// [`KCR_CHECKPOINT_RELEASE`].
+pub const KCR_CHECKPOINT_HOLD: u32 = 1 << 4;
+/// `KCR_CHECKPOINT_RELEASE`: no image (`fd` -1): the held connections of a
+/// tree that is not killed after all go on.
+pub const KCR_CHECKPOINT_RELEASE: u32 = 1 << 5;
 /// `KCR_CHECKPOINT_FLAGS_ALL`.
 pub const KCR_CHECKPOINT_FLAGS_ALL: u32 = KCR_CHECKPOINT_TREE
     | KCR_CHECKPOINT_HOSTINFO
     | KCR_CHECKPOINT_UNIX_EXTERNAL
-    | KCR_CHECKPOINT_KILL;
+    | KCR_CHECKPOINT_KILL
+    | KCR_CHECKPOINT_HOLD
+    | KCR_CHECKPOINT_RELEASE;
 /// `KCR_RESTART_TREE`: restart(2) by the root of a tree, which coordinates.
 pub const KCR_RESTART_TREE: u32 = 1 << 0;
 /// `KCR_RESTART_JOIN`: restart(2) by another process of a tree.
@@ -2338,6 +2349,8 @@ pub fn constants() -> Vec<(&'static str, u64)> {
             KCR_CHECKPOINT_UNIX_EXTERNAL.into(),
         ),
         ("KCR_CHECKPOINT_KILL", KCR_CHECKPOINT_KILL.into()),
+        ("KCR_CHECKPOINT_HOLD", KCR_CHECKPOINT_HOLD.into()),
+        ("KCR_CHECKPOINT_RELEASE", KCR_CHECKPOINT_RELEASE.into()),
         ("KCR_CHECKPOINT_FLAGS_ALL", KCR_CHECKPOINT_FLAGS_ALL.into()),
         ("KCR_RESTART_TREE", KCR_RESTART_TREE.into()),
         ("KCR_RESTART_JOIN", KCR_RESTART_JOIN.into()),
@@ -2584,11 +2597,15 @@ mod tests {
             "KCR_TCP_DATA_MAX",
             "KCR_TCP_QUEUE_BYTES",
             "KCR_CHECKPOINT_KILL",
+            "KCR_CHECKPOINT_HOLD",
+            "KCR_CHECKPOINT_RELEASE",
         ] {
             assert!(c.iter().any(|&(n, _)| n == name), "{name}");
         }
         assert_eq!(KCR_CHECKPOINT_KILL, 8);
-        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL, 0xf);
+        assert_eq!(KCR_CHECKPOINT_HOLD, 16);
+        assert_eq!(KCR_CHECKPOINT_RELEASE, 32);
+        assert_eq!(KCR_CHECKPOINT_FLAGS_ALL, 0x3f);
     }
 
     #[test]

@@ -758,6 +758,11 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		goto out;
 	}
 /* @end */
+/* @tcp-external */
+	/* The holds of the tree's connections go with ctx. */
+	if (flags & KCR_CHECKPOINT_RELEASE)
+		goto out;
+/* @end */
 	if (ret)
 		goto out;
 
@@ -814,6 +819,9 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 		if (ret)
 			kcr_log(ctx, "writing the image failed: %d", ret);
 	}
+/* @tcp-external */
+	ctx->tcp_keep = !ret && (flags & KCR_CHECKPOINT_HOLD);
+/* @end */
 out:
 /* @cow */
 	ctx->tree = NULL;
@@ -834,10 +842,21 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	if (flags & ~KCR_CHECKPOINT_FLAGS_ALL || pid < 0)
 		return -EINVAL;
 /* @checkpoint-kill */
+/* @until tcp-external */
 	/* No image: the tree was saved, now it goes. */
 	if (!!(flags & KCR_CHECKPOINT_KILL) != (fd == -1) ||
 	    ((flags & KCR_CHECKPOINT_KILL) &&
 	     (flags & ~(KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_TREE))))
+		return -EINVAL;
+/* @end */
+/* @end */
+/* @tcp-external */
+	/* No image: the tree was saved; now it goes, or its holds do. */
+	if (!!(flags & (KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_RELEASE)) !=
+	    (fd == -1) ||
+	    (fd == -1 && (flags & ~(KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_TREE)) &&
+	     (flags & ~(KCR_CHECKPOINT_RELEASE | KCR_CHECKPOINT_TREE))) ||
+	    ((flags & KCR_CHECKPOINT_HOLD) && !pid))
 		return -EINVAL;
 /* @end */
 /* @until tree */
@@ -865,7 +884,15 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 
 	self = !pid || pid == task_pid_vnr(current);
 /* @checkpoint-kill */
+/* @until tcp-external */
 	if (self && (flags & KCR_CHECKPOINT_KILL)) {
+/* @end */
+/* @end */
+/* @tcp-external */
+	if (self && (flags & (KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_HOLD |
+			      KCR_CHECKPOINT_RELEASE))) {
+/* @end */
+/* @checkpoint-kill */
 		kcr_log(ctx, "a process cannot kill itself by checkpoint()");
 		ret = -EINVAL;
 		goto out;

@@ -507,6 +507,11 @@ static int kcr_inet_make(struct kcr_ctx *ctx, const struct cred *cred,
 			kcr_log(ctx, "IP socket: cannot set its options: %d",
 				ret);
 	}
+/* @tcp-external */
+	/* Its old socket, held since the kill, goes first. */
+	if (!ret && c)
+		kcr_tcp_take_over(r);
+/* @end */
 /* @tcp-conn-rst */
 	/* A connection is bound to its own address, as connect() chose. */
 	if (!ret && c)

@@ -133,6 +133,9 @@ struct kcr_ctx {
 /* @tcp-conn */
 	/* the file (held) of each TCP connection saved or made, by sock */
 	struct xarray tcp_seen;
+/* @tcp-external */
+	bool tcp_keep;		/* KCR_CHECKPOINT_HOLD, and the image is whole */
+/* @end */
 /* @end */
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
@@ -761,6 +764,10 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 /* @end */
 /* @checkpoint-kill */
 void kcr_tcp_silence(struct kcr_ctx *ctx);
+/* @end */
+/* @tcp-external */
+int kcr_tcp_park(struct file *file, struct sock *sk);
+void kcr_tcp_take_over(const struct kcr_rec_inet *r);
 /* @end */
 /* @end */
 

@@ -25,6 +25,12 @@
 #include <linux/errno.h>
 #include <linux/file.h>
 #include <linux/net.h>
+/* @tcp-external */
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+/* @end */
+#include <linux/sizes.h>
 #include <linux/tcp.h>
 #include <linux/xarray.h>
 #include <net/inet_hashtables.h>
@@ -33,6 +39,11 @@
 #include <net/tcp.h>
 
 #include "kcr_int.h"
+/* @tcp-external */
+
+/* tcp_seen: a connection whose other end is not in the image */
+#define KCR_TCP_OUTSIDE		XA_MARK_1
+/* @end */
 
 static bool kcr_is_conn(struct file *file)
 {
@@ -93,10 +104,18 @@ static struct sock *kcr_tcp_peer(struct sock *sk)
 	return peer;
 }
 
+/* @until tcp-external */
 /*
  * Checkpoint, once every fd table is known: each connection's other end
  * is in the image too; then every connection is held.
  */
+/* @end */
+/* @tcp-external */
+/*
+ * Checkpoint, once every fd table is known: note the connections whose
+ * other end is not in the image; then hold every connection.
+ */
+/* @end */
 int kcr_check_tcp(struct kcr_ctx *ctx)
 {
 	unsigned long key;
@@ -109,11 +128,17 @@ int kcr_check_tcp(struct kcr_ctx *ctx)
 		in = peer && xa_load(&ctx->tcp_seen, (unsigned long)peer);
 		if (peer)
 			sock_gen_put(peer);
+/* @until tcp-external */
 		if (!in) {
 			kcr_log(ctx, "TCP connection to a peer outside (not supported yet): %pD",
 				file);
 			return -EOPNOTSUPP;
 		}
+/* @end */
+/* @tcp-external */
+		if (!in)
+			xa_set_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE);
+/* @end */
 	}
 	xa_for_each(&ctx->tcp_seen, key, file) {
 		lock_sock((struct sock *)key);
@@ -130,7 +155,15 @@ void kcr_tcp_release(struct kcr_ctx *ctx)
 
 	xa_for_each(&ctx->tcp_seen, key, file) {
 		lock_sock((struct sock *)key);
+/* @until tcp-external */
 		sock_reset_flag((struct sock *)key, SOCK_KCR_HOLD);
+/* @end */
+/* @tcp-external */
+		/* KCR_CHECKPOINT_HOLD: until it is killed or released. */
+		if (!ctx->tcp_keep ||
+		    !xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE))
+			sock_reset_flag((struct sock *)key, SOCK_KCR_HOLD);
+/* @end */
 		release_sock((struct sock *)key);
 		fput(file);
 	}
@@ -415,6 +448,7 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 	u32 unsent = c->write_seq - c->snd_nxt, got = 0, len = 0, n;
 	struct sock *sk = sock ? sock->sk : NULL;
 	struct net *net = current->nsproxy->net_ns;
+	int sndbuf = 0, rcvbuf = 0;
 	void *stash = NULL;
 	int ret = 0;
 
@@ -430,6 +464,15 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 			   min_t(u32, c->sndbuf, READ_ONCE(net->ipv4.sysctl_tcp_wmem[2]))));
 		WRITE_ONCE(sk->sk_rcvbuf, max_t(int, sk->sk_rcvbuf,
 			   min_t(u32, c->rcvbuf, READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]))));
+		/*
+		 * Room for the queues while they are made, whatever their
+		 * buffers' accounting now: they fitted when they were saved.
+		 */
+		sndbuf = READ_ONCE(sk->sk_sndbuf);
+		rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+		WRITE_ONCE(sk->sk_sndbuf, max_t(u64, sndbuf, 2ULL * left + SZ_1M));
+		WRITE_ONCE(sk->sk_rcvbuf, max_t(u64, rcvbuf,
+			   2ULL * (c->rcv_nxt - c->copied_seq) + SZ_1M));
 		if (!ret && unsent) {
 			stash = kvmalloc(unsent, GFP_KERNEL_ACCOUNT);
 			if (!stash)
@@ -473,6 +516,10 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 		if (unsent)
 			ret = kcr_tcp_send(sock, stash, unsent);
 	}
+	if (sk) {
+		WRITE_ONCE(sk->sk_sndbuf, sndbuf);
+		WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	}
 	if (ret && ret != -EINVAL)
 		kcr_log(ctx, "TCP connection: cannot restore its state: %d", ret);
 	kvfree(stash);
@@ -494,11 +541,136 @@ void kcr_tcp_silence(struct kcr_ctx *ctx)
 	xa_for_each(&ctx->tcp_seen, key, file) {
 		struct sock *sk = (struct sock *)key;
 
+/* @tcp-external */
+		/* A peer outside still talks to it: it stays, held. */
+		if (xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE) &&
+		    !kcr_tcp_park(file, sk)) {
+			xa_erase(&ctx->tcp_seen, key);
+			fput(file);
+			continue;
+		}
+/* @end */
 		lock_sock(sk);
 		tcp_sk(sk)->repair = 1;
 		sk->sk_prot->disconnect(sk, 0);
 		tcp_sk(sk)->repair = 0;
 		release_sock(sk);
 	}
+}
+/* @end */
+/* @tcp-external */
+
+/*
+ * Connections to a peer outside, kept held after KCR_CHECKPOINT_KILL: the
+ * socket outlives its process (a reference to its file), stays in the
+ * hash tables and drops what its peer sends, without a reset, its timers
+ * stopped, so that the peer only sees a pause.  Its restart takes it over
+ * (kcr_tcp_take_over()); after KCR_TCP_HOLD_SECS it is let go with a
+ * reset, as the peer would have had at the kill.
+ */
+struct kcr_tcp_hold {
+	struct list_head list;
+	struct file *file;
+	struct sock *sk;
+	unsigned long expires;
+};
+
+#define KCR_TCP_HOLD_SECS	300
+
+static LIST_HEAD(kcr_tcp_holds);
+static DEFINE_MUTEX(kcr_tcp_holds_lock);
+static void kcr_tcp_expire(struct work_struct *w);
+static DECLARE_DELAYED_WORK(kcr_tcp_expiry, kcr_tcp_expire);
+
+/* A held connection goes: quietly for its restart, else with a reset. */
+static void kcr_tcp_let_go(struct kcr_tcp_hold *h, bool quiet)
+{
+	struct sock *sk = h->sk;
+
+	lock_sock(sk);
+	sock_reset_flag(sk, SOCK_KCR_HOLD);
+	tcp_sk(sk)->repair = quiet;
+	sk->sk_prot->disconnect(sk, 0);
+	tcp_sk(sk)->repair = 0;
+	release_sock(sk);
+	fput(h->file);
+	kfree(h);
+}
+
+static void kcr_tcp_expire(struct work_struct *w)
+{
+	struct kcr_tcp_hold *h, *tmp;
+	unsigned long next = 0;
+
+	mutex_lock(&kcr_tcp_holds_lock);
+	list_for_each_entry_safe(h, tmp, &kcr_tcp_holds, list) {
+		if (time_after_eq(jiffies, h->expires)) {
+			list_del(&h->list);
+			kcr_tcp_let_go(h, false);
+		} else if (!next || time_before(h->expires, next)) {
+			next = h->expires;
+		}
+	}
+	if (next)
+		schedule_delayed_work(&kcr_tcp_expiry, next - jiffies);
+	mutex_unlock(&kcr_tcp_holds_lock);
+}
+
+/* KCR_CHECKPOINT_KILL: keep the connection of file, held; 0 if kept. */
+int kcr_tcp_park(struct file *file, struct sock *sk)
+{
+	struct kcr_tcp_hold *h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return -ENOMEM;
+	h->file = get_file(file);
+	h->sk = sk;
+	h->expires = jiffies + KCR_TCP_HOLD_SECS * HZ;
+	lock_sock(sk);
+	sock_set_flag(sk, SOCK_KCR_HOLD);
+	inet_csk_clear_xmit_timers(sk);
+	inet_csk_delete_keepalive_timer(sk);
+	release_sock(sk);
+	mutex_lock(&kcr_tcp_holds_lock);
+	list_add_tail(&h->list, &kcr_tcp_holds);
+	schedule_delayed_work(&kcr_tcp_expiry, KCR_TCP_HOLD_SECS * HZ);
+	mutex_unlock(&kcr_tcp_holds_lock);
+	return 0;
+}
+
+static bool kcr_tcp_is(struct sock *sk, const struct kcr_rec_inet *r)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (sock_net(sk) != current->nsproxy->net_ns ||
+	    sk->sk_family != r->family || inet->inet_num != r->sport ||
+	    ntohs(inet->inet_dport) != r->dport)
+		return false;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (r->family == AF_INET6)
+		return !memcmp(&sk->sk_v6_rcv_saddr, r->saddr, 16) &&
+		       !memcmp(&sk->sk_v6_daddr, r->daddr, 16);
+#endif
+	return !memcmp(&inet->inet_rcv_saddr, r->saddr, 4) &&
+	       !memcmp(&inet->inet_daddr, r->daddr, 4);
+}
+
+/*
+ * Restart of the connection of record r: the socket held since its
+ * checkpoint's kill, if there is one, goes quietly, so that its addresses
+ * are free for the new one.
+ */
+void kcr_tcp_take_over(const struct kcr_rec_inet *r)
+{
+	struct kcr_tcp_hold *h, *tmp;
+
+	mutex_lock(&kcr_tcp_holds_lock);
+	list_for_each_entry_safe(h, tmp, &kcr_tcp_holds, list) {
+		if (kcr_tcp_is(h->sk, r)) {
+			list_del(&h->list);
+			kcr_tcp_let_go(h, true);
+		}
+	}
+	mutex_unlock(&kcr_tcp_holds_lock);
 }
 /* @end */

@@ -6498,8 +6498,10 @@ fn the_header_takes_the_checkpoint_flags_restart_knows() {
         (KCR_CHECKPOINT_KILL, true),
         (KCR_CHECKPOINT_KILL | KCR_CHECKPOINT_UNIX_EXTERNAL, true),
         (KCR_CHECKPOINT_FLAGS_ALL & !KCR_CHECKPOINT_TREE, true),
-        (1 << 4, false),
-        (KCR_CHECKPOINT_KILL | 1 << 4, false),
+        // An image written with KCR_CHECKPOINT_HOLD says so.
+        (KCR_CHECKPOINT_HOLD, true),
+        (1 << 6, false),
+        (KCR_CHECKPOINT_KILL | 1 << 6, false),
         (KCR_CHECKPOINT_UNIX_EXTERNAL | 1 << 31, false),
     ] {
         let mut b = body(&with_unix_external());

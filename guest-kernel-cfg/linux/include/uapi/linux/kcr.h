@@ -173,17 +173,38 @@
 /* @end */
 /* @checkpoint-kill */
 /*
- * KCR_CHECKPOINT_KILL: once the image of another (frozen) tree is whole,
- * kill the tree before returning, while it is still frozen: its TCP
+ * KCR_CHECKPOINT_KILL, with fd -1 (no image): the frozen tree, whose
+ * image the caller has safe, is killed while still frozen; its TCP
  * connections are first closed without a word to their peers (no FIN, no
- * RST, no TIME_WAIT), so that restart can make them again.  Not for a
- * self-checkpoint.
+ * RST, no TIME_WAIT), so that restart can make them again.  Not for the
+ * caller itself.
  */
 #define KCR_CHECKPOINT_KILL		(1UL << 3)
+/* @until tcp-external */
 #define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
 					 KCR_CHECKPOINT_HOSTINFO | \
 					 KCR_CHECKPOINT_UNIX_EXTERNAL | \
 					 KCR_CHECKPOINT_KILL)
+/* @end */
+/* @end */
+/* @tcp-external */
+/*
+ * KCR_CHECKPOINT_HOLD: the TCP connections of the image whose peer is
+ * outside it stay held when checkpoint() returns (what the peer sends is
+ * dropped, no reset), so that the process cannot take in data its image
+ * lacks before it is killed.  Then KCR_CHECKPOINT_KILL keeps them held
+ * after the tree dies, for its restart to take over (or until they
+ * expire: the peer then gets a reset), or KCR_CHECKPOINT_RELEASE (no
+ * image, fd -1) lets them go on.  Not for a self-checkpoint.
+ */
+#define KCR_CHECKPOINT_HOLD		(1UL << 4)
+#define KCR_CHECKPOINT_RELEASE		(1UL << 5)
+#define KCR_CHECKPOINT_FLAGS_ALL	(KCR_CHECKPOINT_TREE | \
+					 KCR_CHECKPOINT_HOSTINFO | \
+					 KCR_CHECKPOINT_UNIX_EXTERNAL | \
+					 KCR_CHECKPOINT_KILL | \
+					 KCR_CHECKPOINT_HOLD | \
+					 KCR_CHECKPOINT_RELEASE)
 /* @end */
 
 /*
@@ -1597,8 +1618,14 @@ struct kcr_rec_inet_dgram {
  * write_seq (those from snd_nxt on were not sent yet), then the receive
  * queue, from copied_seq to rcv_nxt (not read yet).  Data the peer sent
  * out of order, urgent data and the congestion state are not kept: the
- * peer sends again what was not acknowledged.  Both ends of a connection
- * are in the image (a peer outside is refused).
+ * peer sends again what was not acknowledged.
+/* @until tcp-external */
+ * Both ends of a connection are in the image (a peer outside is refused).
+/* @end */
+/* @tcp-external */
+ * A peer outside the image (another process, another machine) sees a
+ * pause: see KCR_CHECKPOINT_HOLD.
+/* @end */
  */
 struct kcr_rec_tcp_conn {
 	struct kcr_hdr h;
