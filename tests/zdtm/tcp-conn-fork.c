@@ -25,22 +25,11 @@ static void on_usr1(int sig)
 
 static int dial(int family, unsigned short port)
 {
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd = socket(family, SOCK_STREAM, 0);
 
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
-			htonl(INADDR_LOOPBACK);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-		len = sizeof(struct sockaddr_in6);
-	}
+	len = zdtm_inet_addr(family, NULL, port, &ss);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))
 		return -1;
 	return fd;
@@ -48,22 +37,11 @@ static int dial(int family, unsigned short port)
 
 static int listener(int family, unsigned short port)
 {
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd = socket(family, SOCK_STREAM, 0), one = 1;
 
-	if (family == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
-			htonl(INADDR_LOOPBACK);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-		len = sizeof(struct sockaddr_in6);
-	}
+	len = zdtm_inet_addr(family, NULL, port, &ss);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 2))

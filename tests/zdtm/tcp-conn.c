@@ -25,25 +25,11 @@ static unsigned char pattern(unsigned long long i)
 /* A connected pair over family's loopback: *c the client, *s the server. */
 static void pair(int family, unsigned short port, int *c, int *s)
 {
-	struct sockaddr_storage ss = {};
+	struct sockaddr_storage ss;
 	socklen_t len;
 	int l, one = 1;
 
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sin6->sin6_addr = in6addr_loopback;
-		len = sizeof(*sin6);
-	}
+	len = zdtm_inet_addr(family, NULL, port, &ss);
 	l = socket(family, SOCK_STREAM, 0);
 	*c = socket(family, SOCK_STREAM, 0);
 	if (l < 0 || *c < 0 ||
