@@ -720,6 +720,79 @@ static void frozen_child(int ready)
 	}
 }
 
+static void on_rt(int sig)
+{
+	(void)sig;
+}
+
+static void signalled_child(int ready)
+{
+	int i;
+
+	for (i = SIGRTMIN; i < SIGRTMIN + 8; i++)
+		signal(i, on_rt);
+	if (write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;)
+		pause();
+}
+
+/*
+ * A frozen task that signals keep waking is still checkpointed: each
+ * signal wakes it in its freezer trap for a moment (the cgroup still says
+ * frozen), and checkpoint waits for it to go back instead of failing with
+ * EBUSY.  A process outside the cgroup sends the signals.
+ */
+static void frozen_signalled(void)
+{
+	int i, fd, ok = 0, busy = 0, other = 0, status;
+	pid_t child, sender;
+	long ret;
+
+	child = start_in_cgroup(signalled_child);
+	if (child < 0)
+		return;
+	write_str(CG "/cgroup.freeze", "1");
+	if (wait_frozen(1)) {
+		FAIL("cgroup did not freeze");
+		goto out;
+	}
+	sender = fork();
+	if (sender == 0) {
+		for (i = 0; i < 1000; i++) {
+			union sigval v = { .sival_int = i };
+
+			sigqueue(child, SIGRTMIN + i % 8, v);
+			usleep(500);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 40; i++) {
+		fd = open("/tmp/kcr-signalled.img",
+			  O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ret = sys_checkpoint(child, fd, 0, 2);
+		close(fd);
+		if (!ret)
+			ok++;
+		else if (errno == EBUSY)
+			busy++;
+		else
+			other++;
+		usleep(1000);
+	}
+	kill(sender, SIGKILL);
+	waitpid(sender, &status, 0);
+	unlink("/tmp/kcr-signalled.img");
+	CHECK(ok == 40,
+	      "checkpoints of a frozen task woken by signals: %d ok, %d EBUSY, %d other",
+	      ok, busy, other);
+out:
+	kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+}
+
 static int cmd_frozen(const char *img)
 {
 	int fd, status;
@@ -3281,6 +3354,7 @@ static int cmd_errors(void)
 	ret = sys_restart(0, fd, 0, 2);
 	CHECK(ret < 0 && errno == EBUSY, "restart by a multi-threaded caller: EBUSY");
 	close(fd);
+	frozen_signalled();
 	printf("%s: errors: %d failure(s)\n", failures ? "FAIL" : "PASS",
 	       failures);
 	return failures ? 1 : 0;

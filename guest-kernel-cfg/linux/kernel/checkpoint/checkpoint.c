@@ -236,6 +236,26 @@ static bool kcr_in_vfork(struct task_struct *t)
 }
 
 /*
+ * Wait until t is parked by the freezer (or stopped by job control in it).
+ * A signal sent to a frozen task (a timer's, say) wakes it for a moment:
+ * it runs get_signal(), which sends it back to its freezer trap, and the
+ * cgroup still counts it frozen.  Give such a task time to go back.
+ */
+static unsigned long kcr_wait_parked(struct task_struct *t)
+{
+	unsigned long n;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		n = wait_task_inactive(t, TASK_INTERRUPTIBLE | __TASK_STOPPED);
+		if (n || !cgroup_task_frozen(t))
+			return n;
+		schedule_timeout_uninterruptible(1);
+	}
+	return 0;
+}
+
+/*
  * Every thread of a process that another task checkpoints: parked by the
  * cgroup v2 freezer, sharing the process's fd table, fs and credentials
  * (what restart recreates with CLONE_THREAD), and of a kind this version
@@ -281,7 +301,7 @@ static int kcr_check_threads(struct kcr_ctx *ctx, struct kcr_threads *th,
 			return ret;
 		}
 		/* Parked by the freezer, or stopped by job control inside it. */
-		n = wait_task_inactive(t, TASK_INTERRUPTIBLE | __TASK_STOPPED);
+		n = kcr_wait_parked(t);
 		if (!n && kcr_in_vfork(t)) {
 			/* The cgroup counts it frozen: it cannot run. */
 			kcr_log(ctx,
