@@ -73,6 +73,7 @@
 #include <sys/inotify.h>
 #include <sys/fsuid.h>
 #include <sys/klog.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -4349,6 +4350,37 @@ static void tcp_conn_restored(void)
 	tcp_quiet_close(tcp_fds[1]);
 }
 
+/* run_one() by a restarter whose effective capabilities lack cap. */
+static int run_one_without(const uint8_t *img, size_t len, int cap)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			_LINUX_CAPABILITY_VERSION_3, 0
+		};
+		struct __user_cap_data_struct data[2];
+		int fd;
+		long ret;
+
+		alarm(20);
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(100);
+		data[cap / 32].effective &= ~(1U << (cap % 32));
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(100);
+		fd = memfd_create("kcr-fuzz", 0);
+		if (write(fd, img, len) != (ssize_t)len)
+			_exit(100);
+		lseek(fd, 0, SEEK_SET);
+		ret = sys_restart(0, fd, 0, 2);
+		_exit(ret < 0 ? errno : 201);
+	}
+	waitpid(pid, &status, 0);
+	return status;
+}
+
 /*
  * A TCP connection with both ends in one process, 6 bytes queued: each
  * forged field of its records is refused before anything is made; the
@@ -4435,6 +4467,10 @@ static void fuzz_tcp_conn(void)
 	       "TCP data of queue 3");
 	FORGED(struct kcr_rec_tcp_data, data, ((uint8_t *)(r + 1))[7] = 1,
 	       EINVAL, "TCP data padding");
+	status = run_one_without(orig, olen, CAP_NET_ADMIN);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EPERM,
+	      "fuzz: a TCP connection restarted without CAP_NET_ADMIN: EPERM (status %#x)",
+	      status);
 	status = run_one(orig, olen, 0, 2);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "fuzz: a TCP connection restarts, with its queue (status %#x)",
@@ -4443,6 +4479,124 @@ static void fuzz_tcp_conn(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "fuzz: and again, its last copy closed quietly (status %#x)",
 	      status);
+out:
+	free(orig);
+	free(img);
+}
+
+static int bl_fds[2];	/* a listener, and its client not accepted */
+
+static void tcp_backlog_restored(void)
+{
+	struct pollfd p = { .fd = bl_fds[0], .events = POLLIN };
+	char b[8];
+	int s = poll(&p, 1, 2000) == 1 ? accept(bl_fds[0], NULL, NULL) : -1;
+
+	CHECK(s >= 0 && read(s, b, 6) == 6 && !memcmp(b, "queued", 6) &&
+	      write(s, "pong", 4) == 4 && read(bl_fds[1], b, 4) == 4 &&
+	      !memcmp(b, "pong", 4),
+	      "TCP connection not accepted at checkpoint: accepted after, with its data");
+	if (s >= 0)
+		tcp_quiet_close(s);
+	tcp_quiet_close(bl_fds[1]);
+}
+
+/*
+ * A TCP listener with a connection not accepted yet, from a client of the
+ * same process that sent 6 bytes: each forged field of the queued
+ * connection's records is refused before anything is made; the image as
+ * written restarts, twice.
+ */
+static void fuzz_tcp_backlog(void)
+{
+	const char *path = "/tmp/kcr-backlog.img";
+	size_t len, olen, off, l = 0, k = 0, conn = 0;
+	uint8_t *orig, *img;
+	struct stat st;
+	int status, fd;
+	pid_t c = fork();
+
+	if (c == 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sin);
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		bl_fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+		bl_fds[1] = socket(AF_INET, SOCK_STREAM, 0);
+		if (bl_fds[0] < 0 || bl_fds[1] < 0 ||
+		    bind(bl_fds[0], (struct sockaddr *)&sin, sl) ||
+		    listen(bl_fds[0], 1) ||
+		    getsockname(bl_fds[0], (struct sockaddr *)&sin, &sl) ||
+		    connect(bl_fds[1], (struct sockaddr *)&sin, sl) ||
+		    write(bl_fds[1], "queued", 6) != 6)
+			_exit(3);
+		usleep(50000);
+		status = self_checkpoint(path, tcp_backlog_restored);
+		if (!status)
+			tcp_backlog_restored();
+		_exit(status || failures ? 1 : 0);
+	}
+	waitpid(c, &status, 0);
+	fd = open(path, O_RDONLY);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || fd < 0 ||
+	    fstat(fd, &st)) {
+		FAIL("fuzz: checkpoint of a connection not accepted (status %#x)",
+		     status);
+		return;
+	}
+	olen = st.st_size;
+	orig = malloc(olen);
+	img = malloc(olen);
+	if (!orig || !img || pread(fd, orig, olen, 0) != (ssize_t)olen)
+		return;
+	close(fd);
+	unlink(path);
+	/* The listener's record, the queued connection's, its TCP state. */
+	for (off = 0; off + 8 <= olen; off += len) {
+		const struct kcr_hdr *h = (const void *)(orig + off);
+
+		if (h->type == KCR_REC_INET && !l)
+			l = off;
+		else if (h->type == KCR_REC_INET && !k)
+			k = off;
+		if (h->type == KCR_REC_TCP_CONN && !conn)
+			conn = off;
+		len = h->len;
+		if (len < 8)
+			break;
+	}
+	if (!l || !k || !conn || conn < k ||
+	    ((const struct kcr_rec_inet *)(orig + l))->nr_skbs != 1) {
+		FAIL("fuzz: no queued connection in the image (%zu %zu %zu)",
+		     l, k, conn);
+		goto out;
+	}
+	FORGED(struct kcr_rec_inet, l, r->nr_skbs = r->backlog + 2, EINVAL,
+	       "more connections queued than the backlog allows");
+	FORGED(struct kcr_rec_inet, l, r->state = KCR_INET_CLOSE, EINVAL,
+	       "connections queued on a TCP socket not listening");
+	FORGED(struct kcr_rec_inet, k, r->family = AF_INET6, EINVAL,
+	       "queued connection of another family");
+	FORGED(struct kcr_rec_inet, k, r->sport += 1, EINVAL,
+	       "queued connection on another port");
+	FORGED(struct kcr_rec_inet, k, r->state = KCR_INET_LISTEN, EINVAL,
+	       "queued connection that listens");
+	FORGED(struct kcr_rec_inet, k, r->protocol = IPPROTO_UDP, EINVAL,
+	       "queued connection over UDP");
+	FORGED(struct kcr_rec_tcp_conn, conn, r->write_seq += 1, EINVAL,
+	       "queued connection that sent data before accept()");
+	status = run_one_without(orig, olen, CAP_NET_ADMIN);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EPERM,
+	      "fuzz: a queued connection restarted without CAP_NET_ADMIN: EPERM (status %#x)",
+	      status);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: a queued connection restarts, accepted with its data (status %#x)",
+	      status);
+	status = run_one(orig, olen, 0, 2);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "fuzz: and again (status %#x)", status);
 out:
 	free(orig);
 	free(img);
@@ -5107,6 +5261,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 		fuzz_inet(orig, img, olen);
 		fuzz_inet_low_port();
 		fuzz_tcp_conn();
+		fuzz_tcp_backlog();
 		if (sh && sp && fr && fd) {
 			memcpy(img, orig, olen);
 			((struct kcr_rec_sighand *)(img + sh))->action[SIGUSR1 - 1].handler =

@@ -64,10 +64,16 @@ static const char *kcr_tcp_why_not(struct sock *sk, int state)
 	    state != TCP_ESTABLISHED)
 /* @end */
 		return "TCP socket connecting or closing (SYN_SENT, FIN_WAIT, ...: not saved)";
+/* @until tcp-backlog */
 	if (state == TCP_LISTEN &&
 	    (!reqsk_queue_empty(&icsk->icsk_accept_queue) ||
 	     inet_csk_reqsk_queue_len(sk)))
 		return "listening TCP socket with connections not accepted yet (not supported yet)";
+/* @end */
+/* @tcp-backlog */
+	if (state == TCP_LISTEN && inet_csk_reqsk_queue_len(sk))
+		return "listening TCP socket with connections being made (SYN_RECV: not saved)";
+/* @end */
 	if (icsk->icsk_ulp_ops)
 		return "TCP socket with an upper layer protocol (kTLS, ...: not saved)";
 #ifdef CONFIG_TCP_MD5SIG
@@ -205,6 +211,90 @@ static void kcr_tcp_save(struct sock *sk, struct kcr_rec_inet *r)
 	}
 }
 
+/*
+ * The addresses and IP options of sk, whose lock is held, into r, whose
+ * state is set.
+ */
+static void kcr_inet_fill(struct sock *sk, struct kcr_rec_inet *r)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	bool addr;
+
+	/*
+	 * An address that bind() did not name and no connection holds is
+	 * what a failed connect() left: the next one chooses again.
+	 */
+	addr = r->flags & KCR_INET_BIND_ADDR || r->state == KCR_INET_CONNECTED;
+	if (sk->sk_family == AF_INET) {
+		if (addr)
+			memcpy(r->saddr, &inet->inet_rcv_saddr, 4);
+		if (r->state == KCR_INET_CONNECTED)
+			memcpy(r->daddr, &inet->inet_daddr, 4);
+		r->tos = READ_ONCE(inet->tos);
+		r->ttl = READ_ONCE(inet->uc_ttl);
+		r->pmtudisc = READ_ONCE(inet->pmtudisc);
+		if (inet_test_bit(RECVERR, sk))
+			r->flags |= KCR_INET_RECVERR;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct ipv6_pinfo *np = inet6_sk(sk);
+
+		if (addr)
+			memcpy(r->saddr, &sk->sk_v6_rcv_saddr, 16);
+		if (r->state == KCR_INET_CONNECTED)
+			memcpy(r->daddr, &sk->sk_v6_daddr, 16);
+		r->tos = READ_ONCE(np->tclass);
+		r->ttl = READ_ONCE(np->hop_limit);
+		r->pmtudisc = READ_ONCE(np->pmtudisc);
+		if (sk->sk_ipv6only)
+			r->flags |= KCR_INET_V6ONLY;
+		if (inet_test_bit(RECVERR6, sk))
+			r->flags |= KCR_INET_RECVERR;
+	}
+#endif
+}
+
+/* @tcp-backlog */
+/*
+ * Checkpoint: connection sk, not accepted yet from the listener whose
+ * record is lr: its KCR_REC_INET, the listener's but for what is the
+ * connection's own, then its KCR_REC_TCP_CONN and data.
+ */
+static int kcr_write_inet_child(struct kcr_ctx *ctx,
+				const struct kcr_rec_inet *lr, struct sock *sk)
+{
+	struct kcr_rec_inet r = *lr;
+	const char *why;
+	int ret;
+
+	lock_sock(sk);
+	why = kcr_tcp_why_not(sk, sk->sk_state) ?: kcr_ip_why_not(sk);
+	if (!why && sk->sk_state != TCP_ESTABLISHED)
+		why = "TCP connection reset before accept() (not saved)";
+	if (why) {
+		release_sock(sk);
+		kcr_log(ctx, "%s: a connection not accepted yet on port %u",
+			why, lr->sport);
+		return -EOPNOTSUPP;
+	}
+	r.state = KCR_INET_CONNECTED;
+	r.sport = inet_sk(sk)->inet_num;
+	r.dport = ntohs(inet_sk(sk)->inet_dport);
+	r.backlog = 0;
+	r.nr_skbs = 0;
+	r.tcp_flags = 0;
+	r.so.shutdown = READ_ONCE(sk->sk_shutdown);
+	r.so.err = READ_ONCE(sk->sk_err);
+	kcr_inet_fill(sk, &r);
+	kcr_tcp_save(sk, &r);
+	release_sock(sk);
+	kcr_init_rec(ctx, &r, KCR_REC_INET, sizeof(r));
+	ret = kcr_write(ctx, &r, sizeof(r));
+	return ret ?: kcr_write_tcp(ctx, sk);
+}
+
+/* @end */
 /* Checkpoint: the KCR_REC_INET of the socket of file. */
 int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
 {
@@ -212,10 +302,13 @@ int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
 	struct sock *sk = sock->sk;
 	struct inet_sock *inet = inet_sk(sk);
 	struct kcr_rec_inet r = {};
-	bool addr;
 /* @udp-queue */
 	struct kcr_udp_snap q = {};
 	int ret = 0;
+/* @end */
+/* @tcp-backlog */
+	struct kcr_tcp_queue tq = {};
+	u32 i;
 /* @end */
 	const char *why;
 
@@ -247,39 +340,7 @@ int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
 		r.state = KCR_INET_CONNECTED;
 		r.dport = ntohs(inet->inet_dport);
 	}
-	/*
-	 * An address that bind() did not name and no connection holds is
-	 * what a failed connect() left: the next one chooses again.
-	 */
-	addr = r.flags & KCR_INET_BIND_ADDR || r.state == KCR_INET_CONNECTED;
-	if (sk->sk_family == AF_INET) {
-		if (addr)
-			memcpy(r.saddr, &inet->inet_rcv_saddr, 4);
-		if (r.state == KCR_INET_CONNECTED)
-			memcpy(r.daddr, &inet->inet_daddr, 4);
-		r.tos = READ_ONCE(inet->tos);
-		r.ttl = READ_ONCE(inet->uc_ttl);
-		r.pmtudisc = READ_ONCE(inet->pmtudisc);
-		if (inet_test_bit(RECVERR, sk))
-			r.flags |= KCR_INET_RECVERR;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
-		struct ipv6_pinfo *np = inet6_sk(sk);
-
-		if (addr)
-			memcpy(r.saddr, &sk->sk_v6_rcv_saddr, 16);
-		if (r.state == KCR_INET_CONNECTED)
-			memcpy(r.daddr, &sk->sk_v6_daddr, 16);
-		r.tos = READ_ONCE(np->tclass);
-		r.ttl = READ_ONCE(np->hop_limit);
-		r.pmtudisc = READ_ONCE(np->pmtudisc);
-		if (sk->sk_ipv6only)
-			r.flags |= KCR_INET_V6ONLY;
-		if (inet_test_bit(RECVERR6, sk))
-			r.flags |= KCR_INET_RECVERR;
-	}
-#endif
+	kcr_inet_fill(sk, &r);
 	kcr_sock_save(sock, &r.so);
 	if (sk_is_tcp(sk))
 		kcr_tcp_save(sk, &r);
@@ -294,6 +355,12 @@ int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
 		r.nr_skbs = q.nr;
 		r.bytes = q.bytes;
 	}
+/* @tcp-backlog */
+	if (r.state == KCR_INET_LISTEN) {
+		ret = kcr_tcp_queue_snap(ctx, sk, &tq);
+		r.nr_skbs = tq.nr;
+	}
+/* @end */
 	if (!ret) {
 		kcr_init_rec(ctx, &r, KCR_REC_INET, sizeof(r));
 		ret = kcr_write(ctx, &r, sizeof(r));
@@ -303,7 +370,12 @@ int kcr_write_inet(struct kcr_ctx *ctx, struct file *file)
 	kcr_udp_snap_free(&q);
 /* @tcp-conn */
 	if (!ret && sk_is_tcp(sk) && r.state == KCR_INET_CONNECTED)
-		ret = kcr_write_tcp(ctx, sock);
+		ret = kcr_write_tcp(ctx, sk);
+/* @end */
+/* @tcp-backlog */
+	for (i = 0; !ret && i < tq.nr; i++)
+		ret = kcr_write_inet_child(ctx, &r, tq.sk[i]);
+	kcr_tcp_queue_free(&tq);
 /* @end */
 	return ret;
 /* @end */
@@ -335,7 +407,15 @@ static int kcr_inet_rec_ok(struct kcr_ctx *ctx, const struct kcr_rec_inet *r,
 /* @end */
 /* @udp-queue */
 	    r->pmtudisc > IP_PMTUDISC_OMIT || r->reserved ||
+/* @until tcp-backlog-rst */
 	    (tcp && (r->nr_skbs || r->bytes)) ||
+/* @end */
+/* @tcp-backlog-rst */
+	    (tcp && (r->bytes ||
+		     (r->nr_skbs && r->state != KCR_INET_LISTEN) ||
+		     r->nr_skbs > KCR_INET_QUEUE_CONNS ||
+		     r->nr_skbs > (u64)r->backlog + 1)) ||
+/* @end */
 	    r->nr_skbs > KCR_INET_QUEUE_DGRAMS ||
 	    r->bytes > KCR_INET_QUEUE_BYTES)
 /* @end */
@@ -566,6 +646,55 @@ static int kcr_inet_make(struct kcr_ctx *ctx, const struct cred *cred,
 	return 0;
 }
 
+/* @tcp-backlog-rst */
+/*
+ * Restart: the connections not accepted yet of listener record lr (file
+ * record f), queued on the listener of lfile; with lfile NULL (the dry
+ * run) they are read and checked only.
+ */
+static int kcr_rst_inet_queue(struct kcr_ctx *ctx, const struct cred *cred,
+			      const struct kcr_rec_file *f,
+			      const struct kcr_rec_inet *lr, struct file *lfile)
+{
+	struct kcr_rec_tcp_conn c;
+	struct kcr_rec_inet r;
+	struct socket *sock;
+	kuid_t ku;
+	kgid_t kg;
+	int ret = 0;
+	u32 i;
+
+	for (i = 0; !ret && i < lr->nr_skbs; i++) {
+		ret = kcr_read_state(ctx, KCR_REC_INET, &r, sizeof(r));
+		if (!ret)
+			ret = kcr_inet_rec_ok(ctx, &r, f);
+		if (!ret && (r.protocol != IPPROTO_TCP ||
+			     r.family != lr->family || r.sport != lr->sport ||
+			     r.state != KCR_INET_CONNECTED))
+			ret = KCR_BAD(ctx, "IP socket %u: queued connection %u: %u %u %u",
+				      f->objid, i, r.family, r.sport, r.state);
+		if (!ret)
+			ret = kcr_sock_check(ctx, &r.so, f, &ku, &kg);
+		if (!ret)
+			ret = kcr_read_state(ctx, KCR_REC_TCP_CONN, &c,
+					     sizeof(c));
+		if (!ret)
+			ret = kcr_tcp_conn_ok(ctx, &c);
+		/* Nothing is written to a connection before accept(). */
+		if (!ret && c.write_seq != c.snd_una)
+			ret = KCR_BAD(ctx, "IP socket %u: queued connection %u sent data",
+				      f->objid, i);
+		if (!ret && !lfile)
+			ret = kcr_tcp_rst_conn(ctx, NULL, &c, false);
+		if (!ret && lfile)
+			ret = kcr_inet_make(ctx, cred, &r, ku, kg, &c, &sock);
+		if (!ret && lfile)
+			ret = kcr_tcp_enqueue(ctx, lfile, sock);
+	}
+	return ret;
+}
+
+/* @end */
 /*
  * Restart: the socket of FILE record f, whose KCR_REC_INET comes next.
  * The dry run makes it whole, to find a port taken or an option refused
@@ -595,11 +724,16 @@ struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
 		ret = kcr_read_state(ctx, KCR_REC_TCP_CONN, &c, sizeof(c));
 		if (!ret)
 			ret = kcr_tcp_conn_ok(ctx, &c);
-		if (!ret && !ns_capable(current->nsproxy->net_ns->user_ns,
-					CAP_NET_ADMIN)) {
-			kcr_log(ctx, "restoring a TCP connection needs CAP_NET_ADMIN");
-			ret = -EPERM;
-		}
+	}
+/* @until tcp-backlog-rst */
+	if (!ret && conn &&
+/* @end */
+/* @tcp-backlog-rst */
+	if (!ret && (conn || (r.protocol == IPPROTO_TCP && r.nr_skbs)) &&
+/* @end */
+	    !ns_capable(current->nsproxy->net_ns->user_ns, CAP_NET_ADMIN)) {
+		kcr_log(ctx, "restoring a TCP connection needs CAP_NET_ADMIN");
+		ret = -EPERM;
 	}
 	/* The dry run reads a connection only: the old one may be open. */
 	if (!ret && conn && ctx->dry_run) {
@@ -620,7 +754,14 @@ struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
 	if (ret)
 		return ERR_PTR(ret);
 /* @udp-queue */
+/* @until tcp-backlog-rst */
 	ret = kcr_udp_rst_queue(ctx, ctx->dry_run ? NULL : sock->sk, &r);
+/* @end */
+/* @tcp-backlog-rst */
+	if (r.protocol == IPPROTO_UDP)
+		ret = kcr_udp_rst_queue(ctx, ctx->dry_run ? NULL : sock->sk,
+					&r);
+/* @end */
 	if (ret) {
 		sock_release(sock);
 		return ERR_PTR(ret);
@@ -634,6 +775,16 @@ struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
 			return ERR_PTR(ret);
 	}
 	file = sock_alloc_file(sock, O_RDWR, NULL);
+/* @tcp-backlog-rst */
+	if (!IS_ERR(file) && r.protocol == IPPROTO_TCP && r.nr_skbs) {
+		ret = kcr_rst_inet_queue(ctx, cred, f, &r,
+					 ctx->dry_run ? NULL : file);
+		if (ret) {
+			fput(file);
+			return ERR_PTR(ret);
+		}
+	}
+/* @end */
 /* @tcp-conn-rst */
 	/* Held until the restart is over (kcr_tcp_release()). */
 	if (!IS_ERR(file) && conn) {

@@ -755,7 +755,7 @@ int kcr_udp_rst_queue(struct kcr_ctx *ctx, struct sock *sk,
 int kcr_note_tcp(struct kcr_ctx *ctx, struct kcr_files_snap *fs);
 int kcr_check_tcp(struct kcr_ctx *ctx);
 void kcr_tcp_release(struct kcr_ctx *ctx);
-int kcr_write_tcp(struct kcr_ctx *ctx, struct socket *sock);
+int kcr_write_tcp(struct kcr_ctx *ctx, struct sock *sk);
 /* @tcp-conn-rst */
 int kcr_tcp_conn_ok(struct kcr_ctx *ctx, const struct kcr_rec_tcp_conn *c);
 int kcr_tcp_repair(struct socket *sock, const struct kcr_rec_tcp_conn *c);
@@ -768,6 +768,22 @@ void kcr_tcp_silence(struct kcr_ctx *ctx);
 /* @tcp-external */
 int kcr_tcp_park(struct file *file, struct sock *sk);
 void kcr_tcp_take_over(const struct kcr_rec_inet *r);
+/* @end */
+/* @tcp-backlog */
+
+/* The connections of a TCP listener not accepted yet, held. */
+struct kcr_tcp_queue {
+	struct sock **sk;
+	u32 nr;
+};
+
+int kcr_tcp_queue_snap(struct kcr_ctx *ctx, struct sock *lsk,
+		       struct kcr_tcp_queue *q);
+void kcr_tcp_queue_free(struct kcr_tcp_queue *q);
+/* @tcp-backlog-rst */
+int kcr_tcp_enqueue(struct kcr_ctx *ctx, struct file *lfile,
+		    struct socket *sock);
+/* @end */
 /* @end */
 /* @end */
 

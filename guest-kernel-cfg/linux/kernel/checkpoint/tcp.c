@@ -30,6 +30,9 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 /* @end */
+/* @tcp-backlog-rst */
+#include <linux/memcontrol.h>
+/* @end */
 #include <linux/sizes.h>
 #include <linux/tcp.h>
 #include <linux/xarray.h>
@@ -44,6 +47,14 @@
 /* tcp_seen: a connection whose other end is not in the image */
 #define KCR_TCP_OUTSIDE		XA_MARK_1
 /* @end */
+/* @tcp-backlog */
+
+/*
+ * tcp_seen: a connection not accepted yet from a listener, the key held
+ * (sock_hold()), the value the listener's file
+ */
+#define KCR_TCP_CHILD		XA_MARK_2
+/* @end */
 
 static bool kcr_is_conn(struct file *file)
 {
@@ -53,6 +64,126 @@ static bool kcr_is_conn(struct file *file)
 	       READ_ONCE(sock->sk->sk_state) == TCP_ESTABLISHED;
 }
 
+/* @tcp-backlog */
+
+/*
+ * The connections of listener lsk not accepted yet, in accept() order,
+ * held, at most max of them.  The owner's lock keeps them there (only
+ * accept() and close take them off); more may come at the end.
+ */
+static u32 kcr_tcp_kids(struct sock *lsk, struct sock **kids, u32 max)
+{
+	struct request_sock_queue *q = &inet_csk(lsk)->icsk_accept_queue;
+	struct request_sock *req;
+	u32 n = 0;
+
+	spin_lock_bh(&q->rskq_lock);
+	for (req = q->rskq_accept_head; req && n < max; req = req->dl_next) {
+		if (req->sk) {
+			sock_hold(req->sk);
+			kids[n++] = req->sk;
+		}
+	}
+	spin_unlock_bh(&q->rskq_lock);
+	return n;
+}
+
+/*
+ * Checkpoint: listener lsk's connections not accepted yet, held, in q (to
+ * free with kcr_tcp_queue_free()); those made since phase 1 noted the
+ * queue are left out (closing the listener resets them).
+ */
+int kcr_tcp_queue_snap(struct kcr_ctx *ctx, struct sock *lsk,
+		       struct kcr_tcp_queue *q)
+{
+	u32 i, n, max = READ_ONCE(lsk->sk_ack_backlog);
+
+	if (!max)
+		return 0;
+	if (max > KCR_INET_QUEUE_CONNS ||
+	    max > READ_ONCE(lsk->sk_max_ack_backlog) + 1) {
+		kcr_log(ctx, "TCP listener with %u connections not accepted yet (not saved)",
+			max);
+		return -EOPNOTSUPP;
+	}
+	q->sk = kvmalloc_array(max, sizeof(*q->sk), GFP_KERNEL_ACCOUNT);
+	if (!q->sk)
+		return -ENOMEM;
+	lock_sock(lsk);
+	n = kcr_tcp_kids(lsk, q->sk, max);
+	release_sock(lsk);
+	for (i = 0; i < n; i++) {
+		if (xa_get_mark(&ctx->tcp_seen, (unsigned long)q->sk[i],
+				KCR_TCP_CHILD))
+			q->sk[q->nr++] = q->sk[i];
+		else
+			sock_put(q->sk[i]);
+	}
+	return 0;
+}
+
+void kcr_tcp_queue_free(struct kcr_tcp_queue *q)
+{
+	u32 i;
+
+	for (i = 0; i < q->nr; i++)
+		sock_put(q->sk[i]);
+	kvfree(q->sk);
+}
+
+/* Checkpoint, phase 1: note the connections the listener of file holds. */
+static int kcr_note_tcp_queue(struct kcr_ctx *ctx, struct file *file)
+{
+	struct sock *lsk = sock_from_file(file)->sk;
+	struct kcr_tcp_queue q = {};
+	unsigned long key;
+	int ret;
+	u32 i;
+
+	lock_sock(lsk);
+	q.nr = READ_ONCE(lsk->sk_ack_backlog);
+	release_sock(lsk);
+	if (!q.nr)
+		return 0;
+	q.nr = min(q.nr, KCR_INET_QUEUE_CONNS + 1);
+	q.sk = kvmalloc_array(q.nr, sizeof(*q.sk), GFP_KERNEL_ACCOUNT);
+	if (!q.sk)
+		return -ENOMEM;
+	lock_sock(lsk);
+	q.nr = kcr_tcp_kids(lsk, q.sk, q.nr);
+	release_sock(lsk);
+	for (i = 0, ret = 0; i < q.nr && !ret; i++) {
+		key = (unsigned long)q.sk[i];
+		if (xa_load(&ctx->tcp_seen, key))
+			continue;
+		ret = xa_err(xa_store(&ctx->tcp_seen, key, get_file(file),
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			fput(file);
+			break;
+		}
+		/* tcp_seen's reference now */
+		xa_set_mark(&ctx->tcp_seen, key, KCR_TCP_CHILD);
+		q.sk[i] = NULL;
+	}
+	for (i = 0; i < q.nr; i++)
+		if (q.sk[i])
+			sock_put(q.sk[i]);
+	kvfree(q.sk);
+	return ret;
+}
+/* @end */
+
+/* @tcp-backlog */
+static bool kcr_is_listener(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && sk_is_tcp(sock->sk) &&
+	       READ_ONCE(sock->sk->sk_state) == TCP_LISTEN;
+}
+
+/* @end */
 /* Checkpoint, phase 1: note each TCP connection of the fd table. */
 int kcr_note_tcp(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 {
@@ -63,6 +194,12 @@ int kcr_note_tcp(struct kcr_ctx *ctx, struct kcr_files_snap *fs)
 		struct file *file = fs->fds[i].file;
 		unsigned long key;
 
+/* @tcp-backlog */
+		if (kcr_is_listener(file)) {
+			ret = kcr_note_tcp_queue(ctx, file);
+			continue;
+		}
+/* @end */
 		if (!kcr_is_conn(file))
 			continue;
 		key = (unsigned long)sock_from_file(file)->sk;
@@ -165,6 +302,10 @@ void kcr_tcp_release(struct kcr_ctx *ctx)
 			sock_reset_flag((struct sock *)key, SOCK_KCR_HOLD);
 /* @end */
 		release_sock((struct sock *)key);
+/* @tcp-backlog */
+		if (xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_CHILD))
+			sock_put((struct sock *)key);
+/* @end */
 		fput(file);
 	}
 	xa_destroy(&ctx->tcp_seen);
@@ -222,12 +363,11 @@ static int kcr_tcp_write_skb(struct kcr_ctx *ctx, u32 queue,
 }
 
 /*
- * Checkpoint: the KCR_REC_TCP_CONN of connected socket sock and its
- * queues, after its KCR_REC_INET.
+ * Checkpoint: the KCR_REC_TCP_CONN of connection sk and its queues,
+ * after its KCR_REC_INET.
  */
-int kcr_write_tcp(struct kcr_ctx *ctx, struct socket *sock)
+int kcr_write_tcp(struct kcr_ctx *ctx, struct sock *sk)
 {
-	struct sock *sk = sock->sk;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct kcr_rec_tcp_conn c = {};
 	struct sk_buff *skb;
@@ -525,8 +665,135 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 	kvfree(stash);
 	return ret;
 }
+/* @tcp-backlog-rst */
+
+/*
+ * Restart: connection sock, made again, goes on the queue of the listener
+ * of lfile for accept(), as the end of a handshake puts a new one there:
+ * a request sock that points to it, and the socket as such a child is
+ * (no struct socket, no wait queue, no memory cgroup: accept() gives it
+ * those).  sock is consumed.  The connection stays held, as any restored
+ * one, until the restart is over.
+ */
+int kcr_tcp_enqueue(struct kcr_ctx *ctx, struct file *lfile,
+		    struct socket *sock)
+{
+	struct sock *lsk = sock_from_file(lfile)->sk, *sk = sock->sk;
+	const struct request_sock_ops *ops = &tcp_request_sock_ops;
+	struct request_sock *req;
+	struct sock *added;
+	int ret;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (lsk->sk_family == AF_INET6)
+		ops = &tcp6_request_sock_ops;
+#endif
+	req = inet_reqsk_alloc(ops, lsk, true);
+	if (!req) {
+		sock_release(sock);
+		return -ENOMEM;
+	}
+	tcp_rsk(req)->tfo_listener = false;
+	refcount_set(&req->rsk_refcnt, 1);
+	ret = xa_err(xa_store(&ctx->tcp_seen, (unsigned long)sk,
+			      get_file(lfile), GFP_KERNEL_ACCOUNT));
+	if (ret) {
+		fput(lfile);
+		reqsk_put(req);
+		sock_release(sock);
+		return ret;
+	}
+	sock_hold(sk);
+	xa_set_mark(&ctx->tcp_seen, (unsigned long)sk, KCR_TCP_CHILD);
+
+	lock_sock(sk);
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg) {
+		mem_cgroup_uncharge_skmem(sk->sk_memcg,
+					  sk_mem_pages(sk->sk_forward_alloc +
+						       atomic_read(&sk->sk_rmem_alloc)));
+		mem_cgroup_sk_free(sk);
+		sk->sk_memcg = NULL;
+	}
+	write_lock_bh(&sk->sk_callback_lock);
+	sk_set_socket(sk, NULL);
+	RCU_INIT_POINTER(sk->sk_wq, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	/* The socket's reference to sk is the queue's now. */
+	sock->sk = NULL;
+	sock_release(sock);
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	added = inet_csk_reqsk_queue_add(lsk, req, sk);
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	if (!added) {
+		/* The listener is not listening: sk was reset and let go. */
+		reqsk_put(req);
+		sock_put(sk);
+		kcr_log(ctx, "TCP connection: its listener is gone");
+		return -EINVAL;
+	}
+	return 0;
+}
+/* @end */
 /* @end */
 /* @checkpoint-kill */
+
+/*
+ * Close connection sk as a TCP_REPAIR socket closes (quiet: no FIN, no
+ * RST, no TIME_WAIT), or with a reset.
+ */
+static void kcr_tcp_silent_close(struct sock *sk, bool quiet)
+{
+	lock_sock(sk);
+	tcp_sk(sk)->repair = quiet;
+	sk->sk_prot->disconnect(sk, 0);
+	tcp_sk(sk)->repair = 0;
+	release_sock(sk);
+}
+/* @tcp-backlog */
+
+/*
+ * KCR_CHECKPOINT_KILL: the connections not accepted yet of the listener
+ * of lfile, accepted here, go as a connection of the tree goes: quietly,
+ * or held for a peer outside.  One not in the image (made during the
+ * checkpoint) is reset, as the listener's close would.
+ */
+static void kcr_tcp_drain(struct kcr_ctx *ctx, struct file *lfile)
+{
+	struct socket *sock;
+	struct file *file;
+
+	while (!kernel_accept(sock_from_file(lfile), &sock, O_NONBLOCK)) {
+		struct sock *sk = sock->sk;
+		unsigned long key = (unsigned long)sk;
+		struct file *saved = xa_load(&ctx->tcp_seen, key);
+
+		if (saved && xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE)) {
+			/* Quiet, should the file not be made. */
+			tcp_sk(sk)->repair = 1;
+			file = sock_alloc_file(sock, O_RDWR, NULL);
+			tcp_sk(sk)->repair = 0;
+			if (!IS_ERR(file) && kcr_tcp_park(file, sk))
+				kcr_tcp_silent_close(sk, true);
+			if (!IS_ERR(file))
+				fput(file);
+			sock = NULL;
+		}
+		if (sock) {
+			kcr_tcp_silent_close(sk, saved);
+			sock_release(sock);
+		}
+		if (saved) {
+			xa_erase(&ctx->tcp_seen, key);
+			sock_put(sk);
+			fput(saved);
+		}
+	}
+}
+/* @end */
 
 /*
  * KCR_CHECKPOINT_KILL, before the tree dies: close each connection as a
@@ -538,9 +805,18 @@ void kcr_tcp_silence(struct kcr_ctx *ctx)
 	unsigned long key;
 	struct file *file;
 
+/* @tcp-backlog */
+	xa_for_each_marked(&ctx->tcp_seen, key, file, KCR_TCP_CHILD)
+		kcr_tcp_drain(ctx, file);
+/* @end */
 	xa_for_each(&ctx->tcp_seen, key, file) {
 		struct sock *sk = (struct sock *)key;
 
+/* @tcp-backlog */
+		/* Taken off its listener's queue meanwhile: not ours. */
+		if (xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_CHILD))
+			continue;
+/* @end */
 /* @tcp-external */
 		/* A peer outside still talks to it: it stays, held. */
 		if (xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE) &&
@@ -550,11 +826,7 @@ void kcr_tcp_silence(struct kcr_ctx *ctx)
 			continue;
 		}
 /* @end */
-		lock_sock(sk);
-		tcp_sk(sk)->repair = 1;
-		sk->sk_prot->disconnect(sk, 0);
-		tcp_sk(sk)->repair = 0;
-		release_sock(sk);
+		kcr_tcp_silent_close(sk, true);
 	}
 }
 /* @end */

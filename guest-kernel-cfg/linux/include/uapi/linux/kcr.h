@@ -1519,6 +1519,12 @@ struct kcr_sockopts {
  * fields are 0 for UDP.  A UDP socket's receive queue follows: nr_skbs
  * KCR_REC_INET_DGRAM records, oldest first, bytes in all.
 /* @end */
+/* @tcp-backlog */
+ * A TCP listener's connections not accepted yet follow it, in accept()
+ * order: nr_skbs times a KCR_REC_INET (KCR_INET_CONNECTED, the listener's
+ * family and port, no file of its own) and its KCR_REC_TCP_CONN with its
+ * data.  Restart queues them on the new listener for accept().
+/* @end */
  */
 struct kcr_rec_inet {
 	struct kcr_hdr h;
@@ -1552,7 +1558,16 @@ struct kcr_rec_inet {
 	__u64 bytes;		/* (*) */
 /* @end */
 /* @udp-queue */
+/* @until tcp-backlog */
 	__u32 nr_skbs;		/* UDP: datagrams queued, <= KCR_INET_QUEUE_DGRAMS */
+/* @end */
+/* @tcp-backlog */
+	/*
+	 * UDP: datagrams queued, <= KCR_INET_QUEUE_DGRAMS; KCR_INET_LISTEN:
+	 * connections not accepted yet, <= backlog + 1 and KCR_INET_QUEUE_CONNS
+	 */
+	__u32 nr_skbs;
+/* @end */
 	__u32 reserved;		/* 0 */
 	__u64 bytes;		/* UDP: their bytes, <= KCR_INET_QUEUE_BYTES */
 /* @end */
@@ -1607,6 +1622,9 @@ struct kcr_rec_inet_dgram {
 #define KCR_INET_DGRAM_MAX	65527	/* 65535 less the UDP header */
 #define KCR_INET_QUEUE_DGRAMS	65536
 #define KCR_INET_QUEUE_BYTES	(64ULL << 20)
+/* @end */
+/* @tcp-backlog */
+#define KCR_INET_QUEUE_CONNS	4096	/* net.core.somaxconn's default */
 /* @end */
 /* @tcp-conn */
 
