@@ -389,9 +389,9 @@ const SUITE_IMAGES: [&str; 10] = [
 /// zdtm cases whose images (`/tmp/zdtm/NAME/img`, written by the guest
 /// kernel) `cr-vmm image show` must read too: named, listening and
 /// credential-passing Unix sockets and files in flight, TCP listeners and
-/// UDP sockets with datagrams queued, established TCP connections, checked
-/// against the kernel's records.
-const ZDTM_IMAGES: [&str; 8] = [
+/// UDP sockets with datagrams queued, established TCP connections, TCP
+/// connections not accepted yet, checked against the kernel's records.
+const ZDTM_IMAGES: [&str; 9] = [
     "unix-listen",
     "unix-name-fork",
     "unix-passcred-fork",
@@ -400,6 +400,7 @@ const ZDTM_IMAGES: [&str; 8] = [
     "tcp-listen",
     "udp-queue",
     "tcp-conn",
+    "tcp-backlog",
 ];
 
 #[test]
@@ -421,7 +422,8 @@ fn image_show_reads_every_image_the_suite_produces() {
              \"$CRVMM\" image show /tmp/host-{name}.img > /tmp/show-{name} 2>&1; \
              echo \"t-show-{name}=$? $(head -n1 /tmp/show-{name})\"\n\
              grep -c 'not accepted yet\\|name \\|files in flight\\|connected outside' /tmp/show-{name} | sed 's/^/t-unix-{name}=/'\n\
-             grep -c 'tcp socket, listen\\|datagrams queued\\|connection: mss' /tmp/show-{name} | sed 's/^/t-inet-{name}=/'\n"
+             grep -c 'tcp socket, listen\\|datagrams queued\\|connection: mss' /tmp/show-{name} | sed 's/^/t-inet-{name}=/'\n\
+             grep -c 'connections not accepted yet' /tmp/show-{name} | sed 's/^/t-queued-{name}=/'\n"
         ));
     }
     for name in SUITE_IMAGES {
@@ -470,6 +472,9 @@ fn image_show_reads_every_image_the_suite_produces() {
     assert_ne!(value(&out, "t-inet-tcp-listen"), "0", "{text}");
     assert_ne!(value(&out, "t-inet-udp-queue"), "0", "{text}");
     assert_ne!(value(&out, "t-inet-tcp-conn"), "0", "{text}");
+    // A listener's connections not accepted yet are shown.
+    assert_ne!(value(&out, "t-queued-tcp-backlog"), "0", "{text}");
+    assert_eq!(value(&out, "t-queued-tcp-listen"), "0", "{text}");
     let missing = value(&out, "t-fetch-missing");
     assert!(
         missing.starts_with("1 ") && missing.contains("NoSuchFile") && missing.ends_with(" 0"),

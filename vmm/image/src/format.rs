@@ -143,6 +143,10 @@ pub const KCR_INET_QUEUE_DGRAMS: u32 = 65536;
 /// `KCR_INET_QUEUE_BYTES`: most bytes queued on one UDP socket (its INET
 /// record's `bytes`, the sum of its datagrams' lengths).
 pub const KCR_INET_QUEUE_BYTES: u64 = 64 << 20;
+/// `KCR_INET_QUEUE_CONNS`: most connections not accepted yet of one TCP
+/// listener (its INET record's `nr_skbs`: the groups of INET, TCP_CONN
+/// and TCP_DATA records after it; `net.core.somaxconn`'s default).
+pub const KCR_INET_QUEUE_CONNS: u32 = 4096;
 /// `KCR_TCP_DATA_MAX`: the most bytes of a queue in one TCP_DATA record.
 pub const KCR_TCP_DATA_MAX: u32 = 65536;
 /// `KCR_TCP_QUEUE_BYTES`: the most bytes of each queue of a TCP
@@ -349,14 +353,17 @@ pub mod rec {
     pub const UNIX_SKB: u32 = 40;
     /// `KCR_REC_INET`: the state of the TCP or UDP socket whose FILE (a
     /// `KCR_FILE_INET`) it follows; a UDP socket's `nr_skbs` INET_DGRAM
-    /// records follow it.
+    /// records follow it, a TCP listener's `nr_skbs` connections not
+    /// accepted yet (each an INET record of its own, with no FILE, then
+    /// its TCP_CONN and TCP_DATA records).
     pub const INET: u32 = 41;
     /// `KCR_REC_INET_DGRAM`: one datagram of a UDP socket's receive queue,
     /// and its bytes.
     pub const INET_DGRAM: u32 = 42;
     /// `KCR_REC_TCP_CONN`: the connection of a TCP socket in state
-    /// `KCR_INET_CONNECTED`, right after its INET record; its queues'
-    /// TCP_DATA records follow it.
+    /// `KCR_INET_CONNECTED` (or of a listener's connection not accepted
+    /// yet), right after its INET record; its queues' TCP_DATA records
+    /// follow it.
     pub const TCP_CONN: u32 = 43;
     /// `KCR_REC_TCP_DATA`: bytes of a TCP connection's send or receive
     /// queue.
@@ -920,7 +927,7 @@ pub mod inet_state {
     /// `KCR_INET_CLOSE` (`TCP_CLOSE`): a new socket, bound or not.
     pub const CLOSE: u32 = 7;
     /// `KCR_INET_LISTEN` (`TCP_LISTEN`): a TCP listener (bound, with a
-    /// port, no connection waiting).
+    /// port; its connections not accepted yet follow its INET record).
     pub const LISTEN: u32 = 10;
     /// `KCR_INET_CONNECTED` (`TCP_ESTABLISHED`): a connected UDP socket,
     /// or an established TCP connection (a `KCR_REC_TCP_CONN` follows
@@ -1960,7 +1967,12 @@ pub struct kcr_sockopts {
 /// (all 0 for UDP), `congestion` NUL-terminated; a UDP socket's queue:
 /// `nr_skbs` datagrams (at most [`KCR_INET_QUEUE_DGRAMS`]) of `bytes` in
 /// all (at most [`KCR_INET_QUEUE_BYTES`]), the INET_DGRAM records right
-/// after this one (0 and 0 for TCP); `reserved` 0.
+/// after this one; a TCP listener's queue: `nr_skbs` connections not
+/// accepted yet (at most [`KCR_INET_QUEUE_CONNS`] and `backlog + 1`), in
+/// `accept()` order, each an INET record (`KCR_INET_CONNECTED`, the
+/// listener's family and port, no FILE of its own) and its TCP_CONN and
+/// TCP_DATA records, right after this one (`bytes` 0 for TCP, `nr_skbs`
+/// 0 for any other TCP socket); `reserved` 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, FromBytes, KnownLayout, Immutable)]
 #[allow(missing_docs)]
@@ -2328,6 +2340,7 @@ pub fn constants() -> Vec<(&'static str, u64)> {
         ("KCR_INET_DGRAM_MAX", KCR_INET_DGRAM_MAX.into()),
         ("KCR_INET_QUEUE_DGRAMS", KCR_INET_QUEUE_DGRAMS.into()),
         ("KCR_INET_QUEUE_BYTES", KCR_INET_QUEUE_BYTES),
+        ("KCR_INET_QUEUE_CONNS", KCR_INET_QUEUE_CONNS.into()),
         ("KCR_REC_TCP_CONN", rec::TCP_CONN.into()),
         ("KCR_REC_TCP_DATA", rec::TCP_DATA.into()),
         ("KCR_TCP_OPT_SACK", tcp_opts::SACK.into()),
@@ -2507,6 +2520,7 @@ mod tests {
         assert_eq!(KCR_INET_DGRAM_MAX, 65535 - 8);
         assert_eq!(KCR_INET_QUEUE_DGRAMS, 65536);
         assert_eq!(KCR_INET_QUEUE_BYTES, 64 * 1024 * 1024);
+        assert_eq!(KCR_INET_QUEUE_CONNS, 4096);
         assert_eq!(inet_sock::BACKLOG_MAX, 2_147_483_647);
         // The header check covers the record and its constants.
         assert!(layout()
@@ -2518,6 +2532,7 @@ mod tests {
             "KCR_INET_DGRAM_MAX",
             "KCR_INET_QUEUE_DGRAMS",
             "KCR_INET_QUEUE_BYTES",
+            "KCR_INET_QUEUE_CONNS",
         ] {
             assert!(c.iter().any(|&(n, _)| n == name), "{name}");
         }

@@ -485,7 +485,8 @@ pub struct InetSock {
     /// (`IPPROTO_UDP`, a `SOCK_DGRAM` one).
     pub protocol: &'static str,
     /// "close" (a new socket, bound or not), "listen" (a TCP listener) or
-    /// "connected" (a connected UDP socket, or a TCP connection).
+    /// "connected" (a connected UDP socket, or a TCP connection, or a
+    /// listener's connection not accepted yet).
     pub state: &'static str,
     /// `KCR_INET_*` names ([`inet_flags::NAMES`]).
     pub flags: Vec<&'static str>,
@@ -519,6 +520,13 @@ pub struct InetSock {
     /// queues' TCP_DATA records); none for any other socket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conn: Option<TcpConn>,
+    /// A TCP listener's connections not accepted yet (maybe none), in
+    /// `accept()` order: the INET record's `nr_skbs` groups of records
+    /// after it, each a connected TCP socket (its own INET record, of the
+    /// listener's family and port, with its [`conn`](Self::conn)); none
+    /// for any other socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept_queue: Option<Vec<InetSock>>,
 }
 
 /// An established TCP connection (`KCR_REC_TCP_CONN`) and its queues (the
@@ -1108,17 +1116,59 @@ struct Parser<'v, R: Read> {
     /// The TCP connection whose TCP_CONN or TCP_DATA records are still to
     /// come.
     tcp_left: Option<TcpLeft>,
+    /// The TCP listener whose connections not accepted yet (INET records,
+    /// each with its TCP_CONN and TCP_DATA records) are still to come.
+    conns_left: Option<ConnsLeft>,
 }
 
 /// A connected TCP socket whose TCP_CONN record, or the TCP_DATA records
 /// of its queues, are still to come.
 struct TcpLeft {
+    /// Its object id (a listener's, for a connection not accepted yet).
+    objid: u32,
+    /// Its index in `files` (its listener's).
+    file: usize,
+    /// A connection not accepted yet: its index in its listener's queue.
+    queued: Option<u32>,
+    /// Its TCP_CONN record came: the queue whose data comes next.
+    data: Option<TcpQueueLeft>,
+}
+
+impl TcpLeft {
+    /// The socket, to start a message: "TCP socket 50", "TCP socket 50:
+    /// queued connection 1".
+    fn who(&self) -> String {
+        match self.queued {
+            Some(k) => format!("TCP socket {}: queued connection {k}", self.objid),
+            None => format!("TCP socket {}", self.objid),
+        }
+    }
+
+    /// The socket, after "of": "TCP socket 50", "queued connection 1 of
+    /// TCP socket 50".
+    fn of(&self) -> String {
+        match self.queued {
+            Some(k) => format!("queued connection {k} of TCP socket {}", self.objid),
+            None => format!("TCP socket {}", self.objid),
+        }
+    }
+}
+
+/// A TCP listener whose INET record announced connections not accepted
+/// yet that are still to come.
+struct ConnsLeft {
     /// Its object id.
     objid: u32,
     /// Its index in `files`.
     file: usize,
-    /// Its TCP_CONN record came: the queue whose data comes next.
-    data: Option<TcpQueueLeft>,
+    /// Its INET record (each connection's has its family and port).
+    listener: kcr_rec_inet,
+    /// Its FILE record's `mode` (each connection's inode has it).
+    mode: u32,
+    /// The connections its INET record announced (`nr_skbs`).
+    nr: u32,
+    /// Connections still to come (1 ..= `nr`).
+    conns: u32,
 }
 
 /// What is left of a TCP connection's queues: the bytes of `queue` still
@@ -1399,19 +1449,35 @@ impl<R: Read> Parser<'_, R> {
     fn missing_tcp(&self, t: u32, left: &TcpLeft) -> Error {
         let why = match &left.data {
             None => format!(
-                "{} where the TCP_CONN record of TCP socket {} belongs (it is connected: \
+                "{} where the TCP_CONN record of {} belongs (it is connected: \
                  KCR_INET_CONNECTED)",
                 rec::name(t),
-                left.objid
+                left.of()
             ),
             Some(q) => format!(
-                "{} where TCP_DATA of the {} of TCP socket {} belongs ({})",
+                "{} where TCP_DATA of the {} of {} belongs ({})",
                 rec::name(t),
                 q.what(),
-                left.objid,
+                left.of(),
                 q.still_to_come()
             ),
         };
+        self.err(t, why)
+    }
+
+    /// Record `t` where the INET record of a connection not accepted yet
+    /// of the TCP listener `left` still had to come (restart(2)'s
+    /// kcr_rst_inet_queue() reads nr_skbs of them: "type %u length %u,
+    /// expected 41/208").
+    fn missing_inet_conn(&self, t: u32, left: &ConnsLeft) -> Error {
+        let why = format!(
+            "{} where the INET record of connection {} of {} not accepted yet of TCP socket {} \
+             belongs",
+            rec::name(t),
+            left.nr - left.conns,
+            left.nr,
+            left.objid
+        );
         self.err(t, why)
     }
 
@@ -2136,18 +2202,54 @@ impl<R: Read> Parser<'_, R> {
         Ok(())
     }
 
+    /// The INET record `r` of a connection not accepted yet of the TCP
+    /// listener `left` (its size was checked by its rule): the checks of
+    /// the kernel's kcr_rst_inet_queue(), those of any INET record
+    /// (kcr_inet_rec_ok(), against its listener's FILE), then a TCP
+    /// connection of the listener's family and port, then its
+    /// `SOL_SOCKET` options (kcr_sock_check()). Its TCP_CONN record and
+    /// data come next, then the next connection.
+    fn inet_conn(&mut self, t: u32, r: &kcr_rec_inet, mut left: ConnsLeft) -> Result<(), Error> {
+        let k = left.nr - left.conns;
+        let objid = left.objid;
+        let sock = check_inet_queued(r, left.mode, &left.listener).map_err(|why| {
+            self.err(
+                t,
+                format!("IP socket {objid}: queued connection {k}: {why}"),
+            )
+        })?;
+        if let Some(q) = self.files[left.file]
+            .inet
+            .as_mut()
+            .and_then(|i| i.accept_queue.as_mut())
+        {
+            q.push(sock);
+        }
+        self.tcp_left = Some(TcpLeft {
+            objid,
+            file: left.file,
+            queued: Some(k),
+            data: None,
+        });
+        left.conns -= 1;
+        if left.conns > 0 {
+            self.conns_left = Some(left);
+        }
+        Ok(())
+    }
+
     /// A TCP_DATA record of the connection `left` (its size, 1 ..=
     /// `KCR_TCP_DATA_MAX` bytes, was checked by its rule): the checks of
     /// the kernel's kcr_tcp_read_data(): the queue whose data comes next,
     /// no more bytes than are left of it, then its padding.
     fn tcp_data(&mut self, t: u32, d: &kcr_rec_tcp_data, mut left: TcpLeft) -> Result<(), Error> {
-        let objid = left.objid;
+        let who = left.who();
         let Some(mut q) = left.data else {
             return Err(self.missing_tcp(t, &left));
         };
         if d.queue != q.queue {
             let why = format!(
-                "TCP socket {objid}: data of queue {} where TCP_DATA of its {} belongs ({})",
+                "{who}: data of queue {} where TCP_DATA of its {} belongs ({})",
                 d.queue,
                 q.what(),
                 q.still_to_come()
@@ -2157,7 +2259,7 @@ impl<R: Read> Parser<'_, R> {
         let name = tcp_conn::queue_name(q.queue).unwrap_or("unknown");
         if d.len > q.left {
             let why = format!(
-                "TCP socket {objid}: {name} queue data of {} bytes, more than the {}",
+                "{who}: {name} queue data of {} bytes, more than the {}",
                 d.len,
                 q.still_to_come()
             );
@@ -2166,13 +2268,11 @@ impl<R: Read> Parser<'_, R> {
         let base = std::mem::size_of::<kcr_rec_tcp_data>();
         let n = d.len as usize;
         let Some(pad) = self.buf.get(base + n..base + n.next_multiple_of(8)) else {
-            let why = format!("TCP socket {objid}: {name} queue data shorter than its {n} bytes");
+            let why = format!("{who}: {name} queue data shorter than its {n} bytes");
             return Err(self.err(t, why));
         };
         if pad.iter().any(|&b| b != 0) {
-            let why = format!(
-                "TCP socket {objid}: {name} queue data: non-zero padding after its {n} bytes"
-            );
+            let why = format!("{who}: {name} queue data: non-zero padding after its {n} bytes");
             return Err(self.err(t, why));
         }
         q.left -= d.len;
@@ -2289,9 +2389,29 @@ impl<R: Read> Parser<'_, R> {
                 return Err(self.missing_inet_dgram(t, left));
             }
         }
+        // A TCP listener's INET record is followed by its connections not
+        // accepted yet, all of them, each an INET record (of no FILE) once
+        // the TCP_CONN and TCP_DATA records of the one before it are
+        // whole, and nothing else is (restart(2)'s kcr_rst_inet_queue()
+        // reads them with the listener).
+        let conns_left = if self.tcp_left.is_none() {
+            self.conns_left.take()
+        } else {
+            None
+        };
+        if let Some(left) = &conns_left {
+            if t != rec::INET {
+                return Err(self.missing_inet_conn(t, left));
+            }
+        }
         match state_of {
             Some((i, want)) if t != want => return Err(self.missing_state(t, i, want)),
-            None if file_kind::STATE_RECORDS.contains(&t) => {
+            // (After a TCP connection's INET record, its TCP_CONN and data
+            // belong first.)
+            None if file_kind::STATE_RECORDS.contains(&t)
+                && conns_left.is_none()
+                && self.tcp_left.is_none() =>
+            {
                 return Err(self.err(t, "only right after the FILE whose state it holds"));
             }
             None if t == rec::TTY => {
@@ -3429,24 +3549,36 @@ impl<R: Read> Parser<'_, R> {
             }
             rec::INET => {
                 let r: kcr_rec_inet = self.obj(t)?;
+                if let Some(left) = conns_left {
+                    return self.inet_conn(t, &r, left);
+                }
                 let Some((i, _)) = state_of else {
                     return Err(self.err(t, "only right after the FILE whose state it holds"));
                 };
                 let f = &self.files[i];
-                let objid = f.objid;
-                let sock = check_inet(&r, f.mode)
+                let (objid, mode) = (f.objid, f.mode);
+                let sock = check_inet(&r, mode)
                     .map_err(|why| self.err(t, format!("IP socket {objid}: {why}")))?;
-                let connected_tcp =
-                    r.protocol == inet_sock::IPPROTO_TCP && r.state == inet_state::CONNECTED;
+                let tcp = r.protocol == inet_sock::IPPROTO_TCP;
                 self.files[i].inet = Some(sock);
-                if connected_tcp {
+                if tcp && r.state == inet_state::CONNECTED {
                     self.tcp_left = Some(TcpLeft {
                         objid,
                         file: i,
+                        queued: None,
                         data: None,
                     });
                 }
-                if r.nr_skbs > 0 {
+                if tcp && r.nr_skbs > 0 {
+                    self.conns_left = Some(ConnsLeft {
+                        objid,
+                        file: i,
+                        listener: r,
+                        mode,
+                        nr: r.nr_skbs,
+                        conns: r.nr_skbs,
+                    });
+                } else if r.nr_skbs > 0 {
                     self.inet_left = Some(InetLeft {
                         objid,
                         file: i,
@@ -3472,9 +3604,29 @@ impl<R: Read> Parser<'_, R> {
                     return Err(self.err(t, "no connected TCP socket's INET record before it"));
                 };
                 let conn = check_tcp_conn(&c)
-                    .map_err(|why| self.err(t, format!("TCP socket {}: {why}", left.objid)))?;
+                    .map_err(|why| self.err(t, format!("{}: {why}", left.who())))?;
+                // Nothing is written to a connection before accept()
+                // (restart(2)'s kcr_rst_inet_queue(): "IP socket %u:
+                // queued connection %u sent data").
+                if left.queued.is_some() && c.write_seq != c.snd_una {
+                    let why = format!(
+                        "{} sent data: write_seq {} is not snd_una {} (nothing is written to a \
+                         connection before accept())",
+                        left.who(),
+                        c.write_seq,
+                        c.snd_una
+                    );
+                    return Err(self.err(t, why));
+                }
                 let next = TcpQueueLeft::first(conn.send_bytes, conn.recv_bytes);
-                if let Some(i) = self.files[left.file].inet.as_mut() {
+                let sock = self.files[left.file].inet.as_mut();
+                let sock = match left.queued {
+                    Some(k) => sock
+                        .and_then(|i| i.accept_queue.as_mut())
+                        .and_then(|q| q.get_mut(k as usize)),
+                    None => sock,
+                };
+                if let Some(i) = sock {
                     i.conn = Some(conn);
                 }
                 if next.is_some() {
@@ -3706,6 +3858,9 @@ impl<R: Read> Parser<'_, R> {
         }
         if let Some(left) = &self.tcp_left {
             return Err(self.missing_tcp(t, left));
+        }
+        if let Some(left) = &self.conns_left {
+            return Err(self.missing_inet_conn(t, left));
         }
         self.unix_done(t)?;
         if let Some(rule) = records::rule(t) {
@@ -4205,9 +4360,34 @@ fn inet_ip(v6: bool, a: &[u8; 16]) -> IpAddr {
 /// `net.core` maximums, a receive buffer its datagrams fit in). Returns
 /// the socket (a UDP one with an empty queue, which the INET_DGRAM
 /// records after it fill; a connected TCP one without its connection,
-/// which the TCP_CONN record after it gives, [`check_tcp_conn`]), or why
-/// not, naming the field.
+/// which the TCP_CONN record after it gives, [`check_tcp_conn`]; a TCP
+/// listener with an empty queue, which the connections after it fill,
+/// [`check_inet_queued`]), or why not, naming the field.
 pub fn check_inet(r: &kcr_rec_inet, file_mode: u32) -> Result<InetSock, String> {
+    check_inet_of(r, file_mode, None)
+}
+
+/// The checks of the kernel's kcr_rst_inet_queue() on the INET record of
+/// a connection not accepted yet of the TCP listener whose INET record is
+/// `listener` (its FILE record having mode `file_mode`): those of
+/// [`check_inet`] (kcr_inet_rec_ok(), then kcr_sock_check()), and between
+/// them, a TCP connection (`KCR_INET_CONNECTED`) of the listener's family
+/// and port. Returns the connection (without its TCP_CONN, which comes
+/// next), or why not, naming the field.
+pub fn check_inet_queued(
+    r: &kcr_rec_inet,
+    file_mode: u32,
+    listener: &kcr_rec_inet,
+) -> Result<InetSock, String> {
+    check_inet_of(r, file_mode, Some(listener))
+}
+
+/// [`check_inet`], or with `listener` [`check_inet_queued`].
+fn check_inet_of(
+    r: &kcr_rec_inet,
+    file_mode: u32,
+    listener: Option<&kcr_rec_inet>,
+) -> Result<InetSock, String> {
     use inet_flags::{BIND_ADDR, BIND_PORT, V6ONLY};
     use inet_sock::*;
     use inet_state::{CLOSE, CONNECTED, LISTEN};
@@ -4265,10 +4445,29 @@ pub fn check_inet(r: &kcr_rec_inet, file_mode: u32) -> Result<InetSock, String> 
     if r.reserved != 0 {
         return Err(format!("reserved {} (not 0)", r.reserved));
     }
-    if tcp && (r.nr_skbs != 0 || r.bytes != 0) {
+    if tcp && r.bytes != 0 {
         return Err(format!(
-            "nr_skbs {}, bytes {} on a TCP socket (only a UDP socket's queue is saved: 0)",
-            r.nr_skbs, r.bytes
+            "bytes {} on a TCP socket (only a UDP socket's datagrams have bytes: 0)",
+            r.bytes
+        ));
+    }
+    if tcp && r.nr_skbs != 0 && r.state != LISTEN {
+        return Err(format!(
+            "nr_skbs {} on a TCP socket not listening (only a listener's connections not \
+             accepted yet are queued: 0)",
+            r.nr_skbs
+        ));
+    }
+    if tcp && r.nr_skbs > KCR_INET_QUEUE_CONNS {
+        return Err(format!(
+            "nr_skbs {} above KCR_INET_QUEUE_CONNS ({KCR_INET_QUEUE_CONNS})",
+            r.nr_skbs
+        ));
+    }
+    if tcp && u64::from(r.nr_skbs) > u64::from(r.backlog) + 1 {
+        return Err(format!(
+            "nr_skbs {} above backlog {} + 1 (more connections than the listener could hold)",
+            r.nr_skbs, r.backlog
         ));
     }
     if r.nr_skbs > KCR_INET_QUEUE_DGRAMS {
@@ -4342,6 +4541,9 @@ pub fn check_inet(r: &kcr_rec_inet, file_mode: u32) -> Result<InetSock, String> 
         no_tcp_opts(r)?;
         None
     };
+    if let Some(l) = listener {
+        queued_conn_of(r, l)?;
+    }
     let so = check_sockopts(&r.so, file_mode)?;
     // What kcr_udp_rst_queue() finds when there is no datagram to read.
     if r.nr_skbs == 0 && r.bytes != 0 {
@@ -4369,7 +4571,39 @@ pub fn check_inet(r: &kcr_rec_inet, file_mode: u32) -> Result<InetSock, String> 
             datagrams: Vec::new(),
         }),
         conn: None,
+        accept_queue: (r.state == LISTEN).then(Vec::new),
     })
+}
+
+/// A connection not accepted yet (INET record `r`) of the TCP listener
+/// whose INET record is `l` is a TCP connection, `KCR_INET_CONNECTED`,
+/// of the listener's family and port (kcr_rst_inet_queue(): "IP socket
+/// %u: queued connection %u: %u %u %u"), or why not.
+fn queued_conn_of(r: &kcr_rec_inet, l: &kcr_rec_inet) -> Result<(), String> {
+    use inet_sock::IPPROTO_TCP;
+    use inet_state::CONNECTED;
+    if r.protocol != IPPROTO_TCP {
+        return Err(format!(
+            "protocol {} of a listener's connection (not IPPROTO_TCP {IPPROTO_TCP})",
+            r.protocol
+        ));
+    }
+    if r.family != l.family {
+        return Err(format!(
+            "family {}, not its listener's {}",
+            r.family, l.family
+        ));
+    }
+    if r.sport != l.sport {
+        return Err(format!("sport {}, not its listener's {}", r.sport, l.sport));
+    }
+    if r.state != CONNECTED {
+        return Err(format!(
+            "state {} of a listener's connection (not KCR_INET_CONNECTED {CONNECTED})",
+            r.state
+        ));
+    }
+    Ok(())
 }
 
 /// `a` comes after `b` in sequence space (mod 2^32), as the kernel's
@@ -4776,6 +5010,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         unix_await: Vec::new(),
         inet_left: None,
         tcp_left: None,
+        conns_left: None,
     }
     .run()
 }

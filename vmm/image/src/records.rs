@@ -522,9 +522,12 @@ pub const RULES: &[Rule] = &[
             bad: |n, max| format!("Unix socket buffer with {n} files in flight, more than {max}"),
         },
     ),
-    // Right after its socket's FILE (a KCR_FILE_INET), exactly one, and
-    // nowhere else (parse.rs checks the place and the socket's state and
-    // options, as restart(2)'s kcr_inet_rec_ok() and kcr_sock_check()).
+    // Right after its socket's FILE (a KCR_FILE_INET), exactly one; or, a
+    // TCP listener's connection not accepted yet (of no FILE), right after
+    // the listener's INET record or the connection before it, as many as
+    // it announces; and nowhere else (parse.rs checks the place and the
+    // socket's state and options, as restart(2)'s kcr_inet_rec_ok(),
+    // kcr_rst_inet_queue() and kcr_sock_check()).
     fixed(rec::INET, size_of::<kcr_rec_inet>()),
     // Right after a UDP socket's INET record, exactly as many as it
     // announces, then its data padded to 8, and nowhere else (parse.rs
@@ -538,9 +541,10 @@ pub const RULES: &[Rule] = &[
         Limit::Range(0, KCR_INET_DGRAM_MAX as u64),
         |n, max| format!("UDP datagram of {n} bytes, more than KCR_INET_DGRAM_MAX ({max})"),
     ),
-    // Right after the INET record of a connected TCP socket, exactly one,
-    // and nowhere else (parse.rs checks the place and the connection, as
-    // restart(2)'s kcr_rst_inet() and kcr_tcp_conn_ok()).
+    // Right after the INET record of a connected TCP socket (or of a
+    // listener's connection not accepted yet), exactly one, and nowhere
+    // else (parse.rs checks the place and the connection, as restart(2)'s
+    // kcr_rst_inet(), kcr_rst_inet_queue() and kcr_tcp_conn_ok()).
     fixed(rec::TCP_CONN, size_of::<kcr_rec_tcp_conn>()),
     // Right after its connection's TCP_CONN record or the data before it,
     // 1 to KCR_TCP_DATA_MAX bytes padded to 8, as many as its queues hold

@@ -730,6 +730,7 @@ pub fn seed_images() -> Vec<(&'static str, Vec<u8>)> {
         ("unix-external", with_unix_external()),
         ("inet", with_inet()),
         ("tcp-conn", with_tcp_conn()),
+        ("tcp-backlog", with_tcp_backlog()),
         (
             "seals",
             with_seals(
@@ -2651,6 +2652,118 @@ pub fn with_tcp_conn() -> Vec<u8> {
     with_files(&sample_tcp_records(), 10)
 }
 
+/// The INET record's fields of a connection not accepted yet of the TCP
+/// listener whose INET record is `listener`, to `local` (the listener's
+/// port) from `peer`, as checkpoint writes them: the listener's but for
+/// what is the connection's own (`KCR_INET_CONNECTED`, `saddr` `local`,
+/// which the listener's `bind()` may have left any, the peer; `backlog`
+/// and `nr_skbs` 0; its IP and TCP options, here the listener's, as a
+/// connection inherits them).
+pub fn tcp_queued_sock(
+    listener: &kcr_rec_inet,
+    local: std::net::IpAddr,
+    peer: std::net::SocketAddr,
+) -> kcr_rec_inet {
+    kcr_rec_inet {
+        state: inet_state::CONNECTED,
+        saddr: inet_addr(local),
+        daddr: inet_addr(peer.ip()),
+        dport: peer.port(),
+        backlog: 0,
+        nr_skbs: 0,
+        ..*listener
+    }
+}
+
+/// A connection not accepted yet of the TCP listener whose INET record is
+/// `listener`, to `local` from `peer`: its INET record as
+/// [`tcp_queued_sock`] makes it, its TCP_CONN record of `c`, then `data`
+/// (TCP_DATA records, as [`tcp_data_record`] makes them): `2 +
+/// data.len()` records, of no FILE.
+pub fn tcp_queued_records(
+    listener: &kcr_rec_inet,
+    local: std::net::IpAddr,
+    peer: std::net::SocketAddr,
+    c: &kcr_rec_tcp_conn,
+    data: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut v = inet_record(&tcp_queued_sock(listener, local, peer));
+    v.extend(tcp_conn_record(c));
+    v.extend(data.concat());
+    v
+}
+
+/// A TCP listener's FILE and INET records as [`inet_records`] makes them,
+/// its `nr_skbs` the number of `conns` (each the records of a connection
+/// not accepted yet, as [`tcp_queued_records`] makes them, in `accept()`
+/// order), then `conns`.
+pub fn tcp_listener_records(
+    objid: u32,
+    f_flags: u32,
+    r: &kcr_rec_inet,
+    conns: &[Vec<u8>],
+) -> Vec<u8> {
+    let r = kcr_rec_inet {
+        nr_skbs: conns.len() as u32,
+        ..*r
+    };
+    let mut v = inet_records(objid, f_flags, &r);
+    v.extend(conns.concat());
+    v
+}
+
+/// The listener of [`with_tcp_backlog`], as checkpoint writes it among
+/// the objects of process 42 (whose clients, outside, connected to it
+/// before it called `accept()`): object 85 (non-blocking), an IPv4 TCP
+/// socket listening on port 7462 of every address (`bind()` named the
+/// port), backlog 4, with `SO_REUSEADDR` and `TCP_NODELAY` (which its
+/// connections have too); then its two connections not accepted yet, in
+/// `accept()` order: from
+/// 127.0.0.1:40001 to 127.0.0.1, which sent "hello\n" (bytes 7000 ..
+/// 7006, not read yet), and from 127.0.0.1:40002, nothing sent; nothing
+/// is sent on either before `accept()` (`write_seq` is `snd_una`): its
+/// FILE and INET records, then each connection's INET, TCP_CONN and
+/// TCP_DATA records, 7 records.
+pub fn sample_tcp_backlog_records() -> Vec<u8> {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let mut l = inet_sock(
+        inet_sock::AF_INET,
+        inet_sock::IPPROTO_TCP,
+        inet_state::LISTEN,
+    );
+    l.flags = inet_flags::BIND_PORT;
+    l.sport = 7462;
+    l.backlog = 4;
+    l.so.flags = so_flags::REUSEADDR;
+    l.tcp_flags = tcp_flags::NODELAY;
+    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let c = kcr_rec_tcp_conn {
+        copied_seq: 7000,
+        ..tcp_conn(3000, 7006)
+    };
+    let first = tcp_queued_records(
+        &l,
+        lo,
+        SocketAddr::new(lo, 40001),
+        &c,
+        &[tcp_data_record(tcp_conn::RECV_QUEUE, b"hello\n")],
+    );
+    let second = tcp_queued_records(
+        &l,
+        lo,
+        SocketAddr::new(lo, 40002),
+        &tcp_conn(9000, 8000),
+        &[],
+    );
+    tcp_listener_records(85, 0o4002, &l, &[first, second])
+}
+
+/// `sample()` with the listener of [`sample_tcp_backlog_records`] among
+/// its file objects: 7 more records.
+pub fn with_tcp_backlog() -> Vec<u8> {
+    with_files(&sample_tcp_backlog_records(), 7)
+}
+
 /// The offset of the first record of type `t` in `b`.
 ///
 /// # Panics
@@ -2932,6 +3045,71 @@ mod tests {
         let d = recs[5].0;
         assert_eq!((word(d + 8), word(d + 12)), (tcp_conn::RECV_QUEUE, 5));
         assert_eq!(&v[recs[9].0 + 16..][..6], b"/ HTTP");
+    }
+
+    #[test]
+    fn the_tcp_backlog_sample_is_its_records() {
+        let v = sample_tcp_backlog_records();
+        let recs = records_of(&v);
+        let types: Vec<u32> = recs.iter().map(|r| r.1).collect();
+        let (file, inet, conn, data) = (rec::FILE, rec::INET, rec::TCP_CONN, rec::TCP_DATA);
+        assert_eq!(types, [file, inet, inet, conn, data, inet, conn]);
+        let word = |o: usize| u32::from_le_bytes([v[o], v[o + 1], v[o + 2], v[o + 3]]);
+        let half = |o: usize| u16::from_le_bytes([v[o], v[o + 1]]);
+        // The listener announces its two connections, within its backlog.
+        let l = recs[1].0;
+        assert_eq!(
+            word(l + offset_of!(kcr_rec_inet, state)),
+            inet_state::LISTEN
+        );
+        assert_eq!(word(l + offset_of!(kcr_rec_inet, nr_skbs)), 2);
+        assert_eq!(word(l + offset_of!(kcr_rec_inet, backlog)), 4);
+        assert_eq!(
+            word(l + offset_of!(kcr_rec_inet, tcp_flags)),
+            tcp_flags::NODELAY
+        );
+        // Each connection: connected, the listener's family and port, its
+        // own peer and address, its listener's options.
+        for (i, port) in [(2, 40001), (5, 40002)] {
+            let o = recs[i].0;
+            assert_eq!(
+                word(o + offset_of!(kcr_rec_inet, state)),
+                inet_state::CONNECTED
+            );
+            assert_eq!(
+                half(o + offset_of!(kcr_rec_inet, family)),
+                inet_sock::AF_INET
+            );
+            assert_eq!(half(o + offset_of!(kcr_rec_inet, sport)), 7462);
+            assert_eq!(half(o + offset_of!(kcr_rec_inet, dport)), port);
+            assert_eq!(
+                &v[o + offset_of!(kcr_rec_inet, saddr)..][..4],
+                &[127, 0, 0, 1]
+            );
+            for f in [
+                offset_of!(kcr_rec_inet, backlog),
+                offset_of!(kcr_rec_inet, nr_skbs),
+            ] {
+                assert_eq!(word(o + f), 0);
+            }
+            assert_eq!(
+                word(o + offset_of!(kcr_rec_inet, tcp_flags)),
+                tcp_flags::NODELAY
+            );
+            let so = offset_of!(kcr_rec_inet, so);
+            assert_eq!(word(o + so), so_flags::REUSEADDR);
+        }
+        // Nothing sent before accept(); the first has data to read.
+        for i in [3, 6] {
+            let c = recs[i].0;
+            assert_eq!(
+                word(c + offset_of!(kcr_rec_tcp_conn, write_seq)),
+                word(c + offset_of!(kcr_rec_tcp_conn, snd_una))
+            );
+        }
+        let d = recs[4].0;
+        assert_eq!((word(d + 8), word(d + 12)), (tcp_conn::RECV_QUEUE, 6));
+        assert_eq!(&v[d + 16..d + 22], b"hello\n");
     }
 
     /// Writes the `image_parse` seeds ([`seed_images`]) into

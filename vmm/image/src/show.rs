@@ -159,6 +159,9 @@ fn file_desc(f: &FileObj) -> String {
                 if let Some(c) = &i.conn {
                     let _ = write!(s, "\n  connection: {}", tcp_conn_text(c));
                 }
+                if let Some(q) = &i.accept_queue {
+                    accept_queue_lines(&mut s, q);
+                }
                 s
             }
             None => format!("inet socket (flags {:#o})", f.f_flags),
@@ -420,6 +423,46 @@ fn udp_queue_lines(s: &mut String, q: &UdpQueue) {
 /// socket shows them, its own family).
 fn udp_dgram_text(d: &UdpDgram) -> String {
     format!("{} bytes from {} to {} ({})", d.len, d.from, d.to, d.family)
+}
+
+/// The most connections of a TCP listener's queue the summary shows one
+/// by one (the path tree and JSON show them all).
+const CONN_LINES: usize = 16;
+
+/// The lines of a TCP listener's connections not accepted yet, if it has
+/// any: `2 connections not accepted yet`, then one for each of the first
+/// [`CONN_LINES`] (`connection 0 not accepted yet: local
+/// 127.0.0.1:7462, peer 127.0.0.1:40001; mss 65483, sack, timestamps,
+/// wscale 7/7; send queue 0 bytes, receive queue 5 bytes`), then `... and
+/// 3 more connections`.
+fn accept_queue_lines(s: &mut String, q: &[InetSock]) {
+    let n = q.len();
+    if n == 0 {
+        return;
+    }
+    let _ = write!(
+        s,
+        "\n  {n} connection{} not accepted yet",
+        if n == 1 { "" } else { "s" }
+    );
+    for (i, c) in q.iter().take(CONN_LINES).enumerate() {
+        let _ = write!(
+            s,
+            "\n  connection {i} not accepted yet: {}",
+            inet_addr_text(c)
+        );
+        if let Some(c) = &c.conn {
+            let _ = write!(s, "; {}", tcp_conn_text(c));
+        }
+    }
+    if n > CONN_LINES {
+        let more = n - CONN_LINES;
+        let _ = write!(
+            s,
+            "\n  ... and {more} more connection{}",
+            if more == 1 { "" } else { "s" }
+        );
+    }
 }
 
 /// A TCP connection: the options its handshake agreed on, then its
@@ -1516,6 +1559,14 @@ fn inet_tree(put: &mut impl FnMut(String, String), q: &str, i: &InetSock) {
             put(format!("{q}/queue/{j}"), udp_dgram_text(d));
         }
     }
+    // A listener's connections not accepted yet, each as a connected
+    // socket's tree.
+    if let Some(a) = &i.accept_queue {
+        put(format!("{q}/accept_queue/connections"), a.len().to_string());
+        for (j, c) in a.iter().enumerate() {
+            inet_tree(put, &format!("{q}/accept_queue/{j}"), c);
+        }
+    }
 }
 
 /// JSON for scripts.
@@ -2322,6 +2373,111 @@ mod tests {
         assert!(!summary(&img).contains("connection:"));
         assert!(!tree(&img).contains("/conn/"));
         assert!(!json(&img).unwrap().contains("\"conn\""));
+    }
+
+    #[test]
+    fn tcp_listeners_show_their_connections_not_accepted_yet() {
+        let img = parse(&with_tcp_backlog()[..]).unwrap();
+        let s = summary(&img);
+        let want = "file #85: inet ipv4 tcp socket, listen, on 0.0.0.0:7462, backlog 4 (flags \
+                    0o4002)\n\
+                    \x20 options: bind-port, reuseaddr, nodelay; inode mode 140777 uid 0 gid 0\n\
+                    \x20 2 connections not accepted yet\n\
+                    \x20 connection 0 not accepted yet: local 127.0.0.1:7462, peer \
+                    127.0.0.1:40001; mss 65483, sack, timestamps, wscale 7/7; send queue 0 \
+                    bytes, receive queue 6 bytes\n\
+                    \x20 connection 1 not accepted yet: local 127.0.0.1:7462, peer \
+                    127.0.0.1:40002; mss 65483, sack, timestamps, wscale 7/7; send queue 0 \
+                    bytes, receive queue 0 bytes\n";
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        let t = tree(&img);
+        for want in [
+            "files/85/inet/state = listen\n",
+            "files/85/inet/accept_queue/connections = 2\n",
+            "files/85/inet/accept_queue/0/state = connected\n",
+            "files/85/inet/accept_queue/0/local = 127.0.0.1:7462\n",
+            "files/85/inet/accept_queue/0/peer = 127.0.0.1:40001\n",
+            "files/85/inet/accept_queue/0/tcp/flags = nodelay\n",
+            "files/85/inet/accept_queue/0/conn/copied_seq = 7000\n",
+            "files/85/inet/accept_queue/0/conn/recv_bytes = 6\n",
+            "files/85/inet/accept_queue/1/peer = 127.0.0.1:40002\n",
+            "files/85/inet/accept_queue/1/conn/recv_bytes = 0\n",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        assert!(!t.contains("files/85/inet/conn/"), "{t}");
+        assert!(
+            !t.contains("files/85/inet/accept_queue/0/accept_queue"),
+            "{t}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        let f = j["files"]
+            .as_array()
+            .and_then(|v| v.iter().find(|f| f["objid"] == 85))
+            .unwrap();
+        let q = f["inet"]["accept_queue"].as_array().unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0]["peer"], "127.0.0.1:40001");
+        assert_eq!(q[0]["state"], "connected");
+        assert_eq!(q[0]["conn"]["recv_bytes"], 6);
+        assert_eq!(q[1]["conn"]["seqs"]["snd_una"], 9000);
+        assert!(q[0].get("accept_queue").is_none(), "{f}");
+        // A listener with none shows an empty queue in the tree and JSON,
+        // nothing in the summary; other sockets have none.
+        let img = parse(&with_inet()[..]).unwrap();
+        assert!(!summary(&img).contains("not accepted yet"));
+        let t = tree(&img);
+        assert!(
+            t.contains("files/80/inet/accept_queue/connections = 0\n"),
+            "{t}"
+        );
+        assert!(!t.contains("files/81/inet/accept_queue"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&img).unwrap()).unwrap();
+        assert_eq!(j["files"][3]["inet"]["accept_queue"], serde_json::json!([]));
+        assert!(j["files"][4]["inet"].get("accept_queue").is_none());
+        // The summary shows the first 16 connections, then counts.
+        let mut l = tcp_sock_listener();
+        l.backlog = 20;
+        let conns: Vec<Vec<u8>> = (0..18u16)
+            .map(|k| {
+                tcp_queued_records(
+                    &l,
+                    "127.0.0.1".parse().unwrap(),
+                    ([127, 0, 0, 1], 40000 + k).into(),
+                    &tcp_conn(1, 1),
+                    &[],
+                )
+            })
+            .collect();
+        let v = tcp_listener_records(90, 0o2, &l, &conns);
+        let img = parse(&with_files(&v, 2 + 2 * 18)[..]).unwrap();
+        let s = summary(&img);
+        for want in [
+            "  18 connections not accepted yet\n",
+            "  connection 15 not accepted yet: local 127.0.0.1:8080, peer 127.0.0.1:40015; ",
+            "  ... and 2 more connections\n",
+        ] {
+            assert!(s.contains(want), "missing {want:?} in:\n{s}");
+        }
+        assert!(!s.contains("connection 16 not accepted yet"), "{s}");
+        let t = tree(&img);
+        assert!(
+            t.contains("files/90/inet/accept_queue/17/peer = 127.0.0.1:40017\n"),
+            "{t}"
+        );
+    }
+
+    /// A TCP listener on 127.0.0.1:8080 (both named by `bind()`).
+    fn tcp_sock_listener() -> crate::format::kcr_rec_inet {
+        let mut l = crate::samples::inet_sock(
+            inet_sock::AF_INET,
+            inet_sock::IPPROTO_TCP,
+            inet_state::LISTEN,
+        );
+        l.flags = inet_flags::BIND_ADDR | inet_flags::BIND_PORT;
+        l.saddr = inet_addr("127.0.0.1".parse().unwrap());
+        l.sport = 8080;
+        l
     }
 
     #[test]

@@ -6532,6 +6532,7 @@ fn every_seed_image_parses() {
     assert!(names.contains(&"unix-external"));
     assert!(names.contains(&"inet"));
     assert!(names.contains(&"tcp-conn"));
+    assert!(names.contains(&"tcp-backlog"));
 }
 
 /// The socket of file object `id` of `img`, a TCP or UDP one.
@@ -7082,14 +7083,19 @@ fn bad_inet_records_are_refused_as_restart_does() {
             "pmtudisc 6 above IP_PMTUDISC_OMIT (5)",
         ),
         (with(&l, &|r| r.pmtudisc = u32::MAX), "pmtudisc 4294967295"),
-        // Only a UDP socket has a queue, within its bounds; reserved 0.
-        (
-            with(&l, &|r| r.nr_skbs = 1),
-            "nr_skbs 1, bytes 0 on a TCP socket",
-        ),
+        // Only a UDP socket has a queue of datagrams, within its bounds,
+        // and only a TCP listener one of connections (see
+        // bad_tcp_listener_queues_are_refused_as_restart_does); reserved 0.
         (
             with(&l, &|r| r.bytes = 1),
-            "nr_skbs 0, bytes 1 on a TCP socket",
+            "bytes 1 on a TCP socket (only a UDP socket's datagrams have bytes: 0)",
+        ),
+        (
+            with(&l, &|r| {
+                r.nr_skbs = 1;
+                r.bytes = 1;
+            }),
+            "bytes 1 on a TCP socket",
         ),
         (
             with(&u, &|r| r.bytes = 1),
@@ -8625,6 +8631,519 @@ fn tcp_queues_are_exactly_the_bytes_of_their_sequence_numbers() {
         e.msg.contains(
             "TAIL where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of TCP socket 50 \
              belongs (5 of its 5 bytes still to come)"
+        ),
+        "{e}"
+    );
+}
+
+/// The INET record of a connection not accepted yet of [`tcp_listener`]
+/// (127.0.0.1:8080), from 127.0.0.1:`port`, as checkpoint writes it.
+fn queued_sock(port: u16) -> kcr_rec_inet {
+    tcp_queued_sock(
+        &tcp_listener(),
+        "127.0.0.1".parse().unwrap(),
+        ([127, 0, 0, 1], port).into(),
+    )
+}
+
+/// A connection not accepted yet: its INET record of `r`, its TCP_CONN
+/// record of `c`, then the TCP_DATA records `data`.
+fn queued_recs(r: &kcr_rec_inet, c: &kcr_rec_tcp_conn, data: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = inet_record(r);
+    v.extend(tcp_conn_record(c));
+    v.extend(data.concat());
+    v
+}
+
+/// Socket 50, [`tcp_listener`] with the connections `conns` not accepted
+/// yet (the records of each), each record on its own.
+fn listener_recs(conns: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    each_record(&tcp_listener_records(50, 2, &tcp_listener(), conns))
+}
+
+#[test]
+fn tcp_listeners_carry_their_connections_not_accepted_yet() {
+    use tcp_conn::RECV_QUEUE;
+    // The sample's listener and its two connections, in accept() order.
+    let img = parse(&with_tcp_backlog()[..]).unwrap();
+    assert_eq!(img.records, N + 7);
+    let l = inet_of(&img, 85);
+    assert_eq!(
+        (l.state, l.backlog, l.local),
+        ("listen", 4, "0.0.0.0:7462".parse().unwrap())
+    );
+    assert_eq!(l.tcp.as_ref().unwrap().flags, ["nodelay"]);
+    assert_eq!((l.conn.as_ref(), l.queue.as_ref()), (None, None));
+    let q = l.accept_queue.as_ref().unwrap();
+    assert_eq!(q.len(), 2);
+    for (c, port, recv) in [(&q[0], 40001, 6), (&q[1], 40002, 0)] {
+        assert_eq!(
+            (c.family, c.protocol, c.state),
+            ("ipv4", "tcp", "connected")
+        );
+        assert_eq!(c.local, "127.0.0.1:7462".parse().unwrap());
+        assert_eq!(c.peer, Some(([127, 0, 0, 1], port).into()));
+        assert_eq!((c.backlog, &c.flags[..]), (0, &["bind-port"][..]));
+        assert_eq!(c.so.flags, ["reuseaddr"]);
+        assert_eq!(c.tcp.as_ref().unwrap().flags, ["nodelay"]);
+        assert_eq!((c.queue.as_ref(), c.accept_queue.as_ref()), (None, None));
+        let conn = c.conn.as_ref().unwrap();
+        assert_eq!(
+            (conn.send_bytes, conn.unsent_bytes, conn.recv_bytes),
+            (0, 0, recv)
+        );
+    }
+    assert_eq!(q[0].conn.as_ref().unwrap().seqs.copied_seq, 7000);
+    // Any other listener's queue is empty; other sockets have none.
+    let img = parse(&with_inet()[..]).unwrap();
+    assert_eq!(inet_of(&img, 80).accept_queue, Some(vec![]));
+    for id in [81, 82] {
+        assert_eq!(inet_of(&img, id).accept_queue, None);
+    }
+    let img = parse(&with_tcp_conn()[..]).unwrap();
+    assert_eq!(inet_of(&img, 83).accept_queue, None);
+    // Connections with data to read (a queue in two records), then
+    // another socket.
+    let conns = [
+        queued_recs(
+            &queued_sock(40001),
+            &conn_queued(0, 0, 10),
+            &[tcp_bytes(RECV_QUEUE, 4), tcp_bytes(RECV_QUEUE, 6)],
+        ),
+        queued_recs(
+            &queued_sock(40002),
+            &conn_queued(0, 0, 3),
+            &[tcp_bytes(RECV_QUEUE, 3)],
+        ),
+    ];
+    let mut v = tcp_listener_records(50, 2, &tcp_listener(), &conns);
+    v.extend(inet_records(51, 2, &udp_connected()));
+    let img = parse(&unix_img(&[v])[..]).unwrap();
+    let q = inet_of(&img, 50).accept_queue.as_ref().unwrap();
+    let got: Vec<_> = q
+        .iter()
+        .map(|c| (c.peer.unwrap().port(), c.conn.as_ref().unwrap().recv_bytes))
+        .collect();
+    assert_eq!(got, [(40001, 10), (40002, 3)]);
+    assert_eq!(inet_of(&img, 51).protocol, "udp");
+    // As many as backlog + 1 (what the kernel lets a listener hold).
+    for backlog in [0u16, 1, 3] {
+        let l = kcr_rec_inet {
+            backlog: backlog.into(),
+            ..tcp_listener()
+        };
+        let conns: Vec<Vec<u8>> = (0..=backlog)
+            .map(|k| {
+                let r = tcp_queued_sock(
+                    &l,
+                    "127.0.0.1".parse().unwrap(),
+                    ([127, 0, 0, 1], 40001 + k).into(),
+                );
+                queued_recs(&r, &tcp_conn(1, 1), &[])
+            })
+            .collect();
+        let img = parse(&unix_img(&[tcp_listener_records(50, 2, &l, &conns)])[..])
+            .unwrap_or_else(|e| panic!("backlog {backlog}: {e}"));
+        let q = inet_of(&img, 50).accept_queue.as_ref().unwrap();
+        assert_eq!(q.len(), usize::from(backlog) + 1);
+    }
+    // An IPv6 listener's, an IPv4 peer v4-mapped.
+    let mut l6 = inet_sock(
+        inet_sock::AF_INET6,
+        inet_sock::IPPROTO_TCP,
+        inet_state::LISTEN,
+    );
+    l6.flags = inet_flags::BIND_PORT;
+    l6.sport = 443;
+    l6.backlog = 128;
+    let conns = [
+        queued_recs(
+            &tcp_queued_sock(
+                &l6,
+                "::ffff:10.0.0.2".parse().unwrap(),
+                "[::ffff:10.0.0.1]:50000".parse().unwrap(),
+            ),
+            &tcp_conn(1, 1),
+            &[],
+        ),
+        queued_recs(
+            &tcp_queued_sock(
+                &l6,
+                "fe80::1".parse().unwrap(),
+                "[fe80::2]:50001".parse().unwrap(),
+            ),
+            &tcp_conn(1, 1),
+            &[],
+        ),
+    ];
+    let img = parse(&unix_img(&[tcp_listener_records(50, 2, &l6, &conns)])[..]).unwrap();
+    let q = inet_of(&img, 50).accept_queue.as_ref().unwrap();
+    assert_eq!(q[0].peer, Some("[::ffff:10.0.0.1]:50000".parse().unwrap()));
+    assert_eq!(q[1].local, "[fe80::1]:443".parse().unwrap());
+    assert_eq!(q[1].family, "ipv6");
+    // At the bounds restart takes: KCR_INET_QUEUE_CONNS, backlog + 1
+    // (in 64 bits: the largest backlog does not wrap).
+    let mode = tcp_listener().so.ino_mode;
+    for (backlog, nr) in [
+        (KCR_INET_QUEUE_CONNS - 1, KCR_INET_QUEUE_CONNS),
+        (inet_sock::BACKLOG_MAX, KCR_INET_QUEUE_CONNS),
+        (16, 17),
+        (0, 1),
+    ] {
+        let r = kcr_rec_inet {
+            backlog,
+            nr_skbs: nr,
+            ..tcp_listener()
+        };
+        let sock = check_inet(&r, mode).unwrap_or_else(|e| panic!("{backlog} {nr}: {e}"));
+        assert_eq!(sock.accept_queue, Some(vec![]));
+    }
+}
+
+#[test]
+fn bad_tcp_listener_queues_are_refused_as_restart_does() {
+    use inet_sock::*;
+    use inet_state::{CLOSE, LISTEN};
+    use tcp_conn::{RECV_QUEUE, SEND_QUEUE};
+    let l = tcp_listener();
+    let with = |r: &kcr_rec_inet, f: &dyn Fn(&mut kcr_rec_inet)| {
+        let mut r = *r;
+        f(&mut r);
+        r
+    };
+    // The listener's record: connections queued on a TCP listener only,
+    // at most KCR_INET_QUEUE_CONNS and backlog + 1 (in 64 bits), no
+    // bytes.
+    let cases: Vec<(kcr_rec_inet, &str)> = vec![
+        (
+            with(&inet_sock(AF_INET, IPPROTO_TCP, CLOSE), &|r| r.nr_skbs = 1),
+            "IP socket 50: nr_skbs 1 on a TCP socket not listening (only a listener's \
+             connections not accepted yet are queued: 0)",
+        ),
+        (
+            with(&tcp_client(), &|r| r.nr_skbs = 2),
+            "nr_skbs 2 on a TCP socket not listening",
+        ),
+        (
+            with(&l, &|r| r.nr_skbs = 18),
+            "IP socket 50: nr_skbs 18 above backlog 16 + 1",
+        ),
+        (
+            with(&l, &|r| {
+                r.backlog = 0;
+                r.nr_skbs = 2;
+            }),
+            "nr_skbs 2 above backlog 0 + 1",
+        ),
+        (
+            with(&l, &|r| {
+                r.backlog = 5000;
+                r.nr_skbs = KCR_INET_QUEUE_CONNS + 1;
+            }),
+            "IP socket 50: nr_skbs 4097 above KCR_INET_QUEUE_CONNS (4096)",
+        ),
+        (
+            with(&l, &|r| {
+                r.backlog = BACKLOG_MAX;
+                r.nr_skbs = u32::MAX;
+            }),
+            "nr_skbs 4294967295 above KCR_INET_QUEUE_CONNS",
+        ),
+        // backlog + 1 does not wrap to 0: the backlog's own bound refuses
+        // this one.
+        (
+            with(&l, &|r| {
+                r.backlog = u32::MAX;
+                r.nr_skbs = 1;
+            }),
+            "backlog 4294967295 above INT_MAX",
+        ),
+        (
+            with(&l, &|r| {
+                r.nr_skbs = 1;
+                r.bytes = 6;
+            }),
+            "bytes 6 on a TCP socket",
+        ),
+    ];
+    for (r, want) in &cases {
+        refused_last(&each_record(&inet_records(50, 2, r)), "INET", want);
+    }
+    // A connection's INET record: the checks of any (against its
+    // listener's FILE), then a TCP connection, KCR_INET_CONNECTED, of its
+    // listener's family and port.
+    let good = queued_sock(40001);
+    let c = tcp_conn(1, 1);
+    let cases: Vec<(kcr_rec_inet, &str)> = vec![
+        (
+            with(&good, &|r| r.family = AF_INET6),
+            "IP socket 50: queued connection 0: family 10, not its listener's 2",
+        ),
+        (
+            with(&good, &|r| r.sport = 8081),
+            "IP socket 50: queued connection 0: sport 8081, not its listener's 8080",
+        ),
+        (
+            with(&good, &|r| {
+                r.protocol = IPPROTO_UDP;
+                r.congestion = [0; 16];
+            }),
+            "IP socket 50: queued connection 0: protocol 17 of a listener's connection (not \
+             IPPROTO_TCP 6)",
+        ),
+        (
+            with(&good, &|r| {
+                r.state = CLOSE;
+                r.daddr = [0; 16];
+                r.dport = 0;
+            }),
+            "IP socket 50: queued connection 0: state 7 of a listener's connection (not \
+             KCR_INET_CONNECTED 1)",
+        ),
+        (
+            with(&good, &|r| {
+                r.state = LISTEN;
+                r.daddr = [0; 16];
+                r.dport = 0;
+            }),
+            "queued connection 0: state 10 of a listener's connection",
+        ),
+        (
+            with(&good, &|r| r.ttl = 0),
+            "IP socket 50: queued connection 0: ttl 0 (1 ..= 255",
+        ),
+        (
+            with(&good, &|r| r.nr_skbs = 1),
+            "queued connection 0: nr_skbs 1 on a TCP socket not listening",
+        ),
+        (
+            with(&good, &|r| r.backlog = 1),
+            "queued connection 0: backlog 1 of a socket not listening",
+        ),
+        (
+            with(&good, &|r| r.dport = 0),
+            "queued connection 0: connected to 127.0.0.1 port 0 (dport)",
+        ),
+        (
+            with(&good, &|r| r.so.ino_mode = 0o140_755),
+            "queued connection 0: so.ino_mode 140755 differs from its FILE's mode 140777",
+        ),
+        // In kcr_rst_inet_queue()'s order: kcr_inet_rec_ok(), then the
+        // listener's family and port, then kcr_sock_check().
+        (
+            with(&good, &|r| {
+                r.tos = 256;
+                r.family = AF_INET6;
+            }),
+            "queued connection 0: tos 256 above 255",
+        ),
+        (
+            with(&good, &|r| {
+                r.sport = 1;
+                r.so.rcvlowat = 0;
+            }),
+            "queued connection 0: sport 1, not its listener's 8080",
+        ),
+    ];
+    for (r, want) in &cases {
+        refused_last(&listener_recs(&[inet_record(r)]), "INET", want);
+    }
+    // The second connection is named by its index.
+    refused_last(
+        &listener_recs(&[
+            queued_recs(&good, &c, &[]),
+            inet_record(&with(&good, &|r| r.sport = 9)),
+        ]),
+        "INET",
+        "IP socket 50: queued connection 1: sport 9, not its listener's 8080",
+    );
+    // Each case is refused for its own field: the records they start
+    // from are good.
+    parse(&unix_img(&listener_recs(&[queued_recs(&good, &c, &[])]))[..]).unwrap();
+    // Its TCP_CONN: the checks of any, then nothing sent before accept()
+    // (write_seq is snd_una).
+    for (c, want) in [
+        (
+            conn_queued(10, 0, 0),
+            "TCP socket 50: queued connection 0 sent data: write_seq 1010 is not snd_una 1000 \
+             (nothing is written to a connection before accept())",
+        ),
+        (
+            conn_queued(4, 4, 0),
+            "queued connection 0 sent data: write_seq 1004 is not snd_una 1000",
+        ),
+        (
+            kcr_rec_tcp_conn {
+                snd_una: 1001,
+                ..tcp_conn(1000, 5000)
+            },
+            "TCP socket 50: queued connection 0: snd_una 1001 after snd_nxt 1000 (mod 2^32)",
+        ),
+        (
+            kcr_rec_tcp_conn {
+                mss_clamp: 1,
+                ..conn_queued(10, 0, 0)
+            },
+            "TCP socket 50: queued connection 0: mss_clamp 1",
+        ),
+    ] {
+        refused_last(
+            &listener_recs(&[queued_recs(&good, &c, &[])]),
+            "TCP_CONN",
+            want,
+        );
+    }
+    // Its data, as any connection's.
+    refused_last(
+        &listener_recs(&[queued_recs(
+            &good,
+            &conn_queued(0, 0, 5),
+            &[tcp_bytes(SEND_QUEUE, 5)],
+        )]),
+        "TCP_DATA",
+        "TCP socket 50: queued connection 0: data of queue 1 where TCP_DATA of its receive \
+         queue (KCR_TCP_RECV_QUEUE 2) belongs (5 of its 5 bytes still to come)",
+    );
+    refused_last(
+        &listener_recs(&[queued_recs(
+            &good,
+            &conn_queued(0, 0, 5),
+            &[tcp_bytes(RECV_QUEUE, 6)],
+        )]),
+        "TCP_DATA",
+        "TCP socket 50: queued connection 0: receive queue data of 6 bytes, more than the 5",
+    );
+    // The records in their place: right after the listener's INET record
+    // its nr_skbs connections, each an INET record once the TCP_CONN and
+    // data of the one before it are whole, and nothing else.
+    let lrec = |n: u32| {
+        inet_records(
+            50,
+            2,
+            &kcr_rec_inet {
+                nr_skbs: n,
+                ..tcp_listener()
+            },
+        )
+    };
+    let one = queued_recs(&good, &tcp_conn(1, 1), &[]);
+    let with_data = queued_recs(&good, &conn_queued(0, 0, 5), &[tcp_bytes(RECV_QUEUE, 5)]);
+    let other = inet_records(60, 2, &udp_connected());
+    let missing0 = "where the INET record of connection 0 of 1 not accepted yet of TCP socket 50 \
+                    belongs";
+    let stray = "only right after the FILE whose state it holds";
+    type Place<'a> = (Vec<Vec<u8>>, (&'a str, u32), &'a str);
+    let cases: Vec<Place> = vec![
+        // No connection, or fewer than announced.
+        (vec![lrec(1)], ("FS", 14), missing0),
+        (
+            vec![lrec(2), one.clone()],
+            ("FS", 16),
+            "FS where the INET record of connection 1 of 2 not accepted yet of TCP socket 50 \
+             belongs",
+        ),
+        (
+            vec![lrec(2), with_data.clone(), other.clone()],
+            ("FILE", 17),
+            "FILE where the INET record of connection 1 of 2",
+        ),
+        // Another record where a connection's INET record belongs.
+        (vec![lrec(1), other.clone()], ("FILE", 14), missing0),
+        (
+            vec![lrec(1), tcp_conn_record(&tcp_conn(1, 1))],
+            ("TCP_CONN", 14),
+            missing0,
+        ),
+        (
+            vec![lrec(1), tcp_bytes(RECV_QUEUE, 1)],
+            ("TCP_DATA", 14),
+            missing0,
+        ),
+        (
+            vec![lrec(1), udp_dgram("10.0.0.1:53", "10.0.0.2", 1)],
+            ("INET_DGRAM", 14),
+            missing0,
+        ),
+        (
+            vec![lrec(1), unix_skb_record(b"abcd", None, 0)],
+            ("UNIX_SKB", 14),
+            missing0,
+        ),
+        // A connection's INET record without its TCP_CONN, or its data.
+        (
+            vec![lrec(2), inet_record(&good), inet_record(&good)],
+            ("INET", 15),
+            "INET where the TCP_CONN record of queued connection 0 of TCP socket 50 belongs \
+             (it is connected: KCR_INET_CONNECTED)",
+        ),
+        (
+            vec![lrec(1), inet_record(&good)],
+            ("FS", 15),
+            "FS where the TCP_CONN record of queued connection 0 of TCP socket 50 belongs",
+        ),
+        (
+            vec![lrec(1), queued_recs(&good, &conn_queued(0, 0, 5), &[])],
+            ("FS", 16),
+            "FS where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of queued \
+             connection 0 of TCP socket 50 belongs (5 of its 5 bytes still to come)",
+        ),
+        (
+            vec![
+                lrec(2),
+                queued_recs(&good, &conn_queued(0, 0, 5), &[tcp_bytes(RECV_QUEUE, 2)]),
+                one.clone(),
+            ],
+            ("INET", 17),
+            "INET where TCP_DATA of the receive queue (KCR_TCP_RECV_QUEUE 2) of queued \
+             connection 0 of TCP socket 50 belongs (3 of its 5 bytes still to come)",
+        ),
+        // More connections than announced, or after another socket: an
+        // INET record of no FILE.
+        (vec![lrec(1), one.clone(), one.clone()], ("INET", 16), stray),
+        (vec![lrec(0), one.clone()], ("INET", 14), stray),
+        (
+            vec![
+                tcp_records(50, 2, &tcp_client(), &tcp_conn(1, 1), &[]),
+                one.clone(),
+            ],
+            ("INET", 15),
+            stray,
+        ),
+        (
+            vec![
+                inet_records(
+                    60,
+                    2,
+                    &kcr_rec_inet {
+                        nr_skbs: 1,
+                        bytes: 1,
+                        ..udp_connected()
+                    },
+                ),
+                one.clone(),
+            ],
+            ("INET", 14),
+            "INET where datagram 0 of 1 of UDP socket 60 belongs",
+        ),
+    ];
+    for (recs, (record, index), want) in cases {
+        let e = parse(&unix_img(&recs)[..]).unwrap_err();
+        assert_eq!((e.record, e.index), (record, index), "{want}: {e}");
+        assert!(e.msg.contains(want), "{e} lacks {want:?}");
+    }
+    // Before the TAIL, too.
+    let mut b = body(&sample());
+    let at = rec_off(&b, rec::FS);
+    b.truncate(at);
+    b.extend(lrec(2));
+    b.extend(with_data);
+    let n = records_of(&b).len() as u32;
+    let e = parse(&finish(b, n)[..]).unwrap_err();
+    assert_eq!(e.record, "TAIL", "{e}");
+    assert!(
+        e.msg.contains(
+            "TAIL where the INET record of connection 1 of 2 not accepted yet of TCP socket 50 \
+             belongs"
         ),
         "{e}"
     );
