@@ -34,52 +34,29 @@ static void on_usr1(int sig)
 	go = 1;
 }
 
-/* The client outside: connects, streams, writes its verdict. */
-static void start_peer(int l)
+/* The client outside: connects and streams. */
+static const char *peer(int ready, void *arg)
 {
 	struct sockaddr_in6 sin6;
-	const char *why;
-	pid_t c;
+	int s;
 
-	unlink("peer.result");
-	c = fork();
-	if (c < 0)
-		fail("fork: %s", strerror(errno));
-	if (c == 0) {
-		setsid();
-		/* Nothing of the case's: its listener stays the case's. */
-		close(l);
-		if (fork() == 0) {
-			int s = socket(AF_INET6, SOCK_STREAM, 0);
-			FILE *f;
-
-			alarm(120);
-			if (s < 0 ||
-			    connect(s, (struct sockaddr *)&sin6, addr(&sin6)))
-				_exit(1);
-			why = zdtm_stream(s, QUOTA, 4, 3, &always);
-			f = fopen("peer.result.tmp", "w");
-			if (f) {
-				fprintf(f, "%s\n", why ? why : "ok");
-				fclose(f);
-				rename("peer.result.tmp", "peer.result");
-			}
-			_exit(0);
-		}
-		_exit(0);
-	}
-	waitpid(c, NULL, 0);
+	/* Nothing of the case's: its listener stays the case's. */
+	close(*(int *)arg);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sin6, addr(&sin6)) ||
+	    write(ready, "r", 1) != 1)
+		return "connect";
+	return zdtm_stream(s, QUOTA, 4, 3, &always);
 }
 
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct sockaddr_in6 sin6;
-	int l, s, c, i, status, one = 1;
+	int l, s, c, status, one = 1;
 	char verdict[64] = "";
 	const char *why;
 	pid_t worker;
-	FILE *f;
 
 	test_init();
 	sigaction(SIGUSR1, &sa, NULL);
@@ -88,7 +65,7 @@ int main(void)
 	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(l, (struct sockaddr *)&sin6, addr(&sin6)) || listen(l, 2))
 		fail("listen: %s", strerror(errno));
-	start_peer(l);
+	zdtm_outside(peer, &l);
 	s = accept(l, NULL, NULL);
 	if (s < 0)
 		fail("accept: %s", strerror(errno));
@@ -113,13 +90,7 @@ int main(void)
 	if (waitpid(worker, &status, 0) != worker || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		fail("worker: status %#x", status);
-	for (i = 0; i < 100 && !(f = fopen("peer.result", "r")); i++)
-		usleep(100000);
-	if (!f)
-		fail("no verdict from the client outside");
-	if (!fgets(verdict, sizeof(verdict), f) || strcmp(verdict, "ok\n"))
-		fail("the client outside: %s", verdict);
-	fclose(f);
+	zdtm_outside_verdict();
 	/* The listener is back too: a new client is served. */
 	c = socket(AF_INET6, SOCK_STREAM, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&sin6, addr(&sin6)))

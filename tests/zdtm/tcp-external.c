@@ -28,63 +28,31 @@ static socklen_t addr(struct sockaddr_in *sin)
 	return sizeof(*sin);
 }
 
-/* The daemon: accepts one connection, streams, writes its verdict. */
-static void start_peer(void)
+/* The daemon: accepts one connection and streams. */
+static const char *peer(int ready, void *arg)
 {
 	struct sockaddr_in sin;
-	int sync[2], l, s, one = 1;
-	const char *why;
-	pid_t c;
-	char b;
+	int l, s, one = 1;
 
-	unlink("peer.result");
-	if (pipe(sync))
-		fail("pipe: %s", strerror(errno));
-	c = fork();
-	if (c < 0)
-		fail("fork: %s", strerror(errno));
-	if (c == 0) {
-		setsid();
-		if (fork() == 0) {
-			FILE *f;
-
-			alarm(120);
-			l = socket(AF_INET, SOCK_STREAM, 0);
-			if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR,
-						&one, sizeof(one)) ||
-			    bind(l, (struct sockaddr *)&sin, addr(&sin)) ||
-			    listen(l, 1) || write(sync[1], "r", 1) != 1)
-				_exit(1);
-			s = accept(l, NULL, NULL);
-			why = s < 0 ? "accept" :
-			      zdtm_stream(s, QUOTA, 2, 1, &always);
-			f = fopen("peer.result.tmp", "w");
-			if (f) {
-				fprintf(f, "%s\n", why ? why : "ok");
-				fclose(f);
-				rename("peer.result.tmp", "peer.result");
-			}
-			_exit(0);
-		}
-		_exit(0);
-	}
-	waitpid(c, NULL, 0);
-	close(sync[1]);
-	if (read(sync[0], &b, 1) != 1)
-		fail("the peer did not start");
-	close(sync[0]);
+	(void)arg;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&sin, addr(&sin)) || listen(l, 1) ||
+	    write(ready, "r", 1) != 1)
+		return "listen";
+	s = accept(l, NULL, NULL);
+	return s < 0 ? "accept" : zdtm_stream(s, QUOTA, 2, 1, &always);
 }
 
 int main(void)
 {
 	struct sockaddr_in sin;
-	char verdict[64] = "";
 	const char *why;
-	FILE *f;
-	int s, i;
+	int s;
 
 	test_init();
-	start_peer();
+	zdtm_outside(peer, NULL);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sin, addr(&sin)))
 		fail("connect: %s", strerror(errno));
@@ -97,12 +65,6 @@ int main(void)
 	why = zdtm_stream(s, QUOTA, 1, 2, &go);
 	if (why)
 		fail("stream with the peer outside: %s", why);
-	for (i = 0; i < 100 && !(f = fopen("peer.result", "r")); i++)
-		usleep(100000);
-	if (!f)
-		fail("no verdict from the peer");
-	if (!fgets(verdict, sizeof(verdict), f) || strcmp(verdict, "ok\n"))
-		fail("the peer outside: %s", verdict);
-	fclose(f);
+	zdtm_outside_verdict();
 	pass();
 }

@@ -220,6 +220,69 @@ static inline const char *zdtm_stream(int fd, unsigned long long quota,
 	return n == 0 ? NULL : "no end of file after the quota";
 }
 
+/*
+ * Runs fn(ready, arg) in a daemon outside the case's process tree (a
+ * grandchild in a session of its own, reparented to init: not
+ * checkpointed, it lives on while the case is killed and restarted), and
+ * returns once fn has written a byte to ready.  fn closes what of the
+ * case's it must not keep (a listener, say).  What it returns, NULL when
+ * all went well, is its verdict, for zdtm_outside_verdict().
+ */
+static inline void zdtm_outside(const char *(*fn)(int ready, void *arg),
+				void *arg)
+{
+	int sync[2];
+	pid_t c;
+	char b;
+
+	unlink("peer.result");
+	if (pipe(sync))
+		fail("pipe: %s", strerror(errno));
+	c = fork();
+	if (c < 0)
+		fail("fork: %s", strerror(errno));
+	if (c == 0) {
+		setsid();
+		if (fork() == 0) {
+			const char *why;
+			FILE *f;
+
+			close(sync[0]);
+			alarm(120);
+			why = fn(sync[1], arg);
+			f = fopen("peer.result.tmp", "w");
+			if (f) {
+				fprintf(f, "%s\n", why ? why : "ok");
+				fclose(f);
+				rename("peer.result.tmp", "peer.result");
+			}
+			_exit(0);
+		}
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+	close(sync[1]);
+	if (read(sync[0], &b, 1) != 1)
+		fail("the daemon outside did not start");
+	close(sync[0]);
+}
+
+/* Fails unless the daemon of zdtm_outside() says all went well. */
+static inline void zdtm_outside_verdict(void)
+{
+	char verdict[128] = "";
+	FILE *f = NULL;
+	int i;
+
+	for (i = 0; i < 100 && !(f = fopen("peer.result", "r")); i++)
+		usleep(100000);
+	if (!f)
+		fail("no verdict from the daemon outside");
+	if (!fgets(verdict, sizeof(verdict), f) || strcmp(verdict, "ok\n"))
+		fail("the daemon outside: %s", verdict);
+	fclose(f);
+}
+
 /* Sleep until SIGTERM (checkpoint and restart happen meanwhile). */
 static inline void test_waitsig(void)
 {
