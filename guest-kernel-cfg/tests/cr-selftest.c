@@ -135,7 +135,7 @@ static int refused_holding(int img, int held, const char *what)
 /*
  * TCP and UDP sockets in states not saved, and sockets of other kinds:
  * each refused alone, with its log line.  The TCP peers are in a process
- * outside the checkpoint.
+ * outside the checkpoint (their connections, accepted or not, are saved).
  */
 static int inet_refusals(int img)
 {
@@ -183,8 +183,20 @@ static int inet_refusals(int img)
 	    read(to_parent[0], &b, 1) != 1 || b != 'c')
 		return 2;
 	usleep(100000);
-	if (refused_holding(img, l, "a TCP listener with a connection waiting"))
+	/* A connection not accepted yet, its client outside: saved too. */
+	if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
 		return 2;
+	{
+		long r = syscall(NR_CHECKPOINT, 0, img, 0, 2);
+		int a = accept(l, NULL, NULL);
+
+		CHECK(r > 0 && a >= 0 && send(a, "x", 1, MSG_DONTWAIT) == 1,
+		      "checkpoint with a TCP connection not accepted yet, its client outside: saved, then accepted (%ld)",
+		      r);
+		if (a >= 0)
+			close(a);
+	}
+	close(l);
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
 	close(to_child[0]);
@@ -792,6 +804,112 @@ out:
 	write_str(CG "/cgroup.freeze", "0");
 	waitpid(child, &status, 0);
 	rmdir(CG);
+}
+
+static struct sockaddr_in hold_sin;
+
+static void hold_child(int ready)
+{
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (c < 0 || connect(c, (struct sockaddr *)&hold_sin, sizeof(hold_sin)) ||
+	    write(ready, "x", 1) != 1)
+		_exit(3);
+	for (;;)
+		pause();
+}
+
+/*
+ * A connection to a peer outside, parked by KCR_CHECKPOINT_KILL, whose
+ * image is then discarded: the peer sees a pause, no reset, until
+ * kernel.kcr_tcp_hold_secs (set to 2 here), then a reset.  This process
+ * is the peer.
+ */
+static void tcp_hold_expires(void)
+{
+	const char *knob = "/proc/sys/kernel/kcr_tcp_hold_secs";
+	char old[32] = "300";
+	socklen_t len = sizeof(hold_sin);
+	int l, s, fd, status, n = 0, held_ok = 1, err = 0;
+	struct timespec t0, t;
+	double gone = -1;
+	pid_t child;
+	long ret;
+	char b;
+
+	fd = open(knob, O_RDONLY);
+	if (fd < 0 || read(fd, old, sizeof(old) - 1) <= 0) {
+		FAIL("no %s", knob);
+		return;
+	}
+	close(fd);
+	hold_sin.sin_family = AF_INET;
+	hold_sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	hold_sin.sin_port = 0;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&hold_sin, len) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&hold_sin, &len) ||
+	    write_str(knob, "2")) {
+		FAIL("tcp hold setup: %s", strerror(errno));
+		return;
+	}
+	child = start_in_cgroup(hold_child);
+	s = child < 0 ? -1 : accept(l, NULL, NULL);
+	close(l);
+	if (s < 0) {
+		FAIL("tcp hold: no connection");
+		goto out;
+	}
+	write_str(CG "/cgroup.freeze", "1");
+	fd = open("/tmp/kcr-hold.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ret = wait_frozen(1) ? -1 :
+	      sys_checkpoint(child, fd, KCR_CHECKPOINT_HOLD, 2);
+	close(fd);
+	unlink("/tmp/kcr-hold.img");
+	if (!ret)
+		ret = sys_checkpoint(child, -1, KCR_CHECKPOINT_KILL, 2);
+	if (ret)
+		kill(child, SIGKILL);
+	write_str(CG "/cgroup.freeze", "0");
+	waitpid(child, &status, 0);
+	rmdir(CG);
+	child = -1;
+	CHECK(ret == 0, "checkpoint with HOLD, then KILL, of a connection to a peer outside (%ld %s)",
+	      ret, ret ? strerror(errno) : "ok");
+	/* The image is discarded: nobody restarts it. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (gone < 0 && n++ < 100) {
+		double now;
+
+		usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		now = t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9;
+		if (send(s, "p", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN) {
+			err = errno;
+			gone = now;
+		} else {
+			ssize_t r = recv(s, &b, 1, MSG_DONTWAIT);
+
+			if (r == 0 || (r < 0 && errno != EAGAIN)) {
+				err = r ? errno : 0;
+				gone = now;
+			}
+		}
+		if (gone >= 0 && gone < 1.5)
+			held_ok = 0;
+	}
+	CHECK(held_ok && gone >= 1.5 && gone < 8 && err == ECONNRESET,
+	      "a parked connection whose image is discarded: a pause, then a reset after kcr_tcp_hold_secs (%.1f s, %s)",
+	      gone, err ? strerror(err) : "end of file or nothing");
+	close(s);
+out:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		rmdir(CG);
+	}
+	write_str(knob, old);
 }
 
 static int cmd_frozen(const char *img)
@@ -3356,6 +3474,7 @@ static int cmd_errors(void)
 	CHECK(ret < 0 && errno == EBUSY, "restart by a multi-threaded caller: EBUSY");
 	close(fd);
 	frozen_signalled();
+	tcp_hold_expires();
 	printf("%s: errors: %d failure(s)\n", failures ? "FAIL" : "PASS",
 	       failures);
 	return failures ? 1 : 0;
@@ -5338,6 +5457,11 @@ int main(int argc, char **argv)
 		return cmd_threads(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "errors"))
 		return cmd_errors();
+	if (argc >= 2 && !strcmp(argv[1], "tcp-hold")) {
+		setvbuf(stdout, NULL, _IONBF, 0);
+		tcp_hold_expires();
+		return failures ? 1 : 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "security"))
 		return cmd_security();
 	if (argc >= 3 && !strcmp(argv[1], "fuzz"))

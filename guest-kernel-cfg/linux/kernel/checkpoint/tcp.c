@@ -30,6 +30,9 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 /* @end */
+/* @tcp-hold-time */
+#include <linux/sysctl.h>
+/* @end */
 /* @tcp-backlog-rst */
 #include <linux/memcontrol.h>
 /* @end */
@@ -837,8 +840,15 @@ void kcr_tcp_silence(struct kcr_ctx *ctx)
  * socket outlives its process (a reference to its file), stays in the
  * hash tables and drops what its peer sends, without a reset, its timers
  * stopped, so that the peer only sees a pause.  Its restart takes it over
+/* @until tcp-hold-time */
  * (kcr_tcp_take_over()); after KCR_TCP_HOLD_SECS it is let go with a
  * reset, as the peer would have had at the kill.
+/* @end */
+/* @tcp-hold-time */
+ * (kcr_tcp_take_over()); after kernel.kcr_tcp_hold_secs (300 s unless
+ * set) it is let go with a reset, as the peer would have had at the kill:
+ * the image was discarded, or its restart comes too late.
+/* @end */
  */
 struct kcr_tcp_hold {
 	struct list_head list;
@@ -847,7 +857,32 @@ struct kcr_tcp_hold {
 	unsigned long expires;
 };
 
+/* @until tcp-hold-time */
 #define KCR_TCP_HOLD_SECS	300
+/* @end */
+/* @tcp-hold-time */
+static int kcr_tcp_hold_secs = 300;
+static int kcr_tcp_hold_max = 86400;
+
+static struct ctl_table kcr_tcp_sysctls[] = {
+	{
+		.procname	= "kcr_tcp_hold_secs",
+		.data		= &kcr_tcp_hold_secs,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &kcr_tcp_hold_max,
+	},
+};
+
+static int __init kcr_tcp_sysctl_init(void)
+{
+	register_sysctl_init("kernel", kcr_tcp_sysctls);
+	return 0;
+}
+late_initcall(kcr_tcp_sysctl_init);
+/* @end */
 
 static LIST_HEAD(kcr_tcp_holds);
 static DEFINE_MUTEX(kcr_tcp_holds_lock);
@@ -888,6 +923,22 @@ static void kcr_tcp_expire(struct work_struct *w)
 	mutex_unlock(&kcr_tcp_holds_lock);
 }
 
+/* @tcp-hold-time */
+/* The expiry work runs when the first held connection expires. */
+static void kcr_tcp_arm(void)
+{
+	struct kcr_tcp_hold *h;
+	unsigned long next = 0;
+
+	list_for_each_entry(h, &kcr_tcp_holds, list)
+		if (!next || time_before(h->expires, next))
+			next = h->expires;
+	if (next)
+		mod_delayed_work(system_wq, &kcr_tcp_expiry,
+				 time_after(next, jiffies) ? next - jiffies : 0);
+}
+
+/* @end */
 /* KCR_CHECKPOINT_KILL: keep the connection of file, held; 0 if kept. */
 int kcr_tcp_park(struct file *file, struct sock *sk)
 {
@@ -897,7 +948,12 @@ int kcr_tcp_park(struct file *file, struct sock *sk)
 		return -ENOMEM;
 	h->file = get_file(file);
 	h->sk = sk;
+/* @until tcp-hold-time */
 	h->expires = jiffies + KCR_TCP_HOLD_SECS * HZ;
+/* @end */
+/* @tcp-hold-time */
+	h->expires = jiffies + READ_ONCE(kcr_tcp_hold_secs) * HZ;
+/* @end */
 	lock_sock(sk);
 	sock_set_flag(sk, SOCK_KCR_HOLD);
 	inet_csk_clear_xmit_timers(sk);
@@ -905,7 +961,12 @@ int kcr_tcp_park(struct file *file, struct sock *sk)
 	release_sock(sk);
 	mutex_lock(&kcr_tcp_holds_lock);
 	list_add_tail(&h->list, &kcr_tcp_holds);
+/* @until tcp-hold-time */
 	schedule_delayed_work(&kcr_tcp_expiry, KCR_TCP_HOLD_SECS * HZ);
+/* @end */
+/* @tcp-hold-time */
+	kcr_tcp_arm();
+/* @end */
 	mutex_unlock(&kcr_tcp_holds_lock);
 	return 0;
 }
