@@ -203,6 +203,41 @@ static int inet_refusals(int img)
 	close(to_child[1]);
 	close(to_parent[0]);
 	close(to_parent[1]);
+	/* Closing states: shut down one way, and its peer. */
+	{
+		int pl = socket(AF_INET, SOCK_STREAM, 0);
+		int c = socket(AF_INET, SOCK_STREAM, 0), d;
+
+		sin.sin_port = 0;
+		len = sizeof(sin);
+		if (pl < 0 || c < 0 ||
+		    bind(pl, (struct sockaddr *)&sin, len) || listen(pl, 1) ||
+		    getsockname(pl, (struct sockaddr *)&sin, &len) ||
+		    connect(c, (struct sockaddr *)&sin, len))
+			return 2;
+		d = accept(pl, NULL, NULL);
+		close(pl);
+		if (d < 0 || shutdown(c, SHUT_WR))
+			return 2;
+		usleep(50000);
+		if (refused_holding(img, c, "a TCP connection shut down for writing (FIN_WAIT2)") ||
+		    refused_holding(img, d, "a TCP connection whose peer closed (CLOSE_WAIT)"))
+			return 2;
+	}
+	/* A UDP socket in a multicast group (on lo). */
+	{
+		struct ip_mreqn m = { .imr_ifindex = 1 };
+
+		m.imr_multiaddr.s_addr = htonl(0xe0000123);	/* 224.0.1.35 */
+		u = socket(AF_INET, SOCK_DGRAM, 0);
+		if (u < 0 || setsockopt(u, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m,
+					sizeof(m))) {
+			FAIL("joining a multicast group on lo: %s", strerror(errno));
+			return 2;
+		}
+		if (refused_holding(img, u, "a UDP socket in a multicast group"))
+			return 2;
+	}
 	/* Data corked on a UDP socket, not sent yet. */
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	if (u < 0 || setsockopt(u, IPPROTO_UDP, UDP_CORK, &one, sizeof(one)) ||
