@@ -15,6 +15,12 @@
 //!   which answers through the result pipe and the eventfd.
 //! - `plain`: one thread and no files but its standard ones and the FIFO;
 //!   it sleeps 1 ms between ticks.
+//! - `tcp` (issue 29 item 8): the plain workload with 10 established TCP
+//!   connections to this process (a peer outside the checkpointed tree);
+//!   after each tick it echoes what arrived on them. It is checkpointed
+//!   with `KCR_CHECKPOINT_HOLD` and killed with `KCR_CHECKPOINT_KILL`, as
+//!   `guest-agent checkpoint --kill` does: its connections are held, then
+//!   parked, while it is gone.
 //!
 //! Both touch heap memory until their anonymous resident memory (what the
 //! image holds; the binary's pages come back from the file) reaches `KIB`
@@ -50,6 +56,12 @@
 //! (the shape is read from /proc before the checkpoint, and must be the
 //! same after restart)
 //!
+//! For `tcp`, `stall_us` is the peer's view: from the checkpoint request
+//! until every connection echoed a byte this process sent it right after
+//! the kill (while the connection was parked, so dropped: the peer's
+//! kernel sends it again on its retransmission timer); `ckpt_us + rst_us`
+//! is the time the connections were held. `stall_us=0` for the others.
+//!
 //! and `evloop-bench: done runs=N` at the end. The host side
 //! (`benches/src/evloop.rs`) computes medians and ratios.
 
@@ -57,6 +69,7 @@ use std::convert::Infallible;
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
@@ -83,6 +96,12 @@ const CHECK_WAIT: Duration = Duration::from_secs(2);
 
 /// The plain workload's tick.
 const PLAIN_TICK: u8 = b'p';
+/// The TCP workload's tick, and its connections to this process.
+const TCP_TICK: u8 = b't';
+const TCP_CONNS: usize = 10;
+/// How long the peer waits for its echoes after restart (its
+/// retransmission timer backs off: 0.2, 0.4, 0.8 ... s).
+const ECHO_WAIT: Duration = Duration::from_secs(20);
 /// The event loop's tick is `EV_TICK` plus these bits: its worker thread
 /// answered (the eventfd), a signal came through the signalfd, since the
 /// previous tick.
@@ -114,6 +133,7 @@ fn exit_reason(code: i32) -> &'static str {
 enum Kind {
     Evloop,
     Plain,
+    Tcp,
 }
 
 impl Kind {
@@ -121,6 +141,7 @@ impl Kind {
         match self {
             Kind::Evloop => "evloop",
             Kind::Plain => "plain",
+            Kind::Tcp => "tcp",
         }
     }
 }
@@ -266,11 +287,12 @@ fn tick(fifo: RawFd, byte: u8) -> Result<(), i32> {
 }
 
 /// The forked child: runs the workload, never returns.
-fn workload(kind: Kind, rss_kib: u64) -> ! {
+fn workload(kind: Kind, rss_kib: u64, port: u16) -> ! {
     close_inherited();
     let r = match kind {
         Kind::Evloop => evloop_workload(rss_kib),
-        Kind::Plain => plain_workload(rss_kib),
+        Kind::Plain => plain_workload(rss_kib, &[]),
+        Kind::Tcp => tcp_workload(rss_kib, port),
     };
     let code = match r {
         Ok(Err(code)) => code,
@@ -284,12 +306,50 @@ fn workload(kind: Kind, rss_kib: u64) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// The plain workload: sets up, then ticks every `TICK` forever; the inner
-/// error is the exit code of a failure after setup.
-fn plain_workload(rss_kib: u64) -> io::Result<Result<Infallible, i32>> {
+/// The TCP workload: connects to this process's listener on `port`
+/// `TCP_CONNS` times, then runs as the plain one, echoing what arrives.
+fn tcp_workload(rss_kib: u64, port: u16) -> io::Result<Result<Infallible, i32>> {
+    let mut conns = Vec::with_capacity(TCP_CONNS);
+    for _ in 0..TCP_CONNS {
+        let c = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .map_err(|e| err(format!("connecting to port {port}: {e}")))?;
+        c.set_nonblocking(true)?;
+        c.set_nodelay(true)?;
+        conns.push(c);
+    }
+    plain_workload(rss_kib, &conns)
+}
+
+/// Echoes what arrived on each connection (an error: `EXIT_READ`).
+fn echo(conns: &[TcpStream]) -> Result<(), i32> {
+    let mut buf = [0u8; 64];
+    for mut c in conns {
+        match c.read(&mut buf) {
+            Ok(0) => return Err(EXIT_READ),
+            Ok(n) => {
+                if c.write(&buf[..n]).is_err() {
+                    return Err(EXIT_READ);
+                }
+            }
+            Err(e) if is_again(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(EXIT_READ),
+        }
+    }
+    Ok(())
+}
+
+/// The plain workload: sets up, then ticks every `TICK` forever (and
+/// echoes what arrives on `conns`: the TCP workload); the inner error is
+/// the exit code of a failure after setup.
+fn plain_workload(rss_kib: u64, conns: &[TcpStream]) -> io::Result<Result<Infallible, i32>> {
     let mem = fill_to(rss_kib)?;
     let fifo = open_fifo()?;
     stdio_to_null()?;
+    let byte = if conns.is_empty() {
+        PLAIN_TICK
+    } else {
+        TCP_TICK
+    };
     let req = libc::timespec {
         tv_sec: 0,
         tv_nsec: TICK.as_nanos() as libc::c_long,
@@ -312,7 +372,7 @@ fn plain_workload(rss_kib: u64) -> io::Result<Result<Infallible, i32>> {
             }
             ts = rem;
         }
-        if let Err(code) = tick(fifo.as_raw_fd(), PLAIN_TICK) {
+        if let Err(code) = echo(conns).and_then(|()| tick(fifo.as_raw_fd(), byte)) {
             return Ok(Err(code));
         }
         std::hint::black_box(&mem);
@@ -686,6 +746,7 @@ impl Fifo {
 fn tick_bits(kind: Kind, b: u8) -> io::Result<u8> {
     match kind {
         Kind::Plain if b == PLAIN_TICK => Ok(0),
+        Kind::Tcp if b == TCP_TICK => Ok(0),
         Kind::Evloop if (EV_TICK..=EV_TICK + (WORKER_BIT | SIGNAL_BIT)).contains(&b) => {
             Ok(b - EV_TICK)
         }
@@ -733,7 +794,7 @@ fn shape(pid: i32) -> io::Result<Shape> {
 fn check_shape(kind: Kind, s: &Shape, when: &str) -> io::Result<()> {
     let (threads, items) = match kind {
         Kind::Evloop => (2, EPOLL_ITEMS),
-        Kind::Plain => (1, 0),
+        Kind::Plain | Kind::Tcp => (1, 0),
     };
     if s.threads != threads || s.epoll_items != items {
         return Err(err(format!(
@@ -764,7 +825,7 @@ fn clear_log(log: &File) -> io::Result<()> {
 }
 
 /// Starts a workload of `kind` (a fork of this process).
-fn start(kind: Kind, rss_kib: u64) -> io::Result<Child> {
+fn start(kind: Kind, rss_kib: u64, port: u16) -> io::Result<Child> {
     let _ = io::stdout().flush();
     let _ = io::stderr().flush();
     // SAFETY: this process is single-threaded (the benchmark starts no
@@ -775,7 +836,7 @@ fn start(kind: Kind, rss_kib: u64) -> io::Result<Child> {
         return Err(err(format!("fork: {}", io::Error::last_os_error())));
     }
     if pid == 0 {
-        workload(kind, rss_kib);
+        workload(kind, rss_kib, port);
     }
     Ok(Child::new(pid))
 }
@@ -786,18 +847,22 @@ struct Sample {
     freeze: Duration,
     group: Duration,
     rst: Duration,
+    /// The TCP workload: the peer's stall (see the module comment).
+    stall: Duration,
     image_bytes: u64,
     shape: Shape,
 }
 
-/// Checkpoints the workload `child` (killed and reaped afterwards):
-/// (until frozen, until the image is complete, image size, the part of
-/// the first spent making the freeze group).
+/// Checkpoints the workload `child` (killed and reaped afterwards) with
+/// checkpoint(2) options `opts`: (the request's time, until frozen, until
+/// the image is complete, image size, the part of the first spent making
+/// the freeze group).
 fn timed_checkpoint(
     child: &mut Child,
     fifo: &mut Fifo,
     log: &mut File,
-) -> io::Result<(Duration, Duration, u64, Duration)> {
+    opts: libc::c_long,
+) -> io::Result<(Instant, Duration, Duration, u64, Duration)> {
     let pid = child.pid;
     // Created before the request: a new empty file (the previous image is
     // removed after each restart).
@@ -810,14 +875,14 @@ fn timed_checkpoint(
     let freeze = t0.elapsed();
     // No tick in the image (restart would write it back into the FIFO).
     fifo.drain()?;
-    cr::checkpoint_fd(pid, img.as_raw_fd(), log.as_raw_fd(), 0).map_err(|e| with_log(e, log))?;
+    cr::checkpoint_fd(pid, img.as_raw_fd(), log.as_raw_fd(), opts).map_err(|e| with_log(e, log))?;
     img.sync_all()?;
     let ckpt = t0.elapsed();
     let bytes = img.metadata()?.len();
     drop(img);
     group.finish(cr::After::Kill)?;
     child.reap()?;
-    Ok((freeze, ckpt, bytes, made))
+    Ok((t0, freeze, ckpt, bytes, made))
 }
 
 /// Restarts the image of the workload that was `pid`: (the restored
@@ -898,7 +963,7 @@ fn check_restored(
                 |bits, _| bits & want == want,
             )?;
         }
-        Kind::Plain => {
+        Kind::Plain | Kind::Tcp => {
             fifo.wait_until(kind, restored, CHECK_WAIT, "ticks after restart", |_, n| {
                 n >= 2
             })?;
@@ -917,20 +982,128 @@ fn check_restored(
     Ok(())
 }
 
+/// The TCP workload's `TCP_CONNS` connections, accepted from `listener`.
+fn accept_conns(listener: &TcpListener, child: &mut Child) -> io::Result<Vec<TcpStream>> {
+    let deadline = Instant::now() + WAIT;
+    let mut peers = Vec::with_capacity(TCP_CONNS);
+    while peers.len() < TCP_CONNS {
+        match listener.accept() {
+            Ok((c, _)) => {
+                c.set_nonblocking(true)?;
+                c.set_nodelay(true)?;
+                peers.push(c);
+            }
+            Err(e) if is_again(&e) => {
+                if let Some(st) = child.ended()? {
+                    return Err(err(format!("the tcp workload {}", describe(st))));
+                }
+                if Instant::now() > deadline {
+                    return Err(err(format!(
+                        "the tcp workload made {} of {TCP_CONNS} connections",
+                        peers.len()
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(err(format!("accept: {e}"))),
+        }
+    }
+    Ok(peers)
+}
+
+/// Sends `byte` on every connection.
+fn send_all(peers: &mut [TcpStream], byte: u8) -> io::Result<()> {
+    for p in peers.iter_mut() {
+        p.write_all(&[byte])
+            .map_err(|e| err(format!("sending to the tcp workload: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Waits until every connection has echoed `byte` (nothing else may come:
+/// no byte lost or doubled, no reset), within `within`.
+fn echoes(peers: &mut [TcpStream], byte: u8, within: Duration, what: &str) -> io::Result<()> {
+    let deadline = Instant::now() + within;
+    let mut done = vec![false; peers.len()];
+    while done.iter().any(|d| !d) {
+        for (p, d) in peers.iter_mut().zip(done.iter_mut()).filter(|(_, d)| !**d) {
+            let mut b = [0u8; 8];
+            match p.read(&mut b) {
+                Ok(1) if b[0] == byte => *d = true,
+                Ok(0) => return Err(err(format!("{what}: the connection ended"))),
+                Ok(n) => {
+                    return Err(err(format!(
+                        "{what}: got {:?}, not one {byte:#04x}",
+                        &b[..n]
+                    )))
+                }
+                Err(e) if is_again(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(err(format!("{what}: {e}"))),
+            }
+        }
+        if Instant::now() > deadline {
+            let n = done.iter().filter(|d| **d).count();
+            return Err(err(format!(
+                "{what}: {n} of {} echoes within {:.1} s",
+                peers.len(),
+                within.as_secs_f64()
+            )));
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    Ok(())
+}
+
 /// One workload of `kind`: started, checkpointed, killed, restarted,
 /// checked, killed.
-fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Result<Sample> {
+fn measure(
+    kind: Kind,
+    rss_kib: u64,
+    fifo: &mut Fifo,
+    log: &mut File,
+    listener: &TcpListener,
+) -> io::Result<Sample> {
     fifo.drain()?;
-    let mut child = start(kind, rss_kib)?;
+    let port = listener.local_addr()?.port();
+    let mut child = start(kind, rss_kib, port)?;
+    let mut peers = match kind {
+        Kind::Tcp => accept_conns(listener, &mut child)?,
+        _ => Vec::new(),
+    };
     // Running: the event loop once its worker answered.
     fifo.wait_until(kind, &mut child, WAIT, "ticking after start", |bits, n| {
-        kind == Kind::Plain || (bits & WORKER_BIT != 0 && n >= 2)
+        kind != Kind::Evloop || (bits & WORKER_BIT != 0 && n >= 2)
     })?;
     let before = shape(child.pid)?;
     check_shape(kind, &before, "before the checkpoint")?;
-    let (freeze, ckpt, image_bytes, group) = timed_checkpoint(&mut child, fifo, log)?;
+    // The connections work before the checkpoint.
+    send_all(&mut peers, b'a')?;
+    echoes(&mut peers, b'a', WAIT, "echo before the checkpoint")?;
+    let opts = if kind == Kind::Tcp {
+        cr::CHECKPOINT_HOLD
+    } else {
+        0
+    };
+    let (t0, freeze, ckpt, image_bytes, group) = timed_checkpoint(&mut child, fifo, log, opts)?;
+    // Sent while the workload is gone: its connections are parked, so
+    // this is dropped, and sent again by this side's kernel.
+    send_all(&mut peers, b'b')?;
     let (mut restored, rst) = timed_restart(child.pid, kind, fifo, log)?;
+    echoes(
+        &mut peers,
+        b'b',
+        ECHO_WAIT,
+        "echo of what was sent while it was gone",
+    )
+    .map_err(|e| with_log(e, log))?;
+    let stall = if peers.is_empty() {
+        Duration::ZERO
+    } else {
+        t0.elapsed()
+    };
     check_restored(kind, &mut restored, fifo, &before)?;
+    send_all(&mut peers, b'c')?;
+    echoes(&mut peers, b'c', CHECK_WAIT, "echo after restart")?;
     restored.kill("restored workload")?;
     let _ = fs::remove_file(IMAGE);
     Ok(Sample {
@@ -938,6 +1111,7 @@ fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Res
         freeze,
         group,
         rst,
+        stall,
         image_bytes,
         shape: before,
     })
@@ -946,14 +1120,15 @@ fn measure(kind: Kind, rss_kib: u64, fifo: &mut Fifo, log: &mut File) -> io::Res
 /// The line printed for one sample (parsed by `benches/src/evloop.rs`).
 fn line(run: u32, kind: Kind, s: &Sample) -> String {
     format!(
-        "evloop-bench: run={run} kind={} ckpt_us={} rst_us={} freeze_us={} group_us={} rss_kib={} \
-         anon_kib={} \
+        "evloop-bench: run={run} kind={} ckpt_us={} rst_us={} freeze_us={} group_us={} \
+         stall_us={} rss_kib={} anon_kib={} \
          image_bytes={} threads={} fds={} epoll_items={}",
         kind.name(),
         s.ckpt.as_micros(),
         s.rst.as_micros(),
         s.freeze.as_micros(),
         s.group.as_micros(),
+        s.stall.as_micros(),
         s.shape.rss_kib,
         s.shape.anon_kib,
         s.image_bytes,
@@ -987,18 +1162,20 @@ pub fn evloop_bench(runs: u32, rss_kib: u64) -> io::Result<()> {
             .custom_flags(libc::O_CLOEXEC)
             .open(LOG)
             .map_err(|e| err(format!("opening {LOG}: {e}")))?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .map_err(|e| err(format!("listening on 127.0.0.1: {e}")))?;
+        listener.set_nonblocking(true)?;
         println!(
-            "evloop-bench: {runs} runs, anonymous RSS {rss_kib} KiB, {EPOLL_ITEMS} epoll items, tick {} us",
+            "evloop-bench: {runs} runs, anonymous RSS {rss_kib} KiB, {EPOLL_ITEMS} epoll items, \
+             {TCP_CONNS} TCP connections, tick {} us",
             TICK.as_micros()
         );
+        let kinds = [Kind::Evloop, Kind::Plain, Kind::Tcp];
         for run in 0..runs {
-            let order = if run % 2 == 0 {
-                [Kind::Evloop, Kind::Plain]
-            } else {
-                [Kind::Plain, Kind::Evloop]
-            };
+            // Each kind goes first, second and third in turn.
+            let order = [0, 1, 2].map(|i| kinds[(i + run as usize) % kinds.len()]);
             for kind in order {
-                let s = measure(kind, rss_kib, &mut fifo, &mut log)
+                let s = measure(kind, rss_kib, &mut fifo, &mut log, &listener)
                     .map_err(|e| err(format!("run {run}, {} workload: {e}", kind.name())))?;
                 println!("{}", line(run, kind, &s));
             }
@@ -1027,6 +1204,8 @@ mod tests {
         );
         assert!(tick_bits(Kind::Evloop, b'4').is_err());
         assert!(tick_bits(Kind::Evloop, b'p').is_err());
+        assert_eq!(tick_bits(Kind::Tcp, b't').ok(), Some(0));
+        assert!(tick_bits(Kind::Tcp, b'p').is_err());
     }
 
     #[test]
@@ -1036,6 +1215,7 @@ mod tests {
             freeze: Duration::from_micros(200),
             group: Duration::from_micros(120),
             rst: Duration::from_micros(2500),
+            stall: Duration::ZERO,
             image_bytes: 4_300_000,
             shape: Shape {
                 rss_kib: 5200,
@@ -1048,7 +1228,7 @@ mod tests {
         assert_eq!(
             line(3, Kind::Evloop, &s),
             "evloop-bench: run=3 kind=evloop ckpt_us=1500 rst_us=2500 freeze_us=200 group_us=120 \
-             rss_kib=5200 anon_kib=4100 image_bytes=4300000 threads=2 fds=16 epoll_items=10"
+             stall_us=0 rss_kib=5200 anon_kib=4100 image_bytes=4300000 threads=2 fds=16 epoll_items=10"
         );
     }
 

@@ -122,7 +122,9 @@ enum Cmd {
     /// Benchmarks, each against a baseline in the same run: `boot` (cr-vmm
     /// vs QEMU microvm to the guest's init), `checkpoint` (checkpoint(2)
     /// into a pipe vs a user-space pipe write; checkpoint and restart of an
-    /// event-loop process vs a plain one of the same memory), `vsock`
+    /// event-loop process vs a plain one of the same memory, and of one
+    /// with 10 TCP connections to a peer outside: time held, peer's
+    /// stall), `vsock`
     /// (checkpoint image over the agent RPC vs a raw vsock stream),
     /// `snapshot` (VM snapshot vs copying a file of the same size; restore
     /// latency as memory grows).
