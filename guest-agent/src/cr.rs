@@ -313,6 +313,8 @@ pub fn kill_quietly(pid: i32, logfd: i32) -> std::io::Result<()> {
 
 /// Lets the TCP connections that a checkpoint with [`CHECKPOINT_HOLD`]
 /// held go on (`KCR_CHECKPOINT_RELEASE`): the tree is not killed after all.
+/// For a `pid` that [`kill_quietly`] killed, its connections parked for
+/// the restart are reset instead: the image is discarded (ESRCH if none).
 pub fn release_holds(pid: i32, logfd: i32) -> std::io::Result<()> {
     no_image_call(pid, CHECKPOINT_RELEASE, logfd)
 }

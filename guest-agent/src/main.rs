@@ -16,6 +16,9 @@ const USAGE: &str = "usage:
   guest-agent init [COMMAND...]                 run as the guest's PID 1
   guest-agent serve [PORT]                      the vsock service (default port 52)
   guest-agent checkpoint --pid N -o FILE [--leave-running|--leave-stopped|--kill] [--ext-unix]
+  guest-agent discard --pid N                   the image of N (killed by checkpoint --kill) will
+                                                not be restarted: its TCP connections to peers
+                                                outside, held for the restart, are reset now
   guest-agent restart [--newpid] FILE           become the process in FILE, or
                                                 restart its process tree as children
                                                 (--newpid: in a new pid namespace)
@@ -25,6 +28,28 @@ const USAGE: &str = "usage:
   guest-agent evloop-bench RUNS [KIB]           checkpoint and restart of an event-loop process vs
                                                 a plain one, each with KIB of anonymous memory
                                                 (default 4096)";
+
+/// `discard --pid N`: lets the connections parked at N's kill go.
+fn discard_cmd(args: &[String]) -> ExitCode {
+    let pid = match args {
+        [flag, n] if flag == "--pid" => n.parse::<i32>().ok().filter(|p| *p > 0),
+        _ => None,
+    };
+    let Some(pid) = pid else {
+        eprintln!("guest-agent: discard needs --pid N (N > 0)\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    match cr::release_holds(pid, 2) {
+        Ok(()) => {
+            println!("discard: pid {pid}: its held TCP connections were reset");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("guest-agent: discard of pid {pid}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn checkpoint_cmd(args: &[String]) -> ExitCode {
     let mut pid = None;
@@ -77,6 +102,7 @@ fn main() -> ExitCode {
     } else {
         match args.get(1).map(String::as_str) {
             Some("checkpoint") => checkpoint_cmd(&args[2..]),
+            Some("discard") => discard_cmd(&args[2..]),
             Some("restart") if args.len() == 3 || (args.len() == 4 && args[2] == "--newpid") => {
                 let newpid = args.len() == 4;
                 let e = cr::restart(std::path::Path::new(&args[args.len() - 1]), newpid);

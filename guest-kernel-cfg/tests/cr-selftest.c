@@ -855,49 +855,36 @@ static void hold_child(int ready)
 }
 
 /*
- * A connection to a peer outside, parked by KCR_CHECKPOINT_KILL, whose
- * image is then discarded: the peer sees a pause, no reset, until
- * kernel.kcr_tcp_hold_secs (set to 2 here), then a reset.  This process
- * is the peer.
+ * A child connected to this process (a peer outside its tree),
+ * checkpointed with KCR_CHECKPOINT_HOLD and killed with
+ * KCR_CHECKPOINT_KILL, its image discarded: its connection is parked.
+ * Returns its pid (-1: reported), *s the peer's socket.
  */
-static void tcp_hold_expires(void)
+static pid_t kill_parked(int *s)
 {
-	const char *knob = "/proc/sys/kernel/kcr_tcp_hold_secs";
-	char old[32] = "300";
 	socklen_t len = sizeof(hold_sin);
-	int l, s, fd, status, n = 0, held_ok = 1, err = 0;
-	struct timespec t0, t;
-	double gone = -1;
+	int l, fd, status;
 	pid_t child;
 	long ret;
-	char b;
 
-	fd = open(knob, O_RDONLY);
-	if (fd < 0 || read(fd, old, sizeof(old) - 1) <= 0) {
-		FAIL("no %s", knob);
-		return;
-	}
-	close(fd);
+	*s = -1;
 	hold_sin.sin_family = AF_INET;
 	hold_sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	hold_sin.sin_port = 0;
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l < 0 || bind(l, (struct sockaddr *)&hold_sin, len) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&hold_sin, &len) ||
-	    write_str(knob, "2")) {
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&hold_sin, &len)) {
 		FAIL("tcp hold setup: %s", strerror(errno));
-		return;
+		return -1;
 	}
 	child = start_in_cgroup(hold_child);
-	s = child < 0 ? -1 : accept(l, NULL, NULL);
+	*s = child < 0 ? -1 : accept(l, NULL, NULL);
 	close(l);
-	if (s < 0) {
-		FAIL("tcp hold: no connection");
-		goto out;
-	}
+	if (child < 0)
+		return -1;
 	write_str(CG "/cgroup.freeze", "1");
 	fd = open("/tmp/kcr-hold.img", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ret = wait_frozen(1) ? -1 :
+	ret = *s < 0 || wait_frozen(1) ? -1 :
 	      sys_checkpoint(child, fd, KCR_CHECKPOINT_HOLD, 2);
 	close(fd);
 	unlink("/tmp/kcr-hold.img");
@@ -908,43 +895,99 @@ static void tcp_hold_expires(void)
 	write_str(CG "/cgroup.freeze", "0");
 	waitpid(child, &status, 0);
 	rmdir(CG);
-	child = -1;
 	CHECK(ret == 0, "checkpoint with HOLD, then KILL, of a connection to a peer outside (%ld %s)",
 	      ret, ret ? strerror(errno) : "ok");
-	/* The image is discarded: nobody restarts it. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (gone < 0 && n++ < 100) {
-		double now;
+	return ret ? -1 : child;
+}
 
-		usleep(100000);
+/*
+ * The peer's side of a parked connection: it keeps sending, for at most
+ * max seconds; the seconds until it saw the connection end (-1: it did
+ * not), *err how (ECONNRESET for a reset, 0 for an end of file).
+ */
+static double reset_after(int s, double max, int *err)
+{
+	struct timespec t0, t;
+	double now = 0;
+	char b;
+
+	*err = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (now < max) {
+		usleep(50000);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		now = t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9;
 		if (send(s, "p", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 		    errno != EAGAIN) {
-			err = errno;
-			gone = now;
+			*err = errno;
+			return now;
 		} else {
 			ssize_t r = recv(s, &b, 1, MSG_DONTWAIT);
 
 			if (r == 0 || (r < 0 && errno != EAGAIN)) {
-				err = r ? errno : 0;
-				gone = now;
+				*err = r ? errno : 0;
+				return now;
 			}
 		}
-		if (gone >= 0 && gone < 1.5)
-			held_ok = 0;
 	}
-	CHECK(held_ok && gone >= 1.5 && gone < 8 && err == ECONNRESET,
-	      "a parked connection whose image is discarded: a pause, then a reset after kcr_tcp_hold_secs (%.1f s, %s)",
-	      gone, err ? strerror(err) : "end of file or nothing");
-	close(s);
-out:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-		rmdir(CG);
+	return -1;
+}
+
+/*
+ * A parked connection whose image is discarded, and never released: the
+ * peer sees a pause, no reset, until kernel.kcr_tcp_hold_secs (set to 2
+ * here), then a reset.
+ */
+static void tcp_hold_expires(void)
+{
+	const char *knob = "/proc/sys/kernel/kcr_tcp_hold_secs";
+	char old[32] = "300";
+	double gone;
+	int fd, s, err;
+
+	fd = open(knob, O_RDONLY);
+	if (fd < 0 || read(fd, old, sizeof(old) - 1) <= 0 ||
+	    write_str(knob, "2")) {
+		FAIL("no %s", knob);
+		return;
 	}
+	close(fd);
+	if (kill_parked(&s) > 0) {
+		gone = reset_after(s, 10, &err);
+		CHECK(gone >= 1.5 && gone < 8 && err == ECONNRESET,
+		      "a parked connection whose image is discarded: a pause, then a reset after kcr_tcp_hold_secs (%.1f s, %s)",
+		      gone, err ? strerror(err) : "end of file or nothing");
+	}
+	if (s >= 0)
+		close(s);
 	write_str(knob, old);
+}
+
+/*
+ * The same, released at once: KCR_CHECKPOINT_RELEASE of the killed pid
+ * resets the peer now (the hold time is 300 s); a second one: ESRCH.
+ */
+static void tcp_release_parked(void)
+{
+	double gone;
+	pid_t pid;
+	long ret;
+	int s, err;
+
+	pid = kill_parked(&s);
+	if (pid > 0) {
+		ret = sys_checkpoint(pid, -1, KCR_CHECKPOINT_RELEASE, 2);
+		gone = reset_after(s, 3, &err);
+		CHECK(ret == 0 && gone >= 0 && gone < 1 && err == ECONNRESET,
+		      "KCR_CHECKPOINT_RELEASE of a killed tree: its peer is reset at once (%ld, %.1f s, %s)",
+		      ret, gone, err ? strerror(err) : "end of file or nothing");
+		ret = sys_checkpoint(pid, -1, KCR_CHECKPOINT_RELEASE, 2);
+		CHECK(ret < 0 && errno == ESRCH,
+		      "KCR_CHECKPOINT_RELEASE of it again: ESRCH (%ld %s)",
+		      ret, strerror(errno));
+	}
+	if (s >= 0)
+		close(s);
 }
 
 static int cmd_frozen(const char *img)
@@ -3510,6 +3553,7 @@ static int cmd_errors(void)
 	close(fd);
 	frozen_signalled();
 	tcp_hold_expires();
+	tcp_release_parked();
 	printf("%s: errors: %d failure(s)\n", failures ? "FAIL" : "PASS",
 	       failures);
 	return failures ? 1 : 0;
@@ -5495,6 +5539,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "tcp-hold")) {
 		setvbuf(stdout, NULL, _IONBF, 0);
 		tcp_hold_expires();
+		tcp_release_parked();
 		return failures ? 1 : 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "security"))

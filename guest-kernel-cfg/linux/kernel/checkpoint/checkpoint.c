@@ -773,6 +773,9 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 /* @end */
 /* @checkpoint-kill */
 	if (!ret && (flags & KCR_CHECKPOINT_KILL)) {
+/* @tcp-release */
+		ctx->tcp_pid = task_pid_vnr(t);
+/* @end */
 		kcr_tcp_silence(ctx);
 		kcr_kill_tree(&ts);
 		goto out;
@@ -934,6 +937,13 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		t = get_task_struct(current);
 	} else {
 		t = find_get_task_by_vpid(pid);
+/* @tcp-release */
+		/* Killed, its connections parked: they go now. */
+		if (!t && (flags & KCR_CHECKPOINT_RELEASE)) {
+			ret = kcr_tcp_release_parked(ctx, pid);
+			goto out;
+		}
+/* @end */
 		if (!t) {
 			kcr_log(ctx, "no process %d", pid);
 			ret = -ESRCH;

@@ -136,6 +136,9 @@ struct kcr_ctx {
 /* @tcp-external */
 	bool tcp_keep;		/* KCR_CHECKPOINT_HOLD, and the image is whole */
 /* @end */
+/* @tcp-release */
+	pid_t tcp_pid;		/* KCR_CHECKPOINT_KILL: whose connections are parked */
+/* @end */
 /* @end */
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
@@ -766,7 +769,13 @@ int kcr_tcp_rst_conn(struct kcr_ctx *ctx, struct socket *sock,
 void kcr_tcp_silence(struct kcr_ctx *ctx);
 /* @end */
 /* @tcp-external */
+/* @until tcp-release */
 int kcr_tcp_park(struct file *file, struct sock *sk);
+/* @end */
+/* @tcp-release */
+int kcr_tcp_park(struct file *file, struct sock *sk, pid_t pid);
+int kcr_tcp_release_parked(struct kcr_ctx *ctx, pid_t pid);
+/* @end */
 void kcr_tcp_take_over(const struct kcr_rec_inet *r);
 /* @end */
 /* @tcp-backlog */

@@ -33,6 +33,11 @@
 /* @tcp-hold-time */
 #include <linux/sysctl.h>
 /* @end */
+/* @tcp-release */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/pid_namespace.h>
+/* @end */
 /* @tcp-backlog-rst */
 #include <linux/memcontrol.h>
 /* @end */
@@ -779,7 +784,13 @@ static void kcr_tcp_drain(struct kcr_ctx *ctx, struct file *lfile)
 			tcp_sk(sk)->repair = 1;
 			file = sock_alloc_file(sock, O_RDWR, NULL);
 			tcp_sk(sk)->repair = 0;
+/* @until tcp-release */
 			if (!IS_ERR(file) && kcr_tcp_park(file, sk))
+/* @end */
+/* @tcp-release */
+			if (!IS_ERR(file) &&
+			    kcr_tcp_park(file, sk, ctx->tcp_pid))
+/* @end */
 				kcr_tcp_silent_close(sk, true);
 			if (!IS_ERR(file))
 				fput(file);
@@ -823,7 +834,12 @@ void kcr_tcp_silence(struct kcr_ctx *ctx)
 /* @tcp-external */
 		/* A peer outside still talks to it: it stays, held. */
 		if (xa_get_mark(&ctx->tcp_seen, key, KCR_TCP_OUTSIDE) &&
+/* @until tcp-release */
 		    !kcr_tcp_park(file, sk)) {
+/* @end */
+/* @tcp-release */
+		    !kcr_tcp_park(file, sk, ctx->tcp_pid)) {
+/* @end */
 			xa_erase(&ctx->tcp_seen, key);
 			fput(file);
 			continue;
@@ -855,6 +871,11 @@ struct kcr_tcp_hold {
 	struct file *file;
 	struct sock *sk;
 	unsigned long expires;
+/* @tcp-release */
+	pid_t pid;			/* of the killed tree's root, in ns */
+	struct pid_namespace *ns;
+	kuid_t uid;			/* who killed it */
+/* @end */
 };
 
 /* @until tcp-hold-time */
@@ -901,6 +922,9 @@ static void kcr_tcp_let_go(struct kcr_tcp_hold *h, bool quiet)
 	tcp_sk(sk)->repair = 0;
 	release_sock(sk);
 	fput(h->file);
+/* @tcp-release */
+	put_pid_ns(h->ns);
+/* @end */
 	kfree(h);
 }
 
@@ -939,8 +963,17 @@ static void kcr_tcp_arm(void)
 }
 
 /* @end */
+/* @until tcp-release */
 /* KCR_CHECKPOINT_KILL: keep the connection of file, held; 0 if kept. */
 int kcr_tcp_park(struct file *file, struct sock *sk)
+/* @end */
+/* @tcp-release */
+/*
+ * KCR_CHECKPOINT_KILL of the tree whose root is pid: keep the connection
+ * of file, held; 0 if kept.
+ */
+int kcr_tcp_park(struct file *file, struct sock *sk, pid_t pid)
+/* @end */
 {
 	struct kcr_tcp_hold *h = kzalloc(sizeof(*h), GFP_KERNEL);
 
@@ -948,6 +981,11 @@ int kcr_tcp_park(struct file *file, struct sock *sk)
 		return -ENOMEM;
 	h->file = get_file(file);
 	h->sk = sk;
+/* @tcp-release */
+	h->pid = pid;
+	h->ns = get_pid_ns(task_active_pid_ns(current));
+	h->uid = current_euid();
+/* @end */
 /* @until tcp-hold-time */
 	h->expires = jiffies + KCR_TCP_HOLD_SECS * HZ;
 /* @end */
@@ -971,6 +1009,46 @@ int kcr_tcp_park(struct file *file, struct sock *sk)
 	return 0;
 }
 
+/* @tcp-release */
+/*
+ * KCR_CHECKPOINT_RELEASE of pid, which KCR_CHECKPOINT_KILL killed: its
+ * image is discarded; the connections it left held go now, with a reset.
+ */
+int kcr_tcp_release_parked(struct kcr_ctx *ctx, pid_t pid)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	bool admin = ns_capable(current->nsproxy->net_ns->user_ns,
+				CAP_NET_ADMIN);
+	struct kcr_tcp_hold *h, *tmp;
+	u32 n = 0, theirs = 0;
+
+	mutex_lock(&kcr_tcp_holds_lock);
+	list_for_each_entry_safe(h, tmp, &kcr_tcp_holds, list) {
+		if (h->pid != pid || h->ns != ns)
+			continue;
+		if (!admin && !uid_eq(h->uid, current_euid())) {
+			theirs++;
+			continue;
+		}
+		list_del(&h->list);
+		kcr_tcp_let_go(h, false);
+		n++;
+	}
+	mutex_unlock(&kcr_tcp_holds_lock);
+	if (theirs) {
+		kcr_log(ctx, "process %d: %u held connections of another user",
+			pid, theirs);
+		return -EPERM;
+	}
+	if (!n) {
+		kcr_log(ctx, "no process %d, and no connection held for it", pid);
+		return -ESRCH;
+	}
+	kcr_log(ctx, "process %d: %u held connections let go", pid, n);
+	return 0;
+}
+
+/* @end */
 static bool kcr_tcp_is(struct sock *sk, const struct kcr_rec_inet *r)
 {
 	struct inet_sock *inet = inet_sk(sk);

@@ -196,6 +196,12 @@
  * after the tree dies, for its restart to take over (or until they
  * expire: the peer then gets a reset), or KCR_CHECKPOINT_RELEASE (no
  * image, fd -1) lets them go on.  Not for a self-checkpoint.
+/* @tcp-release */
+ * KCR_CHECKPOINT_RELEASE of a pid whose tree KCR_CHECKPOINT_KILL killed
+ * (no process has it now): its image is discarded, the connections it
+ * left held go at once, with a reset; ESRCH if it left none.  Only the
+ * one who killed it (same effective uid) or CAP_NET_ADMIN may.
+/* @end */
  */
 #define KCR_CHECKPOINT_HOLD		(1UL << 4)
 #define KCR_CHECKPOINT_RELEASE		(1UL << 5)
