@@ -49,6 +49,56 @@ pub fn run_script_for(
     run::script(mode, script, &opts).expect("running the script")
 }
 
+/// [`run_script_for`] with disk images given to the CI host as drives:
+/// the script finds them as `$DRIVE0`, `$DRIVE1`, ... (block devices in
+/// the CI host; what it writes to them is thrown away).
+pub fn run_script_with_drives(script: &str, drives: Vec<std::path::PathBuf>, boots: u32) -> Output {
+    let mode = mode();
+    let opts = Options {
+        drives,
+        timeout: script_timeout(mode, script, boots),
+        stall_after: Some(std::time::Duration::from_secs(xtask::nested::STALL_SECS)),
+        echo: true,
+        ..Default::default()
+    };
+    run::script(mode, script, &opts).expect("running the script")
+}
+
+/// A small ext4 root filesystem of `size_mib` MiB in `dir`: the guest
+/// initramfs's files (busybox, the test programs, the agent, which is
+/// also `/bin/init`, the program the kernel starts from a root
+/// filesystem), made with `mkfs.ext4 -d`. Panics with the tool's error if
+/// it cannot be built.
+pub fn mini_rootfs(dir: &std::path::Path, size_mib: u32) -> std::path::PathBuf {
+    use std::process::{Command, Stdio};
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).expect("rootfs tree");
+    let cpio = std::fs::File::open(paths::guest_initramfs()).expect("guest initramfs");
+    let st = Command::new("cpio")
+        .args(["-idm", "--quiet"])
+        .current_dir(&tree)
+        .stdin(Stdio::from(cpio))
+        .status()
+        .expect("running cpio (images/install-deps.sh installs it)");
+    assert!(st.success(), "cpio -i of the guest initramfs: {st}");
+    std::os::unix::fs::symlink("guest-agent", tree.join("bin/init")).expect("bin/init");
+    let img = dir.join("rootfs.ext4");
+    let f = std::fs::File::create(&img).expect("rootfs image");
+    f.set_len(u64::from(size_mib) << 20).expect("rootfs size");
+    let out = Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&tree)
+        .arg(&img)
+        .output()
+        .expect("running mkfs.ext4 (e2fsprogs)");
+    assert!(
+        out.status.success(),
+        "mkfs.ext4: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    img
+}
+
 /// How long `script` may run: one boot's time for each VM it starts
 /// (`"$CRVMM" run` or `restore` lines) or `boots`, whichever is more, times
 /// the slowdown `cargo xtask test` announces in `CRVMM_TEST_SLOWDOWN` when

@@ -46,6 +46,12 @@ pub enum Error {
     /// The API socket path exists already.
     #[error("--api-sock {0}: the path exists (remove it, or pick another)")]
     ApiPathExists(String),
+    /// More drives than there are device slots.
+    #[error("{0} drives: cr-vmm supports at most {MAX_DRIVES}")]
+    TooManyDrives(usize),
+    /// --rootfs without a drive (a bug in the caller).
+    #[error("the root filesystem is on the first drive, but there is no drive")]
+    NoRootDrive,
     /// The vsock socket path exists already.
     #[error("--vsock-uds {0}: the path exists (remove it, or pick another)")]
     VsockPathExists(String),
@@ -76,6 +82,68 @@ pub struct VsockConfig {
     pub uds: PathBuf,
 }
 
+/// A virtio-blk drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriveConfig {
+    /// The host file (or block device).
+    pub path: PathBuf,
+    /// The guest may only read it.
+    pub read_only: bool,
+    /// The serial number the guest reads (default: from the file's
+    /// device and inode).
+    pub serial: Option<String>,
+}
+
+impl std::str::FromStr for DriveConfig {
+    type Err = String;
+
+    /// `FILE[,ro][,serial=ID]`.
+    ///
+    /// ```
+    /// use cr_vmm::config::DriveConfig;
+    /// let d: DriveConfig = "/x/d.img,ro,serial=data".parse().unwrap();
+    /// assert_eq!((d.path.to_str(), d.read_only, d.serial.as_deref()), (Some("/x/d.img"), true, Some("data")));
+    /// assert!("d.img,rw=1".parse::<DriveConfig>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.split(',');
+        let path = parts
+            .next()
+            .filter(|p| !p.is_empty())
+            .ok_or("no drive file")?;
+        let mut d = DriveConfig {
+            path: PathBuf::from(path),
+            read_only: false,
+            serial: None,
+        };
+        for p in parts {
+            match p.split_once('=') {
+                None if p == "ro" => d.read_only = true,
+                None if p == "rw" => d.read_only = false,
+                Some(("serial", v)) => d.serial = Some(v.to_string()),
+                _ => {
+                    return Err(format!(
+                        "drive option {p:?}: expected FILE[,ro][,serial=ID]"
+                    ))
+                }
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// A virtio-net device on a host tap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetConfig {
+    /// The tap interface (created if missing, which needs CAP_NET_ADMIN).
+    pub tap: String,
+    /// The guest's MAC address.
+    pub mac: crate::devices::virtio::net::MacAddr,
+}
+
+/// Most drives a VM can have.
+pub const MAX_DRIVES: usize = 8;
+
 /// Default guest CID.
 pub const DEFAULT_GUEST_CID: u64 = 3;
 
@@ -96,6 +164,12 @@ pub struct VmConfig {
     pub kvm_path: PathBuf,
     /// Optional vsock device.
     pub vsock: Option<VsockConfig>,
+    /// virtio-blk drives: `/dev/vda`, `/dev/vdb`, ... in this order.
+    pub drives: Vec<DriveConfig>,
+    /// The first drive is the root filesystem (`root=/dev/vda`).
+    pub root_on_first_drive: bool,
+    /// Optional network device (`eth0` in the guest).
+    pub net: Option<NetConfig>,
     /// Optional control API socket.
     pub api_sock: Option<PathBuf>,
     /// Log the pages the guest writes, for diff snapshots.
@@ -115,6 +189,9 @@ impl VmConfig {
             vcpus: 1,
             kvm_path: PathBuf::from(DEFAULT_KVM_PATH),
             vsock: None,
+            drives: Vec::new(),
+            root_on_first_drive: false,
+            net: None,
             api_sock: None,
             track_dirty_pages: false,
             jail: None,
@@ -149,6 +226,12 @@ impl VmConfig {
             if p.symlink_metadata().is_ok() {
                 return Err(Error::ApiPathExists(p.display().to_string()));
             }
+        }
+        if self.drives.len() > MAX_DRIVES {
+            return Err(Error::TooManyDrives(self.drives.len()));
+        }
+        if self.root_on_first_drive && self.drives.is_empty() {
+            return Err(Error::NoRootDrive);
         }
         if let Some(v) = &self.vsock {
             if !(3..=u64::from(u32::MAX) - 1).contains(&v.guest_cid) {
@@ -222,6 +305,15 @@ mod tests {
         c.cmdline = "console=ttyS0\n".into();
         assert_eq!(c.validate_against(1024), Err(Error::BadCmdline));
         c.cmdline = DEFAULT_CMDLINE.into();
+        c.root_on_first_drive = true;
+        assert_eq!(c.validate_against(1024), Err(Error::NoRootDrive));
+        let d: DriveConfig = "d.img".parse().unwrap();
+        c.drives = vec![d; MAX_DRIVES + 1];
+        assert_eq!(c.validate_against(1024), Err(Error::TooManyDrives(9)));
+        c.drives.truncate(1);
+        assert_eq!(c.validate_against(1024), Ok(()));
+        c.drives.clear();
+        c.root_on_first_drive = false;
         let dir = tempfile::tempdir().unwrap();
         let mut v = VsockConfig {
             guest_cid: 2,

@@ -5,7 +5,8 @@
 //! - [`arch`]: the x86_64 guest layout and boot-time CPU state;
 //! - [`boot`]: kernel, initrd and command-line loading;
 //! - [`vstate`]: KVM, guest memory, the VM and its vCPUs;
-//! - [`devices`]: the port-I/O bus, serial console and i8042;
+//! - [`devices`]: the buses, serial console, i8042 and the virtio devices;
+//! - [`device_manager`]: building the devices and wiring them to the VM;
 //! - [`vmm`]: putting them together and running the guest;
 //! - [`api`]: the control API (pause, resume, snapshot, status) on a Unix socket;
 //! - [`jail`]: chroot, privilege drop and limits (`--jail`);
@@ -22,6 +23,7 @@ pub mod api;
 pub mod arch;
 pub mod boot;
 pub mod config;
+pub mod device_manager;
 pub mod devices;
 pub mod jail;
 pub mod memory;

@@ -16,22 +16,21 @@ use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::Killable;
 
 use crate::api;
-use crate::arch::layout::VIRTIO_MMIO_START;
 use crate::arch::{mptable, regs};
 use crate::boot;
 use crate::config::{self, VmConfig};
-use crate::devices::bus::{self, lock, Buses};
-use crate::devices::i8042::{I8042, I8042_BASE, I8042_LEN};
-use crate::devices::serial::{
-    ConsoleOutput, ConsoleWatch, SerialDevice, SerialInput, SerialState, COM1_BASE, COM1_IRQ,
-    COM1_LEN,
+use crate::device_manager::{
+    build_devices, clone_evt, cmdline_args, evt, BlockSetup, Devices, NetSetup, VirtioSetup,
+    VsockSetup,
 };
-use crate::devices::virtio::mmio::{self, MmioTransport};
-use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
-use crate::devices::virtio::{Interrupt, VirtioDevice};
+use crate::devices::bus::lock;
+use crate::devices::serial::SerialInput;
+use crate::devices::virtio::block::disk::{self, Disk};
+use crate::devices::virtio::block::Block;
+use crate::devices::virtio::net::{tap::Tap, Net};
 use crate::memory;
 use crate::persist::Persist;
-use crate::snapshot::take::{Source, VsockParts};
+use crate::snapshot::take::Source;
 use crate::snapshot::{store, VmSnapshot};
 use crate::vstate::pause::PauseGate;
 use crate::vstate::vcpu::msr_index_list;
@@ -78,6 +77,9 @@ pub enum Error {
     /// vCPU setup.
     #[error(transparent)]
     Vcpu(#[from] vcpu::Error),
+    /// A drive that cannot be used.
+    #[error(transparent)]
+    Drive(#[from] disk::Error),
     /// Device setup.
     #[error("device setup: {0}")]
     Device(String),
@@ -96,15 +98,6 @@ pub enum Error {
     /// Installing a seccomp filter.
     #[error(transparent)]
     Seccomp(#[from] crate::seccomp::Error),
-}
-
-fn evt() -> Result<EventFd, Error> {
-    EventFd::new(libc::EFD_NONBLOCK).map_err(|e| Error::Device(format!("eventfd: {e}")))
-}
-
-fn clone_evt(e: &EventFd) -> Result<EventFd, Error> {
-    e.try_clone()
-        .map_err(|e| Error::Device(format!("eventfd: {e}")))
 }
 
 /// The eventfd that termination signals write (-1: none yet).
@@ -180,72 +173,6 @@ impl MutEventSubscriber for ExitWatcher {
 
 type Subscriber = Arc<Mutex<dyn MutEventSubscriber + Send>>;
 
-/// The devices of a machine and the host ends of their events.
-struct Devices {
-    serial: Arc<Mutex<SerialDevice>>,
-    watch: Arc<Mutex<ConsoleWatch>>,
-    input_drained: EventFd,
-    halt_evt: EventFd,
-    reset_evt: EventFd,
-    buses: Arc<Buses>,
-    vsock: Option<VsockParts>,
-}
-
-/// How to build the vsock device: fresh, or from a snapshot.
-enum VsockSetup<'a> {
-    New(&'a config::VsockConfig),
-    Restore(&'a VsockSnapshot, PathBuf),
-}
-
-/// Serial console, i8042 and (optionally) vsock, wired to `vm`; from
-/// their saved states when restoring.
-fn build_devices(
-    vm: &vm::Vm,
-    mem: &crate::memory::GuestMem,
-    console: Box<dyn Write + Send>,
-    serial_state: Option<&SerialState>,
-    vsock: Option<VsockSetup<'_>>,
-) -> Result<Devices, Error> {
-    let watch = Arc::new(Mutex::new(ConsoleWatch::default()));
-    let serial_irq = evt()?;
-    vm.register_irqfd(&serial_irq, COM1_IRQ)?;
-    let input_drained = evt()?;
-    let halt_evt = evt()?;
-    let out = ConsoleOutput::new(console, watch.clone()).with_halt_event(clone_evt(&halt_evt)?);
-    let drained = clone_evt(&input_drained)?;
-    let serial = match serial_state {
-        None => SerialDevice::new(serial_irq, drained, out),
-        Some(s) => SerialDevice::restore((serial_irq, drained, out), s)
-            .map_err(|e| Error::Device(e.to_string()))?,
-    };
-    let serial = Arc::new(Mutex::new(serial));
-    let reset_evt = evt()?;
-    let i8042 = Arc::new(Mutex::new(I8042::new(clone_evt(&reset_evt)?)));
-    let mut buses = Buses::default();
-    let dev_err = |e: bus::Error| Error::Device(e.to_string());
-    buses
-        .pio
-        .insert(COM1_BASE, COM1_LEN, serial.clone())
-        .map_err(dev_err)?;
-    buses
-        .pio
-        .insert(I8042_BASE, I8042_LEN, i8042)
-        .map_err(dev_err)?;
-    let vsock = match vsock {
-        Some(v) => Some(attach_vsock(v, vm, mem, &mut buses)?),
-        None => None,
-    };
-    Ok(Devices {
-        serial,
-        watch,
-        input_drained,
-        halt_evt,
-        reset_evt,
-        buses: Arc::new(buses),
-        vsock,
-    })
-}
-
 /// A machine ready to run: booted fresh or restored from a snapshot.
 struct Machine {
     vm: Arc<vm::Vm>,
@@ -263,8 +190,10 @@ struct Machine {
 /// given, is read by the event loop and fed to the guest's serial port.
 ///
 /// Everything that depends only on the configuration and the files (bad
-/// vCPU count or memory size, missing or invalid kernel, initrd too large)
-/// is checked before `/dev/kvm` is opened.
+/// vCPU count or memory size, missing or invalid kernel, initrd too large,
+/// drives that cannot be opened) is checked before `/dev/kvm` is opened.
+/// Drives are opened (and locked) before the jail is entered: their paths
+/// are the host's.
 pub fn run(
     cfg: &VmConfig,
     console: Box<dyn Write + Send>,
@@ -273,9 +202,25 @@ pub fn run(
     cfg.validate()?;
     let vcpu_count = cfg.vcpus as u8; // validate() caps it at MAX_CPUS
     let mem = memory::create(&crate::arch::layout::ram_ranges(cfg.mem_bytes()))?;
-    let mut kernel_args = String::new();
-    if cfg.vsock.is_some() {
-        kernel_args = mmio::cmdline_arg(VIRTIO_MMIO_START, VSOCK_IRQ);
+    let disks = cfg
+        .drives
+        .iter()
+        .map(|d| Disk::open(&d.path, d.read_only, d.serial.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let net = match &cfg.net {
+        Some(n) => {
+            let tap = Tap::open(&n.tap).map_err(|e| Error::Device(e.to_string()))?;
+            Some(
+                Net::new(Box::new(tap), &n.tap, n.mac)
+                    .map_err(|e| Error::Device(format!("virtio-net: eventfd: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    let mut kernel_args = cmdline_args(cfg.vsock.is_some(), disks.len(), net.is_some())?;
+    if cfg.root_on_first_drive {
+        let mode = if cfg.drives[0].read_only { "ro" } else { "rw" };
+        kernel_args.push_str(&format!(" root=/dev/vda {mode}"));
     }
     let boot_info = boot::load(
         &mem,
@@ -297,7 +242,11 @@ pub fn run(
         &mem,
         console,
         None,
-        cfg.vsock.as_ref().map(VsockSetup::New),
+        VirtioSetup {
+            vsock: cfg.vsock.as_ref().map(VsockSetup::New),
+            drives: disks.into_iter().map(BlockSetup::New).collect(),
+            net: net.map(NetSetup::New),
+        },
     )?;
     // vCPUs: all created before any runs.
     let mut vcpus = Vec::with_capacity(usize::from(vcpu_count));
@@ -323,6 +272,8 @@ pub struct RestoreConfig {
     pub snapshot: PathBuf,
     /// The vsock host socket (default: the snapshot's).
     pub vsock_uds: Option<PathBuf>,
+    /// The tap of the network device (default: the snapshot's).
+    pub tap: Option<String>,
     /// Serve the control API here.
     pub api_sock: Option<PathBuf>,
     /// The KVM device.
@@ -356,6 +307,19 @@ pub fn restore(
     let vm = vm::Vm::new(&kvm, &mem, rc.track_dirty_pages)?;
     vm.restore_state(&snap.vm)?;
     let t_vm = start.elapsed();
+    // Drives are opened (and checked unchanged) before the jail, as in run.
+    let mut drives = Vec::with_capacity(snap.blocks.len());
+    for b in &snap.blocks {
+        let dev = Block::restore((), &b.device).map_err(|e| Error::Snapshot(e.to_string()))?;
+        drives.push(BlockSetup::Restore(dev, b));
+    }
+    let net = match &snap.net {
+        Some(n) => Some(NetSetup::Restore(
+            Net::restore(rc.tap.clone(), &n.device).map_err(|e| Error::Snapshot(e.to_string()))?,
+            n,
+        )),
+        None => None,
+    };
     if let Some(j) = &rc.jail {
         j.enter()?;
     }
@@ -363,7 +327,8 @@ pub fn restore(
         .vsock
         .as_ref()
         .map(|v| VsockSetup::Restore(v, rc.vsock_uds.clone().unwrap_or_else(|| v.uds.clone())));
-    let dev = build_devices(&vm, &mem, console, Some(&snap.serial), vsock)?;
+    let virtio = VirtioSetup { vsock, drives, net };
+    let dev = build_devices(&vm, &mem, console, Some(&snap.serial), virtio)?;
     let mut vcpus = Vec::with_capacity(snap.vcpus.len());
     for s in &snap.vcpus {
         vcpus.push(Vcpu::from_state(&vm, s)?);
@@ -451,6 +416,12 @@ fn run_machine(
     if let Some(v) = &dev.vsock {
         em.add_subscriber(v.device.clone());
     }
+    for b in &dev.blocks {
+        em.add_subscriber(b.device.clone());
+    }
+    if let Some(n) = &dev.net {
+        em.add_subscriber(n.device.clone());
+    }
     if let Some(input) = input {
         em.add_subscriber(Arc::new(Mutex::new(SerialInput::new(
             input,
@@ -469,6 +440,8 @@ fn run_machine(
         saves: saves.clone(),
         serial: dev.serial.clone(),
         vsock: dev.vsock.clone(),
+        blocks: dev.blocks.clone(),
+        net: dev.net.clone(),
         mem_mib,
         last: Mutex::new(restored_from),
     };
@@ -551,80 +524,6 @@ fn run_machine(
         VcpuExitReason::Error(msg) => Err(Error::Guest(msg)),
         VcpuExitReason::Stopped => Err(Error::Guest("vCPU stopped unexpectedly".into())),
     }
-}
-
-/// The vsock device's interrupt line (IOAPIC pin).
-pub const VSOCK_IRQ: u32 = 5;
-
-/// Creates the vsock device (fresh or restored), puts its transport on the
-/// MMIO bus, and wires its queue notifications (ioeventfds) and interrupt
-/// (irqfd). A restored, active device will tell the guest its connections
-/// are gone when the VM first runs.
-fn attach_vsock(
-    setup: VsockSetup<'_>,
-    vm: &vm::Vm,
-    mem: &crate::memory::GuestMem,
-    buses: &mut Buses,
-) -> Result<VsockParts, Error> {
-    let dev_err = |e: &dyn std::fmt::Display| Error::Device(format!("vsock: {e}"));
-    let (dev, uds) = match &setup {
-        VsockSetup::New(v) => (
-            Vsock::new(v.guest_cid, &v.uds).map_err(|e| dev_err(&e))?,
-            v.uds.clone(),
-        ),
-        VsockSetup::Restore(s, uds) => (
-            Vsock::restore(uds.clone(), &s.device).map_err(|e| dev_err(&e))?,
-            uds.clone(),
-        ),
-    };
-    let evts = dev.queue_evts().map_err(|e| dev_err(&e))?;
-    let notify =
-        VIRTIO_MMIO_START + u64::from(virtio_bindings::virtio_mmio::VIRTIO_MMIO_QUEUE_NOTIFY);
-    for (i, e) in evts.iter().enumerate() {
-        vm.register_ioevent(e, notify, i as u32)?;
-    }
-    let irq = evt()?;
-    vm.register_irqfd(&irq, VSOCK_IRQ)?;
-    let dev = Arc::new(Mutex::new(dev));
-    let mut transport = MmioTransport::new(
-        dev.clone(),
-        mem.clone(),
-        Arc::new(Interrupt::new(irq)),
-        evts,
-    )
-    .map_err(|e| dev_err(&e))?;
-    if let VsockSetup::Restore(s, _) = &setup {
-        transport.restore(&s.transport).map_err(|e| dev_err(&e))?;
-        if let Some(qs) = &s.device.queues {
-            let queues = qs
-                .iter()
-                .map(|q| q.to_queue())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| dev_err(&e))?;
-            // As the transport checks a driver's queues before activating:
-            // a damaged state must not point the device outside memory.
-            use virtio_queue::QueueT;
-            if let Some(i) = queues.iter().position(|q| !q.is_valid(mem)) {
-                return Err(dev_err(&format!(
-                    "saved queue {i} is not valid in guest memory (size or rings)"
-                )));
-            }
-            let mut d = lock(&dev);
-            d.activate(mem.clone(), queues, transport.interrupt())
-                .map_err(|e| dev_err(&e))?;
-            d.set_reset_pending();
-        }
-    }
-    let transport = Arc::new(Mutex::new(transport));
-    buses
-        .mmio
-        .insert(VIRTIO_MMIO_START, mmio::MMIO_LEN, transport.clone())
-        .map_err(|e| dev_err(&e))?;
-    Ok(VsockParts {
-        transport,
-        device: dev,
-        uds,
-    })
 }
 
 /// Asks every vCPU thread to stop and waits for them, kicking each out of

@@ -38,6 +38,11 @@ pub const STALL_SECS: u64 = 240;
 pub struct Options {
     /// Host files to put into the CI host: (host path, path inside).
     pub files: Vec<(PathBuf, String)>,
+    /// Disk images the CI host gets as drives (`/dev/vda`, `/dev/vdb`, ...
+    /// in this order; the script finds them in `$DRIVE0`, `$DRIVE1`, ...).
+    /// Too large for the initramfs (root filesystems). What the CI host
+    /// writes to them is thrown away when it ends (QEMU `snapshot=on`).
+    pub drives: Vec<PathBuf>,
     /// Give up (and kill QEMU) after this long.
     pub timeout: Duration,
     /// Echo the output to stderr as it streams.
@@ -62,6 +67,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             files: Vec::new(),
+            drives: Vec::new(),
             timeout: Duration::from_secs(600),
             echo: true,
             mem_mib: 3072,
@@ -229,6 +235,15 @@ fn run_qemu(initrd: &Path, opts: &Options) -> anyhow::Result<Output> {
         .arg(initrd)
         .arg("-append")
         .arg(&append)
+        .args(opts.drives.iter().flat_map(|d| {
+            [
+                "-drive".to_string(),
+                format!(
+                    "file={},format=raw,if=virtio,snapshot=on",
+                    d.display().to_string().replace(',', ",,")
+                ),
+            ]
+        }))
         .args(["-display", "none", "-serial", "stdio", "-monitor"])
         .arg(format!("unix:{},server=on,wait=off", monitor.0.display()))
         .stdin(Stdio::null())

@@ -18,8 +18,11 @@ pub fn script(mode: Mode, script: &str, opts: &nested::Options) -> anyhow::Resul
         Mode::Nested => {
             // TERM=dumb: output is captured line by line, so no progress
             // bars redrawing a line.
+            let drives: String = (0..opts.drives.len())
+                .map(|i| format!(" DRIVE{i}=/dev/vd{}", (b'a' + i as u8) as char))
+                .collect();
             let full = format!(
-                "export CRVMM=/bin/cr-vmm IMAGES={} TERM=dumb\n{script}",
+                "export CRVMM=/bin/cr-vmm IMAGES={} TERM=dumb{drives}\n{script}",
                 paths::NESTED_IMAGES
             );
             nested::run(&full, opts)
@@ -39,7 +42,13 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
     let images = paths::out().join("guest");
     // Mirror the nested layout: $IMAGES/bzImage, $IMAGES/initramfs.cpio.
     let start = Instant::now();
-    let mut child = Command::new("sh")
+    let mut cmd = Command::new("sh");
+    for (i, d) in opts.drives.iter().enumerate() {
+        // On this host the drive is the file itself: scripts that write
+        // to it get images that may be written.
+        cmd.env(format!("DRIVE{i}"), d);
+    }
+    let mut child = cmd
         .arg("-c")
         .arg(script)
         .env("CRVMM", &crvmm)

@@ -30,19 +30,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use agent_proto as proto;
+use virtio_bindings::virtio_blk::{
+    VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT,
+};
 use virtio_bindings::virtio_ring::{VRING_DESC_F_NEXT, VRING_DESC_F_WRITE};
 use virtio_queue::desc::{split::Descriptor, RawDescriptor};
 use virtio_queue::{Queue, QueueT};
 use vm_memory::{Bytes, GuestAddress};
 use vmm_sys_util::eventfd::EventFd;
 
-use cr_vmm::arch::layout::{CMDLINE_MAX_SIZE, CMDLINE_START, HIMEM_START, VIRTIO_MMIO_START};
+use cr_vmm::arch::layout::{CMDLINE_MAX_SIZE, CMDLINE_START, HIMEM_START};
 use cr_vmm::boot::{self, KernelImage};
 use cr_vmm::config::{VmConfig, VsockConfig, DEFAULT_CMDLINE, DEFAULT_GUEST_CID};
 use cr_vmm::devices::serial::{ConsoleOutput, ConsoleWatch, SerialDevice};
+use cr_vmm::devices::virtio::block::{self, disk::Disk, disk::SECTOR_SIZE, Block};
 use cr_vmm::devices::virtio::vsock::defs::{Header, HOST_CID, QUEUE_SIZE, TYPE_STREAM};
 use cr_vmm::devices::virtio::vsock::Vsock;
-use cr_vmm::devices::virtio::{mmio, Interrupt, VirtioDevice};
+use cr_vmm::devices::virtio::{Interrupt, VirtioDevice};
 use cr_vmm::memory::{self, GuestMem};
 use cr_vmm::persist::Persist;
 use cr_vmm::snapshot::{self, store};
@@ -58,6 +62,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("snapshot_state", snapshot_state),
     ("agent_proto", agent_proto),
     ("vsock_queue", vsock_queue),
+    ("block_queue", block_queue),
     ("cmdline", cmdline),
 ];
 
@@ -255,8 +260,8 @@ pub fn agent_proto(data: &[u8]) {
     while proto::client::read_reply_from(&mut r).is_ok() {}
 }
 
-/// Guest memory of the `vsock_queue` target.
-const VSOCK_MEM: u64 = 1 << 20;
+/// Guest memory of the `vsock_queue` and `block_queue` targets.
+const QUEUE_MEM: u64 = 1 << 20;
 /// The guest's CID there.
 const VSOCK_CID: u64 = 3;
 /// The host port a host program listens on (the socket `PATH_1234`).
@@ -281,19 +286,20 @@ struct Ring {
     next_desc: u16,
 }
 
-/// The guest driver of the `vsock_queue` target: writes descriptors and
-/// available-ring entries into guest memory.
-struct Driver {
+/// The guest driver of the `vsock_queue` and `block_queue` targets, with
+/// `N` queues: writes descriptors and available-ring entries into guest
+/// memory.
+struct Driver<const N: usize> {
     mem: GuestMem,
-    rings: [Ring; 3],
+    rings: [Ring; N],
     next_buf: u64,
 }
 
-impl Driver {
+impl<const N: usize> Driver<N> {
     /// `len` bytes of guest memory for a packet or buffer (wrapping around
     /// the buffer area).
     fn alloc(&mut self, len: u64) -> u64 {
-        if self.next_buf + len > VSOCK_MEM {
+        if self.next_buf + len > QUEUE_MEM {
             self.next_buf = BUF_START;
         }
         let a = self.next_buf;
@@ -352,8 +358,8 @@ impl Driver {
 fn guest_addr(input: &mut Input) -> u64 {
     match input.u8() % 4 {
         0 => input.u64(),
-        1 => VSOCK_MEM - u64::from(input.u8()),
-        _ => u64::from(input.u32()) % VSOCK_MEM,
+        1 => QUEUE_MEM - u64::from(input.u8()),
+        _ => u64::from(input.u32()) % QUEUE_MEM,
     }
 }
 
@@ -399,8 +405,8 @@ fn header(input: &mut Input) -> Header {
     }
 }
 
-/// A temporary directory for one input's host sockets, removed with
-/// everything in it when dropped.
+/// A temporary directory for one input's host sockets or drive file,
+/// removed with everything in it when dropped.
 struct ScratchDir(PathBuf);
 
 impl ScratchDir {
@@ -474,7 +480,7 @@ pub fn vsock_queue(data: &[u8]) {
 }
 
 fn vsock_session(input: &mut Input, dir: &Path) -> Option<()> {
-    let mem = GuestMem::from_ranges(&[(GuestAddress(0), VSOCK_MEM as usize)]).ok()?;
+    let mem = GuestMem::from_ranges(&[(GuestAddress(0), QUEUE_MEM as usize)]).ok()?;
     let uds = dir.join("v.sock");
     let mut listen = uds.clone().into_os_string();
     listen.push(format!("_{LISTEN_PORT}"));
@@ -553,7 +559,7 @@ fn vsock_session(input: &mut Input, dir: &Path) -> Option<()> {
                 drv.set_avail_idx(q, idx);
             }
             3 => {
-                let at = u64::from(input.u32()) % VSOCK_MEM;
+                let at = u64::from(input.u32()) % QUEUE_MEM;
                 let n = usize::from(input.u8());
                 let _ = drv.mem.write_slice(input.bytes(n), GuestAddress(at));
             }
@@ -651,6 +657,195 @@ fn vsock_session(input: &mut Input, dir: &Path) -> Option<()> {
     Some(())
 }
 
+/// Most sectors of the `block_queue` target's drive.
+const BLOCK_MAX_SECTORS: u64 = 64;
+
+/// The byte at `offset` of a `block_queue` drive as it is created: every
+/// sector differs from its neighbours, so a read shows which one it read.
+fn drive_byte(offset: u64) -> u8 {
+    (offset / SECTOR_SIZE).wrapping_mul(0x9d) as u8 ^ offset as u8
+}
+
+/// `block_queue`: the bytes are a guest driver's program against the
+/// virtio-blk device (1 MiB of guest memory; the drive is a file of 1 to 64
+/// sectors in a temporary directory, filled with a known pattern). The
+/// first bytes choose read-only, EVENT_IDX, the drive's size, the queue
+/// size, and optionally queue positions as a restored device would have;
+/// each further operation writes a descriptor (any address, length, flags,
+/// next index: loops and addresses outside memory included), an
+/// available-ring entry, the available index, raw bytes, or a request chain
+/// (IN, OUT, FLUSH, GET_ID or any type; a sector on the drive or any; 0-3
+/// data buffers, mostly whole sectors, with the right or the wrong
+/// direction; a status byte that is sometimes missing, empty,
+/// device-readable or outside memory); or runs the queue.
+///
+/// Properties checked: the device neither panics nor hangs; the drive
+/// file's length never changes; a read-only drive's bytes never change.
+pub fn block_queue(data: &[u8]) {
+    let Some(dir) = ScratchDir::new("block") else {
+        return;
+    };
+    let mut input = Input::new(data);
+    block_session(&mut input, &dir.0);
+}
+
+fn block_session(input: &mut Input, dir: &Path) -> Option<()> {
+    let mem = GuestMem::from_ranges(&[(GuestAddress(0), QUEUE_MEM as usize)]).ok()?;
+    let setup = input.u8();
+    let restored = setup & 2 != 0;
+    let read_only = setup & 4 != 0;
+    let sectors = 1 + u64::from(input.u8()) % BLOCK_MAX_SECTORS;
+    let path = dir.join("drive");
+    let initial: Vec<u8> = (0..sectors * SECTOR_SIZE).map(drive_byte).collect();
+    std::fs::write(&path, &initial).ok()?;
+    let mut dev = Block::new(Disk::open(&path, read_only, None).ok()?).ok()?;
+
+    let size = 1u16 << (input.u8() % 9);
+    let desc = 0;
+    let avail = desc + 16 * u64::from(size);
+    let used = (avail + 6 + 2 * u64::from(size) + 3) & !3;
+    let mut q = Queue::new(block::QUEUE_SIZE).ok()?;
+    q.set_size(size);
+    q.set_desc_table_address(Some(desc as u32), Some(0));
+    q.set_avail_ring_address(Some(avail as u32), Some(0));
+    q.set_used_ring_address(Some(used as u32), Some(0));
+    q.set_event_idx(setup & 1 != 0);
+    q.set_ready(true);
+    if restored {
+        q.set_next_avail(input.u16());
+        q.set_next_used(input.u16());
+    }
+    // The transport activates the device only with a valid queue.
+    if !q.is_valid(&mem) {
+        return None;
+    }
+    let irq = EventFd::new(libc::EFD_NONBLOCK).ok()?;
+    dev.activate(mem.clone(), vec![q], Arc::new(Interrupt::new(irq)))
+        .ok()?;
+    let mut drv = Driver {
+        mem,
+        rings: [Ring {
+            size,
+            desc,
+            avail,
+            next_desc: 0,
+        }],
+        next_buf: BUF_START,
+    };
+    let check_len = || {
+        let len = std::fs::metadata(&path).map(|m| m.len()).ok();
+        assert_eq!(
+            len,
+            Some(initial.len() as u64),
+            "the drive file's length changed"
+        );
+    };
+
+    for _ in 0..MAX_OPS {
+        if input.is_empty() {
+            break;
+        }
+        match input.u8() % 6 {
+            0 => {
+                let idx = input.u16();
+                let d = Descriptor::new(guest_addr(input), input.u32(), input.u16(), input.u16());
+                drv.write_desc(0, idx, d);
+            }
+            1 => {
+                let head = input.u16();
+                drv.publish(0, head);
+            }
+            2 => {
+                let idx = input.u16();
+                drv.set_avail_idx(0, idx);
+            }
+            3 => {
+                let at = u64::from(input.u32()) % QUEUE_MEM;
+                let n = usize::from(input.u8());
+                let _ = drv.mem.write_slice(input.bytes(n), GuestAddress(at));
+            }
+            4 => {
+                let parts = block_request(input, &mut drv, sectors);
+                drv.post(0, &parts);
+            }
+            _ => {
+                dev.process_queue();
+                check_len();
+            }
+        }
+    }
+    dev.process_queue();
+    check_len();
+    if read_only {
+        let now = std::fs::read(&path).ok()?;
+        assert!(now == initial, "a read-only drive was written");
+    }
+    Some(())
+}
+
+/// A request chain of the `block_queue` target, as `(addr, len, flags)`
+/// descriptors: a header (type and sector chosen; sometimes short, long or
+/// device-writable), 0-3 data buffers (whole sectors or any length, in the
+/// buffer area or anywhere, device-writable for IN and GET_ID, or the
+/// wrong way round), a status byte (sometimes missing or wrong).
+fn block_request(input: &mut Input, drv: &mut Driver<1>, sectors: u64) -> Vec<(u64, u32, u16)> {
+    let w = VRING_DESC_F_WRITE as u16;
+    let mode = input.u8();
+    let kind = match input.u8() % 5 {
+        0 => VIRTIO_BLK_T_IN,
+        1 => VIRTIO_BLK_T_OUT,
+        2 => VIRTIO_BLK_T_FLUSH,
+        3 => VIRTIO_BLK_T_GET_ID,
+        _ => input.u32(),
+    };
+    let sector = if mode & 1 != 0 {
+        input.u64()
+    } else {
+        u64::from(input.u8()) % sectors
+    };
+    let mut header = [0u8; 16];
+    header[..4].copy_from_slice(&kind.to_le_bytes());
+    header[8..].copy_from_slice(&sector.to_le_bytes());
+    let ha = drv.alloc(16);
+    let _ = drv.mem.write_slice(&header, GuestAddress(ha));
+    let hlen = if mode & 2 != 0 {
+        u32::from(input.u8())
+    } else {
+        16
+    };
+    let mut parts = vec![(ha, hlen, if mode & 4 != 0 { w } else { 0 })];
+    let device_writes = kind == VIRTIO_BLK_T_IN || kind == VIRTIO_BLK_T_GET_ID;
+    for _ in 0..input.u8() % 4 {
+        // Bits 0-4: sectors; 5: any address; 6: wrong direction; 7: any
+        // length.
+        let b = input.u8();
+        let len = if b & 0x80 != 0 {
+            u32::from(input.u16())
+        } else {
+            u32::from(b & 0x1f) * SECTOR_SIZE as u32
+        };
+        let addr = if b & 0x20 != 0 {
+            guest_addr(input)
+        } else {
+            drv.alloc(u64::from(len))
+        };
+        let writable = device_writes != (b & 0x40 != 0);
+        parts.push((addr, len, if writable { w } else { 0 }));
+    }
+    if mode & 8 == 0 {
+        let st = drv.alloc(1);
+        if mode & 0x10 == 0 {
+            parts.push((st, 1, w));
+        } else {
+            // Bits 0-1: length; 2: device-writable; 3: any address.
+            let b = input.u8();
+            let addr = if b & 8 != 0 { guest_addr(input) } else { st };
+            parts.push((addr, u32::from(b & 3), if b & 4 != 0 { w } else { 0 }));
+        }
+    }
+    parts
+}
+
 /// Guest memory of the `cmdline` target.
 const BOOT_MEM: usize = 2 << 20;
 
@@ -700,10 +895,8 @@ pub fn cmdline(data: &[u8]) {
     if cfg.validate().is_err() {
         return;
     }
-    let extra = if cfg.vsock.is_some() {
-        mmio::cmdline_arg(VIRTIO_MMIO_START, cr_vmm::vmm::VSOCK_IRQ)
-    } else {
-        String::new()
+    let Ok(extra) = cr_vmm::device_manager::cmdline_args(cfg.vsock.is_some(), 0, false) else {
+        panic!("no virtio-mmio slot for the vsock device");
     };
     let line = cfg.effective_cmdline(&extra);
     let Ok(mem) = GuestMem::from_ranges(&[(GuestAddress(0), BOOT_MEM)]) else {
@@ -845,6 +1038,8 @@ mod tests {
                 scratch: 0,
                 in_buffer: b"ls\n".to_vec(),
             },
+            blocks: Vec::new(),
+            net: None,
             vsock: vsock.then(|| VsockSnapshot {
                 uds: "/tmp/v.sock".into(),
                 device: VsockState {
@@ -925,6 +1120,25 @@ mod tests {
                 5, 3, 0, 0x00, 0x10, 1, 44, 0, 0x00, 0x08, 0, 0x00, 0x10, 0, 0x00, 0x04,
             ])
         }
+    }
+
+    /// `block_queue` program text (see [`block_queue`]): setup flags, drive
+    /// size in sectors, queue size (log2); restored queue positions, when
+    /// `flags` asks for them, come next.
+    fn block_setup(flags: u8, sectors: u8, size_log: u8) -> Prog {
+        Prog(vec![flags, sectors - 1, size_log])
+    }
+
+    /// A well-formed `block_queue` request of type `kind` (0 IN, 1 OUT, 2
+    /// FLUSH, 3 GET_ID) at `sector`, with the data buffers `bufs` (each as
+    /// [`block_request`] reads it: sectors and flag bits, then a length
+    /// or address if the bits ask for one).
+    fn block_req(kind: u8, sector: u8, bufs: &[&[u8]]) -> Vec<u8> {
+        let mut b = vec![4, 0, kind, sector, bufs.len() as u8];
+        for buf in bufs {
+            b.extend_from_slice(buf);
+        }
+        b
     }
 
     /// Writes the seed corpus into `fuzz/corpus/<target>/seed-*`.
@@ -1127,6 +1341,53 @@ mod tests {
             ("bad-chains", bad),
         ] {
             seeds.push(("vsock_queue", name.into(), p.0));
+        }
+
+        // A read-write drive of 16 sectors: two sectors written over two
+        // buffers, read back over one, a flush, the serial.
+        let write = block_setup(1, 16, 4)
+            .op(&block_req(1, 2, &[&[1], &[1]]))
+            .op(&[5])
+            .op(&block_req(0, 2, &[&[2]]))
+            .op(&[5])
+            .op(&block_req(2, 0, &[]))
+            .op(&block_req(3, 0, &[&[0x80, 20, 0]]))
+            .op(&[5]);
+        // A read-only drive of 8 sectors: its last sector read, a write
+        // refused, a flush, the whole drive read.
+        let read = block_setup(4, 8, 3)
+            .op(&block_req(0, 7, &[&[1]]))
+            .op(&block_req(1, 0, &[&[1]]))
+            .op(&block_req(2, 0, &[]))
+            .op(&[5])
+            .op(&block_req(0, 0, &[&[8]]))
+            .op(&[5]);
+        // Bad chains on a restored queue whose positions wrap (and are
+        // ahead of the ring, so the first chain is served three times): the
+        // last sector a u64 names, a device-writable OUT buffer, no status,
+        // a device-readable status, an unknown type, a descriptor that is
+        // its own next, an available index far ahead.
+        let bad = block_setup(3, 4, 3)
+            .op(&0xfffeu16.to_le_bytes())
+            .op(&0xfffeu16.to_le_bytes())
+            .op(&[4, 1, 0])
+            .op(&u64::MAX.to_le_bytes())
+            .op(&[1, 1, 5])
+            .op(&[4, 0, 1, 0, 1, 0x41, 5])
+            .op(&[4, 8, 1, 0, 1, 1, 5])
+            .op(&[4, 0x10, 1, 0, 1, 1, 1, 5])
+            .op(&[4, 0, 4])
+            .op(&77u32.to_le_bytes())
+            .op(&[0, 0, 5])
+            .op(&[0, 0, 0, 2])
+            .op(&0x2_0000u32.to_le_bytes())
+            .op(&16u32.to_le_bytes())
+            .op(&(VRING_DESC_F_NEXT as u16).to_le_bytes())
+            .op(&[0, 0])
+            .op(&[1, 0, 0, 5])
+            .op(&[2, 0, 0x10, 5]);
+        for (name, p) in [("write", write), ("read-only", read), ("bad-chains", bad)] {
+            seeds.push(("block_queue", name.into(), p.0));
         }
 
         let cl = |flags: u8, vcpus: u8, mib: u16, cmdline: &str, append: &str| {

@@ -91,6 +91,11 @@ fn vsock_queue() {
 }
 
 #[test]
+fn block_queue() {
+    run("block_queue");
+}
+
+#[test]
 fn cmdline() {
     run("cmdline");
 }

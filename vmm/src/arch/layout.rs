@@ -44,6 +44,35 @@ pub const IOAPIC_START: u64 = 0xfec0_0000;
 pub const APIC_START: u64 = 0xfee0_0000;
 /// First address of the virtio-mmio device window (inside the MMIO gap).
 pub const VIRTIO_MMIO_START: u64 = 0xd000_0000;
+/// The virtio-mmio slot of the vsock device; each slot is one 4 KiB
+/// register window from [`VIRTIO_MMIO_START`] with its own IOAPIC pin.
+pub const VSOCK_SLOT: u32 = 0;
+/// The slot of the first drive (`/dev/vda`); the others follow.
+pub const FIRST_DRIVE_SLOT: u32 = 1;
+/// The slot of the first network device, after the last possible drive.
+pub const FIRST_NET_SLOT: u32 = 9;
+/// The IOAPIC pin of slot 0 (the pins below are the legacy devices').
+const FIRST_VIRTIO_IRQ: u32 = 5;
+/// Slots there are room for: one IOAPIC pin each, up to pin 23.
+pub const VIRTIO_SLOTS: u32 = 24 - FIRST_VIRTIO_IRQ;
+
+/// The register window and interrupt pin of virtio-mmio slot `slot`.
+///
+/// ```
+/// use cr_vmm::arch::layout::{virtio_slot, VIRTIO_MMIO_START};
+/// assert_eq!(virtio_slot(0), Some((VIRTIO_MMIO_START, 5)));
+/// assert_eq!(virtio_slot(2), Some((VIRTIO_MMIO_START + 0x2000, 7)));
+/// assert_eq!(virtio_slot(19), None);
+/// ```
+pub fn virtio_slot(slot: u32) -> Option<(u64, u32)> {
+    (slot < VIRTIO_SLOTS).then(|| {
+        (
+            VIRTIO_MMIO_START + u64::from(slot) * 0x1000,
+            FIRST_VIRTIO_IRQ + slot,
+        )
+    })
+}
+
 /// Where KVM's TSS lives (three pages, inside the MMIO gap, never RAM).
 pub const KVM_TSS_ADDRESS: u64 = 0xfffb_d000;
 /// KVM's identity-map page (just below the TSS).

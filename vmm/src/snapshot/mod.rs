@@ -27,6 +27,8 @@ pub mod take;
 use serde::{Deserialize, Serialize};
 
 use crate::devices::serial::SerialState;
+use crate::devices::virtio::block::BlockSnapshot;
+use crate::devices::virtio::net::NetSnapshot;
 use crate::devices::virtio::vsock::VsockSnapshot;
 use crate::memory::RegionLayout;
 use crate::vstate::vcpu_state::VcpuState;
@@ -49,6 +51,12 @@ pub struct VmSnapshot {
     pub serial: SerialState,
     /// The vsock device, if the VM has one.
     pub vsock: Option<VsockSnapshot>,
+    /// The drives, in slot order (`/dev/vda` first).
+    #[serde(default)]
+    pub blocks: Vec<BlockSnapshot>,
+    /// The network device, if the VM has one.
+    #[serde(default)]
+    pub net: Option<NetSnapshot>,
     /// A diff snapshot: its memory file holds only these pages, the rest
     /// is its base's.
     #[serde(default)]

@@ -13,7 +13,9 @@ use super::{store, DiffInfo, VmSnapshot};
 use crate::api::SnapshotInfo;
 use crate::devices::bus::lock;
 use crate::devices::serial::SerialDevice;
+use crate::devices::virtio::block::{Block, BlockSnapshot};
 use crate::devices::virtio::mmio::MmioTransport;
+use crate::devices::virtio::net::{Net, NetSnapshot};
 use crate::devices::virtio::vsock::{Vsock, VsockSnapshot};
 use crate::memory;
 use crate::persist::Persist;
@@ -35,6 +37,24 @@ pub struct VsockParts {
     pub uds: PathBuf,
 }
 
+/// A drive with its transport.
+#[derive(Debug, Clone)]
+pub struct BlockParts {
+    /// The transport on the MMIO bus.
+    pub transport: Arc<Mutex<MmioTransport>>,
+    /// The device (also the event loop's subscriber).
+    pub device: Arc<Mutex<Block>>,
+}
+
+/// The network device with its transport.
+#[derive(Debug, Clone)]
+pub struct NetParts {
+    /// The transport on the MMIO bus.
+    pub transport: Arc<Mutex<MmioTransport>>,
+    /// The device (also the event loop's subscriber).
+    pub device: Arc<Mutex<Net>>,
+}
+
 /// What a snapshot is taken from.
 #[derive(Debug)]
 pub struct Source {
@@ -50,6 +70,10 @@ pub struct Source {
     pub serial: Arc<Mutex<SerialDevice>>,
     /// The vsock device, if any.
     pub vsock: Option<VsockParts>,
+    /// The drives, in slot order.
+    pub blocks: Vec<BlockParts>,
+    /// The network device, if any.
+    pub net: Option<NetParts>,
     /// Guest memory size in MiB.
     pub mem_mib: u64,
     /// The last snapshot of this VM (or the one it was restored from): the
@@ -114,6 +138,15 @@ impl Source {
             .vsock
             .as_ref()
             .map(|v| (lock(&v.transport), lock(&v.device), v.uds.clone()));
+        let block_guards: Vec<_> = self
+            .blocks
+            .iter()
+            .map(|b| (lock(&b.transport), lock(&b.device)))
+            .collect();
+        let net_guards = self
+            .net
+            .as_ref()
+            .map(|n| (lock(&n.transport), lock(&n.device)));
         let serial = lock(&self.serial);
         // The pages written since the last snapshot, read (and cleared)
         // with everything stopped.
@@ -137,11 +170,24 @@ impl Source {
                 device: d.save(),
                 transport: t.save(),
             }),
+            blocks: block_guards
+                .iter()
+                .map(|(t, d)| BlockSnapshot {
+                    device: d.save(),
+                    transport: t.save(),
+                })
+                .collect(),
+            net: net_guards.as_ref().map(|(t, d)| NetSnapshot {
+                device: d.save(),
+                transport: t.save(),
+            }),
             diff,
         };
         let w = store::write(dir, &snap, &self.mem).map_err(|e| e.to_string())?;
         drop(serial);
         drop(vsock_guards);
+        drop(block_guards);
+        drop(net_guards);
         Ok(SnapshotInfo {
             memory_bytes: w.memory_bytes,
             snapshot_type: kind.into(),

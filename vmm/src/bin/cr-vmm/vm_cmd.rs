@@ -46,6 +46,25 @@ pub struct RunArgs {
     /// `OK <port>\n`; guest connections to host port P go to `PATH_P`).
     #[arg(long)]
     vsock_uds: Option<PathBuf>,
+    /// Boot from this root filesystem image: the first virtio-blk drive
+    /// (`/dev/vda`), mounted by the kernel as `/` (`root=/dev/vda`).
+    #[arg(long)]
+    rootfs: Option<PathBuf>,
+    /// The root filesystem is read-only (to the guest, and opened so).
+    #[arg(long, requires = "rootfs")]
+    ro: bool,
+    /// Another virtio-blk drive, `FILE[,ro][,serial=ID]` (repeatable;
+    /// `/dev/vdb`, ... after the root filesystem, in this order).
+    #[arg(long = "drive", value_name = "FILE[,ro][,serial=ID]")]
+    drives: Vec<cr_vmm::config::DriveConfig>,
+    /// Add a virtio-net device (the guest's eth0) on this host tap; it is
+    /// created if missing (needs CAP_NET_ADMIN). See the README for the
+    /// host side (address, route).
+    #[arg(long)]
+    tap: Option<String>,
+    /// The guest's MAC address.
+    #[arg(long, requires = "tap", default_value_t = cr_vmm::devices::virtio::net::DEFAULT_MAC)]
+    guest_mac: cr_vmm::devices::virtio::net::MacAddr,
     /// Serve the control API (pause, resume, status, snapshot) on this Unix
     /// socket.
     #[arg(long)]
@@ -115,6 +134,9 @@ pub struct RestoreArgs {
     /// The vsock device's host socket (default: the one it had).
     #[arg(long)]
     vsock_uds: Option<PathBuf>,
+    /// The network device's tap (default: the one it had).
+    #[arg(long)]
+    tap: Option<String>,
     /// Serve the control API on this Unix socket.
     #[arg(long)]
     api_sock: Option<PathBuf>,
@@ -181,6 +203,7 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         jail,
         snapshot: args.snapshot,
         vsock_uds: args.vsock_uds,
+        tap: args.tap,
         api_sock: args.api_sock,
         kvm_path: args.kvm_device,
         paused: args.paused,
@@ -194,8 +217,25 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
 /// Boots the VM and runs it until it stops.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let jail = args.sandbox.prepare()?;
+    let mut drives = args.drives;
+    if let Some(root) = &args.rootfs {
+        drives.insert(
+            0,
+            cr_vmm::config::DriveConfig {
+                path: root.clone(),
+                read_only: args.ro,
+                serial: Some("rootfs".into()),
+            },
+        );
+    }
     let cfg = VmConfig {
         jail,
+        root_on_first_drive: args.rootfs.is_some(),
+        drives,
+        net: args.tap.map(|tap| cr_vmm::config::NetConfig {
+            tap,
+            mac: args.guest_mac,
+        }),
         kernel: KernelImage::File(args.kernel),
         initrd: args.initrd,
         cmdline: match args.append {

@@ -1,8 +1,11 @@
 //! Virtio devices: the [`VirtioDevice`] trait each device implements, the
 //! interrupt it raises, and the virtio-mmio transport ([`mmio`]) that puts a
-//! device on the guest's MMIO bus. The only device so far is [`vsock`].
+//! device on the guest's MMIO bus. Devices: [`vsock`], [`block`] and
+//! [`net`].
 
+pub mod block;
 pub mod mmio;
+pub mod net;
 pub mod vsock;
 
 use std::sync::atomic::{AtomicU32, Ordering};
