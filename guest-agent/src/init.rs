@@ -27,11 +27,40 @@ fn mount(src: &str, target: &str, fstype: &str) {
     }
 }
 
+/// Stops every other process, leaves the root filesystem clean (read-only,
+/// its journal written out, as any init does on a disk: otherwise the next
+/// boot from it read-only cannot replay the journal), and reboots.
 fn shutdown() -> ! {
     let _ = std::io::stdout().flush();
-    // SAFETY: sync and reboot have no memory-safety preconditions; as PID 1
-    // we own the machine. reboot=k (or t) makes cr-vmm exit.
+    // SAFETY: kill, sync, mount and reboot have no memory-safety
+    // preconditions (the mount arguments are NUL-terminated literals or
+    // null); as PID 1 we own the machine. reboot=k (or t) makes cr-vmm
+    // exit.
     unsafe {
+        if std::process::id() == 1 {
+            libc::kill(-1, libc::SIGKILL);
+            // Until every child is gone (ECHILD), for at most 2 s.
+            for _ in 0..200 {
+                let mut status = 0;
+                let pid = libc::waitpid(-1, &mut status, libc::WNOHANG);
+                if pid < 0 {
+                    break;
+                }
+                if pid == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+            libc::sync();
+            // Fails harmlessly on an initramfs (rootfs cannot be remounted
+            // read-only) and when the root is read-only already.
+            libc::mount(
+                std::ptr::null(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REMOUNT | libc::MS_RDONLY,
+                std::ptr::null(),
+            );
+        }
         libc::sync();
         libc::reboot(libc::RB_AUTOBOOT);
     }

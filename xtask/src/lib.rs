@@ -13,6 +13,7 @@ pub mod kvm_probe;
 pub mod nested;
 pub mod paths;
 pub mod pins;
+pub mod rootfs;
 pub mod run;
 pub mod soak;
 pub mod testrun;

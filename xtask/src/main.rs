@@ -42,8 +42,17 @@ impl ModeArgs {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Install build dependencies and build every image (incremental).
+    /// Install build dependencies and build every image (incremental);
+    /// `cargo xtask images rootfs` builds the Debian root filesystem for
+    /// `cr-vmm run --rootfs` instead.
     Images {
+        /// `rootfs`: the root filesystem image (images/out/rootfs/).
+        #[arg(value_parser = ["rootfs"])]
+        what: Option<String>,
+        /// With `rootfs`: take today's versions of images/rootfs/packages
+        /// and their dependencies, rewrite images/rootfs/packages.lock.
+        #[arg(long, requires = "what")]
+        relock: bool,
         /// Also rebuild the guest kernel and initramfs from scratch in a
         /// second tree and check the outputs are bit-identical.
         #[arg(long)]
@@ -354,6 +363,20 @@ fn main() -> ExitCode {
                 "--bump takes PACKAGE=VERSION, not '{spec}'"
             )),
         },
+        Cmd::Images {
+            what: Some(_),
+            relock,
+            verify_reproducible,
+            ..
+        } => (|| {
+            deps::ensure()?;
+            images::build_static_binaries()?;
+            xtask::rootfs::build(&xtask::rootfs::image(), relock)?;
+            if verify_reproducible {
+                xtask::rootfs::verify_reproducible()?;
+            }
+            Ok(0)
+        })(),
         Cmd::Images {
             verify_reproducible,
             ..
