@@ -55,6 +55,8 @@ pub const RESTART_JOIN: libc::c_long = 2;
 
 /// `KCR_REC_HEADER`, `KCR_REC_TREE`, `KCR_TREE_MAX`, `KCR_REC_MAX_LEN`.
 const REC_HEADER: u32 = 1;
+/// `KCR_REC_TASK`.
+const REC_TASK: u32 = 2;
 const REC_TREE: u32 = 17;
 const TREE_MAX: usize = 1024;
 const REC_MAX_LEN: usize = 1 << 20;
@@ -432,8 +434,12 @@ pub fn tree_creator(tree: &[TreeTask], i: usize) -> Option<usize> {
 /// What the first records of an image say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageKind {
-    /// One process: the restarter becomes it.
-    Single,
+    /// One process: the restarter becomes it. `pid`: its pid when it was
+    /// checkpointed (the task record's), if the image says.
+    Single {
+        /// The checkpointed process's pid.
+        pid: Option<i32>,
+    },
     /// A process tree, parents first (the first one is the root).
     Tree(Vec<TreeTask>),
 }
@@ -458,7 +464,15 @@ pub fn image_kind(b: &[u8]) -> std::io::Result<Option<ImageKind>> {
         return Ok(None);
     };
     if flags & CHECKPOINT_TREE as u32 == 0 {
-        return Ok(Some(ImageKind::Single));
+        // The task record follows the header: struct kcr_rec_task { hdr,
+        // objid, pid, ... }.
+        let (Some(t), Some(pid)) = (u32_at(b, hlen), u32_at(b, hlen + 12)) else {
+            return Ok(None);
+        };
+        let pid = pid as i32;
+        return Ok(Some(ImageKind::Single {
+            pid: (t == REC_TASK && pid > 0).then_some(pid),
+        }));
     }
     let (Some(t), Some(len), Some(nr)) =
         (u32_at(b, hlen), u32_at(b, hlen + 4), u32_at(b, hlen + 8))
@@ -711,7 +725,7 @@ pub fn restart(path: &Path, newpid: bool) -> std::io::Error {
             std::process::exit(code);
         }
         // Not an image at all: the kernel refuses it and logs why.
-        Ok(ImageKind::Single) | Err(_) => {}
+        Ok(ImageKind::Single { .. }) | Err(_) => {}
     }
     // SAFETY: a raw system call with integer arguments; on success this
     // process continues as the restored one and never returns here.
@@ -761,7 +775,22 @@ mod tests {
     #[test]
     fn image_kinds() {
         assert_eq!(image_kind(&[]).ok(), Some(None));
-        assert_eq!(image_kind(&header(0)).ok(), Some(Some(ImageKind::Single)));
+        // A single process: its pid from the task record after the header.
+        let mut b = header(0);
+        assert_eq!(image_kind(&b).ok(), Some(None), "the task record is needed");
+        let mut task = vec![0u8; 16];
+        task[0..4].copy_from_slice(&REC_TASK.to_le_bytes());
+        task[12..16].copy_from_slice(&40i32.to_le_bytes());
+        b.extend_from_slice(&task);
+        assert_eq!(
+            image_kind(&b).ok(),
+            Some(Some(ImageKind::Single { pid: Some(40) }))
+        );
+        b[440..444].copy_from_slice(&99u32.to_le_bytes());
+        assert_eq!(
+            image_kind(&b).ok(),
+            Some(Some(ImageKind::Single { pid: None }))
+        );
         let mut b = header(1);
         assert_eq!(image_kind(&b).ok(), Some(None));
         let ids: [[i32; 6]; 2] = [[34, 33, 34, 34, 0, 0], [35, 34, 35, 34, 0, 0]];

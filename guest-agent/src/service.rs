@@ -526,22 +526,29 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
             Ok(Some(k)) => break k,
             Ok(None) if !ended => {}
             // Not an image, or cut short: the kernel refuses it and says why.
-            Ok(None) | Err(_) => break cr::ImageKind::Single,
+            Ok(None) | Err(_) => break cr::ImageKind::Single { pid: None },
         }
         match next_data(conn, &mut stream_err) {
             Some(d) => pending.extend_from_slice(&d),
             None => ended = true,
         }
     };
-    let tree = match kind {
-        cr::ImageKind::Tree(t) => t,
-        cr::ImageKind::Single => Vec::new(),
+    // A single process gets its old pid back too when it is free: programs
+    // remember their pid (CPython's asyncio finds no running event loop
+    // in a process whose pid changed, taking it for a forked child).
+    let (tree, single_pid) = match kind {
+        cr::ImageKind::Tree(t) => (t, 0),
+        cr::ImageKind::Single { pid } => (
+            Vec::new(),
+            pid.filter(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
+                .unwrap_or(0),
+        ),
     };
     let newpid = !tree.is_empty() && !cr::tree_pids_free(&tree);
     let (pid, flags) = match tree.first() {
         Some(_) if newpid => (0, libc::CLONE_NEWPID as u64),
         Some(root) => (root.pid, 0),
-        None => (0, 0),
+        None => (single_pid, 0),
     };
     let (data_r, mut data_w) = pipe()?;
     let (log_r, log_w) = pipe()?;
@@ -549,7 +556,15 @@ fn restart(conn: &mut File, log: &Shared) -> io::Result<Reply> {
     // SAFETY: the child only makes async-signal-safe system calls
     // (dup2, close_range, clone3, setsid, setpgid, wait, syscall, _exit)
     // before becoming the restored process or exiting.
-    let child = match unsafe { cr::clone_with_pid(pid, flags) } {
+    let cloned = match unsafe { cr::clone_with_pid(pid, flags) } {
+        // The old pid of a single process was taken meanwhile: a new one.
+        Err(e) if tree.is_empty() && pid > 0 && e.raw_os_error() == Some(libc::EEXIST) => {
+            // SAFETY: as above.
+            unsafe { cr::clone_with_pid(0, 0) }
+        }
+        r => r,
+    };
+    let child = match cloned {
         Ok(c) => c,
         Err(e) => {
             return Ok(fail(ErrorCode::Internal, format!("fork: {e}")));

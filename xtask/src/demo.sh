@@ -23,11 +23,12 @@ say "cr-vmm spawn -- guest-agent counter 100"
 pid=$(c spawn -- /bin/guest-agent counter 100) || exit 1
 echo "counter is guest pid $pid"
 sleep 2
-grep -w "pid $pid" "$LOG" | tail -n 3
+grep -E "^counter: .* pid $pid[[:space:]]*\$" "$LOG" | tail -n 3
 
 say "cr-vmm checkpoint --pid $pid -o $IMG --kill"
 c checkpoint --pid "$pid" -o "$IMG" --kill || exit 1
-before=$(grep -w "pid $pid" "$LOG" | tail -n 1 | cut -d' ' -f2)
+counted() { grep -E "^counter: [0-9]+ sum [0-9]+ pid $1[[:space:]]*\$"; }
+before=$(counted "$pid" < "$LOG" | tail -n 1 | cut -d' ' -f2)
 echo "last count before the checkpoint: $before"
 c ps
 
@@ -35,12 +36,13 @@ say "cr-vmm image show $IMG"
 "$CRVMM" image show "$IMG" | head -n 24
 
 say "cr-vmm restart $IMG"
+seen=$(wc -l < "$LOG")
 new=$(c restart "$IMG" | sed 's/.*guest pid //') || exit 1
-echo "restarted as guest pid $new"
+echo "restarted as guest pid $new (its old pid, which was free)"
 sleep 1.5
 c logs
-grep -w "pid $new" "$LOG" | head -n 3
-after=$(grep -m1 -w "pid $new" "$LOG" | cut -d' ' -f2)
+tail -n +"$((seen + 1))" "$LOG" | counted "$new" | head -n 3
+after=$(tail -n +"$((seen + 1))" "$LOG" | counted "$new" | head -n 1 | cut -d' ' -f2)
 
 say "cr-vmm checkpoint --pid $new -o $IMG2 --leave-stopped --snapshot $SNAP (the whole VM saved while the counter is frozen)"
 c checkpoint --pid "$new" -o "$IMG2" --leave-stopped --snapshot "$SNAP" --api-sock "$A" || exit 1
@@ -55,7 +57,7 @@ wait "$vm"
 rc=$?
 say "cr-vmm exited with status $rc"
 if [ "$rc" = 0 ] && [ -n "$before" ] && [ "$after" = "$((before + 1))" ] && [ "$vrc" = 0 ]; then
-    echo "demo: PASS: the counter went on from $before to $after in a new process ($pid -> $new), and cr-vmm verify proved its next checkpoint against a VM snapshot"
+    echo "demo: PASS: the counter went on from $before to $after in a new process (pid $pid, restored as $new), and cr-vmm verify proved its next checkpoint against a VM snapshot"
 else
     echo "demo: FAIL: before='$before' after='$after' vmm status $rc verify status $vrc"
     exit 1

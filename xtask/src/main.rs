@@ -234,6 +234,10 @@ fn test_phases(
     t: &mut Timings,
 ) -> anyhow::Result<(testrun::Counts, Vec<String>)> {
     build_images(t)?;
+    // The real-program tests (tests/programs.rs) boot it.
+    t.phase("build: root filesystem (images/rootfs)", || {
+        xtask::rootfs::build(&xtask::rootfs::image(), false)
+    })?;
     t.phase("cargo fmt --check", || {
         check(
             cargo().args(["fmt", "--all", "--check"]),
