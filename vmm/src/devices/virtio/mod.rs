@@ -59,6 +59,44 @@ pub trait VirtioDevice: Send {
     fn reset(&mut self);
 }
 
+/// Reads `data.len()` bytes at `offset` of a device's configuration space
+/// `cfg`; bytes past its end (or an offset that overflows) read as 0.
+///
+/// ```
+/// use cr_vmm::devices::virtio::read_config_bytes;
+/// let mut d = [0xffu8; 4];
+/// read_config_bytes(&[1, 2, 3], 1, &mut d);
+/// assert_eq!(d, [2, 3, 0, 0]);
+/// read_config_bytes(&[1, 2, 3], u64::MAX, &mut d);
+/// assert_eq!(d, [0; 4]);
+/// ```
+pub fn read_config_bytes(cfg: &[u8], offset: u64, data: &mut [u8]) {
+    for (i, b) in data.iter_mut().enumerate() {
+        *b = usize::try_from(offset)
+            .ok()
+            .and_then(|o| o.checked_add(i))
+            .and_then(|o| cfg.get(o))
+            .copied()
+            .unwrap_or(0);
+    }
+}
+
+/// After a device put buffers in `queue`'s used ring: interrupts the
+/// driver unless it asked not to be (EVENT_IDX, NO_INTERRUPT). `device`
+/// names the device in the log.
+pub fn signal_used(queue: &mut Queue, mem: &GuestMem, interrupt: &Interrupt, device: &str) {
+    use virtio_queue::QueueT;
+    match queue.needs_notification(mem) {
+        Ok(true) => {
+            if let Err(e) = interrupt.signal_used_queue() {
+                log::error!("{device}: cannot raise the interrupt: {e}");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => crate::guest_warn!("{device}: queue: {e}"),
+    }
+}
+
 /// The interrupt line of a virtio-mmio device: an irqfd plus the
 /// InterruptStatus register the driver reads and acknowledges.
 #[derive(Debug)]

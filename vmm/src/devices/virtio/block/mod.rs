@@ -146,15 +146,7 @@ impl Block {
             }
         }
         if used {
-            match a.queue.needs_notification(&a.mem) {
-                Ok(true) => {
-                    if let Err(e) = a.interrupt.signal_used_queue() {
-                        log::error!("virtio-blk: cannot raise the interrupt: {e}");
-                    }
-                }
-                Ok(false) => {}
-                Err(e) => crate::guest_warn!("virtio-blk: queue: {e}"),
-            }
+            super::signal_used(&mut a.queue, &a.mem, &a.interrupt, "virtio-blk");
         }
     }
 
@@ -194,14 +186,7 @@ impl VirtioDevice for Block {
 
     fn read_config(&self, offset: u64, data: &mut [u8]) {
         let cfg = self.config();
-        for (i, b) in data.iter_mut().enumerate() {
-            *b = usize::try_from(offset)
-                .ok()
-                .and_then(|o| o.checked_add(i))
-                .and_then(|o| cfg.get(o))
-                .copied()
-                .unwrap_or(0);
-        }
+        super::read_config_bytes(&cfg, offset, data);
     }
 
     fn write_config(&mut self, offset: u64, _data: &[u8]) {

@@ -412,15 +412,7 @@ impl Net {
 }
 
 fn signal(a: &mut Active, q: usize) {
-    match a.queues[q].needs_notification(&a.mem) {
-        Ok(true) => {
-            if let Err(e) = a.interrupt.signal_used_queue() {
-                log::error!("virtio-net: cannot raise the interrupt: {e}");
-            }
-        }
-        Ok(false) => {}
-        Err(e) => crate::guest_warn!("virtio-net: queue {q}: {e}"),
-    }
+    super::signal_used(&mut a.queues[q], &a.mem, &a.interrupt, "virtio-net");
 }
 
 impl VirtioDevice for Net {
@@ -444,14 +436,7 @@ impl VirtioDevice for Net {
         // struct virtio_net_config: mac[6], then fields of features not
         // offered.
         let cfg = self.mac.0;
-        for (i, b) in data.iter_mut().enumerate() {
-            *b = usize::try_from(offset)
-                .ok()
-                .and_then(|o| o.checked_add(i))
-                .and_then(|o| cfg.get(o))
-                .copied()
-                .unwrap_or(0);
-        }
+        super::read_config_bytes(&cfg, offset, data);
     }
 
     fn write_config(&mut self, offset: u64, _data: &[u8]) {

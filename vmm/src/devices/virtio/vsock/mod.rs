@@ -360,15 +360,7 @@ fn warn_stuck(queue: &str) {
 }
 
 fn signal(a: &mut Active, q: usize) {
-    match a.queues[q].needs_notification(&a.mem) {
-        Ok(true) => {
-            if let Err(e) = a.interrupt.signal_used_queue() {
-                log::error!("vsock: cannot raise the interrupt: {e}");
-            }
-        }
-        Ok(false) => {}
-        Err(e) => crate::guest_warn!("vsock: queue {q}: {e}"),
-    }
+    super::signal_used(&mut a.queues[q], &a.mem, &a.interrupt, "vsock");
 }
 
 impl VirtioDevice for Vsock {
@@ -390,14 +382,7 @@ impl VirtioDevice for Vsock {
 
     fn read_config(&self, offset: u64, data: &mut [u8]) {
         let cfg = self.cid.to_le_bytes();
-        for (i, b) in data.iter_mut().enumerate() {
-            *b = usize::try_from(offset)
-                .ok()
-                .and_then(|o| o.checked_add(i))
-                .and_then(|o| cfg.get(o))
-                .copied()
-                .unwrap_or(0);
-        }
+        super::read_config_bytes(&cfg, offset, data);
     }
 
     fn write_config(&mut self, offset: u64, _data: &[u8]) {
