@@ -26,8 +26,18 @@ use crate::devices::virtio::{Interrupt, QueueSnapshot, VirtioDevice};
 use crate::memory::GuestMem;
 use crate::persist::Persist;
 use crate::snapshot::take::{BlockParts, NetParts, VsockParts};
-use crate::vmm::Error;
 use crate::vstate::vm;
+
+/// Why the devices could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A device, its host resources or its saved state.
+    #[error("device setup: {0}")]
+    Device(String),
+    /// Registering an irqfd or ioeventfd with the VM.
+    #[error(transparent)]
+    Vm(#[from] vm::Error),
+}
 
 pub(crate) fn evt() -> Result<EventFd, Error> {
     EventFd::new(libc::EFD_NONBLOCK).map_err(|e| Error::Device(format!("eventfd: {e}")))

@@ -83,6 +83,9 @@ pub enum Error {
     /// Device setup.
     #[error("device setup: {0}")]
     Device(String),
+    /// Building and wiring the devices.
+    #[error(transparent)]
+    Devices(#[from] crate::device_manager::Error),
     /// The event loop failed.
     #[error("event loop: {0}")]
     EventLoop(String),
