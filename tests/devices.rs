@@ -146,3 +146,56 @@ echo "h-bad-mac=$? $(grep -i mac /tmp/bad.out | head -n 1)"
     let bad = v("h-bad-mac");
     assert!(bad.starts_with('2') && bad.contains("multicast"), "{text}");
 }
+
+#[test]
+fn drives_and_the_network_card_survive_a_vm_snapshot_and_restore() {
+    let script = r#"get() { printf 'GET /%s HTTP/1.0\r\n\r\n' "$3" | nc -w 30 "$1" "$2" | sed '1,/^\r$/d'; }
+V=/tmp/v.sock
+A=/tmp/api.sock
+c() { sub=$1; shift; "$CRVMM" "$sub" --vsock-uds $V "$@"; }
+tunctl -t crt0 > /dev/null
+ip addr add 172.16.0.1/24 dev crt0
+ip link set crt0 up
+dd if=/dev/zero of=/tmp/d.img bs=1M count=4 2>/dev/null
+"$CRVMM" run --kernel "$IMAGES/bzImage" --initrd "$IMAGES/initramfs.cpio" --mem-mib 256 \
+    --drive /tmp/d.img --tap crt0 --vsock-uds $V --api-sock $A \
+    --append 'ip=172.16.0.2::172.16.0.1:255.255.255.0::eth0:off -- sleep 100000' < /dev/null > /tmp/vm.log 2>&1 &
+vm=$!
+c version > /dev/null || echo t-boot-failed
+c exec -- sh -c 'printf before-snapshot | dd of=/dev/vda bs=512 seek=10 conv=notrunc,fsync 2>/dev/null'
+c exec -- sh -c 'mkdir -p /tmp/www; echo served-by-guest > /tmp/www/x; httpd -p 8080 -h /tmp/www'
+echo "t-net-before=$(get 172.16.0.2 8080 x)"
+"$CRVMM" snapshot --api-sock $A --dir /tmp/s1 > /tmp/snap.out 2>&1
+echo "t-snap=$? $(cat /tmp/snap.out)"
+kill -9 $vm; wait $vm 2>/dev/null; rm -f $V $A
+"$CRVMM" restore --snapshot /tmp/s1 --api-sock $A < /dev/null > /tmp/vm2.log 2>&1 &
+vm=$!
+echo "t-restored-agent=$(c version | cut -d, -f1)"
+echo "t-drive-read=$(c exec -- sh -c 'dd if=/dev/vda bs=512 skip=10 count=1 iflag=direct 2>/dev/null | head -c 15')"
+c exec -- sh -c 'printf after-restore | dd of=/dev/vda bs=512 seek=30 conv=notrunc,fsync 2>/dev/null'
+echo "t-net-after=$(get 172.16.0.2 8080 x)"
+c exec -- /bin/ping -c 1 -W 5 172.16.0.1 > /dev/null && echo t-ping-after=ok
+kill -9 $vm; wait $vm 2>/dev/null; rm -f $V $A
+echo "t-host-sees=$(dd if=/tmp/d.img bs=512 skip=30 count=1 2>/dev/null | head -c 13)"
+# The drive was written after the snapshot: restoring it again is refused.
+"$CRVMM" restore --snapshot /tmp/s1 < /dev/null > /tmp/vm3.log 2>&1
+echo "t-changed=$? $(grep -o 'changed since the snapshot' /tmp/vm3.log)"
+sed 's/^/vm2: /' /tmp/vm2.log | grep -v '^vm2: \[' | tail -n 5
+"#;
+    let out = run_script(script, vec![]);
+    let text = out.text();
+    let v = |k: &str| e2e::value(&out, k).to_string();
+    assert!(!has_line(&out, "t-boot-failed"), "{text}");
+    assert_eq!(v("t-net-before"), "served-by-guest", "{text}");
+    assert!(v("t-snap").starts_with("0 "), "{text}");
+    assert_eq!(v("t-restored-agent"), "agent 0.1.0", "{text}");
+    assert_eq!(v("t-drive-read"), "before-snapshot", "{text}");
+    assert_eq!(
+        v("t-net-after"),
+        "served-by-guest",
+        "the tap after restore:\n{text}"
+    );
+    assert!(has_line(&out, "t-ping-after=ok"), "{text}");
+    assert_eq!(v("t-host-sees"), "after-restore", "{text}");
+    assert_eq!(v("t-changed"), "1 changed since the snapshot", "{text}");
+}

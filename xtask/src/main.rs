@@ -82,6 +82,10 @@ enum Cmd {
     },
     /// Boot the guest under cr-vmm and show its console.
     Demo {
+        /// Instead: redis-server on the Debian root filesystem (`cargo
+        /// xtask images rootfs`), checkpointed and restarted with its data.
+        #[arg(long)]
+        rootfs: bool,
         #[command(flatten)]
         mode: ModeArgs,
     },
@@ -195,13 +199,22 @@ fn check(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn demo(mode: Mode) -> anyhow::Result<i32> {
+fn demo(mode: Mode, rootfs: bool) -> anyhow::Result<i32> {
     build_images(&mut Timings::new())?;
-    let opts = nested::Options {
+    let mut opts = nested::Options {
         timeout: run::boot_timeout(mode) * 2,
         ..Default::default()
     };
-    let out = run::script(mode, include_str!("demo.sh"), &opts)?;
+    let script = if rootfs {
+        let img = xtask::rootfs::image();
+        xtask::rootfs::build(&img, false)?;
+        opts.drives.push(img);
+        opts.timeout = run::boot_timeout(mode) * 4;
+        include_str!("demo-rootfs.sh")
+    } else {
+        include_str!("demo.sh")
+    };
+    let out = run::script(mode, script, &opts)?;
     if out.status == 0 && !out.lines.iter().any(|l| l.text.starts_with("demo: PASS")) {
         bail!("the checkpoint/restart demo did not pass");
     }
@@ -418,7 +431,7 @@ fn main() -> ExitCode {
             eprintln!("xtask: booting the CI host (QEMU {accel})");
             Ok(nested::run(&script, &opts)?.status)
         })(),
-        Cmd::Demo { mode } => mode.resolve().and_then(demo),
+        Cmd::Demo { rootfs, mode } => mode.resolve().and_then(|m| demo(m, rootfs)),
         Cmd::Soak {
             runs,
             jobs,

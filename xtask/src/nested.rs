@@ -40,8 +40,9 @@ pub struct Options {
     pub files: Vec<(PathBuf, String)>,
     /// Disk images the CI host gets as drives (`/dev/vda`, `/dev/vdb`, ...
     /// in this order; the script finds them in `$DRIVE0`, `$DRIVE1`, ...).
-    /// Too large for the initramfs (root filesystems). What the CI host
-    /// writes to them is thrown away when it ends (QEMU `snapshot=on`).
+    /// Too large for the initramfs (root filesystems). What the script
+    /// writes to them is thrown away when it ends (QEMU `snapshot=on`;
+    /// on this host, a copy).
     pub drives: Vec<PathBuf>,
     /// Give up (and kill QEMU) after this long.
     pub timeout: Duration,

@@ -43,10 +43,22 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
     // Mirror the nested layout: $IMAGES/bzImage, $IMAGES/initramfs.cpio.
     let start = Instant::now();
     let mut cmd = Command::new("sh");
+    // As in the CI host, what the script writes to a drive is thrown
+    // away: it gets a sparse copy, removed afterwards.
+    let mut copies = Vec::new();
     for (i, d) in opts.drives.iter().enumerate() {
-        // On this host the drive is the file itself: scripts that write
-        // to it get images that may be written.
-        cmd.env(format!("DRIVE{i}"), d);
+        let copy = std::env::temp_dir().join(format!("crvmm-drive-{}-{i}", std::process::id()));
+        let st = Command::new("cp")
+            .arg("--sparse=always")
+            .arg(d)
+            .arg(&copy)
+            .status()
+            .context("running cp")?;
+        if !st.success() {
+            bail!("copying {} for the script failed", d.display());
+        }
+        cmd.env(format!("DRIVE{i}"), &copy);
+        copies.push(TempCopy(copy));
     }
     let mut child = cmd
         .arg("-c")
@@ -80,6 +92,15 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
         status: st.code().unwrap_or(128),
         lines,
     })
+}
+
+/// A file removed when dropped.
+struct TempCopy(std::path::PathBuf);
+
+impl Drop for TempCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// A timeout that suits one boot of the guest in `mode`.
