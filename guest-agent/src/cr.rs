@@ -180,7 +180,10 @@ impl FreezeGroup {
                 // Quietly first (TCP connections), then, whatever is left
                 // of the group, with a plain SIGKILL.
                 if let Err(e) = kill_quietly(self.pid, 2) {
-                    eprintln!("guest-agent: {e}: its TCP connections close as usual");
+                    eprintln!(
+                        "guest-agent: quiet kill of {}: {e}: its TCP connections close as usual",
+                        self.pid
+                    );
                 }
                 // The whole tree: everything in the group.
                 let procs = fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
@@ -338,10 +341,8 @@ fn no_image_call(pid: i32, what: libc::c_long, logfd: i32) -> std::io::Result<()
         )
     };
     if ret < 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(err(format!(
-            "checkpoint({pid}, flags {flags:#x}) failed: {e}"
-        )));
+        // The bare OS error: callers tell ESRCH (nothing held) apart.
+        return Err(std::io::Error::last_os_error());
     }
     Ok(())
 }

@@ -190,6 +190,7 @@ fn handle(req: Request, conn: &mut File, log: &Shared) -> io::Result<Option<Repl
         Request::Spawn { argv, env, cwd } => spawn(&argv, &env, cwd.as_deref()),
         Request::Exec { argv } => exec(&argv),
         Request::Kill { pid, signal } => kill(pid, signal),
+        Request::Discard { pid } => discard(pid, log)?,
         Request::Logs => Reply::Logs {
             text: log.lock().map(|l| l.clone()).unwrap_or_default(),
         },
@@ -336,6 +337,35 @@ fn kill(pid: i32, signal: i32) -> Reply {
         Some(libc::ESRCH) => fail(ErrorCode::NoSuchProcess, format!("no process {pid}")),
         _ => fail(ErrorCode::BadRequest, format!("kill({pid}, {signal}): {e}")),
     }
+}
+
+/// Resets the TCP connections held for the restart of `pid`, which a
+/// checkpoint with `after: kill` killed (`KCR_CHECKPOINT_RELEASE`). The
+/// kernel's log of it becomes the `logs` text.
+fn discard(pid: i32, log: &Shared) -> io::Result<Reply> {
+    if pid <= 1 {
+        let msg = format!("refusing to discard pid {pid}");
+        return Ok(fail(ErrorCode::BadRequest, msg));
+    }
+    let (mut log_r, log_w) = pipe()?;
+    let result = cr::release_holds(pid, log_w.as_raw_fd());
+    drop(log_w);
+    let mut text = String::new();
+    let _ = log_r.read_to_string(&mut text);
+    if let Ok(mut l) = log.lock() {
+        l.clone_from(&text);
+    }
+    Ok(match result {
+        Ok(()) => Reply::Done,
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => fail(
+            ErrorCode::NoSuchProcess,
+            format!("no checkpoint of pid {pid} holds TCP connections: {e}"),
+        ),
+        Err(e) => fail(
+            ErrorCode::DiscardFailed,
+            format!("discard of pid {pid}: {e}; kernel log: {}", text.trim()),
+        ),
+    })
 }
 
 fn pipe() -> io::Result<(File, File)> {

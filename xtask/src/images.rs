@@ -255,7 +255,8 @@ mod marker_tests {
 }
 
 /// Builds the guest-side c/r test programs (guest-kernel-cfg/tests/*.c,
-/// and the zdtm-style cases tests/zdtm/*.c as `zdtm-NAME`; static) into
+/// the network peers tests/net/*.c, which the CI host runs too, and the
+/// zdtm-style cases tests/zdtm/*.c as `zdtm-NAME`) into
 /// images/out/guest/bin. Returns (name, path) of each.
 pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
     let Some(header) = kcr_header()? else {
@@ -268,6 +269,11 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
     let sources = sorted_files(&paths::root().join("guest-kernel-cfg/tests"), Some("c"))
         .into_iter()
         .map(|p| (String::new(), p))
+        .chain(
+            sorted_files(&paths::root().join("tests/net"), Some("c"))
+                .into_iter()
+                .map(|p| (String::new(), p)),
+        )
         .chain(
             sorted_files(&paths::root().join("tests/zdtm"), Some("c"))
                 .into_iter()
@@ -284,7 +290,8 @@ pub fn build_guest_tests() -> anyhow::Result<Vec<(String, PathBuf)>> {
         let tmp = exe.with_extension("gcc-out");
         // The zdtm cases are linked against the guest's C library, as the
         // programs users run are (and 17 KiB instead of 750 KiB each);
-        // the kernel's own tests stay static.
+        // the kernel's own tests and the network peers (which the CI host
+        // runs too) stay static.
         let link = if prefix.is_empty() { "-static" } else { "-pie" };
         run(Command::new("gcc")
             .args([link, "-O2", "-Wall", "-Werror", "-I"])
@@ -376,8 +383,12 @@ fn guest_test_programs() -> anyhow::Result<Vec<(String, PathBuf)>> {
         .collect())
 }
 
-/// The CI host's initramfs: its init script, busybox, static cr-vmm and
-/// the guest images under /images.
+/// The network peers (tests/net/*.c, built by [`build_guest_tests`])
+/// that the CI host runs against a guest over a tap.
+const HOST_PEERS: [&str; 1] = ["tcp-stream"];
+
+/// The CI host's initramfs: its init script, busybox, static cr-vmm, the
+/// network peers and the guest images under /images.
 pub fn host_initramfs() -> anyhow::Result<Archive> {
     let mut a = Archive::default();
     base_dirs(&mut a);
@@ -388,6 +399,12 @@ pub fn host_initramfs() -> anyhow::Result<Archive> {
         read(&paths::root().join("images/ci-host/init"))?,
     );
     a.file("bin/cr-vmm", 0o755, read(&paths::static_bin("cr-vmm"))?);
+    for peer in HOST_PEERS {
+        let exe = paths::out().join("guest/bin").join(peer);
+        let data = read(&exe)
+            .with_context(|| format!("{}: built with the guest's test programs", exe.display()))?;
+        a.file(&format!("bin/{peer}"), 0o755, data);
+    }
     a.file("images/bzImage", 0o644, read(&paths::guest_kernel())?);
     a.file(
         "images/initramfs.cpio",

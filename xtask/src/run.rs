@@ -1,6 +1,7 @@
 //! Running a shell script that uses cr-vmm and the guest images, either on
 //! this host or inside the nested CI host, with the same script text: it
-//! finds cr-vmm in `$CRVMM` and the guest images in `$IMAGES`.
+//! finds cr-vmm in `$CRVMM`, the guest images in `$IMAGES` and the network
+//! peers (tests/net) in `$PEERS`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -22,7 +23,7 @@ pub fn script(mode: Mode, script: &str, opts: &nested::Options) -> anyhow::Resul
                 .map(|i| format!(" DRIVE{i}=/dev/vd{}", (b'a' + i as u8) as char))
                 .collect();
             let full = format!(
-                "export CRVMM=/bin/cr-vmm IMAGES={} TERM=dumb{drives}\n{script}",
+                "export CRVMM=/bin/cr-vmm IMAGES={} PEERS=/bin TERM=dumb{drives}\n{script}",
                 paths::NESTED_IMAGES
             );
             nested::run(&full, opts)
@@ -65,6 +66,7 @@ fn run_on_host(script: &str, opts: &nested::Options) -> anyhow::Result<Output> {
         .arg(script)
         .env("CRVMM", &crvmm)
         .env("IMAGES", &images)
+        .env("PEERS", images.join("bin"))
         .env("TERM", "dumb")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -122,6 +122,14 @@ pub enum Request {
         /// Absolute path in the guest.
         path: String,
     },
+    /// Discard the image of a process that `Checkpoint` with
+    /// [`After::Kill`] killed: the TCP connections held for its restart
+    /// are reset at once instead of when the hold expires. Replies
+    /// [`Reply::Done`]; `no_such_process` if nothing is held for `pid`.
+    Discard {
+        /// The killed process (the root of the checkpointed tree).
+        pid: i32,
+    },
     /// Benchmark baseline: a [`Reply::Streaming`], then exactly `bytes`
     /// unframed bytes on the same connection.
     Stream {
@@ -165,6 +173,8 @@ pub enum ErrorCode {
     SpawnFailed,
     /// A file could not be opened or read.
     NoSuchFile,
+    /// The kernel refused to discard (e.g. another user's checkpoint).
+    DiscardFailed,
     /// Anything else in the agent.
     Internal,
 }
@@ -208,7 +218,7 @@ pub enum Reply {
         /// Image size.
         bytes: u64,
     },
-    /// To [`Request::Kill`].
+    /// To [`Request::Kill`] and [`Request::Discard`].
     Done,
     /// After the data of a [`Request::ReadFile`].
     FileSent {
@@ -378,6 +388,7 @@ mod tests {
             },
             Request::Restart,
             Request::Kill { pid: 3, signal: 15 },
+            Request::Discard { pid: 7 },
             Request::Logs,
             Request::Stream { bytes: 1 << 20 },
             Request::ReadFile {
@@ -396,6 +407,11 @@ mod tests {
             parse_request(r#"{"op":"kill","pid":4}"#).unwrap(),
             Request::Kill { pid: 4, signal: 9 }
         );
+        assert_eq!(
+            parse_request(r#"{"op":"discard","pid":12}"#).unwrap(),
+            Request::Discard { pid: 12 }
+        );
+        assert!(parse_request(r#"{"op":"discard"}"#).is_err());
     }
 
     #[test]

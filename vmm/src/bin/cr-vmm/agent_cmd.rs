@@ -1,5 +1,5 @@
 //! Host commands that talk to the guest agent over vsock: `exec`, `ps`,
-//! `spawn`, `kill`, `logs`, `checkpoint` and `restart`.
+//! `spawn`, `kill`, `discard`, `logs`, `checkpoint` and `restart`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +98,18 @@ pub enum AgentCmd {
         /// The signal number.
         #[arg(long, default_value_t = 9)]
         signal: i32,
+    },
+    /// Discard the image of a process that `checkpoint --kill` killed: the
+    /// TCP connections held for its restart are reset now (their peers
+    /// see ECONNRESET) instead of when the hold expires
+    /// (`kernel.kcr_tcp_hold_secs` in the guest, default 300 s). The image
+    /// can still be restarted, without those connections' peers.
+    Discard {
+        #[command(flatten)]
+        target: Target,
+        /// The killed process (the root of the checkpointed tree).
+        #[arg(long)]
+        pid: i32,
     },
     /// Print the kernel's log of the agent's last checkpoint or restart.
     Logs {
@@ -337,6 +349,19 @@ pub fn run(cmd: AgentCmd) -> anyhow::Result<ExitCode> {
                 .call_quick(&Request::Kill { pid, signal }, target.reply_timeout())?;
             if target.json {
                 print_json(&r)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCmd::Discard { target, pid } => {
+            let r = target
+                .connect()?
+                .call_quick(&Request::Discard { pid }, target.reply_timeout())?;
+            match &r {
+                _ if target.json => print_json(&r)?,
+                Reply::Done => {
+                    println!("discard: pid {pid}: its held TCP connections were reset")
+                }
+                _ => bail!("unexpected reply {r:?}"),
             }
             Ok(ExitCode::SUCCESS)
         }
