@@ -156,6 +156,8 @@ static int inet_refusals(int img)
 		int a = socket(AF_INET, SOCK_STREAM, 0);
 		int c = socket(AF_INET, SOCK_STREAM, 0);
 
+		/* The listener stays the checkpointed process's alone. */
+		close(l);
 		if (connect(a, (struct sockaddr *)&sin, len) ||
 		    write(to_parent[1], "a", 1) != 1 ||
 		    read(to_child[0], &b, 1) != 1 ||
@@ -263,6 +265,65 @@ static int inet_refusals(int img)
 	    refused_holding(img, socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE),
 			    "a netlink socket"))
 		return 2;
+	return 0;
+}
+
+/*
+ * A TCP listener, and a bound UDP socket, that a process outside also has
+ * open (a child forked before it closed them): its port would stay taken
+ * after a kill.  Refused by name, naming that process; saved once it is
+ * gone.
+ */
+static int shared_inet_refusals(int img)
+{
+	static const int types[2] = { SOCK_STREAM, SOCK_DGRAM };
+	static const char * const names[2] = { "a TCP listener",
+					       "a bound UDP socket" };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int i;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 2; i++) {
+		int s = socket(AF_INET, types[i], 0), logp[2], err;
+		char log[4096] = "", want[64];
+		pid_t other;
+		ssize_t n;
+		long r;
+
+		if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) ||
+		    (types[i] == SOCK_STREAM && listen(s, 1)) || pipe(logp))
+			return 2;
+		other = fork();
+		if (other < 0)
+			return 2;
+		if (other == 0) {
+			close(logp[0]);
+			close(logp[1]);
+			pause();
+			_exit(0);
+		}
+		if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
+			return 2;
+		r = sys_checkpoint(0, img, 0, logp[1]);
+		err = errno;
+		close(logp[1]);
+		n = read(logp[0], log, sizeof(log) - 1);
+		close(logp[0]);
+		log[n > 0 ? n : 0] = 0;
+		snprintf(want, sizeof(want), "also open in process %d outside",
+			 other);
+		CHECK(r < 0 && err == EOPNOTSUPP && strstr(log, want),
+		      "checkpoint with %s that process %d outside has open too: EOPNOTSUPP, named (%s)",
+		      names[i], other, log);
+		kill(other, SIGKILL);
+		waitpid(other, NULL, 0);
+		if (ftruncate(img, 0) || lseek(img, 0, SEEK_SET))
+			return 2;
+		r = sys_checkpoint(0, img, 0, 2);
+		CHECK(r > 0, "checkpoint with %s once the process outside is gone: saved (%ld)",
+		      names[i], r);
+		close(s);
+	}
 	return 0;
 }
 
@@ -3445,7 +3506,7 @@ static int cmd_errors(void)
 		/* Connections not accepted yet, across the checkpoint's edge. */
 		if (unix_edge_refusals(fd))
 			return 2;
-		if (inet_refusals(fd))
+		if (inet_refusals(fd) || shared_inet_refusals(fd))
 			return 2;
 		/* An anonymous inode of a kind not saved: a perf event. */
 		efd = perf_self_clock();

@@ -766,6 +766,11 @@ static int kcr_checkpoint(struct kcr_ctx *ctx, struct task_struct *t,
 	if (!ret)
 		ret = kcr_check_unix(ctx);
 /* @end */
+/* @inet-shared */
+	/* No TCP or UDP socket of the tree's is open outside it too. */
+	if (!ret)
+		ret = kcr_check_inet_shared(ctx, &ts);
+/* @end */
 /* @tcp-conn */
 	/* Both ends of every connection are here: hold them all. */
 	if (!ret)

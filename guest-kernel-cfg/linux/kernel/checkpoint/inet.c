@@ -20,12 +20,22 @@
  * name.
 /* @end */
  */
+/* @inet-shared */
+#include <linux/bsearch.h>
+/* @end */
 #include <linux/cred.h>
 #include <linux/errno.h>
+/* @inet-shared */
+#include <linux/fdtable.h>
+/* @end */
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ipv6.h>
 #include <linux/net.h>
+/* @inet-shared */
+#include <linux/sched/signal.h>
+#include <linux/sort.h>
+/* @end */
 #include <linux/string.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -798,5 +808,132 @@ struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
 	}
 /* @end */
 	return file;
+}
+/* @end */
+/* @inet-shared */
+
+/*
+ * Checkpoint, phase 1: no TCP or UDP socket of the tree is also open in a
+ * process outside it.  Such a socket outlives the tree: its port stays
+ * taken (a listener, a bound UDP socket) and its connection stays live,
+ * so a restart could not have them back (EADDRINUSE, or two sockets for
+ * one connection), and KCR_CHECKPOINT_KILL would take a connection from
+ * under the process outside.  Refused by name, with the first such
+ * process.  The tree is frozen and its fd tables are its own
+ * (kcr_snap_files()), so they hold still while they are read.
+ */
+struct kcr_inet_set {
+	struct file **files;	/* references held, sorted */
+	u32 nr, max;
+	struct file *hit;	/* found outside: one of files */
+};
+
+static bool kcr_is_inet(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && (sock->sk->sk_family == AF_INET ||
+				    sock->sk->sk_family == AF_INET6);
+}
+
+/* iterate_fd() callback, under the table's lock: count or take. */
+static int kcr_inet_gather(const void *p, struct file *file, unsigned int fd)
+{
+	struct kcr_inet_set *s = (struct kcr_inet_set *)p;
+
+	if (!kcr_is_inet(file))
+		return 0;
+	if (s->files && s->nr < s->max)
+		s->files[s->nr] = get_file(file);
+	s->nr++;
+	return 0;
+}
+
+static int kcr_ptr_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(unsigned long *)a, y = *(unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* iterate_fd() callback for a table outside: stops at one of the set's. */
+static int kcr_inet_match(const void *p, struct file *file, unsigned int fd)
+{
+	struct kcr_inet_set *s = (struct kcr_inet_set *)p;
+	struct file **f;
+
+	f = bsearch(&file, s->files, s->nr, sizeof(*s->files), kcr_ptr_cmp);
+	if (!f)
+		return 0;
+	s->hit = *f;
+	return 1;
+}
+
+static void kcr_inet_gather_tree(struct kcr_tree_snap *ts,
+				 struct kcr_inet_set *s)
+{
+	u32 i;
+
+	for (i = 0; i < ts->nr; i++) {
+		struct task_struct *t = ts->tasks[i];
+
+		if (ts->tt[i].flags & KCR_TREE_GONE)
+			continue;
+		task_lock(t);
+		iterate_fd(t->files, 0, kcr_inet_gather, s);
+		task_unlock(t);
+	}
+}
+
+static bool kcr_in_tree(struct kcr_tree_snap *ts, struct task_struct *p)
+{
+	u32 i;
+
+	for (i = 0; i < ts->nr; i++)
+		if (same_thread_group(p, ts->tasks[i]))
+			return true;
+	return false;
+}
+
+int kcr_check_inet_shared(struct kcr_ctx *ctx, struct kcr_tree_snap *ts)
+{
+	struct kcr_inet_set s = {};
+	struct task_struct *g, *p;
+	pid_t holder = 0;
+	u32 i;
+
+	kcr_inet_gather_tree(ts, &s);
+	if (!s.nr)
+		return 0;
+	s.max = s.nr;
+	s.nr = 0;
+	s.files = kvcalloc(s.max, sizeof(*s.files), GFP_KERNEL_ACCOUNT);
+	if (!s.files)
+		return -ENOMEM;
+	kcr_inet_gather_tree(ts, &s);
+	s.nr = min(s.nr, s.max);
+	sort(s.files, s.nr, sizeof(*s.files), kcr_ptr_cmp, NULL);
+
+	rcu_read_lock();
+	for_each_process_thread(g, p) {
+		if (kcr_in_tree(ts, p))
+			continue;
+		task_lock(p);
+		iterate_fd(p->files, 0, kcr_inet_match, &s);
+		task_unlock(p);
+		if (s.hit) {
+			holder = task_tgid_vnr(p);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (s.hit)
+		kcr_log(ctx,
+			"TCP or UDP socket also open in process %d outside the checkpoint (not saved): %pD",
+			holder, s.hit);
+	for (i = 0; i < s.nr; i++)
+		fput(s.files[i]);
+	kvfree(s.files);
+	return s.hit ? -EOPNOTSUPP : 0;
 }
 /* @end */

@@ -735,6 +735,9 @@ void kcr_sock_restore_last(struct socket *sock, const struct kcr_sockopts *o);
 /* inet.c */
 const char *kcr_inet_why_not(struct socket *sock);
 int kcr_write_inet(struct kcr_ctx *ctx, struct file *file);
+/* @inet-shared */
+int kcr_check_inet_shared(struct kcr_ctx *ctx, struct kcr_tree_snap *ts);
+/* @end */
 /* @inet-rst */
 struct file *kcr_rst_inet(struct kcr_ctx *ctx, const struct cred *cred,
 			  const struct kcr_rec_file *f);

@@ -96,6 +96,18 @@ static u32 kcr_tcp_kids(struct sock *lsk, struct sock **kids, u32 max)
 	return n;
 }
 
+/* kcr_tcp_kids() of lsk into q, at most max of them (q->sk made for it). */
+static int kcr_tcp_kids_get(struct sock *lsk, u32 max, struct kcr_tcp_queue *q)
+{
+	q->sk = kvmalloc_array(max, sizeof(*q->sk), GFP_KERNEL_ACCOUNT);
+	if (!q->sk)
+		return -ENOMEM;
+	lock_sock(lsk);
+	q->nr = kcr_tcp_kids(lsk, q->sk, max);
+	release_sock(lsk);
+	return 0;
+}
+
 /*
  * Checkpoint: listener lsk's connections not accepted yet, held, in q (to
  * free with kcr_tcp_queue_free()); those made since phase 1 noted the
@@ -105,6 +117,7 @@ int kcr_tcp_queue_snap(struct kcr_ctx *ctx, struct sock *lsk,
 		       struct kcr_tcp_queue *q)
 {
 	u32 i, n, max = READ_ONCE(lsk->sk_ack_backlog);
+	int ret;
 
 	if (!max)
 		return 0;
@@ -114,13 +127,10 @@ int kcr_tcp_queue_snap(struct kcr_ctx *ctx, struct sock *lsk,
 			max);
 		return -EOPNOTSUPP;
 	}
-	q->sk = kvmalloc_array(max, sizeof(*q->sk), GFP_KERNEL_ACCOUNT);
-	if (!q->sk)
-		return -ENOMEM;
-	lock_sock(lsk);
-	n = kcr_tcp_kids(lsk, q->sk, max);
-	release_sock(lsk);
-	for (i = 0; i < n; i++) {
+	ret = kcr_tcp_kids_get(lsk, max, q);
+	if (ret)
+		return ret;
+	for (i = 0, n = q->nr, q->nr = 0; i < n; i++) {
 		if (xa_get_mark(&ctx->tcp_seen, (unsigned long)q->sk[i],
 				KCR_TCP_CHILD))
 			q->sk[q->nr++] = q->sk[i];
@@ -153,14 +163,10 @@ static int kcr_note_tcp_queue(struct kcr_ctx *ctx, struct file *file)
 	release_sock(lsk);
 	if (!q.nr)
 		return 0;
-	q.nr = min(q.nr, KCR_INET_QUEUE_CONNS + 1);
-	q.sk = kvmalloc_array(q.nr, sizeof(*q.sk), GFP_KERNEL_ACCOUNT);
-	if (!q.sk)
-		return -ENOMEM;
-	lock_sock(lsk);
-	q.nr = kcr_tcp_kids(lsk, q.sk, q.nr);
-	release_sock(lsk);
-	for (i = 0, ret = 0; i < q.nr && !ret; i++) {
+	ret = kcr_tcp_kids_get(lsk, min(q.nr, KCR_INET_QUEUE_CONNS + 1), &q);
+	if (ret)
+		return ret;
+	for (i = 0; i < q.nr && !ret; i++) {
 		key = (unsigned long)q.sk[i];
 		if (xa_load(&ctx->tcp_seen, key))
 			continue;
@@ -756,6 +762,8 @@ int kcr_tcp_enqueue(struct kcr_ctx *ctx, struct file *lfile,
 static void kcr_tcp_silent_close(struct sock *sk, bool quiet)
 {
 	lock_sock(sk);
+	/* Closed, it has nothing left to hold. */
+	sock_reset_flag(sk, SOCK_KCR_HOLD);
 	tcp_sk(sk)->repair = quiet;
 	sk->sk_prot->disconnect(sk, 0);
 	tcp_sk(sk)->repair = 0;
@@ -913,14 +921,7 @@ static DECLARE_DELAYED_WORK(kcr_tcp_expiry, kcr_tcp_expire);
 /* A held connection goes: quietly for its restart, else with a reset. */
 static void kcr_tcp_let_go(struct kcr_tcp_hold *h, bool quiet)
 {
-	struct sock *sk = h->sk;
-
-	lock_sock(sk);
-	sock_reset_flag(sk, SOCK_KCR_HOLD);
-	tcp_sk(sk)->repair = quiet;
-	sk->sk_prot->disconnect(sk, 0);
-	tcp_sk(sk)->repair = 0;
-	release_sock(sk);
+	kcr_tcp_silent_close(h->sk, quiet);
 	fput(h->file);
 /* @tcp-release */
 	put_pid_ns(h->ns);
