@@ -10,13 +10,16 @@ use xtask::kvm_probe::Mode;
 
 mod boot;
 mod checkpoint;
+mod criu;
 mod evloop;
 mod snapshot;
 mod stats;
 mod vsock;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: crvmm-bench boot|checkpoint|snapshot|vsock --mode host|nested [--runs N]");
+    eprintln!(
+        "usage: crvmm-bench boot|checkpoint|criu|snapshot|vsock --mode host|nested [--runs N]"
+    );
     ExitCode::from(2)
 }
 
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
             },
             "boot" => which = Some("boot"),
             "checkpoint" => which = Some("checkpoint"),
+            "criu" => which = Some("criu"),
             "snapshot" => which = Some("snapshot"),
             "vsock" => which = Some("vsock"),
             _ => return usage(),
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
     let r = match which {
         "boot" => boot::boot(mode, runs),
         "checkpoint" => checkpoint::checkpoint(mode, runs),
+        "criu" => criu::criu(mode, runs),
         "snapshot" => snapshot::snapshot(mode, runs),
         "vsock" => vsock::vsock(mode, runs),
         _ => return usage(),

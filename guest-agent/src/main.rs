@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cr;
+mod criu_bench;
 mod evloop_bench;
 mod init;
 mod service;
@@ -27,7 +28,10 @@ const USAGE: &str = "usage:
   guest-agent ckpt-bench MIB[,MIB...] RUNS      checkpoint into a pipe vs a user-space pipe write
   guest-agent evloop-bench RUNS [KIB]           checkpoint and restart of an event-loop process vs
                                                 a plain one, each with KIB of anonymous memory
-                                                (default 4096)";
+                                                (default 4096)
+  guest-agent criu-bench RUNS                   dump and restore with checkpoint(2)/restart(2) and with
+                                                CRIU, alternating (on the rootfs, which has criu)
+  guest-agent crb-work MIB DIR                  criu-bench's workload";
 
 /// `discard --pid N`: lets the connections parked at N's kill go.
 fn discard_cmd(args: &[String]) -> ExitCode {
@@ -159,6 +163,27 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            Some("criu-bench") => match args.get(2).and_then(|r| r.parse::<u32>().ok()) {
+                Some(runs) if runs > 0 => match criu_bench::criu_bench(runs) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("guest-agent: criu-bench: {e}");
+                        println!("criu-bench: FAILED");
+                        ExitCode::FAILURE
+                    }
+                },
+                _ => {
+                    eprintln!("{USAGE}");
+                    ExitCode::from(2)
+                }
+            },
+            Some("crb-work") => match (args.get(2).and_then(|m| m.parse().ok()), args.get(3)) {
+                (Some(mib), Some(dir)) => criu_bench::work(mib, std::path::Path::new(dir)),
+                _ => {
+                    eprintln!("{USAGE}");
+                    ExitCode::from(2)
+                }
+            },
             Some("counter") => {
                 let ms = args.get(2).and_then(|m| m.parse().ok()).unwrap_or(200);
                 cr::counter(std::time::Duration::from_millis(ms))

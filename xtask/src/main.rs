@@ -140,10 +140,12 @@ enum Cmd {
     /// stall), `vsock`
     /// (checkpoint image over the agent RPC vs a raw vsock stream),
     /// `snapshot` (VM snapshot vs copying a file of the same size; restore
-    /// latency as memory grows).
+    /// latency as memory grows), `criu` (checkpoint(2)/restart(2) vs `criu
+    /// dump`/`criu restore` on the rootfs: a small process and 256 MiB
+    /// dirty; at least 5 runs).
     Bench {
         /// Which benchmark.
-        #[arg(value_parser = ["boot", "checkpoint", "snapshot", "vsock"])]
+        #[arg(value_parser = ["boot", "checkpoint", "criu", "snapshot", "vsock"])]
         which: String,
         /// Runs of each VMM.
         #[arg(long, default_value_t = 7)]
@@ -503,6 +505,9 @@ fn main() -> ExitCode {
         } => xtask::fuzz::cli(targets, seconds, smoke),
         Cmd::Bench { which, runs, mode } => mode.resolve().and_then(|m| {
             build_images(&mut Timings::new())?;
+            if which == "criu" {
+                xtask::rootfs::build(&xtask::rootfs::image(), false)?;
+            }
             let mut cmd = cargo();
             cmd.args(["run", "--quiet", "--release", "-p", "benches", "--"])
                 .arg(&which)
