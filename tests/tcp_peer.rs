@@ -27,8 +27,10 @@ c version > /dev/null || echo t-boot-failed
 c exec -- sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; ip -6 addr add fd00:c5::2/64 dev eth0'
 show_log() { sed 's/^/vm: /' /tmp/vm.log; }
 trap show_log EXIT
-# Waits for the server on port $1 to listen.
-listening() {
+# serve PORT N OUT: starts a guest server for N connections (its pid in
+# $s) and waits for it to listen.
+serve() {
+    s=$(c spawn -- tcp-stream serve "$1" "$2" "$3")
     for i in $(seq 1 100); do grep -q "tcp-stream: listening on $1" /tmp/vm.log && return; sleep 0.2; done
     echo "t-no-server-$1"
 }
@@ -50,8 +52,7 @@ fn assert_booted(out: &xtask::nested::Output) {
 fn streams_to_a_host_peer_cross_a_checkpoint_with_no_reset_and_no_byte_lost() {
     let script = format!(
         r#"{PRELUDE}
-s=$(c spawn -- tcp-stream serve 7000 2 /tmp/ts.out)
-listening 7000
+serve 7000 2 /tmp/ts.out
 "$PEERS/tcp-stream" client 172.16.0.2 7000 16 > /tmp/c4.out 2>&1 &
 c4=$!
 "$PEERS/tcp-stream" client fd00:c5::2 7000 16 > /tmp/c6.out 2>&1 &
@@ -115,8 +116,7 @@ echo "t-conn-records=$("$CRVMM" image show /tmp/s.img 2>&1 | grep -c 'send queue
 fn a_discarded_checkpoint_resets_its_host_peer_at_once_and_not_before() {
     let script = format!(
         r#"{PRELUDE}
-s=$(c spawn -- tcp-stream serve 7001 1 /tmp/td.out)
-listening 7001
+serve 7001 1 /tmp/td.out
 rm -f /tmp/released
 "$PEERS/tcp-stream" client 172.16.0.2 7001 30 reset-after /tmp/released > /tmp/cd.out 2>&1 &
 cd=$!
