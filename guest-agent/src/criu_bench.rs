@@ -209,13 +209,9 @@ impl Fifos {
     }
 }
 
+/// A field of `/proc/PID/status` (shared with `evloop-bench`).
 fn status_field(pid: i32, key: &str) -> io::Result<u64> {
-    let s = fs::read_to_string(format!("/proc/{pid}/status"))?;
-    s.lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| err(format!("no {key} in /proc/{pid}/status")))
+    crate::evloop_bench::status_field(&pid.to_string(), key)
 }
 
 fn fd_count(pid: i32) -> io::Result<usize> {
@@ -232,7 +228,7 @@ struct Shape {
 
 fn shape(pid: i32, fifos: &mut Fifos) -> io::Result<Shape> {
     Ok(Shape {
-        threads: status_field(pid, "Threads:")?,
+        threads: status_field(pid, "Threads")?,
         fds: fd_count(pid)?,
         sum: fifos.checksum()?,
     })
@@ -323,7 +319,7 @@ fn measure(exe: &Path, tool: Tool, workload: &str, mib: usize, run_no: u32) -> i
     let result = (|| -> io::Result<()> {
         fifos.ask(b'p', 1)?;
         let before = shape(pid, &mut fifos)?;
-        let rss = status_field(pid, "VmRSS:")?;
+        let rss = status_field(pid, "VmRSS")?;
         if workload == "small" && rss > SMALL_RSS_MAX_KIB {
             return Err(err(format!(
                 "the small workload has {rss} KiB resident (> {SMALL_RSS_MAX_KIB})"

@@ -200,7 +200,7 @@ fn write_fd(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
 
 /// A field of `/proc/PID/status` ("VmRSS", "RssAnon", "Threads"): its
 /// first number.
-fn status_field(pid: &str, key: &str) -> io::Result<u64> {
+pub(crate) fn status_field(pid: &str, key: &str) -> io::Result<u64> {
     let s = fs::read_to_string(format!("/proc/{pid}/status"))?;
     s.lines()
         .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
