@@ -23,6 +23,9 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+/* @rst-inplace */
+#include <linux/splice.h>
+/* @end */
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uio.h>
@@ -127,6 +130,10 @@ static void kcr_crc(struct kcr_ctx *ctx, const void *buf, size_t len)
 {
 	__le32 v = cpu_to_le32(ctx->crc);
 
+/* @rst-inplace */
+	if (ctx->crc_checked)
+		return;
+/* @end */
 	if (ctx->crc_tfm && len >= 256 &&
 	    !crypto_shash_setkey(ctx->crc_tfm, (u8 *)&v, sizeof(v)) &&
 	    !crypto_shash_digest(ctx->crc_desc, buf, len, (u8 *)&v)) {
@@ -345,6 +352,62 @@ int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
 	return 0;
 }
 
+/* @rst-inplace */
+/*
+ * Read nr (at most KCR_PAGES_MAX) whole pages of the image into pages,
+ * updating the checksum: restart's pages are read straight into the new
+ * address space, with no copy through ctx->buf.  The caller holds a
+ * reference on every page and no lock.
+ */
+int kcr_read_into_pages(struct kcr_ctx *ctx, struct page **pages,
+			unsigned int nr)
+{
+	struct file *f = ctx->file;
+	loff_t *ppos = (f->f_mode & FMODE_STREAM) ? NULL : &ctx->pos;
+	size_t len = (size_t)nr * PAGE_SIZE, done = 0;
+	struct iov_iter iter;
+	unsigned int i;
+	int ret;
+
+	if (WARN_ON_ONCE(nr > KCR_PAGES_MAX))
+		return -EINVAL;
+	if (!f->f_op->read_iter) {
+		ret = kcr_read(ctx, ctx->buf, len);
+		for (i = 0; i < nr && !ret; i++)
+			memcpy_to_page(pages[i], 0, ctx->buf + i * PAGE_SIZE,
+				       PAGE_SIZE);
+		return ret;
+	}
+	for (i = 0; i < nr; i++)
+		bvec_set_page(&ctx->bvec[i], pages[i], PAGE_SIZE, 0);
+	while (done < len) {
+		ssize_t n;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		iov_iter_bvec(&iter, ITER_DEST, ctx->bvec, nr, len);
+		iov_iter_advance(&iter, done);
+		n = vfs_iter_read(f, &iter, ppos, 0);
+		if (n < 0)
+			return kcr_io_error(n);
+		if (n == 0) {
+			kcr_log(ctx, "image truncated at offset %llu",
+				ctx->total + done);
+			return -EINVAL;
+		}
+		done += n;
+	}
+	for (i = 0; i < nr && !ctx->crc_checked; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		kcr_crc(ctx, p, PAGE_SIZE);
+		kunmap_local(p);
+	}
+	ctx->total += len;
+	return 0;
+}
+
+/* @end */
 /* Fill in a record header; len covers the payload written after it. */
 void kcr_init_rec(struct kcr_ctx *ctx, void *rec, u32 type, u32 len)
 {
@@ -385,12 +448,77 @@ int kcr_read(struct kcr_ctx *ctx, void *buf, size_t len)
 	return 0;
 }
 
+/* @rst-inplace */
+/* One pipe buffer of the image's page cache: checksummed where it is. */
+static int kcr_crc_buf(struct pipe_inode_info *pipe, struct pipe_buffer *buf,
+		       struct splice_desc *sd)
+{
+	struct kcr_ctx *ctx = sd->u.data;
+	void *p = kmap_local_page(buf->page);
+
+	kcr_crc(ctx, p + buf->offset, sd->len);
+	kunmap_local(p);
+	return sd->len;
+}
+
+static int kcr_crc_pipe(struct pipe_inode_info *pipe, struct splice_desc *sd)
+{
+	return __splice_from_pipe(pipe, sd, kcr_crc_buf);
+}
+
+/*
+ * kcr_skip() of a seekable image that can splice: its pages go through
+ * the checksum from the page cache, with no copy.  1 if it cannot.
+ */
+static int kcr_skip_in_place(struct kcr_ctx *ctx, size_t len)
+{
+	struct file *f = ctx->file;
+	struct splice_desc sd = {
+		.total_len = len,
+		.pos = ctx->pos,
+		.u.data = ctx,
+	};
+	ssize_t n;
+
+	if ((f->f_mode & (FMODE_STREAM | FMODE_LSEEK)) != FMODE_LSEEK ||
+	    !f->f_op->splice_read)
+		return 1;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	n = splice_direct_to_actor(f, &sd, kcr_crc_pipe);
+	if (n < 0)
+		return kcr_io_error(n);
+	ctx->pos += n;
+	ctx->total += n;
+	if (n < len) {
+		kcr_log(ctx, "image truncated at offset %llu", ctx->total);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* @end */
+/*
+ * Read len bytes into the checksum only (the dry run of restart checks
+ * page contents without keeping them).
+ */
 int kcr_skip(struct kcr_ctx *ctx, size_t len)
 {
+/* @rst-inplace */
+	int ret = kcr_skip_in_place(ctx, len);
+
+	if (ret <= 0)
+		return ret;
+/* @end */
 	while (len) {
 		size_t n = min_t(size_t, len, KCR_BUF_SIZE);
+/* @until rst-inplace */
 		int ret = kcr_read(ctx, ctx->buf, n);
+/* @end */
 
+/* @rst-inplace */
+		ret = kcr_read(ctx, ctx->buf, n);
+/* @end */
 		if (ret)
 			return ret;
 		len -= n;
@@ -552,7 +680,13 @@ int kcr_check_tail(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 	if (ret)
 		return ret;
 	ctx->total = total + sizeof(t);
+/* @until rst-inplace */
 	if (t.crc32 != crc || t.total_len != total || t.nr_records != nr) {
+/* @end */
+/* @rst-inplace */
+	if ((t.crc32 != crc && !ctx->crc_checked) || t.total_len != total ||
+	    t.nr_records != nr) {
+/* @end */
 		kcr_log(ctx, "image checksum mismatch (crc %#x/%#x, len %llu/%llu, records %u/%u)",
 			t.crc32, crc, t.total_len, total, t.nr_records, nr);
 		return -EINVAL;

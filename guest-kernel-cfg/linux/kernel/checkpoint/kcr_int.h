@@ -73,6 +73,9 @@ struct kcr_ctx {
 	u32 crc;		/* running crc32_le() state */
 	struct crypto_shash *crc_tfm;	/* accelerated "crc32", or NULL */
 	struct shash_desc *crc_desc;
+/* @rst-inplace */
+	bool crc_checked;	/* restart: the dry run checked it; skip it */
+/* @end */
 	u64 total;		/* bytes of image read or written */
 	u32 nr_records;
 	u32 next_objid;
@@ -403,6 +406,10 @@ int kcr_read_hdr(struct kcr_ctx *ctx, struct kcr_hdr *h);
 int kcr_read_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h, void *rec,
 		 u32 size);
 int kcr_skip(struct kcr_ctx *ctx, size_t len);
+/* @rst-inplace */
+int kcr_read_into_pages(struct kcr_ctx *ctx, struct page **pages,
+			unsigned int nr);
+/* @end */
 
 /* The offset of the record whose header was just read. */
 static inline u64 kcr_rec_off(struct kcr_ctx *ctx)

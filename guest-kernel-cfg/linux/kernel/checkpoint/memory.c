@@ -479,6 +479,7 @@ int kcr_unmap_all(struct kcr_ctx *ctx, struct kcr_rst *rst)
 	return ret;
 }
 
+/* @until rst-inplace */
 /* Write nr pages from ctx->buf at addr in current's address space. */
 static int kcr_fill_pages(unsigned long addr, unsigned int nr, void *buf)
 {
@@ -509,6 +510,38 @@ static int kcr_fill_pages(unsigned long addr, unsigned int nr, void *buf)
 	return got == nr ? 0 : -EFAULT;
 }
 
+/* @end */
+/* @rst-inplace */
+/* Read nr pages of the image into current's address space at addr. */
+static int kcr_fill_pages(struct kcr_ctx *ctx, unsigned long addr,
+			  unsigned int nr)
+{
+	struct mm_struct *mm = current->mm;
+	struct page *pages[KCR_PAGES_MAX];
+	long got, i;
+	int ret;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	/* FOLL_FORCE: ptrace-poke semantics, COW into read-only mappings. */
+	got = get_user_pages_remote(mm, addr, nr, FOLL_WRITE | FOLL_FORCE,
+				    pages, NULL);
+	mmap_read_unlock(mm);
+	if (got < 0)
+		return got;
+	/* No lock held: the image may be a file of this address space. */
+	ret = got == nr ? kcr_read_into_pages(ctx, pages, nr) : -EFAULT;
+	for (i = 0; i < got; i++) {
+		if (!ret)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
+	return ret;
+}
+
+/* @end */
+/* @until rst-inplace */
 /*
  * Reads a PAGES record and its contents (into ctx->buf): 1..KCR_PAGES_MAX
  * whole pages at or past *next and below @end, which @what names in the
@@ -536,6 +569,56 @@ int kcr_read_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 	return 0;
 }
 
+/* @end */
+/* @rst-inplace */
+/*
+ * Reads a PAGES record's fixed part: 1..KCR_PAGES_MAX whole pages at or
+ * past next and below @end, which @what names in the refusal.  Its
+ * contents follow in the image.
+ */
+static int kcr_read_pages_rec(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+			      struct kcr_rec_pages *r, u64 next, u64 end,
+			      const char *what)
+{
+	int ret;
+
+	ret = kcr_read_rec(ctx, h, r, sizeof(*r));
+	if (ret)
+		return ret;
+	if (!r->nr_pages || r->nr_pages > KCR_PAGES_MAX || r->__pad ||
+	    h->len != sizeof(*r) + r->nr_pages * PAGE_SIZE ||
+	    !PAGE_ALIGNED(r->addr) || r->addr < next || r->addr >= end ||
+	    r->nr_pages > (end - r->addr) >> PAGE_SHIFT)
+		return KCR_BAD(ctx, "pages %#llx (%u) outside %s (from %#llx below %#llx)",
+			       r->addr, r->nr_pages, what, next, end);
+	return 0;
+}
+
+/*
+ * Reads a PAGES record (see kcr_read_pages_rec()) and its contents: into
+ * ctx->buf, or, in the dry run, only into the checksum.  Moves *next past
+ * them.
+ */
+int kcr_read_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
+		   struct kcr_rec_pages *r, u64 *next, u64 end,
+		   const char *what)
+{
+	int ret;
+
+	ret = kcr_read_pages_rec(ctx, h, r, *next, end, what);
+	if (ret)
+		return ret;
+	if (ctx->dry_run)
+		ret = kcr_skip(ctx, r->nr_pages * PAGE_SIZE);
+	else
+		ret = kcr_read(ctx, ctx->buf, r->nr_pages * PAGE_SIZE);
+	if (ret)
+		return ret;
+	*next = r->addr + r->nr_pages * PAGE_SIZE;
+	return 0;
+}
+
+/* @end */
 /* @until cow-rst */
 static int kcr_rst_pages(struct kcr_ctx *ctx, const struct kcr_hdr *h,
 			 const struct kcr_rec_vma *v, u64 *next)
@@ -549,7 +632,12 @@ static int kcr_rst_pages(struct kcr_ctx *ctx, struct kcr_rst *rst,
 	struct kcr_rec_pages r;
 	int ret;
 
+/* @until rst-inplace */
 	ret = kcr_read_pages(ctx, h, &r, next, v->end, "their mapping");
+/* @end */
+/* @rst-inplace */
+	ret = kcr_read_pages_rec(ctx, h, &r, *next, v->end, "their mapping");
+/* @end */
 	if (ret)
 		return ret;
 	if (v->file_ref) {
@@ -564,15 +652,30 @@ static int kcr_rst_pages(struct kcr_ctx *ctx, struct kcr_rst *rst,
 			return KCR_BAD(ctx, "pages %#llx (%u) beyond the end of the mapped file",
 				       r.addr, r.nr_pages);
 	}
+/* @until rst-inplace */
 	if (ctx->dry_run)
 		return 0;
+/* @end */
+/* @rst-inplace */
+	if (ctx->dry_run) {
+		ret = kcr_skip(ctx, r.nr_pages * PAGE_SIZE);
+		*next = r.addr + r.nr_pages * PAGE_SIZE;
+		return ret;
+	}
+	*next = r.addr + r.nr_pages * PAGE_SIZE;
+/* @end */
 /* @cow-rst */
 	/* In a copied mapping: its own pages, not the parent's. */
 	ret = kcr_cow_zap(rst, *next);
 	if (ret)
 		return ret;
 /* @end */
+/* @until rst-inplace */
 	ret = kcr_fill_pages(r.addr, r.nr_pages, ctx->buf);
+/* @end */
+/* @rst-inplace */
+	ret = kcr_fill_pages(ctx, r.addr, r.nr_pages);
+/* @end */
 	if (ret) {
 		kcr_log(ctx, "cannot fill pages at %#llx: %d", r.addr, ret);
 		return ret;
