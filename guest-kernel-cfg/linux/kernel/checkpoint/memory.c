@@ -12,6 +12,9 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+/* @rst-newpages */
+#include <linux/memcontrol.h>
+/* @end */
 #include <linux/mount.h>
 #include <linux/pagewalk.h>
 #include <linux/prctl.h>
@@ -512,6 +515,7 @@ static int kcr_fill_pages(unsigned long addr, unsigned int nr, void *buf)
 
 /* @end */
 /* @rst-inplace */
+/* @until rst-newpages */
 /* Read nr pages of the image into current's address space at addr. */
 static int kcr_fill_pages(struct kcr_ctx *ctx, unsigned long addr,
 			  unsigned int nr)
@@ -540,6 +544,115 @@ static int kcr_fill_pages(struct kcr_ctx *ctx, unsigned long addr,
 	return ret;
 }
 
+/* @end */
+/* @rst-newpages */
+/*
+ * Map folio, filled, at addr of an anonymous private mapping where
+ * nothing is mapped yet, as a write fault would have mapped a new page
+ * (do_anonymous_page()).  False if something is there.  mmap_lock held.
+ */
+static bool kcr_map_new_page(struct vm_area_struct *vma, unsigned long addr,
+			     struct folio *folio)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	pte_t entry, *pte;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	pgd = pgd_offset(mm, addr);
+	p4d = p4d_alloc(mm, pgd, addr);
+	pud = p4d ? pud_alloc(mm, p4d, addr) : NULL;
+	pmd = pud ? pmd_alloc(mm, pud, addr) : NULL;
+	if (!pmd || pte_alloc(mm, pmd))
+		return false;
+	pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!pte)
+		return false;
+	if (!pte_none(ptep_get(pte))) {
+		pte_unmap_unlock(pte, ptl);
+		return false;
+	}
+	entry = pte_sw_mkyoung(mk_pte(&folio->page, vma->vm_page_prot));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry), vma);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(folio, vma);
+	set_pte_at(mm, addr, pte, entry);
+	update_mmu_cache(vma, addr, pte);
+	pte_unmap_unlock(pte, ptl);
+	return true;
+}
+
+/*
+ * Read nr pages of the image into current's address space at addr.
+ *
+ * They are read into new pages, which are mapped as they are where the
+ * mapping is anonymous and private and nothing is mapped yet (most of a
+ * process: heap, stacks, anonymous mappings): a write fault would have
+ * zeroed each page before the image's contents overwrote it.  Anywhere
+ * else (a file's private copies, pages a copied address space kept) the
+ * contents are written as ptrace would, through get_user_pages().
+ */
+static int kcr_fill_pages(struct kcr_ctx *ctx, unsigned long addr,
+			  unsigned int nr)
+{
+	struct folio *folios[KCR_PAGES_MAX] = {};
+	struct page *pages[KCR_PAGES_MAX];
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long end = addr + nr * PAGE_SIZE;
+	unsigned int i;
+	bool fast;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		folios[i] = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
+		if (!folios[i] || mem_cgroup_charge(folios[i], mm, GFP_KERNEL)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		pages[i] = &folios[i]->page;
+	}
+	/* No lock held: the image may be a file of this address space. */
+	ret = kcr_read_into_pages(ctx, pages, nr);
+	if (ret)
+		goto out;
+	for (i = 0; i < nr; i++)
+		__folio_mark_uptodate(folios[i]);
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out;
+	vma = vma_lookup(mm, addr);
+	fast = vma && vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
+	       end <= vma->vm_end && !anon_vma_prepare(vma);
+	for (i = 0; i < nr && fast; i++) {
+		if (kcr_map_new_page(vma, addr + i * PAGE_SIZE, folios[i]))
+			folios[i] = NULL;	/* the mapping's now */
+	}
+	mmap_read_unlock(mm);
+
+	/* FOLL_FORCE: ptrace-poke semantics, COW into read-only mappings. */
+	for (i = 0; i < nr && !ret; i++) {
+		if (folios[i] &&
+		    access_remote_vm(mm, addr + i * PAGE_SIZE,
+				     folio_address(folios[i]), PAGE_SIZE,
+				     FOLL_WRITE | FOLL_FORCE) != PAGE_SIZE)
+			ret = -EFAULT;
+	}
+out:
+	for (i = 0; i < nr; i++) {
+		if (folios[i])
+			folio_put(folios[i]);
+	}
+	return ret;
+}
+
+/* @end */
 /* @end */
 /* @until rst-inplace */
 /*
