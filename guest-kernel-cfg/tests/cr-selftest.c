@@ -3623,26 +3623,68 @@ static int cmd_errors(void)
 /* ------------------------------------------------------------------ */
 /* Fuzzing. */
 
-static uint32_t crc_table[256];
+/* XXH64 (seed 0), the image checksum, as lib/xxhash.c computes it. */
+#define XXH_P1 0x9E3779B185EBCA87ULL
+#define XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define XXH_P3 0x165667B19E3779F9ULL
+#define XXH_P4 0x85EBCA77C2B2AE63ULL
+#define XXH_P5 0x27D4EB2F165667C5ULL
 
-static uint32_t crc32(const uint8_t *p, size_t n)
+static uint64_t xxh_rotl(uint64_t x, int r)
 {
-	uint32_t c = ~0U;
-	size_t i;
+	return (x << r) | (x >> (64 - r));
+}
 
-	if (!crc_table[1]) {
-		for (i = 0; i < 256; i++) {
-			uint32_t v = i;
-			int k;
+static uint64_t xxh_round(uint64_t acc, uint64_t in)
+{
+	return xxh_rotl(acc + in * XXH_P2, 31) * XXH_P1;
+}
 
-			for (k = 0; k < 8; k++)
-				v = v & 1 ? 0xedb88320U ^ (v >> 1) : v >> 1;
-			crc_table[i] = v;
+static uint64_t xxh_merge(uint64_t acc, uint64_t v)
+{
+	return (acc ^ xxh_round(0, v)) * XXH_P1 + XXH_P4;
+}
+
+static uint64_t xxh64(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	uint64_t h, v[4] = { XXH_P1 + XXH_P2, XXH_P2, 0, -XXH_P1 };
+	uint64_t w;
+	uint32_t w32;
+	int i;
+
+	if (n >= 32) {
+		for (; p + 32 <= end; p += 32) {
+			for (i = 0; i < 4; i++) {
+				memcpy(&w, p + 8 * i, 8);
+				v[i] = xxh_round(v[i], w);
+			}
 		}
+		h = xxh_rotl(v[0], 1) + xxh_rotl(v[1], 7) +
+		    xxh_rotl(v[2], 12) + xxh_rotl(v[3], 18);
+		for (i = 0; i < 4; i++)
+			h = xxh_merge(h, v[i]);
+	} else {
+		h = XXH_P5;
 	}
-	for (i = 0; i < n; i++)
-		c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return ~c;
+	h += n;
+	for (; p + 8 <= end; p += 8) {
+		memcpy(&w, p, 8);
+		h = xxh_rotl(h ^ xxh_round(0, w), 27) * XXH_P1 + XXH_P4;
+	}
+	if (p + 4 <= end) {
+		memcpy(&w32, p, 4);
+		h = xxh_rotl(h ^ (uint64_t)w32 * XXH_P1, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = xxh_rotl(h ^ *p * XXH_P5, 11) * XXH_P1;
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
 }
 
 static uint64_t rng_state;
@@ -3690,7 +3732,7 @@ static void fix_tail(uint8_t *img, size_t len)
 	if (last + sizeof(struct kcr_rec_tail) <= len) {
 		struct kcr_rec_tail *t = (void *)(img + last);
 
-		t->crc32 = crc32(img, last);
+		t->xxh64 = xxh64(img, last);
 		t->nr_records = n;
 		t->total_len = last;
 	}

@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// `KCR_MAGIC`: "KKCRIMG1".
 pub const KCR_MAGIC: u64 = 0x3147_4d49_5243_4b4b;
 /// `KCR_VERSION`.
-pub const KCR_VERSION: u32 = 6;
+pub const KCR_VERSION: u32 = 7;
 /// `KCR_ARCH_X86_64`.
 pub const KCR_ARCH_X86_64: u32 = 1;
 /// `KCR_REC_MAX_LEN`: no record is longer.
@@ -2110,9 +2110,10 @@ pub const KCR_TFD_CANCEL_ON_SET: u32 = 2;
 #[allow(missing_docs)]
 pub struct kcr_rec_tail {
     pub h: kcr_hdr,
-    pub crc32: u32,
-    pub nr_records: u32,
+    pub xxh64: u64,
     pub total_len: u64,
+    pub nr_records: u32,
+    pub __pad: u32,
 }
 
 macro_rules! layout {
@@ -2214,7 +2215,7 @@ layout! {
         max_window, rcv_wnd, rcv_wup, mss_clamp, opts, snd_wscale, rcv_wscale, reserved, timestamp,
         sndbuf, rcvbuf }
     kcr_rec_tcp_data { h, queue, len }
-    kcr_rec_tail { h, crc32, nr_records, total_len }
+    kcr_rec_tail { h, xxh64, total_len, nr_records, __pad }
 }
 
 /// Every constant of the format with its C name, for the same test.

@@ -109,7 +109,7 @@ pub fn mutate(img: &mut Vec<u8>, kind: Kind) -> Result<String, Error> {
     Ok(what)
 }
 
-/// Rewrites the tail's CRC, record count and length for the body (the
+/// Rewrites the tail's checksum, record count and length for the body (the
 /// fuzzer uses it too, to get past the checksum).
 pub fn fix_tail(img: &mut [u8]) -> Result<(), Error> {
     let recs = records(img);
@@ -117,10 +117,10 @@ pub fn fix_tail(img: &mut [u8]) -> Result<(), Error> {
     if t != rec::TAIL || len < size_of::<kcr_rec_tail>() {
         return Err(Error::NoTail);
     }
-    let crc = crc32fast::hash(&img[..toff]);
+    let sum = xxhash_rust::xxh64::xxh64(&img[..toff], 0);
     let put =
         |img: &mut [u8], o: usize, v: &[u8]| img[toff + o..toff + o + v.len()].copy_from_slice(v);
-    put(img, offset_of!(kcr_rec_tail, crc32), &crc.to_le_bytes());
+    put(img, offset_of!(kcr_rec_tail, xxh64), &sum.to_le_bytes());
     put(
         img,
         offset_of!(kcr_rec_tail, nr_records),

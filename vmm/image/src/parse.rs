@@ -6,6 +6,7 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use serde::Serialize;
+use xxhash_rust::xxh64::Xxh64;
 use zerocopy::FromBytes;
 
 use crate::format::*;
@@ -1033,8 +1034,8 @@ pub struct Image {
     pub records: u32,
     /// Bytes before the tail.
     pub total_len: u64,
-    /// The stream's CRC-32 (checked).
-    pub crc32: u32,
+    /// The stream's XXH64 checksum (checked).
+    pub xxh64: u64,
 }
 
 fn cstr(b: &[u8]) -> Option<String> {
@@ -1069,7 +1070,7 @@ struct Parser<'v, R: Read> {
     visit: Option<&'v mut dyn FnMut(PageRef<'_>)>,
     offset: u64,
     index: u32,
-    crc: crc32fast::Hasher,
+    sum: Xxh64,
     buf: Vec<u8>,
     /// Every object id defined so far: the record type that defined it
     /// and, for a FILE, its kind.
@@ -2347,10 +2348,10 @@ impl<R: Read> Parser<'_, R> {
             }
             self.buf = whole;
             if t == rec::TAIL {
-                let crc = self.crc.clone().finalize();
-                return self.tail(crc, len);
+                let sum = self.sum.digest();
+                return self.tail(sum, len);
             }
-            self.crc.update(&self.buf);
+            self.sum.update(&self.buf);
             if t != rec::PAGES {
                 self.contents = None;
             }
@@ -3839,7 +3840,7 @@ impl<R: Read> Parser<'_, R> {
         Ok(())
     }
 
-    fn tail(mut self, crc: u32, len: u32) -> Result<Image, Error> {
+    fn tail(mut self, sum: u64, len: u32) -> Result<Image, Error> {
         let t = rec::TAIL;
         if let Some((i, want)) = self.state_of {
             return Err(self.missing_state(t, i, want));
@@ -3867,12 +3868,15 @@ impl<R: Read> Parser<'_, R> {
             self.check_size(t, len, rule)?;
         }
         let tail: kcr_rec_tail = self.obj(t)?;
-        if tail.crc32 != crc {
+        if tail.__pad != 0 {
+            return Err(self.err(t, "non-zero padding"));
+        }
+        if tail.xxh64 != sum {
             return Err(self.err(
                 t,
                 format!(
-                    "checksum mismatch: image says {:#010x}, stream is {crc:#010x}",
-                    tail.crc32
+                    "checksum mismatch: image says {:#018x}, stream is {sum:#018x}",
+                    tail.xxh64
                 ),
             ));
         }
@@ -3957,7 +3961,7 @@ impl<R: Read> Parser<'_, R> {
             pipes: self.pipes,
             records: self.index,
             total_len: self.offset,
-            crc32: crc,
+            xxh64: sum,
         })
     }
 }
@@ -4988,7 +4992,7 @@ fn parse_with<R: Read>(r: R, visit: Option<&mut dyn FnMut(PageRef<'_>)>) -> Resu
         visit,
         offset: 0,
         index: 0,
-        crc: crc32fast::Hasher::new(),
+        sum: Xxh64::new(0),
         buf: Vec::new(),
         objects: HashMap::new(),
         files: Vec::new(),

@@ -300,8 +300,8 @@ pub fn finish(mut body: Vec<u8>, records: u32) -> Vec<u8> {
     let mut t = record(rec::TAIL, size_of::<kcr_rec_tail>(), &[]);
     put(
         &mut t,
-        offset_of!(kcr_rec_tail, crc32),
-        &crc32fast::hash(&body).to_le_bytes(),
+        offset_of!(kcr_rec_tail, xxh64),
+        &xxhash_rust::xxh64::xxh64(&body, 0).to_le_bytes(),
     );
     put(
         &mut t,

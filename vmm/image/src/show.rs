@@ -838,8 +838,8 @@ pub fn summary(img: &Image) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "image: format v{}, {}, {} records, {} bytes, crc32 {:#010x} ok",
-        h.version, h.arch, img.records, img.total_len, img.crc32
+        "image: format v{}, {}, {} records, {} bytes, xxh64 {:#018x} ok",
+        h.version, h.arch, img.records, img.total_len, img.xxh64
     );
     let _ = writeln!(
         s,

@@ -8,8 +8,6 @@
  * in memory as a whole.  Page contents are written straight from the
  * pages with an ITER_BVEC iterator, without a copy.
  */
-#include <crypto/hash.h>
-#include <linux/crc32.h>
 #include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/file.h>
@@ -30,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uio.h>
 #include <linux/utsname.h>
+#include <linux/xxhash.h>
 
 #include "kcr_int.h"
 
@@ -98,49 +97,18 @@ void kcr_log(struct kcr_ctx *ctx, const char *fmt, ...)
 }
 
 /*
- * The image checksum is crc32_le().  Where the crypto API has an
- * accelerated "crc32" (crc32-pclmul on x86: the same CRC, seeded
- * through the key), bulk data goes through it: the generic table-driven
- * code costs more than copying the data into the image.
+ * The image checksum is xxh64 (seed 0) of every byte before the tail:
+ * as fast as copying the data into the image, where a table-driven CRC
+ * costs more than the copy (and an accelerated one needs the crypto API),
+ * and 64 bits wide.
  */
-static void kcr_crc_init(struct kcr_ctx *ctx)
+static void kcr_sum(struct kcr_ctx *ctx, const void *buf, size_t len)
 {
-	struct crypto_shash *tfm;
-
-	if (!IS_ENABLED(CONFIG_CRYPTO_HASH))
-		return;
-	tfm = crypto_alloc_shash("crc32", 0, 0);
-	if (IS_ERR(tfm))
-		return;
-	if (crypto_shash_digestsize(tfm) != sizeof(u32) ||
-	    !strcmp(crypto_shash_driver_name(tfm), "crc32-generic"))
-		goto fail;
-	ctx->crc_desc = kmalloc(sizeof(*ctx->crc_desc) +
-				crypto_shash_descsize(tfm), GFP_KERNEL);
-	if (!ctx->crc_desc)
-		goto fail;
-	ctx->crc_desc->tfm = tfm;
-	ctx->crc_tfm = tfm;
-	return;
-fail:
-	crypto_free_shash(tfm);
-}
-
-static void kcr_crc(struct kcr_ctx *ctx, const void *buf, size_t len)
-{
-	__le32 v = cpu_to_le32(ctx->crc);
-
 /* @rst-inplace */
-	if (ctx->crc_checked)
+	if (ctx->sum_checked)
 		return;
 /* @end */
-	if (ctx->crc_tfm && len >= 256 &&
-	    !crypto_shash_setkey(ctx->crc_tfm, (u8 *)&v, sizeof(v)) &&
-	    !crypto_shash_digest(ctx->crc_desc, buf, len, (u8 *)&v)) {
-		ctx->crc = le32_to_cpu(v);
-		return;
-	}
-	ctx->crc = crc32_le(ctx->crc, buf, len);
+	xxh64_update(&ctx->sum, buf, len);
 }
 
 struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
@@ -171,7 +139,7 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 	xa_init(&ctx->tcp_seen);
 /* @end */
 	ctx->restart = restart;
-	ctx->crc = ~0U;
+	xxh64_reset(&ctx->sum, 0);
 	ctx->next_objid = 1;
 	ctx->pid = task_pid_vnr(current);
 	get_task_comm(ctx->comm, current);
@@ -209,7 +177,6 @@ struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 		goto err;
 	}
 	ctx->pos = ctx->file->f_pos;
-	kcr_crc_init(ctx);
 
 /* @checkpoint-kill */
 buf:
@@ -263,9 +230,6 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 	kcr_tcp_release(ctx);
 /* @end */
 	kvfree(ctx->buf);
-	kfree(ctx->crc_desc);
-	if (ctx->crc_tfm)
-		crypto_free_shash(ctx->crc_tfm);
 	kfree(ctx);
 }
 
@@ -288,7 +252,7 @@ int kcr_write(struct kcr_ctx *ctx, const void *buf, size_t len)
 	struct file *f = ctx->file;
 	loff_t *ppos = (f->f_mode & FMODE_STREAM) ? NULL : &ctx->pos;
 
-	kcr_crc(ctx, buf, len);
+	kcr_sum(ctx, buf, len);
 	ctx->total += len;
 	while (len) {
 		ssize_t n;
@@ -329,7 +293,7 @@ int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
 	for (i = 0; i < nr; i++) {
 		void *p = kmap_local_page(pages[i]);
 
-		kcr_crc(ctx, p, PAGE_SIZE);
+		kcr_sum(ctx, p, PAGE_SIZE);
 		kunmap_local(p);
 		bvec_set_page(&ctx->bvec[i], pages[i], PAGE_SIZE, 0);
 	}
@@ -397,10 +361,10 @@ int kcr_read_into_pages(struct kcr_ctx *ctx, struct page **pages,
 		}
 		done += n;
 	}
-	for (i = 0; i < nr && !ctx->crc_checked; i++) {
+	for (i = 0; i < nr && !ctx->sum_checked; i++) {
 		void *p = kmap_local_page(pages[i]);
 
-		kcr_crc(ctx, p, PAGE_SIZE);
+		kcr_sum(ctx, p, PAGE_SIZE);
 		kunmap_local(p);
 	}
 	ctx->total += len;
@@ -443,27 +407,27 @@ int kcr_read(struct kcr_ctx *ctx, void *buf, size_t len)
 		p += n;
 		left -= n;
 	}
-	kcr_crc(ctx, buf, len);
+	kcr_sum(ctx, buf, len);
 	ctx->total += len;
 	return 0;
 }
 
 /* @rst-inplace */
 /* One pipe buffer of the image's page cache: checksummed where it is. */
-static int kcr_crc_buf(struct pipe_inode_info *pipe, struct pipe_buffer *buf,
+static int kcr_sum_buf(struct pipe_inode_info *pipe, struct pipe_buffer *buf,
 		       struct splice_desc *sd)
 {
 	struct kcr_ctx *ctx = sd->u.data;
 	void *p = kmap_local_page(buf->page);
 
-	kcr_crc(ctx, p + buf->offset, sd->len);
+	kcr_sum(ctx, p + buf->offset, sd->len);
 	kunmap_local(p);
 	return sd->len;
 }
 
-static int kcr_crc_pipe(struct pipe_inode_info *pipe, struct splice_desc *sd)
+static int kcr_sum_pipe(struct pipe_inode_info *pipe, struct splice_desc *sd)
 {
-	return __splice_from_pipe(pipe, sd, kcr_crc_buf);
+	return __splice_from_pipe(pipe, sd, kcr_sum_buf);
 }
 
 /*
@@ -485,7 +449,7 @@ static int kcr_skip_in_place(struct kcr_ctx *ctx, size_t len)
 		return 1;
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	n = splice_direct_to_actor(f, &sd, kcr_crc_pipe);
+	n = splice_direct_to_actor(f, &sd, kcr_sum_pipe);
 	if (n < 0)
 		return kcr_io_error(n);
 	ctx->pos += n;
@@ -533,7 +497,7 @@ int kcr_skip(struct kcr_ctx *ctx, size_t len)
  */
 int kcr_read_hdr(struct kcr_ctx *ctx, struct kcr_hdr *h)
 {
-	u32 crc = ctx->crc;
+	struct xxh64_state sum = ctx->sum;
 	u64 total = ctx->total;
 	int ret;
 
@@ -547,7 +511,7 @@ int kcr_read_hdr(struct kcr_ctx *ctx, struct kcr_hdr *h)
 	}
 	if (h->type == KCR_REC_TAIL) {
 		/* Hand the pre-tail state to kcr_check_tail(). */
-		ctx->crc = crc;
+		ctx->sum = sum;
 		ctx->total = total;
 	} else {
 		ctx->nr_records++;
@@ -656,7 +620,7 @@ int kcr_write_tail(struct kcr_ctx *ctx)
 {
 	struct kcr_rec_tail t = {};
 
-	t.crc32 = ~ctx->crc;
+	t.xxh64 = xxh64_digest(&ctx->sum);
 	t.nr_records = ctx->nr_records;
 	t.total_len = ctx->total;
 	kcr_init_rec(ctx, &t, KCR_REC_TAIL, sizeof(t));
@@ -667,7 +631,7 @@ int kcr_write_tail(struct kcr_ctx *ctx)
 int kcr_check_tail(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 {
 	struct kcr_rec_tail t;
-	u32 crc = ~ctx->crc;
+	u64 sum = xxh64_digest(&ctx->sum);
 	u64 total = ctx->total;
 	u32 nr = ctx->nr_records;
 	int ret;
@@ -680,15 +644,20 @@ int kcr_check_tail(struct kcr_ctx *ctx, const struct kcr_hdr *h)
 	if (ret)
 		return ret;
 	ctx->total = total + sizeof(t);
+	if (t.__pad) {
+		kcr_log(ctx, "tail record has non-zero padding");
+		return -EINVAL;
+	}
 /* @until rst-inplace */
-	if (t.crc32 != crc || t.total_len != total || t.nr_records != nr) {
+	if (t.xxh64 != sum || t.total_len != total || t.nr_records != nr) {
 /* @end */
 /* @rst-inplace */
-	if ((t.crc32 != crc && !ctx->crc_checked) || t.total_len != total ||
+	if ((t.xxh64 != sum && !ctx->sum_checked) || t.total_len != total ||
 	    t.nr_records != nr) {
 /* @end */
-		kcr_log(ctx, "image checksum mismatch (crc %#x/%#x, len %llu/%llu, records %u/%u)",
-			t.crc32, crc, t.total_len, total, t.nr_records, nr);
+		kcr_log(ctx,
+			"image checksum mismatch (xxh64 %#llx/%#llx, len %llu/%llu, records %u/%u)",
+			t.xxh64, sum, t.total_len, total, t.nr_records, nr);
 		return -EINVAL;
 	}
 	return 0;
@@ -708,7 +677,7 @@ void kcr_ctx_rewind(struct kcr_ctx *ctx, loff_t pos)
 	kcr_unix_rst_release(ctx);
 /* @end */
 	ctx->pos = pos;
-	ctx->crc = ~0U;
+	xxh64_reset(&ctx->sum, 0);
 	ctx->total = 0;
 	ctx->nr_records = 0;
 	ctx->next_objid = 1;

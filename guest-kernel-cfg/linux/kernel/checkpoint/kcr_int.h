@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <linux/xxhash.h>
 
 struct crypto_shash;
 struct cred;
@@ -70,11 +71,9 @@ struct kcr_ctx {
 /* @end */
 /* @end */
 	loff_t pos;		/* unused for FMODE_STREAM files */
-	u32 crc;		/* running crc32_le() state */
-	struct crypto_shash *crc_tfm;	/* accelerated "crc32", or NULL */
-	struct shash_desc *crc_desc;
+	struct xxh64_state sum;	/* running checksum of the stream */
 /* @rst-inplace */
-	bool crc_checked;	/* restart: the dry run checked it; skip it */
+	bool sum_checked;	/* restart: the dry run checked it; skip it */
 /* @end */
 	u64 total;		/* bytes of image read or written */
 	u32 nr_records;

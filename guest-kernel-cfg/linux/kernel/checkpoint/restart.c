@@ -699,7 +699,7 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		kcr_ctx_rewind(ctx, start);
 /* @rst-inplace */
 		/* Held: the same bytes again, whose checksum was right. */
-		ctx->crc_checked = true;
+		ctx->sum_checked = true;
 /* @end */
 	}
 	ret = kcr_restart(ctx, rst, tr);

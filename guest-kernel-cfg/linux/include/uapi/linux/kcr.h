@@ -126,8 +126,8 @@
  * name an object defined earlier in the stream.  Two descriptors that
  * share one open file (dup(), fork()) refer to one file object.
  *
- * The tail carries the CRC-32 (IEEE 802.3, as zlib's crc32()) of every
- * byte of the stream before the tail record.
+ * The tail carries the xxh64 (XXH64, seed 0) of every byte of the stream
+ * before the tail record.
  */
 #ifndef _UAPI_LINUX_KCR_H
 #define _UAPI_LINUX_KCR_H
@@ -230,10 +230,10 @@
 
 #define KCR_MAGIC		0x31474d4952434b4bULL	/* "KKCRIMG1" */
 /* @until attrs */
-#define KCR_VERSION		5
+#define KCR_VERSION		6
 /* @end */
 /* @attrs */
-#define KCR_VERSION		6
+#define KCR_VERSION		7
 /* @end */
 
 #define KCR_ARCH_X86_64		1
@@ -1695,9 +1695,10 @@ struct kcr_rec_tcp_data {
 /* KCR_REC_TAIL */
 struct kcr_rec_tail {
 	struct kcr_hdr h;
-	__u32 crc32;		/* CRC-32 of all bytes before this record */
-	__u32 nr_records;	/* records before this one */
+	__u64 xxh64;		/* XXH64 (seed 0) of all bytes before this record */
 	__u64 total_len;	/* bytes before this record */
+	__u32 nr_records;	/* records before this one */
+	__u32 __pad;		/* zero */
 };
 
 #endif /* _UAPI_LINUX_KCR_H */
