@@ -111,6 +111,33 @@ static void kcr_sum(struct kcr_ctx *ctx, const void *buf, size_t len)
 	xxh64_update(&ctx->sum, buf, len);
 }
 
+/* @page-batch */
+/* Drop the batch's page references and empty it. */
+static void kcr_batch_drop(struct kcr_batch *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_bvec; i++) {
+		if (b->bvec[i].bv_page != b->hdrs)
+			put_page(b->bvec[i].bv_page);
+	}
+	b->hdr_len = 0;
+	b->nr_bvec = 0;
+	b->nr_pages = 0;
+	b->nr_recs = 0;
+	b->len = 0;
+}
+
+static void kcr_batch_free(struct kcr_ctx *ctx)
+{
+	if (!ctx->batch)
+		return;
+	kcr_batch_drop(ctx->batch);
+	__free_page(ctx->batch->hdrs);
+	kfree(ctx->batch);
+}
+
+/* @end */
 struct kcr_ctx *kcr_ctx_alloc(int fd, int logfd, bool restart)
 {
 	struct kcr_ctx *ctx;
@@ -229,6 +256,9 @@ void kcr_ctx_free(struct kcr_ctx *ctx)
 /* @tcp-conn */
 	kcr_tcp_release(ctx);
 /* @end */
+/* @page-batch */
+	kcr_batch_free(ctx);
+/* @end */
 	kvfree(ctx->buf);
 	kfree(ctx);
 }
@@ -246,11 +276,59 @@ static int kcr_io_error(ssize_t n)
 	return n;
 }
 
+/* @page-batch */
+/* Write nr bio_vecs of len bytes in all (their checksum is done). */
+static int kcr_write_bvec(struct kcr_ctx *ctx, struct bio_vec *bv,
+			  unsigned int nr, size_t len)
+{
+	struct file *f = ctx->file;
+	loff_t *ppos = (f->f_mode & FMODE_STREAM) ? NULL : &ctx->pos;
+	struct iov_iter iter;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		/* Rebuilt each time: a short write need not advance it. */
+		iov_iter_bvec(&iter, ITER_SOURCE, bv, nr, len);
+		iov_iter_advance(&iter, done);
+		n = vfs_iter_write(f, &iter, ppos, 0);
+		if (n < 0)
+			return kcr_io_error(n);
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+/* Write out the batch of PAGES records, if any: before any other write. */
+static int kcr_batch_flush(struct kcr_ctx *ctx)
+{
+	struct kcr_batch *b = ctx->batch;
+	int ret;
+
+	if (!b || !b->nr_bvec)
+		return 0;
+	ret = kcr_write_bvec(ctx, b->bvec, b->nr_bvec, b->len);
+	kcr_batch_drop(b);
+	return ret;
+}
+
+/* @end */
 /* Write raw bytes, updating the checksum. */
 int kcr_write(struct kcr_ctx *ctx, const void *buf, size_t len)
 {
 	struct file *f = ctx->file;
 	loff_t *ppos = (f->f_mode & FMODE_STREAM) ? NULL : &ctx->pos;
+/* @page-batch */
+	int ret = kcr_batch_flush(ctx);
+
+	if (ret)
+		return ret;
+/* @end */
 
 	kcr_sum(ctx, buf, len);
 	ctx->total += len;
@@ -287,9 +365,17 @@ int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
 	size_t len = (size_t)nr * PAGE_SIZE, done = 0;
 	struct iov_iter iter;
 	unsigned int i;
+/* @page-batch */
+	int ret;
+/* @end */
 
 	if (WARN_ON_ONCE(nr > KCR_PAGES_MAX))
 		return -EINVAL;
+/* @page-batch */
+	ret = kcr_batch_flush(ctx);
+	if (ret)
+		return ret;
+/* @end */
 	for (i = 0; i < nr; i++) {
 		void *p = kmap_local_page(pages[i]);
 
@@ -315,6 +401,61 @@ int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
 	}
 	return 0;
 }
+
+/* @page-batch */
+/*
+ * A record whose fixed part (rec, rec_len bytes) is followed by nr (at
+ * most KCR_PAGES_MAX) whole pages: counted and checksummed now, written
+ * with the next ones in one call when the batch is full or before any
+ * other write.  The batch holds its own reference on each page.
+ */
+int kcr_write_rec_pages(struct kcr_ctx *ctx, const void *rec,
+			unsigned int rec_len, struct page **pages,
+			unsigned int nr)
+{
+	struct kcr_batch *b = ctx->batch;
+	unsigned int i;
+	void *h;
+	int ret;
+
+	if (WARN_ON_ONCE(nr > KCR_PAGES_MAX || rec_len > PAGE_SIZE))
+		return -EINVAL;
+	if (!b) {
+		b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+		if (b)
+			b->hdrs = alloc_page(GFP_KERNEL_ACCOUNT);
+		if (!b || !b->hdrs) {
+			kfree(b);
+			return -ENOMEM;
+		}
+		ctx->batch = b;
+	}
+	if (b->nr_pages + nr > KCR_BATCH_PAGES || b->nr_recs == KCR_BATCH_RECS ||
+	    b->hdr_len + rec_len > PAGE_SIZE) {
+		ret = kcr_batch_flush(ctx);
+		if (ret)
+			return ret;
+	}
+	h = page_address(b->hdrs) + b->hdr_len;
+	memcpy(h, rec, rec_len);
+	kcr_sum(ctx, h, rec_len);
+	bvec_set_page(&b->bvec[b->nr_bvec++], b->hdrs, rec_len, b->hdr_len);
+	b->hdr_len += rec_len;
+	b->nr_recs++;
+	for (i = 0; i < nr; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		kcr_sum(ctx, p, PAGE_SIZE);
+		kunmap_local(p);
+		get_page(pages[i]);
+		bvec_set_page(&b->bvec[b->nr_bvec++], pages[i], PAGE_SIZE, 0);
+	}
+	b->nr_pages += nr;
+	b->len += rec_len + (size_t)nr * PAGE_SIZE;
+	ctx->total += rec_len + (size_t)nr * PAGE_SIZE;
+	return 0;
+}
+/* @end */
 
 /* @rst-inplace */
 /*

@@ -145,7 +145,30 @@ struct kcr_ctx {
 /* @end */
 	void *buf;		/* scratch buffer, KCR_BUF_SIZE bytes */
 	struct bio_vec bvec[KCR_PAGES_MAX];	/* kcr_write_pages() */
+/* @page-batch */
+	struct kcr_batch *batch;	/* PAGES records not written yet */
+/* @end */
 };
+
+/* @page-batch */
+/*
+ * PAGES records go to the image in batches: their fixed parts (copied
+ * into hdrs, one after another) and their pages (referenced) in one
+ * ITER_BVEC write of up to KCR_BATCH_PAGES pages.
+ */
+#define KCR_BATCH_PAGES	256
+#define KCR_BATCH_RECS	64
+struct kcr_batch {
+	struct page *hdrs;
+	unsigned int hdr_len;
+	unsigned int nr_bvec;
+	unsigned int nr_pages;
+	unsigned int nr_recs;
+	size_t len;
+	struct bio_vec bvec[KCR_BATCH_PAGES + KCR_BATCH_RECS];
+};
+
+/* @end */
 
 #define KCR_BUF_SIZE	(KCR_PAGES_MAX * PAGE_SIZE)
 
@@ -399,6 +422,11 @@ void kcr_ctx_rewind(struct kcr_ctx *ctx, loff_t pos);
 int kcr_write(struct kcr_ctx *ctx, const void *buf, size_t len);
 int kcr_write_pages(struct kcr_ctx *ctx, struct page **pages,
 		    unsigned int nr);
+/* @page-batch */
+int kcr_write_rec_pages(struct kcr_ctx *ctx, const void *rec,
+			unsigned int rec_len, struct page **pages,
+			unsigned int nr);
+/* @end */
 void kcr_init_rec(struct kcr_ctx *ctx, void *rec, u32 type, u32 len);
 int kcr_read(struct kcr_ctx *ctx, void *buf, size_t len);
 int kcr_read_hdr(struct kcr_ctx *ctx, struct kcr_hdr *h);

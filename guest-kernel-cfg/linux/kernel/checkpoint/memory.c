@@ -303,16 +303,24 @@ static int kcr_write_run(struct kcr_ctx *ctx, unsigned long addr,
 			 struct page **pages, unsigned int nr)
 {
 	struct kcr_rec_pages r = {};
+/* @until page-batch */
 	int ret;
+/* @end */
 
 	kcr_init_rec(ctx, &r, KCR_REC_PAGES, sizeof(r) + nr * PAGE_SIZE);
 	r.addr = addr;
 	r.nr_pages = nr;
+/* @until page-batch */
 	ret = kcr_write(ctx, &r, sizeof(r));
 	if (ret)
 		return ret;
 	/* Written from the pages themselves; the caller holds them. */
 	return kcr_write_pages(ctx, pages, nr);
+/* @end */
+/* @page-batch */
+	/* Written from the pages themselves, with the next runs. */
+	return kcr_write_rec_pages(ctx, &r, sizeof(r), pages, nr);
+/* @end */
 }
 
 /* @cow */
