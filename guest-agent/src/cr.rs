@@ -130,7 +130,7 @@ impl FreezeGroup {
 
     /// Freezes or thaws the group and waits until the kernel reports it.
     pub fn set_frozen(&self, frozen: bool) -> std::io::Result<()> {
-        self.set_frozen_every(frozen, Duration::from_millis(5))
+        self.set_frozen_every(frozen, Duration::from_millis(1))
     }
 
     /// As [`set_frozen`](Self::set_frozen), reading `cgroup.events` every
@@ -249,6 +249,25 @@ pub fn cleanup_stale_groups() -> usize {
     n
 }
 
+/// Whether `pid` has children, zombies included (so is checkpointed as a
+/// tree): from each of its threads' `/proc/PID/task/TID/children` (the
+/// guest kernel has them, CONFIG_PROC_CHILDREN), a read per thread
+/// instead of [`descendants`]' walk of every process, which is the
+/// fallback.
+fn has_descendants(pid: i32) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return !descendants(pid).is_empty();
+    };
+    for t in tasks.flatten() {
+        match fs::read_to_string(t.path().join("children")) {
+            Ok(c) if !c.trim().is_empty() => return true,
+            Ok(_) => {}
+            Err(_) => return !descendants(pid).is_empty(),
+        }
+    }
+    false
+}
+
 /// The descendants of `pid` (from /proc), parents before children.
 pub fn descendants(pid: i32) -> Vec<i32> {
     let mut parent_of = Vec::new();
@@ -287,7 +306,7 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 /// [`CHECKPOINT_HOLD`].
 pub fn checkpoint_fd(pid: i32, fd: i32, logfd: i32, options: libc::c_long) -> std::io::Result<()> {
     let mut flags = options & (CHECKPOINT_HOSTINFO | CHECKPOINT_UNIX_EXTERNAL | CHECKPOINT_HOLD);
-    if !descendants(pid).is_empty() {
+    if has_descendants(pid) {
         flags |= CHECKPOINT_TREE;
     }
     // SAFETY: a raw system call with integer arguments; the fds are open
@@ -327,7 +346,7 @@ pub fn release_holds(pid: i32, logfd: i32) -> std::io::Result<()> {
 /// checkpoint(2) of `pid`'s frozen tree with no image (fd -1).
 fn no_image_call(pid: i32, what: libc::c_long, logfd: i32) -> std::io::Result<()> {
     let mut flags = what;
-    if !descendants(pid).is_empty() {
+    if has_descendants(pid) {
         flags |= CHECKPOINT_TREE;
     }
     // SAFETY: a raw system call with integer arguments; logfd is open.
