@@ -1,7 +1,8 @@
 //! The CRIU benchmark (issue 16 item 5): cr-vmm's checkpoint(2) and
 //! restart(2) against `criu dump` and `criu restore` (Debian's criu in the
 //! rootfs) on the same two workloads in the same guest, alternating which
-//! goes first (`guest-agent criu-bench`): a small process (<= 4 MiB
+//! goes first after an uncounted warm-up run of each (`guest-agent
+//! criu-bench`): a small process (<= 4 MiB
 //! resident, 2 threads, 10 fds) and one with 256 MiB of dirty anonymous
 //! memory. Every restore is checked (CRIU's exit status, the workload's
 //! answer, its heap checksum, threads and fds); prints medians and the
@@ -43,7 +44,7 @@ pub fn criu(mode: Mode, runs: u32) -> anyhow::Result<()> {
     };
     eprintln!(
         "bench criu: a small process and one with 256 MiB dirty, {runs} runs each with cr-vmm and \
-         with CRIU, alternating; guest {mode}"
+         with CRIU, alternating, after a warm-up run of each; guest {mode}"
     );
     let out = run::script(mode, &script, &opts)?;
     report(mode, &out, runs)
@@ -60,6 +61,22 @@ struct Cell {
 fn report(mode: Mode, out: &nested::Output, runs: u32) -> anyhow::Result<()> {
     let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
     for l in &out.lines {
+        if let Some(w) = l.text.strip_prefix("criu-bench-warm-up: ") {
+            let ms = |k| {
+                field(w, k)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map(|v| v / 1000.0)
+            };
+            if let (Some(wl), Some(t), Some(d), Some(r)) = (
+                field(w, "workload"),
+                field(w, "tool"),
+                ms("dump_us"),
+                ms("restore_us"),
+            ) {
+                println!("{wl} {t} warm-up (not counted): dump {d:.1} ms, restore {r:.1} ms");
+            }
+            continue;
+        }
         let Some(rest) = l.text.strip_prefix("criu-bench: ") else {
             continue;
         };

@@ -1,7 +1,8 @@
 //! `criu-bench RUNS` (issue 16 item 5): cr-vmm's checkpoint(2) and
 //! restart(2) side by side with CRIU (`criu dump` / `criu restore`, the
 //! rootfs's Debian package), on the same workloads in the same guest,
-//! alternating which tool goes first, RUNS times each.
+//! alternating which tool goes first, RUNS times each, after one run of
+//! each that is not counted (reported as `criu-bench-warm-up:`).
 //!
 //! Workloads (`crb-work MIB DIR`, this binary):
 //! - `small`: 2 threads, 10 open fds (the two FIFOs below, 3 files, a
@@ -307,8 +308,15 @@ fn dir_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// A warm-up run (reported apart, not counted) or counted run N.
+#[derive(Clone, Copy)]
+enum Run {
+    WarmUp,
+    Counted(u32),
+}
+
 /// One dump and restore of a fresh workload with `tool`.
-fn measure(exe: &Path, tool: Tool, workload: &str, mib: usize, run_no: u32) -> io::Result<()> {
+fn measure(exe: &Path, tool: Tool, workload: &str, mib: usize, run_no: Run) -> io::Result<()> {
     let dir = PathBuf::from(DIR).join(format!("{workload}-{}", tool.name()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;
@@ -409,8 +417,12 @@ fn measure(exe: &Path, tool: Tool, workload: &str, mib: usize, run_no: u32) -> i
                 tool.name()
             )));
         }
+        let (prefix, run_no) = match run_no {
+            Run::WarmUp => ("criu-bench-warm-up", 0),
+            Run::Counted(n) => ("criu-bench", n),
+        };
         println!(
-            "criu-bench: workload={workload} tool={} run={run_no} rss_kib={rss} threads={} fds={} \
+            "{prefix}: workload={workload} tool={} run={run_no} rss_kib={rss} threads={} fds={} \
              image_kib={} dump_us={} restore_us={}",
             tool.name(),
             before.threads,
@@ -448,6 +460,13 @@ pub fn criu_bench(runs: u32) -> io::Result<()> {
         println!("criu-bench: criu check: {l}");
     }
     for (workload, mib) in [("small", SMALL_MIB), ("large", LARGE_MIB)] {
+        // One run of each tool first, not counted: the first run of a
+        // workload is the first to touch much of the guest's memory
+        // (nested paging faults in every page), whichever tool it is.
+        for tool in [Tool::CrVmm, Tool::Criu] {
+            measure(&exe, tool, workload, mib, Run::WarmUp)
+                .map_err(|e| err(format!("{workload} warm-up with {}: {e}", tool.name())))?;
+        }
         for run_no in 0..runs {
             let order = if run_no % 2 == 0 {
                 [Tool::CrVmm, Tool::Criu]
@@ -455,7 +474,7 @@ pub fn criu_bench(runs: u32) -> io::Result<()> {
                 [Tool::Criu, Tool::CrVmm]
             };
             for tool in order {
-                measure(&exe, tool, workload, mib, run_no).map_err(|e| {
+                measure(&exe, tool, workload, mib, Run::Counted(run_no)).map_err(|e| {
                     err(format!("{workload} run {run_no} with {}: {e}", tool.name()))
                 })?;
             }
