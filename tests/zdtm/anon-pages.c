@@ -85,22 +85,6 @@ static long smaps_kb(const void *addr, const char *field)
 	return kb;
 }
 
-/* "RssAnon:" of /proc/self/status (kB): the mm's counter, not a walk. */
-static long rss_anon_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		fail("status: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "RssAnon:", 8))
-			kb = strtol(line + 8, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 /* Which pages of the sparse mapping are resident (mincore()). */
 static void resident(const unsigned char *sparse, unsigned char *vec)
 {
@@ -184,7 +168,7 @@ int main(void)
 	if (kb != (long)(tsparse * PG / 1024))
 		fail("the sparse mapping counts %ld kB anonymous, not %lu", kb,
 		     tsparse * PG / 1024);
-	kb = rss_anon_kb();
+	kb = status_kb("RssAnon");
 	if (kb < (long)((HEAP_PAGES + tsparse) * PG / 1024))
 		fail("RssAnon is %ld kB, less than the heap and the sparse pages",
 		     kb);

@@ -11,21 +11,6 @@
 
 #define LEN (16 * 4096)
 
-static long vmlck_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		fail("status: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 int main(void)
 {
 	char *a, *b, *n;
@@ -47,7 +32,7 @@ int main(void)
 		fail("mlock2: %s", strerror(errno));
 	b[0] = 'B';
 	b[5 * 4096] = 'b';
-	before = vmlck_kb();
+	before = status_kb("VmLck");
 	if (!vma_has_flag(a, "lo") || !vma_has_flag(b, "lf"))
 		fail("not locked before the checkpoint");
 	test_daemon();
@@ -61,7 +46,7 @@ int main(void)
 			fail("locked page %d lost its contents", i / 4096);
 	if (b[0] != 'B' || b[5 * 4096] != 'b' || b[4096])
 		fail("lock-on-fault mapping lost its contents");
-	after = vmlck_kb();
+	after = status_kb("VmLck");
 	if (after < LEN / 1024 || after < before)
 		fail("VmLck %ld kB, was %ld kB", after, before);
 	n = mmap(NULL, 4096, PROT_READ | PROT_WRITE,

@@ -318,6 +318,23 @@ static inline int vma_has_flag(const void *addr, const char *flag)
 	return found;
 }
 
+/* A "Name:  N kB" field of /proc/self/status (e.g. "VmLck"), or -1. */
+static inline long status_kb(const char *name)
+{
+	char line[256];
+	size_t n = strlen(name);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		fail("status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
 /*
  * The physical page (PFN, from /proc/PID/pagemap) that process pid maps at
  * addr; fails the case if the page is not present.
