@@ -260,6 +260,20 @@ fn a_flipped_page_byte_breaks_the_checksum() {
 }
 
 #[test]
+fn the_tail_is_xxh64_with_zero_padding() {
+    let img = sample();
+    let t = rec_off(&img, rec::TAIL);
+    let sum = u64::from_le_bytes(img[t + 8..t + 16].try_into().unwrap());
+    assert_eq!(sum, xxhash_rust::xxh64::xxh64(&img[..t], 0));
+    assert_eq!(parse(&img[..]).unwrap().xxh64, sum);
+    let mut bad = img.clone();
+    bad[t + offset_of!(kcr_rec_tail, __pad)] = 1;
+    let e = parse(&bad[..]).unwrap_err();
+    assert_eq!(e.record, "TAIL");
+    assert!(e.msg.contains("non-zero padding"), "{e}");
+}
+
+#[test]
 fn truncation_is_named() {
     let img = sample();
     let e = parse(&img[..img.len() - 5]).unwrap_err();
