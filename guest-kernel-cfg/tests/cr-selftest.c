@@ -5478,6 +5478,11 @@ static int cmd_fuzz(long n, uint64_t seed)
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
 		      "fuzz: truncated image: EINVAL (status %#x)", status);
 		memcpy(img, orig, olen);
+		((struct kcr_rec_tail *)(img + olen - sizeof(struct kcr_rec_tail)))->__pad = 1;
+		status = run_one(img, olen, 0, 2);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL,
+		      "fuzz: non-zero padding in the tail: EINVAL (status %#x)", status);
+		memcpy(img, orig, olen);
 		((struct kcr_rec_cpu *)(img + rec_off[2]))->regs.cs = 0x10;
 		fix_tail(img, olen);
 		status = run_one(img, olen, 1, 2);
